@@ -1,0 +1,97 @@
+//! The activation plan: the only contract between `am-compile` and `am`.
+//!
+//! This crate holds data and its encoding, nothing else. The compiler builds a
+//! [`Plan`] from a validated graph; the interpreter executes it without
+//! re-validating. A plan file is a fixed header followed by a postcard payload:
+//!
+//! ```text
+//! offset  size  field
+//!      0     8  MAGIC ("AM-PLAN\n")
+//!      8     4  format version, u32 little-endian
+//!     12     8  payload length, u64 little-endian
+//!     20     8  FNV-1a 64 checksum of the payload, u64 little-endian
+//!     28     n  postcard-encoded Plan
+//! ```
+//!
+//! The checksum turns a flipped bit into a clear "corrupt" error instead of a
+//! plan that decodes into something subtly different.
+
+mod encoding;
+
+pub use encoding::{DecodeError, FORMAT_VERSION, MAGIC, decode, encode};
+
+use serde::{Deserialize, Serialize};
+
+/// Where the plan sits inside a bundle (`$out/plan.am`).
+pub const PLAN_FILE: &str = "plan.am";
+/// The bundle folder holding materialized files, one entry per link target.
+pub const STATIC_DIR: &str = "static";
+/// The bundle's entry point, the same as `am activate <bundle>`.
+pub const ACTIVATE_SCRIPT: &str = "bin/activate";
+
+/// Index of a node in [`Plan::nodes`].
+pub type NodeIndex = u32;
+
+/// A compiled, validated and layered activation plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Every node, sorted by (layer, id).
+    pub nodes: Vec<Node>,
+    /// Layers in execution order; the nodes of one layer depend only on nodes
+    /// of earlier layers, so they may run concurrently. Each layer is sorted
+    /// by node id.
+    pub layers: Vec<Vec<NodeIndex>>,
+}
+
+/// One unit of work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    /// Unique, stable, human-readable id, e.g. `file:.config/git/config`.
+    pub id: String,
+    /// The Nix option that declared the node, e.g. `home.file."foo"`, so run
+    /// time messages can point back at the configuration.
+    pub declared_by: String,
+    /// A failed required node fails the activation; a failed optional one
+    /// only skips its dependents (systemd's Requires= vs Wants=).
+    pub required: bool,
+    /// Nodes that must finish before this one, sorted; `before` edges of the
+    /// input are already turned around into `after` edges of the other node.
+    pub after: Vec<NodeIndex>,
+    pub kind: Kind,
+}
+
+/// What a node does, with the fields of that kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    Link(Link),
+    Exec(Exec),
+}
+
+impl Kind {
+    /// The kind's name as users write it in `am.nodes.<id>.kind`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Link(_) => "link",
+            Kind::Exec(_) => "exec",
+        }
+    }
+}
+
+/// A symlink `$HOME/<target>` pointing at the static directory's entry for the
+/// same relative path, which in turn is `<bundle>/static/<target>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// Relative to the home, normalized: no `.`, `..`, empty or leading `/`.
+    pub target: String,
+}
+
+/// A command run to completion; a non-zero exit status is a failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exec {
+    /// Program and arguments; `argv[0]` is looked up in `PATH` when it has no `/`.
+    pub argv: Vec<String>,
+    /// Extra environment, sorted by name, added to the activation's own.
+    pub env: Vec<(String, String)>,
+    /// Working directory, absolute or relative to the home; `None` is the home.
+    pub cwd: Option<String>,
+}
