@@ -1,0 +1,55 @@
+{
+  description = "activation-manager: declare a home in Nix modules, activate it transactionally";
+
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+
+  outputs =
+    { self, nixpkgs }:
+    let
+      inherit (nixpkgs) lib;
+      systems = [
+        "x86_64-linux"
+        "aarch64-linux"
+        "x86_64-darwin"
+        "aarch64-darwin"
+      ];
+      forAllSystems = f: lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+      # The library bound to the `am` built by this flake for `pkgs`' system.
+      libFor = pkgs: import ./nix {
+        inherit lib;
+        am = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+      };
+    in
+    {
+      lib = {
+        homeBundle = args: (libFor args.pkgs).homeBundle args;
+        mkLua = lib.generators.mkLuaInline;
+      };
+
+      packages = forAllSystems (pkgs: {
+        default = pkgs.callPackage ./nix/package.nix { };
+      });
+
+      checks = forAllSystems (pkgs: {
+        am = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+        example-minimal = self.lib.homeBundle {
+          inherit pkgs;
+          modules = [ ./examples/minimal/home.nix ];
+        };
+      });
+
+      devShells = forAllSystems (pkgs: {
+        default = pkgs.mkShell {
+          inputsFrom = [ self.packages.${pkgs.stdenv.hostPlatform.system}.default ];
+          packages = [
+            pkgs.cargo-nextest
+            pkgs.cargo-insta
+            pkgs.clippy
+            pkgs.rustfmt
+          ];
+        };
+      });
+
+      formatter = forAllSystems (pkgs: pkgs.nixfmt-rfc-style);
+    };
+}

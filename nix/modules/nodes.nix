@@ -1,0 +1,92 @@
+# `am.nodes`: raw plan nodes, the escape hatch under every other option, and
+# `am.loweredNodes`, the list every option module lowers into.
+{
+  lib,
+  config,
+  options,
+  ...
+}:
+let
+  inherit (lib) mkOption types;
+  provenance = import ../provenance.nix { inherit lib; };
+
+  nodeModule =
+    { name, ... }:
+    {
+      # The fields of each kind are checked by the compiler, which reports
+      # unknown or mistyped fields of every node at once, with the node's id.
+      freeformType = types.attrsOf types.anything;
+      options = {
+        kind = mkOption {
+          type = types.str;
+          example = "exec";
+          description = ''
+            What the node does: `link` (fields `target`, `source` or `text`,
+            `executable`) or `exec` (fields `argv`, `env`, `cwd`).
+          '';
+        };
+        after = mkOption {
+          type = types.listOf types.str;
+          default = [ ];
+          example = [ "file:.config/git/config" ];
+          description = "Ids of nodes that must finish before this one starts.";
+        };
+        before = mkOption {
+          type = types.listOf types.str;
+          default = [ ];
+          example = [ "file:.bashrc" ];
+          description = "Ids of nodes that may only start after this one finished.";
+        };
+        required = mkOption {
+          type = types.bool;
+          default = true;
+          description = ''
+            Whether a failure of this node fails the activation (like systemd's
+            `Requires=`). When false, a failure is reported, the nodes that
+            depend on this one are skipped, and everything else goes on (`Wants=`).
+          '';
+        };
+      };
+    };
+in
+{
+  options.am = {
+    nodes = mkOption {
+      type = types.attrsOf (types.submodule nodeModule);
+      default = { };
+      example = lib.literalExpression ''
+        {
+          hello = {
+            kind = "exec";
+            argv = [ "/bin/sh" "-c" "echo hello > $HOME/hello" ];
+            after = [ "file:.config/git/config" ];
+          };
+        }
+      '';
+      description = ''
+        Raw plan nodes, keyed by id. Every other option is lowered into nodes
+        like these; use this for what no option covers yet.
+      '';
+    };
+
+    loweredNodes = mkOption {
+      type = types.listOf types.raw;
+      internal = true;
+      default = [ ];
+      description = ''
+        Every node of the bundle, as handed to the compiler. A list rather than
+        an attrset so that two options producing one id are reported by the
+        compiler instead of being merged.
+      '';
+    };
+  };
+
+  config.am.loweredNodes = lib.mapAttrsToList (
+    id: node:
+    node
+    // {
+      inherit id;
+    }
+    // provenance.of options.am.nodes [ "am" "nodes" ] id
+  ) config.am.nodes;
+}

@@ -1,0 +1,48 @@
+# Shared setup of scripts/demo.sh and scripts/test.sh: install what is missing,
+# or say exactly what to install. Sourced, not run.
+
+say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Flakes on; no binary caches: offline, every cache look-up would only wait.
+export NIX_CONFIG="experimental-features = nix-command flakes
+substituters =
+${NIX_CONFIG:-}"
+
+# Installs Debian packages when running as root on Debian; otherwise explains.
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing $* (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq "$@" >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq "$@" >/dev/null; } \
+      || die "apt-get install $* failed"
+  else
+    die "missing: $*. Install it (Debian/Ubuntu: sudo apt-get install $*; elsewhere: https://nixos.org/download) and run this again."
+  fi
+}
+
+need_nix() {
+  command -v nix-build >/dev/null || apt_install nix-bin
+  command -v nix-build >/dev/null || die "nix-build is still missing after installing nix-bin"
+}
+
+need_cargo() {
+  command -v cargo >/dev/null || die "cargo is missing: install Rust (https://rustup.rs) and run this again."
+}
+
+# The nixpkgs library, without network: AM_NIXPKGS_LIB, the snapshot beside
+# this checkout, or <nixpkgs/lib> from NIX_PATH.
+nixpkgs_lib() {
+  if [ -n "${AM_NIXPKGS_LIB:-}" ]; then
+    echo "$AM_NIXPKGS_LIB"
+  elif [ -d "$repo/../shared/nixpkgs-lib/lib" ]; then
+    (cd "$repo/../shared/nixpkgs-lib/lib" && pwd)
+  elif nix-instantiate --find-file nixpkgs/lib >/dev/null 2>&1; then
+    nix-instantiate --find-file nixpkgs/lib
+  else
+    die "no nixpkgs library found: set AM_NIXPKGS_LIB=/path/to/nixpkgs/lib (or use the flake)"
+  fi
+}

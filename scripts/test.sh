@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test: unit, snapshot and end-to-end (real Nix builds, real activations).
+# Set AM_REQUIRE_ALL=1 to turn a skipped test (missing Nix...) into a failure.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+need_nix
+need_cargo
+command -v cargo-nextest >/dev/null || { say "installing cargo-nextest"; cargo install --locked cargo-nextest; }
+
+export AM_NIXPKGS_LIB="${AM_NIXPKGS_LIB:-$(nixpkgs_lib)}"
+# Snapshots are reviewed by people: tests never write them unless asked.
+export INSTA_UPDATE="${INSTA_UPDATE:-no}"
+
+cd "$repo"
+say "building am and am-compile"
+cargo build --bins --quiet
+say "running every test"
+cargo nextest run --workspace --no-fail-fast "$@"

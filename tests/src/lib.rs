@@ -1,0 +1,209 @@
+//! Test harness: builds bundles with the real `nix-build` and runs the real
+//! `am` against temporary homes.
+//!
+//! Where Nix is missing, a test prints why and passes as skipped, unless
+//! `AM_REQUIRE_ALL=1` (as in CI), where a skip is a failure.
+
+pub mod tree;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Returns false (after printing why) when a test must be skipped because
+/// `what` is missing; panics instead when `AM_REQUIRE_ALL=1`.
+pub fn require(what: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    if std::env::var_os("AM_REQUIRE_ALL").is_some_and(|v| v == "1") {
+        panic!("{what} is missing and AM_REQUIRE_ALL=1 forbids skipping");
+    }
+    eprintln!("SKIPPED: {what} is missing (set AM_REQUIRE_ALL=1 to make this a failure)");
+    false
+}
+
+/// True when `nix-build` can run; see [`require`].
+pub fn have_nix() -> bool {
+    let found = Command::new("nix-build").arg("--version").output().is_ok_and(|o| o.status.success());
+    require("nix-build (apt-get install nix-bin)", found)
+}
+
+/// The nixpkgs library: `AM_NIXPKGS_LIB`, else the snapshot beside the repo.
+pub fn nixpkgs_lib() -> PathBuf {
+    std::env::var_os("AM_NIXPKGS_LIB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/nixpkgs-lib/lib"))
+}
+
+/// The cargo profile folder holding the `am` and `am-compile` this test run
+/// was built with (`target/debug` for `cargo test`).
+fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("AM_BIN_DIR") {
+        return PathBuf::from(dir);
+    }
+    // Test executables live in target/<profile>/deps/.
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The `am` binary under test.
+pub fn am_bin() -> PathBuf {
+    let am = bin_dir().join("am");
+    assert!(am.is_file(), "{} is missing: run `cargo build --bins` first", am.display());
+    am
+}
+
+/// A folder holding `bin/am` and `bin/am-compile`, handed to the Nix library
+/// as a path so Nix copies it into the store: bundles then reference a store
+/// `am`, exactly as with the packaged one.
+fn am_package() -> PathBuf {
+    let bins = bin_dir();
+    let stamp = ["am", "am-compile"]
+        .iter()
+        .map(|name| {
+            let meta = std::fs::metadata(bins.join(name)).unwrap_or_else(|e| {
+                panic!("{}/{name}: {e}; run `cargo build --bins` first", bins.display())
+            });
+            let mtime = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            format!("{}-{}", meta.len(), mtime.map_or(0, |d| d.as_nanos()))
+        })
+        .collect::<Vec<_>>()
+        .join("-");
+    let package = bins.join("am-package").join(stamp);
+    if !package.is_dir() {
+        // Tests run as parallel processes: build the folder aside, then
+        // rename it into place; losing the race to another process is fine.
+        let scratch = fresh_dir("am-package");
+        std::fs::create_dir_all(scratch.join("bin")).expect("scratch folder is writable");
+        for name in ["am", "am-compile"] {
+            std::fs::copy(bins.join(name), scratch.join("bin").join(name)).expect("copy binary");
+        }
+        std::fs::create_dir_all(package.parent().unwrap_or(&bins)).expect("target is writable");
+        let _ = std::fs::rename(&scratch, &package);
+    }
+    package
+}
+
+/// A new empty folder under the system's temp dir.
+pub fn fresh_dir(label: &str) -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "am-test-{label}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir is writable");
+    dir
+}
+
+/// The environment every Nix command of the tests runs with: flakes on, no
+/// binary caches (there is no network, and look-ups would only wait).
+pub fn nix_command(program: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("NIX_CONFIG", "experimental-features = nix-command flakes\nsubstituters =\n");
+    cmd
+}
+
+/// The Nix expression building the home bundle of `modules` (paths to files).
+pub fn bundle_expr(modules: &[&Path]) -> String {
+    let modules: Vec<String> = modules.iter().map(|m| nix_path(m)).collect();
+    format!(
+        "let lib = import {lib}; am = import {nix} {{ inherit lib; am = {pkg}; }}; \
+         in am.homeBundle {{ modules = [ {modules} ]; }}",
+        lib = nix_path(&nixpkgs_lib()),
+        nix = nix_path(&repo_root().join("nix")),
+        pkg = nix_path(&am_package()),
+        modules = modules.join(" "),
+    )
+}
+
+fn nix_path(path: &Path) -> String {
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    format!("({})", absolute.display())
+}
+
+/// Builds the bundle of `modules` with the real `nix-build`, leaving a
+/// `result` link in `dir`. Returns that link, or Nix's stderr on failure.
+pub fn nix_build(dir: &Path, modules: &[&Path], extra_args: &[&str]) -> Result<PathBuf, String> {
+    let link = dir.join("result");
+    let output = nix_command("nix-build")
+        .arg("--out-link")
+        .arg(&link)
+        .args(extra_args)
+        .arg("--expr")
+        .arg(bundle_expr(modules))
+        .output()
+        .expect("nix-build runs");
+    if output.status.success() { Ok(link) } else { Err(stderr(&output)) }
+}
+
+/// Runs a command with a given home, returning its output.
+pub fn run_in_home(program: impl AsRef<OsStr>, args: &[&str], home: &Path) -> Output {
+    Command::new(program)
+        .args(args)
+        .env("HOME", home)
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("command runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Panics with the command's output unless it exited with `code`.
+pub fn assert_exit(output: &Output, code: i32, what: &str) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{what}: expected exit code {code}\n--- stdout\n{}--- stderr\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// The lines `am-compile` printed in a failed `nix-build`, without Nix's own
+/// framing ("building ...", "error: builder for ... failed"), which differs
+/// between Nix versions.
+pub fn compiler_output(nix_stderr: &str) -> String {
+    nix_stderr
+        .lines()
+        .skip_while(|line| !line.starts_with("building '"))
+        .skip(1)
+        .take_while(|line| !line.starts_with("error: builder for"))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// Insta settings that replace store hashes and temp folders by stable names.
+pub fn snapshot_settings(temp: &Path) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"/nix/store/[0-9a-z]{32}-", "/nix/store/HASH-");
+    settings.add_filter(&regex_escape(&temp.display().to_string()), "[TMP]");
+    settings.add_filter(&regex_escape(&repo_root().display().to_string()), "[REPO]");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special.then_some('\\').into_iter().chain(std::iter::once(c))
+        })
+        .collect()
+}
