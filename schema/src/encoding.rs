@@ -1,6 +1,10 @@
 //! Reading and writing the plan file format described in the crate docs.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::Plan;
+use crate::state::{Generation, JournalEntry};
 
 /// First bytes of every plan file.
 pub const MAGIC: [u8; 8] = *b"AM-PLAN\n";
@@ -10,49 +14,112 @@ pub const FORMAT_VERSION: u32 = 1;
 
 const HEADER_LEN: usize = 28;
 
-/// Why bytes could not be read as a plan.
+/// First bytes of every generation record.
+pub const GENERATION_MAGIC: [u8; 8] = *b"AM-GEN1\n";
+/// Bumped on every change to the state types.
+pub const STATE_VERSION: u32 = 1;
+
+/// Why bytes could not be read as a plan or state file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
-    #[error("not an activation plan (the file does not start with the plan magic)")]
-    NotAPlan,
+    #[error("not {0} (the file does not start with the expected magic)")]
+    WrongMagic(&'static str),
     #[error(
-        "plan format version {found} is not supported by this am (it reads version {supported}); \
-         activate the bundle with the am it was built with"
+        "format version {found} is not supported by this am (it reads version {supported}); \
+         use the am the file was written with"
     )]
     UnsupportedVersion { found: u32, supported: u32 },
-    #[error("plan is truncated: expected {expected} bytes, found {found}")]
+    #[error("truncated: expected {expected} bytes, found {found}")]
     Truncated { expected: u64, found: u64 },
-    #[error("plan is corrupt: its checksum does not match its content")]
+    #[error("corrupt: the checksum does not match the content")]
     ChecksumMismatch,
-    #[error("plan is corrupt: {0}")]
+    #[error("corrupt: {0}")]
     Malformed(String),
 }
 
 /// Encodes a plan with its header.
 pub fn encode(plan: &Plan) -> Vec<u8> {
-    // Serializing plain owned data into a Vec cannot fail.
-    let payload = postcard::to_stdvec(plan).expect("a plan of owned data always serializes");
+    seal(MAGIC, FORMAT_VERSION, plan)
+}
+
+/// Decodes a plan file, checking magic, version, length, checksum and that
+/// every node index points at a node.
+pub fn decode(bytes: &[u8]) -> Result<Plan, DecodeError> {
+    let plan = unseal(bytes, MAGIC, FORMAT_VERSION, "an activation plan")?;
+    check_indices(&plan)?;
+    Ok(plan)
+}
+
+/// Encodes a generation record with its header.
+pub fn encode_generation(generation: &Generation) -> Vec<u8> {
+    seal(GENERATION_MAGIC, STATE_VERSION, generation)
+}
+
+/// Decodes a generation record.
+pub fn decode_generation(bytes: &[u8]) -> Result<Generation, DecodeError> {
+    unseal(bytes, GENERATION_MAGIC, STATE_VERSION, "a generation record")
+}
+
+/// One journal frame: payload length (u32 LE), FNV-1a of the payload (u64
+/// LE), payload. Frames are appended one after the other.
+pub fn encode_journal_entry(entry: &JournalEntry) -> Vec<u8> {
+    let payload =
+        postcard::to_stdvec(entry).expect("a journal entry of owned data always serializes");
+    let mut out = Vec::with_capacity(12 + payload.len());
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&fnv1a64(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// Decodes a journal. Reading stops at the first incomplete or damaged
+/// frame: the journal is written before each change is made, so a frame cut
+/// off by a crash describes a change that never happened.
+pub fn decode_journal(mut bytes: &[u8]) -> Vec<JournalEntry> {
+    let mut entries = Vec::new();
+    while bytes.len() >= 12 {
+        let len = u32::from_le_bytes(field(bytes, 0)) as usize;
+        let checksum = u64::from_le_bytes(field(bytes, 4));
+        let Some(payload) = bytes.get(12..12 + len) else { break };
+        if fnv1a64(payload) != checksum {
+            break;
+        }
+        let Ok(entry) = postcard::from_bytes(payload) else { break };
+        entries.push(entry);
+        bytes = &bytes[12 + len..];
+    }
+    entries
+}
+
+fn seal<T: Serialize>(magic: [u8; 8], version: u32, value: &T) -> Vec<u8> {
+    let payload = postcard::to_stdvec(value).expect("owned data always serializes");
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-    out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&magic);
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&fnv1a64(&payload).to_le_bytes());
     out.extend_from_slice(&payload);
     out
 }
 
-/// Decodes a plan file, checking magic, version, length, checksum and that
-/// every node index points at a node.
-pub fn decode(bytes: &[u8]) -> Result<Plan, DecodeError> {
-    if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
-        return Err(DecodeError::NotAPlan);
+fn unseal<T: DeserializeOwned>(
+    bytes: &[u8],
+    magic: [u8; 8],
+    version: u32,
+    what: &'static str,
+) -> Result<T, DecodeError> {
+    if bytes.len() < magic.len() || bytes[..magic.len()] != magic {
+        return Err(DecodeError::WrongMagic(what));
     }
     if bytes.len() < HEADER_LEN {
-        return Err(DecodeError::Truncated { expected: HEADER_LEN as u64, found: bytes.len() as u64 });
+        return Err(DecodeError::Truncated {
+            expected: HEADER_LEN as u64,
+            found: bytes.len() as u64,
+        });
     }
-    let version = u32::from_le_bytes(field(bytes, 8));
-    if version != FORMAT_VERSION {
-        return Err(DecodeError::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
+    let found = u32::from_le_bytes(field(bytes, 8));
+    if found != version {
+        return Err(DecodeError::UnsupportedVersion { found, supported: version });
     }
     let payload_len = u64::from_le_bytes(field(bytes, 12));
     let checksum = u64::from_le_bytes(field(bytes, 20));
@@ -66,13 +133,12 @@ pub fn decode(bytes: &[u8]) -> Result<Plan, DecodeError> {
     if fnv1a64(payload) != checksum {
         return Err(DecodeError::ChecksumMismatch);
     }
-    let (plan, rest): (Plan, _) =
+    let (value, rest) =
         postcard::take_from_bytes(payload).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     if !rest.is_empty() {
-        return Err(DecodeError::Malformed(format!("{} unexpected bytes after the plan", rest.len())));
+        return Err(DecodeError::Malformed(format!("{} unexpected bytes at the end", rest.len())));
     }
-    check_indices(&plan)?;
-    Ok(plan)
+    Ok(value)
 }
 
 fn field<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
@@ -175,7 +241,38 @@ mod tests {
 
     #[test]
     fn foreign_file_is_not_a_plan() {
-        assert_eq!(decode(b"#!/bin/sh\necho hi\n"), Err(DecodeError::NotAPlan));
+        assert_eq!(
+            decode(b"#!/bin/sh\necho hi\n"),
+            Err(DecodeError::WrongMagic("an activation plan"))
+        );
+    }
+
+    #[test]
+    fn generation_round_trip_and_is_not_a_plan() {
+        let generation = Generation {
+            number: 3,
+            bundle: "/nix/store/x-home-bundle".into(),
+            activated_at: 1_700_000_000,
+            owned: vec![crate::state::Owned { target: ".a".into(), backup: Some(".a.bak".into()) }],
+            created_dirs: vec![".config".into()],
+        };
+        let bytes = encode_generation(&generation);
+        assert_eq!(decode_generation(&bytes), Ok(generation));
+        assert_eq!(decode(&bytes), Err(DecodeError::WrongMagic("an activation plan")));
+    }
+
+    #[test]
+    fn journal_stops_at_a_torn_frame() {
+        let entries = vec![
+            JournalEntry::Begin { generation: 2, bundle: "/nix/store/x".into() },
+            JournalEntry::LinkCreated { path: "/home/a/.b".into() },
+        ];
+        let bytes: Vec<u8> = entries.iter().flat_map(encode_journal_entry).collect();
+        assert_eq!(decode_journal(&bytes), entries);
+        let first_len = encode_journal_entry(&entries[0]).len();
+        for cut in first_len..bytes.len() {
+            assert_eq!(decode_journal(&bytes[..cut]), entries[..1], "cut at {cut}");
+        }
     }
 
     #[test]

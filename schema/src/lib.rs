@@ -17,8 +17,12 @@
 //! plan that decodes into something subtly different.
 
 mod encoding;
+pub mod state;
 
-pub use encoding::{DecodeError, FORMAT_VERSION, MAGIC, decode, encode};
+pub use encoding::{
+    DecodeError, FORMAT_VERSION, GENERATION_MAGIC, MAGIC, STATE_VERSION, decode, decode_generation,
+    decode_journal, encode, encode_generation, encode_journal_entry,
+};
 
 use serde::{Deserialize, Serialize};
 
