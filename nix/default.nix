@@ -13,7 +13,7 @@ let
 
   baseModules = [
     ./modules/nodes.nix
-    ./modules/home-file.nix
+    ./modules/files.nix
   ];
 
   # The system the bundle is built for: the one of `pkgs` when given, else the

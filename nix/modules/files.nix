@@ -1,0 +1,144 @@
+# File options: `home.file`, and `xdg.configFile`, `xdg.dataFile`,
+# `xdg.stateFile`, `xdg.cacheFile` under the `xdg.*Home` folders. Every enabled
+# entry is lowered into one `link` node with id `file:<target>`.
+{
+  lib,
+  config,
+  options,
+  ...
+}:
+let
+  inherit (lib) mkOption types;
+  provenance = import ../provenance.nix { inherit lib; };
+
+  fileModule =
+    { name, ... }:
+    {
+      options = {
+        enable = mkOption {
+          type = types.bool;
+          default = true;
+          description = "Whether this file is created.";
+        };
+        target = mkOption {
+          type = types.str;
+          default = name;
+          defaultText = lib.literalExpression "<name>";
+          example = "git/config";
+          description = "Path of the file, relative to the folder of its option family.";
+        };
+        text = mkOption {
+          type = types.nullOr types.lines;
+          default = null;
+          example = "[user]\n  name = Jane\n";
+          description = "Content of the file. Exactly one of `text` and `source` must be set.";
+        };
+        source = mkOption {
+          type = types.nullOr types.path;
+          default = null;
+          example = lib.literalExpression "./dotfiles/vimrc";
+          description = ''
+            File or folder the target links to. A path in your configuration
+            is copied into the Nix store first.
+          '';
+        };
+        executable = mkOption {
+          type = types.nullOr types.bool;
+          default = null;
+          description = ''
+            Whether the file is executable. `null` keeps the mode of `source`
+            (text files are then not executable).
+          '';
+        };
+      };
+    };
+
+  # One option family: its option path, the folder (relative to the home)
+  # its targets live in, and a description.
+  families = [
+    {
+      path = [ "home" "file" ];
+      folder = "";
+      what = "the home";
+    }
+    {
+      path = [ "xdg" "configFile" ];
+      folder = config.xdg.configHome;
+      what = "`xdg.configHome`";
+    }
+    {
+      path = [ "xdg" "dataFile" ];
+      folder = config.xdg.dataHome;
+      what = "`xdg.dataHome`";
+    }
+    {
+      path = [ "xdg" "stateFile" ];
+      folder = config.xdg.stateHome;
+      what = "`xdg.stateHome`";
+    }
+    {
+      path = [ "xdg" "cacheFile" ];
+      folder = config.xdg.cacheHome;
+      what = "`xdg.cacheHome`";
+    }
+  ];
+
+  fileOption =
+    family:
+    mkOption {
+      type = types.attrsOf (types.submodule fileModule);
+      default = { };
+      example = lib.literalExpression ''
+        {
+          "git/config".text = "[user]\n  name = Jane\n";
+          "hello.sh" = { source = ./hello.sh; executable = true; };
+        }
+      '';
+      description = "Files to place under ${family.what}, as links into the bundle.";
+    };
+
+  lowerFamily =
+    family:
+    let
+      entries = lib.attrByPath family.path { } config;
+      option = lib.attrByPath family.path null options;
+      lower =
+        name: file:
+        let
+          target = if family.folder == "" then file.target else "${family.folder}/${file.target}";
+        in
+        {
+          id = "file:${target}";
+          kind = "link";
+          inherit target;
+          # A path `source` is copied into the store by toJSON; a string is kept.
+          inherit (file) text source executable;
+        }
+        // provenance.of option family.path name;
+    in
+    lib.mapAttrsToList lower (lib.filterAttrs (_: file: file.enable) entries);
+
+  xdgHome =
+    default: variable:
+    mkOption {
+      type = types.str;
+      inherit default;
+      description = ''
+        Folder of the ${variable} files, relative to the home. The bundle's
+        targets are fixed when it is built; `$${variable}` at activation time
+        is not consulted.
+      '';
+    };
+in
+{
+  options = lib.foldl' lib.recursiveUpdate {
+    xdg = {
+      configHome = xdgHome ".config" "XDG_CONFIG_HOME";
+      dataHome = xdgHome ".local/share" "XDG_DATA_HOME";
+      stateHome = xdgHome ".local/state" "XDG_STATE_HOME";
+      cacheHome = xdgHome ".cache" "XDG_CACHE_HOME";
+    };
+  } (map (family: lib.setAttrByPath family.path (fileOption family)) families);
+
+  config.am.loweredNodes = lib.concatMap lowerFamily families;
+}
