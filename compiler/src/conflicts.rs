@@ -1,0 +1,84 @@
+//! Two nodes claiming one thing: one id, one target, or a target inside
+//! another node's target.
+
+use std::collections::BTreeMap;
+
+use crate::error::{CompileError, NodeRef};
+use crate::input::{Body, InputNode};
+use crate::target;
+
+/// Reports duplicate ids and conflicting targets.
+pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
+    let mut by_target: BTreeMap<&str, Vec<&InputNode>> = BTreeMap::new();
+    for node in nodes {
+        if let Some(target) = link_target(node) {
+            by_target.entry(target).or_default().push(node);
+        }
+    }
+    duplicate_ids(nodes, errors);
+    shared_targets(&by_target, errors);
+    nested_targets(&by_target, errors);
+}
+
+fn link_target(node: &InputNode) -> Option<&str> {
+    match &node.body {
+        Some(Body::Link(link)) => link.target.as_deref(),
+        _ => None,
+    }
+}
+
+fn duplicate_ids(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
+    let mut by_id: BTreeMap<&str, Vec<&InputNode>> = BTreeMap::new();
+    for node in nodes {
+        if let Some(id) = &node.origin.id {
+            by_id.entry(id).or_default().push(node);
+        }
+    }
+    for (id, group) in by_id {
+        if group.len() < 2 {
+            continue;
+        }
+        // Two `home.file` entries with one target also share their id
+        // (`file:<target>`); the target conflict says it better, alone.
+        let first_target = link_target(group[0]);
+        if first_target.is_some() && group.iter().all(|n| link_target(n) == first_target) {
+            continue;
+        }
+        let nodes = group.iter().map(|n| n.origin.clone()).collect();
+        errors.push(CompileError::DuplicateId { id: id.to_string(), nodes });
+    }
+}
+
+fn shared_targets(by_target: &BTreeMap<&str, Vec<&InputNode>>, errors: &mut Vec<CompileError>) {
+    for (target, owners) in by_target {
+        if owners.len() > 1 {
+            errors.push(CompileError::TargetConflict {
+                target: target.to_string(),
+                owners: owners.iter().map(|n| n.origin.clone()).collect(),
+            });
+        }
+    }
+}
+
+/// A link at `a` puts whatever `a` links to where `a/b` would go, so no
+/// target may lie inside another. Reported once per outer target.
+fn nested_targets(by_target: &BTreeMap<&str, Vec<&InputNode>>, errors: &mut Vec<CompileError>) {
+    let mut inside: BTreeMap<&str, Vec<(String, NodeRef)>> = BTreeMap::new();
+    for (target, owners) in by_target {
+        for outer in target::ancestors(target).filter(|a| by_target.contains_key(a)) {
+            let entries = inside.entry(outer).or_default();
+            entries.extend(owners.iter().map(|n| (target.to_string(), n.origin.clone())));
+        }
+    }
+    for (outer_target, inner) in inside {
+        let outer = by_target
+            .get(outer_target)
+            .map(|owners| owners.iter().map(|n| n.origin.clone()).collect())
+            .unwrap_or_default();
+        errors.push(CompileError::NestedTarget {
+            outer,
+            outer_target: outer_target.to_string(),
+            inner,
+        });
+    }
+}

@@ -1,0 +1,228 @@
+//! Every problem the compiler reports, as data; `render.rs` turns it into text.
+//!
+//! The `#[error]` strings are one-line summaries for logs and `Debug`-style
+//! use. What a user reads in a failed Nix build is produced by
+//! [`crate::render`], which has room for provenance, tables and hints.
+
+use std::io;
+use std::path::PathBuf;
+
+/// The node a problem is about, with what the Nix library told us of its origin.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NodeRef {
+    /// `None` when the input node has no usable `id`.
+    pub id: Option<String>,
+    /// Position in the input's `nodes` list, counted from 1; names a node that
+    /// has no id.
+    pub position: usize,
+    /// The node's kind when it is a known one; makes messages read
+    /// "link node `x`" rather than "node `x`".
+    pub kind: Option<&'static str>,
+    /// The option that declared the node, e.g. `home.file.".vimrc"`.
+    pub declared_by: Option<String>,
+    /// The files that define that option.
+    pub defined_in: Vec<String>,
+}
+
+/// Whether a dependency was written as `after` or `before`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Direction {
+    After,
+    Before,
+}
+
+impl Direction {
+    pub fn field(self) -> &'static str {
+        match self {
+            Direction::After => "after",
+            Direction::Before => "before",
+        }
+    }
+}
+
+/// Why a target path was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetProblem {
+    Absolute,
+    ParentComponent,
+    /// Empty, or only `.` and slashes: the home itself.
+    Home,
+    NulByte,
+}
+
+/// One step of a drawn dependency cycle: `node` waits for the next step's node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CycleStep {
+    pub node: NodeRef,
+    /// Which declarations made the edge from this node to the next one: the
+    /// node's own `after`, the next node's `before`, or both.
+    pub by_after: bool,
+    pub by_before: bool,
+}
+
+/// What the compiler was doing when the file system failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoAction {
+    ReadInput,
+    CreateOutput,
+    Write,
+    CopySource,
+    Link,
+}
+
+/// Every way compiling a configuration can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("the compiler input is not valid JSON: {message} at line {line} column {column}")]
+    InvalidJson { message: String, line: usize, column: usize },
+
+    #[error("the compiler input has version {found}, this am-compile reads version {supported}")]
+    UnsupportedVersion { found: String, supported: u64 },
+
+    /// The input's structure outside the nodes is wrong: `what` names the
+    /// place (`the input`, `nodes`, `nodes[3]`), `problem` says how.
+    #[error("the compiler input is malformed: {what} {problem}")]
+    MalformedInput { what: String, problem: String },
+
+    #[error("node {node:?} has unknown kind {kind:?}")]
+    UnknownKind { node: NodeRef, kind: String, suggestion: Option<String> },
+
+    #[error("node {node:?} has unknown field {field:?}")]
+    UnknownField {
+        node: NodeRef,
+        field: String,
+        allowed: Vec<&'static str>,
+        suggestion: Option<String>,
+    },
+
+    #[error("node {node:?} has no field {field:?}")]
+    MissingField { node: NodeRef, field: &'static str },
+
+    /// `found` describes the offending value; `inside` names the element of a
+    /// list (`element 2`) or attribute set (`env.PORT`) that has it.
+    #[error("node {node:?}: field {field:?} must be {expected}")]
+    WrongType {
+        node: NodeRef,
+        field: &'static str,
+        expected: &'static str,
+        found: String,
+        inside: Option<String>,
+        example: &'static str,
+    },
+
+    #[error("link node {node:?} has both `source` and `text`")]
+    SourceAndText { node: NodeRef },
+
+    #[error("link node {node:?} has neither `source` nor `text`")]
+    NoContent { node: NodeRef },
+
+    #[error("exec node {node:?} has an empty `argv`")]
+    EmptyArgv { node: NodeRef },
+
+    #[error("link node {node:?} has an invalid target {target:?}: {problem:?}")]
+    BadTarget { node: NodeRef, target: String, problem: TargetProblem },
+
+    #[error("link node {node:?} has a relative source {path:?}")]
+    RelativeSource { node: NodeRef, path: String },
+
+    /// `path` is the source; `in_store` tells why the source was checked: store paths always are,
+    /// others only when `executable` asks for a copy.
+    #[error("link node {node:?} has source {path:?}, which does not exist")]
+    MissingSource { node: NodeRef, path: String, in_store: bool },
+
+    #[error("link node {node:?} sets executable on source {path:?}, a folder")]
+    ExecutableDirectory { node: NodeRef, path: String, executable: bool },
+
+    #[error("{} nodes have the id {id:?}", nodes.len())]
+    DuplicateId { id: String, nodes: Vec<NodeRef> },
+
+    #[error("{} nodes own the target {target:?}", owners.len())]
+    TargetConflict { target: String, owners: Vec<NodeRef> },
+
+    /// `outer`'s link would contain every one of `inner`, listed with their
+    /// (normalized) targets.
+    #[error("{} targets are inside the target {outer_target:?}", inner.len())]
+    NestedTarget { outer: Vec<NodeRef>, outer_target: String, inner: Vec<(String, NodeRef)> },
+
+    #[error("node {node:?} has {} = [ {missing:?} ], but no node has that id", direction.field())]
+    UnknownDependency {
+        node: NodeRef,
+        direction: Direction,
+        missing: String,
+        suggestion: Option<String>,
+    },
+
+    /// `chain` starts at the first node; its last step leads back to it.
+    /// `others` are further nodes of the same knot not on the drawn cycle.
+    #[error("dependency cycle between {} nodes", chain.len())]
+    Cycle { chain: Vec<CycleStep>, others: Vec<String> },
+
+    #[error("the am binary {path:?} {problem}")]
+    BadAmPath { path: String, problem: &'static str },
+
+    /// A bug: validation passed, yet the plan could not be built.
+    #[error("internal error: {message}")]
+    Internal { message: String },
+
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+/// A file system operation that failed, with the path it failed on.
+#[derive(Debug, thiserror::Error)]
+#[error("could not {action:?} {}: {source}", path.display())]
+pub struct IoError {
+    pub action: IoAction,
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+impl CompileError {
+    /// Problems of the configuration, as opposed to a broken input file, a
+    /// bad command line or a failing file system.
+    pub fn is_configuration_problem(&self) -> bool {
+        !matches!(
+            self,
+            CompileError::InvalidJson { .. }
+                | CompileError::UnsupportedVersion { .. }
+                | CompileError::MalformedInput { .. }
+                | CompileError::BadAmPath { .. }
+                | CompileError::Internal { .. }
+                | CompileError::Io(_)
+        )
+    }
+
+    /// Orders reports by kind of problem, then by node id, so that the same
+    /// configuration always prints the same report.
+    pub(crate) fn sort_key(&self) -> (u8, String, usize) {
+        let node_key = |n: &NodeRef| (n.id.clone().unwrap_or_default(), n.position);
+        let (rank, (id, position)) = match self {
+            CompileError::InvalidJson { .. } => (0, (String::new(), 0)),
+            CompileError::UnsupportedVersion { .. } => (1, (String::new(), 0)),
+            CompileError::MalformedInput { what, .. } => (2, (what.clone(), 0)),
+            CompileError::BadAmPath { path, .. } => (3, (path.clone(), 0)),
+            CompileError::UnknownKind { node, .. } => (10, node_key(node)),
+            CompileError::UnknownField { node, .. } => (11, node_key(node)),
+            CompileError::MissingField { node, .. } => (12, node_key(node)),
+            CompileError::WrongType { node, .. } => (13, node_key(node)),
+            CompileError::SourceAndText { node } => (14, node_key(node)),
+            CompileError::NoContent { node } => (15, node_key(node)),
+            CompileError::EmptyArgv { node } => (16, node_key(node)),
+            CompileError::BadTarget { node, .. } => (17, node_key(node)),
+            CompileError::RelativeSource { node, .. } => (18, node_key(node)),
+            CompileError::MissingSource { node, .. } => (19, node_key(node)),
+            CompileError::ExecutableDirectory { node, .. } => (20, node_key(node)),
+            CompileError::DuplicateId { id, .. } => (30, (id.clone(), 0)),
+            CompileError::TargetConflict { target, .. } => (31, (target.clone(), 0)),
+            CompileError::NestedTarget { outer_target, .. } => (32, (outer_target.clone(), 0)),
+            CompileError::UnknownDependency { node, .. } => (40, node_key(node)),
+            CompileError::Cycle { chain, .. } => {
+                (41, chain.first().map(|s| node_key(&s.node)).unwrap_or_default())
+            }
+            CompileError::Internal { message } => (50, (message.clone(), 0)),
+            CompileError::Io(e) => (51, (e.path.display().to_string(), 0)),
+        };
+        (rank, id, position)
+    }
+}

@@ -1,0 +1,75 @@
+//! The fields a node of the compiler input may have, per kind: one table that
+//! drives type checking, unknown-field messages and the examples in hints.
+
+/// The JSON shape a field must have. `null` is always allowed and means the
+/// same as an absent field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    String,
+    Bool,
+    StringList,
+    StringMap,
+}
+
+impl Shape {
+    /// The shape in the words of a Nix user.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Shape::String => "a string",
+            Shape::Bool => "true or false",
+            Shape::StringList => "a list of strings",
+            Shape::StringMap => "an attribute set of strings",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub shape: Shape,
+    /// A Nix snippet setting the field, shown in hints.
+    pub example: &'static str,
+}
+
+const fn field(name: &'static str, shape: Shape, example: &'static str) -> Field {
+    Field { name, shape, example }
+}
+
+/// Fields every node has. `declaredBy` and `definedIn` are set by the Nix
+/// library, never by users.
+pub const COMMON: &[Field] = &[
+    field("id", Shape::String, "id = \"hello\";"),
+    field("kind", Shape::String, "kind = \"exec\";"),
+    field("declaredBy", Shape::String, "declaredBy = \"am.nodes.hello\";"),
+    field("definedIn", Shape::StringList, "definedIn = [ \"/home/me/home.nix\" ];"),
+    field("after", Shape::StringList, "after = [ \"file:.config/git/config\" ];"),
+    field("before", Shape::StringList, "before = [ \"file:.bashrc\" ];"),
+    field("required", Shape::Bool, "required = false;"),
+];
+
+/// The fields users may set on every node, listed in unknown-field hints.
+pub const COMMON_USER_FIELDS: &[&str] = &["after", "before", "required"];
+
+pub const LINK: &[Field] = &[
+    field("target", Shape::String, "target = \".config/git/config\";"),
+    field("source", Shape::String, "source = ./gitconfig;"),
+    field("text", Shape::String, "text = \"[user]\\n  name = me\\n\";"),
+    field("executable", Shape::Bool, "executable = true;"),
+];
+
+pub const EXEC: &[Field] = &[
+    field("argv", Shape::StringList, "argv = [ \"/bin/sh\" \"-c\" \"echo hi\" ];"),
+    field("env", Shape::StringMap, "env = { GREETING = \"hi\"; PORT = toString 8080; };"),
+    field("cwd", Shape::String, "cwd = \".config\";"),
+];
+
+/// The kinds this compiler knows, sorted, with their own fields.
+pub const KINDS: &[(&str, &[Field])] = &[("exec", EXEC), ("link", LINK)];
+
+pub fn kind_fields(kind: &str) -> Option<(&'static str, &'static [Field])> {
+    KINDS.iter().find(|(name, _)| *name == kind).copied()
+}
+
+pub fn lookup(kind_fields: &'static [Field], name: &str) -> Option<&'static Field> {
+    COMMON.iter().chain(kind_fields).find(|f| f.name == name)
+}

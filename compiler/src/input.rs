@@ -1,0 +1,391 @@
+//! The compiler input (see "Compiler input" in ARCHITECTURE.md): JSON into
+//! typed nodes with their provenance, collecting every problem on the way.
+//!
+//! This is hand validation over `serde_json::Value` rather than derived
+//! deserialization, because serde stops at the first problem and a user
+//! should see all of them in one build.
+
+use serde_json::{Map, Value};
+
+use crate::error::{CompileError, NodeRef};
+use crate::fields::{self, Field};
+use crate::render::{describe_value, nix_string};
+use crate::suggest;
+use crate::target;
+
+/// The input format version this compiler reads.
+pub const INPUT_VERSION: u64 = 1;
+
+/// A node as far as it could be read. Fields that had problems are left out
+/// (and the problem recorded), so later checks can still run on the rest.
+#[derive(Debug)]
+pub struct InputNode {
+    pub origin: NodeRef,
+    pub after: Vec<String>,
+    pub before: Vec<String>,
+    pub required: bool,
+    /// `None` when the kind is missing or unknown.
+    pub body: Option<Body>,
+}
+
+#[derive(Debug)]
+pub enum Body {
+    Link(LinkInput),
+    Exec(ExecInput),
+}
+
+#[derive(Debug)]
+pub struct LinkInput {
+    /// Normalized; `None` when missing or invalid.
+    pub target: Option<String>,
+    /// `None` unless exactly one of `source` and `text` is set.
+    pub content: Option<Content>,
+    pub executable: Option<bool>,
+}
+
+#[derive(Debug)]
+pub enum Content {
+    Text(String),
+    /// An absolute path.
+    Source(String),
+}
+
+#[derive(Debug)]
+pub struct ExecInput {
+    pub argv: Vec<String>,
+    /// Sorted by name.
+    pub env: Vec<(String, String)>,
+    pub cwd: Option<String>,
+}
+
+/// Parses the input, appending every problem found to `errors`.
+pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Vec<InputNode> {
+    let root: Value = match serde_json::from_str(text) {
+        Ok(root) => root,
+        Err(e) => {
+            let (line, column) = (e.line(), e.column());
+            let full = e.to_string();
+            let suffix = format!(" at line {line} column {column}");
+            let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
+            errors.push(CompileError::InvalidJson { message, line, column });
+            return Vec::new();
+        }
+    };
+    let Some(root) = root.as_object() else {
+        errors.push(malformed(
+            "the input",
+            format!("is {}, not an attribute set", describe_value(&root)),
+        ));
+        return Vec::new();
+    };
+    match root.get("version") {
+        Some(Value::Number(n)) if n.as_u64() == Some(INPUT_VERSION) => {}
+        Some(other) => {
+            let found = match other {
+                Value::Number(n) => n.to_string(),
+                other => describe_value(other),
+            };
+            // Nodes of another format version would only add confusing
+            // follow-up errors, so this one is reported alone.
+            errors.push(CompileError::UnsupportedVersion { found, supported: INPUT_VERSION });
+            return Vec::new();
+        }
+        None => errors.push(malformed("the input", "has no `version`".into())),
+    }
+    for key in root.keys().filter(|k| !matches!(k.as_str(), "version" | "nodes")) {
+        errors.push(malformed("the input", format!("has an unknown field `{key}`")));
+    }
+    let nodes = match root.get("nodes") {
+        Some(Value::Array(nodes)) => nodes,
+        Some(other) => {
+            errors.push(malformed("`nodes`", format!("is {}, not a list", describe_value(other))));
+            return Vec::new();
+        }
+        None => {
+            errors.push(malformed("the input", "has no `nodes` list".into()));
+            return Vec::new();
+        }
+    };
+    let mut parsed = Vec::with_capacity(nodes.len());
+    for (index, node) in nodes.iter().enumerate() {
+        let position = index + 1;
+        match node.as_object() {
+            Some(object) => parsed.push(read_node(object, position, errors)),
+            None => errors.push(malformed(
+                &format!("node #{position}"),
+                format!("is {}, not an attribute set", describe_value(node)),
+            )),
+        }
+    }
+    parsed
+}
+
+fn malformed(what: &str, problem: String) -> CompileError {
+    CompileError::MalformedInput { what: what.into(), problem }
+}
+
+fn read_node(
+    object: &Map<String, Value>,
+    position: usize,
+    errors: &mut Vec<CompileError>,
+) -> InputNode {
+    let origin =
+        NodeRef { id: None, position, kind: None, declared_by: None, defined_in: Vec::new() };
+    let mut reader = Reader { object, origin, kind_fields: &[], errors };
+
+    // Provenance first: every later message about this node names it.
+    reader.origin.declared_by = reader.string("declaredBy");
+    reader.origin.defined_in = reader.string_list("definedIn").unwrap_or_default();
+    reader.origin.id = match reader.string("id") {
+        Some(id) if !id.is_empty() => Some(id),
+        Some(_) => {
+            reader.missing("id");
+            None
+        }
+        None => {
+            reader.missing_unless_set("id");
+            None
+        }
+    };
+    let kind = match reader.string("kind") {
+        Some(kind) => match fields::kind_fields(&kind) {
+            Some((name, kind_fields)) => {
+                reader.origin.kind = Some(name);
+                reader.kind_fields = kind_fields;
+                Some(name)
+            }
+            None => {
+                let names = fields::KINDS.iter().map(|(name, _)| *name);
+                let suggestion = suggest::closest(&kind, names).map(String::from);
+                let node = reader.origin.clone();
+                reader.errors.push(CompileError::UnknownKind { node, kind, suggestion });
+                None
+            }
+        },
+        None => {
+            reader.missing_unless_set("kind");
+            None
+        }
+    };
+    if kind.is_some() {
+        reader.unknown_fields();
+    }
+
+    let after = reader.string_list("after").unwrap_or_default();
+    let before = reader.string_list("before").unwrap_or_default();
+    let required = reader.bool("required").unwrap_or(true);
+    let body = match kind {
+        Some("link") => Some(Body::Link(read_link(&mut reader))),
+        Some("exec") => Some(Body::Exec(read_exec(&mut reader))),
+        _ => None,
+    };
+    InputNode { origin: reader.origin, after, before, required, body }
+}
+
+fn read_link(reader: &mut Reader) -> LinkInput {
+    let target = match reader.string("target") {
+        Some(raw) => match target::normalize(&raw) {
+            Ok(target) => Some(target),
+            Err(problem) => {
+                let node = reader.origin.clone();
+                reader.errors.push(CompileError::BadTarget { node, target: raw, problem });
+                None
+            }
+        },
+        None => {
+            reader.missing_unless_set("target");
+            None
+        }
+    };
+    let source = reader.string("source");
+    let text = reader.string("text");
+    let executable = reader.bool("executable");
+    // A mistyped field still counts as set: "both" or "neither" would only
+    // repeat the type error in other words.
+    let content = match (reader.is_set("source"), reader.is_set("text")) {
+        (true, true) => {
+            reader.errors.push(CompileError::SourceAndText { node: reader.origin.clone() });
+            None
+        }
+        (false, false) => {
+            reader.errors.push(CompileError::NoContent { node: reader.origin.clone() });
+            None
+        }
+        _ => match (source, text) {
+            (Some(source), _) if !source.starts_with('/') => {
+                let node = reader.origin.clone();
+                reader.errors.push(CompileError::RelativeSource { node, path: source });
+                None
+            }
+            (Some(source), _) => Some(Content::Source(source)),
+            (_, Some(text)) => Some(Content::Text(text)),
+            (None, None) => None,
+        },
+    };
+    LinkInput { target, content, executable }
+}
+
+fn read_exec(reader: &mut Reader) -> ExecInput {
+    let argv = match reader.string_list("argv") {
+        Some(argv) if argv.is_empty() => {
+            reader.errors.push(CompileError::EmptyArgv { node: reader.origin.clone() });
+            argv
+        }
+        Some(argv) => argv,
+        None => {
+            reader.missing_unless_set("argv");
+            Vec::new()
+        }
+    };
+    let env = reader.string_map("env").unwrap_or_default();
+    let cwd = reader.string("cwd");
+    ExecInput { argv, env, cwd }
+}
+
+/// Reads the fields of one node object, recording type errors.
+struct Reader<'a> {
+    object: &'a Map<String, Value>,
+    origin: NodeRef,
+    kind_fields: &'static [Field],
+    errors: &'a mut Vec<CompileError>,
+}
+
+impl Reader<'_> {
+    /// The field's value, treating `null` as absent.
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.object.get(name).filter(|v| !v.is_null())
+    }
+
+    fn is_set(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    fn missing(&mut self, field: &'static str) {
+        self.errors.push(CompileError::MissingField { node: self.origin.clone(), field });
+    }
+
+    /// Reports a required field as missing, unless it is there with a wrong
+    /// type, which was reported already.
+    fn missing_unless_set(&mut self, field: &'static str) {
+        if !self.is_set(field) {
+            self.missing(field);
+        }
+    }
+
+    fn wrong_type(&mut self, name: &str, found: String, inside: Option<String>) {
+        // Only names from the field tables reach here; the fallback keeps a
+        // typo in this file from ever becoming a panic.
+        let Some(field) = fields::lookup(self.kind_fields, name) else { return };
+        self.errors.push(CompileError::WrongType {
+            node: self.origin.clone(),
+            field: field.name,
+            expected: field.shape.describe(),
+            found,
+            inside,
+            example: field.example,
+        });
+    }
+
+    fn string(&mut self, name: &str) -> Option<String> {
+        match self.get(name)? {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                let found = describe_value(other);
+                self.wrong_type(name, found, None);
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, name: &str) -> Option<bool> {
+        match self.get(name)? {
+            Value::Bool(b) => Some(*b),
+            other => {
+                let found = describe_value(other);
+                self.wrong_type(name, found, None);
+                None
+            }
+        }
+    }
+
+    /// A list of strings. One bad element makes the whole field unusable,
+    /// and only the first one is reported to keep the report short.
+    fn string_list(&mut self, name: &str) -> Option<Vec<String>> {
+        let value = self.get(name)?;
+        let Value::Array(items) = value else {
+            let found = describe_value(value);
+            self.wrong_type(name, found, None);
+            return None;
+        };
+        let mut strings = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            match item {
+                Value::String(s) => strings.push(s.clone()),
+                other => {
+                    let found = describe_value(other);
+                    self.wrong_type(name, found, Some(format!("element {}", index + 1)));
+                    return None;
+                }
+            }
+        }
+        Some(strings)
+    }
+
+    /// An attribute set of strings, sorted by name (serde_json's map is
+    /// ordered, and sorting again keeps that from being an assumption).
+    fn string_map(&mut self, name: &str) -> Option<Vec<(String, String)>> {
+        let value = self.get(name)?;
+        let Value::Object(entries) = value else {
+            let found = describe_value(value);
+            self.wrong_type(name, found, None);
+            return None;
+        };
+        let mut pairs = Vec::with_capacity(entries.len());
+        for (key, item) in entries {
+            match item {
+                Value::String(s) => pairs.push((key.clone(), s.clone())),
+                other => {
+                    let found = describe_value(other);
+                    let at = format!("{name}.{}", nix_attribute(key));
+                    self.wrong_type(name, found, Some(at));
+                    return None;
+                }
+            }
+        }
+        pairs.sort();
+        Some(pairs)
+    }
+
+    /// Reports every field that neither every node nor this kind has.
+    fn unknown_fields(&mut self) {
+        let unknown: Vec<String> = self
+            .object
+            .keys()
+            .filter(|key| fields::lookup(self.kind_fields, key).is_none())
+            .cloned()
+            .collect();
+        let allowed: Vec<&'static str> = self
+            .kind_fields
+            .iter()
+            .map(|f| f.name)
+            .chain(fields::COMMON_USER_FIELDS.iter().copied())
+            .collect();
+        for field in unknown {
+            let suggestion = suggest::closest(&field, allowed.iter().copied()).map(String::from);
+            let node = self.origin.clone();
+            self.errors.push(CompileError::UnknownField {
+                node,
+                field,
+                allowed: allowed.clone(),
+                suggestion,
+            });
+        }
+    }
+}
+
+/// An attribute name as written in Nix: bare when it can be, quoted otherwise.
+pub fn nix_attribute(name: &str) -> String {
+    let bare = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-'".contains(c));
+    if bare { name.to_string() } else { nix_string(name) }
+}

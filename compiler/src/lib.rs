@@ -1,0 +1,99 @@
+//! `am-compile`: turns the node list the Nix library produces into a
+//! validated, layered plan and writes the activation bundle.
+//!
+//! The pipeline is parse ([`input`]) ─▶ check sources, conflicts and the
+//! graph ─▶ layer ─▶ lower ─▶ write. Every check runs even after another one
+//! failed, so one build reports every problem of the configuration. Nothing
+//! here prints: [`render`] makes the text and the binary shows it.
+
+mod bundle;
+mod conflicts;
+mod cycle;
+mod error;
+mod fields;
+mod graph;
+mod input;
+mod layer;
+mod lower;
+pub mod render;
+mod source;
+mod suggest;
+mod target;
+
+use std::fs;
+use std::path::Path;
+
+pub use bundle::activate_script;
+pub use error::{CompileError, CycleStep, Direction, IoAction, IoError, NodeRef, TargetProblem};
+pub use input::INPUT_VERSION;
+pub use lower::{Compiled, StaticContent, StaticFile};
+pub use source::{RealFilesystem, SourceKind, SourceLookup};
+
+/// Where Nix keeps its store unless `NIX_STORE` says otherwise.
+pub const DEFAULT_STORE_DIR: &str = "/nix/store";
+
+/// Validates and lowers the compiler input (the JSON text). `store_dir` and
+/// `sources` are used to check that link sources in the store exist.
+///
+/// On failure, returns every problem found, sorted by kind of problem and
+/// then node id, so the same input always gives the same report.
+pub fn compile(
+    input: &str,
+    store_dir: &str,
+    sources: &dyn SourceLookup,
+) -> Result<Compiled, Vec<CompileError>> {
+    let mut errors = Vec::new();
+    let nodes = input::parse(input, &mut errors);
+    source::check(&nodes, store_dir, sources, &mut errors);
+    conflicts::check(&nodes, &mut errors);
+    let graph = graph::build(&nodes, &mut errors);
+    let layers = match layer::layers(&graph) {
+        Ok(layers) => Some(layers),
+        Err(stuck) => {
+            errors.extend(cycle::find(&graph, &stuck));
+            None
+        }
+    };
+    match layers {
+        Some(layers) if errors.is_empty() => lower::lower(&nodes, &graph, &layers)
+            .map_err(|message| vec![CompileError::Internal { message }]),
+        _ => Err(sorted(errors)),
+    }
+}
+
+/// Where to read the input, where to write the bundle, and with which `am`.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildOptions<'a> {
+    pub input: &'a Path,
+    pub out: &'a Path,
+    /// Absolute path of the `am` binary, for `bin/activate`'s `#!` line.
+    pub am_bin: &'a str,
+    pub store_dir: &'a str,
+}
+
+/// Everything `am-compile build` does: read the input, compile it, write the
+/// bundle. Nothing is written unless the configuration has no problem.
+pub fn build(options: &BuildOptions) -> Result<Compiled, Vec<CompileError>> {
+    let text = fs::read_to_string(options.input).map_err(|source| {
+        let path = options.input.into();
+        vec![CompileError::Io(IoError { action: IoAction::ReadInput, path, source })]
+    })?;
+    let compiled = compile(&text, options.store_dir, &RealFilesystem);
+    let am_bin = bundle::am_bin_problem(options.am_bin)
+        .map(|problem| CompileError::BadAmPath { path: options.am_bin.to_string(), problem });
+    let compiled = match (compiled, am_bin) {
+        (Ok(compiled), None) => compiled,
+        (compiled, am_bin) => {
+            let mut errors = compiled.err().unwrap_or_default();
+            errors.extend(am_bin);
+            return Err(sorted(errors));
+        }
+    };
+    bundle::write(&compiled, options.out, options.am_bin).map_err(|e| vec![e.into()])?;
+    Ok(compiled)
+}
+
+fn sorted(mut errors: Vec<CompileError>) -> Vec<CompileError> {
+    errors.sort_by_cached_key(|e| (e.sort_key(), render::render(e)));
+    errors
+}

@@ -1,0 +1,428 @@
+//! Turning problems into the text a user reads in a failed Nix build.
+//!
+//! Every message has the same shape: an `error:` line naming the node, the
+//! option that declared it (and its files), and a `hint:` saying what to do.
+//! Nix 2.8 shows only the last 10 lines of a failed build, so messages stay
+//! compact and the report ends with a one-line summary. No colour: this runs
+//! inside Nix, which does not pass a terminal through.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::error::{CompileError, CycleStep, IoAction, IoError, NodeRef, TargetProblem};
+use crate::fields;
+
+/// Most rows a table lists before it says how many more there are.
+const MAX_ROWS: usize = 5;
+
+/// Longest string value quoted in a message, in characters.
+const MAX_QUOTED: usize = 40;
+
+const INPUT_HINT: &str = "the activation-manager Nix library writes this input; build the bundle \
+                          through it, with the am package of the same version";
+
+/// The whole report: every problem, then a summary line.
+pub fn report(errors: &[CompileError]) -> String {
+    let mut out = String::new();
+    for error in errors {
+        out.push_str(&render(error));
+    }
+    let count = errors.len();
+    let problems = if count == 1 { "problem" } else { "problems" };
+    let place = if errors.iter().all(CompileError::is_configuration_problem) {
+        " in the configuration"
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "am-compile: {count} {problems}{place}; the bundle was not built.");
+    out
+}
+
+/// One problem, as a few lines ending in a newline.
+pub fn render(error: &CompileError) -> String {
+    let mut m = Message::default();
+    match error {
+        CompileError::InvalidJson { message, line, column } => {
+            m.error(format!(
+                "the compiler input is not valid JSON: {message} (line {line}, column {column})"
+            ));
+            m.hint(INPUT_HINT);
+        }
+        CompileError::UnsupportedVersion { found, supported } => {
+            m.error(format!(
+                "the compiler input has version {found}, but this am-compile reads version {supported}"
+            ));
+            m.hint(INPUT_HINT);
+        }
+        CompileError::MalformedInput { what, problem } => {
+            m.error(format!("the compiler input is malformed: {what} {problem}"));
+            m.hint(INPUT_HINT);
+        }
+        CompileError::UnknownKind { node, kind, suggestion } => {
+            m.node_error(node, format!("unknown kind {}", nix_string(kind)));
+            let kinds = kind_names();
+            m.hint(match suggestion {
+                Some(s) => format!("did you mean {}? The kinds are: {kinds}", nix_string(s)),
+                None => format!("set `kind` to one of: {kinds}"),
+            });
+        }
+        CompileError::UnknownField { node, field, allowed, suggestion } => {
+            m.node_error(node, format!("unknown field `{field}`"));
+            let kind = node.kind.unwrap_or("this");
+            let allowed = allowed.join(", ");
+            m.hint(match suggestion {
+                Some(s) => format!("did you mean `{s}`? A {kind} node has: {allowed}"),
+                None => format!("remove it; a {kind} node has: {allowed}"),
+            });
+        }
+        CompileError::MissingField { node, field: "id" } => {
+            m.node_error(node, "no `id` (or an empty one)".into());
+            m.hint(
+                "give every node a unique id; nodes of the Nix library's options always \
+                 have one, so check a module that writes `am.loweredNodes` itself",
+            );
+        }
+        CompileError::MissingField { node, field } => {
+            m.node_error(node, format!("`{field}` is missing"));
+            m.hint(match field_example(node, field) {
+                Some(example) => format!("set it, e.g. {example}"),
+                None => format!("set `{field}`"),
+            });
+        }
+        CompileError::WrongType { node, field, expected, found, inside, example } => {
+            let problem = match inside {
+                None => format!("`{field}` must be {expected}, not {found}"),
+                Some(inside) => format!("`{field}` must be {expected}, but {inside} is {found}"),
+            };
+            m.node_error(node, problem);
+            m.hint(format!("for example: {example}"));
+        }
+        CompileError::SourceAndText { node } => {
+            m.node_error(node, "both `source` and `text` are set".into());
+            m.hint("keep one: `source` links to an existing file, `text` writes a new one");
+        }
+        CompileError::NoContent { node } => {
+            m.node_error(node, "neither `source` nor `text` is set".into());
+            m.hint("set `source` to the file to link to, or `text` to the content of the file");
+        }
+        CompileError::EmptyArgv { node } => {
+            m.node_error(node, "`argv` is empty".into());
+            m.hint("give the program and its arguments, e.g. argv = [ \"/bin/sh\" \"-c\" \"echo hi\" ];");
+        }
+        CompileError::BadTarget { node, target, problem } => {
+            bad_target(&mut m, node, target, *problem)
+        }
+        CompileError::RelativeSource { node, path: source } => {
+            m.node_error(node, format!("source {} is a relative path", nix_string(source)));
+            m.hint("use a Nix path (source = ./file;), which Nix copies into the store, or an absolute path");
+        }
+        CompileError::MissingSource { node, path: source, in_store: true } => {
+            m.node_error(node, format!("source {source} does not exist"));
+            m.hint(
+                "refer to the source as a Nix path or a package, not a string: only \
+                 then does Nix build it before this bundle",
+            );
+        }
+        CompileError::MissingSource { node, path: source, in_store: false } => {
+            m.node_error(node, format!("source {source} does not exist or cannot be read"));
+            m.hint(
+                "`executable` copies the source into the bundle, so the build must read it: \
+                 use a Nix path (source = ./file;), or leave `executable` unset to link to it",
+            );
+        }
+        CompileError::ExecutableDirectory { node, path: source, executable } => {
+            m.node_error(
+                node,
+                format!("executable = {executable}, but source {source} is a folder"),
+            );
+            m.hint("remove `executable`: a folder is linked as it is, its files keep their modes");
+        }
+        CompileError::DuplicateId { id, nodes } => {
+            m.error(format!("{} nodes have the id `{id}`", nodes.len()));
+            let rows = nodes.iter().map(|n| vec![declared(n)]).collect();
+            m.table(rows);
+            m.hint("ids must be unique: rename or remove all but one of these");
+        }
+        CompileError::TargetConflict { target, owners } => {
+            m.error(format!("{} nodes own the target {target}", owners.len()));
+            m.table(owners.iter().map(|n| vec![node_id(n), declared(n)]).collect());
+            m.hint("keep one of them, or give the others a different `target`");
+        }
+        CompileError::NestedTarget { outer, outer_target, inner } => {
+            let count = inner.len();
+            let (targets, are) = if count == 1 { ("target", "is") } else { ("targets", "are") };
+            m.error(format!("{count} {targets} {are} inside the target {outer_target}"));
+            let outer_rows =
+                outer.iter().map(|n| vec![outer_target.clone(), node_id(n), declared(n)]);
+            let inner_rows =
+                inner.iter().map(|(t, n)| vec![format!("  {t}"), node_id(n), declared(n)]);
+            m.table(outer_rows.chain(inner_rows).collect());
+            m.hint(format!(
+                "a link at {outer_target} replaces that whole folder: link the files in it \
+                 one by one instead, or drop the ones inside"
+            ));
+        }
+        CompileError::UnknownDependency { node, direction, missing, suggestion } => {
+            let field = direction.field();
+            m.node_error(node, format!("{field} = [ {} ] names no node", nix_string(missing)));
+            m.hint(match suggestion {
+                Some(s) => {
+                    format!("did you mean {}? Otherwise remove it from `{field}`", nix_string(s))
+                }
+                None => format!("remove it from `{field}`, or add a node with that id"),
+            });
+        }
+        CompileError::Cycle { chain, others } => cycle(&mut m, chain, others),
+        CompileError::BadAmPath { path, problem } => {
+            m.error(format!("the am binary {} {problem}", nix_string(path)));
+            m.hint("pass --am (or set $amBin) to the absolute path of `am`, e.g. \"${am}/bin/am\"");
+        }
+        CompileError::Internal { message } => {
+            m.error(format!("internal error: {message}"));
+            m.hint("this is a bug in am-compile; please report it with the configuration");
+        }
+        CompileError::Io(IoError { action, path, source }) => {
+            let path = path.display();
+            let (what, hint) = match action {
+                IoAction::ReadInput => (
+                    format!("could not read the input {path}"),
+                    "pass --input FILE, or set $inputPath (Nix sets it for `input` with passAsFile)",
+                ),
+                IoAction::CreateOutput => (
+                    format!("could not create the bundle folder {path}"),
+                    "pass --out (or set $out) to a folder that does not exist yet, or is empty",
+                ),
+                IoAction::Write => (
+                    format!("could not write {path}"),
+                    "check that the bundle folder can be written and the disk is not full",
+                ),
+                IoAction::CopySource => (
+                    format!("could not copy the source {path} into the bundle"),
+                    "`executable` makes a copy: check that the source is a file the build can read",
+                ),
+                IoAction::Link => (
+                    format!("could not create the link {path}"),
+                    "check that the bundle folder can be written",
+                ),
+            };
+            m.error(format!("{what}: {source}"));
+            m.hint(hint);
+        }
+    }
+    m.text
+}
+
+fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProblem) {
+    let quoted = nix_string(target);
+    let (what, hint) = match problem {
+        TargetProblem::Absolute => (
+            "is an absolute path",
+            "targets are relative to the home: \".config/foo\" means ~/.config/foo",
+        ),
+        TargetProblem::ParentComponent => {
+            ("has a `..` component", "targets must stay inside the home: remove the `..`")
+        }
+        TargetProblem::Home => {
+            ("is the home itself", "name a file or folder inside the home, e.g. \".config/foo\"")
+        }
+        TargetProblem::NulByte => ("contains a NUL byte", "remove the NUL byte from the target"),
+    };
+    m.node_error(node, format!("target {quoted} {what}"));
+    m.hint(hint);
+}
+
+fn cycle(m: &mut Message, chain: &[CycleStep], others: &[String]) {
+    let Some(first) = chain.first() else { return };
+    if chain.len() == 1 {
+        m.error(format!("node `{}` waits for itself", id_or_position(&first.node)));
+    } else {
+        m.error(format!("dependency cycle between {} nodes", chain.len()));
+    }
+    let rows = chain
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let next = &chain[(i + 1) % chain.len()].node;
+            let (this_id, next_id) = (id_or_position(&step.node), id_or_position(next));
+            let mut because = Vec::new();
+            if step.by_after {
+                because.push(format!("{this_id} has after = [ {} ]", nix_string(&next_id)));
+            }
+            if step.by_before {
+                because.push(format!("{next_id} has before = [ {} ]", nix_string(&this_id)));
+            }
+            let option =
+                step.node.declared_by.as_deref().map(|o| format!("({o})")).unwrap_or_default();
+            vec![this_id, option, format!("waits for {next_id}, as {}", because.join(" and "))]
+        })
+        .collect();
+    m.table(rows);
+    if !others.is_empty() {
+        m.line(format!("note: also caught in this knot: {}", list(others)));
+    }
+    m.hint(if chain.len() == 1 {
+        "remove the node's own id from its `after`/`before`"
+    } else {
+        "remove one of these after/before entries, or split a node in two"
+    });
+}
+
+/// Accumulates the lines of one message.
+#[derive(Default)]
+struct Message {
+    text: String,
+}
+
+impl Message {
+    fn error(&mut self, headline: String) {
+        let _ = writeln!(self.text, "error: {headline}");
+    }
+
+    /// The headline of a problem with one node, and where it was declared.
+    fn node_error(&mut self, node: &NodeRef, problem: String) {
+        self.error(format!("{}: {problem}", subject(node)));
+        if let Some(origin) = origin(node) {
+            self.line(origin);
+        }
+    }
+
+    fn line(&mut self, line: String) {
+        let _ = writeln!(self.text, "  {line}");
+    }
+
+    fn hint(&mut self, hint: impl AsRef<str>) {
+        let _ = writeln!(self.text, "  hint: {}", hint.as_ref());
+    }
+
+    /// Rows with aligned columns, cut to `MAX_ROWS` so a large conflict does
+    /// not push everything else out of Nix's short log tail.
+    fn table(&mut self, rows: Vec<Vec<String>>) {
+        let shown = if rows.len() > MAX_ROWS + 1 { MAX_ROWS } else { rows.len() };
+        let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|c| rows[..shown].iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max())
+            .map(Option::unwrap_or_default)
+            .collect();
+        for row in &rows[..shown] {
+            let mut line = String::new();
+            for (c, cell) in row.iter().enumerate() {
+                if c + 1 == row.len() {
+                    line.push_str(cell);
+                } else {
+                    let _ = write!(line, "{cell:<width$}  ", width = widths[c]);
+                }
+            }
+            self.line(line.trim_end().to_string());
+        }
+        if shown < rows.len() {
+            self.line(format!("... and {} more", rows.len() - shown));
+        }
+    }
+}
+
+/// "link node `file:.vimrc`", or "node #3" when the node has no id.
+fn subject(node: &NodeRef) -> String {
+    let kind = node.kind.map(|k| format!("{k} ")).unwrap_or_default();
+    match &node.id {
+        Some(id) => format!("{kind}node `{id}`"),
+        None => format!("{kind}node #{}", node.position),
+    }
+}
+
+fn id_or_position(node: &NodeRef) -> String {
+    node.id.clone().unwrap_or_else(|| format!("#{}", node.position))
+}
+
+fn node_id(node: &NodeRef) -> String {
+    id_or_position(node)
+}
+
+/// "declared by home.file.".vimrc" in /home/me/home.nix", as far as known.
+fn origin(node: &NodeRef) -> Option<String> {
+    let files = list(&node.defined_in);
+    match (&node.declared_by, files.is_empty()) {
+        (Some(option), true) => Some(format!("declared by {option}")),
+        (Some(option), false) => Some(format!("declared by {option} in {files}")),
+        (None, false) => Some(format!("defined in {files}")),
+        (None, true) => None,
+    }
+}
+
+/// Like [`origin`], for table cells: never empty.
+fn declared(node: &NodeRef) -> String {
+    origin(node).unwrap_or_else(|| format!("node #{} of the input", node.position))
+}
+
+fn list(items: &[String]) -> String {
+    if items.len() > MAX_ROWS + 1 {
+        format!("{}, and {} more", items[..MAX_ROWS].join(", "), items.len() - MAX_ROWS)
+    } else {
+        items.join(", ")
+    }
+}
+
+fn kind_names() -> String {
+    fields::KINDS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+}
+
+fn field_example(node: &NodeRef, field: &str) -> Option<&'static str> {
+    let kind_fields = node.kind.and_then(fields::kind_fields).map_or(&[][..], |(_, f)| f);
+    fields::lookup(kind_fields, field).map(|f| f.example)
+}
+
+/// A JSON value in Nix words, short enough for a one-line message.
+pub fn describe_value(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {}", nix_string(s)),
+        Value::Array(items) if items.is_empty() => "an empty list".into(),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an attribute set".into(),
+    }
+}
+
+/// A string as a Nix string literal, cut to `MAX_QUOTED` characters.
+pub fn nix_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    let mut chars = s.chars().peekable();
+    let mut count = 0;
+    while let Some(c) = chars.next() {
+        if count == MAX_QUOTED {
+            out.push_str("...");
+            break;
+        }
+        count += 1;
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // `${` would start an interpolation in Nix; a lone `$` would not.
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            // Nix has no escape for other control characters; showing the
+            // code keeps them from messing up the terminal.
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nix_strings_are_escaped_and_cut() {
+        assert_eq!(nix_string("a\"b\\c\nd"), r#""a\"b\\c\nd""#);
+        assert_eq!(nix_string("${x} $y"), r#""\${x} $y""#);
+        assert_eq!(nix_string(&"x".repeat(50)), format!("\"{}...\"", "x".repeat(40)));
+    }
+}
