@@ -1,0 +1,101 @@
+//! A bounded worker pool for one layer: at most `jobs` items run at a time on
+//! crossbeam scoped threads, and every result comes back to the calling
+//! thread as soon as it is ready, so that thread alone talks to the terminal.
+
+use std::num::NonZeroUsize;
+
+use crossbeam::channel;
+
+/// A worker thread panicked; the results of the others were delivered.
+#[derive(Debug)]
+pub struct WorkerPanicked;
+
+/// Runs `work` on every item, on at most `jobs` threads, calling `done` on
+/// the calling thread with each result in the order they finish.
+pub fn run_all<T, R>(
+    jobs: NonZeroUsize,
+    items: Vec<T>,
+    work: impl Fn(T) -> R + Sync,
+    mut done: impl FnMut(R),
+) -> Result<(), WorkerPanicked>
+where
+    T: Send,
+    R: Send,
+{
+    let workers = jobs.get().min(items.len());
+    // One item, or one job: threads would only add their start-up cost.
+    if workers <= 1 {
+        items.into_iter().for_each(|item| done(work(item)));
+        return Ok(());
+    }
+    let (item_tx, item_rx) = channel::bounded(items.len());
+    for item in items {
+        // The channel has room for every item and its receiver is alive.
+        let _ = item_tx.send(item);
+    }
+    drop(item_tx);
+    let (result_tx, result_rx) = channel::unbounded();
+    let work = &work;
+    crossbeam::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (items, results) = (item_rx.clone(), result_tx.clone());
+            scope.spawn(move |_| {
+                for item in items {
+                    if results.send(work(item)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        // The loop below ends when the last worker drops its sender.
+        drop(result_tx);
+        for result in result_rx {
+            done(result);
+        }
+    })
+    .map_err(|_| WorkerPanicked)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    fn jobs(n: usize) -> NonZeroUsize {
+        NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+    }
+
+    #[test]
+    fn every_item_is_done_once() {
+        let mut results = Vec::new();
+        run_all(jobs(4), (0..100).collect(), |n| n * 2, |r| results.push(r)).expect("no panic");
+        results.sort();
+        assert_eq!(results, (0..100).map(|n| n * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn no_more_than_jobs_run_at_once() {
+        let running = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        let work = |_: u32| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(5));
+            running.fetch_sub(1, Ordering::SeqCst);
+        };
+        run_all(jobs(3), (0..20).collect(), work, |()| {}).expect("no panic");
+        assert!(peak.load(Ordering::SeqCst) <= 3);
+        assert!(peak.load(Ordering::SeqCst) >= 2, "items did not run in parallel");
+    }
+
+    #[test]
+    fn one_job_runs_on_the_calling_thread() {
+        let caller = std::thread::current().id();
+        let mut threads = Vec::new();
+        run_all(jobs(1), vec![1, 2], |_| std::thread::current().id(), |id| threads.push(id))
+            .expect("no panic");
+        assert_eq!(threads, [caller, caller]);
+    }
+}

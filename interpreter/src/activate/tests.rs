@@ -1,0 +1,168 @@
+//! Engine tests with a backend that records changes instead of making them:
+//! the home is a path that does not exist, so the pre-check finds nothing and
+//! the engine's decisions are all that is tested.
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::sync::Mutex;
+
+use am_schema::{Exec, Link, Plan};
+
+use super::exec::Captured;
+use super::*;
+
+/// A backend that only records what it is asked to do. A command succeeds
+/// unless its program is `fail`.
+#[derive(Debug, Default)]
+struct Recorder {
+    calls: Mutex<Vec<String>>,
+}
+
+impl Recorder {
+    fn record(&self, call: String) {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(call);
+        }
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().map(|calls| calls.clone()).unwrap_or_default()
+    }
+}
+
+impl Backend for Recorder {
+    fn create_dir_all(&self, path: &Path) -> io::Result<()> {
+        self.record(format!("mkdir {}", path.display()));
+        Ok(())
+    }
+
+    fn create_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
+        self.record(format!("create {} -> {}", path.display(), content.display()));
+        Ok(())
+    }
+
+    fn replace_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
+        self.record(format!("replace {} -> {}", path.display(), content.display()));
+        Ok(())
+    }
+
+    fn run(&self, spec: &ExecSpec) -> io::Result<Captured> {
+        self.record(format!("run {}", spec.program.display()));
+        let code = if spec.program == Path::new("fail") { 1 } else { 0 };
+        Ok(Captured { status: ExitStatus::from_raw(code << 8), output: b"out\n".to_vec() })
+    }
+}
+
+/// Remembers every reported outcome as `id: kind`.
+#[derive(Debug, Default)]
+struct Log(Vec<String>);
+
+impl Progress for Log {
+    fn node_done(&mut self, node: &Node, outcome: &NodeOutcome) {
+        let what = match outcome {
+            NodeOutcome::Linked { .. } => "linked".to_string(),
+            NodeOutcome::Ran { .. } => "ran".to_string(),
+            NodeOutcome::Failed(_) => "failed".to_string(),
+            NodeOutcome::Skipped { because } => format!("skipped because of #{because}"),
+        };
+        self.0.push(format!("{}: {what}", node.id));
+    }
+}
+
+fn exec(id: &str, program: &str, required: bool, after: &[u32]) -> Node {
+    Node {
+        id: id.into(),
+        declared_by: format!("am.nodes.{id}"),
+        required,
+        after: after.to_vec(),
+        kind: Kind::Exec(Exec { argv: vec![program.into()], env: vec![], cwd: None }),
+    }
+}
+
+fn link(target: &str) -> Node {
+    Node {
+        id: format!("file:{target}"),
+        declared_by: format!("home.file.\"{target}\""),
+        required: true,
+        after: vec![],
+        kind: Kind::Link(Link { target: target.into() }),
+    }
+}
+
+fn run(plan: Plan, jobs: usize) -> (Summary, Vec<String>, Vec<String>) {
+    let root = std::env::temp_dir().join(format!("am-engine-missing-{}", std::process::id()));
+    let home = HomePaths::resolve(Some(root.join("home").into()), None).expect("home");
+    let bundle = Bundle { root: root.join("bundle"), plan };
+    let options = Options { jobs: NonZeroUsize::new(jobs).unwrap_or(NonZeroUsize::MIN) };
+    let backend = Recorder::default();
+    let mut log = Log::default();
+    let summary = activate(&bundle, &home, &options, &backend, &mut log).expect("no conflicts");
+    let prefix = root.display().to_string();
+    let calls = backend.calls().iter().map(|call| call.replace(&prefix, "$T")).collect();
+    (summary, calls, log.0)
+}
+
+#[test]
+fn state_is_prepared_before_links_are_made() {
+    let plan = Plan { nodes: vec![link(".a"), link("d/.b")], layers: vec![vec![0, 1]] };
+    let (summary, calls, _) = run(plan, 1);
+    assert_eq!(
+        calls,
+        [
+            "mkdir $T/home/.local/state/activation-manager",
+            "create $T/home/.local/state/activation-manager/static -> $T/bundle/static",
+            "create $T/home/.a -> $T/home/.local/state/activation-manager/static/.a",
+            "mkdir $T/home/d",
+            "create $T/home/d/.b -> $T/home/.local/state/activation-manager/static/d/.b",
+        ]
+    );
+    assert_eq!(summary.links_created, 2);
+    assert_eq!(summary.status(), Status::Done);
+}
+
+#[test]
+fn a_failed_optional_node_skips_its_dependents_and_nothing_else() {
+    let plan = Plan {
+        nodes: vec![
+            exec("flaky", "fail", false, &[]),
+            exec("fine", "ok", true, &[]),
+            exec("needs-flaky", "ok", true, &[0]),
+            exec("needs-fine", "ok", true, &[1]),
+            exec("needs-needs-flaky", "ok", true, &[2, 3]),
+        ],
+        layers: vec![vec![0, 1], vec![2, 3], vec![4]],
+    };
+    let (summary, calls, mut log) = run(plan, 4);
+    log.sort();
+    assert_eq!(
+        log,
+        [
+            "fine: ran",
+            "flaky: failed",
+            "needs-fine: ran",
+            "needs-flaky: skipped because of #0",
+            "needs-needs-flaky: skipped because of #0",
+        ]
+    );
+    assert_eq!(calls.iter().filter(|call| call.starts_with("run")).count(), 3);
+    assert_eq!(summary.status(), Status::Partial);
+    assert_eq!((summary.failed_optional.clone(), summary.skipped), (vec![0], 2));
+}
+
+#[test]
+fn a_failed_required_node_finishes_its_layer_and_stops() {
+    let plan = Plan {
+        nodes: vec![
+            exec("broken", "fail", true, &[]),
+            exec("sibling", "ok", true, &[]),
+            exec("later", "ok", true, &[]),
+            exec("last", "ok", true, &[2]),
+        ],
+        layers: vec![vec![0, 1], vec![2], vec![3]],
+    };
+    let (summary, _, mut log) = run(plan, 2);
+    log.sort();
+    assert_eq!(log, ["broken: failed", "sibling: ran"]);
+    assert_eq!(summary.status(), Status::Failed);
+    assert_eq!((summary.failed_required.clone(), summary.not_run), (vec![0], 2));
+}

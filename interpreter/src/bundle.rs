@@ -1,0 +1,106 @@
+//! Finding a bundle (a folder, its `bin/activate`, or the active one) and
+//! loading its plan.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use am_schema::{PLAN_FILE, Plan, STATIC_DIR};
+
+use crate::cli::BundleArg;
+use crate::error::{Error, Result};
+use crate::home::HomePaths;
+
+/// A bundle folder and its decoded plan.
+#[derive(Debug)]
+pub struct Bundle {
+    /// The canonical folder: `./result` is usually a link into the store, and
+    /// the static link must point at the store path, not at `./result`.
+    pub root: PathBuf,
+    pub plan: Plan,
+}
+
+impl Bundle {
+    /// `<bundle>/static`, where the static link points.
+    pub fn static_dir(&self) -> PathBuf {
+        self.root.join(STATIC_DIR)
+    }
+}
+
+/// Opens the bundle named on the command line of `am activate`.
+pub fn open(arg: &BundleArg, home: &HomePaths) -> Result<Bundle> {
+    let folder = match arg {
+        BundleArg::Active => home.active_bundle()?,
+        BundleArg::Folder(folder) => folder.clone(),
+        BundleArg::Script(script) => {
+            // The script is `<bundle>/bin/activate`.
+            let script = canonical(script)?;
+            match script.parent().and_then(Path::parent) {
+                Some(bundle) => bundle.to_path_buf(),
+                None => return Err(Error::NotABundle { path: script }),
+            }
+        }
+    };
+    open_folder(&folder)
+}
+
+/// Opens a bundle folder.
+pub fn open_folder(folder: &Path) -> Result<Bundle> {
+    let root = canonical(folder)?;
+    let plan_file = root.join(PLAN_FILE);
+    if !root.is_dir() || !plan_file.exists() {
+        return Err(Error::NotABundle { path: folder.to_path_buf() });
+    }
+    Ok(Bundle { plan: load_plan(&plan_file)?, root })
+}
+
+/// What `am inspect` shows: a whole bundle, or a lone plan file.
+#[derive(Debug)]
+pub struct Inspected {
+    pub source: Source,
+    pub plan: Plan,
+}
+
+#[derive(Debug)]
+pub enum Source {
+    Bundle(PathBuf),
+    PlanFile(PathBuf),
+}
+
+/// Opens what `am inspect` was given: a bundle folder or a plan file, or
+/// the active bundle when `path` is `None`.
+pub fn open_for_inspect(
+    path: Option<&Path>,
+    home: impl FnOnce() -> Result<HomePaths>,
+) -> Result<Inspected> {
+    let path = match path {
+        Some(path) => path.to_path_buf(),
+        None => home()?.active_bundle()?,
+    };
+    let metadata = std::fs::metadata(&path)
+        .map_err(|source| Error::BundleUnreadable { path: path.clone(), source })?;
+    if metadata.is_dir() {
+        let bundle = open_folder(&path)?;
+        Ok(Inspected { source: Source::Bundle(bundle.root), plan: bundle.plan })
+    } else {
+        Ok(Inspected { plan: load_plan(&path)?, source: Source::PlanFile(path) })
+    }
+}
+
+/// Reads and decodes a plan file; every failure names the file.
+pub fn load_plan(file: &Path) -> Result<Plan> {
+    let bytes = std::fs::read(file)
+        .map_err(|source| Error::PlanUnreadable { path: file.to_path_buf(), source })?;
+    am_schema::decode(&bytes)
+        .map_err(|source| Error::PlanInvalid { path: file.to_path_buf(), source })
+}
+
+fn canonical(path: &Path) -> Result<PathBuf> {
+    std::fs::canonicalize(path).map_err(|source| {
+        let source = if source.kind() == io::ErrorKind::NotFound {
+            io::Error::new(io::ErrorKind::NotFound, "does not exist")
+        } else {
+            source
+        };
+        Error::BundleUnreadable { path: path.to_path_buf(), source }
+    })
+}

@@ -1,0 +1,211 @@
+//! The command line: clap structs that mirror the flags, lowered into a
+//! [`Command`] that the rest of `am` works with.
+//!
+//! Parsing only checks what the flags say; whether a bundle exists is found
+//! out later, when it is opened.
+
+use std::ffi::OsString;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+/// What `am` was asked to do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Activate(Activate),
+    Inspect(Inspect),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Activate {
+    pub bundle: BundleArg,
+    /// How many nodes of one layer may run at the same time.
+    pub jobs: NonZeroUsize,
+    /// Show the output of commands that succeed and every changed link.
+    pub verbose: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Inspect {
+    /// A bundle folder or a plan file; `None` is the active bundle.
+    pub path: Option<PathBuf>,
+    pub json: bool,
+}
+
+/// How the bundle to activate was named.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BundleArg {
+    /// Not at all: the bundle this home's static link points into.
+    Active,
+    /// A bundle folder, e.g. `./result`.
+    Folder(PathBuf),
+    /// The bundle's own `bin/activate`, which the kernel hands to
+    /// `am bundle-entry` through the script's `#!` line.
+    Script(PathBuf),
+}
+
+/// Parses the arguments of `am` (the first one is the program name).
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::Error> {
+    match Args::try_parse_from(args)?.command {
+        Sub::Activate(ActivateArgs { bundle, flags }) => {
+            let bundle = bundle.map_or(BundleArg::Active, BundleArg::Folder);
+            Ok(Command::Activate(flags.lower(bundle)))
+        }
+        Sub::Inspect(InspectArgs { path, json }) => Ok(Command::Inspect(Inspect { path, json })),
+        Sub::BundleEntry { script, args } => {
+            // The user's arguments are those of `bin/activate`, which are
+            // `am activate`'s flags without the bundle; the script's path as
+            // the kernel passed it is the program name shown in `--help`.
+            let program = script.clone().into_os_string();
+            let matches = EntryArgs::command()
+                .bin_name(script.display().to_string())
+                .try_get_matches_from(std::iter::once(program).chain(args))?;
+            let entry = EntryArgs::from_arg_matches(&matches)?;
+            Ok(Command::Activate(entry.flags.lower(BundleArg::Script(script))))
+        }
+    }
+}
+
+/// Activates and inspects home bundles built by activation-manager.
+#[derive(Debug, Parser)]
+#[command(name = "am", version)]
+struct Args {
+    #[command(subcommand)]
+    command: Sub,
+}
+
+#[derive(Debug, Subcommand)]
+enum Sub {
+    Activate(ActivateArgs),
+    Inspect(InspectArgs),
+    /// Runs a bundle's `bin/activate`, whose first line is
+    /// `#!<am> bundle-entry`; the kernel adds the script's path and the
+    /// user's arguments.
+    #[command(hide = true, disable_help_flag = true, disable_version_flag = true)]
+    BundleEntry {
+        script: PathBuf,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+}
+
+/// Make this home match a bundle: check every target first, then link its
+/// files and run its commands.
+#[derive(Debug, clap::Args)]
+struct ActivateArgs {
+    /// The bundle folder (e.g. `./result`); defaults to the bundle active
+    /// for this home.
+    bundle: Option<PathBuf>,
+    #[command(flatten)]
+    flags: ActivateFlags,
+}
+
+/// The flags of `am activate` that `bin/activate` accepts too.
+#[derive(Debug, clap::Args)]
+struct ActivateFlags {
+    /// Run at most N nodes at the same time [default: the number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<NonZeroUsize>,
+    /// Also show the output of commands that succeed, and every changed link.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+impl ActivateFlags {
+    fn lower(self, bundle: BundleArg) -> Activate {
+        let jobs = self
+            .jobs
+            .or_else(|| std::thread::available_parallelism().ok())
+            .unwrap_or(NonZeroUsize::MIN);
+        Activate { bundle, jobs, verbose: self.verbose }
+    }
+}
+
+/// Activates the bundle this script belongs to: checks every target first,
+/// then links its files and runs its commands.
+#[derive(Debug, Parser)]
+#[command(name = "activate", disable_version_flag = true)]
+struct EntryArgs {
+    #[command(flatten)]
+    flags: ActivateFlags,
+}
+
+/// Show what a bundle does, layer by layer.
+#[derive(Debug, clap::Args)]
+struct InspectArgs {
+    /// A bundle folder or a plan.am file; defaults to the bundle active for
+    /// this home.
+    path: Option<PathBuf>,
+    /// Print JSON for tools instead of text for people.
+    #[arg(long)]
+    json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_strs(args: &[&str]) -> Result<Command, clap::Error> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    fn activate(args: &[&str]) -> Activate {
+        match parse_strs(args) {
+            Ok(Command::Activate(activate)) => activate,
+            other => panic!("{args:?} parsed into {other:?}"),
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Args::command().debug_assert();
+        EntryArgs::command().debug_assert();
+    }
+
+    #[test]
+    fn activate_takes_an_optional_bundle() {
+        let explicit = activate(&["am", "activate", "./result", "--jobs", "3", "-v"]);
+        assert_eq!(explicit.bundle, BundleArg::Folder("./result".into()));
+        assert_eq!(explicit.jobs.get(), 3);
+        assert!(explicit.verbose);
+        assert_eq!(activate(&["am", "activate"]).bundle, BundleArg::Active);
+    }
+
+    #[test]
+    fn zero_jobs_is_a_usage_error() {
+        let error = parse_strs(&["am", "activate", "--jobs", "0"]).expect_err("0 is rejected");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn bundle_entry_parses_the_users_flags_like_activate() {
+        let entry = activate(&["am", "bundle-entry", "/b/bin/activate", "--verbose", "-j", "2"]);
+        assert_eq!(entry.bundle, BundleArg::Script("/b/bin/activate".into()));
+        assert!(entry.verbose);
+        assert_eq!(entry.jobs.get(), 2);
+    }
+
+    #[test]
+    fn bundle_entry_help_is_activates_help() {
+        let error = parse_strs(&["am", "bundle-entry", "./result/bin/activate", "--help"])
+            .expect_err("help is shown");
+        assert_eq!(error.kind(), clap::error::ErrorKind::DisplayHelp);
+        let help = error.render().to_string();
+        assert!(help.contains("--jobs"), "{help}");
+        assert!(help.contains("./result/bin/activate"), "{help}");
+    }
+
+    #[test]
+    fn bundle_entry_rejects_a_bundle_argument() {
+        let error = parse_strs(&["am", "bundle-entry", "/b/bin/activate", "./other"])
+            .expect_err("activate takes no bundle");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn inspect_takes_a_path_and_json() {
+        let parsed = parse_strs(&["am", "inspect", "--json", "plan.am"]).expect("valid");
+        assert_eq!(parsed, Command::Inspect(Inspect { path: Some("plan.am".into()), json: true }));
+    }
+}

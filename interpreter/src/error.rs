@@ -1,0 +1,62 @@
+//! Every way a command of `am` can fail before or around running nodes.
+//!
+//! Failing nodes are not errors: they are part of an activation's result (see
+//! `activate::Summary`). `main.rs` turns an [`Error`] into an exit code, and
+//! `report.rs` renders the variants that need more than one line.
+
+use std::io;
+use std::path::PathBuf;
+
+use am_schema::DecodeError;
+
+use crate::activate::precheck::Conflict;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("HOME is not set; am needs it to know which home to activate")]
+    HomeUnset,
+
+    #[error("HOME is {}, which is not an absolute path", .0.display())]
+    HomeNotAbsolute(PathBuf),
+
+    #[error(
+        "no bundle is active for this home yet ({} does not exist); \
+         pass the bundle to use, e.g. `am activate ./result`",
+        .static_link.display()
+    )]
+    NoActiveBundle { static_link: PathBuf },
+
+    #[error("bundle {}: {source}", .path.display())]
+    BundleUnreadable { path: PathBuf, source: io::Error },
+
+    #[error(
+        "{} is not a bundle folder (a bundle holds plan.am, static/ and bin/activate)",
+        .path.display()
+    )]
+    NotABundle { path: PathBuf },
+
+    #[error("could not read plan {}: {source}", .path.display())]
+    PlanUnreadable { path: PathBuf, source: io::Error },
+
+    #[error("could not load plan {}: {source}", .path.display())]
+    PlanInvalid { path: PathBuf, source: DecodeError },
+
+    /// The pre-check found paths in the way; nothing was changed.
+    #[error("{} in the way; nothing was changed", paths_in_the_way(.0.len()))]
+    Refused(Vec<Conflict>),
+
+    /// A change outside any node failed, e.g. creating the state folder.
+    #[error("could not {action} {}: {source}", .path.display())]
+    Io { action: &'static str, path: PathBuf, source: io::Error },
+
+    /// A worker thread panicked. Nothing in a worker is meant to panic, so
+    /// this is a bug in `am`, reported instead of aborting the whole process.
+    #[error("internal error: {0}; please report this as a bug")]
+    Internal(&'static str),
+}
+
+fn paths_in_the_way(count: usize) -> String {
+    if count == 1 { "1 path is".to_string() } else { format!("{count} paths are") }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
