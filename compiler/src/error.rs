@@ -193,6 +193,17 @@ impl CompileError {
         )
     }
 
+    /// Problems of the input file itself: not JSON, another version, or a
+    /// shape the Nix library never writes.
+    pub fn is_input_problem(&self) -> bool {
+        matches!(
+            self,
+            CompileError::InvalidJson { .. }
+                | CompileError::UnsupportedVersion { .. }
+                | CompileError::MalformedInput { .. }
+        )
+    }
+
     /// Orders reports by kind of problem, then by node id, so that the same
     /// configuration always prints the same report.
     pub(crate) fn sort_key(&self) -> (u8, String, usize) {

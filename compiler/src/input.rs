@@ -90,10 +90,10 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Vec<InputNode> {
             errors.push(CompileError::UnsupportedVersion { found, supported: INPUT_VERSION });
             return Vec::new();
         }
-        None => errors.push(malformed("the input", "has no `version`".into())),
+        None => errors.push(malformed("it", "has no `version`".into())),
     }
     for key in root.keys().filter(|k| !matches!(k.as_str(), "version" | "nodes")) {
-        errors.push(malformed("the input", format!("has an unknown field `{key}`")));
+        errors.push(malformed("it", format!("has an unknown field `{key}`")));
     }
     let nodes = match root.get("nodes") {
         Some(Value::Array(nodes)) => nodes,
@@ -102,7 +102,7 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Vec<InputNode> {
             return Vec::new();
         }
         None => {
-            errors.push(malformed("the input", "has no `nodes` list".into()));
+            errors.push(malformed("it", "has no `nodes` list".into()));
             return Vec::new();
         }
     };
@@ -131,7 +131,7 @@ fn read_node(
 ) -> InputNode {
     let origin =
         NodeRef { id: None, position, kind: None, declared_by: None, defined_in: Vec::new() };
-    let mut reader = Reader { object, origin, kind_fields: &[], errors };
+    let mut reader = Reader { object, origin, kind_fields: &[], misspelled: Vec::new(), errors };
 
     // Provenance first: every later message about this node names it.
     reader.origin.declared_by = reader.string("declaredBy");
@@ -208,7 +208,9 @@ fn read_link(reader: &mut Reader) -> LinkInput {
             None
         }
         (false, false) => {
-            reader.errors.push(CompileError::NoContent { node: reader.origin.clone() });
+            if !reader.is_misspelled("source") && !reader.is_misspelled("text") {
+                reader.errors.push(CompileError::NoContent { node: reader.origin.clone() });
+            }
             None
         }
         _ => match (source, text) {
@@ -247,10 +249,17 @@ struct Reader<'a> {
     object: &'a Map<String, Value>,
     origin: NodeRef,
     kind_fields: &'static [Field],
+    /// Fields an unknown field looked like a typo of. Their absence is a
+    /// consequence of that typo and is not reported again.
+    misspelled: Vec<String>,
     errors: &'a mut Vec<CompileError>,
 }
 
 impl Reader<'_> {
+    fn is_misspelled(&self, field: &str) -> bool {
+        self.misspelled.iter().any(|f| f == field)
+    }
+
     /// The field's value, treating `null` as absent.
     fn get(&self, name: &str) -> Option<&Value> {
         self.object.get(name).filter(|v| !v.is_null())
@@ -267,7 +276,7 @@ impl Reader<'_> {
     /// Reports a required field as missing, unless it is there with a wrong
     /// type, which was reported already.
     fn missing_unless_set(&mut self, field: &'static str) {
-        if !self.is_set(field) {
+        if !self.is_set(field) && !self.is_misspelled(field) {
             self.missing(field);
         }
     }
@@ -372,6 +381,7 @@ impl Reader<'_> {
             .collect();
         for field in unknown {
             let suggestion = suggest::closest(&field, allowed.iter().copied()).map(String::from);
+            self.misspelled.extend(suggestion.clone());
             let node = self.origin.clone();
             self.errors.push(CompileError::UnknownField {
                 node,

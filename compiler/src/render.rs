@@ -32,6 +32,8 @@ pub fn report(errors: &[CompileError]) -> String {
     let problems = if count == 1 { "problem" } else { "problems" };
     let place = if errors.iter().all(CompileError::is_configuration_problem) {
         " in the configuration"
+    } else if errors.iter().all(CompileError::is_input_problem) {
+        " in the compiler input"
     } else {
         ""
     };
@@ -69,11 +71,14 @@ pub fn render(error: &CompileError) -> String {
         }
         CompileError::UnknownField { node, field, allowed, suggestion } => {
             m.node_error(node, format!("unknown field `{field}`"));
-            let kind = node.kind.unwrap_or("this");
+            let kind = match node.kind {
+                Some(kind) => format!("{} {kind} node", article(kind)),
+                None => "this node".into(),
+            };
             let allowed = allowed.join(", ");
             m.hint(match suggestion {
-                Some(s) => format!("did you mean `{s}`? A {kind} node has: {allowed}"),
-                None => format!("remove it; a {kind} node has: {allowed}"),
+                Some(s) => format!("did you mean `{s}`? {} has: {allowed}", capitalize(&kind)),
+                None => format!("remove it; {kind} has: {allowed}"),
             });
         }
         CompileError::MissingField { node, field: "id" } => {
@@ -146,17 +151,17 @@ pub fn render(error: &CompileError) -> String {
         }
         CompileError::TargetConflict { target, owners } => {
             m.error(format!("{} nodes own the target {target}", owners.len()));
-            m.table(owners.iter().map(|n| vec![node_id(n), declared(n)]).collect());
+            m.table(owners.iter().map(|n| vec![id_or_position(n), declared(n)]).collect());
             m.hint("keep one of them, or give the others a different `target`");
         }
         CompileError::NestedTarget { outer, outer_target, inner } => {
             let count = inner.len();
             let (targets, are) = if count == 1 { ("target", "is") } else { ("targets", "are") };
             m.error(format!("{count} {targets} {are} inside the target {outer_target}"));
-            let outer_rows =
-                outer.iter().map(|n| vec![outer_target.clone(), node_id(n), declared(n)]);
-            let inner_rows =
-                inner.iter().map(|(t, n)| vec![format!("  {t}"), node_id(n), declared(n)]);
+            // No id column: the target and the option say it all, and most
+            // ids merely repeat the target (`file:<target>`).
+            let outer_rows = outer.iter().map(|n| vec![outer_target.clone(), declared(n)]);
+            let inner_rows = inner.iter().map(|(t, n)| vec![format!("  {t}"), declared(n)]);
             m.table(outer_rows.chain(inner_rows).collect());
             m.hint(format!(
                 "a link at {outer_target} replaces that whole folder: link the files in it \
@@ -254,7 +259,7 @@ fn cycle(m: &mut Message, chain: &[CycleStep], others: &[String]) {
             }
             let option =
                 step.node.declared_by.as_deref().map(|o| format!("({o})")).unwrap_or_default();
-            vec![this_id, option, format!("waits for {next_id}, as {}", because.join(" and "))]
+            vec![this_id, option, format!("waits for {next_id}, because {}", because.join(" and "))]
         })
         .collect();
     m.table(rows);
@@ -334,10 +339,6 @@ fn id_or_position(node: &NodeRef) -> String {
     node.id.clone().unwrap_or_else(|| format!("#{}", node.position))
 }
 
-fn node_id(node: &NodeRef) -> String {
-    id_or_position(node)
-}
-
 /// "declared by home.file.".vimrc" in /home/me/home.nix", as far as known.
 fn origin(node: &NodeRef) -> Option<String> {
     let files = list(&node.defined_in);
@@ -360,6 +361,15 @@ fn list(items: &[String]) -> String {
     } else {
         items.join(", ")
     }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn kind_names() -> String {

@@ -5,9 +5,10 @@
 /// sorted candidates to keep messages deterministic.
 pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let wrong_lower = wrong.to_lowercase();
-    // A third of the length allows one typo in short names and a few in long
-    // ids, without proposing unrelated names.
-    let limit = (wrong.chars().count() / 3).max(1);
+    // A third of the length allows one typo from three characters on and a
+    // few in long ids, without proposing unrelated names: "b" is not a typo
+    // of "a".
+    let limit = wrong.chars().count() / 3;
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
         if candidate == wrong {
@@ -88,6 +89,8 @@ mod tests {
         assert_eq!(closest("sorce", ["source", "target", "text"]), Some("source"));
         assert_eq!(closest("exce", ["link", "exec"]), Some("exec"));
         assert_eq!(closest("banana", ["link", "exec"]), None);
+        assert_eq!(closest("b", ["a"]), None);
+        assert_eq!(closest("B", ["b"]), Some("b"));
     }
 
     #[test]
@@ -97,6 +100,6 @@ mod tests {
 
     #[test]
     fn ties_go_to_the_first_candidate() {
-        assert_eq!(closest("ab", ["aa", "bb"]), Some("aa"));
+        assert_eq!(closest("abcd", ["abce", "abcf"]), Some("abce"));
     }
 }

@@ -1,0 +1,382 @@
+//! Every validation error, rendered exactly as a user sees it in a failed
+//! build. Each snapshot holds the input nodes (in its description) and the
+//! report, so it reads on its own.
+
+use std::collections::BTreeMap;
+
+use am_compiler::{SourceKind, compile, render};
+use serde_json::{Value, json};
+
+const STORE: &str = "/nix/store";
+const HOME_NIX: &str = "/home/me/home.nix";
+
+/// Store paths that "exist" for these tests.
+fn sources() -> BTreeMap<String, SourceKind> {
+    BTreeMap::from([
+        ("/nix/store/aaaa-vimrc".to_string(), SourceKind::File),
+        ("/nix/store/bbbb-nvim".to_string(), SourceKind::Directory),
+    ])
+}
+
+/// Gives every node the provenance the Nix library would, unless the test
+/// sets (or removes, with `null`) its own.
+fn with_provenance(nodes: Value) -> Value {
+    let Value::Array(nodes) = nodes else { return nodes };
+    let nodes = nodes
+        .into_iter()
+        .map(|mut node| {
+            if let Value::Object(fields) = &mut node {
+                let id = fields.get("id").and_then(Value::as_str).unwrap_or("unnamed").to_string();
+                // Like Nix's `showOption`, which quotes only names that need it.
+                let bare = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                let option =
+                    if bare { format!("am.nodes.{id}") } else { format!("am.nodes.\"{id}\"") };
+                fields.entry("declaredBy").or_insert_with(|| json!(option));
+                fields.entry("definedIn").or_insert_with(|| json!([HOME_NIX]));
+            }
+            node
+        })
+        .collect();
+    Value::Array(nodes)
+}
+
+/// The report for a whole input text, which must fail to compile.
+fn report_for_text(text: &str) -> String {
+    match compile(text, STORE, &sources()) {
+        Ok(_) => panic!("the input compiled, but an error was expected:\n{text}"),
+        Err(errors) => render::report(&errors),
+    }
+}
+
+/// One line per input node, for the snapshot's description.
+fn describe(nodes: &Value) -> String {
+    match nodes {
+        Value::Array(nodes) => nodes.iter().map(Value::to_string).collect::<Vec<_>>().join("\n"),
+        other => other.to_string(),
+    }
+}
+
+/// Snapshots the report for a list of nodes (given as `json!`).
+macro_rules! nodes_error {
+    ($nodes:expr) => {{
+        let nodes = with_provenance($nodes);
+        let text = json!({ "version": 1, "nodes": nodes }).to_string();
+        insta::with_settings!({ description => describe(&nodes), omit_expression => true }, {
+            insta::assert_snapshot!(report_for_text(&text));
+        });
+    }};
+}
+
+/// Snapshots the report for a whole input text.
+macro_rules! input_error {
+    ($text:expr) => {{
+        let text: &str = $text;
+        insta::with_settings!({ description => text, omit_expression => true }, {
+            insta::assert_snapshot!(report_for_text(text));
+        });
+    }};
+}
+
+// The input as a whole.
+
+#[test]
+fn invalid_json() {
+    input_error!("{\"version\": 1, \"nodes\": [\n  {\"id\": \"a\",}\n]}");
+}
+
+#[test]
+fn unsupported_version() {
+    input_error!(r#"{"version": 2, "nodes": [{"id": "a", "kind": "teleport"}]}"#);
+}
+
+#[test]
+fn input_is_not_an_object() {
+    input_error!(r#"[1, 2]"#);
+}
+
+#[test]
+fn input_without_version_and_with_unknown_field() {
+    input_error!(r#"{"nodes": [], "extra": true}"#);
+}
+
+#[test]
+fn nodes_is_not_a_list() {
+    input_error!(r#"{"version": 1, "nodes": {"a": {}}}"#);
+}
+
+#[test]
+fn node_is_not_an_object() {
+    input_error!(r#"{"version": 1, "nodes": ["a"]}"#);
+}
+
+// Kinds and fields.
+
+#[test]
+fn unknown_kind_with_suggestion() {
+    nodes_error!(json!([{ "id": "hello", "kind": "exce", "argv": ["true"] }]));
+}
+
+#[test]
+fn unknown_kind_without_suggestion() {
+    nodes_error!(json!([{ "id": "hello", "kind": "teleport" }]));
+}
+
+#[test]
+fn unknown_field_with_suggestion() {
+    nodes_error!(json!([
+        { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "sorce": "/nix/store/aaaa-vimrc" }
+    ]));
+}
+
+#[test]
+fn unknown_field_without_suggestion() {
+    nodes_error!(json!([
+        { "id": "hello", "kind": "exec", "argv": ["true"], "restartOnFailure": true }
+    ]));
+}
+
+#[test]
+fn missing_target() {
+    nodes_error!(json!([{ "id": "file:.vimrc", "kind": "link", "text": "set nu\n" }]));
+}
+
+#[test]
+fn missing_argv() {
+    nodes_error!(json!([{ "id": "hello", "kind": "exec" }]));
+}
+
+#[test]
+fn missing_kind() {
+    nodes_error!(json!([{ "id": "hello", "argv": ["true"] }]));
+}
+
+#[test]
+fn missing_id() {
+    nodes_error!(json!([
+        { "kind": "exec", "argv": ["true"], "declaredBy": "am.loweredNodes", "definedIn": ["/home/me/broken.nix"] }
+    ]));
+}
+
+#[test]
+fn wrong_type_of_field() {
+    nodes_error!(json!([{ "id": "hello", "kind": "exec", "argv": "echo hi" }]));
+}
+
+#[test]
+fn wrong_type_of_list_element() {
+    nodes_error!(json!([{ "id": "hello", "kind": "exec", "argv": ["true"], "after": ["a", 3] }]));
+}
+
+#[test]
+fn wrong_type_of_attribute() {
+    nodes_error!(
+        json!([{ "id": "hello", "kind": "exec", "argv": ["true"], "env": { "PORT": 8080 } }])
+    );
+}
+
+#[test]
+fn wrong_type_of_bool() {
+    nodes_error!(json!([
+        { "id": "hello", "kind": "exec", "argv": ["true"], "required": "yes" }
+    ]));
+}
+
+// Links and execs.
+
+#[test]
+fn link_with_source_and_text() {
+    nodes_error!(json!([
+        { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "source": "/nix/store/aaaa-vimrc", "text": "set nu\n" }
+    ]));
+}
+
+#[test]
+fn link_without_source_or_text() {
+    nodes_error!(json!([
+        { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "source": null, "text": null }
+    ]));
+}
+
+#[test]
+fn exec_with_empty_argv() {
+    nodes_error!(json!([{ "id": "hello", "kind": "exec", "argv": [] }]));
+}
+
+#[test]
+fn absolute_target() {
+    nodes_error!(
+        json!([{ "id": "file:/etc/motd", "kind": "link", "target": "/etc/motd", "text": "hi" }])
+    );
+}
+
+#[test]
+fn target_leaving_the_home() {
+    nodes_error!(json!([
+        { "id": "file:../other/.vimrc", "kind": "link", "target": "../other/.vimrc", "text": "hi" }
+    ]));
+}
+
+#[test]
+fn target_is_the_home() {
+    nodes_error!(json!([
+        { "id": "file:./", "kind": "link", "target": "./", "text": "hi" },
+        { "id": "file:", "kind": "link", "target": "", "text": "hi" }
+    ]));
+}
+
+#[test]
+fn relative_source() {
+    nodes_error!(json!([
+        { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "source": "dotfiles/vimrc" }
+    ]));
+}
+
+#[test]
+fn missing_store_source() {
+    nodes_error!(json!([
+        { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "source": "/nix/store/zzzz-gone" }
+    ]));
+}
+
+#[test]
+fn missing_source_to_copy() {
+    nodes_error!(json!([
+        { "id": "bin/hello", "kind": "link", "target": "bin/hello", "source": "/home/me/hello.sh", "executable": true }
+    ]));
+}
+
+#[test]
+fn executable_folder() {
+    nodes_error!(json!([
+        { "id": "file:.config/nvim", "kind": "link", "target": ".config/nvim", "source": "/nix/store/bbbb-nvim", "executable": false }
+    ]));
+}
+
+// Conflicts.
+
+#[test]
+fn duplicate_id() {
+    nodes_error!(json!([
+        { "id": "hello", "kind": "exec", "argv": ["true"], "declaredBy": "am.nodes.hello" },
+        { "id": "hello", "kind": "exec", "argv": ["false"], "declaredBy": "home.activation.hello", "definedIn": ["/home/me/activation.nix"] }
+    ]));
+}
+
+#[test]
+fn duplicate_link_with_one_target_is_one_target_conflict() {
+    nodes_error!(json!([
+        { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "text": "a", "declaredBy": "home.file.\".vimrc\"" },
+        { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "text": "b", "declaredBy": "home.file.vimrc", "definedIn": ["/home/me/vim.nix"] }
+    ]));
+}
+
+#[test]
+fn target_conflict_between_spellings() {
+    nodes_error!(json!([
+        { "id": "file:.config/git/config", "kind": "link", "target": ".config/git/config", "text": "a" },
+        { "id": "gitconfig", "kind": "link", "target": "./.config//git/config/", "text": "b" }
+    ]));
+}
+
+#[test]
+fn nested_target() {
+    nodes_error!(json!([
+        { "id": "file:.config/nvim", "kind": "link", "target": ".config/nvim", "source": "/nix/store/bbbb-nvim" },
+        { "id": "file:.config/nvim/init.lua", "kind": "link", "target": ".config/nvim/init.lua", "text": "-- hi" }
+    ]));
+}
+
+#[test]
+fn many_nested_targets_are_cut_short() {
+    let mut nodes =
+        vec![json!({ "id": "file:.local", "kind": "link", "target": ".local", "text": "x" })];
+    for i in 0..9 {
+        let target = format!(".local/share/f{i}");
+        nodes.push(json!({ "id": format!("file:{target}"), "kind": "link", "target": target, "text": "x" }));
+    }
+    nodes_error!(Value::Array(nodes));
+}
+
+// The graph.
+
+#[test]
+fn unknown_dependency_with_suggestion() {
+    nodes_error!(json!([
+        { "id": "world", "kind": "exec", "argv": ["true"] },
+        { "id": "hello", "kind": "exec", "argv": ["true"], "after": ["wrld"] }
+    ]));
+}
+
+#[test]
+fn unknown_dependency_missing_the_file_prefix() {
+    nodes_error!(json!([
+        { "id": "file:.config/git/config", "kind": "link", "target": ".config/git/config", "text": "a" },
+        { "id": "hello", "kind": "exec", "argv": ["true"], "before": [".config/git/config"] }
+    ]));
+}
+
+#[test]
+fn unknown_dependency_without_suggestion() {
+    nodes_error!(
+        json!([{ "id": "hello", "kind": "exec", "argv": ["true"], "after": ["setup-database"] }])
+    );
+}
+
+#[test]
+fn cycle_of_two() {
+    nodes_error!(json!([
+        { "id": "a", "kind": "exec", "argv": ["true"], "after": ["b"] },
+        { "id": "b", "kind": "exec", "argv": ["true"], "after": ["a"] }
+    ]));
+}
+
+#[test]
+fn cycle_through_before() {
+    nodes_error!(json!([
+        { "id": "a", "kind": "exec", "argv": ["true"], "after": ["b"] },
+        { "id": "b", "kind": "exec", "argv": ["true"] },
+        { "id": "c", "kind": "exec", "argv": ["true"], "before": ["b"], "after": ["a"], "declaredBy": "home.activation.c" }
+    ]));
+}
+
+#[test]
+fn cycle_declared_both_ways() {
+    nodes_error!(json!([
+        { "id": "a", "kind": "exec", "argv": ["true"], "after": ["b"] },
+        { "id": "b", "kind": "exec", "argv": ["true"], "before": ["a"], "after": ["a"] }
+    ]));
+}
+
+#[test]
+fn self_loop() {
+    nodes_error!(json!([{ "id": "a", "kind": "exec", "argv": ["true"], "after": ["a"] }]));
+}
+
+#[test]
+fn cycle_in_a_larger_knot() {
+    nodes_error!(json!([
+        { "id": "a", "kind": "exec", "argv": ["true"], "after": ["b"] },
+        { "id": "b", "kind": "exec", "argv": ["true"], "after": ["c", "a"] },
+        { "id": "c", "kind": "exec", "argv": ["true"], "after": ["d"] },
+        { "id": "d", "kind": "exec", "argv": ["true"], "after": ["b"] },
+        { "id": "e", "kind": "exec", "argv": ["true"], "after": ["d"] }
+    ]));
+}
+
+#[test]
+fn node_without_provenance() {
+    nodes_error!(json!([{ "id": "hello", "kind": "exce", "declaredBy": null, "definedIn": null }]));
+}
+
+// Many problems at once: every one is reported, in a stable order.
+
+#[test]
+fn every_problem_at_once() {
+    nodes_error!(json!([
+        { "id": "z", "kind": "exec", "argv": [], "after": ["y"] },
+        { "id": "y", "kind": "exec", "argv": ["true"], "after": ["z"] },
+        { "id": "file:.vimrc", "kind": "link", "target": "/.vimrc", "sorce": "x" },
+        { "id": "m", "kind": "exec", "argv": ["true"], "after": ["nope"], "env": [] },
+        { "id": "m", "kind": "link", "target": "m", "text": "" }
+    ]));
+}
