@@ -29,7 +29,7 @@ impl Bundle {
 /// Opens the bundle named on the command line of `am activate`.
 pub fn open(arg: &BundleArg, home: &HomePaths) -> Result<Bundle> {
     let folder = match arg {
-        BundleArg::Active => home.active_bundle()?,
+        BundleArg::Active => home.active_bundle("activate")?,
         BundleArg::Folder(folder) => folder.clone(),
         BundleArg::Script(script) => {
             // The script is `<bundle>/bin/activate`.
@@ -74,7 +74,7 @@ pub fn open_for_inspect(
 ) -> Result<Inspected> {
     let path = match path {
         Some(path) => path.to_path_buf(),
-        None => home()?.active_bundle()?,
+        None => home()?.active_bundle("inspect")?,
     };
     let metadata = std::fs::metadata(&path)
         .map_err(|source| Error::BundleUnreadable { path: path.clone(), source })?;

@@ -67,9 +67,19 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
     }
 }
 
+/// The exit codes of ARCHITECTURE.md, for `am --help`.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success, also when there was nothing to do
+  1  the bundle, plan or home could not be read or written
+  2  usage error
+  3  refused: paths are in the way; nothing was changed
+  4  failed: a required node failed
+  5  partial: optional nodes failed and their dependents were skipped";
+
 /// Activates and inspects home bundles built by activation-manager.
 #[derive(Debug, Parser)]
-#[command(name = "am", version)]
+#[command(name = "am", version, after_help = EXIT_CODES)]
 struct Args {
     #[command(subcommand)]
     command: Sub,
@@ -105,7 +115,7 @@ struct ActivateArgs {
 #[derive(Debug, clap::Args)]
 struct ActivateFlags {
     /// Run at most N nodes at the same time [default: the number of CPUs].
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
     jobs: Option<NonZeroUsize>,
     /// Also show the output of commands that succeed, and every changed link.
     #[arg(long, short = 'v')]
@@ -119,6 +129,13 @@ impl ActivateFlags {
             .or_else(|| std::thread::available_parallelism().ok())
             .unwrap_or(NonZeroUsize::MIN);
         Activate { bundle, jobs, verbose: self.verbose }
+    }
+}
+
+fn parse_jobs(value: &str) -> Result<NonZeroUsize, String> {
+    match value.parse::<usize>() {
+        Ok(jobs) => NonZeroUsize::new(jobs).ok_or_else(|| "at least 1 job is needed".to_string()),
+        Err(_) => Err("expected a whole number of jobs, e.g. 4".to_string()),
     }
 }
 

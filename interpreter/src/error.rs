@@ -21,10 +21,10 @@ pub enum Error {
 
     #[error(
         "no bundle is active for this home yet ({} does not exist); \
-         pass the bundle to use, e.g. `am activate ./result`",
+         name the bundle, e.g. `am {command} ./result`",
         .static_link.display()
     )]
-    NoActiveBundle { static_link: PathBuf },
+    NoActiveBundle { static_link: PathBuf, command: &'static str },
 
     #[error("bundle {}: {source}", .path.display())]
     BundleUnreadable { path: PathBuf, source: io::Error },

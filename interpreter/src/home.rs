@@ -62,9 +62,10 @@ impl HomePaths {
         self.static_link().join(target)
     }
 
-    /// The bundle the static link points into, if any: the parent of the
-    /// link's content, which is `<bundle>/static`.
-    pub fn active_bundle(&self) -> Result<PathBuf> {
+    /// The bundle the static link points into: the parent of the link's
+    /// content, which is `<bundle>/static`. `command` is the `am` command
+    /// that needs it, for the message when no bundle is active.
+    pub fn active_bundle(&self, command: &'static str) -> Result<PathBuf> {
         let static_link = self.static_link();
         match std::fs::read_link(&static_link) {
             Ok(content) => match content.parent() {
@@ -79,7 +80,7 @@ impl HomePaths {
                 }),
             },
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                Err(Error::NoActiveBundle { static_link })
+                Err(Error::NoActiveBundle { static_link, command })
             }
             Err(source) => {
                 Err(Error::Io { action: "read the static link", path: static_link, source })

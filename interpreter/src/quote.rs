@@ -6,8 +6,9 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Quotes one word the way a POSIX shell reads it back: bare when it is
-/// plainly safe, in single quotes otherwise, and as `$'...'` when it holds
-/// control characters (a newline in single quotes would break the line).
+/// plainly safe, in single (or, when that reads better, double) quotes
+/// otherwise, and as `$'...'` when it holds control characters (a newline in
+/// single quotes would break the line).
 pub fn shell_word(word: &str) -> Cow<'_, str> {
     let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
     if !word.is_empty() && word.chars().all(safe) {
@@ -28,6 +29,11 @@ pub fn shell_word(word: &str) -> Cow<'_, str> {
         }
         out.push('\'');
         return Cow::Owned(out);
+    }
+    // Double quotes read better than `'\''` when nothing inside them is
+    // special to the shell.
+    if word.contains('\'') && !word.chars().any(|c| "\"$`\\!".contains(c)) {
+        return Cow::Owned(format!("\"{word}\""));
     }
     Cow::Owned(format!("'{}'", word.replace('\'', r"'\''")))
 }
@@ -79,7 +85,8 @@ mod tests {
         assert_eq!(shell_word(""), "''");
         assert_eq!(shell_word("echo hi"), "'echo hi'");
         assert_eq!(shell_word("$HOME"), "'$HOME'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("it's $HOME"), r"'it'\''s $HOME'");
+        assert_eq!(shell_word("it's done"), r#""it's done""#);
     }
 
     #[test]

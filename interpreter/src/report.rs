@@ -164,7 +164,8 @@ impl Progress for ActivationReport<'_> {
                 format!("{} {}\n", style.green(verb), printable(&path.to_string_lossy()))
             }
             NodeOutcome::Ran { output } if self.verbose => {
-                format!("{} {}\n{}", style.green("ran"), describe(node), indented(output))
+                let output = if output.is_empty() { String::new() } else { indented(output) };
+                format!("{} {}\n{output}", style.green("ran"), describe(node))
             }
             NodeOutcome::Linked { .. } | NodeOutcome::Ran { .. } => return,
             NodeOutcome::Failed(failure) => {
