@@ -11,7 +11,7 @@
     executable = true;
     text = ''
       #!/bin/sh
-      echo "hello from $0"
+      echo "hello from $(basename "$0")"
     '';
   };
   am.nodes.run-hello = {
