@@ -1,7 +1,7 @@
 //! Every problem the compiler reports, as data; `render.rs` turns it into text.
 //!
-//! The `#[error]` strings are one-line summaries for logs and `Debug`-style
-//! use. What a user reads in a failed Nix build is produced by
+//! The `#[error]` strings are one-line summaries, for logs and for callers
+//! of the library. What a user reads in a failed Nix build is produced by
 //! [`crate::render`], which has room for provenance, tables and hints.
 
 use std::io;
@@ -22,6 +22,20 @@ pub struct NodeRef {
     pub declared_by: Option<String>,
     /// The files that define that option.
     pub defined_in: Vec<String>,
+}
+
+impl std::fmt::Display for NodeRef {
+    /// "`hello` (am.nodes.hello)", or "#3" for a node without id.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.id {
+            Some(id) => write!(f, "`{id}`")?,
+            None => write!(f, "#{}", self.position)?,
+        }
+        match &self.declared_by {
+            Some(option) => write!(f, " ({option})"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Whether a dependency was written as `after` or `before`.
@@ -50,6 +64,17 @@ pub enum TargetProblem {
     NulByte,
 }
 
+impl TargetProblem {
+    pub fn describe(self) -> &'static str {
+        match self {
+            TargetProblem::Absolute => "is an absolute path",
+            TargetProblem::ParentComponent => "has a `..` component",
+            TargetProblem::Home => "is the home itself",
+            TargetProblem::NulByte => "contains a NUL byte",
+        }
+    }
+}
+
 /// One step of a drawn dependency cycle: `node` waits for the next step's node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CycleStep {
@@ -70,6 +95,18 @@ pub enum IoAction {
     Link,
 }
 
+impl IoAction {
+    pub fn verb(self) -> &'static str {
+        match self {
+            IoAction::ReadInput => "read the input",
+            IoAction::CreateOutput => "create the bundle folder",
+            IoAction::Write => "write",
+            IoAction::CopySource => "copy the source",
+            IoAction::Link => "create the link",
+        }
+    }
+}
+
 /// Every way compiling a configuration can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
@@ -84,10 +121,10 @@ pub enum CompileError {
     #[error("the compiler input is malformed: {what} {problem}")]
     MalformedInput { what: String, problem: String },
 
-    #[error("node {node:?} has unknown kind {kind:?}")]
+    #[error("node {node} has unknown kind {kind:?}")]
     UnknownKind { node: NodeRef, kind: String, suggestion: Option<String> },
 
-    #[error("node {node:?} has unknown field {field:?}")]
+    #[error("node {node} has unknown field {field:?}")]
     UnknownField {
         node: NodeRef,
         field: String,
@@ -95,12 +132,12 @@ pub enum CompileError {
         suggestion: Option<String>,
     },
 
-    #[error("node {node:?} has no field {field:?}")]
+    #[error("node {node} has no field {field:?}")]
     MissingField { node: NodeRef, field: &'static str },
 
     /// `found` describes the offending value; `inside` names the element of a
     /// list (`element 2`) or attribute set (`env.PORT`) that has it.
-    #[error("node {node:?}: field {field:?} must be {expected}")]
+    #[error("node {node}: field {field:?} must be {expected}")]
     WrongType {
         node: NodeRef,
         field: &'static str,
@@ -110,27 +147,27 @@ pub enum CompileError {
         example: &'static str,
     },
 
-    #[error("link node {node:?} has both `source` and `text`")]
+    #[error("link node {node} has both `source` and `text`")]
     SourceAndText { node: NodeRef },
 
-    #[error("link node {node:?} has neither `source` nor `text`")]
+    #[error("link node {node} has neither `source` nor `text`")]
     NoContent { node: NodeRef },
 
-    #[error("exec node {node:?} has an empty `argv`")]
+    #[error("exec node {node} has an empty `argv`")]
     EmptyArgv { node: NodeRef },
 
-    #[error("link node {node:?} has an invalid target {target:?}: {problem:?}")]
+    #[error("link node {node} has an invalid target {target:?}: {}", problem.describe())]
     BadTarget { node: NodeRef, target: String, problem: TargetProblem },
 
-    #[error("link node {node:?} has a relative source {path:?}")]
+    #[error("link node {node} has a relative source {path:?}")]
     RelativeSource { node: NodeRef, path: String },
 
     /// `path` is the source; `in_store` tells why the source was checked: store paths always are,
     /// others only when `executable` asks for a copy.
-    #[error("link node {node:?} has source {path:?}, which does not exist")]
+    #[error("link node {node} has source {path:?}, which does not exist")]
     MissingSource { node: NodeRef, path: String, in_store: bool },
 
-    #[error("link node {node:?} sets executable on source {path:?}, a folder")]
+    #[error("link node {node} sets executable on source {path:?}, a folder")]
     ExecutableDirectory { node: NodeRef, path: String, executable: bool },
 
     #[error("{} nodes have the id {id:?}", nodes.len())]
@@ -144,7 +181,7 @@ pub enum CompileError {
     #[error("{} targets are inside the target {outer_target:?}", inner.len())]
     NestedTarget { outer: Vec<NodeRef>, outer_target: String, inner: Vec<(String, NodeRef)> },
 
-    #[error("node {node:?} has {} = [ {missing:?} ], but no node has that id", direction.field())]
+    #[error("node {node} has {} = [ {missing:?} ], but no node has that id", direction.field())]
     UnknownDependency {
         node: NodeRef,
         direction: Direction,
@@ -170,7 +207,7 @@ pub enum CompileError {
 
 /// A file system operation that failed, with the path it failed on.
 #[derive(Debug, thiserror::Error)]
-#[error("could not {action:?} {}: {source}", path.display())]
+#[error("could not {} {}: {source}", action.verb(), path.display())]
 pub struct IoError {
     pub action: IoAction,
     pub path: PathBuf,
@@ -235,5 +272,29 @@ impl CompileError {
             CompileError::Io(e) => (51, (e.path.display().to_string(), 0)),
         };
         (rank, id, position)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_summaries_name_node_and_option() {
+        let node = NodeRef {
+            id: Some("hello".into()),
+            position: 1,
+            kind: Some("exec"),
+            declared_by: Some("am.nodes.hello".into()),
+            defined_in: vec![],
+        };
+        let error = CompileError::EmptyArgv { node };
+        assert_eq!(error.to_string(), "exec node `hello` (am.nodes.hello) has an empty `argv`");
+        let io = IoError {
+            action: IoAction::Write,
+            path: "/out/plan.am".into(),
+            source: io::Error::other("disk full"),
+        };
+        assert_eq!(CompileError::from(io).to_string(), "could not write /out/plan.am: disk full");
     }
 }

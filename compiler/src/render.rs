@@ -189,28 +189,22 @@ pub fn render(error: &CompileError) -> String {
         }
         CompileError::Io(IoError { action, path, source }) => {
             let path = path.display();
-            let (what, hint) = match action {
-                IoAction::ReadInput => (
-                    format!("could not read the input {path}"),
-                    "pass --input FILE, or set $inputPath (Nix sets it for `input` with passAsFile)",
-                ),
-                IoAction::CreateOutput => (
-                    format!("could not create the bundle folder {path}"),
-                    "pass --out (or set $out) to a folder that does not exist yet, or is empty",
-                ),
-                IoAction::Write => (
-                    format!("could not write {path}"),
-                    "check that the bundle folder can be written and the disk is not full",
-                ),
-                IoAction::CopySource => (
-                    format!("could not copy the source {path} into the bundle"),
-                    "`executable` makes a copy: check that the source is a file the build can read",
-                ),
-                IoAction::Link => (
-                    format!("could not create the link {path}"),
-                    "check that the bundle folder can be written",
-                ),
+            let hint = match action {
+                IoAction::ReadInput => {
+                    "pass --input FILE, or set $inputPath (Nix sets it for `input` with passAsFile)"
+                }
+                IoAction::CreateOutput => {
+                    "pass --out (or set $out) to a folder that does not exist yet, or is empty"
+                }
+                IoAction::Write => {
+                    "check that the bundle folder can be written and the disk is not full"
+                }
+                IoAction::CopySource => {
+                    "`executable` makes a copy: check that the source is a file the build can read"
+                }
+                IoAction::Link => "check that the bundle folder can be written",
             };
+            let what = format!("could not {} {path}", action.verb());
             m.error(format!("{what}: {source}"));
             m.hint(hint);
         }
@@ -219,21 +213,15 @@ pub fn render(error: &CompileError) -> String {
 }
 
 fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProblem) {
-    let quoted = nix_string(target);
-    let (what, hint) = match problem {
-        TargetProblem::Absolute => (
-            "is an absolute path",
-            "targets are relative to the home: \".config/foo\" means ~/.config/foo",
-        ),
-        TargetProblem::ParentComponent => {
-            ("has a `..` component", "targets must stay inside the home: remove the `..`")
+    let hint = match problem {
+        TargetProblem::Absolute => {
+            "targets are relative to the home: \".config/foo\" means ~/.config/foo"
         }
-        TargetProblem::Home => {
-            ("is the home itself", "name a file or folder inside the home, e.g. \".config/foo\"")
-        }
-        TargetProblem::NulByte => ("contains a NUL byte", "remove the NUL byte from the target"),
+        TargetProblem::ParentComponent => "targets must stay inside the home: remove the `..`",
+        TargetProblem::Home => "name a file or folder inside the home, e.g. \".config/foo\"",
+        TargetProblem::NulByte => "remove the NUL byte from the target",
     };
-    m.node_error(node, format!("target {quoted} {what}"));
+    m.node_error(node, format!("target {} {}", nix_string(target), problem.describe()));
     m.hint(hint);
 }
 
@@ -382,7 +370,7 @@ fn field_example(node: &NodeRef, field: &str) -> Option<&'static str> {
 }
 
 /// A JSON value in Nix words, short enough for a one-line message.
-pub fn describe_value(value: &Value) -> String {
+pub(crate) fn describe_value(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -395,7 +383,7 @@ pub fn describe_value(value: &Value) -> String {
 }
 
 /// A string as a Nix string literal, cut to `MAX_QUOTED` characters.
-pub fn nix_string(s: &str) -> String {
+pub(crate) fn nix_string(s: &str) -> String {
     let mut out = String::from("\"");
     let mut chars = s.chars().peekable();
     let mut count = 0;

@@ -20,11 +20,14 @@ pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -
             || candidate.to_lowercase() == wrong_lower
         {
             0
+        } else if let Some(d) = distance(wrong, candidate, limit) {
+            d
+        } else if candidate.len() >= 3 && wrong_lower.starts_with(&candidate.to_lowercase()) {
+            // A longer spelling of a known name, such as `environment` for
+            // `env`: likely meant, but less so than any near typo.
+            limit + 1
         } else {
-            match distance(wrong, candidate, limit) {
-                Some(d) => d,
-                None => continue,
-            }
+            continue;
         };
         if best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, candidate));
@@ -91,6 +94,8 @@ mod tests {
         assert_eq!(closest("banana", ["link", "exec"]), None);
         assert_eq!(closest("b", ["a"]), None);
         assert_eq!(closest("B", ["b"]), Some("b"));
+        assert_eq!(closest("environment", ["argv", "env", "cwd"]), Some("env"));
+        assert_eq!(closest("targets", ["target", "text"]), Some("target"));
     }
 
     #[test]
