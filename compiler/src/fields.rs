@@ -63,6 +63,30 @@ pub const EXEC: &[Field] = &[
     field("cwd", Shape::String, "cwd = \".config\";"),
 ];
 
+/// Names people write from other tools (home-manager, NixOS, systemd) for a
+/// field of ours; these beat edit distance, which would turn `cmd` into `cwd`.
+pub const SYNONYMS: &[(&str, &str)] = &[
+    ("args", "argv"),
+    ("command", "argv"),
+    ("cmd", "argv"),
+    ("program", "argv"),
+    ("script", "argv"),
+    ("environment", "env"),
+    ("workingDirectory", "cwd"),
+    ("dir", "cwd"),
+    ("src", "source"),
+    ("path", "source"),
+    ("file", "source"),
+    ("content", "text"),
+    ("contents", "text"),
+    ("dest", "target"),
+    ("destination", "target"),
+    ("mode", "executable"),
+    ("wants", "after"),
+    ("requires", "after"),
+    ("optional", "required"),
+];
+
 /// The kinds this compiler knows, sorted, with their own fields.
 pub const KINDS: &[(&str, &[Field])] = &[("exec", EXEC), ("link", LINK)];
 

@@ -72,10 +72,7 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Vec<InputNode> {
         }
     };
     let Some(root) = root.as_object() else {
-        errors.push(malformed(
-            "the input",
-            format!("is {}, not an attribute set", describe_value(&root)),
-        ));
+        errors.push(malformed("it", format!("is {}, not an attribute set", describe_value(&root))));
         return Vec::new();
     };
     match root.get("version") {
@@ -380,7 +377,13 @@ impl Reader<'_> {
             .chain(fields::COMMON_USER_FIELDS.iter().copied())
             .collect();
         for field in unknown {
-            let suggestion = suggest::closest(&field, allowed.iter().copied()).map(String::from);
+            let synonym = fields::SYNONYMS
+                .iter()
+                .find(|(other, ours)| *other == field && allowed.contains(ours))
+                .map(|(_, ours)| *ours);
+            let suggestion = synonym
+                .or_else(|| suggest::closest(&field, allowed.iter().copied()))
+                .map(String::from);
             self.misspelled.extend(suggestion.clone());
             let node = self.origin.clone();
             self.errors.push(CompileError::UnknownField {

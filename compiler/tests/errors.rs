@@ -129,6 +129,11 @@ fn unknown_field_with_suggestion() {
 }
 
 #[test]
+fn unknown_field_from_another_tool() {
+    nodes_error!(json!([{ "id": "hello", "kind": "exec", "cmd": ["true"] }]));
+}
+
+#[test]
 fn unknown_field_without_suggestion() {
     nodes_error!(json!([
         { "id": "hello", "kind": "exec", "argv": ["true"], "restartOnFailure": true }
