@@ -250,7 +250,8 @@ fn cycle(m: &mut Message, chain: &[CycleStep], others: &[String]) {
             vec![this_id, option, format!("waits for {next_id}, because {}", because.join(" and "))]
         })
         .collect();
-    m.table(rows);
+    // A cycle is only useful whole: any of its steps may be the one to cut.
+    m.table_of_at_most(rows, usize::MAX);
     if !others.is_empty() {
         m.line(format!("note: also caught in this knot: {}", list(others)));
     }
@@ -291,7 +292,11 @@ impl Message {
     /// Rows with aligned columns, cut to `MAX_ROWS` so a large conflict does
     /// not push everything else out of Nix's short log tail.
     fn table(&mut self, rows: Vec<Vec<String>>) {
-        let shown = if rows.len() > MAX_ROWS + 1 { MAX_ROWS } else { rows.len() };
+        self.table_of_at_most(rows, MAX_ROWS);
+    }
+
+    fn table_of_at_most(&mut self, rows: Vec<Vec<String>>, limit: usize) {
+        let shown = if rows.len() > limit.saturating_add(1) { limit } else { rows.len() };
         let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
         let widths: Vec<usize> = (0..columns)
             .map(|c| rows[..shown].iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max())

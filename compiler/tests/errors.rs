@@ -369,6 +369,17 @@ fn cycle_in_a_larger_knot() {
 }
 
 #[test]
+fn long_cycle_is_drawn_whole() {
+    let nodes: Vec<Value> = (0..8)
+        .map(|i| {
+            json!({ "id": format!("step{i}"), "kind": "exec", "argv": ["true"],
+                         "after": [format!("step{}", (i + 1) % 8)] })
+        })
+        .collect();
+    nodes_error!(Value::Array(nodes));
+}
+
+#[test]
 fn node_without_provenance() {
     nodes_error!(json!([{ "id": "hello", "kind": "exce", "declaredBy": null, "definedIn": null }]));
 }
