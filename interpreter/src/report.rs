@@ -137,18 +137,24 @@ impl<'a> ActivationReport<'a> {
                     .map(|node| printable(&node.id).into_owned())
                     .collect();
                 let mut text = format!(
-                    "{} of {bundle} failed: required {} {} failed",
-                    style.red("activation"),
+                    "{}: required {} {} failed",
+                    style.red(&format!("activation of {bundle} failed")),
                     if ids.len() == 1 { "node" } else { "nodes" },
                     ids.join(", "),
                 );
                 if summary.not_run > 0 {
                     text.push_str(&format!(
-                        "; {} not run",
+                        ", {} not run",
                         count(summary.not_run, "node", "nodes")
                     ));
                 }
-                format!("{text}; done before: {changes}\n")
+                // What was changed before the failure stays changed (until
+                // rollback exists); say so, but not when it is nothing.
+                if summary.links_created + summary.links_replaced + summary.commands_run > 0 {
+                    text.push_str(&format!("; applied before: {changes}"));
+                }
+                text.push('\n');
+                text
             }
         };
         stderr(&text);

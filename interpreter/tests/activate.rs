@@ -219,7 +219,7 @@ fn a_failed_required_node_stops_before_the_next_layer() {
     assert_exit(&output, 4, "activation with a failing required node");
     let message = stderr(&output);
     assert!(message.contains("failed broken (declared by am.nodes.broken): exited with status 7"));
-    assert!(message.contains("required node broken failed; 1 node not run"), "{message}");
+    assert!(message.contains("required node broken failed, 1 node not run"), "{message}");
     assert!(scratch.home().join("sibling").exists(), "the rest of the layer did not run");
     assert!(!scratch.home().join("later").exists(), "a later layer ran");
 }

@@ -61,7 +61,16 @@ pub fn run_captured(spec: &ExecSpec) -> io::Result<Captured> {
         .stdin(Stdio::null())
         .stdout(writer.try_clone()?)
         .stderr(writer);
-    let mut child = command.spawn()?;
+    let mut child = command.spawn().map_err(|error| {
+        // A missing working folder fails the spawn with the same "No such
+        // file or directory" as a missing program; say which it was.
+        if spec.cwd.is_dir() {
+            error
+        } else {
+            let message = format!("its working folder {} is not a folder", spec.cwd.display());
+            io::Error::new(error.kind(), message)
+        }
+    })?;
     // The command object holds the parent's copies of the write end; they
     // must be closed or the read below never sees the end of the pipe.
     drop(command);
@@ -114,6 +123,14 @@ mod tests {
         let captured = run_captured(&spec).expect("sh runs");
         assert_eq!(captured.status.code(), Some(3));
         assert_eq!(String::from_utf8_lossy(&captured.output), "out\nerr\nyes\n");
+    }
+
+    #[test]
+    fn a_missing_working_folder_is_named() {
+        let spec = ExecSpec::new(&exec(&["true"], Some("/nonexistent/am-test")), Path::new("/"))
+            .expect("spec");
+        let error = run_captured(&spec).map(|_| ()).map_err(|e| e.to_string());
+        assert_eq!(error, Err("its working folder /nonexistent/am-test is not a folder".into()));
     }
 
     #[test]
