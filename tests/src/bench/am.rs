@@ -1,0 +1,126 @@
+//! `am` itself: each generation's bundle built with the real `nix-build`
+//! expression of the test harness (untimed for the table, reported apart),
+//! then activated with `result/bin/activate` as a user would.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use am_tests::{bundle_expr, nix_command};
+
+use super::layout::Layout;
+use super::measure::{Tool, failure, spawn_error, time_command};
+use super::workload::{Generation, Workload};
+
+/// How long Nix took to produce one generation's bundle.
+#[derive(Debug)]
+pub struct Build {
+    pub files: usize,
+    pub generation: u32,
+    pub result: Result<BuildTimes, String>,
+}
+
+#[derive(Debug)]
+pub struct BuildTimes {
+    /// `nix-instantiate`: evaluating the modules into a derivation.
+    pub eval: Duration,
+    /// `nix-store --realise`: running `am-compile`.
+    pub build: Duration,
+    /// The bundle was in the store already, so `build` did not compile.
+    pub cached: bool,
+}
+
+/// `am` with the bundles of both generations, or why there are none.
+#[derive(Debug)]
+pub struct Am {
+    bundles: Result<Vec<PathBuf>, String>,
+}
+
+/// Builds both generations' bundles; the tool reports "n/a" if one failed.
+pub fn build(layout: &Layout, workload: &Workload) -> (Am, Vec<Build>) {
+    let mut bundles = Vec::new();
+    let mut builds = Vec::new();
+    let mut first_error = None;
+    for generation in [&workload.first, &workload.second] {
+        eprintln!("    am: building generation {} with Nix", generation.number);
+        let built = build_one(layout, generation);
+        let result = built.map(|(bundle, times)| {
+            bundles.push(bundle);
+            times
+        });
+        if let Err(e) = &result {
+            first_error.get_or_insert_with(|| format!("bundle build failed: {e}"));
+        }
+        builds.push(Build { files: generation.files.len(), generation: generation.number, result });
+    }
+    let bundles = match first_error {
+        Some(error) => Err(error),
+        None => Ok(bundles),
+    };
+    (Am { bundles }, builds)
+}
+
+fn build_one(layout: &Layout, generation: &Generation) -> Result<(PathBuf, BuildTimes), String> {
+    missing_binaries()?;
+    let dir = layout.nix_dir(generation.number);
+    let expr = bundle_expr(&[&dir.join("home.nix")]);
+    let start = Instant::now();
+    let drv = nix_stdout(nix_command("nix-instantiate").arg("--expr").arg(expr))?;
+    let eval = start.elapsed();
+    let out = nix_stdout(nix_command("nix-store").args(["--query", "--outputs", &drv]))?;
+    let cached = Path::new(&out).exists();
+    let result = dir.join("result");
+    let start = Instant::now();
+    let mut realise = nix_command("nix-store");
+    realise.args(["--realise", &drv, "--add-root"]).arg(&result);
+    nix_stdout(&mut realise)?;
+    let build = start.elapsed();
+    Ok((result, BuildTimes { eval, build, cached }))
+}
+
+/// The harness copies `am` and `am-compile` from `AM_BIN_DIR` into the
+/// store; say which is missing instead of letting it panic.
+fn missing_binaries() -> Result<(), String> {
+    let dir = std::env::var_os("AM_BIN_DIR").map(PathBuf::from).unwrap_or_default();
+    match ["am", "am-compile"].into_iter().find(|name| !dir.join(name).is_file()) {
+        Some(name) => Err(format!("{} is missing: cargo build --release --bins", name)),
+        None => Ok(()),
+    }
+}
+
+/// The last line a Nix command printed on stdout (a store path).
+fn nix_stdout(command: &mut Command) -> Result<String, String> {
+    let output = command.output().map_err(|e| spawn_error(command, &e))?;
+    if !output.status.success() {
+        return Err(failure(&output));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    Ok(stdout.lines().last().unwrap_or("").trim().to_owned())
+}
+
+impl Tool for Am {
+    fn name(&self) -> String {
+        "am".to_owned()
+    }
+
+    fn unavailable(&self) -> Option<String> {
+        self.bundles.clone().err()
+    }
+
+    fn caveat(&self) -> Option<String> {
+        Some("result/bin/activate; links via the static dir into a bundle in /nix/store".to_owned())
+    }
+
+    fn apply(
+        &mut self,
+        layout: &Layout,
+        _from: Option<&Generation>,
+        to: &Generation,
+    ) -> Result<Duration, String> {
+        let bundles = self.bundles.as_ref().map_err(String::clone)?;
+        let bundle = &bundles[to.number as usize - 1];
+        let mut command = Command::new(bundle.join("bin/activate"));
+        command.env("HOME", layout.home()).env_remove("XDG_STATE_HOME");
+        time_command(&mut command)
+    }
+}

@@ -1,0 +1,180 @@
+//! The timing loop: every run starts from an emptied home, prepares the
+//! scenario untimed, times the tool's own work, then checks the home.
+
+use std::fs;
+use std::io;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use super::layout::Layout;
+use super::workload::{Generation, Workload};
+
+/// One way of linking a generation into the home.
+pub trait Tool {
+    fn name(&self) -> String;
+
+    /// Why the tool cannot run at all (not installed, bundle did not build).
+    fn unavailable(&self) -> Option<String> {
+        None
+    }
+
+    /// What a reader must know to compare this row, whatever the results.
+    fn caveat(&self) -> Option<String> {
+        None
+    }
+
+    /// Brings the home, which holds `from` (`None`: it is empty), to `to`,
+    /// and returns the time of the tool's own work; any preparation the
+    /// tool needs first (moving its inputs in place) is not counted.
+    fn apply(
+        &mut self,
+        layout: &Layout,
+        from: Option<&Generation>,
+        to: &Generation,
+    ) -> Result<Duration, String>;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    /// (a) First activation into an empty home.
+    First,
+    /// (b) The same generation again: nothing to do.
+    Noop,
+    /// (c) Switch to the second generation.
+    Switch,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 3] = [Scenario::First, Scenario::Noop, Scenario::Switch];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scenario::First => "a",
+            Scenario::Noop => "b",
+            Scenario::Switch => "c",
+        }
+    }
+
+    /// The generation the home holds before the timed step, and the one after.
+    fn generations(self, workload: &Workload) -> (Option<&Generation>, &Generation) {
+        match self {
+            Scenario::First => (None, &workload.first),
+            Scenario::Noop => (Some(&workload.first), &workload.first),
+            Scenario::Switch => (Some(&workload.first), &workload.second),
+        }
+    }
+}
+
+/// The times of one tool in one scenario.
+#[derive(Debug)]
+pub struct Timing {
+    pub median: Duration,
+    pub min: Duration,
+    /// How the resulting home differed from the generation, if it did.
+    pub problems: Option<String>,
+}
+
+/// One table row: a tool on one workload size.
+#[derive(Debug)]
+pub struct Row {
+    pub tool: String,
+    pub files: usize,
+    pub cells: Vec<Result<Timing, String>>,
+    pub caveat: Option<String>,
+}
+
+/// Times `tool` in every scenario; a failure fills the cell with its reason.
+pub fn row(tool: &mut dyn Tool, layout: &Layout, workload: &Workload, runs: usize) -> Row {
+    let name = tool.name();
+    let files = workload.first.files.len();
+    let cells = match tool.unavailable() {
+        Some(reason) => Scenario::ALL.iter().map(|_| Err(reason.clone())).collect(),
+        None => Scenario::ALL
+            .iter()
+            .map(|&scenario| {
+                eprintln!("    {name}: scenario {} x{runs}", scenario.label());
+                timing(tool, layout, workload, scenario, runs)
+            })
+            .collect(),
+    };
+    Row { tool: name, files, cells, caveat: tool.caveat() }
+}
+
+fn timing(
+    tool: &mut dyn Tool,
+    layout: &Layout,
+    workload: &Workload,
+    scenario: Scenario,
+    runs: usize,
+) -> Result<Timing, String> {
+    let mut times = Vec::with_capacity(runs);
+    let mut problems = None;
+    for _ in 0..runs {
+        let (took, found) = one_run(tool, layout, workload, scenario)?;
+        times.push(took);
+        problems = problems.or(found);
+    }
+    times.sort();
+    Ok(Timing { median: times[times.len() / 2], min: times[0], problems })
+}
+
+fn one_run(
+    tool: &mut dyn Tool,
+    layout: &Layout,
+    workload: &Workload,
+    scenario: Scenario,
+) -> Result<(Duration, Option<String>), String> {
+    layout.reset_home().map_err(|e| format!("cannot empty the home: {e}"))?;
+    let (from, to) = scenario.generations(workload);
+    if let Some(before) = from {
+        tool.apply(layout, None, before).map_err(|e| format!("first activation: {e}"))?;
+    }
+    let took = tool.apply(layout, from, to)?;
+    Ok((took, check(layout, from, to)))
+}
+
+/// Every file of `to` must read back its content through the home, and the
+/// files only `from` declared must be gone.
+fn check(layout: &Layout, from: Option<&Generation>, to: &Generation) -> Option<String> {
+    let home = layout.home();
+    let mut missing = 0;
+    let mut wrong = 0;
+    for file in &to.files {
+        match fs::read_to_string(home.join(&file.path)) {
+            Ok(content) if content == file.content => {}
+            Ok(_) => wrong += 1,
+            Err(_) => missing += 1,
+        }
+    }
+    let stale = from.map_or(0, |from| {
+        let left = from.missing_from(to).into_iter();
+        left.filter(|f| fs::symlink_metadata(home.join(&f.path)).is_ok()).count()
+    });
+    let found: Vec<String> =
+        [(missing, "missing"), (wrong, "with wrong content"), (stale, "stale")]
+            .iter()
+            .filter(|(count, _)| *count > 0)
+            .map(|(count, what)| format!("{count} {what}"))
+            .collect();
+    (!found.is_empty()).then(|| found.join(", "))
+}
+
+/// Runs a command to completion and returns its wall time, or why it failed.
+pub fn time_command(command: &mut Command) -> Result<Duration, String> {
+    let start = Instant::now();
+    let output = command.output().map_err(|e| spawn_error(command, &e))?;
+    let took = start.elapsed();
+    if output.status.success() { Ok(took) } else { Err(failure(&output)) }
+}
+
+pub fn spawn_error(command: &Command, error: &io::Error) -> String {
+    format!("cannot run {}: {error}", command.get_program().to_string_lossy())
+}
+
+/// The exit status and the last line the command printed on stderr, which
+/// is where tools put their final error.
+pub fn failure(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or("");
+    format!("{}: {}", output.status, last.trim())
+}

@@ -1,0 +1,169 @@
+//! The generated dotfiles: N small text files, about ten per folder, one to
+//! three folders deep, and a second generation with 1% of them changed, 1%
+//! removed and 1% added. Seeded, so every tool and every run see the same.
+
+use std::fmt::Write as _;
+
+/// xorshift64*: plenty for names and contents, and the same sequence on every
+/// machine without pulling in a random-number crate.
+#[derive(Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        // A zero state would stay zero forever.
+        Self(seed.max(1))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n`; `n` must not be zero.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// A number in `low..=high`.
+    pub fn between(&mut self, low: usize, high: usize) -> usize {
+        low + self.below(high - low + 1)
+    }
+}
+
+/// One file of a generation.
+#[derive(Clone, Debug)]
+pub struct File {
+    /// Relative to the home, like `.config/app17/sub17/file5.conf`.
+    pub path: String,
+    pub content: String,
+    /// The generation that wrote this content: unchanged files keep the store
+    /// file of the generation that made them, as per-file Nix store paths do.
+    pub origin: u32,
+}
+
+/// The files one generation declares, sorted by path.
+#[derive(Debug)]
+pub struct Generation {
+    pub number: u32,
+    pub files: Vec<File>,
+}
+
+impl Generation {
+    /// The files of `self` whose path `other` does not declare.
+    pub fn missing_from<'a>(&'a self, other: &Generation) -> Vec<&'a File> {
+        let kept: std::collections::HashSet<&str> =
+            other.files.iter().map(|f| f.path.as_str()).collect();
+        self.files.iter().filter(|f| !kept.contains(f.path.as_str())).collect()
+    }
+}
+
+/// Both generations: the second changes, removes and adds 1% of the first's
+/// files each (at least one).
+#[derive(Debug)]
+pub struct Workload {
+    pub first: Generation,
+    pub second: Generation,
+}
+
+const FILES_PER_FOLDER: usize = 10;
+
+/// Values that need escaping in Nix strings (and exercise it): quotes,
+/// backslashes, `${`, `''`, plus plain ones.
+const VALUES: &[&str] = &[
+    "true",
+    "\"quoted value\"",
+    "${HOME}/.cache/app",
+    "C:\\Users\\me\\dos-path",
+    "''two single quotes''",
+    "$PATH:/usr/local/bin",
+    "plain words here",
+    "#ff8800",
+];
+
+/// The two generations of `count` files.
+pub fn generate(count: usize, seed: u64) -> Workload {
+    let mut rng = Rng::new(seed);
+    let first = Generation { number: 1, files: first_files(count, &mut rng) };
+    let share = (count / 100).max(1);
+    let second = second_generation(&first, share, &mut rng);
+    Workload { first, second }
+}
+
+fn first_files(count: usize, rng: &mut Rng) -> Vec<File> {
+    let folders = count.div_ceil(FILES_PER_FOLDER);
+    let mut files = Vec::with_capacity(count);
+    for folder_index in 0..folders {
+        let folder = folder_path(folder_index, rng);
+        let in_folder = FILES_PER_FOLDER.min(count - files.len());
+        for file_index in 0..in_folder {
+            let path = format!("{folder}/file{file_index}.conf");
+            files.push(File { content: content(rng, 1), path, origin: 1 });
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// A folder one to three levels deep. Deep folders share their parent with
+/// three neighbours, and may share it with a shallower folder's files, as
+/// `.config/<app>/` often does.
+fn folder_path(index: usize, rng: &mut Rng) -> String {
+    match rng.between(1, 3) {
+        1 => format!(".app{index}"),
+        2 => format!(".config/app{index}"),
+        _ => format!(".config/app{}/sub{index}", index / 4),
+    }
+}
+
+/// 50 to 200 bytes of config-like lines.
+fn content(rng: &mut Rng, generation: u32) -> String {
+    let length = rng.between(50, 200);
+    let mut text = format!("# generation {generation}, seed {}\n", rng.next() % 100_000);
+    let mut key = 0;
+    while text.len() < length {
+        let value = VALUES[rng.below(VALUES.len())];
+        let _ = writeln!(text, "key{key} = {value} {}", rng.next() % 1000);
+        key += 1;
+    }
+    text.truncate(length);
+    text
+}
+
+fn second_generation(first: &Generation, share: usize, rng: &mut Rng) -> Generation {
+    let mut order: Vec<usize> = (0..first.files.len()).collect();
+    shuffle(&mut order, rng);
+    let changed: Vec<usize> = order.iter().copied().take(share).collect();
+    let removed: Vec<usize> = order.iter().copied().skip(share).take(share).collect();
+    let mut files = Vec::with_capacity(first.files.len() + share);
+    for (index, file) in first.files.iter().enumerate() {
+        if removed.contains(&index) {
+            continue;
+        }
+        let mut file = file.clone();
+        if changed.contains(&index) {
+            file.content = content(rng, 2);
+            file.origin = 2;
+        }
+        files.push(file);
+    }
+    for added in 0..share {
+        // New files join existing folders, like a new option of a known app.
+        let neighbour = &first.files[rng.below(first.files.len())].path;
+        let folder = neighbour.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let path = format!("{folder}/new{added}.conf");
+        files.push(File { content: content(rng, 2), path, origin: 2 });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Generation { number: 2, files }
+}
+
+fn shuffle(items: &mut [usize], rng: &mut Rng) {
+    for i in (1..items.len()).rev() {
+        items.swap(i, rng.below(i + 1));
+    }
+}

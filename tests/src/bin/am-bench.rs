@@ -1,0 +1,119 @@
+//! `am-bench`: times `am` against a hand-written floor and its peers
+//! (systemd-tmpfiles, GNU stow, smfh) on the same generated dotfiles and
+//! prints a Markdown table; `scripts/bench.sh` installs the peers and runs it.
+
+#[path = "../bench/mod.rs"]
+mod bench;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use bench::layout::{self, Layout};
+use bench::measure::{self, Row, Tool};
+use bench::peers::{Floor, Smfh, Stow, Tmpfiles};
+use bench::report::{self, Setting};
+use bench::{am, args, workload};
+
+/// One seed for every run, so numbers of two runs compare the same files.
+const SEED: u64 = 0x00a1_b2c3_d4e5_f607;
+
+fn main() -> ExitCode {
+    // The harness finds `am` and `am-compile` through AM_BIN_DIR, read from
+    // the environment; setting it in-process needs `unsafe`, so start again
+    // with it set to the folder this binary was built into.
+    if std::env::var_os("AM_BIN_DIR").is_none() {
+        return rerun_with_bin_dir();
+    }
+    let args = match args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let root = args.dir.clone().unwrap_or_else(|| am_tests::fresh_dir("bench"));
+    let setting = setting(&root, args.runs);
+    let mut rows = Vec::new();
+    let mut builds = Vec::new();
+    for &files in &args.files {
+        let (size_rows, size_builds) = bench_size(&root, files, args.runs);
+        rows.extend(size_rows);
+        builds.extend(size_builds);
+    }
+    let report = report::render(&setting, &rows, &builds);
+    print!("{report}");
+    let out = args.out.unwrap_or_else(|| am_tests::repo_root().join("target/bench/activation.md"));
+    write_report(&out, &report);
+    ExitCode::SUCCESS
+}
+
+fn rerun_with_bin_dir() -> ExitCode {
+    let exe = std::env::current_exe().expect("the path of am-bench itself");
+    let bin_dir = exe.parent().expect("am-bench lives in a folder").to_path_buf();
+    let status = Command::new(&exe)
+        .args(std::env::args_os().skip(1))
+        .env("AM_BIN_DIR", bin_dir)
+        .status()
+        .expect("am-bench can start itself again");
+    ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8)
+}
+
+/// Generates one workload, builds `am`'s bundles, times every tool, and
+/// frees the folder again (a tmpfs is memory).
+fn bench_size(root: &Path, files: usize, runs: usize) -> (Vec<Row>, Vec<am::Build>) {
+    eprintln!("==> {files} files");
+    let workload = workload::generate(files, SEED);
+    let layout = Layout::new(root.join(format!("files-{files}")));
+    layout::write_inputs(&layout, &workload).expect("the bench folder is writable");
+    let (am, builds) = am::build(&layout, &workload);
+    let mut tools: Vec<Box<dyn Tool>> = vec![
+        Box::new(Floor),
+        Box::new(am),
+        Box::new(Tmpfiles::new()),
+        Box::new(Stow::new()),
+        Box::new(Smfh::new()),
+    ];
+    let rows = tools.iter_mut().map(|tool| measure::row(tool.as_mut(), &layout, &workload, runs));
+    let rows = rows.collect();
+    if let Err(e) = fs::remove_dir_all(layout.root()) {
+        eprintln!("warning: could not remove {}: {e}", layout.root().display());
+    }
+    (rows, builds)
+}
+
+fn setting(root: &Path, runs: usize) -> Setting {
+    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    Setting {
+        runs,
+        filesystem: filesystem(root),
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        kernel: kernel.trim().to_owned(),
+    }
+}
+
+/// The type of the file system holding `dir`, from the longest mount point
+/// above it: the numbers mean little without it.
+fn filesystem(dir: &Path) -> String {
+    let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let best = mounts
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(' ');
+            let point = PathBuf::from(fields.nth(1)?);
+            let kind = fields.next()?;
+            dir.starts_with(&point).then(|| (point.as_os_str().len(), kind.to_owned()))
+        })
+        .max_by_key(|(length, _)| *length);
+    let kind = best.map_or_else(|| "an unknown file system".to_owned(), |(_, kind)| kind);
+    format!("{kind} ({})", dir.display())
+}
+
+fn write_report(out: &Path, report: &str) {
+    if let Some(parent) = out.parent() {
+        fs::create_dir_all(parent).expect("the report's folder can be created");
+    }
+    fs::write(out, report).expect("the report can be written");
+    eprintln!("==> report written to {}", out.display());
+}
