@@ -31,7 +31,8 @@ pub fn require(what: &str, present: bool) -> bool {
 
 /// True when `nix-build` can run; see [`require`].
 pub fn have_nix() -> bool {
-    let found = Command::new("nix-build").arg("--version").output().is_ok_and(|o| o.status.success());
+    let found =
+        Command::new("nix-build").arg("--version").output().is_ok_and(|o| o.status.success());
     require("nix-build (apt-get install nix-bin)", found)
 }
 
@@ -71,7 +72,8 @@ fn am_package() -> PathBuf {
             let meta = std::fs::metadata(bins.join(name)).unwrap_or_else(|e| {
                 panic!("{}/{name}: {e}; run `cargo build --bins` first", bins.display())
             });
-            let mtime = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            let mtime =
+                meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
             format!("{}-{}", meta.len(), mtime.map_or(0, |d| d.as_nanos()))
         })
         .collect::<Vec<_>>()

@@ -29,7 +29,10 @@ fn run_case(name: &str) {
             Err(stderr) => compiler_output(&stderr),
         };
         settings.bind(|| {
-            insta::assert_snapshot!("build-error", format!("{source}\n---- nix-build fails with\n{error}"))
+            insta::assert_snapshot!(
+                "build-error",
+                format!("{source}\n---- nix-build fails with\n{error}")
+            )
         });
         return;
     }

@@ -6,8 +6,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use am_tests::{
-    am_bin, assert_exit, fresh_dir, have_nix, nix_build, nix_command, repo_root, run_in_home,
-    stderr, stdout, bundle_expr,
+    am_bin, assert_exit, bundle_expr, fresh_dir, have_nix, nix_build, nix_command, repo_root,
+    run_in_home, stderr, stdout,
 };
 
 fn home_files_config() -> PathBuf {
@@ -82,7 +82,8 @@ fn inspect_json_is_valid_json_describing_every_node() {
     }
     let temp = fresh_dir("json");
     let result = nix_build(&temp, &[&home_files_config()], &[]).expect("bundle builds");
-    let output = run_in_home(am_bin(), &["inspect", "--json", &result.display().to_string()], &temp);
+    let output =
+        run_in_home(am_bin(), &["inspect", "--json", &result.display().to_string()], &temp);
     assert_exit(&output, 0, "am inspect --json");
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
     let nodes = json["nodes"].as_array().expect("nodes array");
