@@ -40,6 +40,7 @@ let
       };
       input = builtins.toJSON {
         version = 1;
+        inherit (eval.config.am) backupFileExtension;
         nodes = eval.config.am.loweredNodes;
       };
       bundle = builtins.derivation {

@@ -121,6 +121,10 @@ pub enum CompileError {
     #[error("the compiler input is malformed: {what} {problem}")]
     MalformedInput { what: String, problem: String },
 
+    /// `am.backupFileExtension` cannot name a file beside the original.
+    #[error("backupFileExtension {value:?} {problem}")]
+    BadBackupExtension { value: String, problem: &'static str },
+
     #[error("node {node} has unknown kind {kind:?}")]
     UnknownKind { node: NodeRef, kind: String, suggestion: Option<String> },
 
@@ -250,6 +254,7 @@ impl CompileError {
             CompileError::UnsupportedVersion { .. } => (1, (String::new(), 0)),
             CompileError::MalformedInput { what, .. } => (2, (what.clone(), 0)),
             CompileError::BadAmPath { path, .. } => (3, (path.clone(), 0)),
+            CompileError::BadBackupExtension { value, .. } => (4, (value.clone(), 0)),
             CompileError::UnknownKind { node, .. } => (10, node_key(node)),
             CompileError::UnknownField { node, .. } => (11, node_key(node)),
             CompileError::MissingField { node, .. } => (12, node_key(node)),

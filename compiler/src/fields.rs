@@ -55,6 +55,7 @@ pub const LINK: &[Field] = &[
     field("source", Shape::String, "source = ./gitconfig;"),
     field("text", Shape::String, "text = \"[user]\\n  name = me\\n\";"),
     field("executable", Shape::Bool, "executable = true;"),
+    field("force", Shape::Bool, "force = true;"),
 ];
 
 pub const EXEC: &[Field] = &[

@@ -16,6 +16,13 @@ use crate::target;
 /// The input format version this compiler reads.
 pub const INPUT_VERSION: u64 = 1;
 
+/// Everything the input holds, as far as it could be read.
+#[derive(Debug, Default)]
+pub struct Input {
+    pub backup_extension: Option<String>,
+    pub nodes: Vec<InputNode>,
+}
+
 /// A node as far as it could be read. Fields that had problems are left out
 /// (and the problem recorded), so later checks can still run on the rest.
 #[derive(Debug)]
@@ -41,6 +48,7 @@ pub struct LinkInput {
     /// `None` unless exactly one of `source` and `text` is set.
     pub content: Option<Content>,
     pub executable: Option<bool>,
+    pub force: bool,
 }
 
 #[derive(Debug)]
@@ -59,7 +67,7 @@ pub struct ExecInput {
 }
 
 /// Parses the input, appending every problem found to `errors`.
-pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Vec<InputNode> {
+pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Input {
     let root: Value = match serde_json::from_str(text) {
         Ok(root) => root,
         Err(e) => {
@@ -68,12 +76,12 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Vec<InputNode> {
             let suffix = format!(" at line {line} column {column}");
             let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
             errors.push(CompileError::InvalidJson { message, line, column });
-            return Vec::new();
+            return Input::default();
         }
     };
     let Some(root) = root.as_object() else {
         errors.push(malformed("it", format!("is {}, not an attribute set", describe_value(&root))));
-        return Vec::new();
+        return Input::default();
     };
     match root.get("version") {
         Some(Value::Number(n)) if n.as_u64() == Some(INPUT_VERSION) => {}
@@ -85,22 +93,24 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Vec<InputNode> {
             // Nodes of another format version would only add confusing
             // follow-up errors, so this one is reported alone.
             errors.push(CompileError::UnsupportedVersion { found, supported: INPUT_VERSION });
-            return Vec::new();
+            return Input::default();
         }
         None => errors.push(malformed("it", "has no `version`".into())),
     }
-    for key in root.keys().filter(|k| !matches!(k.as_str(), "version" | "nodes")) {
+    let backup_extension = read_backup_extension(root.get("backupFileExtension"), errors);
+    let known = ["version", "nodes", "backupFileExtension"];
+    for key in root.keys().filter(|k| !known.contains(&k.as_str())) {
         errors.push(malformed("it", format!("has an unknown field `{key}`")));
     }
     let nodes = match root.get("nodes") {
         Some(Value::Array(nodes)) => nodes,
         Some(other) => {
             errors.push(malformed("`nodes`", format!("is {}, not a list", describe_value(other))));
-            return Vec::new();
+            return Input::default();
         }
         None => {
             errors.push(malformed("it", "has no `nodes` list".into()));
-            return Vec::new();
+            return Input::default();
         }
     };
     let mut parsed = Vec::with_capacity(nodes.len());
@@ -114,7 +124,37 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Vec<InputNode> {
             )),
         }
     }
-    parsed
+    Input { backup_extension, nodes: parsed }
+}
+
+/// The extension must make `<name>.<extension>` a sibling of the original:
+/// no separator, not empty, no NUL.
+fn read_backup_extension(value: Option<&Value>, errors: &mut Vec<CompileError>) -> Option<String> {
+    let value = match value {
+        None | Some(Value::Null) => return None,
+        Some(Value::String(value)) => value.clone(),
+        Some(other) => {
+            let problem = format!("is {}, not a string", describe_value(other));
+            errors.push(malformed("`backupFileExtension`", problem));
+            return None;
+        }
+    };
+    let problem = if value.is_empty() {
+        Some("is empty")
+    } else if value.contains('/') {
+        Some("contains a `/`")
+    } else if value.contains('\0') {
+        Some("contains a NUL byte")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => {
+            errors.push(CompileError::BadBackupExtension { value, problem });
+            None
+        }
+        None => Some(value),
+    }
 }
 
 fn malformed(what: &str, problem: String) -> CompileError {
@@ -197,6 +237,7 @@ fn read_link(reader: &mut Reader) -> LinkInput {
     let source = reader.string("source");
     let text = reader.string("text");
     let executable = reader.bool("executable");
+    let force = reader.bool("force").unwrap_or(false);
     // A mistyped field still counts as set: "both" or "neither" would only
     // repeat the type error in other words.
     let content = match (reader.is_set("source"), reader.is_set("text")) {
@@ -221,7 +262,7 @@ fn read_link(reader: &mut Reader) -> LinkInput {
             (None, None) => None,
         },
     };
-    LinkInput { target, content, executable }
+    LinkInput { target, content, executable, force }
 }
 
 fn read_exec(reader: &mut Reader) -> ExecInput {

@@ -43,7 +43,7 @@ pub fn compile(
     sources: &dyn SourceLookup,
 ) -> Result<Compiled, Vec<CompileError>> {
     let mut errors = Vec::new();
-    let nodes = input::parse(input, &mut errors);
+    let input::Input { backup_extension, nodes } = input::parse(input, &mut errors);
     source::check(&nodes, store_dir, sources, &mut errors);
     conflicts::check(&nodes, &mut errors);
     let graph = graph::build(&nodes, &mut errors);
@@ -55,8 +55,10 @@ pub fn compile(
         }
     };
     match layers {
-        Some(layers) if errors.is_empty() => lower::lower(&nodes, &graph, &layers)
-            .map_err(|message| vec![CompileError::Internal { message }]),
+        Some(layers) if errors.is_empty() => {
+            lower::lower(backup_extension, &nodes, &graph, &layers)
+                .map_err(|message| vec![CompileError::Internal { message }])
+        }
         _ => Err(sorted(errors)),
     }
 }

@@ -40,6 +40,7 @@ pub struct Compiled {
 /// Builds the plan. Only called when validation found no problem; a node
 /// that is still incomplete then is a bug, returned as a description.
 pub fn lower(
+    backup_extension: Option<String>,
     nodes: &[InputNode],
     graph: &Graph,
     layers: &[Vec<usize>],
@@ -71,7 +72,7 @@ pub fn lower(
                     target: target.clone(),
                     content: static_content(content, link.executable),
                 });
-                Kind::Link(Link { target: target.clone() })
+                Kind::Link(Link { target: target.clone(), force: link.force })
             }
             Some(Body::Exec(exec)) => Kind::Exec(Exec {
                 argv: exec.argv.clone(),
@@ -91,7 +92,7 @@ pub fn lower(
     statics.sort_by(|a, b| a.target.cmp(&b.target));
 
     let layers = layers.iter().map(|layer| layer.iter().map(|&v| new_index[v]).collect()).collect();
-    Ok(Compiled { plan: Plan { nodes: plan_nodes, layers }, statics })
+    Ok(Compiled { plan: Plan { backup_extension, nodes: plan_nodes, layers }, statics })
 }
 
 fn static_content(content: &Content, executable: Option<bool>) -> StaticContent {

@@ -61,6 +61,10 @@ pub fn render(error: &CompileError) -> String {
             m.error(format!("the compiler input is malformed: {what} {problem}"));
             m.hint(INPUT_HINT);
         }
+        CompileError::BadBackupExtension { value, problem } => {
+            m.error(format!("am.backupFileExtension = {} {problem}", nix_string(value)));
+            m.hint("use a plain suffix such as \"backup\": ~/.bashrc is then moved to ~/.bashrc.backup");
+        }
         CompileError::UnknownKind { node, kind, suggestion } => {
             m.node_error(node, format!("unknown kind {}", nix_string(kind)));
             let kinds = kind_names();

@@ -90,6 +90,11 @@ fn unsupported_version() {
 }
 
 #[test]
+fn backup_extension_with_a_slash() {
+    input_error!(r#"{"version": 1, "backupFileExtension": "old/bak", "nodes": []}"#);
+}
+
+#[test]
 fn input_is_not_an_object() {
     input_error!(r#"[1, 2]"#);
 }

@@ -12,6 +12,7 @@ use support::{Scratch, assert_exit, link, listing, shell, stamp, stderr};
 
 fn three_links() -> Plan {
     Plan {
+        backup_extension: None,
         nodes: vec![link(".config/app/settings.ini"), link(".profile"), link("bin/hello")],
         layers: vec![vec![0, 1, 2]],
     }
@@ -177,6 +178,7 @@ fn bin_activate_runs_am_through_its_shebang() {
 fn a_failed_optional_node_skips_its_dependents_and_the_rest_applies() {
     let scratch = Scratch::new("optional");
     let plan = Plan {
+        backup_extension: None,
         nodes: vec![
             shell("flaky", "echo trying; echo broken >&2; exit 3", false, &[]),
             link(".profile"),
@@ -207,6 +209,7 @@ fn a_failed_optional_node_skips_its_dependents_and_the_rest_applies() {
 fn a_failed_required_node_stops_before_the_next_layer() {
     let scratch = Scratch::new("required");
     let plan = Plan {
+        backup_extension: None,
         nodes: vec![
             shell("broken", "exit 7", true, &[]),
             shell("sibling", "touch \"$HOME/sibling\"", true, &[]),
@@ -240,7 +243,8 @@ fn commands_get_their_env_and_cwd_and_a_missing_program_fails_clearly() {
         after: vec![],
         kind: Kind::Exec(Exec { argv: vec!["am-no-such-program".into()], env: vec![], cwd: None }),
     };
-    let plan = Plan { nodes: vec![node, missing], layers: vec![vec![0, 1]] };
+    let plan =
+        Plan { backup_extension: None, nodes: vec![node, missing], layers: vec![vec![0, 1]] };
     let bundle = scratch.bundle("bundle", &plan).display().to_string();
     let output = scratch.am(&["activate", &bundle]);
     assert_exit(&output, 5, "activation");
@@ -252,8 +256,11 @@ fn commands_get_their_env_and_cwd_and_a_missing_program_fails_clearly() {
 #[test]
 fn verbose_shows_the_output_of_successful_commands() {
     let scratch = Scratch::new("verbose");
-    let plan =
-        Plan { nodes: vec![shell("greet", "echo hi there", true, &[])], layers: vec![vec![0]] };
+    let plan = Plan {
+        backup_extension: None,
+        nodes: vec![shell("greet", "echo hi there", true, &[])],
+        layers: vec![vec![0]],
+    };
     let bundle = scratch.bundle("bundle", &plan).display().to_string();
     let quiet = scratch.am(&["activate", &bundle]);
     assert!(!stderr(&quiet).contains("hi there"), "{}", stderr(&quiet));

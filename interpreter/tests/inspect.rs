@@ -16,6 +16,7 @@ fn sample() -> Plan {
         exec.cwd = Some(".config/git".into());
     }
     Plan {
+        backup_extension: None,
         nodes: vec![
             link(".config/git/config"),
             link(".profile"),
@@ -80,7 +81,10 @@ fn without_a_path_the_active_bundle_is_inspected() {
     assert_exit(&output, 1, "am inspect with nothing active");
     assert!(stderr(&output).contains("am inspect ./result"), "{}", stderr(&output));
 
-    let bundle = scratch.bundle("bundle", &Plan { nodes: vec![link(".a")], layers: vec![vec![0]] });
+    let bundle = scratch.bundle(
+        "bundle",
+        &Plan { backup_extension: None, nodes: vec![link(".a")], layers: vec![vec![0]] },
+    );
     assert_exit(&scratch.am(&["activate", &bundle.display().to_string()]), 0, "activation");
     let output = scratch.am(&["inspect"]);
     assert_exit(&output, 0, "am inspect");

@@ -42,6 +42,16 @@ let
             is copied into the Nix store first.
           '';
         };
+        force = mkOption {
+          type = types.bool;
+          default = false;
+          description = ''
+            Whether to replace whatever is at the target (a file or folder you
+            made, a link of another tool) without asking and without a backup.
+            Without it, activation stops and lists every such path, and
+            `am.backupFileExtension` (or `--backup-ext`) moves them aside instead.
+          '';
+        };
         executable = mkOption {
           type = types.nullOr types.bool;
           default = null;
@@ -112,7 +122,7 @@ let
           kind = "link";
           inherit target;
           # A path `source` is copied into the store by toJSON; a string is kept.
-          inherit (file) text source executable;
+          inherit (file) text source executable force;
         }
         // provenance.of option family.path name;
     in

@@ -69,6 +69,19 @@ in
       '';
     };
 
+    backupFileExtension = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "backup";
+      description = ''
+        When a file you made is where a target goes, move it to
+        `<path>.<extension>` instead of stopping the activation. An existing
+        backup is never overwritten (unless `--overwrite-backup`), and the
+        original is moved back when the target stops being managed.
+        `--backup-ext` on the command line takes precedence.
+      '';
+    };
+
     loweredNodes = mkOption {
       type = types.listOf types.raw;
       internal = true;

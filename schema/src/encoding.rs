@@ -10,7 +10,7 @@ use crate::state::{Generation, JournalEntry};
 pub const MAGIC: [u8; 8] = *b"AM-PLAN\n";
 /// Bumped on every change to the plan types; old plans are then rejected
 /// with [`DecodeError::UnsupportedVersion`] instead of being misread.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const HEADER_LEN: usize = 28;
 
@@ -176,13 +176,14 @@ mod tests {
 
     fn sample() -> Plan {
         Plan {
+            backup_extension: Some("bak".into()),
             nodes: vec![
                 Node {
                     id: "file:.config/a".into(),
                     declared_by: "home.file.\"a\"".into(),
                     required: true,
                     after: vec![],
-                    kind: Kind::Link(Link { target: ".config/a".into() }),
+                    kind: Kind::Link(Link { target: ".config/a".into(), force: false }),
                 },
                 Node {
                     id: "hello".into(),

@@ -39,6 +39,9 @@ pub type NodeIndex = u32;
 /// A compiled, validated and layered activation plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
+    /// Where a file the user owns is moved when a target needs its place
+    /// (`<path>.<extension>`); `None` refuses the activation instead.
+    pub backup_extension: Option<String>,
     /// Every node, sorted by (layer, id).
     pub nodes: Vec<Node>,
     /// Layers in execution order; the nodes of one layer depend only on nodes
@@ -87,6 +90,8 @@ impl Kind {
 pub struct Link {
     /// Relative to the home, normalized: no `.`, `..`, empty or leading `/`.
     pub target: String,
+    /// Replace whatever the user has at the target, without a backup.
+    pub force: bool,
 }
 
 /// A command run to completion; a non-zero exit status is a failure.

@@ -85,7 +85,7 @@ fn link(target: &str) -> Node {
         declared_by: format!("home.file.\"{target}\""),
         required: true,
         after: vec![],
-        kind: Kind::Link(Link { target: target.into() }),
+        kind: Kind::Link(Link { target: target.into(), force: false }),
     }
 }
 
@@ -104,7 +104,11 @@ fn run(plan: Plan, jobs: usize) -> (Summary, Vec<String>, Vec<String>) {
 
 #[test]
 fn state_is_prepared_before_links_are_made() {
-    let plan = Plan { nodes: vec![link(".a"), link("d/.b")], layers: vec![vec![0, 1]] };
+    let plan = Plan {
+        backup_extension: None,
+        nodes: vec![link(".a"), link("d/.b")],
+        layers: vec![vec![0, 1]],
+    };
     let (summary, calls, _) = run(plan, 1);
     assert_eq!(
         calls,
@@ -123,6 +127,7 @@ fn state_is_prepared_before_links_are_made() {
 #[test]
 fn a_failed_optional_node_skips_its_dependents_and_nothing_else() {
     let plan = Plan {
+        backup_extension: None,
         nodes: vec![
             exec("flaky", "fail", false, &[]),
             exec("fine", "ok", true, &[]),
@@ -152,6 +157,7 @@ fn a_failed_optional_node_skips_its_dependents_and_nothing_else() {
 #[test]
 fn a_failed_required_node_finishes_its_layer_and_stops() {
     let plan = Plan {
+        backup_extension: None,
         nodes: vec![
             exec("broken", "fail", true, &[]),
             exec("sibling", "ok", true, &[]),

@@ -186,13 +186,14 @@ mod tests {
     #[test]
     fn a_plan_renders_as_one_line_of_json() {
         let plan = Plan {
+            backup_extension: None,
             nodes: vec![
                 Node {
                     id: "file:.a".into(),
                     declared_by: "home.file.\".a\"".into(),
                     required: true,
                     after: vec![],
-                    kind: Kind::Link(Link { target: ".a".into() }),
+                    kind: Kind::Link(Link { target: ".a".into(), force: false }),
                 },
                 Node {
                     id: "run".into(),

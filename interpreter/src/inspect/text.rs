@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn empty_plan_has_only_a_header() {
-        let plan = Plan { nodes: vec![], layers: vec![] };
+        let plan = Plan { backup_extension: None, nodes: vec![], layers: vec![] };
         assert_eq!(
             render(&plan, &header(), Style::PLAIN),
             "bundle /nix/store/x-home\n0 nodes in 0 layers\n"
@@ -202,13 +202,14 @@ mod tests {
     #[test]
     fn columns_line_up_and_extras_follow() {
         let plan = Plan {
+            backup_extension: None,
             nodes: vec![
                 Node {
                     id: "file:.a".into(),
                     declared_by: "home.file.\".a\"".into(),
                     required: true,
                     after: vec![],
-                    kind: Kind::Link(Link { target: ".a".into() }),
+                    kind: Kind::Link(Link { target: ".a".into(), force: false }),
                 },
                 Node {
                     id: "run".into(),

@@ -54,11 +54,11 @@ fn links(targets: &[&str]) -> Plan {
             declared_by: format!("home.file.\"{target}\""),
             required: true,
             after: vec![],
-            kind: Kind::Link(Link { target: target.to_string() }),
+            kind: Kind::Link(Link { target: target.to_string(), force: false }),
         })
         .collect();
     let layer = (0..nodes.len() as u32).collect();
-    Plan { nodes, layers: vec![layer] }
+    Plan { backup_extension: None, nodes, layers: vec![layer] }
 }
 
 fn action(checked: &Checked, index: u32) -> Option<&LinkAction> {
