@@ -49,7 +49,7 @@ pub fn build(layout: &Layout, workload: &Workload) -> (Am, Vec<Build>) {
             times
         });
         if let Err(e) = &result {
-            first_error.get_or_insert_with(|| format!("bundle build failed: {e}"));
+            first_error.get_or_insert_with(|| e.clone());
         }
         builds.push(Build { files: generation.files.len(), generation: generation.number, result });
     }
@@ -61,6 +61,11 @@ pub fn build(layout: &Layout, workload: &Workload) -> (Am, Vec<Build>) {
 }
 
 fn build_one(layout: &Layout, generation: &Generation) -> Result<(PathBuf, BuildTimes), String> {
+    // bench.sh says so when am does not compile: the binaries left from an
+    // earlier build would not be the am of this checkout.
+    if let Ok(reason) = std::env::var("AM_BENCH_SKIP_AM") {
+        return Err(reason);
+    }
     missing_binaries()?;
     let dir = layout.nix_dir(generation.number);
     let expr = bundle_expr(&[&dir.join("home.nix")]);
@@ -88,11 +93,16 @@ fn missing_binaries() -> Result<(), String> {
     }
 }
 
-/// The last line a Nix command printed on stdout (a store path).
+/// The last line a Nix command printed on stdout (a store path). On
+/// failure, what `am-compile` said, else Nix's last line.
 fn nix_stdout(command: &mut Command) -> Result<String, String> {
     let output = command.output().map_err(|e| spawn_error(command, &e))?;
     if !output.status.success() {
-        return Err(failure(&output));
+        let compiler = am_tests::compiler_output(&am_tests::stderr(&output));
+        let said = compiler.lines().map(str::trim).filter(|line| !line.is_empty());
+        let said: Vec<&str> = said.take(3).collect();
+        let said = if said.is_empty() { failure(&output) } else { said.join(" / ") };
+        return Err(format!("{}: {said}", command.get_program().to_string_lossy()));
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     Ok(stdout.lines().last().unwrap_or("").trim().to_owned())

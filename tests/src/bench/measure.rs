@@ -92,12 +92,25 @@ pub fn row(tool: &mut dyn Tool, layout: &Layout, workload: &Workload, runs: usiz
         None => Scenario::ALL
             .iter()
             .map(|&scenario| {
-                eprintln!("    {name}: scenario {} x{runs}", scenario.label());
-                timing(tool, layout, workload, scenario, runs)
+                let timing = timing(tool, layout, workload, scenario, runs);
+                eprintln!(
+                    "    {name} ({files} files), {}: {}",
+                    scenario.label(),
+                    progress(&timing)
+                );
+                timing
             })
             .collect(),
     };
     Row { tool: name, files, cells, caveat: tool.caveat() }
+}
+
+/// One line for the progress output: the median, or why there is none.
+fn progress(timing: &Result<Timing, String>) -> String {
+    match timing {
+        Ok(timing) => format!("median {:.1} ms", timing.median.as_secs_f64() * 1000.0),
+        Err(reason) => format!("n/a: {reason}"),
+    }
 }
 
 fn timing(
@@ -150,12 +163,15 @@ fn check(layout: &Layout, from: Option<&Generation>, to: &Generation) -> Option<
         let left = from.missing_from(to).into_iter();
         left.filter(|f| fs::symlink_metadata(home.join(&f.path)).is_ok()).count()
     });
-    let found: Vec<String> =
-        [(missing, "missing"), (wrong, "with wrong content"), (stale, "stale")]
-            .iter()
-            .filter(|(count, _)| *count > 0)
-            .map(|(count, what)| format!("{count} {what}"))
-            .collect();
+    let found: Vec<String> = [
+        (missing, "files missing"),
+        (wrong, "files with wrong content"),
+        (stale, "stale links of removed files"),
+    ]
+    .iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, what)| format!("{count} {what}"))
+    .collect();
     (!found.is_empty()).then(|| found.join(", "))
 }
 

@@ -78,7 +78,7 @@ fn note(row: &Row) -> String {
             match cell {
                 Err(reason) => parts.push(format!("{}: n/a: {reason}", scenario.label())),
                 Ok(Timing { problems: Some(problems), .. }) => {
-                    parts.push(format!("{}: result has {problems}", scenario.label()))
+                    parts.push(format!("{}: home has {problems}", scenario.label()))
                 }
                 Ok(_) => {}
             }
