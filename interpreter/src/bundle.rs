@@ -4,7 +4,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use am_schema::{PLAN_FILE, Plan, STATIC_DIR};
+use am_schema::{PLAN_FILE, Plan};
 
 use crate::cli::BundleArg;
 use crate::error::{Error, Result};
@@ -17,13 +17,6 @@ pub struct Bundle {
     /// the static link must point at the store path, not at `./result`.
     pub root: PathBuf,
     pub plan: Plan,
-}
-
-impl Bundle {
-    /// `<bundle>/static`, where the static link points.
-    pub fn static_dir(&self) -> PathBuf {
-        self.root.join(STATIC_DIR)
-    }
 }
 
 /// Opens the bundle named on the command line of `am activate`.

@@ -13,17 +13,49 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 /// What `am` was asked to do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
+    /// Activate a bundle, roll back to an older generation, or deactivate:
+    /// all three are one activation of the engine with another target.
     Activate(Activate),
     Inspect(Inspect),
+    Generations(Generations),
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+    },
+}
+
+/// What an activation makes the home match.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    Bundle(BundleArg),
+    /// The generation before the current one, or the one numbered.
+    Rollback(Option<u64>),
+    /// Nothing: remove everything the current generation owns.
+    Nothing,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Activate {
-    pub bundle: BundleArg,
+    pub target: Target,
     /// How many nodes of one layer may run at the same time.
     pub jobs: NonZeroUsize,
     /// Show the output of commands that succeed and every changed link.
     pub verbose: bool,
+    /// Print what would change and change nothing.
+    pub dry_run: bool,
+    /// Replace anything in the way of any target.
+    pub force: bool,
+    /// Move paths in the way to `<path>.<ext>` (overrides the bundle's).
+    pub backup_ext: Option<String>,
+    pub overwrite_backup: bool,
+    /// Print per-node and per-layer wall time.
+    pub timings: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Generations {
+    /// Generation numbers to delete.
+    pub delete: Vec<u64>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -50,8 +82,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
     match Args::try_parse_from(args)?.command {
         Sub::Activate(ActivateArgs { bundle, flags }) => {
             let bundle = bundle.map_or(BundleArg::Active, BundleArg::Folder);
-            Ok(Command::Activate(flags.lower(bundle)))
+            Ok(Command::Activate(flags.lower(Target::Bundle(bundle))))
         }
+        Sub::Rollback { to, flags } => Ok(Command::Activate(flags.lower(Target::Rollback(to)))),
+        Sub::Deactivate { flags } => Ok(Command::Activate(flags.lower(Target::Nothing))),
+        Sub::Generations { delete } => Ok(Command::Generations(Generations { delete })),
+        Sub::Diff { old, new } => Ok(Command::Diff { old, new }),
         Sub::Inspect(InspectArgs { path, json }) => Ok(Command::Inspect(Inspect { path, json })),
         Sub::BundleEntry { script, args } => {
             // The user's arguments are those of `bin/activate`, which are
@@ -62,7 +98,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
                 .bin_name(script.display().to_string())
                 .try_get_matches_from(std::iter::once(program).chain(args))?;
             let entry = EntryArgs::from_arg_matches(&matches)?;
-            Ok(Command::Activate(entry.flags.lower(BundleArg::Script(script))))
+            Ok(Command::Activate(entry.flags.lower(Target::Bundle(BundleArg::Script(script)))))
         }
     }
 }
@@ -74,7 +110,7 @@ Exit codes:
   1  the bundle, plan or home could not be read or written
   2  usage error
   3  refused: paths are in the way; nothing was changed
-  4  failed: a required node failed
+  4  failed: a required node failed; every change was rolled back
   5  partial: optional nodes failed and their dependents were skipped";
 
 /// Activates and inspects home bundles built by activation-manager.
@@ -89,6 +125,32 @@ struct Args {
 enum Sub {
     Activate(ActivateArgs),
     Inspect(InspectArgs),
+    /// Activate the generation before the current one again, as a new
+    /// generation.
+    Rollback {
+        /// Roll back to this generation instead of the one before the current.
+        #[arg(long, value_name = "N")]
+        to: Option<u64>,
+        #[command(flatten)]
+        flags: ActivateFlags,
+    },
+    /// Remove everything the current generation owns, and move the
+    /// originals that were backed up back into place.
+    Deactivate {
+        #[command(flatten)]
+        flags: ActivateFlags,
+    },
+    /// List this home's generations, or delete old ones (and their GC roots).
+    Generations {
+        /// Delete these generations (not the current one).
+        #[arg(long, value_name = "N", num_args = 1..)]
+        delete: Vec<u64>,
+    },
+    /// Show what activating NEW would change compared with OLD (two bundles).
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+    },
     /// Runs a bundle's `bin/activate`, whose first line is
     /// `#!<am> bundle-entry`; the kernel adds the script's path and the
     /// user's arguments.
@@ -120,15 +182,40 @@ struct ActivateFlags {
     /// Also show the output of commands that succeed, and every changed link.
     #[arg(long, short = 'v')]
     verbose: bool,
+    /// Print every change that would be made, and change nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Replace whatever is in the way of any target (files, folders, links).
+    #[arg(long)]
+    force: bool,
+    /// Move paths in the way to `<path>.<EXT>` instead of stopping.
+    #[arg(long, short = 'b', value_name = "EXT")]
+    backup_ext: Option<String>,
+    /// Allow replacing an existing `<path>.<EXT>` backup.
+    #[arg(long, requires = "backup_ext")]
+    overwrite_backup: bool,
+    /// Print how long each node and each layer took.
+    #[arg(long)]
+    timings: bool,
 }
 
 impl ActivateFlags {
-    fn lower(self, bundle: BundleArg) -> Activate {
-        let jobs = self
-            .jobs
-            .or_else(|| std::thread::available_parallelism().ok())
-            .unwrap_or(NonZeroUsize::MIN);
-        Activate { bundle, jobs, verbose: self.verbose }
+    fn lower(self, target: Target) -> Activate {
+        // A dry run makes no change worth parallelising, and one job keeps
+        // its list of changes in plan order.
+        let jobs = if self.dry_run { Some(NonZeroUsize::MIN) } else { self.jobs };
+        let jobs =
+            jobs.or_else(|| std::thread::available_parallelism().ok()).unwrap_or(NonZeroUsize::MIN);
+        Activate {
+            target,
+            jobs,
+            verbose: self.verbose,
+            dry_run: self.dry_run,
+            force: self.force,
+            backup_ext: self.backup_ext,
+            overwrite_backup: self.overwrite_backup,
+            timings: self.timings,
+        }
     }
 }
 
@@ -183,10 +270,10 @@ mod tests {
     #[test]
     fn activate_takes_an_optional_bundle() {
         let explicit = activate(&["am", "activate", "./result", "--jobs", "3", "-v"]);
-        assert_eq!(explicit.bundle, BundleArg::Folder("./result".into()));
+        assert_eq!(explicit.target, Target::Bundle(BundleArg::Folder("./result".into())));
         assert_eq!(explicit.jobs.get(), 3);
         assert!(explicit.verbose);
-        assert_eq!(activate(&["am", "activate"]).bundle, BundleArg::Active);
+        assert_eq!(activate(&["am", "activate"]).target, Target::Bundle(BundleArg::Active));
     }
 
     #[test]
@@ -198,7 +285,7 @@ mod tests {
     #[test]
     fn bundle_entry_parses_the_users_flags_like_activate() {
         let entry = activate(&["am", "bundle-entry", "/b/bin/activate", "--verbose", "-j", "2"]);
-        assert_eq!(entry.bundle, BundleArg::Script("/b/bin/activate".into()));
+        assert_eq!(entry.target, Target::Bundle(BundleArg::Script("/b/bin/activate".into())));
         assert!(entry.verbose);
         assert_eq!(entry.jobs.get(), 2);
     }

@@ -41,6 +41,21 @@ pub enum Error {
     #[error("could not load plan {}: {source}", .path.display())]
     PlanInvalid { path: PathBuf, source: DecodeError },
 
+    #[error("could not load {}: {source}", .path.display())]
+    StateInvalid { path: PathBuf, source: DecodeError },
+
+    #[error("there is no generation before generation {current} to roll back to")]
+    NothingToRollBack { current: u64 },
+
+    #[error("this home has no generation {0}; `am generations` lists them")]
+    NoSuchGeneration(u64),
+
+    #[error("generation {0} is the current one; activate another before deleting it")]
+    DeleteCurrent(u64),
+
+    #[error("this home has no active generation (never activated, or deactivated)")]
+    NoCurrentGeneration,
+
     /// The pre-check found paths in the way; nothing was changed.
     #[error("{} in the way; nothing was changed", paths_in_the_way(.0.len()))]
     Refused(Vec<Conflict>),

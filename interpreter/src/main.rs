@@ -6,17 +6,18 @@
 mod activate;
 mod bundle;
 mod cli;
+mod commands;
 mod error;
 mod home;
 mod inspect;
 mod quote;
 mod report;
+mod state;
 mod style;
 
 use std::process::ExitCode;
 
-use crate::activate::backend::RealBackend;
-use crate::activate::{Options, Status};
+use crate::activate::Status;
 use crate::cli::Command;
 use crate::error::Error;
 use crate::home::HomePaths;
@@ -31,8 +32,13 @@ fn main() -> ExitCode {
         }
     };
     let (result, plan) = match command {
-        Command::Activate(args) => activate(&args),
+        Command::Activate(args) => commands::activation::run(&args),
         Command::Inspect(args) => (inspect(&args).map(|()| Status::Done), None),
+        Command::Generations(args) => (generations(&args).map(|()| Status::Done), None),
+        Command::Diff { old, new } => {
+            let text = commands::diff::run(&old, &new, report::stdout_style());
+            (text.and_then(print).map(|()| Status::Done), None)
+        }
     };
     match result {
         Ok(Status::Done) => ExitCode::SUCCESS,
@@ -48,30 +54,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs `am activate`. The plan comes back beside the result so that
-/// conflicts can be reported with the nodes that want each path.
-fn activate(args: &cli::Activate) -> (Result<Status, Error>, Option<am_schema::Plan>) {
-    let home = match HomePaths::from_env() {
-        Ok(home) => home,
-        Err(error) => return (Err(error), None),
-    };
-    let bundle = match bundle::open(&args.bundle, &home) {
-        Ok(bundle) => bundle,
-        Err(error) => return (Err(error), None),
-    };
-    let mut report = report::ActivationReport::new(&bundle.plan, args.verbose);
-    let options = Options { jobs: args.jobs };
-    let result = activate::activate(&bundle, &home, &options, &RealBackend::default(), &mut report)
-        .map(|summary| {
-            report.summary(&bundle.root, &summary);
-            summary.status()
-        });
-    (result, Some(bundle.plan))
-}
-
 fn inspect(args: &cli::Inspect) -> Result<(), Error> {
     let inspected = bundle::open_for_inspect(args.path.as_deref(), HomePaths::from_env)?;
-    let text = inspect::render(&inspected, args.json, report::stdout_style());
+    print(inspect::render(&inspected, args.json, report::stdout_style()))
+}
+
+fn generations(args: &cli::Generations) -> Result<(), Error> {
+    let text = if args.delete.is_empty() {
+        commands::generations::list(report::stdout_style())?
+    } else {
+        commands::generations::delete(&args.delete)?
+    };
+    print(text)
+}
+
+fn print(text: String) -> Result<(), Error> {
     report::stdout(&text).map_err(|source| Error::Io {
         action: "write to",
         path: "stdout".into(),

@@ -265,8 +265,8 @@ mod tests {
     #[test]
     fn journal_stops_at_a_torn_frame() {
         let entries = vec![
-            JournalEntry::Begin { generation: 2, bundle: "/nix/store/x".into() },
-            JournalEntry::LinkCreated { path: "/home/a/.b".into() },
+            JournalEntry::Begin { generation: 2, bundle: "/nix/store/x".into(), previous: Some(1) },
+            JournalEntry::LinkCreated { path: "/home/a/.b".into(), content: "/s/.b".into() },
         ];
         let bytes: Vec<u8> = entries.iter().flat_map(encode_journal_entry).collect();
         assert_eq!(decode_journal(&bytes), entries);

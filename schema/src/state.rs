@@ -36,17 +36,21 @@ pub struct Owned {
 /// undone. Paths are absolute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JournalEntry {
-    /// The activation of generation `generation` of `bundle` began.
-    Begin { generation: u64, bundle: String },
-    /// The static link was swapped; `previous` is its former content.
-    StaticSwapped { previous: Option<String> },
+    /// The activation of generation `generation` of `bundle` began, while
+    /// `previous` was current. `bundle` is empty when deactivating.
+    Begin { generation: u64, bundle: String, previous: Option<u64> },
+    /// The activation stands: `current` was moved. What follows (deleting
+    /// what `force` moved aside, GC roots) is clean-up, never undone.
+    Committed,
     /// A folder was created where nothing was.
     DirCreated { path: String },
-    /// A symlink was created where nothing was.
-    LinkCreated { path: String },
-    /// A symlink with content `previous` was replaced or removed.
-    LinkReplaced { path: String, previous: String },
-    /// A path was moved aside: a user's file to its backup, or anything
-    /// `force` replaces to a hidden name beside it until the activation commits.
-    MovedAside { from: String, to: String },
+    /// A symlink with `content` was created where nothing was.
+    LinkCreated { path: String, content: String },
+    /// A symlink with content `previous` was replaced by one with `content`,
+    /// or removed when `content` is `None`.
+    LinkReplaced { path: String, previous: String, content: Option<String> },
+    /// A path was renamed: a user's file to its backup (or back), or, when
+    /// `trash` is set, anything `force` or adoption replaces, to a hidden
+    /// name beside it that is deleted once the activation commits.
+    Moved { from: String, to: String, trash: bool },
 }

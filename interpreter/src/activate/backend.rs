@@ -1,152 +1,308 @@
 //! Every change an activation makes goes through [`Backend`]: the real one
-//! changes the file system and runs commands; a dry run, a journaling wrapper
-//! or a test double implement the same trait, so the engine never asks which
-//! one it has.
+//! journals and changes the file system and runs commands; the dry run
+//! records what would happen. The engine never asks which one it has.
 
-use std::ffi::OsString;
 use std::io;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::process::ExitStatus;
+use std::sync::Mutex;
+
+use am_schema::state::{Generation, JournalEntry};
 
 use super::exec::{Captured, ExecSpec};
+use crate::state::StateDir;
+use crate::state::journal::{self, Journal, UndoProblem};
 
-/// The changes an activation makes. Implementations are shared by the
-/// worker threads of a layer, hence `Sync`.
+/// What an activation leaves behind when it succeeds.
+#[derive(Debug)]
+pub struct Commit {
+    /// A new generation record to write, if anything about the home's
+    /// managed state changed.
+    pub record: Option<Generation>,
+    /// Where `current` points afterwards: `None` after deactivation.
+    pub current: Option<u64>,
+    /// Paths moved aside by `force`, adoption or `--overwrite-backup`,
+    /// deleted now that the activation stands.
+    pub trash: Vec<PathBuf>,
+}
+
+/// Why a path is moved, for the dry run's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveReason {
+    /// A user's path to its backup.
+    Backup,
+    /// Out of the way, to be deleted at commit (`force`, adoption, an old backup).
+    Trash,
+    /// A user's original back from its backup.
+    Restore,
+}
+
+/// The changes an activation makes. Shared by the worker threads of a
+/// layer, hence `Sync`.
 pub trait Backend: Sync {
-    /// `mkdir -p`.
-    fn create_dir_all(&self, path: &Path) -> io::Result<()>;
-
-    /// Creates a symlink at `path` containing `content`. Fails when anything
-    /// is at `path`: a file that appeared after the pre-check is never
-    /// replaced.
+    /// Starts the activation of generation `number` (journal `Begin`).
+    fn begin(&self, number: u64, previous: Option<u64>, bundle: Option<&Path>) -> io::Result<()>;
+    /// Journals changes about to be made.
+    fn record(&self, entries: &[JournalEntry]) -> io::Result<()>;
+    fn create_dir(&self, path: &Path) -> io::Result<()>;
+    /// Creates a symlink; fails when anything is at `path`.
     fn create_symlink(&self, content: &Path, path: &Path) -> io::Result<()>;
-
-    /// Atomically replaces what is at `path` (a link of an earlier
-    /// activation) with a symlink containing `content`: readers see either
-    /// the old or the new link, never none.
+    /// Atomically replaces the link at `path` (temporary link + rename).
     fn replace_symlink(&self, content: &Path, path: &Path) -> io::Result<()>;
-
-    /// Runs a command to completion with its output captured.
-    fn run(&self, spec: &ExecSpec) -> io::Result<Captured>;
+    fn remove_symlink(&self, path: &Path) -> io::Result<()>;
+    /// Moves a path aside (or back); fails rather than replace anything.
+    fn rename(&self, from: &Path, to: &Path, why: MoveReason) -> io::Result<()>;
+    /// Removes a folder we created if it is empty; true when it was removed.
+    fn remove_dir_if_empty(&self, path: &Path) -> bool;
+    /// Runs the command of node `node`.
+    fn run(&self, node: &str, spec: &ExecSpec) -> io::Result<Captured>;
+    /// Makes the activation stand: records, `current`, GC root, clean-up.
+    /// Returns warnings that do not undo it (a GC root Nix refused).
+    fn commit(&self, commit: Commit) -> io::Result<Vec<String>>;
+    /// Undoes everything journaled since [`Backend::begin`].
+    fn rollback(&self) -> Vec<UndoProblem>;
 }
 
-/// The backend that really changes the home.
-#[derive(Debug, Default)]
+/// The backend that really changes the home, journaling first.
+///
+/// The journal file is created with the first change, so an activation
+/// that changes nothing writes nothing at all, not even to the state folder.
+#[derive(Debug)]
 pub struct RealBackend {
-    /// Makes temporary names unique among this process's threads; the pid
-    /// in the name makes them unique among processes.
-    temp_counter: AtomicU64,
+    state: StateDir,
+    journal: Mutex<JournalState>,
 }
 
-/// How many taken temporary names to skip (left over by a killed run)
-/// before giving up.
-const TEMP_ATTEMPTS: u32 = 64;
+#[derive(Debug)]
+enum JournalState {
+    NotBegun,
+    /// Begun, no change yet: the `Begin` entry waits for the first one.
+    Pending(JournalEntry),
+    Open(Journal),
+}
+
+impl RealBackend {
+    pub fn new(state: StateDir) -> Self {
+        RealBackend { state, journal: Mutex::new(JournalState::NotBegun) }
+    }
+
+    fn journal(&self) -> std::sync::MutexGuard<'_, JournalState> {
+        // A worker that panicked while holding the lock left the journal
+        // itself intact: every append is one write.
+        self.journal.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The open journal, taken out (the activation is over).
+    fn take_journal(&self) -> Option<Journal> {
+        match std::mem::replace(&mut *self.journal(), JournalState::NotBegun) {
+            JournalState::Open(journal) => Some(journal),
+            _ => None,
+        }
+    }
+}
 
 impl Backend for RealBackend {
-    fn create_dir_all(&self, path: &Path) -> io::Result<()> {
-        std::fs::create_dir_all(path)
+    fn begin(&self, number: u64, previous: Option<u64>, bundle: Option<&Path>) -> io::Result<()> {
+        let bundle = bundle.map(|b| b.to_string_lossy().into_owned()).unwrap_or_default();
+        let begin = JournalEntry::Begin { generation: number, bundle, previous };
+        *self.journal() = JournalState::Pending(begin);
+        Ok(())
+    }
+
+    fn record(&self, entries: &[JournalEntry]) -> io::Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut state = self.journal();
+        if let JournalState::Pending(begin) = &*state {
+            std::fs::create_dir_all(&self.state.root)?;
+            let mut journal = Journal::create(&self.state.journal_path())?;
+            journal.append(std::slice::from_ref(begin))?;
+            *state = JournalState::Open(journal);
+        }
+        match &mut *state {
+            JournalState::Open(journal) => journal.append(entries),
+            _ => Err(io::Error::other("changes recorded before the activation began")),
+        }
+    }
+
+    fn create_dir(&self, path: &Path) -> io::Result<()> {
+        match std::fs::create_dir(path) {
+            // Two targets in one new folder: the other worker made it.
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
+            other => other,
+        }
     }
 
     fn create_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
-        // symlink(2) is atomic and fails on an existing path, which is exactly
-        // the promise; no temporary name is needed.
+        // symlink(2) is atomic and fails on an existing path: a file that
+        // appeared after the pre-check is never replaced.
         std::os::unix::fs::symlink(content, path)
     }
 
     fn replace_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
-        let mut attempts = 0;
-        let temp = loop {
-            let temp = self.temp_name(path)?;
-            match std::os::unix::fs::symlink(content, &temp) {
-                Ok(()) => break temp,
-                Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-                    attempts += 1;
-                    if attempts == TEMP_ATTEMPTS {
-                        return Err(error);
-                    }
-                }
-                Err(error) => return Err(error),
-            }
-        };
-        // rename(2) over the old link is the atomic step. If it fails, the
-        // temporary link is ours to remove.
-        std::fs::rename(&temp, path).inspect_err(|_| {
-            let _ = std::fs::remove_file(&temp);
-        })
+        crate::state::replace_symlink(content, path)
     }
 
-    fn run(&self, spec: &ExecSpec) -> io::Result<Captured> {
+    fn remove_symlink(&self, path: &Path) -> io::Result<()> {
+        std::fs::remove_file(path)
+    }
+
+    fn rename(&self, from: &Path, to: &Path, _why: MoveReason) -> io::Result<()> {
+        // rename(2) would replace a file at `to`; the pre-check found it free,
+        // and this refuses if that changed since.
+        if std::fs::symlink_metadata(to).is_ok() {
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, "the destination exists"));
+        }
+        std::fs::rename(from, to)
+    }
+
+    fn remove_dir_if_empty(&self, path: &Path) -> bool {
+        std::fs::remove_dir(path).is_ok()
+    }
+
+    fn run(&self, _node: &str, spec: &ExecSpec) -> io::Result<Captured> {
         super::exec::run_captured(spec)
     }
-}
 
-impl RealBackend {
-    /// `.<name>.am-<pid>-<n>` beside `path`: hidden, recognisably ours, and in
-    /// the same folder so the rename stays on one file system.
-    fn temp_name(&self, path: &Path) -> io::Result<PathBuf> {
-        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"));
-        };
-        let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
-        let suffix = format!(".am-{}-{n}", std::process::id());
-        let mut temp = OsString::from(".");
-        // File names are limited to 255 bytes; a long name is left out
-        // rather than making the temporary name too long to create.
-        if name.len() + suffix.len() < 250 {
-            temp.push(name);
+    fn commit(&self, commit: Commit) -> io::Result<Vec<String>> {
+        let mut warnings = Vec::new();
+        if let Some(record) = &commit.record {
+            self.state.write(record)?;
         }
-        temp.push(suffix);
-        Ok(parent.join(temp))
+        self.state.set_current(commit.current)?;
+        if let JournalState::Open(journal) = &mut *self.journal() {
+            journal.append(&[JournalEntry::Committed])?;
+        }
+        delete_trash(&commit.trash, &mut warnings);
+        if let Some(record) = &commit.record {
+            let link = self.state.gcroot_path(record.number);
+            if let Err(error) = crate::state::gcroot::register(&link, Path::new(&record.bundle)) {
+                warnings.push(format!(
+                    "the bundle is not protected from garbage collection ({error}); \
+                     `nix-store --gc` may delete it and leave the home's links dangling"
+                ));
+            }
+        }
+        if let Some(journal) = self.take_journal() {
+            journal.finish()?;
+        }
+        Ok(warnings)
+    }
+
+    fn rollback(&self) -> Vec<UndoProblem> {
+        let Some(journal) = self.take_journal() else { return Vec::new() };
+        let problems = journal::undo(journal.entries());
+        // The journal stays when something could not be undone, so the
+        // next run tries again.
+        if problems.is_empty() {
+            let _ = journal.finish();
+        }
+        problems
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Deletes what `force`, adoption or `--overwrite-backup` moved aside.
+pub fn delete_trash(trash: &[PathBuf], warnings: &mut Vec<String>) {
+    for path in trash {
+        let removed = match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
+            Ok(_) => std::fs::remove_file(path),
+            Err(_) => Ok(()),
+        };
+        if let Err(error) = removed {
+            warnings.push(format!("could not delete {}: {error}", path.display()));
+        }
+    }
+}
 
-    fn scratch(label: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("am-backend-{label}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir is writable");
-        dir
+/// One change a dry run would make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Planned {
+    CreateDir(PathBuf),
+    CreateLink { path: PathBuf, content: PathBuf },
+    ReplaceLink { path: PathBuf, content: PathBuf },
+    RemoveLink(PathBuf),
+    Move { from: PathBuf, to: PathBuf, why: MoveReason },
+    RemoveDir(PathBuf),
+    Run { node: String, spec: ExecSpec },
+    Commit { generation: Option<u64>, trash: Vec<PathBuf> },
+}
+
+/// The backend of `--dry-run`: records every change instead of making it.
+/// It runs with one job, so the record is in plan order.
+#[derive(Debug, Default)]
+pub struct DryRunBackend {
+    planned: Mutex<Vec<Planned>>,
+}
+
+impl DryRunBackend {
+    pub fn planned(self) -> Vec<Planned> {
+        self.planned.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    #[test]
-    fn create_symlink_never_replaces() {
-        let dir = scratch("create");
-        let path = dir.join("file");
-        std::fs::write(&path, "mine").expect("write");
-        let error = RealBackend::default().create_symlink(Path::new("/x"), &path);
-        assert_eq!(error.map_err(|e| e.kind()), Err(io::ErrorKind::AlreadyExists));
-        assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some("mine"));
-        let _ = std::fs::remove_dir_all(dir);
+    fn plan(&self, change: Planned) -> io::Result<()> {
+        self.planned.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(change);
+        Ok(())
+    }
+}
+
+impl Backend for DryRunBackend {
+    fn begin(
+        &self,
+        _number: u64,
+        _previous: Option<u64>,
+        _bundle: Option<&Path>,
+    ) -> io::Result<()> {
+        Ok(())
     }
 
-    #[test]
-    fn replace_symlink_swaps_content_and_leaves_no_temporary_link() {
-        let dir = scratch("replace");
-        let path = dir.join("link");
-        std::os::unix::fs::symlink("/old", &path).expect("symlink");
-        RealBackend::default().replace_symlink(Path::new("/new"), &path).expect("replace");
-        assert_eq!(std::fs::read_link(&path).ok(), Some(PathBuf::from("/new")));
-        let names: Vec<_> = std::fs::read_dir(&dir)
-            .expect("read dir")
-            .filter_map(|e| e.ok().map(|e| e.file_name()))
-            .collect();
-        assert_eq!(names, [OsString::from("link")]);
-        let _ = std::fs::remove_dir_all(dir);
+    fn record(&self, _entries: &[JournalEntry]) -> io::Result<()> {
+        Ok(())
     }
 
-    #[test]
-    fn temporary_names_are_hidden_and_unique() {
-        let backend = RealBackend::default();
-        let first = backend.temp_name(Path::new("/h/.profile")).expect("name");
-        let second = backend.temp_name(Path::new("/h/.profile")).expect("name");
-        assert_ne!(first, second);
-        let name = first.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        assert!(name.starts_with("..profile.am-"), "{name}");
-        let long = "x".repeat(250);
-        let short = backend.temp_name(&Path::new("/h").join(&long)).expect("name");
-        assert!(short.file_name().is_some_and(|n| n.len() < 255));
+    fn create_dir(&self, path: &Path) -> io::Result<()> {
+        self.plan(Planned::CreateDir(path.to_path_buf()))
+    }
+
+    fn create_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
+        let (path, content) = (path.to_path_buf(), content.to_path_buf());
+        self.plan(Planned::CreateLink { path, content })
+    }
+
+    fn replace_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
+        let (path, content) = (path.to_path_buf(), content.to_path_buf());
+        self.plan(Planned::ReplaceLink { path, content })
+    }
+
+    fn remove_symlink(&self, path: &Path) -> io::Result<()> {
+        self.plan(Planned::RemoveLink(path.to_path_buf()))
+    }
+
+    fn rename(&self, from: &Path, to: &Path, why: MoveReason) -> io::Result<()> {
+        self.plan(Planned::Move { from: from.to_path_buf(), to: to.to_path_buf(), why })
+    }
+
+    fn remove_dir_if_empty(&self, path: &Path) -> bool {
+        // Whether it would be empty depends on removals not made: say what
+        // would be tried.
+        let _ = self.plan(Planned::RemoveDir(path.to_path_buf()));
+        false
+    }
+
+    fn run(&self, node: &str, spec: &ExecSpec) -> io::Result<Captured> {
+        self.plan(Planned::Run { node: node.to_string(), spec: spec.clone() })?;
+        Ok(Captured { status: ExitStatus::from_raw(0), output: Vec::new() })
+    }
+
+    fn commit(&self, commit: Commit) -> io::Result<Vec<String>> {
+        let generation = commit.record.map(|record| record.number);
+        self.plan(Planned::Commit { generation, trash: commit.trash })?;
+        Ok(Vec::new())
+    }
+
+    fn rollback(&self) -> Vec<UndoProblem> {
+        Vec::new()
     }
 }

@@ -1,6 +1,8 @@
-//! The activation engine: pre-check every path, prepare the state folder and
-//! swap the static link, then run the plan's layers one after the other, the
-//! nodes of a layer in parallel.
+//! The activation engine: pre-check every path, then (journaling each change
+//! before making it) point the static link at the bundle, remove what the
+//! previous generation had and this one drops, run the plan's layers one
+//! after the other with the nodes of a layer in parallel, and commit a new
+//! generation; or, when a required node fails, undo it all.
 //!
 //! The engine never prints. It changes the home only through a [`Backend`]
 //! and tells a [`Progress`] about every node as it finishes; the caller
@@ -8,25 +10,39 @@
 
 pub mod backend;
 pub mod exec;
+mod layers;
 mod pool;
 pub mod precheck;
+mod stale;
 
+use std::collections::BTreeSet;
 use std::io;
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
+use std::time::Duration;
 
-use am_schema::{Kind, Node, NodeIndex};
+use am_schema::state::{Generation, JournalEntry, Owned};
+use am_schema::{Kind, Node, NodeIndex, Plan};
 
-use self::backend::Backend;
-use self::exec::ExecSpec;
-use self::precheck::{Checked, LinkAction, LinkStep};
-use crate::bundle::Bundle;
+use self::backend::{Backend, Commit};
+use self::precheck::{Checked, Context, LinkAction, Permissions};
 use crate::error::{Error, Result};
 use crate::home::HomePaths;
+use crate::state::journal::UndoProblem;
 
-#[derive(Debug, Clone)]
-pub struct Options {
+/// What to activate, and how.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub plan: &'a Plan,
+    /// The canonical bundle folder; `None` deactivates (an empty plan).
+    pub bundle: Option<&'a Path>,
+    pub home: &'a HomePaths,
+    /// The current generation, if any.
+    pub previous: Option<&'a Generation>,
+    /// The number a new generation gets.
+    pub number: u64,
+    pub permissions: Permissions,
     /// How many nodes of one layer may run at the same time.
     pub jobs: NonZeroUsize,
 }
@@ -34,16 +50,18 @@ pub struct Options {
 /// Receives every node's outcome, on the thread that called [`activate`],
 /// as soon as the node is done (or skipped).
 pub trait Progress {
-    fn node_done(&mut self, node: &Node, outcome: &NodeOutcome);
+    fn node_done(&mut self, node: &Node, outcome: &NodeOutcome, took: Duration);
+    fn layer_done(&mut self, layer: usize, took: Duration);
 }
 
 /// How one node ended. Unchanged links are not reported: they did nothing.
 #[derive(Debug)]
 pub enum NodeOutcome {
-    /// A link was created or replaced.
+    /// A link was created or replaced; `displaced` says where what was in
+    /// its way went.
     Linked {
         path: PathBuf,
-        replaced: bool,
+        how: LinkHow,
     },
     /// A command ran and succeeded.
     Ran {
@@ -55,6 +73,19 @@ pub enum NodeOutcome {
     Skipped {
         because: NodeIndex,
     },
+}
+
+/// What a link node did at its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkHow {
+    Created,
+    Replaced,
+    /// The user's file was moved to this backup.
+    BackedUp(PathBuf),
+    /// `force` replaced what was there.
+    Forced,
+    /// The file there already had the managed bytes.
+    Adopted,
 }
 
 #[derive(Debug)]
@@ -76,13 +107,23 @@ pub enum Failure {
 }
 
 /// What an activation did, for the final report and the exit code.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Summary {
-    /// The static link was created or now points at another bundle.
+    /// The generation recorded, if a new one was.
+    pub generation: Option<u64>,
+    /// The static link was created, removed, or now points elsewhere.
     pub static_switched: bool,
     pub links_created: usize,
     pub links_replaced: usize,
     pub links_unchanged: usize,
+    /// Users' paths moved to a backup.
+    pub backed_up: usize,
+    /// Targets of the previous generation removed.
+    pub removed: usize,
+    /// Users' originals moved back from their backup.
+    pub restored: usize,
+    /// Targets of the previous generation the user changed: left alone.
+    pub left_alone: Vec<PathBuf>,
     /// Commands that ran and succeeded.
     pub commands_run: usize,
     pub failed_required: Vec<NodeIndex>,
@@ -90,6 +131,12 @@ pub struct Summary {
     pub skipped: usize,
     /// Nodes of the layers after a failed required node.
     pub not_run: usize,
+    /// A required node failed and every change was undone.
+    pub rolled_back: bool,
+    /// Changes the rollback could not undo.
+    pub undo_problems: Vec<UndoProblem>,
+    /// Problems that did not stop the activation (e.g. no GC root).
+    pub warnings: Vec<String>,
 }
 
 /// The overall result, which decides the exit code.
@@ -98,7 +145,7 @@ pub enum Status {
     Done,
     /// Optional nodes failed; their dependents were skipped, the rest applied.
     Partial,
-    /// A required node failed; later layers did not run.
+    /// A required node failed; the activation was rolled back.
     Failed,
 }
 
@@ -115,213 +162,158 @@ impl Summary {
 
     /// True when the activation changed nothing at all.
     pub fn nothing_changed(&self) -> bool {
-        !self.static_switched
-            && self.links_created == 0
-            && self.links_replaced == 0
-            && self.commands_run == 0
+        self.generation.is_none()
+            && !self.static_switched
+            && self.links_created + self.links_replaced + self.commands_run == 0
+            && self.removed + self.restored + self.backed_up == 0
             && self.failed_required.is_empty()
             && self.failed_optional.is_empty()
     }
 }
 
-/// Activates `bundle` for `home`. Conflicts found by the pre-check are an
-/// [`Error::Refused`], raised before anything is changed; failing nodes are
-/// not errors but part of the [`Summary`].
+/// Activates (or, without a bundle, deactivates). Conflicts found by the
+/// pre-check are an [`Error::Refused`], raised before anything is changed;
+/// failing nodes are not errors but part of the [`Summary`].
 pub fn activate(
-    bundle: &Bundle,
-    home: &HomePaths,
-    options: &Options,
+    request: &Request,
     backend: &impl Backend,
     progress: &mut impl Progress,
 ) -> Result<Summary> {
-    let bundle_static = bundle.static_dir();
-    let mut checked =
-        precheck::check(&bundle.plan, home, &bundle_static).map_err(Error::Refused)?;
+    let bundle_static = request.bundle.map(|bundle| bundle.join(am_schema::STATIC_DIR));
+    let context = Context {
+        home: request.home,
+        bundle_static: bundle_static.as_deref(),
+        previous: request.previous,
+        permissions: &request.permissions,
+    };
+    let mut checked = precheck::check(request.plan, &context).map_err(Error::Refused)?;
     let mut summary = Summary::default();
-    prepare_state(&checked, home, &bundle_static, backend, &mut summary)?;
-    run_layers(bundle, home, options, &mut checked, backend, progress, summary)
+    let state_io = |action, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { action, path, source }
+    };
+    backend
+        .begin(request.number, request.previous.map(|p| p.number), request.bundle)
+        .map_err(state_io("start the activation journal in", &request.home.state))?;
+
+    let static_link = request.home.static_link();
+    swap_static(&checked, &static_link, bundle_static.as_deref(), backend, &mut summary)
+        .map_err(state_io("update the static link", &static_link))?;
+    let mut created_dirs: BTreeSet<String> =
+        request.previous.map(|p| p.created_dirs.iter().cloned().collect()).unwrap_or_default();
+    stale::remove(&checked.stale, &mut created_dirs, request.home, backend, &mut summary)
+        .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
+
+    let links = checked.links.clone();
+    layers::run(request, &mut checked, backend, progress, &mut summary)?;
+    if !summary.failed_required.is_empty() {
+        summary.undo_problems = backend.rollback();
+        summary.rolled_back = true;
+        return Ok(summary);
+    }
+
+    let commit = commit_for(request, &links, created_dirs);
+    summary.generation = commit.record.as_ref().map(|record| record.number);
+    summary.warnings = backend
+        .commit(commit)
+        .map_err(state_io("record the new generation in", &request.home.state))?;
+    Ok(summary)
 }
 
-/// Creates the state folder if needed and points the static link at the
-/// bundle, before any node runs: home links resolve through it.
-fn prepare_state(
+/// Points the static link at the bundle (or removes it when deactivating).
+fn swap_static(
     checked: &Checked,
-    home: &HomePaths,
-    bundle_static: &std::path::Path,
+    link: &Path,
+    bundle_static: Option<&Path>,
     backend: &impl Backend,
     summary: &mut Summary,
-) -> Result<()> {
-    if checked.state.create_state_dir {
-        backend.create_dir_all(&home.state).map_err(|source| Error::Io {
-            action: "create the state folder",
-            path: home.state.clone(),
-            source,
-        })?;
+) -> io::Result<()> {
+    let previous = checked.state.static_previous.as_deref();
+    if previous == bundle_static {
+        return Ok(());
     }
-    let static_link = home.static_link();
-    let swapped = match checked.state.static_link {
-        None | Some(LinkAction::Unchanged) => return Ok(()),
-        Some(LinkAction::Create) => backend.create_symlink(bundle_static, &static_link),
-        Some(LinkAction::Replace { .. }) => backend.replace_symlink(bundle_static, &static_link),
-    };
-    swapped.map_err(|source| Error::Io {
-        action: "update the static link",
-        path: static_link,
-        source,
-    })?;
+    let path = link.to_string_lossy().into_owned();
+    let text = |p: &Path| p.to_string_lossy().into_owned();
+    match (previous, bundle_static) {
+        (None, Some(content)) => {
+            backend.record(&[JournalEntry::LinkCreated { path, content: text(content) }])?;
+            backend.create_symlink(content, link)?;
+        }
+        (Some(old), new) => {
+            let entry =
+                JournalEntry::LinkReplaced { path, previous: text(old), content: new.map(text) };
+            backend.record(&[entry])?;
+            match new {
+                Some(content) => backend.replace_symlink(content, link)?,
+                None => backend.remove_symlink(link)?,
+            }
+        }
+        (None, None) => {}
+    }
     summary.static_switched = true;
     Ok(())
 }
 
-/// Where a node stands while the layers run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Pending,
-    Succeeded,
-    Failed { required: bool },
-    Skipped { because: NodeIndex },
-}
-
-/// The work of one node, handed to a worker.
-#[derive(Debug)]
-enum Task {
-    Link(LinkStep),
-    Exec(Option<ExecSpec>),
-}
-
-fn run_layers(
-    bundle: &Bundle,
-    home: &HomePaths,
-    options: &Options,
-    checked: &mut Checked,
-    backend: &impl Backend,
-    progress: &mut impl Progress,
-    mut summary: Summary,
-) -> Result<Summary> {
-    let plan = &bundle.plan;
-    let mut states = vec![State::Pending; plan.nodes.len()];
-    for layer in &plan.layers {
-        let mut tasks = Vec::new();
-        for &index in layer {
-            let Some(node) = plan.nodes.get(index as usize) else { continue };
-            // A node listed twice runs once.
-            if states[index as usize] != State::Pending {
-                continue;
-            }
-            if let Some(because) = failed_optional_dependency(node, &states) {
-                states[index as usize] = State::Skipped { because };
-                summary.skipped += 1;
-                progress.node_done(node, &NodeOutcome::Skipped { because });
-                continue;
-            }
-            let task = match &node.kind {
-                Kind::Link(_) => match checked.links.remove(&index) {
-                    Some(step) if step.action != LinkAction::Unchanged => Task::Link(step),
-                    // Already right: done without touching anything.
-                    _ => {
-                        states[index as usize] = State::Succeeded;
-                        summary.links_unchanged += 1;
-                        continue;
-                    }
-                },
-                Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &home.home)),
-            };
-            tasks.push((index, task));
-        }
-
-        let mut stop = false;
-        let finished = |(index, outcome): (NodeIndex, NodeOutcome)| {
-            let Some(node) = plan.nodes.get(index as usize) else { return };
-            states[index as usize] = match &outcome {
-                NodeOutcome::Linked { replaced: false, .. } => {
-                    summary.links_created += 1;
-                    State::Succeeded
-                }
-                NodeOutcome::Linked { replaced: true, .. } => {
-                    summary.links_replaced += 1;
-                    State::Succeeded
-                }
-                NodeOutcome::Ran { .. } => {
-                    summary.commands_run += 1;
-                    State::Succeeded
-                }
-                NodeOutcome::Failed(_) if node.required => {
-                    summary.failed_required.push(index);
-                    stop = true;
-                    State::Failed { required: true }
-                }
-                NodeOutcome::Failed(_) => {
-                    summary.failed_optional.push(index);
-                    State::Failed { required: false }
-                }
-                NodeOutcome::Skipped { because } => State::Skipped { because: *because },
-            };
-            progress.node_done(node, &outcome);
+/// What the activation leaves behind: a new generation record when the
+/// managed state differs from the previous generation's.
+fn commit_for(
+    request: &Request,
+    links: &std::collections::HashMap<NodeIndex, precheck::LinkStep>,
+    mut created_dirs: BTreeSet<String>,
+) -> Commit {
+    let home = &request.home.home;
+    let relative =
+        |path: &Path| path.strip_prefix(home).ok().map(|p| p.to_string_lossy().into_owned());
+    let mut trash = Vec::new();
+    let previous_backups: std::collections::HashMap<&str, &Option<String>> = request
+        .previous
+        .map(|p| p.owned.iter().map(|o| (o.target.as_str(), &o.backup)).collect())
+        .unwrap_or_default();
+    let mut owned: Vec<Owned> = Vec::new();
+    for (index, step) in links {
+        let Some(Node { kind: Kind::Link(link), .. }) = request.plan.nodes.get(*index as usize)
+        else {
+            continue;
         };
-        let work = |(index, task)| (index, perform(task, backend));
-        pool::run_all(options.jobs, tasks, work, finished)
-            .map_err(|_| Error::Internal("a worker thread panicked"))?;
-        // The rest of a layer still runs when a required node fails (its
-        // nodes are independent and already under way), the next does not.
-        if stop {
-            break;
-        }
-    }
-    summary.failed_required.sort_unstable();
-    summary.failed_optional.sort_unstable();
-    summary.not_run = plan
-        .layers
-        .iter()
-        .flatten()
-        .filter(|&&index| states.get(index as usize) == Some(&State::Pending))
-        .count();
-    Ok(summary)
-}
-
-/// The failed optional node that keeps `node` from running, if any: a failed
-/// optional dependency, or the one that made a dependency skip.
-fn failed_optional_dependency(node: &Node, states: &[State]) -> Option<NodeIndex> {
-    node.after.iter().find_map(|&dep| match states.get(dep as usize) {
-        Some(State::Failed { required: false }) => Some(dep),
-        Some(State::Skipped { because }) => Some(*because),
-        _ => None,
-    })
-}
-
-/// Does one node's work; runs on a worker thread.
-fn perform(task: Task, backend: &impl Backend) -> NodeOutcome {
-    match task {
-        Task::Link(step) => {
-            let replaced = matches!(step.action, LinkAction::Replace { .. });
-            let result = if replaced {
-                backend.replace_symlink(&step.content, &step.path)
-            } else {
-                create_link(&step, backend)
-            };
-            match result {
-                Ok(()) => NodeOutcome::Linked { path: step.path, replaced },
-                Err(error) => NodeOutcome::Failed(Failure::Link { path: step.path, error }),
+        created_dirs.extend(step.missing_dirs.iter().filter_map(|dir| relative(dir)));
+        let backup = match &step.action {
+            LinkAction::Displace(displace) => {
+                trash.extend(displace.old_backup.iter().map(|(_, trash)| trash.clone()));
+                if displace.reason.is_trash() {
+                    trash.push(displace.to.clone());
+                    None
+                } else {
+                    relative(&displace.to)
+                }
             }
-        }
-        Task::Exec(None) => NodeOutcome::Failed(Failure::EmptyArgv),
-        Task::Exec(Some(spec)) => match backend.run(&spec) {
-            Ok(captured) if captured.status.success() => {
-                NodeOutcome::Ran { output: captured.output }
-            }
-            Ok(captured) => NodeOutcome::Failed(Failure::Exit {
-                status: captured.status,
-                output: captured.output,
-            }),
-            Err(error) => NodeOutcome::Failed(Failure::Spawn { program: spec.program, error }),
-        },
+            _ => previous_backups.get(link.target.as_str()).and_then(|b| (*b).clone()),
+        };
+        owned.push(Owned { target: link.target.clone(), backup });
     }
-}
+    owned.sort_by(|a, b| a.target.cmp(&b.target));
+    let created_dirs: Vec<String> = created_dirs.into_iter().collect();
 
-fn create_link(step: &LinkStep, backend: &impl Backend) -> io::Result<()> {
-    if let (true, Some(parent)) = (step.create_parents, step.path.parent()) {
-        backend.create_dir_all(parent)?;
+    let Some(bundle) = request.bundle else {
+        return Commit { record: None, current: None, trash };
+    };
+    let bundle = bundle.to_string_lossy().into_owned();
+    let unchanged = request.previous.is_some_and(|previous| {
+        previous.bundle == bundle
+            && previous.owned == owned
+            && previous.created_dirs == created_dirs
+    });
+    if unchanged {
+        let current = request.previous.map(|previous| previous.number);
+        return Commit { record: None, current, trash };
     }
-    backend.create_symlink(&step.content, &step.path)
+    let record = Generation {
+        number: request.number,
+        bundle,
+        activated_at: crate::state::time::now(),
+        owned,
+        created_dirs,
+    };
+    Commit { current: Some(record.number), record: Some(record), trash }
 }
 
 #[cfg(test)]

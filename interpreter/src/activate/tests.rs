@@ -8,7 +8,8 @@ use std::sync::Mutex;
 
 use am_schema::{Exec, Link, Plan};
 
-use super::exec::Captured;
+use super::backend::MoveReason;
+use super::exec::{Captured, ExecSpec};
 use super::*;
 
 /// A backend that only records what it is asked to do. A command succeeds
@@ -31,7 +32,16 @@ impl Recorder {
 }
 
 impl Backend for Recorder {
-    fn create_dir_all(&self, path: &Path) -> io::Result<()> {
+    fn begin(&self, number: u64, _previous: Option<u64>, _bundle: Option<&Path>) -> io::Result<()> {
+        self.record(format!("begin {number}"));
+        Ok(())
+    }
+
+    fn record(&self, _entries: &[JournalEntry]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn create_dir(&self, path: &Path) -> io::Result<()> {
         self.record(format!("mkdir {}", path.display()));
         Ok(())
     }
@@ -46,10 +56,35 @@ impl Backend for Recorder {
         Ok(())
     }
 
-    fn run(&self, spec: &ExecSpec) -> io::Result<Captured> {
+    fn remove_symlink(&self, path: &Path) -> io::Result<()> {
+        self.record(format!("remove {}", path.display()));
+        Ok(())
+    }
+
+    fn rename(&self, from: &Path, to: &Path, _why: MoveReason) -> io::Result<()> {
+        self.record(format!("move {} {}", from.display(), to.display()));
+        Ok(())
+    }
+
+    fn remove_dir_if_empty(&self, path: &Path) -> bool {
+        self.record(format!("rmdir {}", path.display()));
+        true
+    }
+
+    fn run(&self, _node: &str, spec: &ExecSpec) -> io::Result<Captured> {
         self.record(format!("run {}", spec.program.display()));
         let code = if spec.program == Path::new("fail") { 1 } else { 0 };
         Ok(Captured { status: ExitStatus::from_raw(code << 8), output: b"out\n".to_vec() })
+    }
+
+    fn commit(&self, commit: Commit) -> io::Result<Vec<String>> {
+        self.record(format!("commit {:?}", commit.current));
+        Ok(Vec::new())
+    }
+
+    fn rollback(&self) -> Vec<UndoProblem> {
+        self.record("rollback".into());
+        Vec::new()
     }
 }
 
@@ -58,7 +93,9 @@ impl Backend for Recorder {
 struct Log(Vec<String>);
 
 impl Progress for Log {
-    fn node_done(&mut self, node: &Node, outcome: &NodeOutcome) {
+    fn layer_done(&mut self, _layer: usize, _took: Duration) {}
+
+    fn node_done(&mut self, node: &Node, outcome: &NodeOutcome, _took: Duration) {
         let what = match outcome {
             NodeOutcome::Linked { .. } => "linked".to_string(),
             NodeOutcome::Ran { .. } => "ran".to_string(),
@@ -92,11 +129,19 @@ fn link(target: &str) -> Node {
 fn run(plan: Plan, jobs: usize) -> (Summary, Vec<String>, Vec<String>) {
     let root = std::env::temp_dir().join(format!("am-engine-missing-{}", std::process::id()));
     let home = HomePaths::resolve(Some(root.join("home").into()), None).expect("home");
-    let bundle = Bundle { root: root.join("bundle"), plan };
-    let options = Options { jobs: NonZeroUsize::new(jobs).unwrap_or(NonZeroUsize::MIN) };
+    let bundle = root.join("bundle");
+    let request = Request {
+        plan: &plan,
+        bundle: Some(&bundle),
+        home: &home,
+        previous: None,
+        number: 1,
+        permissions: Permissions::default(),
+        jobs: NonZeroUsize::new(jobs).unwrap_or(NonZeroUsize::MIN),
+    };
     let backend = Recorder::default();
     let mut log = Log::default();
-    let summary = activate(&bundle, &home, &options, &backend, &mut log).expect("no conflicts");
+    let summary = activate(&request, &backend, &mut log).expect("no conflicts");
     let prefix = root.display().to_string();
     let calls = backend.calls().iter().map(|call| call.replace(&prefix, "$T")).collect();
     (summary, calls, log.0)
@@ -113,11 +158,12 @@ fn state_is_prepared_before_links_are_made() {
     assert_eq!(
         calls,
         [
-            "mkdir $T/home/.local/state/activation-manager",
+            "begin 1",
             "create $T/home/.local/state/activation-manager/static -> $T/bundle/static",
             "create $T/home/.a -> $T/home/.local/state/activation-manager/static/.a",
             "mkdir $T/home/d",
             "create $T/home/d/.b -> $T/home/.local/state/activation-manager/static/d/.b",
+            "commit Some(1)",
         ]
     );
     assert_eq!(summary.links_created, 2);
@@ -166,9 +212,11 @@ fn a_failed_required_node_finishes_its_layer_and_stops() {
         ],
         layers: vec![vec![0, 1], vec![2], vec![3]],
     };
-    let (summary, _, mut log) = run(plan, 2);
+    let (summary, calls, mut log) = run(plan, 2);
     log.sort();
     assert_eq!(log, ["broken: failed", "sibling: ran"]);
+    assert_eq!(calls.last().map(String::as_str), Some("rollback"));
+    assert!(summary.rolled_back);
     assert_eq!(summary.status(), Status::Failed);
     assert_eq!((summary.failed_required.clone(), summary.not_run), (vec![0], 2));
 }

@@ -36,7 +36,15 @@ impl Scratch {
     }
 
     fn check(&self, plan: &Plan) -> Result<Checked, Vec<Conflict>> {
-        check(plan, &self.home, &self.bundle_static())
+        let bundle_static = self.bundle_static();
+        let permissions = Permissions::default();
+        let context = Context {
+            home: &self.home,
+            bundle_static: Some(&bundle_static),
+            previous: None,
+            permissions: &permissions,
+        };
+        check(plan, &context)
     }
 }
 
@@ -69,12 +77,12 @@ fn action(checked: &Checked, index: u32) -> Option<&LinkAction> {
 fn fresh_home_creates_everything() {
     let scratch = Scratch::new();
     let checked = scratch.check(&links(&[".profile", ".config/a/b"])).expect("no conflicts");
-    assert_eq!(
-        checked.state,
-        StateStep { create_state_dir: true, static_link: Some(LinkAction::Create) }
-    );
+    assert_eq!(checked.state, StateStep { static_previous: None });
     assert_eq!(action(&checked, 0), Some(&LinkAction::Create));
-    assert_eq!(checked.links.get(&1).map(|step| step.create_parents), Some(true));
+    assert_eq!(
+        checked.links.get(&1).map(|step| step.missing_dirs.clone()),
+        Some(vec![scratch.path(".config"), scratch.path(".config/a")])
+    );
     assert_eq!(
         checked.links.get(&1).map(|step| step.content.clone()),
         Some(scratch.home.link_content(".config/a/b"))
@@ -90,7 +98,7 @@ fn our_links_are_unchanged_or_replaced() {
     let old = scratch.home.link_content("old-name");
     symlink(&old, scratch.path(".b")).expect("link");
     let checked = scratch.check(&links(&[".a", ".b"])).expect("no conflicts");
-    assert_eq!(checked.state, StateStep { create_state_dir: false, static_link: None });
+    assert_eq!(checked.state, StateStep { static_previous: Some(scratch.bundle_static()) });
     assert_eq!(action(&checked, 0), Some(&LinkAction::Unchanged));
     assert_eq!(action(&checked, 1), Some(&LinkAction::Replace { previous: old }));
 }

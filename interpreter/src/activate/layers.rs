@@ -1,0 +1,240 @@
+//! Running the plan's layers: the nodes of one layer on the worker pool,
+//! each layer's file changes journaled in one batch before it starts.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use am_schema::state::JournalEntry;
+use am_schema::{Kind, Node, NodeIndex};
+
+use super::backend::{Backend, MoveReason};
+use super::exec::ExecSpec;
+use super::precheck::{Checked, DisplaceReason, LinkAction, LinkStep};
+use super::{Failure, LinkHow, NodeOutcome, Progress, Request, Summary, pool};
+use crate::error::{Error, Result};
+
+/// Where a node stands while the layers run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Pending,
+    Succeeded,
+    Failed { required: bool },
+    Skipped { because: NodeIndex },
+}
+
+/// The work of one node, handed to a worker.
+#[derive(Debug)]
+enum Task {
+    Link(LinkStep),
+    Exec(Option<ExecSpec>),
+}
+
+pub fn run(
+    request: &Request,
+    checked: &mut Checked,
+    backend: &impl Backend,
+    progress: &mut impl Progress,
+    summary: &mut Summary,
+) -> Result<()> {
+    let plan = request.plan;
+    let mut states = vec![State::Pending; plan.nodes.len()];
+    for (layer_number, layer) in plan.layers.iter().enumerate() {
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for &index in layer {
+            let Some(node) = plan.nodes.get(index as usize) else { continue };
+            // A node listed twice runs once.
+            if states[index as usize] != State::Pending {
+                continue;
+            }
+            if let Some(because) = failed_optional_dependency(node, &states) {
+                states[index as usize] = State::Skipped { because };
+                summary.skipped += 1;
+                progress.node_done(node, &NodeOutcome::Skipped { because }, Duration::ZERO);
+                continue;
+            }
+            let task = match &node.kind {
+                Kind::Link(_) => match checked.links.remove(&index) {
+                    Some(step) if step.action != LinkAction::Unchanged => Task::Link(step),
+                    // Already right: done without touching anything.
+                    _ => {
+                        states[index as usize] = State::Succeeded;
+                        summary.links_unchanged += 1;
+                        continue;
+                    }
+                },
+                Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &request.home.home)),
+            };
+            tasks.push((index, task));
+        }
+
+        let intents: Vec<JournalEntry> = tasks
+            .iter()
+            .filter_map(|(_, task)| match task {
+                Task::Link(step) => Some(intents(step)),
+                Task::Exec(_) => None,
+            })
+            .flatten()
+            .collect();
+        backend.record(&intents).map_err(|source| Error::Io {
+            action: "write the activation journal in",
+            path: request.home.state.clone(),
+            source,
+        })?;
+
+        let mut stop = false;
+        let finished = |(index, outcome, took): (NodeIndex, NodeOutcome, Duration)| {
+            let Some(node) = plan.nodes.get(index as usize) else { return };
+            states[index as usize] = settle(node, index, &outcome, summary, &mut stop);
+            progress.node_done(node, &outcome, took);
+        };
+        let work = |(index, task): (NodeIndex, Task)| {
+            let started = Instant::now();
+            let id = plan.nodes.get(index as usize).map_or("", |node| node.id.as_str());
+            let outcome = perform(id, task, backend);
+            (index, outcome, started.elapsed())
+        };
+        pool::run_all(request.jobs, tasks, work, finished)
+            .map_err(|_| Error::Internal("a worker thread panicked"))?;
+        progress.layer_done(layer_number, started.elapsed());
+        // The rest of a layer still runs when a required node fails (its
+        // nodes are independent and already under way), the next does not.
+        if stop {
+            break;
+        }
+    }
+    summary.failed_required.sort_unstable();
+    summary.failed_optional.sort_unstable();
+    summary.not_run = plan
+        .layers
+        .iter()
+        .flatten()
+        .filter(|&&index| states.get(index as usize) == Some(&State::Pending))
+        .count();
+    Ok(())
+}
+
+/// Counts a finished node in the summary and gives its new state.
+fn settle(
+    node: &Node,
+    index: NodeIndex,
+    outcome: &NodeOutcome,
+    summary: &mut Summary,
+    stop: &mut bool,
+) -> State {
+    match outcome {
+        NodeOutcome::Linked { how, .. } => {
+            match how {
+                LinkHow::Created | LinkHow::Forced | LinkHow::Adopted => summary.links_created += 1,
+                LinkHow::Replaced => summary.links_replaced += 1,
+                LinkHow::BackedUp(_) => {
+                    summary.links_created += 1;
+                    summary.backed_up += 1;
+                }
+            }
+            State::Succeeded
+        }
+        NodeOutcome::Ran { .. } => {
+            summary.commands_run += 1;
+            State::Succeeded
+        }
+        NodeOutcome::Failed(_) if node.required => {
+            summary.failed_required.push(index);
+            *stop = true;
+            State::Failed { required: true }
+        }
+        NodeOutcome::Failed(_) => {
+            summary.failed_optional.push(index);
+            State::Failed { required: false }
+        }
+        NodeOutcome::Skipped { because } => State::Skipped { because: *because },
+    }
+}
+
+/// The failed optional node that keeps `node` from running, if any: a failed
+/// optional dependency, or the one that made a dependency skip.
+fn failed_optional_dependency(node: &Node, states: &[State]) -> Option<NodeIndex> {
+    node.after.iter().find_map(|&dep| match states.get(dep as usize) {
+        Some(State::Failed { required: false }) => Some(dep),
+        Some(State::Skipped { because }) => Some(*because),
+        _ => None,
+    })
+}
+
+/// The journal entries of a link step, in the order its changes are made.
+fn intents(step: &LinkStep) -> Vec<JournalEntry> {
+    let text = |p: &Path| p.to_string_lossy().into_owned();
+    let mut entries: Vec<JournalEntry> =
+        step.missing_dirs.iter().map(|dir| JournalEntry::DirCreated { path: text(dir) }).collect();
+    let (path, content) = (text(&step.path), text(&step.content));
+    match &step.action {
+        LinkAction::Unchanged => {}
+        LinkAction::Create => entries.push(JournalEntry::LinkCreated { path, content }),
+        LinkAction::Replace { previous } => entries.push(JournalEntry::LinkReplaced {
+            path,
+            previous: text(previous),
+            content: Some(content),
+        }),
+        LinkAction::Displace(displace) => {
+            if let Some((backup, trash)) = &displace.old_backup {
+                let (from, to) = (text(backup), text(trash));
+                entries.push(JournalEntry::Moved { from, to, trash: true });
+            }
+            let to = text(&displace.to);
+            let trash = displace.reason.is_trash();
+            entries.push(JournalEntry::Moved { from: path.clone(), to, trash });
+            entries.push(JournalEntry::LinkCreated { path, content });
+        }
+    }
+    entries
+}
+
+/// Does one node's work; runs on a worker thread.
+fn perform(id: &str, task: Task, backend: &impl Backend) -> NodeOutcome {
+    match task {
+        Task::Link(step) => match link(&step, backend) {
+            Ok(how) => NodeOutcome::Linked { path: step.path, how },
+            Err(error) => NodeOutcome::Failed(Failure::Link { path: step.path, error }),
+        },
+        Task::Exec(None) => NodeOutcome::Failed(Failure::EmptyArgv),
+        Task::Exec(Some(spec)) => match backend.run(id, &spec) {
+            Ok(captured) if captured.status.success() => {
+                NodeOutcome::Ran { output: captured.output }
+            }
+            Ok(captured) => NodeOutcome::Failed(Failure::Exit {
+                status: captured.status,
+                output: captured.output,
+            }),
+            Err(error) => NodeOutcome::Failed(Failure::Spawn { program: spec.program, error }),
+        },
+    }
+}
+
+fn link(step: &LinkStep, backend: &impl Backend) -> std::io::Result<LinkHow> {
+    for dir in &step.missing_dirs {
+        backend.create_dir(dir)?;
+    }
+    match &step.action {
+        LinkAction::Unchanged => Ok(LinkHow::Replaced),
+        LinkAction::Create => {
+            backend.create_symlink(&step.content, &step.path).map(|()| LinkHow::Created)
+        }
+        LinkAction::Replace { .. } => {
+            backend.replace_symlink(&step.content, &step.path).map(|()| LinkHow::Replaced)
+        }
+        LinkAction::Displace(displace) => {
+            if let Some((backup, trash)) = &displace.old_backup {
+                backend.rename(backup, trash, MoveReason::Trash)?;
+            }
+            let why =
+                if displace.reason.is_trash() { MoveReason::Trash } else { MoveReason::Backup };
+            backend.rename(&step.path, &displace.to, why)?;
+            backend.create_symlink(&step.content, &step.path)?;
+            Ok(match displace.reason {
+                DisplaceReason::Backup => LinkHow::BackedUp(displace.to.clone()),
+                DisplaceReason::Forced => LinkHow::Forced,
+                DisplaceReason::Adopted => LinkHow::Adopted,
+            })
+        }
+    }
+}

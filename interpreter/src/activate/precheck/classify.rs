@@ -1,0 +1,166 @@
+//! Looking at one path: what `lstat`/`readlink` find there, and the state
+//! of a target's parent folders (cached, so ten thousand targets under
+//! `.config` cost one look at `.config`).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use am_schema::NodeIndex;
+
+use super::{Conflict, Found, Wanted};
+
+/// What `lstat` found at a path.
+#[derive(Debug)]
+pub enum Entry {
+    Missing,
+    Link(PathBuf),
+    Folder,
+    File,
+    Special,
+}
+
+pub fn classify(path: &Path) -> io::Result<Entry> {
+    // Almost every path a re-activation looks at is one of its links, so
+    // `readlink` comes first: one system call instead of `lstat` + `readlink`.
+    // It fails with EINVAL on anything that is not a link.
+    match std::fs::read_link(path) {
+        Ok(content) => return Ok(Entry::Link(content)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Entry::Missing),
+        Err(error) if error.kind() != io::ErrorKind::InvalidInput => return Err(error),
+        Err(_) => {}
+    }
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Entry::Missing),
+        Err(error) => return Err(error),
+    };
+    let kind = meta.file_type();
+    Ok(if kind.is_symlink() {
+        Entry::Link(std::fs::read_link(path)?)
+    } else if kind.is_dir() {
+        Entry::Folder
+    } else if kind.is_file() {
+        Entry::File
+    } else {
+        Entry::Special
+    })
+}
+
+/// The conflict description of what [`classify`] found at a path in the way.
+pub fn found(entry: io::Result<Entry>) -> Found {
+    match entry {
+        Ok(Entry::Link(content)) => Found::Link(content),
+        Ok(Entry::Folder) => Found::Folder,
+        Ok(Entry::File) => Found::File,
+        Ok(Entry::Special) => Found::Special,
+        // Only reached for a path that was there a moment ago.
+        Ok(Entry::Missing) => Found::Unreadable(io::ErrorKind::NotFound.into()),
+        Err(error) => Found::Unreadable(error),
+    }
+}
+
+/// The state of a target's parent folders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parents {
+    /// All exist and are real folders.
+    Present,
+    /// These folders (outermost first) are missing and will be created.
+    Missing(Vec<PathBuf>),
+    /// One is in the way; a conflict was recorded.
+    Bad,
+}
+
+/// Remembers what was found at each parent folder.
+#[derive(Debug)]
+pub struct FolderCache<'a> {
+    seen: HashMap<PathBuf, Seen>,
+    /// Links of the previous generation that this activation removes: a
+    /// folder may take their place.
+    removed: &'a HashSet<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Folder,
+    Missing,
+    Bad,
+}
+
+impl<'a> FolderCache<'a> {
+    pub fn new(removed: &'a HashSet<PathBuf>) -> Self {
+        FolderCache { seen: HashMap::new(), removed }
+    }
+
+    pub fn check_parents(
+        &mut self,
+        home: &Path,
+        target: &str,
+        node: NodeIndex,
+        conflicts: &mut BTreeMap<PathBuf, Conflict>,
+    ) -> Parents {
+        let mut folders: Vec<&Path> = Path::new(target)
+            .ancestors()
+            .skip(1)
+            .filter(|folder| !folder.as_os_str().is_empty())
+            .collect();
+        folders.reverse();
+        let mut missing = Vec::new();
+        for folder in folders {
+            let path = home.join(folder);
+            // Below a missing folder everything is missing: no need to look.
+            if !missing.is_empty() {
+                missing.push(path);
+                continue;
+            }
+            match self.look(&path, conflicts) {
+                Seen::Folder => {}
+                Seen::Missing => missing.push(path),
+                Seen::Bad => {
+                    if let Some(Conflict { wanted_by: Wanted::Folder(nodes), .. }) =
+                        conflicts.get_mut(&path)
+                    {
+                        nodes.push(node);
+                    }
+                    return Parents::Bad;
+                }
+            }
+        }
+        if missing.is_empty() { Parents::Present } else { Parents::Missing(missing) }
+    }
+
+    fn look(&mut self, path: &Path, conflicts: &mut BTreeMap<PathBuf, Conflict>) -> Seen {
+        if let Some(seen) = self.seen.get(path) {
+            return *seen;
+        }
+        let seen = match classify(path) {
+            Ok(Entry::Folder) => Seen::Folder,
+            Ok(Entry::Missing) => Seen::Missing,
+            Ok(Entry::Link(_)) if self.removed.contains(path) => Seen::Missing,
+            other => {
+                let conflict = Conflict {
+                    path: path.to_path_buf(),
+                    found: found(other),
+                    wanted_by: Wanted::Folder(Vec::new()),
+                    backup_taken: None,
+                };
+                conflicts.insert(path.to_path_buf(), conflict);
+                Seen::Bad
+            }
+        };
+        self.seen.insert(path.to_path_buf(), seen);
+        seen
+    }
+}
+
+/// True when the file at `path` has exactly the bytes of `expected` (which
+/// may be a link into the bundle): such a file can be adopted safely.
+pub fn same_content(path: &Path, expected: &Path) -> bool {
+    let (Ok(ours), Ok(theirs)) = (std::fs::metadata(expected), std::fs::metadata(path)) else {
+        return false;
+    };
+    if !ours.is_file() || !theirs.is_file() || ours.len() != theirs.len() {
+        return false;
+    }
+    matches!((std::fs::read(path), std::fs::read(expected)), (Ok(a), Ok(b)) if a == b)
+}

@@ -1,0 +1,346 @@
+//! The pre-check: before anything is changed, every path the activation would
+//! touch is looked at, and either a step is planned for it or it is listed as
+//! a conflict. One conflict means nothing at all is changed.
+//!
+//! Besides the new plan's targets, this looks at the previous generation:
+//! its targets that the new plan drops are removed (if they still are what we
+//! made), and users' originals we backed up for them are moved back.
+//!
+//! This module only reads the file system (`lstat`, `readlink`, and reading
+//! a file that may be adopted because its bytes already are the managed ones).
+
+mod classify;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use am_schema::state::Generation;
+use am_schema::{Kind, NodeIndex, Plan};
+
+use self::classify::{Entry, FolderCache, Parents, classify, found, same_content};
+use crate::home::HomePaths;
+
+/// What the user allowed the activation to do with paths in the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Permissions {
+    /// `--force`: replace anything in the way of any target.
+    pub force: bool,
+    /// `--backup-ext`, else the plan's `backupFileExtension`.
+    pub backup_extension: Option<String>,
+    /// `--overwrite-backup`: an existing backup may be replaced.
+    pub overwrite_backup: bool,
+}
+
+/// Everything the pre-check looks at.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub home: &'a HomePaths,
+    /// The bundle's canonical `static/`; `None` when deactivating.
+    pub bundle_static: Option<&'a Path>,
+    pub previous: Option<&'a Generation>,
+    pub permissions: &'a Permissions,
+}
+
+/// What to do with one managed link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkAction {
+    /// Nothing is there: create the link.
+    Create,
+    /// A link of ours (an earlier activation) or of home-manager: replace it.
+    Replace { previous: PathBuf },
+    /// The link is already exactly right: do nothing, write nothing.
+    Unchanged,
+    /// Something of the user's is there: move it aside, then create the link.
+    Displace(Displace),
+}
+
+/// Where a path in the way goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Displace {
+    pub to: PathBuf,
+    pub reason: DisplaceReason,
+    /// An existing backup that `--overwrite-backup` lets us replace; it is
+    /// moved to this hidden name first and deleted when the activation commits.
+    pub old_backup: Option<(PathBuf, PathBuf)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisplaceReason {
+    /// Moved to `<path>.<ext>` and kept; moved back when no longer managed.
+    Backup,
+    /// `force`: moved to a hidden name and deleted when the activation commits.
+    Forced,
+    /// The file already had the managed bytes: replaced by the link.
+    Adopted,
+}
+
+impl DisplaceReason {
+    /// Whether the moved path is deleted at commit.
+    pub fn is_trash(self) -> bool {
+        self != DisplaceReason::Backup
+    }
+}
+
+/// One managed link: where it goes, what it contains, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkStep {
+    /// `$HOME/<target>`.
+    pub path: PathBuf,
+    /// `$STATE/static/<target>`.
+    pub content: PathBuf,
+    pub action: LinkAction,
+    /// Folders to create before the link, outermost first.
+    pub missing_dirs: Vec<PathBuf>,
+}
+
+/// A target of the previous generation that the new plan drops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleStep {
+    pub target: String,
+    pub path: PathBuf,
+    /// `Some(content)` when the link still is ours and is removed; `None`
+    /// when the user changed it since, and it is left alone.
+    pub remove: Option<PathBuf>,
+    /// The user's original, moved back once our link is gone.
+    pub restore: Option<PathBuf>,
+}
+
+/// What to do with the state folder and the static link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateStep {
+    /// What the static link is now (`None`: absent).
+    pub static_previous: Option<PathBuf>,
+}
+
+/// Everything the pre-check planned, when nothing is in the way.
+#[derive(Debug)]
+pub struct Checked {
+    pub state: StateStep,
+    /// The link step of every link node, by node index.
+    pub links: HashMap<NodeIndex, LinkStep>,
+    /// Sorted by target.
+    pub stale: Vec<StaleStep>,
+}
+
+/// A path in the way of the activation.
+#[derive(Debug)]
+pub struct Conflict {
+    pub path: PathBuf,
+    pub found: Found,
+    /// Why the path matters: the nodes whose targets are at or below it.
+    pub wanted_by: Wanted,
+    /// A backup extension was given, but this backup path exists already.
+    pub backup_taken: Option<PathBuf>,
+}
+
+/// What was found at a conflicting path.
+#[derive(Debug)]
+pub enum Found {
+    File,
+    Folder,
+    /// Something that is neither file, folder nor link (a socket, a fifo).
+    Special,
+    /// A symlink, with its content: where a link is wanted, one not made by
+    /// activation-manager; where a folder is wanted, any link.
+    Link(PathBuf),
+    /// The path could not be looked at.
+    Unreadable(io::Error),
+}
+
+/// Who needs a conflicting path.
+#[derive(Debug)]
+pub enum Wanted {
+    /// A link node wants a link exactly here.
+    Link(NodeIndex),
+    /// These link nodes need the path to be a folder holding their targets.
+    Folder(Vec<NodeIndex>),
+    /// The activation's own state folder (`$STATE`) must be a folder.
+    StateDir,
+    /// The activation's own static link (`$STATE/static`) must be a link.
+    StaticLink,
+}
+
+/// Checks every path the activation of `plan` would touch.
+pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
+    let home = context.home;
+    // Conflicts are keyed by path: fifty targets under one `.config` that is a
+    // file make one conflict, listing them all, and the list comes out sorted.
+    let mut conflicts: BTreeMap<PathBuf, Conflict> = BTreeMap::new();
+    let state = check_state(home, &mut conflicts);
+    let targets: HashSet<&str> = plan
+        .nodes
+        .iter()
+        .filter_map(|node| match &node.kind {
+            Kind::Link(link) => Some(link.target.as_str()),
+            Kind::Exec(_) => None,
+        })
+        .collect();
+    let stale = stale_steps(context, &targets);
+    let removed: HashSet<PathBuf> =
+        stale.iter().filter(|s| s.remove.is_some()).map(|s| s.path.clone()).collect();
+    let mut folders = FolderCache::new(&removed);
+    let mut links = HashMap::new();
+    for (index, node) in plan.nodes.iter().enumerate() {
+        let Kind::Link(link) = &node.kind else { continue };
+        let index = index as NodeIndex;
+        let path = home.target(&link.target);
+        let content = home.link_content(&link.target);
+        let (action, missing_dirs) =
+            match folders.check_parents(&home.home, &link.target, index, &mut conflicts) {
+                Parents::Bad => continue,
+                Parents::Missing(dirs) => (LinkAction::Create, dirs),
+                Parents::Present => {
+                    let wanted = WantedLink { index, path: &path, content: &content };
+                    match link_action(&wanted, link.force, &link.target, context) {
+                        Ok(action) => (action, Vec::new()),
+                        Err(conflict) => {
+                            conflicts.insert(path.clone(), conflict);
+                            continue;
+                        }
+                    }
+                }
+            };
+        links.insert(index, LinkStep { path, content, action, missing_dirs });
+    }
+    if conflicts.is_empty() {
+        Ok(Checked { state, links, stale })
+    } else {
+        Err(conflicts.into_values().collect())
+    }
+}
+
+/// The link a node wants, for [`link_action`].
+struct WantedLink<'a> {
+    index: NodeIndex,
+    path: &'a Path,
+    content: &'a Path,
+}
+
+/// Decides what to do at a target whose parents are folders.
+fn link_action(
+    wanted: &WantedLink,
+    force: bool,
+    target: &str,
+    context: &Context,
+) -> Result<LinkAction, Conflict> {
+    let path = wanted.path;
+    let entry = classify(path);
+    match &entry {
+        Ok(Entry::Missing) => return Ok(LinkAction::Create),
+        Ok(Entry::Link(current)) if current == wanted.content => return Ok(LinkAction::Unchanged),
+        Ok(Entry::Link(current))
+            if current.starts_with(context.home.static_link()) || is_home_manager_link(current) =>
+        {
+            return Ok(LinkAction::Replace { previous: current.clone() });
+        }
+        _ => {}
+    }
+    let displace = |to: PathBuf, reason| Displace { to, reason, old_backup: None };
+    if force || context.permissions.force {
+        return Ok(LinkAction::Displace(displace(trash_name(path), DisplaceReason::Forced)));
+    }
+    let managed_bytes = context.bundle_static.map(|dir| dir.join(target));
+    if matches!(entry, Ok(Entry::File)) && managed_bytes.is_some_and(|m| same_content(path, &m)) {
+        return Ok(LinkAction::Displace(displace(trash_name(path), DisplaceReason::Adopted)));
+    }
+    let mut conflict = Conflict {
+        path: path.to_path_buf(),
+        found: found(entry),
+        wanted_by: Wanted::Link(wanted.index),
+        backup_taken: None,
+    };
+    if matches!(conflict.found, Found::Unreadable(_)) {
+        return Err(conflict);
+    }
+    let Some(extension) = &context.permissions.backup_extension else { return Err(conflict) };
+    let backup = backup_name(path, extension);
+    let old_backup = match std::fs::symlink_metadata(&backup) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        _ if context.permissions.overwrite_backup => Some((backup.clone(), trash_name(&backup))),
+        _ => {
+            conflict.backup_taken = Some(backup);
+            return Err(conflict);
+        }
+    };
+    Ok(LinkAction::Displace(Displace { to: backup, reason: DisplaceReason::Backup, old_backup }))
+}
+
+/// Targets of the previous generation that the plan no longer has.
+fn stale_steps(context: &Context, targets: &HashSet<&str>) -> Vec<StaleStep> {
+    let Some(previous) = context.previous else { return Vec::new() };
+    let home = context.home;
+    previous
+        .owned
+        .iter()
+        .filter(|owned| !targets.contains(owned.target.as_str()))
+        .map(|owned| {
+            let path = home.target(&owned.target);
+            let content = home.link_content(&owned.target);
+            let ours = std::fs::read_link(&path).is_ok_and(|current| current == content);
+            let remove = ours.then_some(content);
+            // Only put the original back where our link was, never over
+            // something the user made since.
+            let restore = owned
+                .backup
+                .as_deref()
+                .map(|backup| home.target(backup))
+                .filter(|_| ours || std::fs::symlink_metadata(&path).is_err());
+            StaleStep { target: owned.target.clone(), path, remove, restore }
+        })
+        .collect()
+}
+
+/// `<path>.<extension>`.
+fn backup_name(path: &Path, extension: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".");
+    name.push(extension);
+    path.with_file_name(name)
+}
+
+/// `.<name>.am-trash` beside `path`: same folder, so the move is a rename.
+fn trash_name(path: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(".am-trash");
+    path.with_file_name(name)
+}
+
+/// Links that a home-manager generation made point into its
+/// `/nix/store/<hash>-home-manager-files/` folder: they are replaced like our
+/// own, so switching from home-manager needs no manual clean-up.
+fn is_home_manager_link(content: &Path) -> bool {
+    let mut parts = content.components().map(|c| c.as_os_str().to_string_lossy());
+    content.is_absolute()
+        && parts.nth(1).as_deref() == Some("nix")
+        && parts.next().as_deref() == Some("store")
+        && parts.next().is_some_and(|name| name.ends_with("-home-manager-files"))
+}
+
+/// The state folder must be a folder (a link to one is fine: people move
+/// `~/.local/state` around) and the static link, if present, a link.
+fn check_state(home: &HomePaths, conflicts: &mut BTreeMap<PathBuf, Conflict>) -> StateStep {
+    let mut add = |path: PathBuf, found, wanted_by| {
+        conflicts.insert(path.clone(), Conflict { path, found, wanted_by, backup_taken: None });
+    };
+    match std::fs::metadata(&home.state) {
+        Ok(meta) if meta.is_dir() => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Ok(_) => add(home.state.clone(), found(classify(&home.state)), Wanted::StateDir),
+        Err(error) => add(home.state.clone(), Found::Unreadable(error), Wanted::StateDir),
+    }
+    let static_link = home.static_link();
+    let static_previous = match classify(&static_link) {
+        Ok(Entry::Missing) => None,
+        Ok(Entry::Link(previous)) => Some(previous),
+        other => {
+            add(static_link, found(other), Wanted::StaticLink);
+            None
+        }
+    };
+    StateStep { static_previous }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,86 @@
+//! Removing what the previous generation had and the new plan drops: our
+//! links go (if they still are ours), the users' originals we had backed up
+//! come back, and folders we created are pruned once empty (never the home).
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::Path;
+
+use am_schema::state::JournalEntry;
+
+use super::Summary;
+use super::backend::{Backend, MoveReason};
+use super::precheck::StaleStep;
+use crate::home::HomePaths;
+
+pub fn remove(
+    steps: &[StaleStep],
+    created_dirs: &mut BTreeSet<String>,
+    home: &HomePaths,
+    backend: &impl Backend,
+    summary: &mut Summary,
+) -> io::Result<()> {
+    let text = |p: &Path| p.to_string_lossy().into_owned();
+    let mut entries = Vec::new();
+    for step in steps {
+        if let Some(content) = &step.remove {
+            entries.push(JournalEntry::LinkReplaced {
+                path: text(&step.path),
+                previous: text(content),
+                content: None,
+            });
+        }
+        if let Some(backup) = &step.restore {
+            entries.push(JournalEntry::Moved {
+                from: text(backup),
+                to: text(&step.path),
+                trash: false,
+            });
+        }
+    }
+    backend.record(&entries)?;
+    for step in steps {
+        match &step.remove {
+            Some(_) => {
+                backend.remove_symlink(&step.path)?;
+                summary.removed += 1;
+            }
+            None => summary.left_alone.push(step.path.clone()),
+        }
+        if let Some(backup) = &step.restore {
+            backend.rename(backup, &step.path, MoveReason::Restore)?;
+            summary.restored += 1;
+        }
+    }
+    prune(steps, created_dirs, home, backend);
+    Ok(())
+}
+
+/// Removes folders we created that held removed targets, deepest first, as
+/// long as they are empty. Not journaled: undoing a removal re-creates the
+/// folders a restored link needs.
+fn prune(
+    steps: &[StaleStep],
+    created_dirs: &mut BTreeSet<String>,
+    home: &HomePaths,
+    backend: &impl Backend,
+) {
+    let mut candidates: Vec<&str> = steps
+        .iter()
+        .filter(|step| step.remove.is_some() && step.restore.is_none())
+        .flat_map(|step| Path::new(&step.target).ancestors().skip(1))
+        .filter_map(Path::to_str)
+        .filter(|dir| !dir.is_empty() && created_dirs.contains(*dir))
+        .collect();
+    // Deepest first, so a folder is tried after the folders inside it.
+    candidates.sort_by_key(|dir| std::cmp::Reverse((dir.matches('/').count(), *dir)));
+    candidates.dedup();
+    let pruned: Vec<String> = candidates
+        .into_iter()
+        .filter(|dir| backend.remove_dir_if_empty(&home.target(dir)))
+        .map(str::to_string)
+        .collect();
+    for dir in pruned {
+        created_dirs.remove(&dir);
+    }
+}

@@ -1,0 +1,61 @@
+//! `am generations`: list a home's generations, or delete old ones together
+//! with their GC roots.
+
+use std::fmt::Write as _;
+
+use crate::error::{Error, Result};
+use crate::home::HomePaths;
+use crate::state::StateDir;
+use crate::state::lock::HomeLock;
+use crate::state::time::format_utc;
+use crate::style::Style;
+
+/// The listing, one generation a line, oldest first, the current marked.
+pub fn list(style: Style) -> Result<String> {
+    let state = StateDir::new(HomePaths::from_env()?.state);
+    let current = state.current_number()?;
+    let mut text = String::new();
+    for number in state.numbers()? {
+        let generation = state.read(number)?;
+        let marker = if Some(number) == current { style.green("(current)") } else { String::new() };
+        let _ = writeln!(
+            text,
+            "{number:>4}  {}  {}  {} targets  {marker}",
+            format_utc(generation.activated_at),
+            generation.bundle,
+            generation.owned.len(),
+        );
+    }
+    if text.is_empty() {
+        text.push_str("no generations yet: activate a bundle first\n");
+    }
+    Ok(text.replace("  \n", "\n"))
+}
+
+/// Deletes generations (never the current one), each with its GC root.
+pub fn delete(numbers: &[u64]) -> Result<String> {
+    let home = HomePaths::from_env()?;
+    let _lock = HomeLock::acquire(&home.home, crate::report::waiting_for_lock)
+        .map_err(|source| Error::Io { action: "lock", path: home.home.clone(), source })?;
+    let state = StateDir::new(home.state);
+    let current = state.current_number()?;
+    let existing = state.numbers()?;
+    for &number in numbers {
+        if Some(number) == current {
+            return Err(Error::DeleteCurrent(number));
+        }
+        if !existing.contains(&number) {
+            return Err(Error::NoSuchGeneration(number));
+        }
+    }
+    let mut text = String::new();
+    for &number in numbers {
+        state.delete(number).map_err(|source| Error::Io {
+            action: "delete generation",
+            path: state.root.join(number.to_string()),
+            source,
+        })?;
+        let _ = writeln!(text, "deleted generation {number} and its GC root");
+    }
+    Ok(text)
+}

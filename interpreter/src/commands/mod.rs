@@ -1,0 +1,6 @@
+//! The commands of `am` that change or list a home's state, each from
+//! parsed arguments to a result `main.rs` maps to an exit code.
+
+pub mod activation;
+pub mod diff;
+pub mod generations;

@@ -1,0 +1,326 @@
+//! Reporting one activation: node outcomes as they finish, the dry run's
+//! list of changes, timings, and the summary line.
+
+use std::fmt::Write as _;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use am_schema::{Node, Plan};
+
+use super::{describe, stderr, stderr_style};
+use crate::activate::backend::{MoveReason, Planned};
+use crate::activate::{Failure, LinkHow, NodeOutcome, Progress, Status, Summary};
+use crate::quote::printable;
+use crate::style::Style;
+
+/// After this long, a progress line tells how far the layers have got.
+const PROGRESS_AFTER: Duration = Duration::from_secs(2);
+
+/// Reports node outcomes while an activation runs.
+#[derive(Debug)]
+pub struct ActivationReport<'a> {
+    plan: &'a Plan,
+    style: Style,
+    verbose: bool,
+    /// Nothing is really done: the dry run's list says what would be.
+    dry_run: bool,
+    /// Per-node and per-layer times, printed at the end with `--timings`.
+    timings: Option<Vec<String>>,
+    started: Instant,
+}
+
+impl<'a> ActivationReport<'a> {
+    pub fn new(plan: &'a Plan, verbose: bool, dry_run: bool, timings: bool) -> Self {
+        ActivationReport {
+            plan,
+            style: stderr_style(),
+            verbose,
+            dry_run,
+            timings: timings.then(Vec::new),
+            started: Instant::now(),
+        }
+    }
+
+    /// Lists what a dry run would change, in order.
+    pub fn dry_run(&self, planned: &[Planned]) {
+        let path = |p: &Path| printable(&p.to_string_lossy()).into_owned();
+        let mut text = String::new();
+        for change in planned {
+            let line = match change {
+                Planned::CreateDir(dir) => format!("create folder {}", path(dir)),
+                Planned::CreateLink { path: at, content } => {
+                    format!("create link {} -> {}", path(at), path(content))
+                }
+                Planned::ReplaceLink { path: at, content } => {
+                    format!("replace link {} -> {}", path(at), path(content))
+                }
+                Planned::RemoveLink(at) => format!("remove link {}", path(at)),
+                Planned::Move { from, to, why: MoveReason::Backup } => {
+                    format!("move {} to its backup {}", path(from), path(to))
+                }
+                Planned::Move { from, to, why: MoveReason::Trash } => {
+                    format!("replace {} (moved to {}, deleted at the end)", path(from), path(to))
+                }
+                Planned::Move { from, to, why: MoveReason::Restore } => {
+                    format!("restore {} from its backup {}", path(to), path(from))
+                }
+                Planned::RemoveDir(dir) => format!("remove folder {} if empty", path(dir)),
+                Planned::Run { node, spec } => {
+                    let mut argv = vec![spec.program.to_string_lossy().into_owned()];
+                    argv.extend(spec.args.iter().cloned());
+                    let line = crate::quote::shell_line(argv.iter().map(String::as_str));
+                    format!("run {}: {line}", printable(node))
+                }
+                Planned::Commit { generation: Some(number), trash } => {
+                    let deleted = trash.iter().map(|p| path(p)).collect::<Vec<_>>();
+                    let mut line = format!("record generation {number}");
+                    if !deleted.is_empty() {
+                        let _ = write!(line, ", then delete {}", deleted.join(", "));
+                    }
+                    line
+                }
+                Planned::Commit { generation: None, trash } if !trash.is_empty() => {
+                    let deleted = trash.iter().map(|p| path(p)).collect::<Vec<_>>();
+                    format!("delete {}", deleted.join(", "))
+                }
+                Planned::Commit { .. } => continue,
+            };
+            let _ = writeln!(text, "{} {line}", self.style.dim("would"));
+        }
+        stderr(&text);
+    }
+
+    /// The last line: what the activation did; timings before it if asked.
+    pub fn summary(&self, bundle: Option<&Path>, summary: &Summary, dry_run: bool) {
+        if let Some(lines) = &self.timings {
+            let total = self.started.elapsed();
+            stderr(&format!("{}{:>9}  total\n", lines.concat(), millis(total)));
+        }
+        let style = self.style;
+        let what = match bundle {
+            Some(bundle) => printable(&bundle.to_string_lossy()).into_owned(),
+            None => "nothing (deactivated)".to_string(),
+        };
+        let changes = changes(summary);
+        let verb = if dry_run { "dry run of" } else { "activated" };
+        let mut text = match summary.status() {
+            Status::Done if summary.nothing_changed() => {
+                format!("{} {what}: nothing to change\n", style.green(verb))
+            }
+            Status::Done => format!("{} {what}: {changes}\n", style.green(verb)),
+            Status::Partial => format!(
+                "{} {what} with failures: {}, {} skipped; {changes}\n",
+                style.yellow(verb),
+                count(
+                    summary.failed_optional.len(),
+                    "optional node failed",
+                    "optional nodes failed"
+                ),
+                summary.skipped,
+            ),
+            Status::Failed => self.failure(&what, summary),
+        };
+        for path in &summary.left_alone {
+            let _ = writeln!(
+                text,
+                "{} left {} alone: it was changed since activation-manager made it",
+                style.yellow("note:"),
+                printable(&path.to_string_lossy())
+            );
+        }
+        for warning in &summary.warnings {
+            let _ = writeln!(text, "{} {warning}", style.yellow("warning:"));
+        }
+        stderr(&text);
+    }
+
+    fn failure(&self, what: &str, summary: &Summary) -> String {
+        let ids: Vec<String> = summary
+            .failed_required
+            .iter()
+            .filter_map(|&index| self.plan.nodes.get(index as usize))
+            .map(|node| printable(&node.id).into_owned())
+            .collect();
+        let mut text = format!(
+            "{}: required {} {} failed",
+            self.style.red(&format!("activation of {what} failed")),
+            if ids.len() == 1 { "node" } else { "nodes" },
+            ids.join(", "),
+        );
+        if summary.not_run > 0 {
+            let _ = write!(text, ", {} not run", count(summary.not_run, "node", "nodes"));
+        }
+        if summary.undo_problems.is_empty() {
+            text.push_str("; every change was rolled back\n");
+        } else {
+            text.push_str("; rolling back failed for:\n");
+            for problem in &summary.undo_problems {
+                let _ = writeln!(
+                    text,
+                    "  {}: {}",
+                    printable(&problem.path.to_string_lossy()),
+                    problem.error
+                );
+            }
+        }
+        text
+    }
+}
+
+impl Progress for ActivationReport<'_> {
+    fn node_done(&mut self, node: &Node, outcome: &NodeOutcome, took: Duration) {
+        if let Some(lines) = &mut self.timings {
+            lines.push(format!("{:>9}  {}\n", millis(took), printable(&node.id)));
+        }
+        let style = self.style;
+        let text = match outcome {
+            NodeOutcome::Linked { .. } | NodeOutcome::Ran { .. } if self.dry_run => String::new(),
+            NodeOutcome::Linked { path, how: LinkHow::BackedUp(backup) } => format!(
+                "{} {} to {}\n",
+                style.yellow("backed up"),
+                printable(&path.to_string_lossy()),
+                printable(&backup.to_string_lossy())
+            ),
+            NodeOutcome::Linked { path, how: how @ (LinkHow::Forced | LinkHow::Adopted) } => {
+                let verb = if *how == LinkHow::Forced { "replaced (force)" } else { "adopted" };
+                format!("{} {}\n", style.yellow(verb), printable(&path.to_string_lossy()))
+            }
+            NodeOutcome::Linked { path, how } if self.verbose => {
+                let verb = if *how == LinkHow::Replaced { "replaced" } else { "linked" };
+                format!("{} {}\n", style.green(verb), printable(&path.to_string_lossy()))
+            }
+            NodeOutcome::Ran { output } if self.verbose => {
+                let output = if output.is_empty() { String::new() } else { indented(output) };
+                format!("{} {}\n{output}", style.green("ran"), describe(node))
+            }
+            NodeOutcome::Linked { .. } | NodeOutcome::Ran { .. } => String::new(),
+            NodeOutcome::Failed(failure) => {
+                let label = if node.required { "failed" } else { "failed (optional)" };
+                let (reason, output) = reason(failure);
+                let output = output.map(indented).unwrap_or_default();
+                format!("{} {}: {reason}\n{output}", style.red(label), describe(node))
+            }
+            NodeOutcome::Skipped { because } => {
+                let cause = self.plan.nodes.get(*because as usize).map_or_else(
+                    || format!("#{because}"),
+                    |cause| printable(&cause.id).into_owned(),
+                );
+                format!(
+                    "{} {}: depends on failed optional node {cause}\n",
+                    style.yellow("skipped"),
+                    describe(node)
+                )
+            }
+        };
+        if !text.is_empty() {
+            stderr(&text);
+        }
+    }
+
+    fn layer_done(&mut self, layer: usize, took: Duration) {
+        if let Some(lines) = &mut self.timings {
+            lines.push(format!("{:>9}  layer {layer}\n", millis(took)));
+        }
+        let layers = self.plan.layers.len();
+        if layer + 1 < layers && self.started.elapsed() > PROGRESS_AFTER {
+            stderr(&format!("{} layer {}/{layers} done\n", self.style.dim("…"), layer + 1));
+        }
+    }
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}
+
+/// Why a node failed, and the command's output if it ran.
+fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
+    match failure {
+        Failure::Link { path, error } => {
+            (format!("could not link {}: {error}", printable(&path.to_string_lossy())), None)
+        }
+        Failure::EmptyArgv => ("the plan gives it no command to run".to_string(), None),
+        Failure::Spawn { program, error } => {
+            (format!("could not start {}: {error}", printable(&program.to_string_lossy())), None)
+        }
+        Failure::Exit { status, output } => {
+            let reason = match (status.code(), status.signal()) {
+                (Some(code), _) => format!("exited with status {code}"),
+                (None, Some(signal)) => format!("killed by signal {signal}"),
+                (None, None) => format!("ended with {status}"),
+            };
+            (reason, Some(output.as_slice()))
+        }
+    }
+}
+
+/// A command's output, each line indented under the node's heading.
+fn indented(output: &[u8]) -> String {
+    let text = String::from_utf8_lossy(output);
+    if text.trim().is_empty() {
+        return "    (no output)\n".to_string();
+    }
+    text.lines().map(|line| format!("    │ {}\n", line.trim_end_matches('\r'))).collect()
+}
+
+/// `3 links created, 1 replaced, 1 unchanged, 2 removed, 1 command run`.
+fn changes(summary: &Summary) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let links = |n: usize, what: &str, parts: &mut Vec<String>| {
+        if n > 0 {
+            let noun = match (parts.is_empty(), n) {
+                (false, _) => "",
+                (true, 1) => "link ",
+                (true, _) => "links ",
+            };
+            parts.push(format!("{n} {noun}{what}"));
+        }
+    };
+    links(summary.links_created, "created", &mut parts);
+    links(summary.links_replaced, "replaced", &mut parts);
+    links(summary.links_unchanged, "unchanged", &mut parts);
+    links(summary.removed, "removed", &mut parts);
+    if summary.backed_up > 0 {
+        parts.push(count(summary.backed_up, "path backed up", "paths backed up"));
+    }
+    if summary.restored > 0 {
+        parts.push(count(summary.restored, "original restored", "originals restored"));
+    }
+    if summary.commands_run > 0 {
+        parts.push(count(summary.commands_run, "command run", "commands run"));
+    }
+    let mut text = if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") };
+    if let Some(number) = summary.generation {
+        let _ = write!(text, " (generation {number})");
+    }
+    text
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_name_links_once() {
+        let summary = Summary {
+            links_created: 3,
+            links_replaced: 1,
+            links_unchanged: 1,
+            commands_run: 1,
+            ..Summary::default()
+        };
+        assert_eq!(changes(&summary), "3 links created, 1 replaced, 1 unchanged, 1 command run");
+        let summary = Summary { links_unchanged: 1, commands_run: 2, ..Summary::default() };
+        assert_eq!(changes(&summary), "1 link unchanged, 2 commands run");
+    }
+
+    #[test]
+    fn output_lines_are_indented_whole() {
+        assert_eq!(indented(b"a\r\nb"), "    │ a\n    │ b\n");
+        assert_eq!(indented(b"\n"), "    (no output)\n");
+    }
+}

@@ -1,0 +1,177 @@
+//! The home's activation state folder (`$XDG_STATE_HOME/activation-manager`):
+//! generation records, the `current` pointer, GC roots and the journal. See
+//! "The home's state" in ARCHITECTURE.md for the layout.
+//!
+//! Every record is written atomically (temporary file, fsync, rename, fsync
+//! of the folder), so a crash leaves either the old or the new one.
+
+pub mod gcroot;
+pub mod journal;
+pub mod lock;
+pub mod recover;
+pub mod time;
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use am_schema::state::Generation;
+
+use crate::error::{Error, Result};
+
+const GENERATIONS: &str = "generations";
+const CURRENT: &str = "current";
+const JOURNAL: &str = "journal";
+const GCROOTS: &str = "gcroots";
+
+/// The state folder of one home.
+#[derive(Debug, Clone)]
+pub struct StateDir {
+    pub root: PathBuf,
+}
+
+impl StateDir {
+    pub fn new(root: PathBuf) -> Self {
+        StateDir { root }
+    }
+
+    pub fn journal_path(&self) -> PathBuf {
+        self.root.join(JOURNAL)
+    }
+
+    fn generation_path(&self, number: u64) -> PathBuf {
+        self.root.join(GENERATIONS).join(number.to_string())
+    }
+
+    pub fn gcroot_path(&self, number: u64) -> PathBuf {
+        self.root.join(GCROOTS).join(number.to_string())
+    }
+
+    /// The number `current` points at, if any.
+    pub fn current_number(&self) -> Result<Option<u64>> {
+        let link = self.root.join(CURRENT);
+        match std::fs::read_link(&link) {
+            Ok(content) => {
+                let number = content.file_name().and_then(|n| n.to_str()?.parse().ok());
+                number.map(Some).ok_or_else(|| Error::Io {
+                    action: "read the current generation from",
+                    path: link,
+                    source: io::Error::other(format!(
+                        "it points at {}, not at a generation",
+                        content.display()
+                    )),
+                })
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::Io { action: "read", path: link, source }),
+        }
+    }
+
+    /// The current generation's record, if any.
+    pub fn current(&self) -> Result<Option<Generation>> {
+        match self.current_number()? {
+            Some(number) => self.read(number).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub fn read(&self, number: u64) -> Result<Generation> {
+        let path = self.generation_path(number);
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+            action: "read generation record",
+            path: path.clone(),
+            source,
+        })?;
+        am_schema::decode_generation(&bytes).map_err(|source| Error::StateInvalid { path, source })
+    }
+
+    /// The numbers of every recorded generation, ascending.
+    pub fn numbers(&self) -> Result<Vec<u64>> {
+        let dir = self.root.join(GENERATIONS);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(Error::Io { action: "list", path: dir, source }),
+        };
+        let mut numbers: Vec<u64> =
+            entries.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok()).collect();
+        numbers.sort_unstable();
+        Ok(numbers)
+    }
+
+    /// The number the next new generation gets.
+    pub fn next_number(&self) -> Result<u64> {
+        Ok(self.numbers()?.last().map_or(1, |last| last + 1))
+    }
+
+    /// Writes a generation record atomically.
+    pub fn write(&self, generation: &Generation) -> io::Result<()> {
+        let path = self.generation_path(generation.number);
+        write_atomically(&path, &am_schema::encode_generation(generation))
+    }
+
+    /// Points `current` at a generation, or removes it (after `am deactivate`).
+    /// This rename is the commit point of an activation.
+    pub fn set_current(&self, number: Option<u64>) -> io::Result<()> {
+        let link = self.root.join(CURRENT);
+        match number {
+            Some(number) => {
+                let content = Path::new(GENERATIONS).join(number.to_string());
+                if std::fs::read_link(&link).is_ok_and(|current| current == content) {
+                    return Ok(());
+                }
+                std::fs::create_dir_all(&self.root)?;
+                replace_symlink(&content, &link)?;
+            }
+            None => match std::fs::remove_file(&link) {
+                Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+                _ => {}
+            },
+        }
+        sync_dir(&self.root)
+    }
+
+    /// Removes a generation's record and its GC root.
+    pub fn delete(&self, number: u64) -> io::Result<()> {
+        for path in [self.gcroot_path(number), self.generation_path(number)] {
+            match std::fs::remove_file(&path) {
+                Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `path` so that a crash leaves the old content or the
+/// new, never a mix: temporary file, fsync, rename, fsync of the folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().ok_or_else(|| io::Error::other("a record path has a parent"))?;
+    std::fs::create_dir_all(dir)?;
+    let temp = temp_beside(path);
+    let mut file = File::create(&temp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temp, path)?;
+    sync_dir(dir)
+}
+
+/// Replaces whatever link is at `path` atomically (temporary link + rename).
+pub fn replace_symlink(content: &Path, path: &Path) -> io::Result<()> {
+    let temp = temp_beside(path);
+    let _ = std::fs::remove_file(&temp);
+    std::os::unix::fs::symlink(content, &temp)?;
+    std::fs::rename(&temp, path)
+}
+
+/// `.<name>.tmp-<pid>` beside `path`.
+fn temp_beside(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Makes a folder's entries (a rename, a new file) survive a power loss.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}

@@ -1,0 +1,65 @@
+//! Finishing or undoing an activation that was interrupted (a kill, a power
+//! loss): done before anything else by every command that changes the home.
+
+use std::path::{Path, PathBuf};
+
+use am_schema::state::JournalEntry;
+
+use super::StateDir;
+use super::journal::{self, UndoProblem};
+use crate::activate::backend::delete_trash;
+use crate::error::{Error, Result};
+
+/// What recovery did.
+#[derive(Debug)]
+pub enum Recovered {
+    /// The activation of `generation` had committed; its clean-up was finished.
+    Finished { generation: u64 },
+    /// The activation of `generation` was undone.
+    RolledBack { generation: u64, problems: Vec<UndoProblem> },
+}
+
+/// Looks for a journal left behind and finishes or undoes its activation.
+pub fn recover(state: &StateDir) -> Result<Option<Recovered>> {
+    let path = state.journal_path();
+    let io = |action: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { action, path, source }
+    };
+    let Some(entries) = journal::read(&path).map_err(io("read", &path))? else {
+        return Ok(None);
+    };
+    let (generation, previous) = match entries.first() {
+        Some(JournalEntry::Begin { generation, previous, .. }) => (*generation, *previous),
+        // Cut off before its first entry was complete: nothing was changed.
+        _ => {
+            journal::remove(&path).map_err(io("remove", &path))?;
+            return Ok(None);
+        }
+    };
+    if entries.contains(&JournalEntry::Committed) {
+        let trash: Vec<PathBuf> = entries
+            .iter()
+            .filter_map(|entry| match entry {
+                JournalEntry::Moved { to, trash: true, .. } => Some(PathBuf::from(to)),
+                _ => None,
+            })
+            .collect();
+        delete_trash(&trash, &mut Vec::new());
+        journal::remove(&path).map_err(io("remove", &path))?;
+        return Ok(Some(Recovered::Finished { generation }));
+    }
+    let problems = journal::undo(&entries);
+    // `current` may already point at the new generation if the kill came
+    // between that rename and the commit mark.
+    if state.current_number()? != previous {
+        state.set_current(previous).map_err(io("reset", &state.root))?;
+    }
+    if Some(generation) != previous {
+        state.delete(generation).map_err(io("remove the unfinished generation in", &state.root))?;
+    }
+    if problems.is_empty() {
+        journal::remove(&path).map_err(io("remove", &path))?;
+    }
+    Ok(Some(Recovered::RolledBack { generation, problems }))
+}
