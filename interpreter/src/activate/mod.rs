@@ -201,8 +201,15 @@ pub fn activate(
         .map_err(state_io("update the static link", &static_link))?;
     let mut created_dirs: BTreeSet<String> =
         request.previous.map(|p| p.created_dirs.iter().cloned().collect()).unwrap_or_default();
-    stale::remove(&checked.stale, &mut created_dirs, request.home, backend, &mut summary)
-        .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
+    stale::remove(
+        &checked.stale,
+        request.plan,
+        &mut created_dirs,
+        request.home,
+        backend,
+        &mut summary,
+    )
+    .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
 
     let links = checked.links.clone();
     layers::run(request, &mut checked, backend, progress, &mut summary)?;

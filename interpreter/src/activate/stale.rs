@@ -2,11 +2,12 @@
 //! links go (if they still are ours), the users' originals we had backed up
 //! come back, and folders we created are pruned once empty (never the home).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io;
 use std::path::Path;
 
 use am_schema::state::JournalEntry;
+use am_schema::{Kind, Plan};
 
 use super::Summary;
 use super::backend::{Backend, MoveReason};
@@ -15,6 +16,7 @@ use crate::home::HomePaths;
 
 pub fn remove(
     steps: &[StaleStep],
+    plan: &Plan,
     created_dirs: &mut BTreeSet<String>,
     home: &HomePaths,
     backend: &impl Backend,
@@ -52,15 +54,31 @@ pub fn remove(
             summary.restored += 1;
         }
     }
-    prune(steps, created_dirs, home, backend);
+    prune(steps, &needed_dirs(plan), created_dirs, home, backend);
     Ok(())
 }
 
+/// The folders the new plan's targets live in: never pruned, even when a
+/// removal leaves one empty for a moment.
+fn needed_dirs(plan: &Plan) -> HashSet<&str> {
+    plan.nodes
+        .iter()
+        .filter_map(|node| match &node.kind {
+            Kind::Link(link) => Some(Path::new(&link.target)),
+            Kind::Exec(_) => None,
+        })
+        .flat_map(|target| target.ancestors().skip(1))
+        .filter_map(Path::to_str)
+        .filter(|dir| !dir.is_empty())
+        .collect()
+}
+
 /// Removes folders we created that held removed targets, deepest first, as
-/// long as they are empty. Not journaled: undoing a removal re-creates the
-/// folders a restored link needs.
+/// long as they are empty and the new plan does not need them. Not
+/// journaled: undoing a removal re-creates the folders a restored link needs.
 fn prune(
     steps: &[StaleStep],
+    needed: &HashSet<&str>,
     created_dirs: &mut BTreeSet<String>,
     home: &HomePaths,
     backend: &impl Backend,
@@ -70,7 +88,7 @@ fn prune(
         .filter(|step| step.remove.is_some() && step.restore.is_none())
         .flat_map(|step| Path::new(&step.target).ancestors().skip(1))
         .filter_map(Path::to_str)
-        .filter(|dir| !dir.is_empty() && created_dirs.contains(*dir))
+        .filter(|dir| !dir.is_empty() && created_dirs.contains(*dir) && !needed.contains(dir))
         .collect();
     // Deepest first, so a folder is tried after the folders inside it.
     candidates.sort_by_key(|dir| std::cmp::Reverse((dir.matches('/').count(), *dir)));
