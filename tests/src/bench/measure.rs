@@ -83,26 +83,70 @@ pub struct Row {
     pub caveat: Option<String>,
 }
 
-/// Times `tool` in every scenario; a failure fills the cell with its reason.
-pub fn row(tool: &mut dyn Tool, layout: &Layout, workload: &Workload, runs: usize) -> Row {
-    let name = tool.name();
+/// What one tool collected in one scenario so far.
+#[derive(Debug, Default)]
+struct Samples {
+    times: Vec<Duration>,
+    problems: Option<String>,
+    failed: Option<String>,
+}
+
+impl Samples {
+    fn timing(mut self) -> Result<Timing, String> {
+        if let Some(reason) = self.failed {
+            return Err(reason);
+        }
+        self.times.sort();
+        let median = *self.times.get(self.times.len() / 2).ok_or("no run")?;
+        Ok(Timing { median, min: self.times[0], problems: self.problems })
+    }
+}
+
+/// Times every tool in every scenario, one row per tool. Tools take turns
+/// run by run, so a load that comes and goes (a build next door) weighs on
+/// all of them alike and the ratios stay fair. A failure fills the tool's
+/// cell with its reason and stops its runs in that scenario.
+pub fn rows(
+    tools: &mut [Box<dyn Tool>],
+    layout: &Layout,
+    workload: &Workload,
+    runs: usize,
+) -> Vec<Row> {
     let files = workload.first.files.len();
-    let cells = match tool.unavailable() {
-        Some(reason) => Scenario::ALL.iter().map(|_| Err(reason.clone())).collect(),
-        None => Scenario::ALL
-            .iter()
-            .map(|&scenario| {
-                let timing = timing(tool, layout, workload, scenario, runs);
-                eprintln!(
-                    "    {name} ({files} files), {}: {}",
-                    scenario.label(),
-                    progress(&timing)
-                );
-                timing
-            })
-            .collect(),
-    };
-    Row { tool: name, files, cells, caveat: tool.caveat() }
+    let unavailable: Vec<Option<String>> = tools.iter().map(|tool| tool.unavailable()).collect();
+    let mut cells: Vec<Vec<Result<Timing, String>>> = tools.iter().map(|_| Vec::new()).collect();
+    for scenario in Scenario::ALL {
+        let mut samples: Vec<Samples> = tools.iter().map(|_| Samples::default()).collect();
+        for _ in 0..runs {
+            for (index, tool) in tools.iter_mut().enumerate() {
+                let sample = &mut samples[index];
+                if unavailable[index].is_some() || sample.failed.is_some() {
+                    continue;
+                }
+                match one_run(tool.as_mut(), layout, workload, scenario) {
+                    Ok((took, found)) => {
+                        sample.times.push(took);
+                        sample.problems = sample.problems.take().or(found);
+                    }
+                    Err(reason) => sample.failed = Some(reason),
+                }
+            }
+        }
+        for (index, sample) in samples.into_iter().enumerate() {
+            let timing = match &unavailable[index] {
+                Some(reason) => Err(reason.clone()),
+                None => sample.timing(),
+            };
+            let (name, label) = (tools[index].name(), scenario.label());
+            eprintln!("    {name} ({files} files), {label}: {}", progress(&timing));
+            cells[index].push(timing);
+        }
+    }
+    tools
+        .iter()
+        .zip(cells)
+        .map(|(tool, cells)| Row { tool: tool.name(), files, cells, caveat: tool.caveat() })
+        .collect()
 }
 
 /// One line for the progress output: the median, or why there is none.
@@ -111,24 +155,6 @@ fn progress(timing: &Result<Timing, String>) -> String {
         Ok(timing) => format!("median {:.1} ms", timing.median.as_secs_f64() * 1000.0),
         Err(reason) => format!("n/a: {reason}"),
     }
-}
-
-fn timing(
-    tool: &mut dyn Tool,
-    layout: &Layout,
-    workload: &Workload,
-    scenario: Scenario,
-    runs: usize,
-) -> Result<Timing, String> {
-    let mut times = Vec::with_capacity(runs);
-    let mut problems = None;
-    for _ in 0..runs {
-        let (took, found) = one_run(tool, layout, workload, scenario)?;
-        times.push(took);
-        problems = problems.or(found);
-    }
-    times.sort();
-    Ok(Timing { median: times[times.len() / 2], min: times[0], problems })
 }
 
 fn one_run(

@@ -14,17 +14,26 @@ pub struct Setting {
     pub filesystem: String,
     pub cores: usize,
     pub kernel: String,
+    /// The 1-minute load average before and after: other work on the
+    /// machine shows up in every time, less in the ratios.
+    pub load: (String, String),
 }
 
 pub fn render(setting: &Setting, rows: &[Row], builds: &[Build]) -> String {
     let mut out = String::from("## Activation benchmark\n\n");
     let _ = writeln!(
         out,
-        "Homes on {}; {} cores; Linux {}. Median (min) wall time in ms of {} run(s). \
+        "Homes on {}; {} cores; Linux {}; load average {} before, {} after. \
+         Median (min) wall time in ms of {} run(s), the tools taking turns run by run. \
          Scenarios: a = first activation into an empty home, b = the same again (no-op), \
          c = switch to a generation with 1% changed, 1% removed, 1% added. \
          ×floor = median / the floor's median.\n",
-        setting.filesystem, setting.cores, setting.kernel, setting.runs
+        setting.filesystem,
+        setting.cores,
+        setting.kernel,
+        setting.load.0,
+        setting.load.1,
+        setting.runs
     );
     out.push_str(
         "| tool | files | a (ms) | b (ms) | c (ms) | a ×floor | b ×floor | c ×floor | note |\n",

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         }
     };
     let root = args.dir.clone().unwrap_or_else(|| am_tests::fresh_dir("bench"));
-    let setting = setting(&root, args.runs);
+    let mut setting = setting(&root, args.runs);
     let mut rows = Vec::new();
     let mut builds = Vec::new();
     for &files in &args.files {
@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         rows.extend(size_rows);
         builds.extend(size_builds);
     }
+    setting.load.1 = load_average();
     let report = report::render(&setting, &rows, &builds);
     print!("{report}");
     let out = args.out.unwrap_or_else(|| am_tests::repo_root().join("target/bench/activation.md"));
@@ -74,8 +75,7 @@ fn bench_size(root: &Path, files: usize, runs: usize) -> (Vec<Row>, Vec<am::Buil
         Box::new(Stow::new()),
         Box::new(Smfh::new()),
     ];
-    let rows = tools.iter_mut().map(|tool| measure::row(tool.as_mut(), &layout, &workload, runs));
-    let rows = rows.collect();
+    let rows = measure::rows(&mut tools, &layout, &workload, runs);
     if let Err(e) = fs::remove_dir_all(layout.root()) {
         eprintln!("warning: could not remove {}: {e}", layout.root().display());
     }
@@ -89,7 +89,14 @@ fn setting(root: &Path, runs: usize) -> Setting {
         filesystem: filesystem(root),
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         kernel: kernel.trim().to_owned(),
+        load: (load_average(), String::new()),
     }
+}
+
+/// The 1-minute load average, from /proc/loadavg.
+fn load_average() -> String {
+    let loadavg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    loadavg.split(' ').next().unwrap_or("?").to_owned()
 }
 
 /// The type of the file system holding `dir`, from the longest mount point
