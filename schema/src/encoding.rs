@@ -162,8 +162,8 @@ fn check_indices(plan: &Plan) -> Result<(), DecodeError> {
 }
 
 /// FNV-1a, 64 bit: a few lines, no dependency, and plenty to detect the
-/// accidental damage this header guards against.
-fn fnv1a64(bytes: &[u8]) -> u64 {
+/// accidental damage this header guards against. Not for adversaries.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })

@@ -21,7 +21,7 @@ pub mod state;
 
 pub use encoding::{
     DecodeError, FORMAT_VERSION, GENERATION_MAGIC, MAGIC, STATE_VERSION, decode, decode_generation,
-    decode_journal, encode, encode_generation, encode_journal_entry,
+    decode_journal, encode, encode_generation, encode_journal_entry, fnv1a64,
 };
 
 use serde::{Deserialize, Serialize};

@@ -128,11 +128,7 @@ impl Backend for RealBackend {
     }
 
     fn create_dir(&self, path: &Path) -> io::Result<()> {
-        match std::fs::create_dir(path) {
-            // Two targets in one new folder: the other worker made it.
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
-            other => other,
-        }
+        std::fs::create_dir(path)
     }
 
     fn create_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {

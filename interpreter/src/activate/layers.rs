@@ -1,7 +1,8 @@
 //! Running the plan's layers: the nodes of one layer on the worker pool,
 //! each layer's file changes journaled in one batch before it starts.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use am_schema::state::JournalEntry;
@@ -68,19 +69,35 @@ pub fn run(
             tasks.push((index, task));
         }
 
-        let intents: Vec<JournalEntry> = tasks
+        // Folders first, each once and outermost first, on this thread: many
+        // links of the layer may need the same new folder.
+        let dirs: BTreeSet<&Path> = tasks
             .iter()
             .filter_map(|(_, task)| match task {
-                Task::Link(step) => Some(intents(step)),
+                Task::Link(step) => Some(step.missing_dirs.iter().map(PathBuf::as_path)),
                 Task::Exec(_) => None,
             })
             .flatten()
             .collect();
-        backend.record(&intents).map_err(|source| Error::Io {
-            action: "write the activation journal in",
-            path: request.home.state.clone(),
-            source,
-        })?;
+        let text = |p: &Path| p.to_string_lossy().into_owned();
+        let intents: Vec<JournalEntry> = dirs
+            .iter()
+            .map(|dir| JournalEntry::DirCreated { path: text(dir) })
+            .chain(tasks.iter().flat_map(|(_, task)| match task {
+                Task::Link(step) => intents(step),
+                Task::Exec(_) => Vec::new(),
+            }))
+            .collect();
+        let io_error = |action, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { action, path, source }
+        };
+        backend
+            .record(&intents)
+            .map_err(io_error("write the activation journal in", &request.home.state))?;
+        for dir in dirs {
+            backend.create_dir(dir).map_err(io_error("create the folder", dir))?;
+        }
 
         let mut stop = false;
         let finished = |(index, outcome, took): (NodeIndex, NodeOutcome, Duration)| {
@@ -161,11 +178,11 @@ fn failed_optional_dependency(node: &Node, states: &[State]) -> Option<NodeIndex
     })
 }
 
-/// The journal entries of a link step, in the order its changes are made.
+/// The journal entries of a link step (its folders aside), in the order its
+/// changes are made.
 fn intents(step: &LinkStep) -> Vec<JournalEntry> {
     let text = |p: &Path| p.to_string_lossy().into_owned();
-    let mut entries: Vec<JournalEntry> =
-        step.missing_dirs.iter().map(|dir| JournalEntry::DirCreated { path: text(dir) }).collect();
+    let mut entries = Vec::new();
     let (path, content) = (text(&step.path), text(&step.content));
     match &step.action {
         LinkAction::Unchanged => {}
@@ -211,9 +228,6 @@ fn perform(id: &str, task: Task, backend: &impl Backend) -> NodeOutcome {
 }
 
 fn link(step: &LinkStep, backend: &impl Backend) -> std::io::Result<LinkHow> {
-    for dir in &step.missing_dirs {
-        backend.create_dir(dir)?;
-    }
     match &step.action {
         LinkAction::Unchanged => Ok(LinkHow::Replaced),
         LinkAction::Create => {

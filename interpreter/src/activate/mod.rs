@@ -211,7 +211,8 @@ pub fn activate(
     )
     .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
 
-    let links = checked.links.clone();
+    // What to commit is known before the layers consume the steps.
+    let commit = commit_for(request, &checked.links, created_dirs);
     layers::run(request, &mut checked, backend, progress, &mut summary)?;
     if !summary.failed_required.is_empty() {
         summary.undo_problems = backend.rollback();
@@ -219,7 +220,6 @@ pub fn activate(
         return Ok(summary);
     }
 
-    let commit = commit_for(request, &links, created_dirs);
     summary.generation = commit.record.as_ref().map(|record| record.number);
     summary.warnings = backend
         .commit(commit)

@@ -160,8 +160,8 @@ fn state_is_prepared_before_links_are_made() {
         [
             "begin 1",
             "create $T/home/.local/state/activation-manager/static -> $T/bundle/static",
-            "create $T/home/.a -> $T/home/.local/state/activation-manager/static/.a",
             "mkdir $T/home/d",
+            "create $T/home/.a -> $T/home/.local/state/activation-manager/static/.a",
             "create $T/home/d/.b -> $T/home/.local/state/activation-manager/static/d/.b",
             "commit Some(1)",
         ]
