@@ -39,6 +39,9 @@ pub fn run(
 ) -> Result<()> {
     let plan = request.plan;
     let mut states = vec![State::Pending; plan.nodes.len()];
+    // The pre-check saw the home before any layer ran: a folder it found
+    // missing for a later layer's link may have been made by an earlier one.
+    let mut made: BTreeSet<PathBuf> = BTreeSet::new();
     for (layer_number, layer) in plan.layers.iter().enumerate() {
         let started = Instant::now();
         let mut tasks = Vec::new();
@@ -71,13 +74,15 @@ pub fn run(
 
         // Folders first, each once and outermost first, on this thread: many
         // links of the layer may need the same new folder.
-        let dirs: BTreeSet<&Path> = tasks
+        let dirs: BTreeSet<PathBuf> = tasks
             .iter()
             .filter_map(|(_, task)| match task {
-                Task::Link(step) => Some(step.missing_dirs.iter().map(PathBuf::as_path)),
+                Task::Link(step) => Some(step.missing_dirs.iter()),
                 Task::Exec(_) => None,
             })
             .flatten()
+            .filter(|dir| !made.contains(*dir))
+            .cloned()
             .collect();
         let text = |p: &Path| p.to_string_lossy().into_owned();
         let intents: Vec<JournalEntry> = dirs
@@ -96,7 +101,8 @@ pub fn run(
             .record(&intents)
             .map_err(io_error("write the activation journal in", &request.home.state))?;
         for dir in dirs {
-            backend.create_dir(dir).map_err(io_error("create the folder", dir))?;
+            backend.create_dir(&dir).map_err(io_error("create the folder", &dir))?;
+            made.insert(dir);
         }
 
         let mut stop = false;
