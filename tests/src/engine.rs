@@ -1,0 +1,629 @@
+//! Helpers for the activation engine's end-to-end tests: bundles built from
+//! generated module text, homes with their activation state, listings with
+//! content hashes, user files, and a small seeded random number generator.
+
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::fmt::Write as _;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime};
+
+use crate::{am_bin, bundle_expr, fresh_dir, nix_command, stderr, stdout};
+
+/// The modification time every user file gets, so that listings of two homes
+/// prepared at different moments compare equal, and a file that was
+/// rewritten (rather than moved) shows up.
+pub const USER_MTIME_SECS: u64 = 1_000_000_000;
+
+/// A Nix string literal holding `text` exactly.
+pub fn nix_str(text: &str) -> String {
+    let mut out = String::from("\"");
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The text of one home module, written line by line.
+#[derive(Debug, Default, Clone)]
+pub struct Module {
+    lines: Vec<String>,
+}
+
+impl Module {
+    pub fn new() -> Module {
+        Module::default()
+    }
+
+    /// `home.file."<target>".text = <text>;`
+    pub fn file(mut self, target: &str, text: &str) -> Module {
+        self.lines.push(format!("home.file.{}.text = {};", nix_str(target), nix_str(text)));
+        self
+    }
+
+    /// A home file with `force = true`.
+    pub fn forced_file(mut self, target: &str, text: &str) -> Module {
+        self.lines.push(format!(
+            "home.file.{} = {{ text = {}; force = true; }};",
+            nix_str(target),
+            nix_str(text)
+        ));
+        self
+    }
+
+    /// `am.backupFileExtension = <ext>;`
+    pub fn backup_ext(mut self, ext: &str) -> Module {
+        self.lines.push(format!("am.backupFileExtension = {};", nix_str(ext)));
+        self
+    }
+
+    /// A raw exec node running `script` with `/bin/sh -c`.
+    pub fn exec(mut self, id: &str, script: &str, after: &[&str], required: bool) -> Module {
+        self.lines.push(format!(
+            "am.nodes.{} = {{ kind = \"exec\"; argv = [ \"/bin/sh\" \"-c\" {} ]; after = {}; \
+             required = {required}; }};",
+            nix_str(id),
+            nix_str(script),
+            nix_list(after)
+        ));
+        self
+    }
+
+    /// A raw link node, which can wait for other nodes with `after`.
+    pub fn raw_link(mut self, id: &str, target: &str, text: &str, after: &[&str]) -> Module {
+        self.lines.push(format!(
+            "am.nodes.{} = {{ kind = \"link\"; target = {}; text = {}; after = {}; }};",
+            nix_str(id),
+            nix_str(target),
+            nix_str(text),
+            nix_list(after)
+        ));
+        self
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::from("{ ... }:\n{\n");
+        for line in &self.lines {
+            let _ = writeln!(out, "  {line}");
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+fn nix_list(items: &[&str]) -> String {
+    let items: Vec<String> = items.iter().map(|item| nix_str(item)).collect();
+    format!("[ {} ]", items.join(" "))
+}
+
+/// A bundle built by `nix-build`: its out-link and the store path behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    pub out_link: PathBuf,
+    pub store_path: PathBuf,
+}
+
+impl Bundle {
+    /// `<bundle>/bin/activate`, through the store path so that it still
+    /// works once the out-link is gone.
+    pub fn script(&self) -> PathBuf {
+        self.store_path.join("bin/activate")
+    }
+
+    pub fn arg(&self) -> String {
+        self.store_path.display().to_string()
+    }
+}
+
+/// Builds one bundle per module with a single `nix-build` of a list, so the
+/// Nix library is evaluated once. Bundles come back in the order of `modules`.
+pub fn build_bundles(dir: &Path, modules: &[Module]) -> Vec<Bundle> {
+    std::fs::create_dir_all(dir).expect("the build folder is writable");
+    let mut exprs = Vec::new();
+    for (i, module) in modules.iter().enumerate() {
+        let path = dir.join(format!("module-{i}.nix"));
+        std::fs::write(&path, module.render()).expect("the module file is writable");
+        exprs.push(format!("({})", bundle_expr(&[&path])));
+    }
+    let out_link = dir.join("result");
+    let output = nix_command("nix-build")
+        .arg("--out-link")
+        .arg(&out_link)
+        .arg("--expr")
+        .arg(format!("[ {} ]", exprs.join(" ")))
+        .output()
+        .expect("nix-build runs");
+    assert!(output.status.success(), "the test bundles must build:\n{}", stderr(&output));
+    (0..modules.len())
+        .map(|i| {
+            // nix-build names the out-links of a list result, result-2, ...
+            let out_link =
+                if i == 0 { out_link.clone() } else { dir.join(format!("result-{}", i + 1)) };
+            let store_path = std::fs::canonicalize(&out_link)
+                .unwrap_or_else(|e| panic!("{} resolves: {e}", out_link.display()));
+            Bundle { out_link, store_path }
+        })
+        .collect()
+}
+
+/// Like [`build_bundles`], but reuses the bundles of an earlier call (in
+/// this or another test process) with the same modules and the same `am`:
+/// several tests of one file then evaluate their bundles once. The cache
+/// folder holds the out-links, which keep the bundles rooted; a test that
+/// deletes out-links or bundles must use [`build_bundles`].
+pub fn cached_bundles(modules: &[Module]) -> Vec<Bundle> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let texts: Vec<String> = modules.iter().map(Module::render).collect();
+    // The expression names the nixpkgs library, the Nix library and the
+    // `am` package, whose folder changes with every build of `am`.
+    let key = fnv1a(format!("{}\0{}", bundle_expr(&[Path::new("/")]), texts.join("\0")).as_bytes());
+    let dir = std::env::temp_dir().join("am-test-bundles").join(format!("{key:016x}"));
+    let done = dir.join("done");
+    if let Some(bundles) = read_cache(&dir, &done, modules.len()) {
+        return bundles;
+    }
+    // Processes that miss at the same time each build under their own name
+    // (Nix builds each bundle once); the last to finish names its out-links.
+    let name = format!("build-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let bundles = build_bundles(&dir.join(&name), modules);
+    let scratch = dir.join(format!("{name}.done"));
+    std::fs::write(&scratch, &name).expect("the cache folder is writable");
+    std::fs::rename(&scratch, &done).expect("the cache marker can be renamed into place");
+    bundles
+}
+
+fn read_cache(dir: &Path, done: &Path, count: usize) -> Option<Vec<Bundle>> {
+    let build = dir.join(std::fs::read_to_string(done).ok()?);
+    (0..count)
+        .map(|i| {
+            let name = if i == 0 { "result".to_string() } else { format!("result-{}", i + 1) };
+            let out_link = build.join(name);
+            let store_path = std::fs::canonicalize(&out_link).ok()?;
+            Some(Bundle { out_link, store_path })
+        })
+        .collect()
+}
+
+/// A temporary home and where its activation state lives. It is removed
+/// when dropped, unless the test is failing (so it can be looked at).
+#[derive(Debug)]
+pub struct Home {
+    /// The folder holding the home (and the separate state home, if any).
+    pub root: PathBuf,
+    /// `$HOME`.
+    pub path: PathBuf,
+    /// `$XDG_STATE_HOME` when the state is kept outside the home; `None`
+    /// means the default `$HOME/.local/state`.
+    pub xdg_state_home: Option<PathBuf>,
+}
+
+impl Home {
+    /// An empty home whose state is in the default place inside it.
+    pub fn new(label: &str) -> Home {
+        let root = scratch_dir(label);
+        let path = root.join("home");
+        std::fs::create_dir_all(&path).expect("the home is writable");
+        Home { root, path, xdg_state_home: None }
+    }
+
+    /// An empty home with `XDG_STATE_HOME` beside it, so that a listing of
+    /// the home holds exactly what a user sees there.
+    pub fn with_state_outside(label: &str) -> Home {
+        let root = scratch_dir(label);
+        let path = root.join("home");
+        std::fs::create_dir_all(&path).expect("the home is writable");
+        Home { path, xdg_state_home: Some(root.join("state")), root }
+    }
+
+    /// `$XDG_STATE_HOME/activation-manager`.
+    pub fn state(&self) -> PathBuf {
+        let state_home =
+            self.xdg_state_home.clone().unwrap_or_else(|| self.path.join(".local/state"));
+        state_home.join("activation-manager")
+    }
+
+    /// A command with this home's environment.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command.env("HOME", &self.path).env_remove("NO_COLOR");
+        match &self.xdg_state_home {
+            Some(dir) => command.env("XDG_STATE_HOME", dir),
+            None => command.env_remove("XDG_STATE_HOME"),
+        };
+        command.stdin(Stdio::null());
+        command
+    }
+
+    /// Runs `<bundle>/bin/activate ARGS`.
+    pub fn activate(&self, bundle: &Bundle, args: &[&str]) -> Output {
+        self.command(bundle.script()).args(args).output().expect("bin/activate runs")
+    }
+
+    /// Runs `am ARGS`.
+    pub fn am(&self, args: &[&str]) -> Output {
+        self.command(am_bin()).args(args).output().expect("am runs")
+    }
+
+    /// The number of the generation `current` points at.
+    pub fn current(&self) -> Option<u32> {
+        let content = std::fs::read_link(self.state().join("current")).ok()?;
+        let name = content.file_name()?.to_str()?.to_string();
+        Some(name.parse().unwrap_or_else(|_| {
+            panic!("`current` points at {}, not at generations/<N>", content.display())
+        }))
+    }
+
+    /// The numbers of the recorded generations, from `generations/`.
+    pub fn generations(&self) -> BTreeSet<u32> {
+        let Ok(entries) = std::fs::read_dir(self.state().join("generations")) else {
+            return BTreeSet::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str().and_then(|name| name.parse().ok()))
+            .collect()
+    }
+
+    /// The bundle that `gcroots/<number>` points at.
+    pub fn gcroot(&self, number: u32) -> Option<PathBuf> {
+        std::fs::read_link(self.state().join("gcroots").join(number.to_string())).ok()
+    }
+
+    /// The bundle of the current generation, through its GC root.
+    pub fn current_bundle(&self) -> Option<PathBuf> {
+        self.current().and_then(|n| self.gcroot(n))
+    }
+
+    pub fn has_journal(&self) -> bool {
+        std::fs::symlink_metadata(self.state().join("journal")).is_ok()
+    }
+
+    /// What `static` points at.
+    pub fn static_link(&self) -> Option<PathBuf> {
+        std::fs::read_link(self.state().join("static")).ok()
+    }
+
+    /// The home as a user sees it, without the activation state: link
+    /// contents with `~` and `$STATE` for the home and state folders, what
+    /// each link resolves to (with a content hash), and the mode, size, hash
+    /// and mtime of every file. Two homes that hold the same compare equal.
+    pub fn listing(&self) -> String {
+        let options = ListOptions {
+            skip: vec![self.state()],
+            replace: self.replacements(),
+            link_stamps: false,
+        };
+        list_tree(&self.path, &options)
+    }
+
+    /// Everything: the home with the state folder, and the state folder
+    /// when it is outside the home, with the inode and mtime of every link,
+    /// so that even a link replaced by an identical one shows. For "nothing
+    /// changed" checks within one home.
+    pub fn snapshot(&self) -> String {
+        let options = ListOptions { skip: vec![], replace: self.replacements(), link_stamps: true };
+        let mut out = list_tree(&self.path, &options);
+        if let Some(state_home) = &self.xdg_state_home {
+            out.push_str("---- $XDG_STATE_HOME\n");
+            out.push_str(&list_tree(state_home, &options));
+        }
+        out
+    }
+
+    fn replacements(&self) -> Vec<(String, String)> {
+        vec![
+            (self.state().display().to_string(), "$STATE".to_string()),
+            (self.path.display().to_string(), "~".to_string()),
+        ]
+    }
+
+    /// Writes a user file (making its parents) with the fixed user mtime.
+    pub fn write_user_file(&self, rel: &str, bytes: &[u8]) {
+        let path = self.path.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("user folders can be made");
+        }
+        std::fs::write(&path, bytes).expect("a user file can be written");
+        set_user_mtime(&path);
+    }
+
+    /// Panics unless `rel` is a regular file (not a link) holding `bytes`
+    /// with the fixed user mtime.
+    pub fn assert_user_file(&self, rel: &str, bytes: &[u8], context: &str) {
+        let path = self.path.join(rel);
+        let meta = std::fs::symlink_metadata(&path)
+            .unwrap_or_else(|e| panic!("{context}: user file {rel} is gone ({e})"));
+        assert!(meta.is_file(), "{context}: user file {rel} is no longer a plain file");
+        let found = std::fs::read(&path).expect("a user file is readable");
+        assert!(
+            found == bytes,
+            "{context}: user file {rel} changed: {:?} instead of {:?}",
+            String::from_utf8_lossy(&found),
+            String::from_utf8_lossy(bytes)
+        );
+        assert_eq!(
+            meta.mtime() as u64,
+            USER_MTIME_SECS,
+            "{context}: user file {rel} was rewritten (its mtime changed)"
+        );
+    }
+
+    /// Panics unless `rel` is a link to `$STATE/static/<rel>` that resolves
+    /// to `bytes`.
+    pub fn assert_managed(&self, rel: &str, bytes: &[u8], context: &str) {
+        let path = self.path.join(rel);
+        let content = std::fs::read_link(&path)
+            .unwrap_or_else(|e| panic!("{context}: {rel} is not a link ({e})"));
+        assert_eq!(
+            content,
+            self.state().join("static").join(rel),
+            "{context}: {rel} does not link into the static folder"
+        );
+        let found = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{context}: {rel} does not resolve ({e})"));
+        assert!(
+            found == bytes,
+            "{context}: {rel} resolves to {:?} instead of {:?}",
+            String::from_utf8_lossy(&found),
+            String::from_utf8_lossy(bytes)
+        );
+    }
+
+    /// Panics unless nothing at all is at `rel` (not even a dangling link).
+    pub fn assert_absent(&self, rel: &str, context: &str) {
+        let path = self.path.join(rel);
+        if let Ok(meta) = std::fs::symlink_metadata(&path) {
+            panic!("{context}: {rel} should not exist, but is there ({:?})", meta.file_type());
+        }
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
+}
+
+/// A new empty folder for homes: under `AM_TEST_HOMES` when set, else on the
+/// tmpfs `/dev/shm` when there is one, else in the temp dir. The disks of
+/// the test machines are slow at bulk creation right after bulk deletion
+/// (ext4 with `discard`), which would measure the disk instead of `am`; a
+/// SIGKILL does not care where the page cache goes.
+pub fn scratch_dir(label: &str) -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let base = std::env::var_os("AM_TEST_HOMES").map(PathBuf::from).unwrap_or_else(|| {
+        let shm = Path::new("/dev/shm");
+        let writable =
+            std::fs::metadata(shm).is_ok_and(|m| m.is_dir() && !m.permissions().readonly());
+        if writable { shm.to_path_buf() } else { std::env::temp_dir() }
+    });
+    let name = format!(
+        "am-home-{label}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let dir = base.join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    match std::fs::create_dir_all(&dir) {
+        Ok(()) => dir,
+        Err(_) => fresh_dir(label),
+    }
+}
+
+/// Gives a file the fixed user mtime.
+pub fn set_user_mtime(path: &Path) {
+    let time = SystemTime::UNIX_EPOCH + Duration::from_secs(USER_MTIME_SECS);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_modified(time))
+        .unwrap_or_else(|e| panic!("set the mtime of {}: {e}", path.display()));
+}
+
+struct ListOptions {
+    /// Absolute paths left out; their ancestors are left out too when
+    /// nothing else is in them.
+    skip: Vec<PathBuf>,
+    /// Prefixes of link contents replaced by stable names, in order.
+    replace: Vec<(String, String)>,
+    link_stamps: bool,
+}
+
+fn list_tree(root: &Path, options: &ListOptions) -> String {
+    let mut lines = Vec::new();
+    walk(root, root, options, &mut lines);
+    lines.into_iter().map(|line| line + "\n").collect()
+}
+
+fn walk(root: &Path, dir: &Path, options: &ListOptions, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if options.skip.contains(&path) {
+            continue;
+        }
+        let rel = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+        if meta.file_type().is_symlink() {
+            let content = std::fs::read_link(&path).unwrap_or_default().display().to_string();
+            let content = options
+                .replace
+                .iter()
+                .find_map(|(prefix, name)| {
+                    content.strip_prefix(prefix.as_str()).map(|rest| format!("{name}{rest}"))
+                })
+                .unwrap_or(content);
+            let mut line = format!("{rel} -> {content}  [{}]", resolve(&path));
+            if options.link_stamps {
+                let _ = write!(
+                    line,
+                    " ino {} mtime {}.{}",
+                    meta.ino(),
+                    meta.mtime(),
+                    meta.mtime_nsec()
+                );
+            }
+            out.push(line);
+        } else if meta.is_dir() {
+            let mut children = Vec::new();
+            walk(root, &path, options, &mut children);
+            let holds_skipped = options.skip.iter().any(|skip| skip.starts_with(&path));
+            if children.is_empty() && holds_skipped {
+                continue;
+            }
+            out.push(format!("{rel}/  [{:04o}]", meta.permissions().mode() & 0o7777));
+            out.extend(children);
+        } else {
+            out.push(format!(
+                "{rel}  [{}] mtime {}.{}",
+                describe_file(&path, &meta),
+                meta.mtime(),
+                meta.mtime_nsec()
+            ));
+        }
+    }
+}
+
+/// What a link resolves to.
+fn resolve(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => "folder".to_string(),
+        Ok(meta) => describe_file(path, &meta),
+        Err(_) => "dangling".to_string(),
+    }
+}
+
+fn describe_file(path: &Path, meta: &std::fs::Metadata) -> String {
+    let mode = meta.permissions().mode() & 0o7777;
+    match std::fs::read(path) {
+        Ok(bytes) => format!("file {mode:04o}, {} bytes, fnv {:016x}", bytes.len(), fnv1a(&bytes)),
+        Err(e) => format!("file {mode:04o}, unreadable: {e}"),
+    }
+}
+
+/// FNV-1a, 64 bits: a content hash that needs no dependency.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Panics with the lines that differ (not two walls of text) unless the
+/// listings are equal.
+pub fn assert_same_listing(actual: &str, expected: &str, context: &str) {
+    if actual == expected {
+        return;
+    }
+    let actual_lines: BTreeSet<&str> = actual.lines().collect();
+    let expected_lines: BTreeSet<&str> = expected.lines().collect();
+    let mut message = format!("{context}: the tree differs from the expected one\n");
+    for line in expected_lines.difference(&actual_lines).take(25) {
+        let _ = writeln!(message, "  expected, missing: {line}");
+    }
+    for line in actual_lines.difference(&expected_lines).take(25) {
+        let _ = writeln!(message, "  found, unexpected: {line}");
+    }
+    panic!("{message}");
+}
+
+/// Stdout and stderr of a command, one after the other.
+pub fn all_output(output: &Output) -> String {
+    format!("{}{}", stdout(output), stderr(output))
+}
+
+/// A deterministic xorshift64* generator: the same seed gives the same
+/// sequence on every machine.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        // One splitmix64 step spreads small seeds and never yields zero state
+        // for xorshift, which would stay zero forever.
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Rng((z ^ (z >> 31)) | 1)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// True with the given chance in percent.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+}
+
+/// `AM_RANDOM_SEED` (decimal or `0x` hex) when set, else `default`.
+pub fn seed_from_env(default: u64) -> u64 {
+    let Ok(text) = std::env::var("AM_RANDOM_SEED") else { return default };
+    let parsed = match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.unwrap_or_else(|e| panic!("AM_RANDOM_SEED={text:?} is not a number: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nix_strings_escape_interpolation_and_quotes() {
+        assert_eq!(nix_str("a \"b\" ${c} $d\n\\"), r#""a \"b\" \${c} $d\n\\""#);
+    }
+
+    #[test]
+    fn rng_is_deterministic_and_spreads() {
+        let mut a = Rng::new(7);
+        let mut b = Rng::new(7);
+        let first: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
+        assert_eq!(first, (0..5).map(|_| b.next_u64()).collect::<Vec<_>>());
+        let mut seen = [false; 6];
+        for _ in 0..200 {
+            seen[a.below(6)] = true;
+        }
+        assert!(seen.iter().all(|s| *s), "below(6) misses values: {seen:?}");
+    }
+
+    #[test]
+    fn listing_leaves_out_the_state_and_its_empty_parents() {
+        let home = Home::new("listing");
+        std::fs::create_dir_all(home.state().join("generations")).expect("state");
+        home.write_user_file("notes", b"hi\n");
+        let listing = home.listing();
+        assert!(listing.starts_with("notes  [file 0644, 3 bytes"), "{listing}");
+        assert_eq!(listing.lines().count(), 1, "{listing}");
+        home.write_user_file(".local/share/x", b"x");
+        let listing = home.listing();
+        assert!(listing.contains(".local/share/x"), "{listing}");
+        assert!(!listing.contains(".local/state"), "{listing}");
+    }
+}

@@ -1,0 +1,318 @@
+//! Random sequences of activations (with and without a backup extension),
+//! rollbacks and deactivations over random user files, checked after every
+//! step against a model: every user file is intact (where it was, or moved
+//! aside while its path is managed), every managed target is right, nothing
+//! stale remains, and a refused step changed nothing.
+//!
+//! The seed is printed; `AM_RANDOM_SEED=<n>` replays a run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use am_tests::engine::{Bundle, Home, Module, Rng, all_output, cached_bundles, seed_from_env};
+use am_tests::{assert_exit, have_nix};
+
+/// Every path a bundle may manage; none is a folder of another.
+const TARGETS: [&str; 15] = [
+    ".t0",
+    ".t1",
+    ".t2",
+    "a/t3",
+    "a/t4",
+    "a/b/t5",
+    "a/b/t6",
+    "a/b/c/t7",
+    "c/t8",
+    "c/t9",
+    "d/e/t10",
+    "d/e/t11",
+    ".config/x/t12",
+    ".config/x/t13",
+    ".config/t14",
+];
+
+/// Paths no bundle manages, beside the targets, where user files go too.
+const NEIGHBOURS: [&str; 7] =
+    [".u0", "a/u1", "a/b/u2", "a/b/c/u3", "d/e/u4", ".config/x/u5", "c/u6"];
+
+const BUNDLES: usize = 6;
+const SEQUENCES: u64 = 3;
+const STEPS: usize = 40;
+const DEFAULT_SEED: u64 = 20_240_917;
+
+/// What one bundle of the pool manages.
+#[derive(Debug, Clone)]
+struct Spec {
+    files: BTreeMap<&'static str, String>,
+    /// `am.backupFileExtension = "bak"` in the bundle itself.
+    backup_option: bool,
+}
+
+fn random_specs(rng: &mut Rng) -> Vec<Spec> {
+    (0..BUNDLES)
+        .map(|index| {
+            let mut files = BTreeMap::new();
+            while files.len() < 2 {
+                for target in TARGETS {
+                    if rng.chance(40) {
+                        // Few versions, so that bundles often agree on a file.
+                        files.insert(target, format!("{target} version {}\n", rng.below(3)));
+                    }
+                }
+            }
+            Spec { files, backup_option: index == 4 }
+        })
+        .collect()
+}
+
+fn module(spec: &Spec, index: usize) -> Module {
+    let mut module = Module::new();
+    for (target, text) in &spec.files {
+        module = module.file(target, text);
+    }
+    if spec.backup_option {
+        module = module.backup_ext("bak");
+    }
+    if index % 3 == 2 {
+        let first = spec.files.keys().next().map(|t| format!("file:{t}")).unwrap_or_default();
+        module = module.exec("hook", "exit 0", &[&first], true);
+    }
+    module
+}
+
+/// A user file: its bytes, and whether it is moved aside to `<path>.bak`.
+#[derive(Debug, Clone)]
+struct UserFile {
+    bytes: Vec<u8>,
+    backed_up: bool,
+}
+
+/// What the home must hold.
+#[derive(Debug, Default)]
+struct Model {
+    /// By the path the user wrote them at.
+    user: BTreeMap<String, UserFile>,
+    /// The active bundle (index into the pool).
+    current: Option<usize>,
+    current_generation: Option<u32>,
+    /// Every recorded generation and its bundle.
+    generations: BTreeMap<u32, usize>,
+}
+
+struct World<'a> {
+    specs: &'a [Spec],
+    bundles: &'a [Bundle],
+    home: Home,
+    model: Model,
+    context: String,
+}
+
+impl World<'_> {
+    fn targets(&self, bundle: Option<usize>) -> BTreeSet<&'static str> {
+        bundle.map(|b| self.specs[b].files.keys().copied().collect()).unwrap_or_default()
+    }
+
+    fn same_bundle(&self, x: usize, y: Option<usize>) -> bool {
+        y.is_some_and(|y| self.bundles[x].store_path == self.bundles[y].store_path)
+    }
+
+    /// Writes a user file at a random free path, if there is one.
+    fn add_user_file(&mut self, rng: &mut Rng, serial: usize) -> String {
+        let free: Vec<&str> = TARGETS
+            .iter()
+            .chain(NEIGHBOURS.iter())
+            .copied()
+            .filter(|p| !self.model.user.contains_key(*p))
+            .filter(|p| std::fs::symlink_metadata(self.home.path.join(p)).is_err())
+            .collect();
+        if free.is_empty() {
+            return "no free path for a user file".to_string();
+        }
+        let path = free[rng.below(free.len())];
+        let bytes = format!("user file {serial} at {path}\n").into_bytes();
+        self.home.write_user_file(path, &bytes);
+        self.model.user.insert(path.to_string(), UserFile { bytes, backed_up: false });
+        format!("user file at {path}")
+    }
+
+    /// Activates bundle `x` (by `am rollback` when `rollback`) and checks the
+    /// outcome against the model, then updates the model.
+    fn switch(&mut self, x: usize, backup_flag: bool, rollback: bool) {
+        let backup = backup_flag || self.specs[x].backup_option;
+        let old_targets = self.targets(self.model.current);
+        let new_targets = self.targets(Some(x));
+        let conflicts: Vec<&str> = new_targets
+            .iter()
+            .copied()
+            .filter(|t| self.model.user.get(*t).is_some_and(|u| !u.backed_up))
+            .collect();
+        let before = self.home.snapshot();
+        let output = if rollback {
+            self.home.am(&["rollback"])
+        } else if backup_flag {
+            self.home.activate(&self.bundles[x], &["--backup-ext", "bak"])
+        } else {
+            self.home.activate(&self.bundles[x], &[])
+        };
+        let context = self.context.clone();
+        if !conflicts.is_empty() && !backup {
+            assert_exit(&output, 3, &format!("{context}: conflicts at {conflicts:?}"));
+            let message = all_output(&output);
+            for path in &conflicts {
+                assert!(message.contains(path), "{context}: {path} not listed:\n{message}");
+            }
+            assert_eq!(self.home.snapshot(), before, "{context}: a refused step changed the home");
+            return;
+        }
+        assert_exit(&output, 0, &context);
+
+        for path in conflicts {
+            if let Some(user) = self.model.user.get_mut(path) {
+                user.backed_up = true;
+            }
+        }
+        for path in old_targets.difference(&new_targets) {
+            if let Some(user) = self.model.user.get_mut(*path) {
+                user.backed_up = false;
+            }
+        }
+        let current = self.home.current().unwrap_or_else(|| panic!("{context}: no `current`"));
+        let reactivation = !rollback && self.same_bundle(x, self.model.current);
+        if reactivation {
+            assert_eq!(
+                Some(current),
+                self.model.current_generation,
+                "{context}: re-activating the current bundle recorded a generation"
+            );
+        } else if let Some(known) = self.model.generations.get(&current) {
+            // A rollback may make an earlier generation current again, and
+            // after a deactivation an activation may too.
+            assert!(
+                rollback || self.model.current.is_none(),
+                "{context}: activating another bundle made the old generation {current} current"
+            );
+            assert!(self.same_bundle(x, Some(*known)), "{context}: generation {current} is wrong");
+        } else {
+            self.model.generations.insert(current, x);
+        }
+        self.model.current = Some(x);
+        self.model.current_generation = Some(current);
+    }
+
+    fn deactivate(&mut self) {
+        let output = self.home.am(&["deactivate"]);
+        assert_exit(&output, 0, &self.context);
+        for user in self.model.user.values_mut() {
+            user.backed_up = false;
+        }
+        self.model.current = None;
+        self.model.current_generation = None;
+    }
+
+    /// The generation a rollback goes to: the newest one before the current.
+    fn rollback_target(&self) -> Option<usize> {
+        let current = self.model.current_generation?;
+        self.model.generations.range(..current).next_back().map(|(_, bundle)| *bundle)
+    }
+
+    /// Checks the whole home against the model.
+    fn check(&self) {
+        let context = &self.context;
+        let home = &self.home;
+        let managed = self.targets(self.model.current);
+        for (path, user) in &self.model.user {
+            if user.backed_up {
+                assert!(
+                    managed.contains(path.as_str()),
+                    "{context}: {path} is backed up, unmanaged"
+                );
+                home.assert_user_file(&format!("{path}.bak"), &user.bytes, context);
+            } else {
+                home.assert_user_file(path, &user.bytes, context);
+            }
+        }
+        for target in TARGETS {
+            if let Some(bundle) = self.model.current.filter(|_| managed.contains(target)) {
+                home.assert_managed(target, self.specs[bundle].files[target].as_bytes(), context);
+            } else if !self.model.user.contains_key(target) {
+                home.assert_absent(target, &format!("{context}: an unmanaged target"));
+            }
+            let backup = format!("{target}.bak");
+            if !self.model.user.get(target).is_some_and(|u| u.backed_up) {
+                home.assert_absent(&backup, &format!("{context}: a backup nobody made"));
+            }
+        }
+        assert!(!home.has_journal(), "{context}: a journal remains");
+        assert_eq!(home.current(), self.model.current_generation, "{context}: `current`");
+        let on_disk = home.generations();
+        let known: BTreeSet<u32> = self.model.generations.keys().copied().collect();
+        assert_eq!(on_disk, known, "{context}: the recorded generations");
+        if let (Some(number), Some(bundle)) = (self.model.current_generation, self.model.current) {
+            assert_eq!(
+                home.gcroot(number).as_ref(),
+                Some(&self.bundles[bundle].store_path),
+                "{context}: the GC root of the current generation"
+            );
+        }
+    }
+}
+
+#[test]
+fn random_sequences_keep_every_user_file_and_every_target_right() {
+    if !have_nix() {
+        return;
+    }
+    let seed = seed_from_env(DEFAULT_SEED);
+    eprintln!("random engine test: AM_RANDOM_SEED={seed}");
+    let mut rng = Rng::new(seed);
+    let specs = random_specs(&mut rng);
+    let modules: Vec<Module> = specs.iter().enumerate().map(|(i, s)| module(s, i)).collect();
+    let bundles = cached_bundles(&modules);
+    for (i, spec) in specs.iter().enumerate() {
+        eprintln!("bundle {i}: {:?}, backup option {}", spec.files.keys(), spec.backup_option);
+    }
+
+    for sequence in 0..SEQUENCES {
+        let mut rng = Rng::new(seed.wrapping_add(1 + sequence));
+        let mut world = World {
+            specs: &specs,
+            bundles: &bundles,
+            home: Home::new(&format!("random-{sequence}")),
+            model: Model::default(),
+            context: String::new(),
+        };
+        for step in 0..STEPS {
+            let roll = rng.below(100);
+            world.context = format!("seed {seed}, sequence {sequence}, step {step}");
+            let what = if roll < 30 {
+                world.add_user_file(&mut rng, step)
+            } else if roll < 75 || world.model.current.is_none() {
+                let x = rng.below(BUNDLES);
+                let backup = rng.chance(40);
+                world.context.push_str(&format!(": activate {x} (--backup-ext: {backup})"));
+                world.switch(x, backup, false);
+                format!("activate {x}, backup flag {backup}")
+            } else if roll < 90 {
+                match world.rollback_target() {
+                    Some(x) => {
+                        world.context.push_str(&format!(": rollback to bundle {x}"));
+                        world.switch(x, false, true);
+                        format!("rollback to bundle {x}")
+                    }
+                    None => "no generation to roll back to".to_string(),
+                }
+            } else {
+                world.context.push_str(": deactivate");
+                world.deactivate();
+                "deactivate".to_string()
+            };
+            eprintln!("{}: {what}", world.context);
+            world.check();
+        }
+        // Whatever happened, deactivating gives every user file back.
+        world.context = format!("seed {seed}, sequence {sequence}, final deactivate");
+        if world.model.current.is_some() {
+            world.deactivate();
+        }
+        world.check();
+    }
+}
