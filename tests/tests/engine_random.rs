@@ -1,8 +1,9 @@
 //! Random sequences of activations (with and without a backup extension),
-//! rollbacks and deactivations over random user files, checked after every
-//! step against a model: every user file is intact (where it was, or moved
-//! aside while its path is managed), every managed target is right, nothing
-//! stale remains, and a refused step changed nothing.
+//! rollbacks and deactivations over random user files (some written where a
+//! managed link was) and deleted links, checked after every step against a
+//! model: every user file is intact (where it was, or moved aside while its
+//! path is managed), every managed target is right, nothing stale remains,
+//! and a refused step changed nothing.
 //!
 //! The seed is printed; `AM_RANDOM_SEED=<n>` replays a run.
 
@@ -35,8 +36,8 @@ const NEIGHBOURS: [&str; 7] =
     [".u0", "a/u1", "a/b/u2", "a/b/c/u3", "d/e/u4", ".config/x/u5", "c/u6"];
 
 const BUNDLES: usize = 6;
-const SEQUENCES: u64 = 3;
-const STEPS: usize = 40;
+const SEQUENCES: u64 = 4;
+const STEPS: usize = 50;
 const DEFAULT_SEED: u64 = 20_240_917;
 
 /// What one bundle of the pool manages.
@@ -96,6 +97,8 @@ struct Model {
     current_generation: Option<u32>,
     /// Every recorded generation and its bundle.
     generations: BTreeMap<u32, usize>,
+    /// Managed links the user deleted; the next activation repairs them.
+    deleted_links: BTreeSet<&'static str>,
 }
 
 struct World<'a> {
@@ -134,9 +137,35 @@ impl World<'_> {
         format!("user file at {path}")
     }
 
+    /// Deletes a managed link, or (when `replace`) puts a user file in its
+    /// place: no longer ours, that file must be treated as the user's.
+    fn touch_managed_link(&mut self, rng: &mut Rng, serial: usize, replace: bool) -> String {
+        let candidates: Vec<&'static str> = self
+            .targets(self.model.current)
+            .into_iter()
+            .filter(|t| !self.model.deleted_links.contains(t))
+            .filter(|t| !self.model.user.contains_key(*t))
+            .collect();
+        if candidates.is_empty() {
+            return "no managed link to touch".to_string();
+        }
+        let target = candidates[rng.below(candidates.len())];
+        std::fs::remove_file(self.home.path.join(target)).expect("a managed link can be removed");
+        if replace {
+            let bytes = format!("user file {serial} replacing the link {target}\n").into_bytes();
+            self.home.write_user_file(target, &bytes);
+            self.model.user.insert(target.to_string(), UserFile { bytes, backed_up: false });
+            format!("user file in place of the link {target}")
+        } else {
+            self.model.deleted_links.insert(target);
+            format!("deleted the link {target}")
+        }
+    }
+
     /// Activates bundle `x` (by `am rollback` when `rollback`) and checks the
-    /// outcome against the model, then updates the model.
-    fn switch(&mut self, x: usize, backup_flag: bool, rollback: bool) {
+    /// outcome against the model, then updates the model. Says whether the
+    /// step was refused.
+    fn switch(&mut self, x: usize, backup_flag: bool, rollback: bool) -> &'static str {
         let backup = backup_flag || self.specs[x].backup_option;
         let old_targets = self.targets(self.model.current);
         let new_targets = self.targets(Some(x));
@@ -161,9 +190,10 @@ impl World<'_> {
                 assert!(message.contains(path), "{context}: {path} not listed:\n{message}");
             }
             assert_eq!(self.home.snapshot(), before, "{context}: a refused step changed the home");
-            return;
+            return "refused";
         }
         assert_exit(&output, 0, &context);
+        let moved_aside = !conflicts.is_empty();
 
         for path in conflicts {
             if let Some(user) = self.model.user.get_mut(path) {
@@ -176,8 +206,10 @@ impl World<'_> {
             }
         }
         let current = self.home.current().unwrap_or_else(|| panic!("{context}: no `current`"));
+        // Re-activating the current bundle records no generation, unless it
+        // moved a user file aside: what the generation owns changed.
         let reactivation = !rollback && self.same_bundle(x, self.model.current);
-        if reactivation {
+        if reactivation && !moved_aside {
             assert_eq!(
                 Some(current),
                 self.model.current_generation,
@@ -187,7 +219,7 @@ impl World<'_> {
             // A rollback may make an earlier generation current again, and
             // after a deactivation an activation may too.
             assert!(
-                rollback || self.model.current.is_none(),
+                rollback || reactivation || self.model.current.is_none(),
                 "{context}: activating another bundle made the old generation {current} current"
             );
             assert!(self.same_bundle(x, Some(*known)), "{context}: generation {current} is wrong");
@@ -196,6 +228,8 @@ impl World<'_> {
         }
         self.model.current = Some(x);
         self.model.current_generation = Some(current);
+        self.model.deleted_links.clear();
+        if moved_aside { "done, moving user files aside" } else { "done" }
     }
 
     fn deactivate(&mut self) {
@@ -206,6 +240,7 @@ impl World<'_> {
         }
         self.model.current = None;
         self.model.current_generation = None;
+        self.model.deleted_links.clear();
     }
 
     /// The generation a rollback goes to: the newest one before the current.
@@ -231,9 +266,14 @@ impl World<'_> {
             }
         }
         for target in TARGETS {
-            if let Some(bundle) = self.model.current.filter(|_| managed.contains(target)) {
+            let users = self.model.user.get(target).is_some_and(|u| !u.backed_up);
+            if users {
+                // Checked above.
+            } else if self.model.deleted_links.contains(target) {
+                home.assert_absent(target, &format!("{context}: a link the user deleted"));
+            } else if let Some(bundle) = self.model.current.filter(|_| managed.contains(target)) {
                 home.assert_managed(target, self.specs[bundle].files[target].as_bytes(), context);
-            } else if !self.model.user.contains_key(target) {
+            } else {
                 home.assert_absent(target, &format!("{context}: an unmanaged target"));
             }
             let backup = format!("{target}.bak");
@@ -283,27 +323,29 @@ fn random_sequences_keep_every_user_file_and_every_target_right() {
         for step in 0..STEPS {
             let roll = rng.below(100);
             world.context = format!("seed {seed}, sequence {sequence}, step {step}");
-            let what = if roll < 30 {
+            let what = if roll < 25 {
                 world.add_user_file(&mut rng, step)
+            } else if roll < 30 {
+                world.touch_managed_link(&mut rng, step, false)
+            } else if roll < 35 {
+                world.touch_managed_link(&mut rng, step, true)
             } else if roll < 75 || world.model.current.is_none() {
                 let x = rng.below(BUNDLES);
                 let backup = rng.chance(40);
                 world.context.push_str(&format!(": activate {x} (--backup-ext: {backup})"));
-                world.switch(x, backup, false);
-                format!("activate {x}, backup flag {backup}")
+                world.switch(x, backup, false).to_string()
             } else if roll < 90 {
                 match world.rollback_target() {
                     Some(x) => {
                         world.context.push_str(&format!(": rollback to bundle {x}"));
-                        world.switch(x, false, true);
-                        format!("rollback to bundle {x}")
+                        world.switch(x, false, true).to_string()
                     }
                     None => "no generation to roll back to".to_string(),
                 }
             } else {
                 world.context.push_str(": deactivate");
                 world.deactivate();
-                "deactivate".to_string()
+                "done".to_string()
             };
             eprintln!("{}: {what}", world.context);
             world.check();
