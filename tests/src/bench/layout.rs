@@ -162,3 +162,13 @@ pub fn nix_string(text: &str) -> String {
     quoted.push('"');
     quoted
 }
+
+#[cfg(test)]
+mod tests {
+    use super::nix_string;
+
+    #[test]
+    fn nix_strings_keep_quotes_backslashes_and_interpolations_literal() {
+        assert_eq!(nix_string("a \"b\" \\ ${HOME} $x ''\n"), r#""a \"b\" \\ \${HOME} $x ''\n""#);
+    }
+}

@@ -167,3 +167,38 @@ fn shuffle(items: &mut [usize], rng: &mut Rng) {
         items.swap(i, rng.below(i + 1));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_second_generation_changes_removes_and_adds_one_percent() {
+        let workload = generate(1000, 7);
+        let (first, second) = (&workload.first, &workload.second);
+        assert_eq!(first.files.len(), 1000);
+        assert_eq!(second.files.len(), 1000);
+        assert_eq!(first.missing_from(second).len(), 10, "removed");
+        assert_eq!(second.missing_from(first).len(), 10, "added");
+        let changed = second.files.iter().filter(|f| f.origin == 2).count();
+        assert_eq!(changed, 20, "changed plus added");
+    }
+
+    #[test]
+    fn paths_are_unique_and_one_to_three_folders_deep() {
+        let workload = generate(2000, 7);
+        let mut paths: Vec<&str> = workload.first.files.iter().map(|f| f.path.as_str()).collect();
+        paths.dedup();
+        assert_eq!(paths.len(), 2000);
+        assert!(paths.iter().all(|p| (2..=4).contains(&p.split('/').count())));
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_files() {
+        let contents = |seed| {
+            generate(100, seed).second.files.iter().map(|f| f.content.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(contents(3), contents(3));
+        assert_ne!(contents(3), contents(4));
+    }
+}
