@@ -24,7 +24,17 @@
       lib = {
         homeBundle = args: (libFor args.pkgs).homeBundle args;
         mkLua = lib.generators.mkLuaInline;
+        # home-manager-compatible DAG entries (`lib.hm.dag` inside modules).
+        dag = import ./nix/dag.nix { inherit lib; };
       };
+
+      # Per-user bundles on NixOS: `users.users.<name>.activation-manager.modules`.
+      nixosModules.default =
+        { lib, pkgs, ... }:
+        {
+          imports = [ ./nix/nixos.nix ];
+          activation-manager.package = lib.mkDefault self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+        };
 
       packages = forAllSystems (pkgs: {
         default = pkgs.callPackage ./nix/package.nix { };

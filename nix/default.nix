@@ -5,7 +5,23 @@
 # returns the same library the flake exposes as `lib`.
 { lib, am }:
 let
-  inherit (lib) evalModules;
+  dag = import ./dag.nix { inherit lib; };
+
+  # The lib that modules see: nixpkgs' plus `lib.hm.dag` and
+  # `lib.hm.types.dagOf` (home-manager's names, so its snippets work
+  # unchanged) and the same as `lib.am`.
+  moduleLib =
+    let
+      extra = self: {
+        hm = {
+          dag = import ./dag.nix { lib = self; };
+          types = { inherit (self.hm.dag.types) dagOf dagEntryOf; };
+        };
+        am = { inherit (self.hm) dag; };
+      };
+    in
+    if lib ? extend then lib.extend (self: _: extra self) else lib // extra moduleLib;
+  inherit (moduleLib) evalModules;
 
   # A derivation, a store path string or a plain path (copied into the store,
   # which keeps the bundle self-contained) all interpolate to a folder with bin/.
@@ -14,6 +30,8 @@ let
   baseModules = [
     ./modules/nodes.nix
     ./modules/files.nix
+    ./modules/activation.nix
+    ./modules/compat.nix
   ];
 
   # The system the bundle is built for: the one of `pkgs` when given, else the
@@ -36,7 +54,10 @@ let
     let
       eval = evalModules {
         modules = baseModules ++ modules;
-        specialArgs = { inherit pkgs; };
+        specialArgs = {
+          inherit pkgs;
+          lib = moduleLib;
+        };
       };
       input = builtins.toJSON {
         version = 1;
@@ -61,7 +82,7 @@ let
     };
 in
 {
-  inherit homeBundle;
+  inherit homeBundle dag;
   # A Lua expression evaluated at activation time, in any string field of a
   # node. A plain string is always a literal.
   mkLua = lib.generators.mkLuaInline;

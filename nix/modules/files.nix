@@ -11,6 +11,41 @@ let
   inherit (lib) mkOption types;
   provenance = import ../provenance.nix { inherit lib; };
 
+  # `source`: a Nix path (copied into the store by toJSON), or a string
+  # holding an absolute path, kept as it is: a store path, or a path outside
+  # the store that the target links to directly (home-manager needs
+  # `mkOutOfStoreSymlink` for that). A relative string is refused with the fix.
+  sourceType = lib.mkOptionType {
+    name = "fileSource";
+    description = "Nix path or absolute path string";
+    descriptionClass = "noun";
+    check = lib.isStringLike;
+    merge =
+      loc: defs:
+      let
+        value = lib.mergeEqualOption loc defs;
+        text = toString value;
+        asNixPath = if lib.hasPrefix "./" text || lib.hasPrefix "../" text then text else "./${text}";
+        option = lib.showOption loc;
+      in
+      if builtins.isPath value || lib.hasPrefix "/" text then
+        value
+      else
+        throw ''
+          `${option}` is the relative path "${text}" (a string), in ${
+            lib.concatMapStringsSep ", " (def: toString def.file) defs
+          }.
+          A string source is linked as it is, so it must be absolute. Write either a Nix path,
+          copied into the store with your configuration (note: no quotes):
+
+            ${option} = ${asNixPath};
+
+          or an absolute path outside the store, linked there directly (edits show without a rebuild):
+
+            ${option} = "/home/jane/${lib.removePrefix "./" text}";
+        '';
+  };
+
   fileModule =
     { name, ... }:
     {
@@ -34,12 +69,17 @@ let
           description = "Content of the file. Exactly one of `text` and `source` must be set.";
         };
         source = mkOption {
-          type = types.nullOr types.path;
+          type = types.nullOr sourceType;
           default = null;
           example = lib.literalExpression "./dotfiles/vimrc";
           description = ''
-            File or folder the target links to. A path in your configuration
-            is copied into the Nix store first.
+            File or folder the target links to. A Nix path (`./dotfiles/vimrc`,
+            no quotes) is copied into the Nix store first. A string is an
+            absolute path linked as it is: a store path, or a path outside the
+            store (`"/home/jane/dotfiles/vimrc"`), which is linked directly, so
+            edits there show without a rebuild (home-manager's
+            `mkOutOfStoreSymlink`, without the wrapper). A relative string is
+            an error.
           '';
         };
         force = mkOption {

@@ -5,6 +5,7 @@
 //! `AM_REQUIRE_ALL=1` (as in CI), where a skip is a failure.
 
 pub mod engine;
+pub mod nixeval;
 pub mod tree;
 
 use std::ffi::OsStr;
@@ -65,7 +66,7 @@ pub fn am_bin() -> PathBuf {
 /// A folder holding `bin/am` and `bin/am-compile`, handed to the Nix library
 /// as a path so Nix copies it into the store: bundles then reference a store
 /// `am`, exactly as with the packaged one.
-fn am_package() -> PathBuf {
+pub fn am_package() -> PathBuf {
     let bins = bin_dir();
     let stamp = ["am", "am-compile"]
         .iter()

@@ -1,0 +1,86 @@
+//! The NixOS module (`nix/nixos.nix`) evaluated with nixpkgs' module system
+//! from the lib snapshot, NixOS itself stubbed by the test-only
+//! `tests/nixos/nixos-stub-options.nix`: the packages and unit definitions
+//! it yields, and the bundle it builds, activated.
+
+use am_tests::nixeval::{eval_error, eval_json, eval_json_ok, nix_path, pretty, with_library};
+use am_tests::{
+    assert_exit, fresh_dir, have_nix, nix_command, repo_root, run_in_home, snapshot_settings,
+    stderr,
+};
+
+/// `eval` bound to the evaluated test system (`tests/nixos/system.nix`)
+/// plus `extra` modules.
+fn system(extra: &str, body: &str) -> String {
+    with_library(&format!(
+        "let eval = lib.evalModules {{ modules = [ (import {system} {{ inherit amPackage; }}) {extra} ]; }}; \
+         in {body}",
+        system = nix_path(&repo_root().join("tests/nixos/system.nix")),
+    ))
+}
+
+/// What a NixOS system gets from the module: alice's bundle in her
+/// packages (bob, without modules, gets nothing), a user unit that
+/// activates it at login, and a system unit, restarted when the bundle
+/// changes, that re-runs it in her running user manager.
+#[test]
+fn packages_and_units() {
+    if !have_nix() {
+        return;
+    }
+    let value = eval_json_ok(&system(
+        "",
+        "let c = eval.config; in { \
+           packages = lib.mapAttrs (_: user: user.packages) c.users.users; \
+           systemd.services = c.systemd.services; \
+           systemd.user.services = c.systemd.user.services; }",
+    ));
+    let temp = fresh_dir("nixos-module");
+    snapshot_settings(&temp).bind(|| insta::assert_snapshot!("nixos-module", pretty(&value)));
+}
+
+/// The bundle in alice's packages builds and activates, and knows her name
+/// and home through the defaults the module gives `home.username` and
+/// `home.homeDirectory`.
+#[test]
+fn the_users_bundle_builds_and_activates() {
+    if !have_nix() {
+        return;
+    }
+    let temp = fresh_dir("nixos-bundle");
+    let link = temp.join("result");
+    let output = nix_command("nix-build")
+        .arg("--out-link")
+        .arg(&link)
+        .arg("--expr")
+        .arg(system("", "builtins.head eval.config.users.users.alice.packages"))
+        .output()
+        .expect("nix-build runs");
+    assert!(output.status.success(), "alice's bundle must build:\n{}", stderr(&output));
+    let home = temp.join("home");
+    std::fs::create_dir_all(&home).expect("temp home");
+    assert_exit(&run_in_home(link.join("bin/activate"), &[], &home), 0, "activation");
+    let who = std::fs::read_to_string(home.join(".config/who")).expect("the file is linked");
+    assert_eq!(who, "alice at /home/alice\n");
+}
+
+/// `activation-manager.mkBundle` turns modules into a bundle, and cannot
+/// be redefined.
+#[test]
+fn mk_bundle_is_a_read_only_function() {
+    if !have_nix() {
+        return;
+    }
+    let name = eval_json_ok(&system(
+        "",
+        "(eval.config.activation-manager.mkBundle [ { home.file.x.text = \"x\"; } ]).name",
+    ));
+    assert_eq!(name, "home-bundle");
+    let error = eval_json(&system(
+        "{ activation-manager.mkBundle = _: null; }",
+        "eval.config.activation-manager.mkBundle [ ]",
+    ))
+    .expect_err("a definition of mkBundle is refused");
+    let message = eval_error(&error);
+    assert!(message.contains("read-only"), "the error says the option is read-only:\n{message}");
+}
