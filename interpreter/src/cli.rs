@@ -9,6 +9,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap_complete::Shell;
 
 /// What `am` was asked to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,6 +23,20 @@ pub enum Command {
         old: PathBuf,
         new: PathBuf,
     },
+    /// Print the completion script of a shell.
+    Completions(Shell),
+    /// Documentation generated from this command line, for the docs site
+    /// and packagers.
+    Docs(Docs),
+}
+
+/// What `am __docs` generates.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Docs {
+    /// The command line reference page of the docs site, to stdout.
+    Markdown,
+    /// One man page per command, into this folder.
+    Man(PathBuf),
 }
 
 /// What an activation makes the home match.
@@ -62,7 +77,18 @@ pub struct Generations {
 pub struct Inspect {
     /// A bundle folder or a plan file; `None` is the active bundle.
     pub path: Option<PathBuf>,
-    pub json: bool,
+    pub format: InspectFormat,
+}
+
+/// How `am inspect` prints a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InspectFormat {
+    /// Aligned lines for people.
+    Text,
+    /// JSON for tools.
+    Json,
+    /// A Graphviz graph.
+    Dot,
 }
 
 /// How the bundle to activate was named.
@@ -88,7 +114,17 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
         Sub::Deactivate { flags } => Ok(Command::Activate(flags.lower(Target::Nothing))),
         Sub::Generations { delete } => Ok(Command::Generations(Generations { delete })),
         Sub::Diff { old, new } => Ok(Command::Diff { old, new }),
-        Sub::Inspect(InspectArgs { path, json }) => Ok(Command::Inspect(Inspect { path, json })),
+        Sub::Inspect(InspectArgs { path, json, dot }) => {
+            let format = match (json, dot) {
+                (true, _) => InspectFormat::Json,
+                (false, true) => InspectFormat::Dot,
+                (false, false) => InspectFormat::Text,
+            };
+            Ok(Command::Inspect(Inspect { path, format }))
+        }
+        Sub::Completions { shell } => Ok(Command::Completions(shell)),
+        Sub::Docs { what: DocsSub::Markdown } => Ok(Command::Docs(Docs::Markdown)),
+        Sub::Docs { what: DocsSub::Man { dir } } => Ok(Command::Docs(Docs::Man(dir))),
         Sub::BundleEntry { script, args } => {
             // The user's arguments are those of `bin/activate`, which are
             // `am activate`'s flags without the bundle; the script's path as
@@ -121,6 +157,16 @@ struct Args {
     command: Sub,
 }
 
+/// The clap definition of `am`, for completions, man pages and the docs.
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+/// The clap definition of a bundle's `bin/activate`, for the docs.
+pub fn activate_script_command() -> clap::Command {
+    EntryArgs::command()
+}
+
 #[derive(Debug, Subcommand)]
 enum Sub {
     Activate(ActivateArgs),
@@ -148,8 +194,27 @@ enum Sub {
     },
     /// Show what activating NEW would change compared with OLD (two bundles).
     Diff {
+        /// The bundle to compare from, e.g. the one active now.
         old: PathBuf,
+        /// The bundle to compare with it, e.g. a new `./result`.
         new: PathBuf,
+    },
+    /// Print a completion script for SHELL to stdout.
+    ///
+    /// Load it from your shell's startup file, e.g. for bash:
+    /// `source <(am completions bash)` in `~/.bashrc`; for zsh:
+    /// `source <(am completions zsh)` in `~/.zshrc` (after `compinit`); for
+    /// fish: `am completions fish > ~/.config/fish/completions/am.fish`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Generates documentation from this command line: the docs site's
+    /// reference page (`markdown`) and man pages (`man DIR`).
+    #[command(name = "__docs", hide = true)]
+    Docs {
+        #[command(subcommand)]
+        what: DocsSub,
     },
     /// Runs a bundle's `bin/activate`, whose first line is
     /// `#!<am> bundle-entry`; the kernel adds the script's path and the
@@ -160,6 +225,14 @@ enum Sub {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum DocsSub {
+    /// Print the command line reference of the docs site as Markdown.
+    Markdown,
+    /// Write `am.1`, `am-activate.1`, ... into DIR.
+    Man { dir: PathBuf },
 }
 
 /// Make this home match a bundle: check every target first, then link its
@@ -244,6 +317,10 @@ struct InspectArgs {
     /// Print JSON for tools instead of text for people.
     #[arg(long)]
     json: bool,
+    /// Print a Graphviz graph instead: a box per layer, an arrow from each
+    /// node to the nodes that wait for it. `dot -Tsvg` draws it.
+    #[arg(long, conflicts_with = "json")]
+    dot: bool,
 }
 
 #[cfg(test)]
@@ -310,6 +387,23 @@ mod tests {
     #[test]
     fn inspect_takes_a_path_and_json() {
         let parsed = parse_strs(&["am", "inspect", "--json", "plan.am"]).expect("valid");
-        assert_eq!(parsed, Command::Inspect(Inspect { path: Some("plan.am".into()), json: true }));
+        let format = InspectFormat::Json;
+        assert_eq!(parsed, Command::Inspect(Inspect { path: Some("plan.am".into()), format }));
+    }
+
+    #[test]
+    fn inspect_prints_one_format() {
+        let parsed = parse_strs(&["am", "inspect", "--dot"]).expect("valid");
+        let format = InspectFormat::Dot;
+        assert_eq!(parsed, Command::Inspect(Inspect { path: None, format }));
+        let error = parse_strs(&["am", "inspect", "--dot", "--json"]).expect_err("one format");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn completions_name_a_shell() {
+        let parsed = parse_strs(&["am", "completions", "zsh"]).expect("valid");
+        assert_eq!(parsed, Command::Completions(Shell::Zsh));
+        assert!(parse_strs(&["am", "completions", "tcsh"]).is_err());
     }
 }

@@ -10,6 +10,7 @@ mod commands;
 mod error;
 mod home;
 mod inspect;
+mod manual;
 mod quote;
 mod report;
 mod state;
@@ -39,6 +40,15 @@ fn main() -> ExitCode {
             let text = commands::diff::run(&old, &new, report::stdout_style());
             (text.and_then(print).map(|()| Status::Done), None)
         }
+        Command::Completions(shell) => {
+            (print(manual::completions(shell)).map(|()| Status::Done), None)
+        }
+        Command::Docs(cli::Docs::Markdown) => {
+            (print(manual::markdown()).map(|()| Status::Done), None)
+        }
+        Command::Docs(cli::Docs::Man(dir)) => {
+            (manual::man_pages(&dir).map(|()| Status::Done), None)
+        }
     };
     match result {
         Ok(Status::Done) => ExitCode::SUCCESS,
@@ -56,7 +66,7 @@ fn main() -> ExitCode {
 
 fn inspect(args: &cli::Inspect) -> Result<(), Error> {
     let inspected = bundle::open_for_inspect(args.path.as_deref(), HomePaths::from_env)?;
-    print(inspect::render(&inspected, args.json, report::stdout_style()))
+    print(inspect::render(&inspected, args.format, report::stdout_style()))
 }
 
 fn generations(args: &cli::Generations) -> Result<(), Error> {

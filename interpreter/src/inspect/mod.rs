@@ -1,12 +1,14 @@
-//! `am inspect`: a plan shown layer by layer, as text for people or JSON for
-//! tools. Both renderings are pure functions of the plan.
+//! `am inspect`: a plan shown layer by layer, as text for people, JSON for
+//! tools, or a Graphviz graph. Every rendering is a pure function of the plan.
 
+pub mod dot;
 pub mod json;
 pub mod text;
 
 use am_schema::Plan;
 
 use crate::bundle::{Inspected, Source};
+use crate::cli::InspectFormat;
 use crate::style::Style;
 
 /// What the plan came from, shown first in either rendering.
@@ -28,12 +30,12 @@ impl Header {
 }
 
 /// The rendering `am inspect` prints.
-pub fn render(inspected: &Inspected, json: bool, style: Style) -> String {
+pub fn render(inspected: &Inspected, format: InspectFormat, style: Style) -> String {
     let header = Header::of(&inspected.source);
-    if json {
-        json::render(&inspected.plan, &header)
-    } else {
-        text::render(&inspected.plan, &header, style)
+    match format {
+        InspectFormat::Text => text::render(&inspected.plan, &header, style),
+        InspectFormat::Json => json::render(&inspected.plan, &header),
+        InspectFormat::Dot => dot::render(&inspected.plan, &header),
     }
 }
 
