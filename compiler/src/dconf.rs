@@ -1,0 +1,156 @@
+//! dconf nodes: `settings` maps folders (`org/gnome/desktop/interface`) to
+//! keys and their values as GVariant text, which the Nix library renders
+//! from Nix values (or, for a value it cannot render, replaces by
+//! `{ "error": "<why>" }` so that the build reports it here, with the
+//! others). The text itself is checked by `dconf load` when activating; here
+//! only what would break the key file it is handed over in.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::error::{CompileError, NodeRef};
+use crate::input::{Body, InputNode, Reader, nix_attribute};
+use crate::render::describe_value;
+
+#[derive(Debug)]
+pub struct DconfInput {
+    /// The valid keys: (folder, key, GVariant text), sorted.
+    pub keys: Vec<(String, String, String)>,
+}
+
+pub fn read(reader: &mut Reader) -> DconfInput {
+    let mut keys = Vec::new();
+    let Some(settings) = reader.get("settings").cloned() else {
+        reader.missing_unless_set("settings");
+        return DconfInput { keys };
+    };
+    let Value::Object(dirs) = settings else {
+        reader.wrong_type("settings", describe_value(&settings), None);
+        return DconfInput { keys };
+    };
+    for (dir, entries) in dirs {
+        if let Some(problem) = dir_problem(&dir) {
+            let node = reader.origin.clone();
+            reader.errors.push(CompileError::BadDconfPath { node, dir, problem });
+            continue;
+        }
+        let Value::Object(entries) = entries else {
+            let inside = format!("settings.{}", nix_attribute(&dir));
+            reader.wrong_type("settings", describe_value(&entries), Some(inside));
+            continue;
+        };
+        for (key, value) in entries {
+            let node = reader.origin.clone();
+            let dir = dir.clone();
+            if let Some(problem) = key_problem(&key) {
+                reader.errors.push(CompileError::BadDconfKey { node, dir, key, problem });
+                continue;
+            }
+            match value_text(value) {
+                Ok(text) => keys.push((dir, key, text)),
+                Err(problem) => {
+                    reader.errors.push(CompileError::BadDconfValue { node, dir, key, problem })
+                }
+            }
+        }
+    }
+    keys.sort();
+    DconfInput { keys }
+}
+
+/// Why a folder cannot be a dconf folder: it must look like
+/// `org/gnome/desktop/interface`, and stand as `[org/gnome/...]` in a key file.
+fn dir_problem(dir: &str) -> Option<&'static str> {
+    Some(if dir.is_empty() {
+        "is empty"
+    } else if dir.starts_with('/') {
+        "starts with a slash"
+    } else if dir.ends_with('/') {
+        "ends with a slash"
+    } else if dir.contains("//") {
+        "has an empty part (`//`)"
+    } else if dir.chars().any(|c| c == '[' || c == ']' || c.is_whitespace() || c.is_control()) {
+        "contains `[`, `]`, white space or a control character"
+    } else {
+        return None;
+    })
+}
+
+/// Why a name cannot be a dconf key: it must stand before `=` in a key file.
+fn key_problem(key: &str) -> Option<&'static str> {
+    Some(if key.is_empty() {
+        "is empty"
+    } else if key.contains('/') {
+        "contains a `/`"
+    } else if key.chars().any(|c| "=[]".contains(c) || c.is_whitespace() || c.is_control()) {
+        "contains `=`, `[`, `]`, white space or a control character"
+    } else {
+        return None;
+    })
+}
+
+/// The GVariant text of a value, or why there is none.
+fn value_text(value: Value) -> Result<String, String> {
+    match value {
+        Value::String(text) if text.trim().is_empty() => Err("is empty".into()),
+        Value::String(text) if text.contains(['\n', '\r', '\0']) => {
+            Err("spans more than one line, which GVariant text never does".into())
+        }
+        Value::String(text) => Ok(text),
+        Value::Object(fields) => match fields.get("error") {
+            Some(Value::String(problem)) => Err(problem.clone()),
+            _ => Err("is an attribute set, not GVariant text".into()),
+        },
+        other => Err(format!("is {}, not GVariant text", describe_value(&other))),
+    }
+}
+
+/// Reports every key that more than one dconf node sets.
+pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
+    let mut setters: BTreeMap<String, Vec<NodeRef>> = BTreeMap::new();
+    for node in nodes {
+        let Some(Body::Dconf(dconf)) = &node.body else { continue };
+        for (dir, key, _) in &dconf.keys {
+            setters.entry(format!("/{dir}/{key}")).or_default().push(node.origin.clone());
+        }
+    }
+    for (path, nodes) in setters {
+        if nodes.len() > 1 {
+            errors.push(CompileError::DconfKeyConflict { path, nodes });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_look_like_org_gnome_desktop() {
+        assert_eq!(dir_problem("org/gnome/desktop/interface"), None);
+        assert_eq!(dir_problem("/org/gnome"), Some("starts with a slash"));
+        assert_eq!(dir_problem("org/gnome/"), Some("ends with a slash"));
+        assert_eq!(dir_problem("org//gnome"), Some("has an empty part (`//`)"));
+        assert!(dir_problem("org/gnome shell").is_some());
+        assert!(dir_problem("").is_some());
+    }
+
+    #[test]
+    fn keys_fit_a_key_file() {
+        assert_eq!(key_problem("color-scheme"), None);
+        assert!(key_problem("a/b").is_some());
+        assert!(key_problem("a=b").is_some());
+        assert!(key_problem("").is_some());
+    }
+
+    #[test]
+    fn values_are_one_line_of_text() {
+        assert_eq!(value_text(Value::String("'dark'".into())), Ok("'dark'".into()));
+        assert!(value_text(Value::String("'a\nb'".into())).is_err());
+        assert!(value_text(Value::String(" ".into())).is_err());
+        assert!(value_text(serde_json::json!(5)).is_err());
+        let problem = serde_json::json!({ "error": "is an empty list" });
+        assert_eq!(value_text(problem), Err("is an empty list".into()));
+    }
+}

@@ -1,0 +1,115 @@
+//! The pre-check of copy targets: a copy is replaced only while it still
+//! has the bytes an earlier activation wrote (the hash in the generation
+//! record); a copy the user edited is in the way like any file of theirs.
+
+use std::path::{Path, PathBuf};
+
+use am_schema::Copy;
+use am_schema::state::{ContentHash, Generation, OwnedKind};
+
+use super::classify::{Entry, classify};
+use super::{
+    Conflict, Context, DisplaceReason, Found, LinkAction, Removal, Wanted, WantedLink,
+    displace_or_conflict, is_home_manager_link, trashed,
+};
+use crate::activate::copy::{has_hash, hash_file, mode_of, temp_name};
+
+/// What a copy node writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyStep {
+    /// The bundle's `static/<target>`, whose bytes are copied.
+    pub from: PathBuf,
+    /// Where the copy is written before it is moved into place.
+    pub temp: PathBuf,
+    pub mode: u32,
+    /// The hash of the bytes written, recorded in the generation.
+    pub hash: ContentHash,
+}
+
+/// Reads the bundle's bytes for a copy; a bundle entry that cannot be read
+/// (a source outside the store that is gone) is reported like a path in
+/// the way, before anything is changed.
+pub(super) fn step(
+    copy: &Copy,
+    wanted: &WantedLink,
+    context: &Context,
+) -> Result<CopyStep, Conflict> {
+    let from = context.bundle_static.unwrap_or(Path::new("")).join(&copy.target);
+    let read = hash_file(&from).and_then(|hash| Ok((hash, mode_of(&from)?)));
+    let (hash, static_mode) = read.map_err(|error| Conflict {
+        path: from.clone(),
+        found: Found::Unreadable(error),
+        wanted_by: Wanted::Link(wanted.index),
+        backup_taken: None,
+    })?;
+    let executable = static_mode & 0o100 != 0;
+    let mode = copy.mode.unwrap_or(if executable { 0o755 } else { 0o644 });
+    Ok(CopyStep { from, temp: temp_name(wanted.path), mode, hash })
+}
+
+/// Decides what to do at a copy target whose parents are folders.
+pub(super) fn action(
+    wanted: &WantedLink,
+    step: &CopyStep,
+    force: bool,
+    context: &Context,
+) -> Result<LinkAction, Conflict> {
+    let path = wanted.path;
+    let entry = classify(path);
+    let mut adoptable = false;
+    match &entry {
+        Ok(Entry::Missing) => return Ok(LinkAction::Create),
+        Ok(Entry::File) => {
+            let found = hash_file(path).ok();
+            if found == Some(step.hash) && mode_of(path).ok() == Some(step.mode) {
+                return Ok(LinkAction::Unchanged);
+            }
+            let target = path.strip_prefix(&context.home.home).unwrap_or(path);
+            if found.is_some() && found == recorded_hash(target, context.previous) {
+                return Ok(trashed(path, DisplaceReason::Replaced));
+            }
+            adoptable = found == Some(step.hash);
+        }
+        // Our link (the target was a link before) or home-manager's.
+        Ok(Entry::Link(current))
+            if current.starts_with(context.home.static_link()) || is_home_manager_link(current) =>
+        {
+            return Ok(trashed(path, DisplaceReason::Replaced));
+        }
+        _ => {}
+    }
+    displace_or_conflict(wanted, entry, force, adoptable, context)
+}
+
+/// How the copy the previous generation (of `bundle`) wrote at `target`
+/// goes, if it is still unedited.
+pub(super) fn removal(
+    path: &Path,
+    hash: ContentHash,
+    bundle: &str,
+    target: &str,
+) -> Option<Removal> {
+    if !has_hash(path, hash) {
+        return None;
+    }
+    let from = Path::new(bundle).join(am_schema::STATIC_DIR).join(target);
+    Some(Removal::Copy { from, mode: mode_of(path).ok()? })
+}
+
+/// Whether the regular file at `path` is the copy the previous generation
+/// wrote at `target`, unedited.
+pub(super) fn is_ours(path: &Path, target: &str, previous: Option<&Generation>) -> bool {
+    recorded_hash(Path::new(target), previous)
+        .is_some_and(|hash| hash_file(path).is_ok_and(|found| found == hash))
+}
+
+/// The hash the previous generation recorded for a copy at `target`.
+fn recorded_hash(target: &Path, previous: Option<&Generation>) -> Option<ContentHash> {
+    let owned = &previous?.owned;
+    let target = target.to_str()?;
+    let at = owned.binary_search_by(|owned| owned.target.as_str().cmp(target)).ok()?;
+    match owned[at].kind {
+        OwnedKind::Copy(hash) => Some(hash),
+        OwnedKind::Link => None,
+    }
+}

@@ -1,0 +1,136 @@
+# `dconf.settings`: dconf keys, lowered into one `dconf` node (id `dconf`)
+# whose values are GVariant text. Plain Nix values are rendered here; values
+# made with nixpkgs' `lib.gvariant` helpers render themselves. A value that
+# has no GVariant text (an integer too large for an int32, an empty or mixed
+# list, an attribute set) is handed to the compiler as `{ error = "..."; }`,
+# so that the build fails with every such key and its option path at once.
+{
+  lib,
+  config,
+  options,
+  ...
+}:
+let
+  inherit (lib) mkOption types;
+
+  ok = type: text: { inherit type text; };
+  bad = error: { inherit error; };
+
+  # A GVariant string literal: single quotes, with backslashes, quotes and
+  # line breaks escaped (a key file holds one value per line).
+  quote =
+    text:
+    "'"
+    + builtins.replaceStrings [ "\\" "'" "\n" "\r" "\t" ] [ "\\\\" "\\'" "\\n" "\\r" "\\t" ] text
+    + "'";
+
+  # A double as GVariant text: toJSON keeps the digits `toString` would cut
+  # (it prints 1e-10 as 0.000000), and a whole number gets its `.0` back so
+  # that it is not read as an int32.
+  double =
+    value:
+    let
+      text = builtins.toJSON value;
+    in
+    if lib.hasInfix "." text || lib.hasInfix "e" text then text else "${text}.0";
+
+  # `{ type; text; }` for a value, or `{ error; }` saying why it has none.
+  render =
+    value:
+    if builtins.isBool value then
+      ok "b" (if value then "true" else "false")
+    else if builtins.isInt value then
+      if value >= -2147483648 && value <= 2147483647 then
+        ok "i" (toString value)
+      else
+        bad "is the integer ${toString value}, which does not fit in an int32; wrap it, e.g. (lib.gvariant.mkInt64 ${toString value})"
+    else if builtins.isFloat value then
+      ok "d" (double value)
+    else if builtins.isString value then
+      ok "s" (quote value)
+    else if builtins.isList value then
+      renderList value
+    else if builtins.isAttrs value && lib.gvariant.isGVariant value then
+      ok value.type (toString value)
+    else if builtins.isAttrs value then
+      bad "is an attribute set; a dictionary is a list of (lib.gvariant.mkDictionaryEntry name value)"
+    else if builtins.isPath value then
+      bad "is a path; write it as a string, e.g. \"file://\${./wallpaper.png}\""
+    else if value == null then
+      bad "is null; to reset a key, remove it from dconf.settings"
+    else
+      bad "is a ${builtins.typeOf value}, which has no GVariant type";
+
+  renderList =
+    list:
+    let
+      items = map render list;
+      broken = lib.findFirst (item: item ? error) null items;
+      types = lib.unique (map (item: item.type) items);
+    in
+    if list == [ ] then
+      bad "is an empty list, whose element type is unknown; use e.g. (lib.gvariant.mkEmptyArray lib.gvariant.type.string)"
+    else if broken != null then
+      bad "has an element that ${broken.error}"
+    else if builtins.length types > 1 then
+      bad "mixes element types (${lib.concatStringsSep ", " types}); a GVariant array holds one type"
+    else
+      ok "a${builtins.head types}" "[${lib.concatMapStringsSep ", " (item: item.text) items}]";
+
+  settings = config.dconf.settings;
+  option = options.dconf.settings;
+in
+{
+  options.dconf.settings = mkOption {
+    type = types.attrsOf (types.attrsOf types.anything);
+    default = { };
+    example = lib.literalExpression ''
+      {
+        "org/gnome/desktop/interface" = {
+          color-scheme = "prefer-dark";
+          text-scaling-factor = 1.25;
+          enable-hot-corners = false;
+        };
+        "org/gnome/desktop/peripherals/keyboard" = {
+          delay = lib.gvariant.mkUint32 250;
+        };
+        "org/gnome/shell".favorite-apps = [ "firefox.desktop" "org.gnome.Console.desktop" ];
+      }
+    '';
+    description = ''
+      dconf keys to set, by folder (`"org/gnome/desktop/interface"`, no
+      slash at either end) and key. Booleans, integers (as int32), floats
+      (as double), strings and non-empty lists of one of them are turned into
+      GVariant values; for any other type use nixpkgs' `lib.gvariant`
+      helpers (`mkUint32`, `mkInt64`, `mkTuple`, `mkVariant`,
+      `mkDictionaryEntry`, `mkEmptyArray`, ...). The keys are written in one
+      batch through `dconf` when activating (inside a private D-Bus session
+      when there is no session bus), and a key that a later generation no
+      longer sets is reset to its default.
+    '';
+  };
+
+  config.am.loweredNodes = lib.optional (settings != { }) {
+    id = "dconf";
+    kind = "dconf";
+    declaredBy = lib.showOption [
+      "dconf"
+      "settings"
+    ];
+    definedIn = map (
+      def: builtins.unsafeDiscardStringContext (toString def.file)
+    ) option.definitionsWithLocations;
+    settings = lib.mapAttrs (
+      dir:
+      lib.mapAttrs (
+        key: value:
+        let
+          rendered = builtins.addErrorContext "while rendering dconf.settings.${lib.strings.escapeNixIdentifier dir}.${lib.strings.escapeNixIdentifier key}" (
+            render value
+          );
+        in
+        if rendered ? error then { inherit (rendered) error; } else rendered.text
+      )
+    ) settings;
+  };
+}
