@@ -201,7 +201,10 @@ in
         `[ "linkGeneration" ]` run before every file link;
         `onFilesChange`, `reloadSystemd` and `dconfSettings` order against
         the `onChange` commands, the systemd unit switch and the dconf
-        settings.
+        settings. One difference: `am` checks every target for paths in the
+        way before it runs any node, so a block before `checkLinkTargets`
+        cannot clear such a path; `force = true` or `am.backupFileExtension`
+        does that instead.
 
         Each body starts with home-manager's environment: `run` (runs its
         command; `run --quiet`, `run --silence`), `verboseEcho`,

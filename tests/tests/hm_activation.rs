@@ -61,7 +61,11 @@ fn blocks_run_in_dag_order_around_the_file_links() {
     let bundle = build(&temp, ORDERED);
     let home = Home::new("hm-order");
     assert_exit(&home.activate(&bundle, &[]), 0, "activation");
-    assert_eq!(read(&home, "early.txt"), "absent\n", "entryBefore checkLinkTargets ran after the links");
+    assert_eq!(
+        read(&home, "early.txt"),
+        "absent\n",
+        "entryBefore checkLinkTargets ran after the links"
+    );
     assert_eq!(read(&home, "between.txt"), "absent\n", "entryBetween linkGeneration writeBoundary");
     assert_eq!(read(&home, "late.txt"), "conf\n", "entryAfter writeBoundary ran before the links");
     assert_eq!(read(&home, "later.txt"), "after late: conf\n");

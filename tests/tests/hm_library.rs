@@ -1,0 +1,173 @@
+//! The home-manager-compatible parts of the Nix library, evaluated without
+//! building: `lib.hm.dag` gives home-manager's entries, `home.activation`
+//! lowers anchors into concrete node ids and uses `pkgs.bash` when there is
+//! a `pkgs`, and mistakes home-manager users make are evaluation errors
+//! that show the fix.
+
+use am_tests::nixeval::{eval_error, eval_json, eval_json_ok, pretty, with_library};
+use am_tests::{fresh_dir, have_nix, snapshot_settings};
+
+/// `config` of a home built from the module text `module`, with `pkgs`
+/// being `pkgs` (a Nix expression).
+fn home(module: &str, pkgs: &str, body: &str) -> String {
+    with_library(&format!(
+        "let config = (amLib.homeBundle {{ pkgs = {pkgs}; modules = [ ({module}) ]; }}).config; in {body}"
+    ))
+}
+
+/// The `pkgs` attributes a bundle's evaluation reads, as fake store paths.
+const STUB_PKGS: &str = "(lib.genAttrs [ \"bash\" \"coreutils\" \"diffutils\" \"findutils\" \"gnugrep\" \"gnused\" \"git\" ] \
+     (name: { type = \"derivation\"; inherit name; outPath = \"/nix/store/00000000000000000000000000000000-${name}\"; }) \
+     // { stdenv.hostPlatform.system = builtins.currentSystem; })";
+
+/// home-manager's DAG functions give home-manager's values (these are its
+/// own documented results).
+#[test]
+fn dag_functions_match_home_manager() {
+    if !have_nix() {
+        return;
+    }
+    let value = eval_json_ok(&with_library(
+        "let dag = amLib.dag; in { \
+           anywhere = dag.entryAnywhere \"x\"; \
+           after = dag.entryAfter [ \"a\" ] \"x\"; \
+           before = dag.entryBefore [ \"b\" ] \"x\"; \
+           between = dag.entryBetween [ \"b\" ] [ \"a\" ] \"x\"; \
+           entries = dag.entriesBetween \"t\" [ \"b\" ] [ \"a\" ] [ \"one\" \"two\" \"three\" ]; \
+           isEntry = [ (dag.isEntry (dag.entryAnywhere 1)) (dag.isEntry { data = 1; }) ]; \
+           sorted = (dag.topoSort { c = dag.entryAfter [ \"b\" ] 3; a = dag.entryBefore [ \"b\" ] 1; b = dag.entryAnywhere 2; }).result; \
+           cycle = (dag.topoSort { a = dag.entryAfter [ \"b\" ] 1; b = dag.entryAfter [ \"a\" ] 2; }) ? cycle; \
+           mapped = dag.map (name: data: name + data) { k = dag.entryAnywhere \"v\"; }; \
+         }",
+    ));
+    let expected = serde_json::json!({
+        "anywhere": { "data": "x", "after": [], "before": [] },
+        "after": { "data": "x", "after": ["a"], "before": [] },
+        "before": { "data": "x", "after": [], "before": ["b"] },
+        "between": { "data": "x", "after": ["a"], "before": ["b"] },
+        "entries": {
+            "t-0": { "data": "one", "after": ["a"], "before": [] },
+            "t-1": { "data": "two", "after": ["t-0"], "before": [] },
+            "t-2": { "data": "three", "after": ["t-1"], "before": ["b"] },
+        },
+        "isEntry": [true, false],
+        "sorted": [
+            { "name": "a", "data": 1 },
+            { "name": "b", "data": 2 },
+            { "name": "c", "data": 3 },
+        ],
+        "cycle": true,
+        "mapped": { "k": { "data": "kv", "after": [], "before": [] } },
+    });
+    assert_eq!(value, expected);
+}
+
+/// Inside modules the library is `lib.hm.dag` (and `lib.am.dag`), and
+/// `lib.hm.types.dagOf` works for modules that declare DAG options.
+#[test]
+fn modules_see_lib_hm() {
+    if !have_nix() {
+        return;
+    }
+    let module = "{ lib, config, ... }: { \
+        options.my.steps = lib.mkOption { type = lib.hm.types.dagOf lib.types.str; default = { }; description = \"x\"; }; \
+        config.my.steps.one = \"plain string becomes entryAnywhere\"; \
+        config.my.steps.two = lib.am.dag.entryAfter [ \"one\" ] \"2\"; }";
+    let value = eval_json_ok(&home(module, "null", "config.my.steps"));
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "one": { "data": "plain string becomes entryAnywhere", "after": [], "before": [] },
+            "two": { "data": "2", "after": ["one"], "before": [] },
+        })
+    );
+}
+
+/// Anchors become the ids of their phase (every file and unit-file link),
+/// entry names become `activation:<name>`, and with `pkgs` the blocks run
+/// `pkgs.bash` with bash, coreutils & co. and `home.extraActivationPath`
+/// first in PATH.
+#[test]
+fn activation_blocks_lower_to_exec_nodes() {
+    if !have_nix() {
+        return;
+    }
+    let module = r#"{ lib, pkgs, ... }: {
+        home.file.".a".text = "a";
+        xdg.configFile."b".text = "b";
+        home.extraActivationPath = [ pkgs.git ];
+        home.activation = {
+          first = lib.hm.dag.entryBefore [ "writeBoundary" ] "echo first";
+          second = lib.hm.dag.entryAfter [ "linkGeneration" "first" ] "echo second";
+          third = lib.hm.dag.entryBetween [ "reloadSystemd" ] [ "second" ] "echo third";
+          typo = lib.hm.dag.entryAfter [ "writeBoundry" ] "echo typo";
+        };
+      }"#;
+    let value = eval_json_ok(&home(
+        module,
+        STUB_PKGS,
+        "map (n: { inherit (n) id after before declaredBy argv env; }) \
+         (builtins.filter (n: n.kind == \"exec\") config.am.loweredNodes)",
+    ));
+    let temp = fresh_dir("hm-lowering");
+    snapshot_settings(&temp)
+        .bind(|| insta::assert_snapshot!("hm-activation-lowering", pretty(&value)));
+}
+
+/// Snapshot of the evaluation error of `module`.
+fn assert_eval_error(name: &str, module: &str, body: &str) {
+    let error = eval_json(&home(module, "null", body)).expect_err("the module must not evaluate");
+    let temp = fresh_dir(name);
+    snapshot_settings(&temp).bind(|| {
+        insta::assert_snapshot!(name, format!("{module}\n---- fails with\n{}", eval_error(&error)))
+    });
+}
+
+/// A relative string `source` is refused, and the message shows both ways
+/// to write it.
+#[test]
+fn a_relative_source_string_says_what_to_write() {
+    if !have_nix() {
+        return;
+    }
+    assert_eval_error(
+        "relative-source-string",
+        r#"{ ... }: { home.file.".vimrc".source = "dotfiles/vimrc"; }"#,
+        "config.am.loweredNodes",
+    );
+}
+
+/// `config.lib.file.mkOutOfStoreSymlink` is kept for ported
+/// configurations; handed a store path (a flake's copy of `./dotfiles`)
+/// it says to write the checkout's absolute path instead.
+#[test]
+fn mk_out_of_store_symlink_refuses_store_paths() {
+    if !have_nix() {
+        return;
+    }
+    let ok = eval_json_ok(&home(
+        r#"{ config, ... }: { home.file.".vimrc".source = config.lib.file.mkOutOfStoreSymlink "/home/jane/dotfiles/vimrc"; }"#,
+        "null",
+        "config.home.file.\".vimrc\".source",
+    ));
+    assert_eq!(ok, "/home/jane/dotfiles/vimrc");
+    assert_eval_error(
+        "mk-out-of-store-symlink-store-path",
+        r#"{ config, ... }: { home.file.".vimrc".source = config.lib.file.mkOutOfStoreSymlink "${builtins.storeDir}/00000000000000000000000000000000-source/vimrc"; }"#,
+        "config.am.loweredNodes",
+    );
+}
+
+/// home-manager's anchors are ours to provide: defining one is refused
+/// with the entry to write instead.
+#[test]
+fn defining_an_anchor_is_refused() {
+    if !have_nix() {
+        return;
+    }
+    assert_eval_error(
+        "activation-anchor-defined",
+        r#"{ lib, ... }: { home.activation.writeBoundary = lib.hm.dag.entryAnywhere "echo hi"; }"#,
+        "config.am.loweredNodes",
+    );
+}

@@ -1,0 +1,48 @@
+//! Acceptance: a typical home-manager configuration (`tests/ported/home.nix`,
+//! written for home-manager and not changed) builds with activation-manager
+//! and activates into a fresh home: its files, its activation blocks in DAG
+//! order, and the compatibility options it sets.
+
+use am_tests::engine::Home;
+use am_tests::{
+    am_bin, assert_exit, fresh_dir, have_nix, nix_build, repo_root, run_in_home, snapshot_settings,
+    stdout, tree,
+};
+
+#[test]
+fn a_home_manager_configuration_ports_unchanged() {
+    if !have_nix() {
+        return;
+    }
+    let config = repo_root().join("tests/ported/home.nix");
+    let temp = fresh_dir("hm-port");
+    let result = nix_build(&temp, &[&config], &[])
+        .unwrap_or_else(|stderr| panic!("the home-manager configuration must build:\n{stderr}"));
+
+    let home = Home::with_state_outside("hm-port");
+    // The nvim cache that the block before writeBoundary clears.
+    home.write_user_file(".cache/nvim/luac/old.luac", b"stale\n");
+    let output = home.command(result.join("bin/activate")).output().expect("bin/activate runs");
+    assert_exit(&output, 0, "activation of the ported configuration");
+
+    home.assert_managed(".vimrc", b"set number\nsyntax on\n", "home.file source");
+    home.assert_managed(".config/nvim/init.lua", b"vim.opt.number = true\n", "xdg.configFile");
+    home.assert_absent(".cache/nvim/luac", "clearNvimCache ran");
+    let index = std::fs::read_to_string(home.path.join("notes/.index")).expect("indexNotes ran");
+    assert_eq!(index, "", "indexNotes ran after createNotesDir made an empty folder");
+    let hello = home.command(home.path.join(".local/bin/hello")).output().expect("hello runs");
+    assert_eq!(stdout(&hello), "hello, jane\n", "home.username reaches the file's text");
+
+    let inspect = run_in_home(am_bin(), &["inspect", &result.display().to_string()], &temp);
+    assert_exit(&inspect, 0, "am inspect");
+    snapshot_settings(&temp).bind(|| {
+        insta::assert_snapshot!(
+            "hm-port",
+            format!(
+                "---- am inspect\n{}\n---- home after activation\n{}",
+                stdout(&inspect),
+                tree::listing(&home.path).replace(&home.root.display().to_string(), "[ROOT]")
+            )
+        )
+    });
+}
