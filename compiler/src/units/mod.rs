@@ -1,0 +1,255 @@
+//! The `systemd-units` node: the units of a bundle and how each one switches,
+//! read from the input and checked (unit names, one file per unit, one such
+//! node per bundle).
+
+pub mod name;
+pub mod render;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use am_schema::{SwitchMethod, SystemdUnits, Unit};
+use serde_json::{Map, Value};
+
+use crate::error::{CompileError, NodeRef, UnitRef};
+use crate::fields;
+use crate::input::{Body, InputNode};
+use crate::render::describe_value;
+use crate::target;
+
+/// The fields of one entry of `units`.
+pub const UNIT_FIELDS: &[&str] =
+    &["name", "target", "switchMethod", "wantedBy", "declaredBy", "definedIn"];
+
+/// The `units` of a `systemd-units` node, as far as they could be read.
+#[derive(Debug, Default)]
+pub struct UnitsInput {
+    pub units: Vec<UnitInput>,
+}
+
+/// One unit; fields with problems are `None` (and the problem recorded).
+#[derive(Debug)]
+pub struct UnitInput {
+    pub origin: UnitRef,
+    /// A valid unit name.
+    pub name: Option<String>,
+    /// The unit file's target, normalized.
+    pub target: Option<String>,
+    pub switch_method: Option<SwitchMethod>,
+    /// Valid names of units that can be active.
+    pub wanted_by: Vec<String>,
+}
+
+/// Reads the `units` field of a `systemd-units` node.
+pub fn read(node: &NodeRef, value: Option<&Value>, errors: &mut Vec<CompileError>) -> UnitsInput {
+    let items = match value {
+        Some(Value::Array(items)) => items,
+        None => {
+            errors.push(CompileError::MissingField { node: node.clone(), field: "units" });
+            return UnitsInput::default();
+        }
+        Some(other) => {
+            let field = fields::lookup(fields::SYSTEMD_UNITS, "units");
+            if let Some(field) = field {
+                errors.push(CompileError::WrongType {
+                    node: node.clone(),
+                    field: field.name,
+                    expected: field.shape.describe(),
+                    found: describe_value(other),
+                    inside: None,
+                    example: field.example,
+                });
+            }
+            return UnitsInput::default();
+        }
+    };
+    let units = items
+        .iter()
+        .enumerate()
+        .filter_map(|(index, item)| {
+            let position = index + 1;
+            match item {
+                Value::Object(object) => Some(read_unit(node, position, object, errors)),
+                other => {
+                    let problem = format!("is {}, not an attribute set", describe_value(other));
+                    errors.push(CompileError::MalformedUnit {
+                        node: node.clone(),
+                        position,
+                        problem,
+                    });
+                    None
+                }
+            }
+        })
+        .collect();
+    UnitsInput { units }
+}
+
+fn read_unit(
+    node: &NodeRef,
+    position: usize,
+    object: &Map<String, Value>,
+    errors: &mut Vec<CompileError>,
+) -> UnitInput {
+    // Shape problems are collected first: they all read the same object.
+    let mut problems = Vec::new();
+    for key in object.keys().filter(|key| !UNIT_FIELDS.contains(&key.as_str())) {
+        problems.push(format!("has an unknown field `{key}`"));
+    }
+    let raw_name = string(object, "name", &mut problems);
+    let raw_target = string(object, "target", &mut problems);
+    let raw_method = string(object, "switchMethod", &mut problems);
+    let declared_by = string(object, "declaredBy", &mut problems);
+    let defined_in = string_list(object, "definedIn", &mut problems);
+    let raw_wanted_by = string_list(object, "wantedBy", &mut problems);
+    for field in ["name", "target"] {
+        if object.get(field).is_none_or(Value::is_null) {
+            problems.push(format!("has no `{field}`"));
+        }
+    }
+    errors.extend(problems.into_iter().map(|problem| CompileError::MalformedUnit {
+        node: node.clone(),
+        position,
+        problem,
+    }));
+
+    let origin =
+        UnitRef { node: node.clone(), position, name: raw_name.clone(), declared_by, defined_in };
+    let name = raw_name.and_then(|name| match name::check(&name) {
+        Ok(form) => {
+            if form == name::NameForm::Template && !raw_wanted_by.is_empty() {
+                let wanted_by = raw_wanted_by.clone();
+                errors.push(CompileError::WantedTemplate { unit: origin.clone(), wanted_by });
+            }
+            Some(name)
+        }
+        Err(problem) => {
+            let unit = origin.clone();
+            errors.push(CompileError::BadUnitName { unit, field: "name", name, problem });
+            None
+        }
+    });
+    let wanted_by = raw_wanted_by
+        .into_iter()
+        .filter(|wanted| match name::check_startable(wanted) {
+            Ok(_) => true,
+            Err(problem) => {
+                let (unit, name) = (origin.clone(), wanted.clone());
+                errors.push(CompileError::BadUnitName { unit, field: "wantedBy", name, problem });
+                false
+            }
+        })
+        .collect();
+    let target = raw_target.and_then(|raw| match target::normalize(&raw) {
+        Ok(target) => Some(target),
+        Err(problem) => {
+            let (node, target) = (node.clone(), raw);
+            errors.push(CompileError::BadTarget { node, target, problem });
+            None
+        }
+    });
+    let switch_method = match raw_method.as_deref() {
+        None => Some(SwitchMethod::Restart),
+        Some(method) => {
+            let known = SwitchMethod::ALL.iter().find(|known| known.name() == method).copied();
+            if known.is_none() {
+                let (unit, method) = (origin.clone(), method.to_string());
+                errors.push(CompileError::UnknownSwitchMethod { unit, method });
+            }
+            known
+        }
+    };
+    UnitInput { origin, name, target, switch_method, wanted_by }
+}
+
+/// A string field of a unit; `null` is absent.
+fn string(object: &Map<String, Value>, field: &str, problems: &mut Vec<String>) -> Option<String> {
+    match object.get(field)? {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => {
+            problems.push(format!("has `{field}` = {}, not a string", describe_value(other)));
+            None
+        }
+    }
+}
+
+/// A list-of-strings field of a unit; absent is empty.
+fn string_list(
+    object: &Map<String, Value>,
+    field: &str,
+    problems: &mut Vec<String>,
+) -> Vec<String> {
+    match object.get(field) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            items.iter().filter_map(Value::as_str).map(String::from).collect()
+        }
+        Some(other) => {
+            let found = describe_value(other);
+            problems.push(format!("has `{field}` = {found}, not a list of strings"));
+            Vec::new()
+        }
+    }
+}
+
+/// Checks what needs every node: at most one `systemd-units` node, each
+/// unit named once, and each unit's file owned by a link node.
+pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
+    let units_nodes: Vec<(&InputNode, &UnitsInput)> = nodes
+        .iter()
+        .filter_map(|node| match &node.body {
+            Some(Body::SystemdUnits(units)) => Some((node, units)),
+            _ => None,
+        })
+        .collect();
+    if units_nodes.len() > 1 {
+        let nodes = units_nodes.iter().map(|(node, _)| node.origin.clone()).collect();
+        errors.push(CompileError::SecondUnitsNode { nodes });
+    }
+    let link_targets: BTreeSet<&str> = nodes
+        .iter()
+        .filter_map(|node| match &node.body {
+            Some(Body::Link(link)) => link.target.as_deref(),
+            _ => None,
+        })
+        .collect();
+    let mut by_name: BTreeMap<&str, Vec<&UnitRef>> = BTreeMap::new();
+    for unit in units_nodes.iter().flat_map(|(_, units)| &units.units) {
+        if let Some(name) = &unit.name {
+            by_name.entry(name).or_default().push(&unit.origin);
+        }
+        match &unit.target {
+            Some(target) if !link_targets.contains(target.as_str()) => {
+                let (unit, target) = (unit.origin.clone(), target.clone());
+                errors.push(CompileError::UnitWithoutFile { unit, target });
+            }
+            _ => {}
+        }
+    }
+    for (name, units) in by_name.into_iter().filter(|(_, units)| units.len() > 1) {
+        let units = units.into_iter().cloned().collect();
+        errors.push(CompileError::DuplicateUnit { name: name.to_string(), units });
+    }
+}
+
+/// The plan's units, sorted by name; `None` if a unit is incomplete, which
+/// validation reports first.
+pub fn lower(input: &UnitsInput) -> Option<SystemdUnits> {
+    let mut units = input
+        .units
+        .iter()
+        .map(|unit| {
+            let mut wanted_by = unit.wanted_by.clone();
+            wanted_by.sort();
+            wanted_by.dedup();
+            Some(Unit {
+                name: unit.name.clone()?,
+                target: unit.target.clone()?,
+                switch_method: unit.switch_method?,
+                wanted_by,
+            })
+        })
+        .collect::<Option<Vec<Unit>>>()?;
+    units.sort_by(|a, b| a.name.cmp(&b.name));
+    Some(SystemdUnits { units })
+}

@@ -1,0 +1,165 @@
+//! What to do with each unit, decided from the old and new unit files and
+//! from which units are active: pure functions, so every rule is tested
+//! without a manager.
+//!
+//! The rules (home-manager's sd-switch and NixOS's switch-to-configuration
+//! agree on them): a unit whose file is the same is not touched; a new unit
+//! starts when a target that wants it is active; a changed unit that runs is
+//! switched by its [`SwitchMethod`], and one that does not run starts like a
+//! new one; a unit whose file differs only in `X-Reload-Triggers=` is
+//! reloaded; a removed unit that runs is stopped. Stops happen before
+//! `daemon-reload`, while the manager still has the old definition (and its
+//! `ExecStop=`); everything else after.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use am_schema::{SwitchMethod, Unit};
+
+use super::manager::{UnitChange, Verb, Why};
+
+/// How a unit file of the new bundle compares with the previous one's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compared {
+    /// The previous generation had no such unit.
+    New,
+    Same,
+    /// Only `X-Reload-Triggers=` differs.
+    ReloadTriggers,
+    Changed,
+}
+
+/// The line that holds the hash of a unit's reload triggers.
+const RELOAD_TRIGGERS: &str = "X-Reload-Triggers=";
+
+/// Stands in for a bundle's own store path inside unit files.
+const BUNDLE: &str = "\u{0}bundle\u{0}";
+
+/// A unit file with its bundle's own path abstracted: every bundle has its
+/// own path, and a unit whose `ExecStart=` runs a script of the bundle must
+/// still compare equal when nothing about it changed. (Scripts carry a hash
+/// of their content in their name, so a changed script still shows.)
+pub fn normalized(text: &str, bundle: &str) -> String {
+    if bundle.is_empty() { text.to_string() } else { text.replace(bundle, BUNDLE) }
+}
+
+/// Compares normalized unit files.
+pub fn compare(old: Option<&str>, new: &str) -> Compared {
+    let Some(old) = old else { return Compared::New };
+    if old == new {
+        return Compared::Same;
+    }
+    if without_reload_triggers(old).eq(without_reload_triggers(new)) {
+        Compared::ReloadTriggers
+    } else {
+        Compared::Changed
+    }
+}
+
+fn without_reload_triggers(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter(|line| !line.starts_with(RELOAD_TRIGGERS))
+}
+
+/// A unit of the new bundle and how its file compares.
+#[derive(Debug, Clone, Copy)]
+pub struct Compare<'a> {
+    pub unit: &'a Unit,
+    pub compared: Compared,
+}
+
+/// The units whose state must be known before anything changes: those that
+/// changed and those removed, sorted.
+pub fn to_query<'a>(units: &[Compare<'a>], removed: &[&'a str]) -> Vec<&'a str> {
+    let changed =
+        units.iter().filter(|c| matches!(c.compared, Compared::Changed | Compared::ReloadTriggers));
+    let mut names: Vec<&str> =
+        changed.map(|c| c.unit.name.as_str()).chain(removed.iter().copied()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Stops made before `daemon-reload`: removed units that run, and changed
+/// units that switch by stop-start.
+pub fn stops(
+    units: &[Compare],
+    removed: &[&str],
+    active: &BTreeMap<&str, bool>,
+) -> Vec<UnitChange> {
+    let runs = |name: &str| active.get(name).copied().unwrap_or(false);
+    let mut stops: Vec<(&str, Why)> =
+        removed.iter().filter(|name| runs(name)).map(|name| (*name, Why::Removed)).collect();
+    stops.extend(
+        units
+            .iter()
+            .filter(|c| {
+                c.compared == Compared::Changed && c.unit.switch_method == SwitchMethod::StopStart
+            })
+            .filter(|c| runs(&c.unit.name))
+            .map(|c| (c.unit.name.as_str(), Why::Changed)),
+    );
+    stops.sort_unstable_by_key(|(name, _)| *name);
+    stops.into_iter().map(|(unit, why)| act(Verb::Stop, unit, why)).collect()
+}
+
+/// The targets whose state decides whether units that do not run start:
+/// those wanting a new unit, or a changed one that does not run. Sorted.
+pub fn targets_to_query<'a>(units: &[Compare<'a>], active: &BTreeMap<&str, bool>) -> Vec<&'a str> {
+    let set: BTreeSet<&str> = units
+        .iter()
+        .filter(|c| might_start(c, active))
+        .flat_map(|c| c.unit.wanted_by.iter().map(String::as_str))
+        .collect();
+    set.into_iter().collect()
+}
+
+/// Changes made after `daemon-reload`, in unit name order.
+pub fn starts(
+    units: &[Compare],
+    active: &BTreeMap<&str, bool>,
+    active_targets: &BTreeSet<&str>,
+) -> Vec<UnitChange> {
+    let wanted =
+        |unit: &Unit| unit.wanted_by.iter().any(|target| active_targets.contains(target.as_str()));
+    let mut changes = Vec::new();
+    for c in units {
+        let (name, runs) =
+            (c.unit.name.as_str(), active.get(c.unit.name.as_str()).copied().unwrap_or(false));
+        let change = match (c.compared, runs) {
+            (Compared::Same, _) => None,
+            (Compared::New, _) => wanted(c.unit).then_some((Verb::Start, Why::New)),
+            (Compared::ReloadTriggers | Compared::Changed, false) => {
+                wanted(c.unit).then_some((Verb::Start, Why::NotRunning))
+            }
+            (Compared::ReloadTriggers, true) => Some((Verb::Reload, Why::ReloadTriggers)),
+            (Compared::Changed, true) => match c.unit.switch_method {
+                SwitchMethod::Restart => Some((Verb::Restart, Why::Changed)),
+                SwitchMethod::Reload => Some((Verb::Reload, Why::Changed)),
+                // Stopped before the reload; started with the new file now.
+                SwitchMethod::StopStart => Some((Verb::Start, Why::Changed)),
+                SwitchMethod::KeepOld => None,
+            },
+        };
+        changes.extend(change.map(|(verb, why)| (name, verb, why)));
+    }
+    changes.sort_unstable_by_key(|(name, _, _)| *name);
+    changes.into_iter().map(|(unit, verb, why)| act(verb, unit, why)).collect()
+}
+
+/// Whether a unit may start depending on its targets: a new one, or a
+/// changed one that does not run.
+fn might_start(c: &Compare, active: &BTreeMap<&str, bool>) -> bool {
+    match c.compared {
+        Compared::New => true,
+        Compared::Same => false,
+        Compared::Changed | Compared::ReloadTriggers => {
+            !active.get(c.unit.name.as_str()).copied().unwrap_or(false)
+        }
+    }
+}
+
+fn act(verb: Verb, unit: &str, why: Why) -> UnitChange {
+    UnitChange::Unit { verb, unit: unit.to_string(), why }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,122 @@
+//! Reporting what happened to systemd units: the changes a dry run would
+//! make, the changes an activation made, why units were left alone, and
+//! failures with what `systemctl status` says.
+
+use std::fmt::Write as _;
+
+use crate::activate::Summary;
+use crate::activate::systemd::{SwitchFailed, UnitChange, Verb};
+use crate::quote::printable;
+use crate::style::Style;
+
+/// A dry run's line, after "would".
+pub fn planned(change: &UnitChange) -> String {
+    match change {
+        UnitChange::DaemonReload => "run systemctl --user daemon-reload".to_string(),
+        UnitChange::Unit { verb, unit, why } => {
+            format!("{} {} ({})", verb.name(), printable(unit), why.describe())
+        }
+    }
+}
+
+/// The unit changes an activation made, one line each (a dry run listed
+/// them with every other change already), and a note when no user manager
+/// was there to make them.
+pub fn done(summary: &Summary, style: Style, dry_run: bool) -> String {
+    let mut text = String::new();
+    let undone = if summary.rolled_back { ", then undone by the rollback" } else { "" };
+    for change in summary.units.iter().filter(|_| !dry_run) {
+        if let UnitChange::Unit { verb, unit, why } = change {
+            let (verb, unit, why) = (style.green(past(*verb)), printable(unit), why.describe());
+            let _ = writeln!(text, "{verb} {unit} ({why}){undone}");
+        }
+    }
+    if let Some(why) = &summary.units_skipped {
+        let _ = writeln!(
+            text,
+            "{} no systemd user manager to switch units with ({}): units were not started, \
+             stopped or restarted; a user manager that starts later reads the new unit files",
+            style.yellow("note:"),
+            printable(why)
+        );
+    }
+    text
+}
+
+/// `2 units started`, `1 unit restarted`... for the summary line.
+pub fn counts(changes: &[UnitChange]) -> Vec<String> {
+    [Verb::Start, Verb::Restart, Verb::Reload, Verb::Stop]
+        .into_iter()
+        .filter_map(|wanted| {
+            let n = changes
+                .iter()
+                .filter(|change| matches!(change, UnitChange::Unit { verb, .. } if *verb == wanted))
+                .count();
+            let noun = if n == 1 { "unit" } else { "units" };
+            (n > 0).then(|| format!("{n} {noun} {}", past(wanted)))
+        })
+        .collect()
+}
+
+/// The failures of a switch, each with its unit's status, as the reason a
+/// `systemd-units` node failed.
+pub fn failures(failed: &SwitchFailed) -> String {
+    let n = failed.failures.len();
+    let mut text = format!("{n} unit {} failed", if n == 1 { "change" } else { "changes" });
+    for failure in &failed.failures {
+        let message = failure.message.trim().replace('\n', "\n    ");
+        let _ = write!(text, "\n  {}: {message}", printable(&failure.what));
+        for line in failure.status.iter().flat_map(|status| status.lines()) {
+            let _ = write!(text, "\n    │ {line}");
+        }
+    }
+    text
+}
+
+fn past(verb: Verb) -> &'static str {
+    match verb {
+        Verb::Start => "started",
+        Verb::Stop => "stopped",
+        Verb::Restart => "restarted",
+        Verb::Reload => "reloaded",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activate::systemd::{UnitFailure, Why};
+
+    fn act(verb: Verb, unit: &str) -> UnitChange {
+        UnitChange::Unit { verb, unit: unit.into(), why: Why::Changed }
+    }
+
+    #[test]
+    fn counts_name_each_verb_once() {
+        let changes = [
+            UnitChange::DaemonReload,
+            act(Verb::Start, "a.service"),
+            act(Verb::Start, "b.service"),
+            act(Verb::Stop, "c.service"),
+        ];
+        assert_eq!(counts(&changes), ["2 units started", "1 unit stopped"]);
+    }
+
+    #[test]
+    fn failures_show_the_status() {
+        let failed = SwitchFailed {
+            done: vec![],
+            failures: vec![UnitFailure {
+                what: "start web.service".into(),
+                message: "Job for web.service failed.\nSee the status.\n".into(),
+                status: Some("× web.service\n     Active: failed".into()),
+            }],
+        };
+        assert_eq!(
+            failures(&failed),
+            "1 unit change failed\n  start web.service: Job for web.service failed.\n    \
+             See the status.\n    │ × web.service\n    │      Active: failed"
+        );
+        assert_eq!(planned(&act(Verb::Restart, "web.service")), "restart web.service (changed)");
+    }
+}

@@ -1,0 +1,484 @@
+# systemd user units: `systemd.user.services|sockets|timers|paths.<name>` with
+# NixOS-style attributes, rendered to unit files here with lib alone (NixOS's
+# systemd library needs pkgs and a whole NixOS). Every unit file becomes one
+# `link` node under `<xdg.configHome>/systemd/user/`, every `wantedBy` and
+# `requiredBy` entry one more link in `<target>.wants/` or `<target>.requires/`
+# (so other tools' units in that folder are left alone), and one
+# `systemd-units` node, after all of those links, tells `am` which units the
+# bundle has and how each one switches; `am` decides at activation time,
+# from the previous bundle's unit files, what to start, restart, reload or stop.
+{
+  lib,
+  config,
+  options,
+  pkgs ? null,
+  ...
+}:
+let
+  inherit (lib) mkOption types;
+  provenance = import ../provenance.nix { inherit lib; };
+
+  unitDir = "${config.xdg.configHome}/systemd/user";
+
+  # The shell that runs `script`, `preStart` and `postStart`.
+  shell = if pkgs != null then pkgs.runtimeShell else "/bin/sh";
+
+  isAtom =
+    v:
+    builtins.isBool v
+    || builtins.isInt v
+    || builtins.isString v
+    || builtins.isPath v
+    || lib.isDerivation v;
+
+  # A value of a unit file key. Lists become repeated keys; definitions in
+  # several modules are concatenated when one of them is a list, and must be
+  # equal otherwise (the NixOS rule, so `serviceConfig.ExecStartPre` from two
+  # modules adds up, while two different `ExecStart`s are an error).
+  unitValue = types.mkOptionType {
+    name = "systemdValue";
+    description = "systemd unit value (string, number, bool, path, package, or a list of those)";
+    check = v: isAtom v || (builtins.isList v && builtins.all isAtom v);
+    merge =
+      loc: defs:
+      if lib.any (def: builtins.isList def.value) defs then
+        lib.concatMap (def: lib.toList def.value) defs
+      else
+        lib.mergeEqualOption loc defs;
+  };
+
+  sectionOption =
+    name:
+    mkOption {
+      type = types.attrsOf unitValue;
+      default = { };
+      example = lib.literalExpression ''{ Restart = "on-failure"; RestartSec = 5; }'';
+      description = ''
+        Keys of the unit's `[${name}]` section. A list repeats the key (the
+        way `ExecStartPre=` is given twice); booleans become `true`/`false`.
+      '';
+    };
+
+  unitList =
+    what: example:
+    mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+      inherit example;
+      description = what;
+    };
+
+  # Options every unit has.
+  commonModule = {
+    options = {
+      enable = mkOption {
+        type = types.bool;
+        default = true;
+        description = "Whether the unit exists. A disabled unit has no file and is stopped if it ran.";
+      };
+      description = mkOption {
+        type = types.str;
+        default = "";
+        example = "Syncs my notes";
+        description = "The unit's `Description=`.";
+      };
+      wantedBy = unitList ''
+        Units (usually targets) that want this one: a link in
+        `<target>.wants/`. A new unit is started at activation when one of
+        them is active.
+      '' [ "default.target" ];
+      requiredBy = unitList ''
+        Units that require this one: a link in `<target>.requires/`. Started
+        like `wantedBy`.
+      '' [ "default.target" ];
+      after = unitList "`After=`: units this one starts after." [ "network-online.target" ];
+      before = unitList "`Before=`: units this one starts before." [ "graphical-session.target" ];
+      wants = unitList "`Wants=`: units started along with this one." [ "gpg-agent.socket" ];
+      requires = unitList "`Requires=`: like `wants`, but this unit fails when they do." [
+        "dbus.socket"
+      ];
+      bindsTo = unitList "`BindsTo=`: like `requires`, and stopped when they stop." [
+        "graphical-session.target"
+      ];
+      partOf = unitList "`PartOf=`: stopped and restarted along with these." [
+        "graphical-session.target"
+      ];
+      conflicts = unitList "`Conflicts=`: units stopped when this one starts." [ "other.service" ];
+      unitConfig = sectionOption "Unit";
+      restartTriggers = mkOption {
+        type = types.listOf types.unspecified;
+        default = [ ];
+        example = lib.literalExpression "[ ./app.conf ]";
+        description = ''
+          Values whose change restarts the unit (their hash is written as
+          `X-Restart-Triggers=`, so the unit file changes with them).
+        '';
+      };
+      reloadTriggers = mkOption {
+        type = types.listOf types.unspecified;
+        default = [ ];
+        example = lib.literalExpression "[ ./app.conf ]";
+        description = ''
+          Values whose change reloads the unit: when nothing but these
+          changed, the unit is reloaded rather than restarted.
+        '';
+      };
+    };
+  };
+
+  # A script of a service, written by the compiler into the bundle as
+  # `scripts/<hash>-<unit>-<phase>`. The bundle's path changes with every
+  # configuration change, so `am` compares unit files with that path
+  # abstracted; the hash of the script in its name keeps a changed script a
+  # changed unit file.
+  scriptFor = unit: phase: text: rec {
+    content = "#!${shell} -e\n${text}";
+    name = "${builtins.substring 0 32 (builtins.hashString "sha256" content)}-${unit}-${phase}";
+    path = "${builtins.placeholder "out"}/scripts/${name}";
+  };
+
+  # The scripts of one service, by the key that runs them.
+  serviceScripts =
+    name: service:
+    map (s: s // { script = scriptFor "${name}.service" s.phase s.text; }) (
+      lib.filter (s: s.text != "") [
+      {
+        key = "ExecStart";
+        phase = "start";
+        text = service.script;
+      }
+      {
+        key = "ExecStartPre";
+        phase = "pre-start";
+        text = service.preStart;
+      }
+      {
+        key = "ExecStartPost";
+        phase = "post-start";
+        text = service.postStart;
+      }
+      ]
+    );
+
+  # NixOS gives every service these basic tools on its PATH; without pkgs,
+  # only what `path` lists is added.
+  defaultPath = lib.optionals (pkgs != null) [
+    pkgs.coreutils
+    pkgs.findutils
+    pkgs.gnugrep
+    pkgs.gnused
+  ];
+
+  serviceModule =
+    { name, config, ... }:
+    let
+      entries = map (p: if builtins.isPath p then "${p}" else p) (config.path ++ defaultPath);
+      searchPath = "${lib.makeBinPath entries}:${lib.makeSearchPathOutput "bin" "sbin" entries}";
+      environment =
+        lib.filterAttrs (_: v: v != null) config.environment
+        // lib.optionalAttrs (entries != [ ]) { PATH = searchPath; };
+    in
+    {
+      options = {
+        environment = mkOption {
+          type = types.attrsOf (
+            types.nullOr (
+              types.oneOf [
+                types.str
+                types.path
+                types.package
+              ]
+            )
+          );
+          default = { };
+          example = {
+            LANG = "en_GB.UTF-8";
+          };
+          description = "Environment variables of the service's processes (`Environment=`).";
+        };
+        path = mkOption {
+          type = types.listOf (types.either types.package types.path);
+          default = [ ];
+          example = lib.literalExpression "[ pkgs.git ]";
+          description = ''
+            Packages whose `bin/` and `sbin/` folders make up `PATH`. When the
+            bundle is built with `pkgs`, coreutils, findutils, gnugrep and
+            gnused are added, as NixOS does.
+          '';
+        };
+        script = mkOption {
+          type = types.lines;
+          default = "";
+          example = "exec my-daemon --verbose";
+          description = "Shell commands run as `ExecStart=` (from a script in the bundle).";
+        };
+        preStart = mkOption {
+          type = types.lines;
+          default = "";
+          description = "Shell commands run as `ExecStartPre=`.";
+        };
+        postStart = mkOption {
+          type = types.lines;
+          default = "";
+          description = "Shell commands run as `ExecStartPost=`.";
+        };
+        serviceConfig = sectionOption "Service";
+        startAt = mkOption {
+          type = types.either types.str (types.listOf types.str);
+          default = [ ];
+          example = "daily";
+          description = ''
+            When to start the service (`OnCalendar=` syntax). Creates a timer
+            of the same name, wanted by `timers.target`.
+          '';
+        };
+        restartIfChanged = mkOption {
+          type = types.bool;
+          default = true;
+          description = ''
+            Whether a changed unit is restarted at activation. When false, the
+            running service keeps its old definition until it is restarted.
+          '';
+        };
+        reloadIfChanged = mkOption {
+          type = types.bool;
+          default = false;
+          description = "Whether a changed unit is reloaded (`ExecReload=`) rather than restarted.";
+        };
+        stopIfChanged = mkOption {
+          type = types.bool;
+          default = false;
+          description = ''
+            Whether a changed unit is stopped with its old definition (its old
+            `ExecStop=`) before systemd reads the new one, and then started,
+            rather than restarted. NixOS defaults to true; home-manager and
+            this library restart.
+          '';
+        };
+      };
+      config.serviceConfig =
+        lib.listToAttrs (
+          map (s: {
+            name = s.key;
+            # A list, so that the script adds to `ExecStartPre=` of other
+            # modules; a single `ExecStart=` conflicts with another one.
+            value = if s.key == "ExecStart" then s.script.path else [ s.script.path ];
+          }) (serviceScripts name config)
+        )
+        // lib.optionalAttrs (environment != { }) {
+          Environment = lib.mapAttrsToList (n: v: builtins.toJSON "${n}=${toString v}") environment;
+        }
+        // lib.optionalAttrs (!config.restartIfChanged) { X-RestartIfChanged = false; }
+        // lib.optionalAttrs config.reloadIfChanged { X-ReloadIfChanged = true; }
+        // lib.optionalAttrs config.stopIfChanged { X-StopIfChanged = true; };
+    };
+
+  # A kind whose only options of its own are its section's keys.
+  plainKind =
+    option: suffix: section:
+    let
+      attr = "${lib.toLower section}Config";
+    in
+    {
+      inherit option suffix section;
+      module.options.${attr} = sectionOption section;
+      body = unit: unit.${attr};
+    };
+
+  kinds = [
+    {
+      option = "services";
+      suffix = "service";
+      section = "Service";
+      module = serviceModule;
+      body = unit: unit.serviceConfig;
+    }
+    (plainKind "sockets" "socket" "Socket")
+    (plainKind "timers" "timer" "Timer")
+    (plainKind "paths" "path" "Path")
+  ];
+
+  unitsOption =
+    kind:
+    mkOption {
+      type = types.attrsOf (
+        types.submodule [
+          commonModule
+          kind.module
+        ]
+      );
+      default = { };
+      example = lib.literalExpression ''
+        {
+          notes-sync = {
+            description = "Syncs my notes";
+            wantedBy = [ "default.target" ];
+            script = "exec ''${pkgs.unison}/bin/unison notes";
+          };
+        }
+      '';
+      description = "systemd user ${kind.option}, by name without the `.${kind.suffix}` suffix.";
+    };
+
+  # The hash that stands for a list of triggers in the unit file. Paths are
+  # copied into the store first, so the hash follows their content.
+  triggersHash =
+    triggers:
+    if triggers == [ ] then
+      null
+    else
+      builtins.hashString "sha256" (
+        toString (map (t: if builtins.isPath t then "${t}" else toString t) (lib.flatten triggers))
+      );
+
+  renderAtom =
+    option: key: v:
+    let
+      text =
+        if builtins.isBool v then
+          lib.boolToString v
+        else if builtins.isPath v then
+          "${v}"
+        else
+          toString v;
+    in
+    # A newline would end the line and start a key of its own.
+    lib.throwIf (lib.hasInfix "\n" text)
+      "${option}: the value of ${key} holds a line break, which a unit file cannot; use a script or one line"
+      text;
+
+  renderSection =
+    option: name: keys:
+    let
+      present = lib.filterAttrs (_: v: v != null && v != [ ] && v != "") keys;
+      line = key: v: "${key}=${renderAtom option key v}\n";
+      lines = lib.concatLists (lib.mapAttrsToList (key: v: map (line key) (lib.toList v)) present);
+    in
+    lib.optionalString (lines != [ ]) "[${name}]\n${lib.concatStrings lines}";
+
+  # How a changed unit is switched: `X-SwitchMethod` as home-manager's
+  # sd-switch reads it, or what the NixOS flags of a service say.
+  switchMethod =
+    kind: unit:
+    if unit.unitConfig ? X-SwitchMethod then
+      toString unit.unitConfig.X-SwitchMethod
+    else if kind.option != "services" then
+      "restart"
+    else if unit.reloadIfChanged then
+      "reload"
+    else if !unit.restartIfChanged then
+      "keep-old"
+    else if unit.stopIfChanged then
+      "stop-start"
+    else
+      "restart";
+
+  dependencyKeys = {
+    After = "after";
+    Before = "before";
+    Wants = "wants";
+    Requires = "requires";
+    BindsTo = "bindsTo";
+    PartOf = "partOf";
+    Conflicts = "conflicts";
+  };
+
+  renderUnit =
+    kind: option: unit: method:
+    lib.concatStringsSep "\n" (
+      lib.filter (s: s != "") [
+        (renderSection option "Unit" (
+          {
+            Description = unit.description;
+            X-Restart-Triggers = triggersHash unit.restartTriggers;
+            X-Reload-Triggers = triggersHash unit.reloadTriggers;
+            X-SwitchMethod = method;
+          }
+          // lib.mapAttrs (_: attr: lib.concatStringsSep " " unit.${attr}) dependencyKeys
+          // unit.unitConfig
+        ))
+        (renderSection option kind.section (kind.body unit))
+        (renderSection option "Install" {
+          WantedBy = lib.concatStringsSep " " unit.wantedBy;
+          RequiredBy = lib.concatStringsSep " " unit.requiredBy;
+        })
+      ]
+    );
+
+  # Everything one kind of unit lowers into: link nodes and unit entries.
+  lowerKind =
+    kind:
+    let
+      path = [
+        "systemd"
+        "user"
+        kind.option
+      ];
+      option = lib.attrByPath path null options;
+      lower =
+        name: unit:
+        let
+          unitName = "${name}.${kind.suffix}";
+          origin = provenance.of option path name;
+          method = switchMethod kind unit;
+          text = renderUnit kind origin.declaredBy unit method;
+          link = relative: {
+            id = "unit:${relative}";
+            kind = "link";
+            target = "${unitDir}/${relative}";
+            inherit text;
+          } // origin;
+          dependents = dir: map (target: link "${target}.${dir}/${unitName}");
+        in
+        {
+          links = [
+            (link unitName)
+          ]
+          ++ dependents "wants" unit.wantedBy
+          ++ dependents "requires" unit.requiredBy;
+          entry = {
+            name = unitName;
+            target = "${unitDir}/${unitName}";
+            switchMethod = method;
+            wantedBy = unit.wantedBy ++ unit.requiredBy;
+          } // origin;
+          scripts = lib.optionals (kind.option == "services") (
+            map (s: lib.nameValuePair s.script.name s.script.content) (serviceScripts name unit)
+          );
+        };
+    in
+    lib.mapAttrsToList lower (lib.filterAttrs (_: unit: unit.enable) config.systemd.user.${kind.option});
+
+  lowered = lib.concatMap lowerKind kinds;
+  links = lib.concatMap (unit: unit.links) lowered;
+in
+{
+  options.systemd.user = lib.listToAttrs (
+    map (kind: lib.nameValuePair kind.option (unitsOption kind)) kinds
+  );
+
+  config = {
+    # `startAt` makes a timer of the same name, as in NixOS.
+    systemd.user.timers = lib.mapAttrs (_: service: {
+      wantedBy = [ "timers.target" ];
+      timerConfig.OnCalendar = service.startAt;
+    }) (lib.filterAttrs (_: s: s.enable && s.startAt != [ ]) config.systemd.user.services);
+
+    am.scripts = lib.listToAttrs (lib.concatMap (unit: unit.scripts) lowered);
+
+    am.loweredNodes = lib.optionals (lowered != [ ]) (
+      links
+      ++ [
+        {
+          id = "systemd:user";
+          kind = "systemd-units";
+          declaredBy = "systemd.user";
+          # The manager reads unit files once, at `daemon-reload`: every
+          # file and `.wants` link must be in place before.
+          after = map (link: link.id) links;
+          units = map (unit: unit.entry) lowered;
+        }
+      ]
+    );
+  };
+}
