@@ -46,3 +46,18 @@ nixpkgs_lib() {
     die "no nixpkgs library found: set AM_NIXPKGS_LIB=/path/to/nixpkgs/lib (or use the flake)"
   fi
 }
+
+# The docs site's tools: mdbook (compiled by cargo once, a few minutes, then
+# kept in cargo's bin folder) and Graphviz's dot. Chromium, for the browser
+# check of the docs tests, only with `need_docs_tools browser`.
+need_docs_tools() {
+  export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
+  if ! command -v mdbook >/dev/null; then
+    say "installing mdbook (cargo install --locked mdbook; once, a few minutes)"
+    cargo install --locked --quiet mdbook
+  fi
+  command -v dot >/dev/null || apt_install graphviz
+  if [ "${1:-}" = browser ]; then
+    command -v chromium >/dev/null || apt_install chromium
+  fi
+}

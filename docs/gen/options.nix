@@ -1,0 +1,17 @@
+# The option reference's data: every option of a home bundle that users set,
+# as nix/docs.nix describes it. `am-docs` (scripts/docs.sh) turns it into
+# docs/src/reference/options.md.
+#
+#   nix-instantiate --eval --strict --json docs/gen/options.nix --arg lib 'import <nixpkgs/lib>'
+{ lib }:
+let
+  # Only the options are evaluated, never the bundle, so no `am` is needed.
+  amLib = import ../../nix {
+    inherit lib;
+    am = "/am-is-not-built-for-the-option-reference";
+  };
+in
+import ../../nix/docs.nix {
+  inherit lib;
+  inherit (amLib.homeBundle { modules = [ ]; }) options;
+}

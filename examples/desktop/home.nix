@@ -1,0 +1,81 @@
+# A desktop-like home: shell and git settings, XDG config and data files, a
+# script with a launcher, and commands that run after the files they need.
+# Build and activate it with `nix run` (see README.md beside this file).
+{ ... }:
+{
+  # A file you already have where one of these goes is moved to
+  # `<path>.backup` instead of stopping the activation; `am deactivate` moves
+  # it back.
+  am.backupFileExtension = "backup";
+
+  home.file.".profile".text = ''
+    export EDITOR=vi
+    export PATH="$HOME/bin:$PATH"
+    [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"
+  '';
+  home.file.".bashrc".source = ./bashrc;
+
+  # Under `xdg.configHome` (~/.config): `git/config` lands in ~/.config/git/config.
+  xdg.configFile."git/config".source = ./git/config;
+  xdg.configFile."git/ignore".text = ''
+    .direnv/
+    result
+    result-*
+  '';
+
+  home.file."bin/note" = {
+    executable = true;
+    text = ''
+      #!/bin/sh
+      # note TEXT...: append a dated line to today's notes file.
+      mkdir -p "$HOME/notes"
+      printf '%s %s\n' "$(date +%H:%M)" "$*" >> "$HOME/notes/$(date +%F).md"
+    '';
+  };
+  xdg.dataFile."applications/note.desktop".text = ''
+    [Desktop Entry]
+    Type=Application
+    Name=Quick note
+    Exec=sh -c '"$HOME/bin/note" "$(zenity --entry --text=Note)"'
+    Terminal=false
+  '';
+
+  am.nodes = {
+    # git reads ~/.gitconfig as well as ~/.config/git/config, and the old file
+    # would win: move it aside once, before the new one is linked.
+    move-old-gitconfig = {
+      kind = "exec";
+      argv = [
+        "/bin/sh"
+        "-c"
+        ''if [ -f "$HOME/.gitconfig" ] && [ ! -L "$HOME/.gitconfig" ]; then mv "$HOME/.gitconfig" "$HOME/.gitconfig.pre-am"; fi''
+      ];
+      before = [ "file:.config/git/config" ];
+    };
+
+    notes-folder = {
+      kind = "exec";
+      argv = [ "mkdir" "-p" "notes" ];
+    };
+    notes-welcome = {
+      kind = "exec";
+      cwd = "notes";
+      env.GREETING = "Notes written with ~/bin/note land here.";
+      argv = [ "/bin/sh" "-c" ''[ -e README.md ] || echo "$GREETING" > README.md'' ];
+      after = [ "notes-folder" "file:bin/note" ];
+    };
+
+    # Optional: a desktop without the tool still activates, and a failure
+    # here is reported without undoing the rest.
+    desktop-database = {
+      kind = "exec";
+      required = false;
+      argv = [
+        "/bin/sh"
+        "-c"
+        ''if command -v update-desktop-database >/dev/null; then update-desktop-database "$HOME/.local/share/applications"; fi''
+      ];
+      after = [ "file:.local/share/applications/note.desktop" ];
+    };
+  };
+}
