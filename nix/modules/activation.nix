@@ -43,11 +43,20 @@ let
 
   # The nodes of each phase, read from everything the other modules lowered
   # (this module's nodes are all exec nodes without `whenChanged`, so they
-  # are never among them).
+  # are never among them). `onChange` commands are the exec nodes with
+  # `whenChanged`.
   lowered = config.am.loweredNodes;
   idsWhere = pred: map (node: node.id) (builtins.filter pred lowered);
   phase = {
-    files = idsWhere (node: node.kind == "link" || node.kind == "copy");
+    # A tree's id stands for all of its files (the compiler expands it).
+    files = idsWhere (
+      node:
+      builtins.elem node.kind [
+        "link"
+        "copy"
+        "tree"
+      ]
+    );
     onChange = idsWhere (node: node.kind == "exec" && (node.whenChanged or [ ]) != [ ]);
     systemd = idsWhere (node: node.kind == "systemd-units");
     dconf = idsWhere (node: node.kind == "dconf");
