@@ -16,6 +16,8 @@ let
         hm = {
           dag = import ./dag.nix { lib = self; };
           types = { inherit (self.hm.dag.types) dagOf dagEntryOf; };
+          # home-manager's GVariant helpers became nixpkgs' `lib.gvariant`.
+          inherit (self) gvariant;
         };
         am = { inherit (self.hm) dag; };
       };
@@ -30,6 +32,7 @@ let
   baseModules = [
     ./modules/nodes.nix
     ./modules/files.nix
+    ./modules/dconf.nix
     ./modules/activation.nix
     ./modules/compat.nix
   ];

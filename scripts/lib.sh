@@ -61,3 +61,11 @@ need_docs_tools() {
     command -v chromium >/dev/null || apt_install chromium
   fi
 }
+# The real dconf for the dconf tests (tests/src/dconf.rs): dconf-cli, and
+# dbus for the private session each test (and am without a bus) runs in.
+need_dconf() {
+  local missing=()
+  command -v dconf >/dev/null || missing+=(dconf-cli)
+  command -v dbus-run-session >/dev/null || missing+=(dbus)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}

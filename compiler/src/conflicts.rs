@@ -22,7 +22,7 @@ pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
 
 fn link_target(node: &InputNode) -> Option<&str> {
     match &node.body {
-        Some(Body::Link(link)) => link.target.as_deref(),
+        Some(Body::Link(file) | Body::Copy(file)) => file.target.as_deref(),
         _ => None,
     }
 }

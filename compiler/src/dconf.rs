@@ -1,7 +1,7 @@
 //! dconf nodes: `settings` maps folders (`org/gnome/desktop/interface`) to
 //! keys and their values as GVariant text, which the Nix library renders
 //! from Nix values (or, for a value it cannot render, replaces by
-//! `{ "error": "<why>" }` so that the build reports it here, with the
+//! `{ "error": "<why>", "hint": "<fix>" }` so that the build reports it here, with the
 //! others). The text itself is checked by `dconf load` when activating; here
 //! only what would break the key file it is handed over in.
 
@@ -49,9 +49,13 @@ pub fn read(reader: &mut Reader) -> DconfInput {
             }
             match value_text(value) {
                 Ok(text) => keys.push((dir, key, text)),
-                Err(problem) => {
-                    reader.errors.push(CompileError::BadDconfValue { node, dir, key, problem })
-                }
+                Err((problem, hint)) => reader.errors.push(CompileError::BadDconfValue {
+                    node,
+                    dir,
+                    key,
+                    problem,
+                    hint,
+                }),
             }
         }
     }
@@ -90,19 +94,23 @@ fn key_problem(key: &str) -> Option<&'static str> {
     })
 }
 
-/// The GVariant text of a value, or why there is none.
-fn value_text(value: Value) -> Result<String, String> {
+/// The GVariant text of a value, or why there is none and, when the Nix
+/// library knew it, how to fix that.
+fn value_text(value: Value) -> Result<String, (String, Option<String>)> {
+    let problem = |text: String| Err((text, None));
     match value {
-        Value::String(text) if text.trim().is_empty() => Err("is empty".into()),
+        Value::String(text) if text.trim().is_empty() => problem("is empty".into()),
         Value::String(text) if text.contains(['\n', '\r', '\0']) => {
-            Err("spans more than one line, which GVariant text never does".into())
+            problem("spans more than one line, which GVariant text never does".into())
         }
         Value::String(text) => Ok(text),
-        Value::Object(fields) => match fields.get("error") {
-            Some(Value::String(problem)) => Err(problem.clone()),
-            _ => Err("is an attribute set, not GVariant text".into()),
+        Value::Object(fields) => match (fields.get("error"), fields.get("hint")) {
+            (Some(Value::String(error)), hint) => {
+                Err((error.clone(), hint.and_then(Value::as_str).map(String::from)))
+            }
+            _ => problem("is an attribute set, not GVariant text".into()),
         },
-        other => Err(format!("is {}, not GVariant text", describe_value(&other))),
+        other => problem(format!("is {}, not GVariant text", describe_value(&other))),
     }
 }
 
@@ -150,7 +158,7 @@ mod tests {
         assert!(value_text(Value::String("'a\nb'".into())).is_err());
         assert!(value_text(Value::String(" ".into())).is_err());
         assert!(value_text(serde_json::json!(5)).is_err());
-        let problem = serde_json::json!({ "error": "is an empty list" });
-        assert_eq!(value_text(problem), Err("is an empty list".into()));
+        let problem = serde_json::json!({ "error": "is an empty list", "hint": "say which" });
+        assert_eq!(value_text(problem), Err(("is an empty list".into(), Some("say which".into()))));
     }
 }

@@ -75,6 +75,26 @@ impl TargetProblem {
     }
 }
 
+/// Why a copy's `permissions` string was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PermissionsProblem {
+    NotOctal,
+    /// setuid, setgid or sticky.
+    SpecialBits,
+    /// The owner could not read the file, and `am` must, to notice edits.
+    OwnerCannotRead,
+}
+
+impl PermissionsProblem {
+    pub fn describe(self) -> &'static str {
+        match self {
+            PermissionsProblem::NotOctal => "it is not three or four octal digits",
+            PermissionsProblem::SpecialBits => "it sets setuid, setgid or sticky bits",
+            PermissionsProblem::OwnerCannotRead => "the owner could not read the file",
+        }
+    }
+}
+
 /// One step of a drawn dependency cycle: `node` waits for the next step's node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CycleStep {
@@ -93,6 +113,8 @@ pub enum IoAction {
     Write,
     CopySource,
     Link,
+    /// Listing the files of a tree's source folder.
+    ListSource,
 }
 
 impl IoAction {
@@ -103,6 +125,7 @@ impl IoAction {
             IoAction::Write => "write",
             IoAction::CopySource => "copy the source",
             IoAction::Link => "create the link",
+            IoAction::ListSource => "list the files of",
         }
     }
 }
@@ -173,6 +196,45 @@ pub enum CompileError {
 
     #[error("link node {node} sets executable on source {path:?}, a folder")]
     ExecutableDirectory { node: NodeRef, path: String, executable: bool },
+
+    /// `permissions` on a link (or a tree of links): only copies have a mode.
+    #[error("link node {node} sets permissions, which only copies have")]
+    PermissionsOnLink { node: NodeRef },
+
+    #[error("copy node {node} has invalid permissions {value:?}: {}", problem.describe())]
+    BadPermissions { node: NodeRef, value: String, problem: PermissionsProblem },
+
+    #[error("copy node {node} sets both permissions and executable")]
+    PermissionsAndExecutable { node: NodeRef },
+
+    #[error("copy node {node} has source {path:?}, a folder")]
+    CopyOfFolder { node: NodeRef, path: String },
+
+    #[error("tree node {node} has mode {mode:?}, neither \"link\" nor \"copy\"")]
+    BadTreeMode { node: NodeRef, mode: String },
+
+    /// The source of a tree must be a folder the build can read.
+    #[error("tree node {node} has source {path:?}, which {}", if *missing { "does not exist" } else { "is not a folder" })]
+    BadTreeSource { node: NodeRef, path: String, missing: bool },
+
+    /// `whenChanged` names a path that no link or copy node has as its
+    /// target or inside it.
+    #[error("exec node {node} has whenChanged = [ {target:?} ], but no file is there")]
+    UnknownChangedTarget { node: NodeRef, target: String, suggestion: Option<String> },
+
+    #[error("dconf node {node}: folder {dir:?} {problem}")]
+    BadDconfPath { node: NodeRef, dir: String, problem: &'static str },
+
+    #[error("dconf node {node}: key {key:?} in {dir:?} {problem}")]
+    BadDconfKey { node: NodeRef, dir: String, key: String, problem: &'static str },
+
+    /// The Nix library could not render the value (`problem` says why, and
+    /// `hint` how to fix it), or the text cannot be a GVariant value.
+    #[error("dconf node {node}: the value of {key:?} in {dir:?} {problem}")]
+    BadDconfValue { node: NodeRef, dir: String, key: String, problem: String, hint: Option<String> },
+
+    #[error("{} dconf nodes set the key {path:?}", nodes.len())]
+    DconfKeyConflict { path: String, nodes: Vec<NodeRef> },
 
     #[error("{} nodes have the id {id:?}", nodes.len())]
     DuplicateId { id: String, nodes: Vec<NodeRef> },
@@ -266,6 +328,17 @@ impl CompileError {
             CompileError::RelativeSource { node, .. } => (18, node_key(node)),
             CompileError::MissingSource { node, .. } => (19, node_key(node)),
             CompileError::ExecutableDirectory { node, .. } => (20, node_key(node)),
+            CompileError::PermissionsOnLink { node }
+            | CompileError::BadPermissions { node, .. }
+            | CompileError::PermissionsAndExecutable { node }
+            | CompileError::CopyOfFolder { node, .. }
+            | CompileError::BadTreeMode { node, .. }
+            | CompileError::BadTreeSource { node, .. } => (23, node_key(node)),
+            CompileError::BadDconfPath { node, .. }
+            | CompileError::BadDconfKey { node, .. }
+            | CompileError::BadDconfValue { node, .. } => (24, node_key(node)),
+            CompileError::DconfKeyConflict { path, .. } => (35, (path.clone(), 0)),
+            CompileError::UnknownChangedTarget { node, .. } => (42, node_key(node)),
             CompileError::DuplicateId { id, .. } => (30, (id.clone(), 0)),
             CompileError::TargetConflict { target, .. } => (31, (target.clone(), 0)),
             CompileError::NestedTarget { outer_target, .. } => (32, (outer_target.clone(), 0)),

@@ -9,6 +9,10 @@ pub enum Shape {
     Bool,
     StringList,
     StringMap,
+    /// A whole number of seconds, at least 1.
+    Seconds,
+    /// dconf folders, each an attribute set of keys and GVariant texts.
+    DconfSettings,
 }
 
 impl Shape {
@@ -19,6 +23,10 @@ impl Shape {
             Shape::Bool => "true or false",
             Shape::StringList => "a list of strings",
             Shape::StringMap => "an attribute set of strings",
+            Shape::Seconds => "a whole number of seconds, at least 1",
+            Shape::DconfSettings => {
+                "an attribute set of dconf folders, each an attribute set of GVariant texts"
+            }
         }
     }
 }
@@ -58,10 +66,35 @@ pub const LINK: &[Field] = &[
     field("force", Shape::Bool, "force = true;"),
 ];
 
+pub const COPY: &[Field] = &[
+    field("target", Shape::String, "target = \".config/app/settings.json\";"),
+    field("source", Shape::String, "source = ./settings.json;"),
+    field("text", Shape::String, "text = \"{ }\\n\";"),
+    field("permissions", Shape::String, "permissions = \"0600\";"),
+    field("executable", Shape::Bool, "executable = true;"),
+    field("force", Shape::Bool, "force = true;"),
+];
+
+pub const TREE: &[Field] = &[
+    field("target", Shape::String, "target = \".config/nvim\";"),
+    field("source", Shape::String, "source = ./nvim;"),
+    field("mode", Shape::String, "mode = \"copy\";"),
+    field("permissions", Shape::String, "permissions = \"0600\";"),
+    field("force", Shape::Bool, "force = true;"),
+];
+
+pub const DCONF: &[Field] = &[field(
+    "settings",
+    Shape::DconfSettings,
+    "settings = { \"org/gnome/desktop/interface\" = { color-scheme = \"'prefer-dark'\"; }; };",
+)];
+
 pub const EXEC: &[Field] = &[
     field("argv", Shape::StringList, "argv = [ \"/bin/sh\" \"-c\" \"echo hi\" ];"),
     field("env", Shape::StringMap, "env = { GREETING = \"hi\"; PORT = toString 8080; };"),
     field("cwd", Shape::String, "cwd = \".config\";"),
+    field("timeout", Shape::Seconds, "timeout = 30;"),
+    field("whenChanged", Shape::StringList, "whenChanged = [ \".config/foo/config\" ];"),
 ];
 
 /// Names people write from other tools (home-manager, NixOS, systemd) for a
@@ -83,13 +116,15 @@ pub const SYNONYMS: &[(&str, &str)] = &[
     ("dest", "target"),
     ("destination", "target"),
     ("mode", "executable"),
+    ("mode", "permissions"),
     ("wants", "after"),
     ("requires", "after"),
     ("optional", "required"),
 ];
 
 /// The kinds this compiler knows, sorted, with their own fields.
-pub const KINDS: &[(&str, &[Field])] = &[("exec", EXEC), ("link", LINK)];
+pub const KINDS: &[(&str, &[Field])] =
+    &[("copy", COPY), ("dconf", DCONF), ("exec", EXEC), ("link", LINK), ("tree", TREE)];
 
 pub fn kind_fields(kind: &str) -> Option<(&'static str, &'static [Field])> {
     KINDS.iter().find(|(name, _)| *name == kind).copied()

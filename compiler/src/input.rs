@@ -38,6 +38,12 @@ pub struct InputNode {
 #[derive(Debug)]
 pub enum Body {
     Link(LinkInput),
+    /// A copy has the fields of a link; its `mode` is set, `executable` not.
+    Copy(LinkInput),
+    /// Expanded into links or copies (see `tree.rs`) before anything else
+    /// looks at the nodes.
+    Tree(crate::tree::TreeInput),
+    Dconf(crate::dconf::DconfInput),
     Exec(ExecInput),
 }
 
@@ -49,6 +55,8 @@ pub struct LinkInput {
     pub content: Option<Content>,
     pub executable: Option<bool>,
     pub force: bool,
+    /// A copy's permission bits, when `permissions` or `executable` set them.
+    pub mode: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -64,6 +72,9 @@ pub struct ExecInput {
     /// Sorted by name.
     pub env: Vec<(String, String)>,
     pub cwd: Option<String>,
+    pub timeout: Option<u32>,
+    /// As written; normalized and checked against the nodes' targets later.
+    pub when_changed: Vec<String>,
 }
 
 /// Parses the input, appending every problem found to `errors`.
@@ -212,15 +223,19 @@ fn read_node(
     let before = reader.string_list("before").unwrap_or_default();
     let required = reader.bool("required").unwrap_or(true);
     let body = match kind {
-        Some("link") => Some(Body::Link(read_link(&mut reader))),
+        Some("link") => Some(Body::Link(read_link(&mut reader, false))),
+        Some("copy") => Some(Body::Copy(read_link(&mut reader, true))),
+        Some("tree") => Some(Body::Tree(crate::tree::read(&mut reader))),
+        Some("dconf") => Some(Body::Dconf(crate::dconf::read(&mut reader))),
         Some("exec") => Some(Body::Exec(read_exec(&mut reader))),
         _ => None,
     };
     InputNode { origin: reader.origin, after, before, required, body }
 }
 
-fn read_link(reader: &mut Reader) -> LinkInput {
-    let target = match reader.string("target") {
+/// The normalized `target`, reporting a missing or invalid one.
+pub(crate) fn read_target(reader: &mut Reader) -> Option<String> {
+    match reader.string("target") {
         Some(raw) => match target::normalize(&raw) {
             Ok(target) => Some(target),
             Err(problem) => {
@@ -233,11 +248,23 @@ fn read_link(reader: &mut Reader) -> LinkInput {
             reader.missing_unless_set("target");
             None
         }
-    };
+    }
+}
+
+/// A link node, or with `copy` a copy node (which turns `executable` and
+/// `permissions` into a mode).
+fn read_link(reader: &mut Reader, copy: bool) -> LinkInput {
+    let target = read_target(reader);
     let source = reader.string("source");
     let text = reader.string("text");
-    let executable = reader.bool("executable");
+    let mut executable = reader.bool("executable");
     let force = reader.bool("force").unwrap_or(false);
+    let mode = if copy {
+        crate::copy::read_mode(reader, executable.take())
+    } else {
+        crate::copy::refuse_permissions(reader);
+        None
+    };
     // A mistyped field still counts as set: "both" or "neither" would only
     // repeat the type error in other words.
     let content = match (reader.is_set("source"), reader.is_set("text")) {
@@ -262,7 +289,7 @@ fn read_link(reader: &mut Reader) -> LinkInput {
             (None, None) => None,
         },
     };
-    LinkInput { target, content, executable, force }
+    LinkInput { target, content, executable, force, mode }
 }
 
 fn read_exec(reader: &mut Reader) -> ExecInput {
@@ -279,18 +306,20 @@ fn read_exec(reader: &mut Reader) -> ExecInput {
     };
     let env = reader.string_map("env").unwrap_or_default();
     let cwd = reader.string("cwd");
-    ExecInput { argv, env, cwd }
+    let timeout = reader.seconds("timeout");
+    let when_changed = reader.string_list("whenChanged").unwrap_or_default();
+    ExecInput { argv, env, cwd, timeout, when_changed }
 }
 
 /// Reads the fields of one node object, recording type errors.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     object: &'a Map<String, Value>,
-    origin: NodeRef,
+    pub(crate) origin: NodeRef,
     kind_fields: &'static [Field],
     /// Fields an unknown field looked like a typo of. Their absence is a
     /// consequence of that typo and is not reported again.
     misspelled: Vec<String>,
-    errors: &'a mut Vec<CompileError>,
+    pub(crate) errors: &'a mut Vec<CompileError>,
 }
 
 impl Reader<'_> {
@@ -299,11 +328,11 @@ impl Reader<'_> {
     }
 
     /// The field's value, treating `null` as absent.
-    fn get(&self, name: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
         self.object.get(name).filter(|v| !v.is_null())
     }
 
-    fn is_set(&self, name: &str) -> bool {
+    pub(crate) fn is_set(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
 
@@ -313,13 +342,13 @@ impl Reader<'_> {
 
     /// Reports a required field as missing, unless it is there with a wrong
     /// type, which was reported already.
-    fn missing_unless_set(&mut self, field: &'static str) {
+    pub(crate) fn missing_unless_set(&mut self, field: &'static str) {
         if !self.is_set(field) && !self.is_misspelled(field) {
             self.missing(field);
         }
     }
 
-    fn wrong_type(&mut self, name: &str, found: String, inside: Option<String>) {
+    pub(crate) fn wrong_type(&mut self, name: &str, found: String, inside: Option<String>) {
         // Only names from the field tables reach here; the fallback keeps a
         // typo in this file from ever becoming a panic.
         let Some(field) = fields::lookup(self.kind_fields, name) else { return };
@@ -333,7 +362,7 @@ impl Reader<'_> {
         });
     }
 
-    fn string(&mut self, name: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, name: &str) -> Option<String> {
         match self.get(name)? {
             Value::String(s) => Some(s.clone()),
             other => {
@@ -344,7 +373,7 @@ impl Reader<'_> {
         }
     }
 
-    fn bool(&mut self, name: &str) -> Option<bool> {
+    pub(crate) fn bool(&mut self, name: &str) -> Option<bool> {
         match self.get(name)? {
             Value::Bool(b) => Some(*b),
             other => {
@@ -353,6 +382,17 @@ impl Reader<'_> {
                 None
             }
         }
+    }
+
+    /// A whole number of seconds, at least 1 and at most `u32::MAX`.
+    fn seconds(&mut self, name: &str) -> Option<u32> {
+        let value = self.get(name)?;
+        let seconds = value.as_u64().filter(|&n| n >= 1).and_then(|n| u32::try_from(n).ok());
+        if seconds.is_none() {
+            let found = describe_value(value);
+            self.wrong_type(name, found, None);
+        }
+        seconds
     }
 
     /// A list of strings. One bad element makes the whole field unusable,

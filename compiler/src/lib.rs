@@ -1,14 +1,18 @@
 //! `am-compile`: turns the node list the Nix library produces into a
 //! validated, layered plan and writes the activation bundle.
 //!
-//! The pipeline is parse ([`input`]) ─▶ check sources, conflicts and the
-//! graph ─▶ layer ─▶ lower ─▶ write. Every check runs even after another one
+//! The pipeline is parse ([`input`]) ─▶ expand trees into their files
+//! ([`tree`]) ─▶ resolve `whenChanged` ([`changes`]) ─▶ check sources,
+//! conflicts and the graph ─▶ layer ─▶ lower ─▶ write. Every check runs even after another one
 //! failed, so one build reports every problem of the configuration. Nothing
 //! here prints: [`render`] makes the text and the binary shows it.
 
 mod bundle;
+mod changes;
 mod conflicts;
+mod copy;
 mod cycle;
+mod dconf;
 mod error;
 mod fields;
 mod graph;
@@ -19,6 +23,7 @@ pub mod render;
 mod source;
 mod suggest;
 mod target;
+mod tree;
 
 use std::fs;
 use std::path::Path;
@@ -44,7 +49,10 @@ pub fn compile(
 ) -> Result<Compiled, Vec<CompileError>> {
     let mut errors = Vec::new();
     let input::Input { backup_extension, nodes } = input::parse(input, &mut errors);
+    let mut nodes = tree::expand(nodes, sources, &mut errors);
+    changes::resolve(&mut nodes, &mut errors);
     source::check(&nodes, store_dir, sources, &mut errors);
+    dconf::check(&nodes, &mut errors);
     conflicts::check(&nodes, &mut errors);
     let graph = graph::build(&nodes, &mut errors);
     let layers = match layer::layers(&graph) {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use am_schema::{Exec, Kind, Link, Node, NodeIndex, Plan};
+use am_schema::{Copy, Dconf, DconfKey, Exec, Kind, Link, Node, NodeIndex, Plan};
 
 use crate::graph::Graph;
 use crate::input::{Body, Content, InputNode};
@@ -74,10 +74,36 @@ pub fn lower(
                 });
                 Kind::Link(Link { target: target.clone(), force: link.force })
             }
+            Some(Body::Copy(copy)) => {
+                let (Some(target), Some(content)) = (&copy.target, &copy.content) else {
+                    return Err(internal(id, "is a copy without target or content"));
+                };
+                // The interpreter reads the bytes from the bundle and gives
+                // the copy its mode: the entry itself keeps the source's.
+                statics.push(StaticFile {
+                    target: target.clone(),
+                    content: static_content(content, None),
+                });
+                Kind::Copy(Copy { target: target.clone(), mode: copy.mode, force: copy.force })
+            }
+            Some(Body::Dconf(dconf)) => Kind::Dconf(Dconf {
+                keys: dconf
+                    .keys
+                    .iter()
+                    .map(|(dir, key, value)| DconfKey {
+                        dir: dir.clone(),
+                        key: key.clone(),
+                        value: value.clone(),
+                    })
+                    .collect(),
+            }),
+            Some(Body::Tree(_)) => return Err(internal(id, "is a tree that was not expanded")),
             Some(Body::Exec(exec)) => Kind::Exec(Exec {
                 argv: exec.argv.clone(),
                 env: exec.env.clone(),
                 cwd: exec.cwd.clone(),
+                timeout: exec.timeout,
+                when_changed: exec.when_changed.clone(),
             }),
             None => return Err(internal(id, "has no kind")),
         };

@@ -6,6 +6,8 @@
 //! compact and the report ends with a one-line summary. No colour: this runs
 //! inside Nix, which does not pass a terminal through.
 
+mod kinds;
+
 use std::fmt::Write;
 
 use serde_json::Value;
@@ -187,6 +189,17 @@ pub fn render(error: &CompileError) -> String {
             m.error(format!("the am binary {} {problem}", nix_string(path)));
             m.hint("pass --am (or set $amBin) to the absolute path of `am`, e.g. \"${am}/bin/am\"");
         }
+        CompileError::PermissionsOnLink { .. }
+        | CompileError::BadPermissions { .. }
+        | CompileError::PermissionsAndExecutable { .. }
+        | CompileError::CopyOfFolder { .. }
+        | CompileError::BadTreeMode { .. }
+        | CompileError::BadTreeSource { .. }
+        | CompileError::UnknownChangedTarget { .. }
+        | CompileError::BadDconfPath { .. }
+        | CompileError::BadDconfKey { .. }
+        | CompileError::BadDconfValue { .. }
+        | CompileError::DconfKeyConflict { .. } => kinds::render(&mut m, error),
         CompileError::Internal { message } => {
             m.error(format!("internal error: {message}"));
             m.hint("this is a bug in am-compile; please report it with the configuration");
@@ -207,6 +220,9 @@ pub fn render(error: &CompileError) -> String {
                     "`executable` makes a copy: check that the source is a file the build can read"
                 }
                 IoAction::Link => "check that the bundle folder can be written",
+                IoAction::ListSource => {
+                    "recursive = true lists the source folder: check that the build can read it"
+                }
             };
             let what = format!("could not {} {path}", action.verb());
             m.error(format!("{what}: {source}"));

@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 
 use crate::error::CompileError;
 use crate::input::{Body, Content, InputNode};
@@ -20,6 +22,9 @@ pub enum SourceKind {
 /// Answers what is at a path; `None` when nothing (readable) is there.
 pub trait SourceLookup {
     fn kind(&self, path: &Path) -> Option<SourceKind>;
+    /// The files below a folder, links followed, as sorted paths relative
+    /// to it (`a/b`); folders themselves are not listed.
+    fn files(&self, dir: &Path) -> io::Result<Vec<String>>;
 }
 
 /// The real file system.
@@ -31,12 +36,65 @@ impl SourceLookup for RealFilesystem {
         let metadata = fs::metadata(path).ok()?;
         Some(if metadata.is_dir() { SourceKind::Directory } else { SourceKind::File })
     }
+
+    fn files(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let mut files = Vec::new();
+        walk(dir, "", &mut Vec::new(), &mut files)?;
+        files.sort();
+        Ok(files)
+    }
+}
+
+/// Lists `dir` into `files`, `prefix` being its path relative to the tree.
+/// `open` holds the folders being listed (device and inode): a link back to
+/// one of them would never end, and is skipped.
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    open: &mut Vec<(u64, u64)>,
+    files: &mut Vec<String>,
+) -> io::Result<()> {
+    let meta = fs::metadata(dir)?;
+    let id = (meta.dev(), meta.ino());
+    if open.contains(&id) {
+        return Ok(());
+    }
+    open.push(id);
+    let mut entries: Vec<PathBuf> =
+        fs::read_dir(dir)?.map(|entry| entry.map(|e| e.path())).collect::<io::Result<_>>()?;
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            let message = format!("{} has a name that is not UTF-8", path.display());
+            io::Error::new(io::ErrorKind::InvalidData, message)
+        })?;
+        let rel = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
+        // A link that leads nowhere would leave a dangling link in the home.
+        let meta = fs::metadata(&path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        if meta.is_dir() {
+            walk(&path, &rel, open, files)?;
+        } else {
+            files.push(rel);
+        }
+    }
+    open.pop();
+    Ok(())
 }
 
 /// A fixed set of paths, for tests.
 impl SourceLookup for BTreeMap<String, SourceKind> {
     fn kind(&self, path: &Path) -> Option<SourceKind> {
         path.to_str().and_then(|p| self.get(p)).copied()
+    }
+
+    fn files(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let prefix = format!("{}/", dir.display());
+        Ok(self
+            .iter()
+            .filter(|(_, kind)| **kind == SourceKind::File)
+            .filter_map(|(path, _)| path.strip_prefix(&prefix).map(String::from))
+            .collect())
     }
 }
 
@@ -46,9 +104,10 @@ pub fn in_store(path: &str, store_dir: &str) -> bool {
     path.strip_prefix(store_dir).is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// Checks the sources of link nodes: a store path must exist (a missing one
-/// means Nix did not build it for us, so the link would dangle), and a
-/// source that `executable` asks to copy must be a readable file.
+/// Checks the sources of link and copy nodes: a store path must exist (a
+/// missing one means Nix did not build it for us, so the link would
+/// dangle), a source that `executable` asks to copy must be a readable
+/// file, and so must the source of a copy node (a folder is a tree).
 ///
 /// Other sources are not checked: a link to a path outside the store is
 /// allowed to point at something that only exists at activation time.
@@ -59,7 +118,11 @@ pub fn check(
     errors: &mut Vec<CompileError>,
 ) {
     for node in nodes {
-        let Some(Body::Link(link)) = &node.body else { continue };
+        let (link, copy) = match &node.body {
+            Some(Body::Link(link)) => (link, false),
+            Some(Body::Copy(copy)) => (copy, true),
+            _ => continue,
+        };
         let Some(Content::Source(source)) = &link.content else { continue };
         let in_store = in_store(source, store_dir);
         if !in_store && link.executable.is_none() {
@@ -70,6 +133,10 @@ pub fn check(
                 node: node.origin.clone(),
                 path: source.clone(),
                 in_store,
+            }),
+            (Some(SourceKind::Directory), _) if copy => errors.push(CompileError::CopyOfFolder {
+                node: node.origin.clone(),
+                path: source.clone(),
             }),
             (Some(SourceKind::Directory), Some(executable)) => {
                 errors.push(CompileError::ExecutableDirectory {

@@ -15,6 +15,7 @@ fn sources() -> BTreeMap<String, SourceKind> {
     BTreeMap::from([
         ("/nix/store/aaaa-vimrc".to_string(), SourceKind::File),
         ("/nix/store/bbbb-nvim".to_string(), SourceKind::Directory),
+        ("/nix/store/bbbb-nvim/init.lua".to_string(), SourceKind::File),
     ])
 }
 
@@ -399,5 +400,78 @@ fn every_problem_at_once() {
         { "id": "file:.vimrc", "kind": "link", "target": "/.vimrc", "sorce": "x" },
         { "id": "m", "kind": "exec", "argv": ["true"], "after": ["nope"], "env": [] },
         { "id": "m", "kind": "link", "target": "m", "text": "" }
+    ]));
+}
+
+// Copies, trees, whenChanged and dconf.
+
+#[test]
+fn copy_permissions_that_are_not_a_mode() {
+    nodes_error!(json!([
+        { "id": "file:.a", "kind": "copy", "target": ".a", "text": "a", "permissions": "rw-r--r--" },
+        { "id": "file:.b", "kind": "copy", "target": ".b", "text": "b", "permissions": "4755" },
+        { "id": "file:.c", "kind": "copy", "target": ".c", "text": "c", "permissions": "0200" },
+        { "id": "file:.d", "kind": "copy", "target": ".d", "text": "d", "permissions": "0600", "executable": true }
+    ]));
+}
+
+#[test]
+fn permissions_on_a_link() {
+    nodes_error!(json!([
+        { "id": "file:.a", "kind": "link", "target": ".a", "text": "a", "permissions": "0600" }
+    ]));
+}
+
+#[test]
+fn copy_of_a_folder() {
+    nodes_error!(json!([
+        { "id": "file:.config/nvim", "kind": "copy", "target": ".config/nvim", "source": "/nix/store/bbbb-nvim" }
+    ]));
+}
+
+#[test]
+fn tree_problems() {
+    nodes_error!(json!([
+        { "id": "file:.a", "kind": "tree", "target": ".a", "source": "/nix/store/bbbb-nvim", "mode": "mirror" },
+        { "id": "file:.b", "kind": "tree", "target": ".b", "source": "/nix/store/zzzz-missing" },
+        { "id": "file:.c", "kind": "tree", "target": ".c", "source": "/nix/store/aaaa-vimrc" },
+        { "id": "file:.d", "kind": "tree", "target": ".d", "source": "/nix/store/bbbb-nvim", "permissions": "0600" }
+    ]));
+}
+
+#[test]
+fn when_changed_names_no_file() {
+    nodes_error!(json!([
+        { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "source": "/nix/store/aaaa-vimrc" },
+        { "id": "reload", "kind": "exec", "argv": ["true"], "whenChanged": [".vimrcc", "/etc/passwd"] }
+    ]));
+}
+
+#[test]
+fn dconf_folders_keys_and_values() {
+    nodes_error!(json!([{
+        "id": "dconf", "kind": "dconf", "declaredBy": "dconf.settings",
+        "settings": {
+            "/org/gnome/desktop/": { "a": "1" },
+            "org//gnome": { "b": "2" },
+            "org/gnome/desktop/interface": {
+                "color/scheme": "'prefer-dark'",
+                "text-scaling-factor": {
+                    "error": "is the integer 5000000000, which does not fit in an int32",
+                    "hint": "wrap it in the type the key has, e.g. (lib.gvariant.mkInt64 5000000000)"
+                },
+                "two-lines": "'a\nb'",
+                "number": 5,
+                "fine": "true"
+            }
+        }
+    }]));
+}
+
+#[test]
+fn dconf_key_set_by_two_nodes() {
+    nodes_error!(json!([
+        { "id": "dconf", "kind": "dconf", "declaredBy": "dconf.settings", "settings": { "org/app": { "k": "1" } } },
+        { "id": "mine", "kind": "dconf", "settings": { "org/app": { "k": "2", "other": "3" } } }
     ]));
 }

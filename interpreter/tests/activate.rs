@@ -241,7 +241,13 @@ fn commands_get_their_env_and_cwd_and_a_missing_program_fails_clearly() {
         declared_by: "am.nodes.missing".into(),
         required: false,
         after: vec![],
-        kind: Kind::Exec(Exec { argv: vec!["am-no-such-program".into()], env: vec![], cwd: None }),
+        kind: Kind::Exec(Exec {
+            argv: vec!["am-no-such-program".into()],
+            env: vec![],
+            cwd: None,
+            timeout: None,
+            when_changed: vec![],
+        }),
     };
     let plan =
         Plan { backup_extension: None, nodes: vec![node, missing], layers: vec![vec![0, 1]] };

@@ -30,6 +30,8 @@ fn sample() -> Plan {
                     argv: vec!["/bin/sh".into(), "-c".into(), "\"$HOME/bin/hello\" > out".into()],
                     env: vec![],
                     cwd: None,
+                    timeout: None,
+                    when_changed: vec![],
                 }),
             },
             notify,
@@ -111,7 +113,8 @@ fn json_lists_layers_and_nodes_in_plan_order() {
             "{\"id\":\"notify\",\"kind\":\"exec\",\"layer\":2,\"declaredBy\":\"am.nodes.notify\",\
              \"required\":false,\"after\":[\"file:.config/git/config\",\"reload-shell\"],\
              \"argv\":[\"sh\",\"-c\",\"notify-send 'config changed'\"],\
-             \"env\":{\"DISPLAY\":\":0\",\"MESSAGE\":\"it's done\"},\"cwd\":\".config/git\"}"
+             \"env\":{\"DISPLAY\":\":0\",\"MESSAGE\":\"it's done\"},\"cwd\":\".config/git\",\
+             \"timeout\":null,\"whenChanged\":[]}"
         ),
         "{json}"
     );

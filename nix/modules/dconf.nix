@@ -2,7 +2,7 @@
 # whose values are GVariant text. Plain Nix values are rendered here; values
 # made with nixpkgs' `lib.gvariant` helpers render themselves. A value that
 # has no GVariant text (an integer too large for an int32, an empty or mixed
-# list, an attribute set) is handed to the compiler as `{ error = "..."; }`,
+# list, an attribute set) is handed to the compiler as `{ error; hint; }`,
 # so that the build fails with every such key and its option path at once.
 {
   lib,
@@ -14,7 +14,7 @@ let
   inherit (lib) mkOption types;
 
   ok = type: text: { inherit type text; };
-  bad = error: { inherit error; };
+  bad = error: hint: { inherit error hint; };
 
   # A GVariant string literal: single quotes, with backslashes, quotes and
   # line breaks escaped (a key file holds one value per line).
@@ -43,7 +43,7 @@ let
       if value >= -2147483648 && value <= 2147483647 then
         ok "i" (toString value)
       else
-        bad "is the integer ${toString value}, which does not fit in an int32; wrap it, e.g. (lib.gvariant.mkInt64 ${toString value})"
+        bad "is the integer ${toString value}, which does not fit in an int32" "wrap it in the type the key has, e.g. (lib.gvariant.mkInt64 ${toString value})"
     else if builtins.isFloat value then
       ok "d" (double value)
     else if builtins.isString value then
@@ -53,13 +53,13 @@ let
     else if builtins.isAttrs value && lib.gvariant.isGVariant value then
       ok value.type (toString value)
     else if builtins.isAttrs value then
-      bad "is an attribute set; a dictionary is a list of (lib.gvariant.mkDictionaryEntry name value)"
+      bad "is an attribute set" "a dictionary is a list of (lib.gvariant.mkDictionaryEntry name value)"
     else if builtins.isPath value then
-      bad "is a path; write it as a string, e.g. \"file://\${./wallpaper.png}\""
+      bad "is a path" "write it as a string, e.g. \"file://\${./wallpaper.png}\""
     else if value == null then
-      bad "is null; to reset a key, remove it from dconf.settings"
+      bad "is null" "to reset a key to its default, remove it from dconf.settings"
     else
-      bad "is a ${builtins.typeOf value}, which has no GVariant type";
+      bad "is a ${builtins.typeOf value}, which has no GVariant type" "use a value of the type the key has";
 
   renderList =
     list:
@@ -69,11 +69,11 @@ let
       types = lib.unique (map (item: item.type) items);
     in
     if list == [ ] then
-      bad "is an empty list, whose element type is unknown; use e.g. (lib.gvariant.mkEmptyArray lib.gvariant.type.string)"
+      bad "is an empty list, whose element type is unknown" "say which, e.g. (lib.gvariant.mkEmptyArray lib.gvariant.type.string)"
     else if broken != null then
-      bad "has an element that ${broken.error}"
+      bad "has an element that ${broken.error}" broken.hint
     else if builtins.length types > 1 then
-      bad "mixes element types (${lib.concatStringsSep ", " types}); a GVariant array holds one type"
+      bad "mixes element types (${lib.concatStringsSep ", " types})" "a GVariant array holds one type: make every element the same type"
     else
       ok "a${builtins.head types}" "[${lib.concatMapStringsSep ", " (item: item.text) items}]";
 
@@ -129,7 +129,7 @@ in
             render value
           );
         in
-        if rendered ? error then { inherit (rendered) error; } else rendered.text
+        if rendered ? error then { inherit (rendered) error hint; } else rendered.text
       )
     ) settings;
   };

@@ -1,6 +1,9 @@
 # File options: `home.file`, and `xdg.configFile`, `xdg.dataFile`,
 # `xdg.stateFile`, `xdg.cacheFile` under the `xdg.*Home` folders. Every enabled
-# entry is lowered into one `link` node with id `file:<target>`.
+# entry is lowered into one node with id `file:<target>`: a `link`, a `copy`
+# (`mode = "copy"`) or a `tree` (`recursive = true`, which the compiler
+# expands into one node per file), plus an `exec` node `onChange:<target>`
+# when `onChange` is set.
 {
   lib,
   config,
@@ -100,6 +103,57 @@ let
             (text files are then not executable).
           '';
         };
+        mode = mkOption {
+          type = types.enum [
+            "link"
+            "copy"
+          ];
+          default = "link";
+          example = "copy";
+          description = ''
+            `link` makes the target a link into the bundle, read-only like
+            the Nix store. `copy` writes a regular file instead, for programs
+            that refuse links or write to their own configuration. A copy is
+            replaced by a later activation only while it still has the bytes
+            activation-manager wrote; once you edit it, it is in the way like
+            any file of yours (see `force` and `am.backupFileExtension`).
+          '';
+        };
+        permissions = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = "0600";
+          description = ''
+            Mode of a copy (`mode = "copy"`), as an octal string. `null` gives
+            `0755` when the source is executable (or `executable = true`) and
+            `0644` otherwise. Links have the mode of their source, so setting
+            this on a link fails the build.
+          '';
+        };
+        recursive = mkOption {
+          type = types.bool;
+          default = false;
+          description = ''
+            Whether `source`, a folder, is mirrored file by file: the target
+            becomes a real folder holding one link (or copy, with
+            `mode = "copy"`) per file of the source. Files you add to the
+            folder yourself are left alone, and a file that leaves the source
+            is removed by the next activation. Without it, the target is one
+            link to the whole folder.
+          '';
+        };
+        onChange = mkOption {
+          type = types.lines;
+          default = "";
+          example = "pkill -USR1 -x kitty || true";
+          description = ''
+            Shell commands run (by `/bin/sh -c`, in the home folder) after the
+            file is in place, when its content differs from the previous
+            generation's (or it is new). With `recursive = true`, a change of
+            any file in the folder counts. A failing command fails the
+            activation, which is then rolled back.
+          '';
+        };
       };
     };
 
@@ -156,17 +210,45 @@ let
         name: file:
         let
           target = if family.folder == "" then file.target else "${family.folder}/${file.target}";
-        in
-        {
           id = "file:${target}";
-          kind = "link";
-          inherit target;
-          # A path `source` is copied into the store by toJSON; a string is kept.
-          inherit (file) text source executable force;
-        }
-        // provenance.of option family.path name;
+          origin = provenance.of option family.path name;
+          # A field left `null` is not passed: a tree has no `text`, and a
+          # link no `permissions`; passing one that was set makes the
+          # compiler say why it does not belong.
+          set = lib.filterAttrs (_: value: value != null);
+          node = {
+            inherit id target;
+            inherit (file) force;
+            kind =
+              if file.recursive then
+                "tree"
+              else if file.mode == "copy" then
+                "copy"
+              else
+                "link";
+            # A tree's `mode` says whether its files are links or copies.
+            mode = if file.recursive then file.mode else null;
+            # A path `source` is copied into the store by toJSON; a string is kept.
+            inherit (file) text source executable permissions;
+          };
+          onChange = {
+            id = "onChange:${target}";
+            kind = "exec";
+            argv = [
+              "/bin/sh"
+              "-c"
+              file.onChange
+            ];
+            whenChanged = [ target ];
+          }
+          // origin
+          // {
+            declaredBy = "${origin.declaredBy}.onChange";
+          };
+        in
+        [ (set node // origin) ] ++ lib.optional (file.onChange != "") onChange;
     in
-    lib.mapAttrsToList lower (lib.filterAttrs (_: file: file.enable) entries);
+    lib.concatLists (lib.mapAttrsToList lower (lib.filterAttrs (_: file: file.enable) entries));
 
   xdgHome =
     default: variable:

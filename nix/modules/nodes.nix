@@ -22,7 +22,12 @@ let
           example = "exec";
           description = ''
             What the node does: `link` (fields `target`, `source` or `text`,
-            `executable`) or `exec` (fields `argv`, `env`, `cwd`).
+            `executable`, `force`), `copy` (the same, with `permissions`
+            instead of `executable` if you like), `tree` (`target`, `source`
+            folder, `mode` `"link"` or `"copy"`, `permissions`, `force`),
+            `exec` (fields `argv`, `env`, `cwd`, `timeout` in seconds, and
+            `whenChanged`: targets whose change makes it run) or `dconf`
+            (`settings`: folder to key to GVariant text).
           '';
         };
         after = mkOption {

@@ -10,14 +10,14 @@ use crate::state::{Generation, JournalEntry};
 pub const MAGIC: [u8; 8] = *b"AM-PLAN\n";
 /// Bumped on every change to the plan types; old plans are then rejected
 /// with [`DecodeError::UnsupportedVersion`] instead of being misread.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 const HEADER_LEN: usize = 28;
 
 /// First bytes of every generation record.
 pub const GENERATION_MAGIC: [u8; 8] = *b"AM-GEN1\n";
 /// Bumped on every change to the state types.
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
 
 /// Why bytes could not be read as a plan or state file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -194,6 +194,8 @@ mod tests {
                         argv: vec!["/bin/sh".into(), "-c".into(), "echo hi".into()],
                         env: vec![("A".into(), "1".into())],
                         cwd: Some("/tmp".into()),
+                        timeout: Some(30),
+                        when_changed: vec![".config/a".into()],
                     }),
                 },
             ],
@@ -254,8 +256,17 @@ mod tests {
             number: 3,
             bundle: "/nix/store/x-home-bundle".into(),
             activated_at: 1_700_000_000,
-            owned: vec![crate::state::Owned { target: ".a".into(), backup: Some(".a.bak".into()) }],
+            owned: vec![crate::state::Owned {
+                target: ".a".into(),
+                backup: Some(".a.bak".into()),
+                kind: crate::state::OwnedKind::Copy(crate::state::ContentHash::of(b"a")),
+            }],
             created_dirs: vec![".config".into()],
+            dconf: vec![crate::state::DconfRecord {
+                path: "/org/x/k".into(),
+                value: "@u 5".into(),
+                written: "uint32 5".into(),
+            }],
         };
         let bytes = encode_generation(&generation);
         assert_eq!(decode_generation(&bytes), Ok(generation));
@@ -274,6 +285,26 @@ mod tests {
         for cut in first_len..bytes.len() {
             assert_eq!(decode_journal(&bytes[..cut]), entries[..1], "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn a_target_is_within_itself_and_its_folders_only() {
+        assert!(crate::is_within(".config/nvim/init.lua", ".config/nvim/init.lua"));
+        assert!(crate::is_within(".config/nvim/init.lua", ".config/nvim"));
+        assert!(!crate::is_within(".config/nvim-old/x", ".config/nvim"));
+        assert!(!crate::is_within(".config", ".config/nvim"));
+    }
+
+    #[test]
+    fn content_hash_is_fnv1a_128() {
+        // The published FNV-1a 128 test vectors.
+        let hex = |bytes: &[u8]| crate::state::ContentHash::of(bytes).to_string();
+        assert_eq!(hex(b""), "6c62272e07bb014262b821756295c58d");
+        assert_eq!(hex(b"a"), "d228cb696f1a8caf78912b704e4a8964");
+        let mut pieces = crate::state::ContentHasher::default();
+        pieces.update(b"foo");
+        pieces.update(b"bar");
+        assert_eq!(pieces.finish(), crate::state::ContentHash::of(b"foobar"));
     }
 
     #[test]

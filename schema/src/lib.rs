@@ -72,6 +72,8 @@ pub struct Node {
 pub enum Kind {
     Link(Link),
     Exec(Exec),
+    Copy(Copy),
+    Dconf(Dconf),
 }
 
 impl Kind {
@@ -80,6 +82,8 @@ impl Kind {
         match self {
             Kind::Link(_) => "link",
             Kind::Exec(_) => "exec",
+            Kind::Copy(_) => "copy",
+            Kind::Dconf(_) => "dconf",
         }
     }
 }
@@ -103,4 +107,56 @@ pub struct Exec {
     pub env: Vec<(String, String)>,
     /// Working directory, absolute or relative to the home; `None` is the home.
     pub cwd: Option<String>,
+    /// Seconds after which the command's whole process group is killed and
+    /// the node fails; `None` waits as long as it takes.
+    pub timeout: Option<u32>,
+    /// Targets of link or copy nodes, or folders holding some, sorted. When
+    /// not empty, the command runs only if the content of one of them differs
+    /// from the previous generation's (home-manager's `onChange`).
+    pub when_changed: Vec<String>,
+}
+
+/// Whether the target `target` is `named` or lies inside the folder `named`:
+/// what an entry of [`Exec::when_changed`] covers. Both are normalized.
+pub fn is_within(target: &str, named: &str) -> bool {
+    target.strip_prefix(named).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// A regular file `$HOME/<target>` holding the bytes of the bundle's
+/// `static/<target>`: writable, unlike a link into the store. It is written
+/// atomically, and replaced later only while it still has the bytes an
+/// activation wrote (its hash is in the generation record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Copy {
+    /// Relative to the home, normalized like [`Link::target`].
+    pub target: String,
+    /// Permission bits, at most `0o777`; `None` is `0o755` when the static
+    /// entry is executable and `0o644` otherwise.
+    pub mode: Option<u32>,
+    /// Replace whatever the user has at the target, without a backup.
+    pub force: bool,
+}
+
+/// dconf keys, written in one batch through the `dconf` command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dconf {
+    /// Sorted by (dir, key), each key once.
+    pub keys: Vec<DconfKey>,
+}
+
+/// One dconf key and the value it gets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DconfKey {
+    /// The folder without leading or trailing slash, e.g. `org/gnome/desktop/interface`.
+    pub dir: String,
+    pub key: String,
+    /// GVariant text, e.g. `'prefer-dark'` or `@u 5`.
+    pub value: String,
+}
+
+impl DconfKey {
+    /// The key's absolute dconf path, e.g. `/org/gnome/desktop/interface/color-scheme`.
+    pub fn path(&self) -> String {
+        format!("/{}/{}", self.dir, self.key)
+    }
 }

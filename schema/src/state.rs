@@ -20,6 +20,9 @@ pub struct Generation {
     /// Folders activations created to hold targets, relative to the home,
     /// sorted; only these are ever pruned when they become empty.
     pub created_dirs: Vec<String>,
+    /// Every dconf key this generation set, sorted by path; a later
+    /// generation resets those it drops.
+    pub dconf: Vec<DconfRecord>,
 }
 
 /// A target a generation made, relative to the home.
@@ -29,6 +32,73 @@ pub struct Owned {
     /// Where the user's original was moved to make room (relative to the
     /// home); it is moved back when the target stops being managed.
     pub backup: Option<String>,
+    pub kind: OwnedKind,
+}
+
+/// What a generation made at a target, which says how to tell later
+/// whether it is still untouched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OwnedKind {
+    /// A link into the static folder: still ours while it points there.
+    Link,
+    /// A regular file with these bytes: still ours while it has them.
+    Copy(ContentHash),
+}
+
+/// A dconf key a generation set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DconfRecord {
+    /// The absolute key path, e.g. `/org/gnome/desktop/interface/color-scheme`.
+    pub path: String,
+    /// The GVariant text the plan gave.
+    pub value: String,
+    /// The value as `dconf dump` showed it right after writing (dconf's own
+    /// spelling, e.g. `uint32 5` for `@u 5`): while the key still shows
+    /// this, a re-activation need not write it again.
+    pub written: String,
+}
+
+/// FNV-1a with 128 bits of a file's content: no dependency, fast enough
+/// for configuration files, and wide enough that an edit which keeps the
+/// hash is not a practical concern (it detects edits, it is no MAC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ContentHash(pub [u8; 16]);
+
+impl ContentHash {
+    pub fn of(bytes: &[u8]) -> ContentHash {
+        let mut hasher = ContentHasher::default();
+        hasher.update(bytes);
+        hasher.finish()
+    }
+}
+
+impl std::fmt::Display for ContentHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+    }
+}
+
+/// Computes a [`ContentHash`] over data that arrives in pieces.
+#[derive(Debug, Clone)]
+pub struct ContentHasher(u128);
+
+impl Default for ContentHasher {
+    fn default() -> Self {
+        ContentHasher(0x6c62_272e_07bb_0142_62b8_2175_6295_c58d)
+    }
+}
+
+impl ContentHasher {
+    pub fn update(&mut self, bytes: &[u8]) {
+        const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+        for byte in bytes {
+            self.0 = (self.0 ^ u128::from(*byte)).wrapping_mul(PRIME);
+        }
+    }
+
+    pub fn finish(&self) -> ContentHash {
+        ContentHash(self.0.to_be_bytes())
+    }
 }
 
 /// One change of an activation, written (and fsynced) to the journal
@@ -53,4 +123,22 @@ pub enum JournalEntry {
     /// `trash` is set, anything `force` or adoption replaces, to a hidden
     /// name beside it that is deleted once the activation commits.
     Moved { from: String, to: String, trash: bool },
+    /// A regular file with content `hash` is being written at `path` where
+    /// nothing is: first as `temp` beside it, then renamed into place.
+    CopyCreated { path: String, temp: String, hash: ContentHash },
+    /// An unedited copy at `path` is being removed; undoing writes it again
+    /// from `from` (the previous generation's bundle entry) with `mode`.
+    CopyRemoved { path: String, from: String, mode: u32 },
+    /// dconf keys are being written or reset; each change holds what to
+    /// put back.
+    DconfChanged { changes: Vec<DconfPrevious> },
+}
+
+/// A dconf key's value before an activation changed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DconfPrevious {
+    /// The absolute key path.
+    pub path: String,
+    /// GVariant text as `dconf dump` showed it; `None`: the key was unset.
+    pub value: Option<String>,
 }

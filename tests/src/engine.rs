@@ -93,8 +93,14 @@ impl Module {
         self
     }
 
+    /// Any line of Nix, e.g. `home.file."x" = { ... };`.
+    pub fn line(mut self, line: impl Into<String>) -> Module {
+        self.lines.push(line.into());
+        self
+    }
+
     pub fn render(&self) -> String {
-        let mut out = String::from("{ ... }:\n{\n");
+        let mut out = String::from("{ lib, ... }:\n{\n");
         for line in &self.lines {
             let _ = writeln!(out, "  {line}");
         }
@@ -106,6 +112,16 @@ impl Module {
 fn nix_list(items: &[&str]) -> String {
     let items: Vec<String> = items.iter().map(|item| nix_str(item)).collect();
     format!("[ {} ]", items.join(" "))
+}
+
+/// Writes files below `dir` (`(relative path, content)`), making the folders
+/// they need: e.g. the source folder of a tree, beside the modules.
+pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (rel, content) in files {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap_or(dir)).expect("folders can be made");
+        std::fs::write(&path, content).expect("a file can be written");
+    }
 }
 
 /// A bundle built by `nix-build`: its out-link and the store path behind it.

@@ -4,6 +4,7 @@
 //! Where Nix is missing, a test prints why and passes as skipped, unless
 //! `AM_REQUIRE_ALL=1` (as in CI), where a skip is a failure.
 
+pub mod dconf;
 pub mod engine;
 pub mod nixeval;
 pub mod tree;

@@ -74,9 +74,9 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
             dconf_error(m, node, dir, Some(key), format!("the key name {problem}"));
             m.hint("a key is a plain name inside its folder; put any `/` part into the folder");
         }
-        CompileError::BadDconfValue { node, dir, key, problem } => {
+        CompileError::BadDconfValue { node, dir, key, problem, hint } => {
             dconf_error(m, node, dir, Some(key), format!("the value {problem}"));
-            m.hint(DCONF_VALUES);
+            m.hint(hint.as_deref().unwrap_or(DCONF_VALUES));
         }
         CompileError::DconfKeyConflict { path, nodes } => {
             m.error(format!("{} dconf nodes set the key {path}", nodes.len()));

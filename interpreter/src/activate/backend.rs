@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use am_schema::state::{Generation, JournalEntry};
 
+use super::dconf;
 use super::exec::{Captured, ExecSpec};
 use crate::state::StateDir;
 use crate::state::journal::{self, Journal, UndoProblem};
@@ -51,6 +52,14 @@ pub trait Backend: Sync {
     /// Atomically replaces the link at `path` (temporary link + rename).
     fn replace_symlink(&self, content: &Path, path: &Path) -> io::Result<()>;
     fn remove_symlink(&self, path: &Path) -> io::Result<()>;
+    /// Deletes a copy (a regular file).
+    fn remove_copy(&self, path: &Path) -> io::Result<()>;
+    /// Writes a copy of `from` with `mode` at `path` (through `temp`);
+    /// fails when anything is at `path`.
+    fn write_copy(&self, from: &Path, path: &Path, temp: &Path, mode: u32) -> io::Result<()>;
+    /// Writes dconf keys (path, GVariant text) in one batch.
+    fn dconf_load(&self, client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()>;
+    fn dconf_reset(&self, client: &dconf::Client, path: &str) -> io::Result<()>;
     /// Moves a path aside (or back); fails rather than replace anything.
     fn rename(&self, from: &Path, to: &Path, why: MoveReason) -> io::Result<()>;
     /// Removes a folder we created if it is empty; true when it was removed.
@@ -145,6 +154,22 @@ impl Backend for RealBackend {
         std::fs::remove_file(path)
     }
 
+    fn remove_copy(&self, path: &Path) -> io::Result<()> {
+        std::fs::remove_file(path)
+    }
+
+    fn write_copy(&self, from: &Path, path: &Path, temp: &Path, mode: u32) -> io::Result<()> {
+        super::copy::write(from, path, temp, mode)
+    }
+
+    fn dconf_load(&self, client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()> {
+        client.load(keys.iter().copied())
+    }
+
+    fn dconf_reset(&self, client: &dconf::Client, path: &str) -> io::Result<()> {
+        client.reset(path)
+    }
+
     fn rename(&self, from: &Path, to: &Path, _why: MoveReason) -> io::Result<()> {
         // rename(2) would replace a file at `to`; the pre-check found it free,
         // and this refuses if that changed since.
@@ -217,13 +242,44 @@ pub fn delete_trash(trash: &[PathBuf], warnings: &mut Vec<String>) {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Planned {
     CreateDir(PathBuf),
-    CreateLink { path: PathBuf, content: PathBuf },
-    ReplaceLink { path: PathBuf, content: PathBuf },
+    CreateLink {
+        path: PathBuf,
+        content: PathBuf,
+    },
+    ReplaceLink {
+        path: PathBuf,
+        content: PathBuf,
+    },
     RemoveLink(PathBuf),
-    Move { from: PathBuf, to: PathBuf, why: MoveReason },
+    RemoveCopy(PathBuf),
+    WriteCopy {
+        path: PathBuf,
+        mode: u32,
+    },
+    /// `private_bus`: dconf would run inside `dbus-run-session`.
+    DconfWrite {
+        path: String,
+        value: String,
+        private_bus: bool,
+    },
+    DconfReset {
+        path: String,
+        private_bus: bool,
+    },
+    Move {
+        from: PathBuf,
+        to: PathBuf,
+        why: MoveReason,
+    },
     RemoveDir(PathBuf),
-    Run { node: String, spec: ExecSpec },
-    Commit { generation: Option<u64>, trash: Vec<PathBuf> },
+    Run {
+        node: String,
+        spec: ExecSpec,
+    },
+    Commit {
+        generation: Option<u64>,
+        trash: Vec<PathBuf>,
+    },
 }
 
 /// The backend of `--dry-run`: records every change instead of making it.
@@ -276,6 +332,27 @@ impl Backend for DryRunBackend {
         self.plan(Planned::RemoveLink(path.to_path_buf()))
     }
 
+    fn remove_copy(&self, path: &Path) -> io::Result<()> {
+        self.plan(Planned::RemoveCopy(path.to_path_buf()))
+    }
+
+    fn write_copy(&self, _from: &Path, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
+        self.plan(Planned::WriteCopy { path: path.to_path_buf(), mode })
+    }
+
+    fn dconf_load(&self, client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()> {
+        for (path, value) in keys {
+            let (path, value) = (path.to_string(), value.to_string());
+            self.plan(Planned::DconfWrite { path, value, private_bus: client.private_bus })?;
+        }
+        Ok(())
+    }
+
+    fn dconf_reset(&self, client: &dconf::Client, path: &str) -> io::Result<()> {
+        let path = path.to_string();
+        self.plan(Planned::DconfReset { path, private_bus: client.private_bus })
+    }
+
     fn rename(&self, from: &Path, to: &Path, why: MoveReason) -> io::Result<()> {
         self.plan(Planned::Move { from: from.to_path_buf(), to: to.to_path_buf(), why })
     }
@@ -289,7 +366,7 @@ impl Backend for DryRunBackend {
 
     fn run(&self, node: &str, spec: &ExecSpec) -> io::Result<Captured> {
         self.plan(Planned::Run { node: node.to_string(), spec: spec.clone() })?;
-        Ok(Captured { status: ExitStatus::from_raw(0), output: Vec::new() })
+        Ok(Captured { status: ExitStatus::from_raw(0), output: Vec::new(), timed_out: false })
     }
 
     fn commit(&self, commit: Commit) -> io::Result<Vec<String>> {

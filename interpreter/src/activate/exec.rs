@@ -1,9 +1,13 @@
 //! Exec nodes: turning a plan's command into something to spawn, and running
-//! it with stdout and stderr captured together.
+//! it with stdout and stderr captured together, killing it (with everything
+//! it started) when it outlives its timeout.
 
 use std::io::{self, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use am_schema::Exec;
 
@@ -18,6 +22,8 @@ pub struct ExecSpec {
     /// Added to the environment `am` runs with.
     pub env: Vec<(String, String)>,
     pub cwd: PathBuf,
+    /// Seconds the command may run.
+    pub timeout: Option<u32>,
 }
 
 impl ExecSpec {
@@ -29,7 +35,8 @@ impl ExecSpec {
         let cwd = exec.cwd.as_deref().map_or_else(|| home.to_path_buf(), |cwd| home.join(cwd));
         let program =
             if program.contains('/') { cwd.join(program) } else { PathBuf::from(program) };
-        Some(ExecSpec { program, args: args.to_vec(), env: exec.env.clone(), cwd })
+        let env = exec.env.clone();
+        Some(ExecSpec { program, args: args.to_vec(), env, cwd, timeout: exec.timeout })
     }
 }
 
@@ -39,6 +46,8 @@ pub struct Captured {
     pub status: ExitStatus,
     /// Stdout and stderr interleaved as the command wrote them.
     pub output: Vec<u8>,
+    /// The timeout ran out and the command's process group was killed.
+    pub timed_out: bool,
 }
 
 /// Spawns the command with stdin from `/dev/null` and stdout and stderr on
@@ -47,7 +56,8 @@ pub struct Captured {
 ///
 /// The read ends when every holder of the pipe's write end exits, so a
 /// command that leaves a background process holding its stdout keeps the
-/// node running until that process exits too (as a shell pipeline would).
+/// node running until that process exits too (as a shell pipeline would),
+/// or until its timeout.
 pub fn run_captured(spec: &ExecSpec) -> io::Result<Captured> {
     // One pipe for both streams keeps the order in which a failing command
     // wrote its progress and its error. std creates it close-on-exec, so
@@ -61,6 +71,12 @@ pub fn run_captured(spec: &ExecSpec) -> io::Result<Captured> {
         .stdin(Stdio::null())
         .stdout(writer.try_clone()?)
         .stderr(writer);
+    if spec.timeout.is_some() {
+        // Its own process group, so that a timeout kills what it started
+        // too. Only then: a group of its own also keeps the terminal's
+        // Ctrl-C from reaching the command.
+        command.process_group(0);
+    }
     let mut child = command.spawn().map_err(|error| {
         // A missing working folder fails the spawn with the same "No such
         // file or directory" as a missing program; say which it was.
@@ -74,11 +90,66 @@ pub fn run_captured(spec: &ExecSpec) -> io::Result<Captured> {
     // The command object holds the parent's copies of the write end; they
     // must be closed or the read below never sees the end of the pipe.
     drop(command);
-    let mut output = Vec::new();
-    let read = reader.read_to_end(&mut output);
-    let status = child.wait()?;
-    read?;
-    Ok(Captured { status, output })
+    let Some(seconds) = spec.timeout else {
+        let mut output = Vec::new();
+        let read = reader.read_to_end(&mut output);
+        let status = child.wait()?;
+        read?;
+        return Ok(Captured { status, output, timed_out: false });
+    };
+    // The pipe is read on a thread of its own, so that this one can watch
+    // the clock.
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut output = Vec::new();
+        let read = reader.read_to_end(&mut output);
+        let _ = sender.send(read.map(|_| output));
+    });
+    let limit = Duration::from_secs(u64::from(seconds));
+    let deadline = Instant::now() + limit;
+    let read = receiver.recv_timeout(limit);
+    let (status, timed_out) = match read {
+        // The output has not ended: the command, or something it started
+        // in the background, still runs.
+        Err(_) => {
+            kill_group(&child);
+            (child.wait()?, true)
+        }
+        Ok(_) => wait_until(&mut child, deadline)?,
+    };
+    let output = match read {
+        Ok(read) => read?,
+        // Killed: the pipe ends once the group is gone, unless something
+        // left the group and holds it; its output is then not waited for.
+        Err(_) => receiver.recv_timeout(Duration::from_secs(1)).unwrap_or(Ok(Vec::new()))?,
+    };
+    Ok(Captured { status, output, timed_out })
+}
+
+/// Kills the process group the child leads (its id is the group's).
+fn kill_group(child: &Child) {
+    let group = i32::try_from(child.id()).ok().and_then(rustix::process::Pid::from_raw);
+    if let Some(group) = group {
+        // Gone already is fine: the child is waited for either way.
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    }
+}
+
+/// Waits for the child (whose output has ended) until `deadline`, then
+/// kills its process group.
+fn wait_until(child: &mut Child, deadline: Instant) -> io::Result<(ExitStatus, bool)> {
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok((status, false));
+        }
+        if Instant::now() >= deadline {
+            kill_group(child);
+            return Ok((child.wait()?, true));
+        }
+        // Usually reached only after the output ended, when the command
+        // is exiting: a short sleep costs little.
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 #[cfg(test)]
@@ -90,6 +161,8 @@ mod tests {
             argv: argv.iter().map(|s| s.to_string()).collect(),
             env: vec![("AM_TEST".into(), "yes".into())],
             cwd: cwd.map(str::to_string),
+            timeout: None,
+            when_changed: vec![],
         }
     }
 
@@ -138,5 +211,31 @@ mod tests {
         let spec =
             ExecSpec::new(&exec(&["/nonexistent/am-test"], None), Path::new("/")).expect("spec");
         assert!(run_captured(&spec).is_err());
+    }
+
+    #[test]
+    fn a_timeout_kills_the_whole_process_group() {
+        // The background `sleep` holds the output pipe: only killing the
+        // group ends the read.
+        let script = "echo started; sleep 30 & sleep 30";
+        let mut spec =
+            ExecSpec::new(&exec(&["sh", "-c", script], Some("/")), Path::new("/")).expect("spec");
+        spec.timeout = Some(1);
+        let started = Instant::now();
+        let captured = run_captured(&spec).expect("sh runs");
+        assert!(captured.timed_out, "the command was not reported as timed out");
+        assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+        assert_eq!(String::from_utf8_lossy(&captured.output), "started\n");
+    }
+
+    #[test]
+    fn a_command_within_its_timeout_succeeds() {
+        let mut spec = ExecSpec::new(&exec(&["sh", "-c", "echo quick"], Some("/")), Path::new("/"))
+            .expect("spec");
+        spec.timeout = Some(30);
+        let captured = run_captured(&spec).expect("sh runs");
+        assert!(!captured.timed_out);
+        assert!(captured.status.success());
+        assert_eq!(String::from_utf8_lossy(&captured.output), "quick\n");
     }
 }

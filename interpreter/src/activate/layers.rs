@@ -5,10 +5,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use am_schema::state::JournalEntry;
-use am_schema::{Kind, Node, NodeIndex};
+use am_schema::state::{Generation, JournalEntry};
+use am_schema::{DconfKey, Kind, Node, NodeIndex};
 
 use super::backend::{Backend, MoveReason};
+use super::changes::Changes;
 use super::exec::ExecSpec;
 use super::precheck::{Checked, DisplaceReason, LinkAction, LinkStep};
 use super::{Failure, LinkHow, NodeOutcome, Progress, Request, Summary, pool};
@@ -25,9 +26,11 @@ enum State {
 
 /// The work of one node, handed to a worker.
 #[derive(Debug)]
-enum Task {
+enum Task<'a> {
+    /// A link or a copy.
     Link(LinkStep),
     Exec(Option<ExecSpec>),
+    Dconf(&'a [DconfKey]),
 }
 
 pub fn run(
@@ -42,6 +45,9 @@ pub fn run(
     // The pre-check saw the home before any layer ran: a folder it found
     // missing for a later layer's link may have been made by an earlier one.
     let mut made: BTreeSet<PathBuf> = BTreeSet::new();
+    // Whether an `onChange` command runs is decided from the bundles alone,
+    // before any file changes.
+    let changes = Changes::new(request);
     for (layer_number, layer) in plan.layers.iter().enumerate() {
         let started = Instant::now();
         let mut tasks = Vec::new();
@@ -58,7 +64,7 @@ pub fn run(
                 continue;
             }
             let task = match &node.kind {
-                Kind::Link(_) => match checked.links.remove(&index) {
+                Kind::Link(_) | Kind::Copy(_) => match checked.links.remove(&index) {
                     Some(step) if step.action != LinkAction::Unchanged => Task::Link(step),
                     // Already right: done without touching anything.
                     _ => {
@@ -67,7 +73,13 @@ pub fn run(
                         continue;
                     }
                 },
+                Kind::Exec(exec) if !changes.any(&exec.when_changed) => {
+                    states[index as usize] = State::Succeeded;
+                    progress.node_done(node, &NodeOutcome::NotNeeded, Duration::ZERO);
+                    continue;
+                }
                 Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &request.home.home)),
+                Kind::Dconf(dconf) => Task::Dconf(&dconf.keys),
             };
             tasks.push((index, task));
         }
@@ -78,7 +90,7 @@ pub fn run(
             .iter()
             .filter_map(|(_, task)| match task {
                 Task::Link(step) => Some(step.missing_dirs.iter()),
-                Task::Exec(_) => None,
+                Task::Exec(_) | Task::Dconf(_) => None,
             })
             .flatten()
             .filter(|dir| !made.contains(*dir))
@@ -90,7 +102,7 @@ pub fn run(
             .map(|dir| JournalEntry::DirCreated { path: text(dir) })
             .chain(tasks.iter().flat_map(|(_, task)| match task {
                 Task::Link(step) => intents(step),
-                Task::Exec(_) => Vec::new(),
+                Task::Exec(_) | Task::Dconf(_) => Vec::new(),
             }))
             .collect();
         let io_error = |action, path: &Path| {
@@ -114,7 +126,7 @@ pub fn run(
         let work = |(index, task): (NodeIndex, Task)| {
             let started = Instant::now();
             let id = plan.nodes.get(index as usize).map_or("", |node| node.id.as_str());
-            let outcome = perform(id, task, backend);
+            let outcome = perform(id, task, request.previous, backend);
             (index, outcome, started.elapsed())
         };
         pool::run_all(request.jobs, tasks, work, finished)
@@ -146,17 +158,23 @@ fn settle(
     stop: &mut bool,
 ) -> State {
     match outcome {
-        NodeOutcome::Linked { how, .. } => {
-            match how {
-                LinkHow::Created | LinkHow::Forced | LinkHow::Adopted => summary.links_created += 1,
-                LinkHow::Replaced => summary.links_replaced += 1,
-                LinkHow::BackedUp(_) => {
-                    summary.links_created += 1;
-                    summary.backed_up += 1;
-                }
+        NodeOutcome::Linked { how, copied, .. } => {
+            if let LinkHow::BackedUp(_) = how {
+                summary.backed_up += 1;
+            }
+            match (copied, how) {
+                (true, _) => summary.copies_written += 1,
+                (false, LinkHow::Replaced) => summary.links_replaced += 1,
+                (false, _) => summary.links_created += 1,
             }
             State::Succeeded
         }
+        NodeOutcome::Dconf(applied) => {
+            summary.dconf_written += applied.written.len();
+            summary.dconf_records.extend(applied.records.iter().cloned());
+            State::Succeeded
+        }
+        NodeOutcome::NotNeeded => State::Succeeded,
         NodeOutcome::Ran { .. } => {
             summary.commands_run += 1;
             State::Succeeded
@@ -190,9 +208,18 @@ fn intents(step: &LinkStep) -> Vec<JournalEntry> {
     let text = |p: &Path| p.to_string_lossy().into_owned();
     let mut entries = Vec::new();
     let (path, content) = (text(&step.path), text(&step.content));
+    // What puts the new link or copy in place, once the path is free.
+    let created = match &step.copy {
+        Some(copy) => JournalEntry::CopyCreated {
+            path: path.clone(),
+            temp: text(&copy.temp),
+            hash: copy.hash,
+        },
+        None => JournalEntry::LinkCreated { path: path.clone(), content: content.clone() },
+    };
     match &step.action {
         LinkAction::Unchanged => {}
-        LinkAction::Create => entries.push(JournalEntry::LinkCreated { path, content }),
+        LinkAction::Create => entries.push(created),
         LinkAction::Replace { previous } => entries.push(JournalEntry::LinkReplaced {
             path,
             previous: text(previous),
@@ -205,22 +232,32 @@ fn intents(step: &LinkStep) -> Vec<JournalEntry> {
             }
             let to = text(&displace.to);
             let trash = displace.reason.is_trash();
-            entries.push(JournalEntry::Moved { from: path.clone(), to, trash });
-            entries.push(JournalEntry::LinkCreated { path, content });
+            entries.push(JournalEntry::Moved { from: path, to, trash });
+            entries.push(created);
         }
     }
     entries
 }
 
 /// Does one node's work; runs on a worker thread.
-fn perform(id: &str, task: Task, backend: &impl Backend) -> NodeOutcome {
+fn perform(
+    id: &str,
+    task: Task,
+    previous: Option<&Generation>,
+    backend: &impl Backend,
+) -> NodeOutcome {
     match task {
         Task::Link(step) => match link(&step, backend) {
-            Ok(how) => NodeOutcome::Linked { path: step.path, how },
+            Ok(how) => NodeOutcome::Linked { path: step.path, how, copied: step.copy.is_some() },
             Err(error) => NodeOutcome::Failed(Failure::Link { path: step.path, error }),
         },
+        Task::Dconf(keys) => super::dconf::apply(keys, previous, backend),
         Task::Exec(None) => NodeOutcome::Failed(Failure::EmptyArgv),
         Task::Exec(Some(spec)) => match backend.run(id, &spec) {
+            Ok(captured) if captured.timed_out => NodeOutcome::Failed(Failure::TimedOut {
+                seconds: spec.timeout.unwrap_or_default(),
+                output: captured.output,
+            }),
             Ok(captured) if captured.status.success() => {
                 NodeOutcome::Ran { output: captured.output }
             }
@@ -234,11 +271,14 @@ fn perform(id: &str, task: Task, backend: &impl Backend) -> NodeOutcome {
 }
 
 fn link(step: &LinkStep, backend: &impl Backend) -> std::io::Result<LinkHow> {
+    // Puts the link or copy at a path that is free.
+    let create = || match &step.copy {
+        Some(copy) => backend.write_copy(&copy.from, &step.path, &copy.temp, copy.mode),
+        None => backend.create_symlink(&step.content, &step.path),
+    };
     match &step.action {
         LinkAction::Unchanged => Ok(LinkHow::Replaced),
-        LinkAction::Create => {
-            backend.create_symlink(&step.content, &step.path).map(|()| LinkHow::Created)
-        }
+        LinkAction::Create => create().map(|()| LinkHow::Created),
         LinkAction::Replace { .. } => {
             backend.replace_symlink(&step.content, &step.path).map(|()| LinkHow::Replaced)
         }
@@ -249,11 +289,12 @@ fn link(step: &LinkStep, backend: &impl Backend) -> std::io::Result<LinkHow> {
             let why =
                 if displace.reason.is_trash() { MoveReason::Trash } else { MoveReason::Backup };
             backend.rename(&step.path, &displace.to, why)?;
-            backend.create_symlink(&step.content, &step.path)?;
+            create()?;
             Ok(match displace.reason {
                 DisplaceReason::Backup => LinkHow::BackedUp(displace.to.clone()),
                 DisplaceReason::Forced => LinkHow::Forced,
                 DisplaceReason::Adopted => LinkHow::Adopted,
+                DisplaceReason::Replaced => LinkHow::Replaced,
             })
         }
     }

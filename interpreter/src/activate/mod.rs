@@ -9,11 +9,15 @@
 //! renders that, and the [`Summary`] at the end.
 
 pub mod backend;
+mod changes;
+pub mod copy;
+pub mod dconf;
 pub mod exec;
 mod layers;
 mod pool;
 pub mod precheck;
 mod stale;
+pub mod target;
 
 use std::collections::BTreeSet;
 use std::io;
@@ -22,11 +26,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use am_schema::state::{Generation, JournalEntry, Owned};
-use am_schema::{Kind, Node, NodeIndex, Plan};
+use am_schema::state::{DconfRecord, Generation, JournalEntry, Owned, OwnedKind};
+use am_schema::{Node, NodeIndex, Plan};
 
 use self::backend::{Backend, Commit};
 use self::precheck::{Checked, Context, LinkAction, Permissions};
+use self::target::file_target;
 use crate::error::{Error, Result};
 use crate::home::HomePaths;
 use crate::state::journal::UndoProblem;
@@ -58,11 +63,16 @@ pub trait Progress {
 #[derive(Debug)]
 pub enum NodeOutcome {
     /// A link was created or replaced; `displaced` says where what was in
-    /// its way went.
+    /// its way went. `copied`: a copy was written instead of a link.
     Linked {
         path: PathBuf,
         how: LinkHow,
+        copied: bool,
     },
+    /// A dconf node's keys hold their values (some may have been written).
+    Dconf(dconf::Applied),
+    /// An `onChange` command that did not run: none of its files changed.
+    NotNeeded,
     /// A command ran and succeeded.
     Ran {
         output: Vec<u8>,
@@ -104,6 +114,16 @@ pub enum Failure {
         status: ExitStatus,
         output: Vec<u8>,
     },
+    /// The command ran longer than its timeout and its process group was
+    /// killed.
+    TimedOut {
+        seconds: u32,
+        output: Vec<u8>,
+    },
+    /// dconf could not be read or written.
+    Dconf {
+        error: io::Error,
+    },
 }
 
 /// What an activation did, for the final report and the exit code.
@@ -115,6 +135,14 @@ pub struct Summary {
     pub static_switched: bool,
     pub links_created: usize,
     pub links_replaced: usize,
+    /// Copies written (created or replaced).
+    pub copies_written: usize,
+    /// dconf keys written by dconf nodes.
+    pub dconf_written: usize,
+    /// dconf keys the previous generation set and this one dropped: reset.
+    pub dconf_reset: Vec<String>,
+    /// What dconf nodes reported for the generation record.
+    pub dconf_records: Vec<DconfRecord>,
     pub links_unchanged: usize,
     /// Users' paths moved to a backup.
     pub backed_up: usize,
@@ -165,6 +193,7 @@ impl Summary {
         self.generation.is_none()
             && !self.static_switched
             && self.links_created + self.links_replaced + self.commands_run == 0
+            && self.copies_written + self.dconf_written + self.dconf_reset.len() == 0
             && self.removed + self.restored + self.backed_up == 0
             && self.failed_required.is_empty()
             && self.failed_optional.is_empty()
@@ -210,6 +239,9 @@ pub fn activate(
         &mut summary,
     )
     .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
+    let dconf_keys = dconf::planned(request.plan);
+    summary.dconf_reset = dconf::reset_dropped(request.previous, &dconf_keys, backend)
+        .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
 
     // What to commit is known before the layers consume the steps.
     let commit = commit_for(request, &checked.links, created_dirs);
@@ -219,6 +251,8 @@ pub fn activate(
         summary.rolled_back = true;
         return Ok(summary);
     }
+    let records = std::mem::take(&mut summary.dconf_records);
+    let commit = dconf::commit_with(commit, records, &dconf_keys, request.previous, request.number);
 
     summary.generation = commit.record.as_ref().map(|record| record.number);
     summary.warnings = backend
@@ -278,7 +312,8 @@ fn commit_for(
         .unwrap_or_default();
     let mut owned: Vec<Owned> = Vec::new();
     for (index, step) in links {
-        let Some(Node { kind: Kind::Link(link), .. }) = request.plan.nodes.get(*index as usize)
+        let Some(target) =
+            request.plan.nodes.get(*index as usize).and_then(|n| file_target(&n.kind))
         else {
             continue;
         };
@@ -293,9 +328,10 @@ fn commit_for(
                     relative(&displace.to)
                 }
             }
-            _ => previous_backups.get(link.target.as_str()).and_then(|b| (*b).clone()),
+            _ => previous_backups.get(target).and_then(|b| (*b).clone()),
         };
-        owned.push(Owned { target: link.target.clone(), backup });
+        let kind = step.copy.as_ref().map_or(OwnedKind::Link, |copy| OwnedKind::Copy(copy.hash));
+        owned.push(Owned { target: target.to_string(), backup, kind });
     }
     owned.sort_by(|a, b| a.target.cmp(&b.target));
     let created_dirs: Vec<String> = created_dirs.into_iter().collect();
@@ -319,6 +355,7 @@ fn commit_for(
         activated_at: crate::state::time::now(),
         owned,
         created_dirs,
+        dconf: Vec::new(),
     };
     Commit { current: Some(record.number), record: Some(record), trash }
 }

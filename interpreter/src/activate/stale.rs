@@ -1,17 +1,19 @@
 //! Removing what the previous generation had and the new plan drops: our
-//! links go (if they still are ours), the users' originals we had backed up
-//! come back, and folders we created are pruned once empty (never the home).
+//! links and unedited copies go (a rollback writes a copy again from the
+//! previous bundle), the users' originals we had backed up come back, and
+//! folders we created are pruned once empty (never the home).
 
 use std::collections::{BTreeSet, HashSet};
 use std::io;
 use std::path::Path;
 
+use am_schema::Plan;
 use am_schema::state::JournalEntry;
-use am_schema::{Kind, Plan};
 
 use super::Summary;
 use super::backend::{Backend, MoveReason};
-use super::precheck::StaleStep;
+use super::precheck::{Removal, StaleStep};
+use super::target::file_target;
 use crate::home::HomePaths;
 
 pub fn remove(
@@ -25,12 +27,18 @@ pub fn remove(
     let text = |p: &Path| p.to_string_lossy().into_owned();
     let mut entries = Vec::new();
     for step in steps {
-        if let Some(content) = &step.remove {
-            entries.push(JournalEntry::LinkReplaced {
+        match &step.remove {
+            Some(Removal::Link(content)) => entries.push(JournalEntry::LinkReplaced {
                 path: text(&step.path),
                 previous: text(content),
                 content: None,
-            });
+            }),
+            Some(Removal::Copy { from, mode }) => entries.push(JournalEntry::CopyRemoved {
+                path: text(&step.path),
+                from: text(from),
+                mode: *mode,
+            }),
+            None => {}
         }
         if let Some(backup) = &step.restore {
             entries.push(JournalEntry::Moved {
@@ -43,11 +51,12 @@ pub fn remove(
     backend.record(&entries)?;
     for step in steps {
         match &step.remove {
-            Some(_) => {
-                backend.remove_symlink(&step.path)?;
-                summary.removed += 1;
-            }
+            Some(Removal::Link(_)) => backend.remove_symlink(&step.path)?,
+            Some(Removal::Copy { .. }) => backend.remove_copy(&step.path)?,
             None => summary.left_alone.push(step.path.clone()),
+        }
+        if step.remove.is_some() {
+            summary.removed += 1;
         }
         if let Some(backup) = &step.restore {
             backend.rename(backup, &step.path, MoveReason::Restore)?;
@@ -63,10 +72,7 @@ pub fn remove(
 fn needed_dirs(plan: &Plan) -> HashSet<&str> {
     plan.nodes
         .iter()
-        .filter_map(|node| match &node.kind {
-            Kind::Link(link) => Some(Path::new(&link.target)),
-            Kind::Exec(_) => None,
-        })
+        .filter_map(|node| file_target(&node.kind).map(Path::new))
         .flat_map(|target| target.ancestors().skip(1))
         .filter_map(Path::to_str)
         .filter(|dir| !dir.is_empty())

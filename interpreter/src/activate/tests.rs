@@ -6,7 +6,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::sync::Mutex;
 
-use am_schema::{Exec, Link, Plan};
+use am_schema::{Exec, Kind, Link, Plan};
 
 use super::backend::MoveReason;
 use super::exec::{Captured, ExecSpec};
@@ -66,6 +66,26 @@ impl Backend for Recorder {
         Ok(())
     }
 
+    fn remove_copy(&self, path: &Path) -> io::Result<()> {
+        self.record(format!("remove copy {}", path.display()));
+        Ok(())
+    }
+
+    fn write_copy(&self, _from: &Path, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
+        self.record(format!("copy {} {mode:o}", path.display()));
+        Ok(())
+    }
+
+    fn dconf_load(&self, _client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()> {
+        self.record(format!("dconf load {keys:?}"));
+        Ok(())
+    }
+
+    fn dconf_reset(&self, _client: &dconf::Client, path: &str) -> io::Result<()> {
+        self.record(format!("dconf reset {path}"));
+        Ok(())
+    }
+
     fn remove_dir_if_empty(&self, path: &Path) -> bool {
         self.record(format!("rmdir {}", path.display()));
         true
@@ -74,7 +94,11 @@ impl Backend for Recorder {
     fn run(&self, _node: &str, spec: &ExecSpec) -> io::Result<Captured> {
         self.record(format!("run {}", spec.program.display()));
         let code = if spec.program == Path::new("fail") { 1 } else { 0 };
-        Ok(Captured { status: ExitStatus::from_raw(code << 8), output: b"out\n".to_vec() })
+        Ok(Captured {
+            status: ExitStatus::from_raw(code << 8),
+            output: b"out\n".to_vec(),
+            timed_out: false,
+        })
     }
 
     fn commit(&self, commit: Commit) -> io::Result<Vec<String>> {
@@ -99,6 +123,8 @@ impl Progress for Log {
         let what = match outcome {
             NodeOutcome::Linked { .. } => "linked".to_string(),
             NodeOutcome::Ran { .. } => "ran".to_string(),
+            NodeOutcome::Dconf(_) => "dconf".to_string(),
+            NodeOutcome::NotNeeded => "not needed".to_string(),
             NodeOutcome::Failed(_) => "failed".to_string(),
             NodeOutcome::Skipped { because } => format!("skipped because of #{because}"),
         };
@@ -112,7 +138,13 @@ fn exec(id: &str, program: &str, required: bool, after: &[u32]) -> Node {
         declared_by: format!("am.nodes.{id}"),
         required,
         after: after.to_vec(),
-        kind: Kind::Exec(Exec { argv: vec![program.into()], env: vec![], cwd: None }),
+        kind: Kind::Exec(Exec {
+            argv: vec![program.into()],
+            env: vec![],
+            cwd: None,
+            timeout: None,
+            when_changed: vec![],
+        }),
     }
 }
 

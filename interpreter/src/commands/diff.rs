@@ -1,13 +1,15 @@
 //! `am diff OLD NEW`: what activating bundle NEW over bundle OLD would
-//! change, target by target and command by command, without a home.
+//! change, target by target, command by command and dconf key by key,
+//! without a home.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use am_schema::{Exec, Kind, Plan, STATIC_DIR};
+use am_schema::{Exec, Kind, Plan};
 
-use crate::bundle::{Bundle, open_folder};
+use crate::activate::target::file_target;
+use crate::bundle::{open_folder, same_static};
 use crate::error::Result;
 use crate::quote::printable;
 use crate::style::Style;
@@ -17,14 +19,21 @@ pub fn run(old: &Path, new: &Path, style: Style) -> Result<String> {
     let old_links = links(&old.plan);
     let new_links = links(&new.plan);
     let mut lines = Vec::new();
-    for target in old_links.difference(&new_links) {
+    for target in old_links.keys().filter(|target| !new_links.contains_key(*target)) {
         lines.push(format!("{} ~/{}  removed", style.red("-"), printable(target)));
     }
-    for target in &new_links {
-        if !old_links.contains(target) {
-            lines.push(format!("{} ~/{}  added", style.green("+"), printable(target)));
-        } else if !same_static(&old, &new, target) {
-            lines.push(format!("{} ~/{}  content changed", style.yellow("~"), printable(target)));
+    for (target, kind) in &new_links {
+        match old_links.get(target) {
+            None => lines.push(format!("{} ~/{}  added", style.green("+"), printable(target))),
+            Some(old_kind) if old_kind != kind => {
+                lines.push(format!("{} ~/{}  now a {kind}", style.yellow("~"), printable(target)))
+            }
+            Some(_) if !same_static(&old.root, &new.root, target) => lines.push(format!(
+                "{} ~/{}  content changed",
+                style.yellow("~"),
+                printable(target)
+            )),
+            Some(_) => {}
         }
     }
     let old_execs = execs(&old.plan);
@@ -41,9 +50,21 @@ pub fn run(old: &Path, new: &Path, style: Style) -> Result<String> {
             Some(_) => {}
         }
     }
+    let (old_keys, new_keys) = (dconf_keys(&old.plan), dconf_keys(&new.plan));
+    for path in old_keys.keys().filter(|path| !new_keys.contains_key(*path)) {
+        lines.push(format!("{} dconf {}  reset", style.red("-"), printable(path)));
+    }
+    for (path, value) in &new_keys {
+        let (sign, what) = match old_keys.get(path) {
+            None => (style.green("+"), "set to"),
+            Some(old) if old != value => (style.yellow("~"), "changed to"),
+            Some(_) => continue,
+        };
+        lines.push(format!("{sign} dconf {}  {what} {}", printable(path), printable(value)));
+    }
     let mut text = String::new();
     if lines.is_empty() {
-        text.push_str("no differences in targets or commands\n");
+        text.push_str("no differences in targets, commands or dconf keys\n");
     }
     for line in lines {
         let _ = writeln!(text, "{line}");
@@ -51,13 +72,19 @@ pub fn run(old: &Path, new: &Path, style: Style) -> Result<String> {
     Ok(text)
 }
 
-fn links(plan: &Plan) -> BTreeSet<&str> {
+/// Every file target, with the kind of node that makes it.
+fn links(plan: &Plan) -> BTreeMap<&str, &'static str> {
     plan.nodes
         .iter()
-        .filter_map(|node| match &node.kind {
-            Kind::Link(link) => Some(link.target.as_str()),
-            Kind::Exec(_) => None,
-        })
+        .filter_map(|node| Some((file_target(&node.kind)?, node.kind.name())))
+        .collect()
+}
+
+/// Every dconf key by path, with its value.
+fn dconf_keys(plan: &Plan) -> BTreeMap<String, &str> {
+    crate::activate::dconf::planned(plan)
+        .into_iter()
+        .map(|key| (key.path(), key.value.as_str()))
         .collect()
 }
 
@@ -66,22 +93,7 @@ fn execs(plan: &Plan) -> BTreeMap<&str, &Exec> {
         .iter()
         .filter_map(|node| match &node.kind {
             Kind::Exec(exec) => Some((node.id.as_str(), exec)),
-            Kind::Link(_) => None,
+            _ => None,
         })
         .collect()
-}
-
-/// Whether a target's static entry is the same in both bundles: the same
-/// link, or a file with the same bytes and mode.
-fn same_static(old: &Bundle, new: &Bundle, target: &str) -> bool {
-    let (a, b) = (old.root.join(STATIC_DIR).join(target), new.root.join(STATIC_DIR).join(target));
-    if let (Ok(a), Ok(b)) = (std::fs::read_link(&a), std::fs::read_link(&b)) {
-        return a == b;
-    }
-    let mode = |p: &Path| {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(p).map(|m| m.permissions().mode()).ok()
-    };
-    mode(&a) == mode(&b)
-        && matches!((std::fs::read(&a), std::fs::read(&b)), (Ok(x), Ok(y)) if x == y)
 }

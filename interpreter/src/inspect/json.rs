@@ -69,6 +69,31 @@ pub fn render(plan: &Plan, header: &Header) -> String {
                     Some(cwd) => json.string(cwd),
                     None => json.null(),
                 }
+                json.key("timeout");
+                match exec.timeout {
+                    Some(seconds) => json.number(u64::from(seconds)),
+                    None => json.null(),
+                }
+                json.key("whenChanged");
+                json.strings(exec.when_changed.iter().map(String::as_str));
+            }
+            Kind::Copy(copy) => {
+                json.key("target");
+                json.string(&copy.target);
+                json.key("mode");
+                match copy.mode {
+                    Some(mode) => json.string(&format!("{mode:04o}")),
+                    None => json.null(),
+                }
+            }
+            Kind::Dconf(dconf) => {
+                json.key("keys");
+                json.open('{');
+                for key in &dconf.keys {
+                    json.key(&key.path());
+                    json.string(&key.value);
+                }
+                json.close('}');
             }
         }
         json.close('}');
@@ -204,6 +229,8 @@ mod tests {
                         argv: vec!["/bin/sh".into(), "-c".into(), "echo \"$X\"".into()],
                         env: vec![("X".into(), "1".into()), ("Y".into(), "2".into())],
                         cwd: None,
+                        timeout: None,
+                        when_changed: vec![],
                     }),
                 },
             ],
@@ -217,7 +244,8 @@ mod tests {
                 r#""nodes":[{"id":"file:.a","kind":"link","layer":0,"declaredBy":"home.file.\".a\"","#,
                 r#""required":true,"after":[],"target":".a"},{"id":"run","kind":"exec","layer":1,"#,
                 r#""declaredBy":"am.nodes.run","required":false,"after":["file:.a"],"#,
-                r#""argv":["/bin/sh","-c","echo \"$X\""],"env":{"X":"1","Y":"2"},"cwd":null}]}"#,
+                r#""argv":["/bin/sh","-c","echo \"$X\""],"env":{"X":"1","Y":"2"},"cwd":null,"timeout":null,"#,
+                r#""whenChanged":[]}]}"#,
                 "\n"
             )
         );

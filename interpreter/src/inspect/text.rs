@@ -55,6 +55,9 @@ pub fn render(plan: &Plan, header: &Header, style: Style) -> String {
             }
         }
         let _ = writeln!(out, "{}", text.trim_end());
+        for detail in &row.details {
+            let _ = writeln!(out, "      {detail}");
+        }
     };
 
     for (number, members) in plan.layers.iter().enumerate() {
@@ -111,11 +114,16 @@ struct Row {
     /// What the node does: `~/<target>` for a link, the command for an exec.
     action: String,
     extras: Vec<Extra>,
+    /// Lines shown below the row: a dconf node's keys.
+    details: Vec<String>,
 }
 
 #[derive(Debug)]
 enum Extra {
     Cwd(String),
+    Mode(u32),
+    Timeout(u32),
+    WhenChanged(String),
     Optional,
     After(String),
     DeclaredBy(String),
@@ -125,6 +133,9 @@ impl Extra {
     fn styled(&self, style: Style) -> String {
         match self {
             Extra::Cwd(cwd) => format!("cwd: {cwd}"),
+            Extra::Mode(mode) => format!("mode {mode:04o}"),
+            Extra::Timeout(seconds) => format!("timeout: {seconds}s"),
+            Extra::WhenChanged(targets) => format!("when changed: {targets}"),
             Extra::Optional => style.yellow("optional"),
             Extra::After(ids) => format!("after: {ids}"),
             Extra::DeclaredBy(option) => style.dim(&format!("declared by {option}")),
@@ -135,11 +146,30 @@ impl Extra {
 impl Row {
     fn of(node: &Node, plan: &Plan) -> Row {
         let mut extras = Vec::new();
+        let mut details = Vec::new();
         let action = match &node.kind {
             Kind::Link(link) => format!("~/{}", printable(&link.target)),
+            Kind::Copy(copy) => {
+                extras.extend(copy.mode.map(Extra::Mode));
+                format!("~/{}", printable(&copy.target))
+            }
+            Kind::Dconf(dconf) => {
+                details = dconf
+                    .keys
+                    .iter()
+                    .map(|key| format!("{} = {}", printable(&key.path()), printable(&key.value)))
+                    .collect();
+                plural(dconf.keys.len(), "key", "keys")
+            }
             Kind::Exec(exec) => {
                 if let Some(cwd) = &exec.cwd {
                     extras.push(Extra::Cwd(shell_word(cwd).into_owned()));
+                }
+                extras.extend(exec.timeout.map(Extra::Timeout));
+                if !exec.when_changed.is_empty() {
+                    let targets: Vec<String> =
+                        exec.when_changed.iter().map(|t| format!("~/{}", printable(t))).collect();
+                    extras.push(Extra::WhenChanged(targets.join(", ")));
                 }
                 // The environment is shown the way a shell would set it for
                 // one command: `NAME=value program args`.
@@ -164,7 +194,8 @@ impl Row {
             extras.push(Extra::After(ids.join(", ")));
         }
         extras.push(Extra::DeclaredBy(printable(&node.declared_by).into_owned()));
-        Row { id: printable(&node.id).into_owned(), kind: node.kind.name(), action, extras }
+        let id = printable(&node.id).into_owned();
+        Row { id, kind: node.kind.name(), action, extras, details }
     }
 }
 
@@ -220,6 +251,8 @@ mod tests {
                         argv: vec!["/bin/sh".into(), "-c".into(), "echo hi".into()],
                         env: vec![("GREETING".into(), "hi there".into())],
                         cwd: Some("work dir".into()),
+                        timeout: None,
+                        when_changed: vec![],
                     }),
                 },
             ],

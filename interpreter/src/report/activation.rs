@@ -14,6 +14,10 @@ use crate::activate::{Failure, LinkHow, NodeOutcome, Progress, Status, Summary};
 use crate::quote::printable;
 use crate::style::Style;
 
+/// Said when dconf had to run without the user's session bus.
+const PRIVATE_BUS: &str = "no session bus (DBUS_SESSION_BUS_ADDRESS is unset): dconf runs \
+                           inside a private one (dbus-run-session)";
+
 /// After this long, a progress line tells how far the layers have got.
 const PROGRESS_AFTER: Duration = Duration::from_secs(2);
 
@@ -46,6 +50,7 @@ impl<'a> ActivationReport<'a> {
     pub fn dry_run(&self, planned: &[Planned]) {
         let path = |p: &Path| printable(&p.to_string_lossy()).into_owned();
         let mut text = String::new();
+        let mut private = false;
         for change in planned {
             let line = match change {
                 Planned::CreateDir(dir) => format!("create folder {}", path(dir)),
@@ -56,6 +61,18 @@ impl<'a> ActivationReport<'a> {
                     format!("replace link {} -> {}", path(at), path(content))
                 }
                 Planned::RemoveLink(at) => format!("remove link {}", path(at)),
+                Planned::RemoveCopy(at) => format!("remove copy {}", path(at)),
+                Planned::WriteCopy { path: at, mode } => {
+                    format!("write copy {} (mode {mode:04o})", path(at))
+                }
+                Planned::DconfWrite { path, value, private_bus } => {
+                    private |= private_bus;
+                    format!("write dconf key {} = {}", printable(path), printable(value))
+                }
+                Planned::DconfReset { path, private_bus } => {
+                    private |= private_bus;
+                    format!("reset dconf key {}", printable(path))
+                }
                 Planned::Move { from, to, why: MoveReason::Backup } => {
                     format!("move {} to its backup {}", path(from), path(to))
                 }
@@ -87,6 +104,9 @@ impl<'a> ActivationReport<'a> {
                 Planned::Commit { .. } => continue,
             };
             let _ = writeln!(text, "{} {line}", self.style.dim("would"));
+        }
+        if private {
+            let _ = writeln!(text, "{} {PRIVATE_BUS}", self.style.yellow("note:"));
         }
         stderr(&text);
     }
@@ -175,21 +195,52 @@ impl Progress for ActivationReport<'_> {
         }
         let style = self.style;
         let text = match outcome {
-            NodeOutcome::Linked { .. } | NodeOutcome::Ran { .. } if self.dry_run => String::new(),
-            NodeOutcome::Linked { path, how: LinkHow::BackedUp(backup) } => format!(
+            NodeOutcome::Linked { .. } | NodeOutcome::Ran { .. } | NodeOutcome::Dconf(_)
+                if self.dry_run =>
+            {
+                String::new()
+            }
+            NodeOutcome::Linked { path, how: LinkHow::BackedUp(backup), .. } => format!(
                 "{} {} to {}\n",
                 style.yellow("backed up"),
                 printable(&path.to_string_lossy()),
                 printable(&backup.to_string_lossy())
             ),
-            NodeOutcome::Linked { path, how: how @ (LinkHow::Forced | LinkHow::Adopted) } => {
+            NodeOutcome::Linked {
+                path, how: how @ (LinkHow::Forced | LinkHow::Adopted), ..
+            } => {
                 let verb = if *how == LinkHow::Forced { "replaced (force)" } else { "adopted" };
                 format!("{} {}\n", style.yellow(verb), printable(&path.to_string_lossy()))
             }
-            NodeOutcome::Linked { path, how } if self.verbose => {
-                let verb = if *how == LinkHow::Replaced { "replaced" } else { "linked" };
+            NodeOutcome::Linked { path, how, copied } if self.verbose => {
+                let verb = match (how, copied) {
+                    (LinkHow::Replaced, _) => "replaced",
+                    (_, true) => "copied",
+                    (_, false) => "linked",
+                };
                 format!("{} {}\n", style.green(verb), printable(&path.to_string_lossy()))
             }
+            NodeOutcome::Dconf(applied) => {
+                let mut text = String::new();
+                if self.verbose {
+                    for path in &applied.written {
+                        let _ = writeln!(
+                            text,
+                            "{} {}",
+                            style.green("wrote dconf key"),
+                            printable(path)
+                        );
+                    }
+                }
+                if applied.private_bus && !applied.written.is_empty() {
+                    let _ = writeln!(text, "{} {PRIVATE_BUS}", style.yellow("note:"));
+                }
+                text
+            }
+            NodeOutcome::NotNeeded if self.verbose => {
+                format!("{} {}: its files did not change\n", style.dim("not run"), describe(node))
+            }
+            NodeOutcome::NotNeeded => String::new(),
             NodeOutcome::Ran { output } if self.verbose => {
                 let output = if output.is_empty() { String::new() } else { indented(output) };
                 format!("{} {}\n{output}", style.green("ran"), describe(node))
@@ -243,6 +294,11 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
         Failure::Spawn { program, error } => {
             (format!("could not start {}: {error}", printable(&program.to_string_lossy())), None)
         }
+        Failure::TimedOut { seconds, output } => (
+            format!("timed out after {seconds}s; its process group was killed"),
+            Some(output.as_slice()),
+        ),
+        Failure::Dconf { error } => (error.to_string(), None),
         Failure::Exit { status, output } => {
             let reason = match (status.code(), status.signal()) {
                 (Some(code), _) => format!("exited with status {code}"),
@@ -285,6 +341,15 @@ fn changes(summary: &Summary) -> String {
     }
     if summary.restored > 0 {
         parts.push(count(summary.restored, "original restored", "originals restored"));
+    }
+    if summary.copies_written > 0 {
+        parts.push(count(summary.copies_written, "copy written", "copies written"));
+    }
+    if summary.dconf_written > 0 {
+        parts.push(count(summary.dconf_written, "dconf key written", "dconf keys written"));
+    }
+    if !summary.dconf_reset.is_empty() {
+        parts.push(count(summary.dconf_reset.len(), "dconf key reset", "dconf keys reset"));
     }
     if summary.commands_run > 0 {
         parts.push(count(summary.commands_run, "command run", "commands run"));

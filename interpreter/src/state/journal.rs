@@ -127,6 +127,28 @@ fn undo_one(entry: &JournalEntry) -> Result<(), (PathBuf, io::Error)> {
                 Ok(())
             }
         }
+        JournalEntry::CopyCreated { path, temp, hash } => {
+            remove(Path::new(temp)).map_err(at(temp))?;
+            if crate::activate::copy::has_hash(Path::new(path), *hash) {
+                remove(Path::new(path)).map_err(at(path))
+            } else {
+                Ok(())
+            }
+        }
+        JournalEntry::CopyRemoved { path, from, mode } => {
+            let path = Path::new(path);
+            if std::fs::symlink_metadata(path).is_ok() {
+                return Ok(());
+            }
+            let error = |error| (path.to_path_buf(), error);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(error)?;
+            }
+            let temp = crate::activate::copy::temp_name(path);
+            crate::activate::copy::write(Path::new(from), path, &temp, *mode).map_err(error)
+        }
+        JournalEntry::DconfChanged { changes } => crate::activate::dconf::restore(changes)
+            .map_err(|error| (PathBuf::from("dconf"), error)),
         JournalEntry::Moved { from, to, .. } => {
             let back = Path::new(from);
             let moved = Path::new(to);

@@ -108,6 +108,8 @@ pub fn shell(id: &str, script: &str, required: bool, after: &[NodeIndex]) -> Nod
             argv: vec!["sh".into(), "-c".into(), script.into()],
             env: vec![],
             cwd: None,
+            timeout: None,
+            when_changed: vec![],
         }),
     }
 }

@@ -10,15 +10,18 @@
 //! a file that may be adopted because its bytes already are the managed ones).
 
 mod classify;
+mod copy;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use am_schema::state::Generation;
+use am_schema::state::{Generation, OwnedKind};
 use am_schema::{Kind, NodeIndex, Plan};
 
 use self::classify::{Entry, FolderCache, Parents, classify, found, same_content};
+pub use self::copy::CopyStep;
+use super::target::file_target;
 use crate::home::HomePaths;
 
 /// What the user allowed the activation to do with paths in the way.
@@ -73,6 +76,10 @@ pub enum DisplaceReason {
     Forced,
     /// The file already had the managed bytes: replaced by the link.
     Adopted,
+    /// What an earlier activation made there (a copy the user left alone, or
+    /// a link where a copy goes now): moved to a hidden name, so a rollback
+    /// can put it back, and deleted when the activation commits.
+    Replaced,
 }
 
 impl DisplaceReason {
@@ -92,6 +99,9 @@ pub struct LinkStep {
     pub action: LinkAction,
     /// Folders to create before the link, outermost first.
     pub missing_dirs: Vec<PathBuf>,
+    /// Set for a copy node: a copy of the bundle's bytes goes to `path`
+    /// instead of a link (`content` then only tells our old link apart).
+    pub copy: Option<CopyStep>,
 }
 
 /// A target of the previous generation that the new plan drops.
@@ -99,11 +109,21 @@ pub struct LinkStep {
 pub struct StaleStep {
     pub target: String,
     pub path: PathBuf,
-    /// `Some(content)` when the link still is ours and is removed; `None`
+    /// Set when the target still is what we made, and is removed; `None`
     /// when the user changed it since, and it is left alone.
-    pub remove: Option<PathBuf>,
+    pub remove: Option<Removal>,
     /// The user's original, moved back once our link is gone.
     pub restore: Option<PathBuf>,
+}
+
+/// How a target of the previous generation goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    /// Our link, with this content, is removed.
+    Link(PathBuf),
+    /// Our unedited copy is deleted; a rollback writes it again from `from`,
+    /// the previous generation's bundle entry, with `mode`.
+    Copy { from: PathBuf, mode: u32 },
 }
 
 /// What to do with the state folder and the static link.
@@ -168,31 +188,40 @@ pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
     // file make one conflict, listing them all, and the list comes out sorted.
     let mut conflicts: BTreeMap<PathBuf, Conflict> = BTreeMap::new();
     let state = check_state(home, &mut conflicts);
-    let targets: HashSet<&str> = plan
-        .nodes
-        .iter()
-        .filter_map(|node| match &node.kind {
-            Kind::Link(link) => Some(link.target.as_str()),
-            Kind::Exec(_) => None,
-        })
-        .collect();
+    let targets: HashSet<&str> =
+        plan.nodes.iter().filter_map(|node| file_target(&node.kind)).collect();
     let stale = stale_steps(context, &targets);
     let removed: HashSet<PathBuf> =
         stale.iter().filter(|s| s.remove.is_some()).map(|s| s.path.clone()).collect();
     let mut folders = FolderCache::new(&removed);
     let mut links = HashMap::new();
     for (index, node) in plan.nodes.iter().enumerate() {
-        let Kind::Link(link) = &node.kind else { continue };
+        let (target, force, copy) = match &node.kind {
+            Kind::Link(link) => (&link.target, link.force, None),
+            Kind::Copy(copy) => (&copy.target, copy.force, Some(copy)),
+            _ => continue,
+        };
         let index = index as NodeIndex;
-        let path = home.target(&link.target);
-        let content = home.link_content(&link.target);
+        let path = home.target(target);
+        let content = home.link_content(target);
+        let wanted = WantedLink { index, path: &path, content: &content };
+        let copy = match copy.map(|copy| copy::step(copy, &wanted, context)).transpose() {
+            Ok(copy) => copy,
+            Err(conflict) => {
+                conflicts.insert(conflict.path.clone(), conflict);
+                continue;
+            }
+        };
         let (action, missing_dirs) =
-            match folders.check_parents(&home.home, &link.target, index, &mut conflicts) {
+            match folders.check_parents(&home.home, target, index, &mut conflicts) {
                 Parents::Bad => continue,
                 Parents::Missing(dirs) => (LinkAction::Create, dirs),
                 Parents::Present => {
-                    let wanted = WantedLink { index, path: &path, content: &content };
-                    match link_action(&wanted, link.force, &link.target, context) {
+                    let action = match &copy {
+                        Some(step) => copy::action(&wanted, step, force, context),
+                        None => link_action(&wanted, force, target, context),
+                    };
+                    match action {
                         Ok(action) => (action, Vec::new()),
                         Err(conflict) => {
                             conflicts.insert(path.clone(), conflict);
@@ -201,7 +230,7 @@ pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
                     }
                 }
             };
-        links.insert(index, LinkStep { path, content, action, missing_dirs });
+        links.insert(index, LinkStep { path, content, action, missing_dirs, copy });
     }
     if conflicts.is_empty() {
         Ok(Checked { state, links, stale })
@@ -234,15 +263,38 @@ fn link_action(
         {
             return Ok(LinkAction::Replace { previous: current.clone() });
         }
+        Ok(Entry::File) if copy::is_ours(path, target, context.previous) => {
+            return Ok(trashed(path, DisplaceReason::Replaced));
+        }
         _ => {}
     }
-    let displace = |to: PathBuf, reason| Displace { to, reason, old_backup: None };
-    if force || context.permissions.force {
-        return Ok(LinkAction::Displace(displace(trash_name(path), DisplaceReason::Forced)));
-    }
     let managed_bytes = context.bundle_static.map(|dir| dir.join(target));
-    if matches!(entry, Ok(Entry::File)) && managed_bytes.is_some_and(|m| same_content(path, &m)) {
-        return Ok(LinkAction::Displace(displace(trash_name(path), DisplaceReason::Adopted)));
+    let adoptable =
+        matches!(entry, Ok(Entry::File)) && managed_bytes.is_some_and(|m| same_content(path, &m));
+    displace_or_conflict(wanted, entry, force, adoptable, context)
+}
+
+/// Moves `path` to its hidden trash name beside it.
+fn trashed(path: &Path, reason: DisplaceReason) -> LinkAction {
+    LinkAction::Displace(Displace { to: trash_name(path), reason, old_backup: None })
+}
+
+/// What to do with something of the user's at a target: replace it when
+/// `force` says so or it already has the managed bytes (`adoptable`), move
+/// it to its backup when a backup extension is set, else refuse.
+fn displace_or_conflict(
+    wanted: &WantedLink,
+    entry: io::Result<Entry>,
+    force: bool,
+    adoptable: bool,
+    context: &Context,
+) -> Result<LinkAction, Conflict> {
+    let path = wanted.path;
+    if force || context.permissions.force {
+        return Ok(trashed(path, DisplaceReason::Forced));
+    }
+    if adoptable {
+        return Ok(trashed(path, DisplaceReason::Adopted));
     }
     let mut conflict = Conflict {
         path: path.to_path_buf(),
@@ -276,9 +328,17 @@ fn stale_steps(context: &Context, targets: &HashSet<&str>) -> Vec<StaleStep> {
         .filter(|owned| !targets.contains(owned.target.as_str()))
         .map(|owned| {
             let path = home.target(&owned.target);
-            let content = home.link_content(&owned.target);
-            let ours = std::fs::read_link(&path).is_ok_and(|current| current == content);
-            let remove = ours.then_some(content);
+            let remove = match owned.kind {
+                OwnedKind::Link => {
+                    let content = home.link_content(&owned.target);
+                    let ours = std::fs::read_link(&path).is_ok_and(|current| current == content);
+                    ours.then_some(Removal::Link(content))
+                }
+                OwnedKind::Copy(hash) => {
+                    copy::removal(&path, hash, &previous.bundle, &owned.target)
+                }
+            };
+            let ours = remove.is_some();
             // Only put the original back where our link was, never over
             // something the user made since.
             let restore = owned

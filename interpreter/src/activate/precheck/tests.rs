@@ -167,7 +167,13 @@ fn exec_nodes_need_no_check() {
         declared_by: "am.nodes.run".into(),
         required: true,
         after: vec![],
-        kind: Kind::Exec(Exec { argv: vec!["true".into()], env: vec![], cwd: None }),
+        kind: Kind::Exec(Exec {
+            argv: vec!["true".into()],
+            env: vec![],
+            cwd: None,
+            timeout: None,
+            when_changed: vec![],
+        }),
     });
     let checked = scratch.check(&plan).expect("no conflicts");
     assert!(checked.links.is_empty());
