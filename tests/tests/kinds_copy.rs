@@ -1,8 +1,12 @@
 //! `mode = "copy"`: regular files with their own mode, replaced by a later
 //! generation only while they still have the bytes activation-manager
-//! wrote; an edited copy is the user's, in the way like any file of theirs.
+//! wrote; an edited copy is the user's, in the way like any file of theirs;
+//! a run killed while copying is undone by the next.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
+use std::time::Instant;
 
 use am_tests::engine::{Home, Module, all_output, build_bundles, nix_str};
 use am_tests::{assert_exit, fresh_dir, have_nix, stdout};
@@ -232,4 +236,108 @@ fn a_dry_run_of_copies_says_what_it_would_write_and_writes_nothing() {
     assert!(text.contains(&format!("would replace {path}")), "{text}");
     assert!(text.contains(&format!("would write copy {path} (mode 0600)")), "{text}");
     assert_eq!(home.snapshot(), before, "a dry run changed the home");
+}
+
+/// Copies in both bundles (every other one changed in B), copies only A or
+/// only B has, and B's slow command in between, for the kill test.
+const KILL_COMMON: usize = 120;
+const KILL_ONLY: usize = 60;
+
+fn kill_module(b: bool) -> Module {
+    let mut module = Module::new();
+    for i in 0..KILL_COMMON {
+        let version = if b && i % 2 == 1 { "B" } else { "A" };
+        let mode = if b && i % 3 == 0 { "0640" } else { "0600" };
+        module = module.line(copy(
+            &format!("c/d{}/f{i}", i / 10),
+            &format!("{i} {version}\n"),
+            Some(mode),
+        ));
+    }
+    let only = if b { "bonly" } else { "aonly" };
+    for i in 0..KILL_ONLY {
+        module =
+            module.line(copy(&format!("{only}/d{}/f{i}", i / 10), &format!("{only} {i}\n"), None));
+    }
+    if b {
+        module = module.exec("slow", "sleep 0.2", &["file:c/d0/f0"], true);
+    }
+    module
+}
+
+/// Panics unless the home holds exactly the copies of A (or B), and nothing
+/// half-written or moved aside.
+fn assert_kill_state(home: &Home, b: bool, context: &str) {
+    for i in 0..KILL_COMMON {
+        let version = if b && i % 2 == 1 { "B" } else { "A" };
+        let mode = if b && i % 3 == 0 { 0o640 } else { 0o600 };
+        let rel = format!("c/d{}/f{i}", i / 10);
+        assert_copy(home, &rel, format!("{i} {version}\n").as_bytes(), mode, context);
+    }
+    let (present, absent) = if b { ("bonly", "aonly") } else { ("aonly", "bonly") };
+    for i in 0..KILL_ONLY {
+        let rel = format!("{present}/d{}/f{i}", i / 10);
+        assert_copy(home, &rel, format!("{present} {i}\n").as_bytes(), 0o644, context);
+    }
+    home.assert_absent(absent, context);
+    let mut stack = vec![home.path.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a folder of the home").filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(!name.contains(".am-"), "{context}: {} is left", entry.path().display());
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            }
+        }
+    }
+    assert!(!home.has_journal(), "{context}: a journal is left");
+}
+
+#[test]
+fn sigkill_while_copying_is_recovered_by_the_next_run() {
+    if !have_nix() {
+        return;
+    }
+    let bundles = build_bundles(&fresh_dir("copy-kill"), &[kill_module(false), kill_module(true)]);
+    let (a, b) = (&bundles[0], &bundles[1]);
+    let home = Home::with_state_outside("copy-kill");
+    assert_exit(&home.activate(a, &[]), 0, "activation of A");
+    assert_kill_state(&home, false, "A");
+    let started = Instant::now();
+    assert_exit(&home.activate(b, &[]), 0, "activation of B");
+    let mut takes = started.elapsed();
+    assert_kill_state(&home, true, "B");
+    assert_exit(&home.activate(a, &[]), 0, "back to A");
+
+    // Each round starts at A, kills the switch to B somewhere, and recovers
+    // to A or B in turn; the home must be exactly one of them afterwards.
+    let mut interrupted = 0;
+    for round in 1..=12u32 {
+        let delay = takes * round / 13;
+        let mut child = home
+            .command(b.script())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the activation starts");
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let killed = child.wait().expect("the activation is reaped").signal() == Some(9);
+        interrupted += usize::from(killed);
+        // A kill that found the run done means the machine got faster: the
+        // later kills aim within the shorter run.
+        if !killed {
+            takes = takes.min(delay);
+        }
+        let to_b = round % 2 == 0;
+        let context =
+            format!("round {round}: killed after {delay:?} ({killed}), recovered to B: {to_b}");
+        let recovery = home.activate(if to_b { b } else { a }, &[]);
+        assert_exit(&recovery, 0, &context);
+        assert_kill_state(&home, to_b, &context);
+        if to_b {
+            assert_exit(&home.activate(a, &[]), 0, &format!("{context}, back to A"));
+        }
+    }
+    assert!(interrupted >= 6, "only {interrupted} of 12 kills interrupted a run");
 }
