@@ -171,3 +171,18 @@ fn defining_an_anchor_is_refused() {
         "config.am.loweredNodes",
     );
 }
+
+/// `lib.hm.gvariant`, which home-manager dconf settings use, is nixpkgs'
+/// `lib.gvariant` (home-manager's helpers moved there).
+#[test]
+fn lib_hm_gvariant_is_nixpkgs_gvariant() {
+    if !have_nix() {
+        return;
+    }
+    let same = eval_json_ok(&with_library(
+        "let hm = (amLib.homeBundle { modules = [ ({ lib, ... }: { options.out = lib.mkOption { \
+           type = lib.types.raw; description = \"x\"; }; config.out = lib.hm.gvariant.mkUint32 250; }) ]; \
+         }).config.out; in [ (toString hm) hm.type ]",
+    ));
+    assert_eq!(same, serde_json::json!(["@u 250", "u"]), "lib.hm.gvariant is lib.gvariant");
+}
