@@ -138,3 +138,21 @@ fn verbose_shows_what_succeeding_commands_printed() {
     assert_exit(&output, 0, "activation with --verbose");
     assert!(all_output(&output).contains("hello from the hook"), "{}", all_output(&output));
 }
+
+/// Regression: the pre-check saw `.config` missing, a command of an earlier
+/// layer made it (as `dconf` does for its database), and the later layer's
+/// link failed with "could not create the folder ~/.config: File exists".
+#[test]
+fn a_folder_a_command_made_meanwhile_is_used_as_it_is() {
+    if !have_nix() {
+        return;
+    }
+    let module = Module::new()
+        .exec("make-config", "mkdir -p \"$HOME/.config/other\"", &[], true)
+        .raw_link("late-link", ".config/app/conf", "late\n", &["make-config"]);
+    let bundles = build_bundles(&fresh_dir("folder-meanwhile"), &[module]);
+    let home = Home::new("folder-meanwhile");
+    assert_exit(&home.activate(&bundles[0], &[]), 0, "activation");
+    home.assert_managed(".config/app/conf", b"late\n", "activation");
+    assert!(home.path.join(".config/other").is_dir(), "the command's folder is gone");
+}

@@ -137,7 +137,12 @@ impl Backend for RealBackend {
     }
 
     fn create_dir(&self, path: &Path) -> io::Result<()> {
-        std::fs::create_dir(path)
+        match std::fs::create_dir(path) {
+            // Made since the pre-check by a node of an earlier layer (a
+            // command's `mkdir`, dconf's own `~/.config`): use it as it is.
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
+            other => other,
+        }
     }
 
     fn create_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
