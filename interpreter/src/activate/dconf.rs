@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
 use am_schema::state::{DconfPrevious, DconfRecord, Generation, JournalEntry};
 use am_schema::{DconfKey, Kind, Plan};
@@ -29,6 +30,25 @@ impl Client {
     pub fn from_env() -> Client {
         let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS");
         Client { private_bus: bus.is_none_or(|address| address.is_empty()) }
+    }
+
+    /// Runs a writing dconf command, one at a time in this process: two
+    /// private buses would mean two `dconf-service`s, each writing the whole
+    /// database from what it read at start, so one could undo the other.
+    fn write(&self, args: &[&str], stdin: Option<&str>) -> io::Result<std::process::Output> {
+        static WRITING: Mutex<()> = Mutex::new(());
+        let _one_at_a_time = WRITING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut child = self
+            .writer(args)
+            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| spawn_error(self.program(), error))?;
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(text.as_bytes())?;
+        }
+        child.wait_with_output()
     }
 
     fn writer(&self, args: &[&str]) -> Command {
@@ -56,24 +76,12 @@ impl Client {
     /// Writes keys in one `dconf load /`, which checks every value before
     /// writing any.
     pub fn load<'a>(&self, keys: impl IntoIterator<Item = (&'a str, &'a str)>) -> io::Result<()> {
-        let text = keyfile(keys);
-        let mut child = self
-            .writer(&["load", "/"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| spawn_error(self.program(), error))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(text.as_bytes())?;
-        }
-        let output = child.wait_with_output()?;
+        let output = self.write(&["load", "/"], Some(&keyfile(keys)))?;
         if output.status.success() { Ok(()) } else { Err(failed("dconf load /", &output.stderr)) }
     }
 
     pub fn reset(&self, path: &str) -> io::Result<()> {
-        let output = self.writer(&["reset", path]).stdin(Stdio::null()).output();
-        let output = output.map_err(|error| spawn_error(self.program(), error))?;
+        let output = self.write(&["reset", path], None)?;
         if output.status.success() {
             Ok(())
         } else {
