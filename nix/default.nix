@@ -37,6 +37,7 @@ let
     ./modules/dconf.nix
     ./modules/activation.nix
     ./modules/compat.nix
+    ./modules/systemd.nix
   ];
 
   # The system the bundle is built for: the one of `pkgs` when given, else the
@@ -66,7 +67,7 @@ let
       };
       input = builtins.toJSON {
         version = 1;
-        inherit (eval.config.am) backupFileExtension;
+        inherit (eval.config.am) backupFileExtension scripts;
         nodes = eval.config.am.loweredNodes;
       };
       bundle = builtins.derivation {

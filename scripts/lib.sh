@@ -61,6 +61,17 @@ need_docs_tools() {
     command -v chromium >/dev/null || apt_install chromium
   fi
 }
+
+# A real systemd user manager for the unit tests (tests/src/systemd.rs says
+# how it runs without systemd as PID 1): systemd, dbus-daemon and setpriv.
+need_systemd_user() {
+  local missing=()
+  [ -x /lib/systemd/systemd ] || [ -x /usr/lib/systemd/systemd ] || missing+=(systemd)
+  command -v dbus-daemon >/dev/null || missing+=(dbus)
+  command -v setpriv >/dev/null || missing+=(util-linux)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
 # The real dconf for the dconf tests (tests/src/dconf.rs): dconf-cli, and
 # dbus for the private session each test (and am without a bus) runs in.
 need_dconf() {

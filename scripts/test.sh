@@ -9,6 +9,7 @@ command -v cargo-nextest >/dev/null || { say "installing cargo-nextest"; cargo i
 # The docs tests skip without these (or fail, with AM_REQUIRE_ALL=1); apt_install
 # exits when it cannot install, hence the subshell.
 (need_docs_tools browser) || say "mdbook, dot or chromium is missing: the docs tests will skip"
+(need_systemd_user) || say "systemd, dbus or setpriv is missing: the systemd unit tests will skip"
 (need_dconf) || say "dconf-cli or dbus is missing: the dconf tests will skip"
 
 export AM_NIXPKGS_LIB="${AM_NIXPKGS_LIB:-$(nixpkgs_lib)}"

@@ -1,12 +1,13 @@
-//! Writing the bundle folder: `plan.am`, `static/<target>` and `bin/activate`,
-//! with fixed modes so the output does not depend on the builder's umask.
+//! Writing the bundle folder: `plan.am`, `static/<target>`, `scripts/<name>`
+//! and `bin/activate`, with fixed modes so the output does not depend on the
+//! builder's umask.
 
 use std::fs::{self, OpenOptions, Permissions};
 use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, symlink};
 use std::path::{Component, Path};
 
-use am_schema::{ACTIVATE_SCRIPT, PLAN_FILE, STATIC_DIR};
+use am_schema::{ACTIVATE_SCRIPT, PLAN_FILE, SCRIPTS_DIR, STATIC_DIR};
 
 use crate::error::{IoAction, IoError};
 use crate::lower::{Compiled, StaticContent};
@@ -68,6 +69,10 @@ pub fn write(compiled: &Compiled, out: &Path, am_bin: &str) -> Result<(), IoErro
                 set_mode(&path, mode(*executable))?;
             }
         }
+    }
+    for (name, text) in &compiled.scripts {
+        let relative = Path::new(SCRIPTS_DIR).join(name);
+        write_file(out, &relative, text.as_bytes(), EXECUTABLE_MODE)?;
     }
     let script = activate_script(am_bin);
     write_file(out, Path::new(ACTIVATE_SCRIPT), script.as_bytes(), EXECUTABLE_MODE)

@@ -7,6 +7,8 @@
 use std::io;
 use std::path::PathBuf;
 
+pub use crate::units::name::NameProblem as UnitNameProblem;
+
 /// The node a problem is about, with what the Nix library told us of its origin.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct NodeRef {
@@ -30,6 +32,33 @@ impl std::fmt::Display for NodeRef {
         match &self.id {
             Some(id) => write!(f, "`{id}`")?,
             None => write!(f, "#{}", self.position)?,
+        }
+        match &self.declared_by {
+            Some(option) => write!(f, " ({option})"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One entry of a `systemd-units` node's `units`, with its own provenance
+/// (`systemd.user.services.foo`), which messages name rather than the node.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UnitRef {
+    pub node: NodeRef,
+    /// Position in `units`, counted from 1.
+    pub position: usize,
+    /// The name as written, valid or not.
+    pub name: Option<String>,
+    pub declared_by: Option<String>,
+    pub defined_in: Vec<String>,
+}
+
+impl std::fmt::Display for UnitRef {
+    /// "`foo.service` (systemd.user.services.foo)".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "`{name}`")?,
+            None => write!(f, "#{} of node {}", self.position, self.node)?,
         }
         match &self.declared_by {
             Some(option) => write!(f, " ({option})"),
@@ -260,6 +289,36 @@ pub enum CompileError {
     #[error("dependency cycle between {} nodes", chain.len())]
     Cycle { chain: Vec<CycleStep>, others: Vec<String> },
 
+    /// `field` is where the name was: the unit's own `name`, or `wantedBy`.
+    #[error("systemd unit {unit}: {field} {name:?} {}", problem.describe())]
+    BadUnitName { unit: UnitRef, field: &'static str, name: String, problem: UnitNameProblem },
+
+    /// A template (`foo@.service`) cannot be started, so nothing can want it.
+    #[error("systemd unit {unit} is a template, yet wanted by {wanted_by:?}")]
+    WantedTemplate { unit: UnitRef, wanted_by: Vec<String> },
+
+    #[error("systemd unit {unit} has an unknown switch method {method:?}")]
+    UnknownSwitchMethod { unit: UnitRef, method: String },
+
+    /// An entry of `units` has the wrong shape; `position` counts from 1.
+    #[error("systemd-units node {node}: unit #{position} {problem}")]
+    MalformedUnit { node: NodeRef, position: usize, problem: String },
+
+    /// The unit's file is not the target of any link node.
+    #[error("systemd unit {unit} has its file at {target:?}, which no link node makes")]
+    UnitWithoutFile { unit: UnitRef, target: String },
+
+    #[error("{} units are named {name:?}", units.len())]
+    DuplicateUnit { name: String, units: Vec<UnitRef> },
+
+    /// The user manager is switched once, by one node.
+    #[error("{} nodes have kind systemd-units; a bundle has at most one", nodes.len())]
+    SecondUnitsNode { nodes: Vec<NodeRef> },
+
+    /// A top-level `scripts` entry whose name is not a plain file name.
+    #[error("script name {name:?} {problem}")]
+    BadScriptName { name: String, problem: &'static str },
+
     #[error("the am binary {path:?} {problem}")]
     BadAmPath { path: String, problem: &'static str },
 
@@ -339,9 +398,23 @@ impl CompileError {
             | CompileError::BadDconfValue { node, .. } => (24, node_key(node)),
             CompileError::DconfKeyConflict { path, .. } => (35, (path.clone(), 0)),
             CompileError::UnknownChangedTarget { node, .. } => (42, node_key(node)),
+            CompileError::BadScriptName { name, .. } => (5, (name.clone(), 0)),
+            CompileError::MalformedUnit { node, position, .. } => {
+                (21, (node_key(node).0, *position))
+            }
+            CompileError::BadUnitName { unit, .. }
+            | CompileError::WantedTemplate { unit, .. }
+            | CompileError::UnknownSwitchMethod { unit, .. }
+            | CompileError::UnitWithoutFile { unit, .. } => {
+                (22, (node_key(&unit.node).0, unit.position))
+            }
             CompileError::DuplicateId { id, .. } => (30, (id.clone(), 0)),
             CompileError::TargetConflict { target, .. } => (31, (target.clone(), 0)),
             CompileError::NestedTarget { outer_target, .. } => (32, (outer_target.clone(), 0)),
+            CompileError::DuplicateUnit { name, .. } => (33, (name.clone(), 0)),
+            CompileError::SecondUnitsNode { nodes } => {
+                (34, nodes.first().map(node_key).unwrap_or_default())
+            }
             CompileError::UnknownDependency { node, .. } => (40, node_key(node)),
             CompileError::Cycle { chain, .. } => {
                 (41, chain.first().map(|s| node_key(&s.node)).unwrap_or_default())

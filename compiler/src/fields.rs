@@ -9,6 +9,8 @@ pub enum Shape {
     Bool,
     StringList,
     StringMap,
+    /// A list of attribute sets, one per systemd unit.
+    Units,
     /// A whole number of seconds, at least 1.
     Seconds,
     /// dconf folders, each an attribute set of keys and GVariant texts.
@@ -23,6 +25,7 @@ impl Shape {
             Shape::Bool => "true or false",
             Shape::StringList => "a list of strings",
             Shape::StringMap => "an attribute set of strings",
+            Shape::Units => "a list of units (attribute sets with name, target, ...)",
             Shape::Seconds => "a whole number of seconds, at least 1",
             Shape::DconfSettings => {
                 "an attribute set of dconf folders, each an attribute set of GVariant texts"
@@ -97,6 +100,12 @@ pub const EXEC: &[Field] = &[
     field("whenChanged", Shape::StringList, "whenChanged = [ \".config/foo/config\" ];"),
 ];
 
+pub const SYSTEMD_UNITS: &[Field] = &[field(
+    "units",
+    Shape::Units,
+    "units = [ { name = \"hello.service\"; target = \".config/systemd/user/hello.service\"; } ];",
+)];
+
 /// Names people write from other tools (home-manager, NixOS, systemd) for a
 /// field of ours; these beat edit distance, which would turn `cmd` into `cwd`.
 pub const SYNONYMS: &[(&str, &str)] = &[
@@ -123,8 +132,14 @@ pub const SYNONYMS: &[(&str, &str)] = &[
 ];
 
 /// The kinds this compiler knows, sorted, with their own fields.
-pub const KINDS: &[(&str, &[Field])] =
-    &[("copy", COPY), ("dconf", DCONF), ("exec", EXEC), ("link", LINK), ("tree", TREE)];
+pub const KINDS: &[(&str, &[Field])] = &[
+    ("copy", COPY),
+    ("dconf", DCONF),
+    ("exec", EXEC),
+    ("link", LINK),
+    ("systemd-units", SYSTEMD_UNITS),
+    ("tree", TREE),
+];
 
 pub fn kind_fields(kind: &str) -> Option<(&'static str, &'static [Field])> {
     KINDS.iter().find(|(name, _)| *name == kind).copied()

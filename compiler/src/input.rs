@@ -21,6 +21,8 @@ pub const INPUT_VERSION: u64 = 1;
 pub struct Input {
     pub backup_extension: Option<String>,
     pub nodes: Vec<InputNode>,
+    /// Files for the bundle's `scripts/`, sorted by name.
+    pub scripts: Vec<(String, String)>,
 }
 
 /// A node as far as it could be read. Fields that had problems are left out
@@ -45,6 +47,7 @@ pub enum Body {
     Tree(crate::tree::TreeInput),
     Dconf(crate::dconf::DconfInput),
     Exec(ExecInput),
+    SystemdUnits(crate::units::UnitsInput),
 }
 
 #[derive(Debug)]
@@ -109,7 +112,8 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Input {
         None => errors.push(malformed("it", "has no `version`".into())),
     }
     let backup_extension = read_backup_extension(root.get("backupFileExtension"), errors);
-    let known = ["version", "nodes", "backupFileExtension"];
+    let scripts = crate::scripts::read(root.get("scripts"), errors);
+    let known = ["version", "nodes", "backupFileExtension", "scripts"];
     for key in root.keys().filter(|k| !known.contains(&k.as_str())) {
         errors.push(malformed("it", format!("has an unknown field `{key}`")));
     }
@@ -135,7 +139,7 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Input {
             )),
         }
     }
-    Input { backup_extension, nodes: parsed }
+    Input { backup_extension, nodes: parsed, scripts }
 }
 
 /// The extension must make `<name>.<extension>` a sibling of the original:
@@ -150,16 +154,7 @@ fn read_backup_extension(value: Option<&Value>, errors: &mut Vec<CompileError>) 
             return None;
         }
     };
-    let problem = if value.is_empty() {
-        Some("is empty")
-    } else if value.contains('/') {
-        Some("contains a `/`")
-    } else if value.contains('\0') {
-        Some("contains a NUL byte")
-    } else {
-        None
-    };
-    match problem {
+    match target::component_problem(&value) {
         Some(problem) => {
             errors.push(CompileError::BadBackupExtension { value, problem });
             None
@@ -228,6 +223,10 @@ fn read_node(
         Some("tree") => Some(Body::Tree(crate::tree::read(&mut reader))),
         Some("dconf") => Some(Body::Dconf(crate::dconf::read(&mut reader))),
         Some("exec") => Some(Body::Exec(read_exec(&mut reader))),
+        Some("systemd-units") => {
+            let units = reader.object.get("units").filter(|v| !v.is_null());
+            Some(Body::SystemdUnits(crate::units::read(&reader.origin, units, reader.errors)))
+        }
         _ => None,
     };
     InputNode { origin: reader.origin, after, before, required, body }

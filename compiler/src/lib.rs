@@ -20,16 +20,21 @@ mod input;
 mod layer;
 mod lower;
 pub mod render;
+mod scripts;
 mod source;
 mod suggest;
 mod target;
 mod tree;
+mod units;
 
 use std::fs;
 use std::path::Path;
 
 pub use bundle::activate_script;
-pub use error::{CompileError, CycleStep, Direction, IoAction, IoError, NodeRef, TargetProblem};
+pub use error::{
+    CompileError, CycleStep, Direction, IoAction, IoError, NodeRef, TargetProblem, UnitNameProblem,
+    UnitRef,
+};
 pub use input::INPUT_VERSION;
 pub use lower::{Compiled, StaticContent, StaticFile};
 pub use source::{RealFilesystem, SourceKind, SourceLookup};
@@ -48,12 +53,13 @@ pub fn compile(
     sources: &dyn SourceLookup,
 ) -> Result<Compiled, Vec<CompileError>> {
     let mut errors = Vec::new();
-    let input::Input { backup_extension, nodes } = input::parse(input, &mut errors);
+    let input::Input { backup_extension, nodes, scripts } = input::parse(input, &mut errors);
     let mut nodes = tree::expand(nodes, sources, &mut errors);
     changes::resolve(&mut nodes, &mut errors);
     source::check(&nodes, store_dir, sources, &mut errors);
     dconf::check(&nodes, &mut errors);
     conflicts::check(&nodes, &mut errors);
+    units::check(&nodes, &mut errors);
     let graph = graph::build(&nodes, &mut errors);
     let layers = match layer::layers(&graph) {
         Ok(layers) => Some(layers),
@@ -65,6 +71,7 @@ pub fn compile(
     match layers {
         Some(layers) if errors.is_empty() => {
             lower::lower(backup_extension, &nodes, &graph, &layers)
+                .map(|compiled| Compiled { scripts, ..compiled })
                 .map_err(|message| vec![CompileError::Internal { message }])
         }
         _ => Err(sorted(errors)),

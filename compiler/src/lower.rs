@@ -35,6 +35,8 @@ pub struct Compiled {
     pub plan: Plan,
     /// Sorted by target.
     pub statics: Vec<StaticFile>,
+    /// The bundle's `scripts/<name>` and their text, sorted by name.
+    pub scripts: Vec<(String, String)>,
 }
 
 /// Builds the plan. Only called when validation found no problem; a node
@@ -105,6 +107,11 @@ pub fn lower(
                 timeout: exec.timeout,
                 when_changed: exec.when_changed.clone(),
             }),
+            Some(Body::SystemdUnits(units)) => {
+                Kind::SystemdUnits(crate::units::lower(units).ok_or_else(|| {
+                    internal(id, "has a unit without a valid name, target or switch method")
+                })?)
+            }
             None => return Err(internal(id, "has no kind")),
         };
         plan_nodes.push(Node {
@@ -118,7 +125,8 @@ pub fn lower(
     statics.sort_by(|a, b| a.target.cmp(&b.target));
 
     let layers = layers.iter().map(|layer| layer.iter().map(|&v| new_index[v]).collect()).collect();
-    Ok(Compiled { plan: Plan { backup_extension, nodes: plan_nodes, layers }, statics })
+    let plan = Plan { backup_extension, nodes: plan_nodes, layers };
+    Ok(Compiled { plan, statics, scripts: Vec::new() })
 }
 
 fn static_content(content: &Content, executable: Option<bool>) -> StaticContent {

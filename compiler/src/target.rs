@@ -3,6 +3,20 @@
 
 use crate::error::TargetProblem;
 
+/// Why `name` cannot name a file beside others in one folder (a backup
+/// extension, a script name), if it cannot.
+pub fn component_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("is empty")
+    } else if name.contains('/') {
+        Some("contains a `/`")
+    } else if name.contains('\0') {
+        Some("contains a NUL byte")
+    } else {
+        None
+    }
+}
+
 /// Normalizes a target: drops `.` components and repeated or trailing
 /// slashes. Rejects absolute paths, `..` components and the home itself.
 ///

@@ -87,6 +87,18 @@ in
       '';
     };
 
+    scripts = mkOption {
+      type = types.attrsOf types.str;
+      internal = true;
+      default = { };
+      description = ''
+        Executable files the compiler writes into the bundle as
+        `scripts/<name>`, by name. Options refer to them as
+        `''${builtins.placeholder "out"}/scripts/<name>`, which Nix turns into
+        the bundle's path.
+      '';
+    };
+
     loweredNodes = mkOption {
       type = types.listOf types.raw;
       internal = true;

@@ -47,12 +47,20 @@ let
         lib.mergeEqualOption loc defs;
   };
 
+  sectionExamples = {
+    Unit = ''{ ConditionPathExists = "%h/notes"; }'';
+    Service = ''{ Restart = "on-failure"; RestartSec = 5; }'';
+    Socket = ''{ ListenStream = "%t/echo.sock"; Accept = false; }'';
+    Timer = ''{ OnCalendar = "hourly"; Persistent = true; }'';
+    Path = ''{ PathChanged = "%h/inbox"; }'';
+  };
+
   sectionOption =
     name:
     mkOption {
       type = types.attrsOf unitValue;
       default = { };
-      example = lib.literalExpression ''{ Restart = "on-failure"; RestartSec = 5; }'';
+      example = lib.literalExpression sectionExamples.${name};
       description = ''
         Keys of the unit's `[${name}]` section. A list repeats the key (the
         way `ExecStartPre=` is given twice); booleans become `true`/`false`.
@@ -275,12 +283,17 @@ let
 
   # A kind whose only options of its own are its section's keys.
   plainKind =
-    option: suffix: section:
+    option: suffix: section: example:
     let
       attr = "${lib.toLower section}Config";
     in
     {
-      inherit option suffix section;
+      inherit
+        option
+        suffix
+        section
+        example
+        ;
       module.options.${attr} = sectionOption section;
       body = unit: unit.${attr};
     };
@@ -292,10 +305,40 @@ let
       section = "Service";
       module = serviceModule;
       body = unit: unit.serviceConfig;
+      example = ''
+        {
+          notes-sync = {
+            description = "Syncs my notes";
+            wantedBy = [ "default.target" ];
+            script = "exec ''${pkgs.unison}/bin/unison notes";
+          };
+        }
+      '';
     }
-    (plainKind "sockets" "socket" "Socket")
-    (plainKind "timers" "timer" "Timer")
-    (plainKind "paths" "path" "Path")
+    (plainKind "sockets" "socket" "Socket" ''
+      {
+        echo = {
+          wantedBy = [ "sockets.target" ];
+          socketConfig.ListenStream = "%t/echo.sock";
+        };
+      }
+    '')
+    (plainKind "timers" "timer" "Timer" ''
+      {
+        notes-sync = {
+          wantedBy = [ "timers.target" ];
+          timerConfig.OnCalendar = "hourly";
+        };
+      }
+    '')
+    (plainKind "paths" "path" "Path" ''
+      {
+        inbox = {
+          wantedBy = [ "paths.target" ];
+          pathConfig.PathChanged = "%h/inbox";
+        };
+      }
+    '')
   ];
 
   unitsOption =
@@ -308,15 +351,7 @@ let
         ]
       );
       default = { };
-      example = lib.literalExpression ''
-        {
-          notes-sync = {
-            description = "Syncs my notes";
-            wantedBy = [ "default.target" ];
-            script = "exec ''${pkgs.unison}/bin/unison notes";
-          };
-        }
-      '';
+      example = lib.literalExpression kind.example;
       description = "systemd user ${kind.option}, by name without the `.${kind.suffix}` suffix.";
     };
 

@@ -267,6 +267,10 @@ mod tests {
                 value: "@u 5".into(),
                 written: "uint32 5".into(),
             }],
+            units: vec![crate::state::UnitRecord {
+                name: "a.service".into(),
+                target: ".config/systemd/user/a.service".into(),
+            }],
         };
         let bytes = encode_generation(&generation);
         assert_eq!(decode_generation(&bytes), Ok(generation));

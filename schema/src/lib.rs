@@ -18,6 +18,7 @@
 
 mod encoding;
 pub mod state;
+mod systemd;
 
 pub use encoding::{
     DecodeError, FORMAT_VERSION, GENERATION_MAGIC, MAGIC, STATE_VERSION, decode, decode_generation,
@@ -25,6 +26,7 @@ pub use encoding::{
 };
 
 use serde::{Deserialize, Serialize};
+pub use systemd::{SwitchMethod, SystemdUnits, Unit};
 
 /// Where the plan sits inside a bundle (`$out/plan.am`).
 pub const PLAN_FILE: &str = "plan.am";
@@ -32,6 +34,8 @@ pub const PLAN_FILE: &str = "plan.am";
 pub const STATIC_DIR: &str = "static";
 /// The bundle's entry point, the same as `am activate <bundle>`.
 pub const ACTIVATE_SCRIPT: &str = "bin/activate";
+/// The bundle folder holding executable scripts that unit files run.
+pub const SCRIPTS_DIR: &str = "scripts";
 
 /// Index of a node in [`Plan::nodes`].
 pub type NodeIndex = u32;
@@ -74,6 +78,7 @@ pub enum Kind {
     Exec(Exec),
     Copy(Copy),
     Dconf(Dconf),
+    SystemdUnits(SystemdUnits),
 }
 
 impl Kind {
@@ -84,6 +89,7 @@ impl Kind {
             Kind::Exec(_) => "exec",
             Kind::Copy(_) => "copy",
             Kind::Dconf(_) => "dconf",
+            Kind::SystemdUnits(_) => "systemd-units",
         }
     }
 }

@@ -23,6 +23,18 @@ pub struct Generation {
     /// Every dconf key this generation set, sorted by path; a later
     /// generation resets those it drops.
     pub dconf: Vec<DconfRecord>,
+    /// The systemd user units of this generation's bundle, sorted by name;
+    /// the next activation compares their files with its own.
+    pub units: Vec<UnitRecord>,
+}
+
+/// A systemd unit a generation had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRecord {
+    pub name: String,
+    /// The unit file's target, relative to the home: its content is the
+    /// generation's bundle's `static/<target>`.
+    pub target: String,
 }
 
 /// A target a generation made, relative to the home.

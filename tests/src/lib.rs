@@ -7,6 +7,7 @@
 pub mod dconf;
 pub mod engine;
 pub mod nixeval;
+pub mod systemd;
 pub mod tree;
 
 use std::ffi::OsStr;
@@ -156,6 +157,8 @@ pub fn run_in_home(program: impl AsRef<OsStr>, args: &[&str], home: &Path) -> Ou
         .args(args)
         .env("HOME", home)
         .env_remove("XDG_STATE_HOME")
+        // Tests never switch the units of the developer's own user manager.
+        .env_remove("XDG_RUNTIME_DIR")
         .env_remove("NO_COLOR")
         .output()
         .expect("command runs")

@@ -12,6 +12,7 @@ use am_schema::state::{Generation, JournalEntry};
 
 use super::dconf;
 use super::exec::{Captured, ExecSpec};
+use super::systemd::{Ran, UnitChange, UnitManager};
 use crate::state::StateDir;
 use crate::state::journal::{self, Journal, UndoProblem};
 
@@ -60,6 +61,8 @@ pub trait Backend: Sync {
     /// Writes dconf keys (path, GVariant text) in one batch.
     fn dconf_load(&self, client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()>;
     fn dconf_reset(&self, client: &dconf::Client, path: &str) -> io::Result<()>;
+    /// Makes one change to the user's systemd manager.
+    fn unit_change(&self, manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran>;
     /// Moves a path aside (or back); fails rather than replace anything.
     fn rename(&self, from: &Path, to: &Path, why: MoveReason) -> io::Result<()>;
     /// Removes a folder we created if it is empty; true when it was removed.
@@ -188,6 +191,10 @@ impl Backend for RealBackend {
         std::fs::remove_dir(path).is_ok()
     }
 
+    fn unit_change(&self, manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran> {
+        manager.change(change)
+    }
+
     fn run(&self, _node: &str, spec: &ExecSpec) -> io::Result<Captured> {
         super::exec::run_captured(spec)
     }
@@ -271,6 +278,7 @@ pub enum Planned {
         path: String,
         private_bus: bool,
     },
+    Unit(UnitChange),
     Move {
         from: PathBuf,
         to: PathBuf,
@@ -367,6 +375,11 @@ impl Backend for DryRunBackend {
         // would be tried.
         let _ = self.plan(Planned::RemoveDir(path.to_path_buf()));
         false
+    }
+
+    fn unit_change(&self, _manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran> {
+        self.plan(Planned::Unit(change.clone()))?;
+        Ok(Ran { success: true, output: String::new() })
     }
 
     fn run(&self, node: &str, spec: &ExecSpec) -> io::Result<Captured> {

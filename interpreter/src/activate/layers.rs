@@ -31,6 +31,7 @@ enum Task<'a> {
     Link(LinkStep),
     Exec(Option<ExecSpec>),
     Dconf(&'a [DconfKey]),
+    Units(super::systemd::Switch<'a>),
 }
 
 pub fn run(
@@ -80,6 +81,11 @@ pub fn run(
                 }
                 Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &request.home.home)),
                 Kind::Dconf(dconf) => Task::Dconf(&dconf.keys),
+                Kind::SystemdUnits(units) => Task::Units(super::systemd::Switch {
+                    units: &units.units,
+                    bundle: request.bundle,
+                    previous: request.previous,
+                }),
             };
             tasks.push((index, task));
         }
@@ -90,7 +96,7 @@ pub fn run(
             .iter()
             .filter_map(|(_, task)| match task {
                 Task::Link(step) => Some(step.missing_dirs.iter()),
-                Task::Exec(_) | Task::Dconf(_) => None,
+                Task::Exec(_) | Task::Dconf(_) | Task::Units(_) => None,
             })
             .flatten()
             .filter(|dir| !made.contains(*dir))
@@ -102,7 +108,7 @@ pub fn run(
             .map(|dir| JournalEntry::DirCreated { path: text(dir) })
             .chain(tasks.iter().flat_map(|(_, task)| match task {
                 Task::Link(step) => intents(step),
-                Task::Exec(_) | Task::Dconf(_) => Vec::new(),
+                Task::Exec(_) | Task::Dconf(_) | Task::Units(_) => Vec::new(),
             }))
             .collect();
         let io_error = |action, path: &Path| {
@@ -157,6 +163,10 @@ fn settle(
     summary: &mut Summary,
     stop: &mut bool,
 ) -> State {
+    // Unit changes of a failed switch are undone with the rest.
+    if let NodeOutcome::Failed(Failure::Units(failed)) = outcome {
+        summary.units.extend(failed.done.iter().cloned());
+    }
     match outcome {
         NodeOutcome::Linked { how, copied, .. } => {
             if let LinkHow::BackedUp(_) = how {
@@ -172,6 +182,11 @@ fn settle(
         NodeOutcome::Dconf(applied) => {
             summary.dconf_written += applied.written.len();
             summary.dconf_records.extend(applied.records.iter().cloned());
+            State::Succeeded
+        }
+        NodeOutcome::Units(switched) => {
+            summary.units.extend(switched.done.iter().cloned());
+            summary.units_skipped.clone_from(&switched.skipped);
             State::Succeeded
         }
         NodeOutcome::NotNeeded => State::Succeeded,
@@ -252,6 +267,7 @@ fn perform(
             Err(error) => NodeOutcome::Failed(Failure::Link { path: step.path, error }),
         },
         Task::Dconf(keys) => super::dconf::apply(keys, previous, backend),
+        Task::Units(switch) => super::systemd::node(&switch, backend),
         Task::Exec(None) => NodeOutcome::Failed(Failure::EmptyArgv),
         Task::Exec(Some(spec)) => match backend.run(id, &spec) {
             Ok(captured) if captured.timed_out => NodeOutcome::Failed(Failure::TimedOut {

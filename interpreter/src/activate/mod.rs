@@ -17,6 +17,7 @@ mod layers;
 mod pool;
 pub mod precheck;
 mod stale;
+pub mod systemd;
 pub mod target;
 
 use std::collections::BTreeSet;
@@ -71,6 +72,8 @@ pub enum NodeOutcome {
     },
     /// A dconf node's keys hold their values (some may have been written).
     Dconf(dconf::Applied),
+    /// The user manager was switched to the bundle's units (or skipped).
+    Units(systemd::Switched),
     /// An `onChange` command that did not run: none of its files changed.
     NotNeeded,
     /// A command ran and succeeded.
@@ -124,6 +127,8 @@ pub enum Failure {
     Dconf {
         error: io::Error,
     },
+    /// Units failed to start, stop, restart or reload.
+    Units(systemd::SwitchFailed),
 }
 
 /// What an activation did, for the final report and the exit code.
@@ -143,6 +148,10 @@ pub struct Summary {
     pub dconf_reset: Vec<String>,
     /// What dconf nodes reported for the generation record.
     pub dconf_records: Vec<DconfRecord>,
+    /// Changes made to the user's systemd manager, in order.
+    pub units: Vec<systemd::UnitChange>,
+    /// Why units were left alone: no user manager runs.
+    pub units_skipped: Option<String>,
     pub links_unchanged: usize,
     /// Users' paths moved to a backup.
     pub backed_up: usize,
@@ -194,6 +203,7 @@ impl Summary {
             && !self.static_switched
             && self.links_created + self.links_replaced + self.commands_run == 0
             && self.copies_written + self.dconf_written + self.dconf_reset.len() == 0
+            && self.units.is_empty()
             && self.removed + self.restored + self.backed_up == 0
             && self.failed_required.is_empty()
             && self.failed_optional.is_empty()
@@ -249,8 +259,11 @@ pub fn activate(
     if !summary.failed_required.is_empty() {
         summary.undo_problems = backend.rollback();
         summary.rolled_back = true;
+        let undone = systemd::undo(&summary.units, &systemd::Systemctl::from_env(), backend);
+        summary.warnings.extend(undone);
         return Ok(summary);
     }
+    systemd::switch_dropped(request, backend, &mut summary);
     let records = std::mem::take(&mut summary.dconf_records);
     let commit = dconf::commit_with(commit, records, &dconf_keys, request.previous, request.number);
 
@@ -356,6 +369,7 @@ fn commit_for(
         owned,
         created_dirs,
         dconf: Vec::new(),
+        units: systemd::records(request.plan),
     };
     Commit { current: Some(record.number), record: Some(record), trash }
 }

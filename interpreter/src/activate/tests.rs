@@ -86,6 +86,15 @@ impl Backend for Recorder {
         Ok(())
     }
 
+    fn unit_change(
+        &self,
+        _manager: &dyn systemd::UnitManager,
+        change: &systemd::UnitChange,
+    ) -> io::Result<systemd::Ran> {
+        self.record(format!("systemctl {}", change.args().join(" ")));
+        Ok(systemd::Ran { success: true, output: String::new() })
+    }
+
     fn remove_dir_if_empty(&self, path: &Path) -> bool {
         self.record(format!("rmdir {}", path.display()));
         true
@@ -124,6 +133,7 @@ impl Progress for Log {
             NodeOutcome::Linked { .. } => "linked".to_string(),
             NodeOutcome::Ran { .. } => "ran".to_string(),
             NodeOutcome::Dconf(_) => "dconf".to_string(),
+            NodeOutcome::Units(_) => "units".to_string(),
             NodeOutcome::NotNeeded => "not needed".to_string(),
             NodeOutcome::Failed(_) => "failed".to_string(),
             NodeOutcome::Skipped { because } => format!("skipped because of #{because}"),

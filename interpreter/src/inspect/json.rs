@@ -95,6 +95,23 @@ pub fn render(plan: &Plan, header: &Header) -> String {
                 }
                 json.close('}');
             }
+            Kind::SystemdUnits(units) => {
+                json.key("units");
+                json.open('[');
+                for unit in &units.units {
+                    json.open('{');
+                    json.key("name");
+                    json.string(&unit.name);
+                    json.key("target");
+                    json.string(&unit.target);
+                    json.key("switchMethod");
+                    json.string(unit.switch_method.name());
+                    json.key("wantedBy");
+                    json.strings(unit.wanted_by.iter().map(String::as_str));
+                    json.close('}');
+                }
+                json.close(']');
+            }
         }
         json.close('}');
     }

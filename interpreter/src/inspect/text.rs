@@ -161,6 +161,10 @@ impl Row {
                     .collect();
                 plural(dconf.keys.len(), "key", "keys")
             }
+            Kind::SystemdUnits(units) => {
+                details = units.units.iter().map(unit_detail).collect();
+                plural(units.units.len(), "unit", "units")
+            }
             Kind::Exec(exec) => {
                 if let Some(cwd) = &exec.cwd {
                     extras.push(Extra::Cwd(shell_word(cwd).into_owned()));
@@ -197,6 +201,17 @@ impl Row {
         let id = printable(&node.id).into_owned();
         Row { id, kind: node.kind.name(), action, extras, details }
     }
+}
+
+/// `web.service  switch: restart  wanted by: default.target`.
+fn unit_detail(unit: &am_schema::Unit) -> String {
+    let mut text = format!("{}  switch: {}", printable(&unit.name), unit.switch_method.name());
+    if !unit.wanted_by.is_empty() {
+        let wanted_by: Vec<String> =
+            unit.wanted_by.iter().map(|target| printable(target).into_owned()).collect();
+        let _ = write!(text, "  wanted by: {}", wanted_by.join(", "));
+    }
+    text
 }
 
 /// Columns are measured in characters: close enough for the ASCII ids and

@@ -83,6 +83,7 @@ impl<'a> ActivationReport<'a> {
                     format!("restore {} from its backup {}", path(to), path(from))
                 }
                 Planned::RemoveDir(dir) => format!("remove folder {} if empty", path(dir)),
+                Planned::Unit(change) => super::units::planned(change),
                 Planned::Run { node, spec } => {
                     let mut argv = vec![spec.program.to_string_lossy().into_owned()];
                     argv.extend(spec.args.iter().cloned());
@@ -152,6 +153,7 @@ impl<'a> ActivationReport<'a> {
         for warning in &summary.warnings {
             let _ = writeln!(text, "{} {warning}", style.yellow("warning:"));
         }
+        text.insert_str(0, &super::units::done(summary, style, dry_run));
         stderr(&text);
     }
 
@@ -241,6 +243,9 @@ impl Progress for ActivationReport<'_> {
                 format!("{} {}: its files did not change\n", style.dim("not run"), describe(node))
             }
             NodeOutcome::NotNeeded => String::new(),
+            // Unit changes are listed with the summary, with those made
+            // outside the node.
+            NodeOutcome::Units(_) => String::new(),
             NodeOutcome::Ran { output } if self.verbose => {
                 let output = if output.is_empty() { String::new() } else { indented(output) };
                 format!("{} {}\n{output}", style.green("ran"), describe(node))
@@ -299,6 +304,7 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             Some(output.as_slice()),
         ),
         Failure::Dconf { error } => (error.to_string(), None),
+        Failure::Units(failed) => (super::units::failures(failed), None),
         Failure::Exit { status, output } => {
             let reason = match (status.code(), status.signal()) {
                 (Some(code), _) => format!("exited with status {code}"),
@@ -351,6 +357,7 @@ fn changes(summary: &Summary) -> String {
     if !summary.dconf_reset.is_empty() {
         parts.push(count(summary.dconf_reset.len(), "dconf key reset", "dconf keys reset"));
     }
+    parts.extend(super::units::counts(&summary.units));
     if summary.commands_run > 0 {
         parts.push(count(summary.commands_run, "command run", "commands run"));
     }

@@ -6,6 +6,7 @@
 //! two messages never mix.
 
 mod activation;
+mod units;
 
 use std::io::{self, Write};
 
