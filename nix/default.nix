@@ -18,8 +18,6 @@ let
           types = { inherit (self.hm.dag.types) dagOf dagEntryOf; };
           # home-manager's GVariant helpers became nixpkgs' `lib.gvariant`.
           inherit (self) gvariant;
-          # home-manager's GVariant helpers became nixpkgs' `lib.gvariant`.
-          inherit (self) gvariant;
         };
         am = { inherit (self.hm) dag; };
       };
