@@ -35,7 +35,9 @@ let
     ./modules/dconf.nix
     ./modules/activation.nix
     ./modules/compat.nix
+    ./modules/services.nix
     ./modules/systemd.nix
+    ./modules/hm-systemd.nix
   ];
 
   # The system the bundle is built for: the one of `pkgs` when given, else the

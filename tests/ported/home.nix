@@ -45,6 +45,28 @@
     Exec=hello
   '';
 
+  systemd.user.services.notes-sync = {
+    Unit = {
+      Description = "Keep my notes in sync";
+      After = [ "network-online.target" ];
+    };
+    Service = {
+      ExecStart = "/bin/sh -c 'echo started > %h/.notes-sync.log; exec sleep infinity'";
+      Restart = "on-failure";
+    };
+    Install.WantedBy = [ "default.target" ];
+  };
+
+  dconf.settings = {
+    "org/gnome/desktop/interface" = {
+      color-scheme = "prefer-dark";
+      enable-animations = false;
+    };
+    "org/gnome/desktop/peripherals/keyboard" = {
+      delay = lib.hm.gvariant.mkUint32 250;
+    };
+  };
+
   home.activation = {
     createNotesDir = lib.hm.dag.entryAfter [ "writeBoundary" ] ''
       run mkdir -p $VERBOSE_ARG "$HOME/notes"

@@ -172,6 +172,42 @@ fn defining_an_anchor_is_refused() {
     );
 }
 
+/// home-manager's section-style units (`Unit`, `Service`, `Install`) render
+/// like their NixOS-style equivalents.
+#[test]
+fn home_manager_style_units() {
+    if !have_nix() {
+        return;
+    }
+    let module = r#"{ lib, ... }: {
+        systemd.user.services.sync = {
+          Unit = { Description = "Sync notes"; After = [ "network-online.target" ]; };
+          Service = { ExecStart = "/bin/sleep 100"; Restart = "on-failure"; };
+          Install.WantedBy = "default.target";
+        };
+        systemd.user.timers.sync = {
+          Timer.OnCalendar = "daily";
+          Install.WantedBy = [ "timers.target" ];
+        };
+      }"#;
+    let value = eval_json_ok(&home(
+        module,
+        "null",
+        "lib.listToAttrs (map (n: lib.nameValuePair n.id (n.text or null)) \
+         (builtins.filter (n: lib.hasPrefix \"unit:\" n.id) config.am.loweredNodes))",
+    ));
+    let units: Vec<String> = value
+        .as_object()
+        .expect("an attribute set")
+        .iter()
+        .map(|(id, text)| format!("---- {id}\n{}", text.as_str().unwrap_or("(no text)")))
+        .collect();
+    let temp = fresh_dir("hm-units");
+    snapshot_settings(&temp).bind(|| {
+        insta::assert_snapshot!("hm-style-units", format!("{module}\n{}", units.join("\n")))
+    });
+}
+
 /// `lib.hm.gvariant`, which home-manager dconf settings use, is nixpkgs'
 /// `lib.gvariant` (home-manager's helpers moved there).
 #[test]

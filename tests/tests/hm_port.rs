@@ -1,13 +1,25 @@
 //! Acceptance: a typical home-manager configuration (`tests/ported/home.nix`,
 //! written for home-manager and not changed) builds with activation-manager
 //! and activates into a fresh home: its files, its activation blocks in DAG
-//! order, and the compatibility options it sets.
+//! order, the compatibility options it sets, its home-manager-style systemd
+//! unit and its dconf settings.
 
 use am_tests::engine::Home;
 use am_tests::{
     am_bin, assert_exit, fresh_dir, have_nix, nix_build, repo_root, run_in_home, snapshot_settings,
     stdout, tree,
 };
+
+/// The home as `tree::listing` shows it, without dconf's binary database
+/// (the other test reads the keys back through `dconf`).
+fn listing(home: &Home) -> String {
+    tree::listing(&home.path)
+        .replace(&home.root.display().to_string(), "[ROOT]")
+        .lines()
+        .filter(|line| !line.contains("/dconf/"))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
 
 #[test]
 fn a_home_manager_configuration_ports_unchanged() {
@@ -41,8 +53,35 @@ fn a_home_manager_configuration_ports_unchanged() {
             format!(
                 "---- am inspect\n{}\n---- home after activation\n{}",
                 stdout(&inspect),
-                tree::listing(&home.path).replace(&home.root.display().to_string(), "[ROOT]")
+                listing(&home)
             )
         )
     });
+}
+
+/// The same configuration activated by its user in a real user manager
+/// with a session bus: its home-manager-style unit starts, and its dconf
+/// settings (one made with `lib.hm.gvariant`) are written to the user's
+/// dconf database.
+#[test]
+fn its_unit_starts_and_its_dconf_settings_apply() {
+    if !have_nix() || !am_tests::dconf::have_dconf() {
+        return;
+    }
+    let Some(manager) = am_tests::systemd::UserManager::start("hm-port") else { return };
+    let config = repo_root().join("tests/ported/home.nix");
+    let temp = fresh_dir("hm-port-manager");
+    let result = nix_build(&temp, &[&config], &[])
+        .unwrap_or_else(|stderr| panic!("the home-manager configuration must build:\n{stderr}"));
+    let bundle = std::fs::canonicalize(&result).expect("the out-link resolves");
+    assert_exit(&manager.activate(&bundle, &[]), 0, "activation as the user");
+    assert_eq!(manager.is_active("notes-sync.service"), "active");
+    assert_eq!(manager.show("notes-sync.service", "Description"), "Keep my notes in sync");
+    let read = |key: &str| {
+        let output = manager.command("dconf").args(["read", key]).output().expect("dconf runs");
+        stdout(&output).trim().to_string()
+    };
+    assert_eq!(read("/org/gnome/desktop/interface/color-scheme"), "'prefer-dark'");
+    assert_eq!(read("/org/gnome/desktop/interface/enable-animations"), "false");
+    assert_eq!(read("/org/gnome/desktop/peripherals/keyboard/delay"), "uint32 250");
 }

@@ -1,0 +1,108 @@
+# home-manager's way of writing systemd user units, sections as attribute
+# sets:
+#
+#   systemd.user.services.sync = {
+#     Unit.Description = "Sync notes";
+#     Service.ExecStart = "${pkgs.unison}/bin/unison notes";
+#     Install.WantedBy = [ "default.target" ];
+#   };
+#
+# mapped onto the NixOS-style options of systemd.nix (`unitConfig`,
+# `serviceConfig`, `wantedBy`, ...), so home-manager units port unchanged
+# and both styles can be mixed in one unit.
+{ lib, ... }:
+let
+  inherit (lib) mkOption types;
+
+  # Option family, its home-manager section, and the NixOS-style option
+  # that section goes to.
+  kinds = {
+    services = {
+      section = "Service";
+      into = "serviceConfig";
+    };
+    sockets = {
+      section = "Socket";
+      into = "socketConfig";
+    };
+    timers = {
+      section = "Timer";
+      into = "timerConfig";
+    };
+    paths = {
+      section = "Path";
+      into = "pathConfig";
+    };
+  };
+
+  sectionOption =
+    section: into: example:
+    mkOption {
+      type = types.attrsOf types.anything;
+      default = { };
+      inherit example;
+      description = ''
+        Keys of the unit's `[${section}]` section, home-manager style: the
+        same as `${into}`, into which they are merged.
+      '';
+    };
+
+  targets =
+    key:
+    mkOption {
+      type = types.coercedTo types.str lib.toList (types.listOf types.str);
+      default = [ ];
+      example = [ "default.target" ];
+      description = "home-manager style `${key}=`: merged into `${lib.toLower (builtins.substring 0 1 key)}${builtins.substring 1 (-1) key}`.";
+    };
+
+  hmModule =
+    kind:
+    { config, ... }:
+    {
+      options = {
+        Unit = sectionOption "Unit" "unitConfig" {
+          Description = "Sync notes";
+          After = [ "network-online.target" ];
+        };
+        ${kind.section} = sectionOption kind.section kind.into (
+          lib.optionalAttrs (kind.section == "Service") { ExecStart = "/usr/bin/unison notes"; }
+          // lib.optionalAttrs (kind.section == "Timer") { OnCalendar = "daily"; }
+          // lib.optionalAttrs (kind.section == "Socket") { ListenStream = "%t/app.sock"; }
+          // lib.optionalAttrs (kind.section == "Path") { PathChanged = "%h/notes"; }
+        );
+        Install = mkOption {
+          type = types.submodule {
+            options = {
+              WantedBy = targets "WantedBy";
+              RequiredBy = targets "RequiredBy";
+            };
+          };
+          default = { };
+          example = {
+            WantedBy = [ "default.target" ];
+          };
+          description = ''
+            The unit's `[Install]` section, home-manager style: `WantedBy`
+            and `RequiredBy` go to `wantedBy` and `requiredBy`.
+          '';
+        };
+      };
+      config = {
+        unitConfig = config.Unit;
+        ${kind.into} = config.${kind.section};
+        # Only when given: an empty definition would outrank a `mkDefault`
+        # of another module.
+        wantedBy = lib.mkIf (config.Install.WantedBy != [ ]) config.Install.WantedBy;
+        requiredBy = lib.mkIf (config.Install.RequiredBy != [ ]) config.Install.RequiredBy;
+      };
+    };
+in
+{
+  options.systemd.user = lib.mapAttrs (
+    _: kind:
+    mkOption {
+      type = types.attrsOf (types.submodule (hmModule kind));
+    }
+  ) kinds;
+}
