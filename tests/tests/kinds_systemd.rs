@@ -71,6 +71,24 @@ fn units_start_restart_reload_and_stop_with_the_real_manager() {
     let [first, second, third, none] = [0, 1, 2, 3].map(|i| bundles[i].store_path.clone());
     let units = ["keep.service", "change.service", "gone.service", "reloader.service"];
 
+    // `am diff` compares the unit files as an activation does.
+    let unit_diff = |old: &std::path::Path, new: &std::path::Path| {
+        let output = std::process::Command::new(am_bin())
+            .args(["diff", &old.display().to_string(), &new.display().to_string()])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("am diff runs");
+        assert_exit(&output, 0, "am diff");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        text.lines().filter(|line| line.contains(" unit ")).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(
+        unit_diff(&first, &second),
+        "~ unit change.service  changed (switch: restart)\n\
+         ~ unit reloader.service  reload triggers changed"
+    );
+    assert_eq!(unit_diff(&second, &third), "- unit gone.service  removed");
+
     // First generation: every unit is new and wanted by default.target.
     let output = manager.activate(&first, &[]);
     assert_exit(&output, 0, "first activation");

@@ -1,6 +1,6 @@
 //! `am diff OLD NEW`: what activating bundle NEW over bundle OLD would
-//! change, target by target, command by command and dconf key by key,
-//! without a home.
+//! change, target by target, command by command, dconf key by key and unit
+//! by unit, without a home.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -8,9 +8,10 @@ use std::path::Path;
 
 use am_schema::{Exec, Kind, Plan};
 
+use crate::activate::systemd::{self, Compare, Comparison};
 use crate::activate::target::file_target;
-use crate::bundle::{open_folder, same_static};
-use crate::error::Result;
+use crate::bundle::{Bundle, open_folder, same_static};
+use crate::error::{Error, Result};
 use crate::quote::printable;
 use crate::style::Style;
 
@@ -62,14 +63,46 @@ pub fn run(old: &Path, new: &Path, style: Style) -> Result<String> {
         };
         lines.push(format!("{sign} dconf {}  {what} {}", printable(path), printable(value)));
     }
+    lines.extend(units(&old, &new, style)?);
     let mut text = String::new();
     if lines.is_empty() {
-        text.push_str("no differences in targets, commands or dconf keys\n");
+        text.push_str("no differences in targets, commands, dconf keys or units\n");
     }
     for line in lines {
         let _ = writeln!(text, "{line}");
     }
     Ok(text)
+}
+
+/// The systemd units NEW adds, drops or changes, compared as an activation
+/// compares them; which of them run decides at activation time what is
+/// started, restarted or stopped.
+fn units(old: &Bundle, new: &Bundle, style: Style) -> Result<Vec<String>> {
+    let old_units = systemd::records(&old.plan);
+    let new_units = systemd::planned(&new.plan).unwrap_or_default();
+    let compared = systemd::compare_units(&old_units, &old.root, new_units, &new.root)
+        .map_err(|(_, path, source)| Error::BundleUnreadable { path, source })?;
+    let mut lines: Vec<String> = compared
+        .removed
+        .iter()
+        .map(|name| format!("{} unit {}  removed", style.red("-"), printable(name)))
+        .collect();
+    for Compare { unit, compared } in compared.units {
+        let name = printable(&unit.name);
+        match compared {
+            Comparison::Same => {}
+            Comparison::New => lines.push(format!("{} unit {name}  added", style.green("+"))),
+            Comparison::ReloadTriggers => {
+                lines.push(format!("{} unit {name}  reload triggers changed", style.yellow("~")))
+            }
+            Comparison::Changed => lines.push(format!(
+                "{} unit {name}  changed (switch: {})",
+                style.yellow("~"),
+                unit.switch_method.name()
+            )),
+        }
+    }
+    Ok(lines)
 }
 
 /// Every file target, with the kind of node that makes it.

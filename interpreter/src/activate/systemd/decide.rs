@@ -19,7 +19,7 @@ use super::manager::{UnitChange, Verb, Why};
 
 /// How a unit file of the new bundle compares with the previous one's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compared {
+pub enum Comparison {
     /// The previous generation had no such unit.
     New,
     Same,
@@ -43,15 +43,15 @@ pub fn normalized(text: &str, bundle: &str) -> String {
 }
 
 /// Compares normalized unit files.
-pub fn compare(old: Option<&str>, new: &str) -> Compared {
-    let Some(old) = old else { return Compared::New };
+pub fn compare(old: Option<&str>, new: &str) -> Comparison {
+    let Some(old) = old else { return Comparison::New };
     if old == new {
-        return Compared::Same;
+        return Comparison::Same;
     }
     if without_reload_triggers(old).eq(without_reload_triggers(new)) {
-        Compared::ReloadTriggers
+        Comparison::ReloadTriggers
     } else {
-        Compared::Changed
+        Comparison::Changed
     }
 }
 
@@ -63,14 +63,15 @@ fn without_reload_triggers(text: &str) -> impl Iterator<Item = &str> {
 #[derive(Debug, Clone, Copy)]
 pub struct Compare<'a> {
     pub unit: &'a Unit,
-    pub compared: Compared,
+    pub compared: Comparison,
 }
 
 /// The units whose state must be known before anything changes: those that
 /// changed and those removed, sorted.
 pub fn to_query<'a>(units: &[Compare<'a>], removed: &[&'a str]) -> Vec<&'a str> {
-    let changed =
-        units.iter().filter(|c| matches!(c.compared, Compared::Changed | Compared::ReloadTriggers));
+    let changed = units
+        .iter()
+        .filter(|c| matches!(c.compared, Comparison::Changed | Comparison::ReloadTriggers));
     let mut names: Vec<&str> =
         changed.map(|c| c.unit.name.as_str()).chain(removed.iter().copied()).collect();
     names.sort_unstable();
@@ -92,7 +93,7 @@ pub fn stops(
         units
             .iter()
             .filter(|c| {
-                c.compared == Compared::Changed && c.unit.switch_method == SwitchMethod::StopStart
+                c.compared == Comparison::Changed && c.unit.switch_method == SwitchMethod::StopStart
             })
             .filter(|c| runs(&c.unit.name))
             .map(|c| (c.unit.name.as_str(), Why::Changed)),
@@ -125,13 +126,13 @@ pub fn starts(
         let (name, runs) =
             (c.unit.name.as_str(), active.get(c.unit.name.as_str()).copied().unwrap_or(false));
         let change = match (c.compared, runs) {
-            (Compared::Same, _) => None,
-            (Compared::New, _) => wanted(c.unit).then_some((Verb::Start, Why::New)),
-            (Compared::ReloadTriggers | Compared::Changed, false) => {
+            (Comparison::Same, _) => None,
+            (Comparison::New, _) => wanted(c.unit).then_some((Verb::Start, Why::New)),
+            (Comparison::ReloadTriggers | Comparison::Changed, false) => {
                 wanted(c.unit).then_some((Verb::Start, Why::NotRunning))
             }
-            (Compared::ReloadTriggers, true) => Some((Verb::Reload, Why::ReloadTriggers)),
-            (Compared::Changed, true) => match c.unit.switch_method {
+            (Comparison::ReloadTriggers, true) => Some((Verb::Reload, Why::ReloadTriggers)),
+            (Comparison::Changed, true) => match c.unit.switch_method {
                 SwitchMethod::Restart => Some((Verb::Restart, Why::Changed)),
                 SwitchMethod::Reload => Some((Verb::Reload, Why::Changed)),
                 // Stopped before the reload; started with the new file now.
@@ -149,9 +150,9 @@ pub fn starts(
 /// changed one that does not run.
 fn might_start(c: &Compare, active: &BTreeMap<&str, bool>) -> bool {
     match c.compared {
-        Compared::New => true,
-        Compared::Same => false,
-        Compared::Changed | Compared::ReloadTriggers => {
+        Comparison::New => true,
+        Comparison::Same => false,
+        Comparison::Changed | Comparison::ReloadTriggers => {
             !active.get(c.unit.name.as_str()).copied().unwrap_or(false)
         }
     }

@@ -20,12 +20,13 @@ mod decide;
 pub mod manager;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 
 use am_schema::state::{Generation, UnitRecord};
 use am_schema::{Kind, Plan, STATIC_DIR, Unit};
 
-use self::decide::{Compare, Compared};
+pub use self::decide::{Compare, Comparison};
 pub use self::manager::{Ran, Systemctl, UnitChange, UnitManager, Verb, Why};
 use super::backend::Backend;
 use super::{Failure, NodeOutcome, Request, Summary};
@@ -127,11 +128,11 @@ pub fn switch(
     backend: &impl Backend,
 ) -> Result<Switched, SwitchFailed> {
     let mut run = Run { manager, backend, done: Vec::new(), failures: Vec::new() };
-    let (units, removed) = match compare(switch) {
+    let Compared { units, removed } = match compare(switch) {
         Ok(compared) => compared,
         Err(failure) => return Err(SwitchFailed { done: Vec::new(), failures: vec![failure] }),
     };
-    let nothing_changed = units.iter().all(|c| c.compared == Compared::Same);
+    let nothing_changed = units.iter().all(|c| c.compared == Comparison::Same);
     if nothing_changed && removed.is_empty() {
         return Ok(Switched::default());
     }
@@ -180,40 +181,61 @@ pub fn undo(done: &[UnitChange], manager: &dyn UnitManager, backend: &impl Backe
         .collect()
 }
 
-/// Reads the unit files of both generations and compares them; also gives
-/// the previous generation's units that the new one drops.
-fn compare<'a>(switch: &Switch<'a>) -> Result<(Vec<Compare<'a>>, Vec<&'a str>), UnitFailure> {
+/// Reads the unit files of both generations and compares them.
+fn compare<'a>(switch: &Switch<'a>) -> Result<Compared<'a>, UnitFailure> {
     let (old_units, old_bundle): (&[UnitRecord], &str) =
         switch.previous.map_or((&[], ""), |previous| (&previous.units, &previous.bundle));
-    let old_by_name: BTreeMap<&str, &UnitRecord> =
-        old_units.iter().map(|record| (record.name.as_str(), record)).collect();
-    let new_bundle =
-        switch.bundle.map(|bundle| bundle.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut units = Vec::with_capacity(switch.units.len());
-    for unit in switch.units {
-        let path = Path::new(&new_bundle).join(STATIC_DIR).join(&unit.target);
-        let new = std::fs::read_to_string(&path).map_err(|error| UnitFailure {
-            what: format!("read the unit file of {}", unit.name),
+    let new_bundle = switch.bundle.unwrap_or(Path::new(""));
+    compare_units(old_units, Path::new(old_bundle), switch.units, new_bundle).map_err(
+        |(unit, path, error)| UnitFailure {
+            what: format!("read the unit file of {unit}"),
             message: format!("{}: {error}", path.display()),
             status: None,
-        })?;
-        let new = decide::normalized(&new, &new_bundle);
-        // An old file that cannot be read (its bundle was deleted) counts
-        // as changed: restarting is the safe side.
+        },
+    )
+}
+
+/// How each unit of the new bundle compares with the old one's, and the
+/// units the old one has and the new one drops.
+#[derive(Debug)]
+pub struct Compared<'a> {
+    pub units: Vec<Compare<'a>>,
+    pub removed: Vec<&'a str>,
+}
+
+/// Compares the unit files of two bundles (`am diff` compares two bundles
+/// without a generation). Fails with the unit and path of a new unit file
+/// that cannot be read; an old one that cannot be read (its bundle was
+/// deleted) counts as changed: restarting is the safe side.
+pub fn compare_units<'a>(
+    old_units: &'a [UnitRecord],
+    old_bundle: &Path,
+    new_units: &'a [Unit],
+    new_bundle: &Path,
+) -> Result<Compared<'a>, (&'a str, PathBuf, io::Error)> {
+    let (old_root, new_root) = (old_bundle.to_string_lossy(), new_bundle.to_string_lossy());
+    let old_by_name: BTreeMap<&str, &UnitRecord> =
+        old_units.iter().map(|record| (record.name.as_str(), record)).collect();
+    let mut units = Vec::with_capacity(new_units.len());
+    for unit in new_units {
+        let path = new_bundle.join(STATIC_DIR).join(&unit.target);
+        let new = match std::fs::read_to_string(&path) {
+            Ok(text) => decide::normalized(&text, &new_root),
+            Err(error) => return Err((unit.name.as_str(), path, error)),
+        };
         let old = old_by_name.get(unit.name.as_str()).map(|record| {
-            let path = Path::new(old_bundle).join(STATIC_DIR).join(&record.target);
-            let text = std::fs::read_to_string(path).unwrap_or_default();
-            decide::normalized(&text, old_bundle)
+            let text = std::fs::read_to_string(old_bundle.join(STATIC_DIR).join(&record.target));
+            decide::normalized(&text.unwrap_or_default(), &old_root)
         });
         units.push(Compare { unit, compared: decide::compare(old.as_deref(), &new) });
     }
-    let new_names: BTreeSet<&str> = switch.units.iter().map(|unit| unit.name.as_str()).collect();
+    let new_names: BTreeSet<&str> = new_units.iter().map(|unit| unit.name.as_str()).collect();
     let removed = old_units
         .iter()
         .map(|record| record.name.as_str())
         .filter(|name| !new_names.contains(name))
         .collect();
-    Ok((units, removed))
+    Ok(Compared { units, removed })
 }
 
 /// The changes of one switch (or undo) as they are made.

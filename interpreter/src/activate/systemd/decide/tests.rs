@@ -19,13 +19,13 @@ fn change(verb: Verb, unit: &str, why: Why) -> UnitChange {
 fn the_bundle_path_is_abstracted_and_only_reload_triggers_reload() {
     let old = normalized("ExecStart=/nix/store/aaa-home/scripts/x-start\n", "/nix/store/aaa-home");
     let new = normalized("ExecStart=/nix/store/bbb-home/scripts/x-start\n", "/nix/store/bbb-home");
-    assert_eq!(compare(Some(&old), &new), Compared::Same);
-    assert_eq!(compare(None, &new), Compared::New);
+    assert_eq!(compare(Some(&old), &new), Comparison::Same);
+    assert_eq!(compare(None, &new), Comparison::New);
     let a = "[Unit]\nX-Reload-Triggers=1\n[Service]\nExecStart=/bin/a\n";
     let b = "[Unit]\nX-Reload-Triggers=2\n[Service]\nExecStart=/bin/a\n";
     let c = "[Unit]\nX-Reload-Triggers=2\n[Service]\nExecStart=/bin/c\n";
-    assert_eq!(compare(Some(a), b), Compared::ReloadTriggers);
-    assert_eq!(compare(Some(a), c), Compared::Changed);
+    assert_eq!(compare(Some(a), b), Comparison::ReloadTriggers);
+    assert_eq!(compare(Some(a), c), Comparison::Changed);
 }
 
 #[test]
@@ -35,8 +35,8 @@ fn removed_and_stop_start_units_stop_before_the_reload_if_they_run() {
         unit("db.service", SwitchMethod::Restart, &[]),
     );
     let units = [
-        Compare { unit: &web, compared: Compared::Changed },
-        Compare { unit: &db, compared: Compared::Changed },
+        Compare { unit: &web, compared: Comparison::Changed },
+        Compare { unit: &db, compared: Comparison::Changed },
     ];
     let removed = ["gone.service", "idle.service"];
     let active = BTreeMap::from([
@@ -69,12 +69,12 @@ fn running_changed_units_switch_by_their_method() {
         unit("f.service", SwitchMethod::Restart, &[]),
     ];
     let compared = [
-        Compared::Changed,
-        Compared::Changed,
-        Compared::Changed,
-        Compared::Changed,
-        Compared::ReloadTriggers,
-        Compared::Same,
+        Comparison::Changed,
+        Comparison::Changed,
+        Comparison::Changed,
+        Comparison::Changed,
+        Comparison::ReloadTriggers,
+        Comparison::Same,
     ];
     let units: Vec<Compare> =
         units.iter().zip(compared).map(|(unit, compared)| Compare { unit, compared }).collect();
@@ -100,7 +100,8 @@ fn units_that_do_not_run_start_only_when_an_active_target_wants_them() {
         unit("stopped.service", SwitchMethod::KeepOld, &["default.target"]),
         unit("same.service", SwitchMethod::Restart, &["default.target"]),
     ];
-    let compared = [Compared::New, Compared::New, Compared::New, Compared::Changed, Compared::Same];
+    let compared =
+        [Comparison::New, Comparison::New, Comparison::New, Comparison::Changed, Comparison::Same];
     let units: Vec<Compare> =
         units.iter().zip(compared).map(|(unit, compared)| Compare { unit, compared }).collect();
     let active = BTreeMap::from([("stopped.service", false)]);
