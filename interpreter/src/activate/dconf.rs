@@ -339,6 +339,59 @@ mod tests {
         assert_eq!(keyfile(keys), "[org/a]\nx=1\nz=@u 2\n[org/b]\ny='b'\n");
     }
 
+    fn record(path: &str, value: &str) -> DconfRecord {
+        DconfRecord { path: path.into(), value: value.into(), written: value.into() }
+    }
+
+    fn generation(dconf: Vec<DconfRecord>) -> Generation {
+        Generation {
+            number: 1,
+            bundle: "/nix/store/x-home-bundle".into(),
+            activated_at: 0,
+            owned: Vec::new(),
+            created_dirs: Vec::new(),
+            dconf,
+            units: Vec::new(),
+        }
+    }
+
+    fn key(dir: &str, key: &str, value: &str) -> DconfKey {
+        DconfKey { dir: dir.into(), key: key.into(), value: value.into() }
+    }
+
+    #[test]
+    fn keys_of_a_node_that_did_not_run_keep_their_records() {
+        let previous = generation(vec![record("/org/a/x", "1"), record("/org/b/y", "2")]);
+        let (x, y) = (key("org/a", "x", "1"), key("org/b", "y", "3"));
+        let commit =
+            Commit { record: Some(generation(Vec::new())), current: Some(2), trash: vec![] };
+        // Only the node of `x` ran; `y`'s failed, so `y` still holds what
+        // the previous generation wrote, and must be reset when dropped.
+        let commit =
+            commit_with(commit, vec![record("/org/a/x", "1")], &[&x, &y], Some(&previous), 2);
+        let dconf = commit.record.map(|record| record.dconf).unwrap_or_default();
+        assert_eq!(dconf, [record("/org/a/x", "1"), record("/org/b/y", "2")]);
+    }
+
+    #[test]
+    fn a_changed_record_alone_makes_a_new_generation() {
+        let previous = generation(vec![record("/org/a/x", "1")]);
+        let x = key("org/a", "x", "1");
+        let kept = Commit { record: None, current: Some(1), trash: vec![] };
+        let same = commit_with(kept, vec![record("/org/a/x", "1")], &[&x], Some(&previous), 2);
+        assert!(same.record.is_none(), "an unchanged activation recorded a generation");
+
+        let kept = Commit { record: None, current: Some(1), trash: vec![] };
+        let mut rewritten = record("/org/a/x", "1");
+        rewritten.written = "int32 1".into();
+        let new = commit_with(kept, vec![rewritten.clone()], &[&x], Some(&previous), 2);
+        assert_eq!(new.current, Some(2));
+        assert_eq!(
+            new.record.map(|record| (record.number, record.dconf)),
+            Some((2, vec![rewritten]))
+        );
+    }
+
     #[test]
     fn dbus_chatter_is_left_out_of_errors() {
         let stderr = b"dbus-daemon[9]: [session uid=0 pid=9] Activating service\n\
