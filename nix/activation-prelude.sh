@@ -12,8 +12,12 @@ fi
 unset AM_ACTIVATION_PATH
 export PATH
 
-# Verbose when `VERBOSE` is set in the environment of `am` (as the
-# `home-manager -v` command sets it): `VERBOSE=1 ./result/bin/activate`.
+# Verbose under `am activate --verbose` (which gives commands AM_VERBOSE=1),
+# or when `VERBOSE` is set in the environment of `am`, as the
+# `home-manager -v` command sets it.
+if [[ -n ${AM_VERBOSE:-} ]]; then
+  export VERBOSE=1
+fi
 if [[ -v VERBOSE ]]; then
   export VERBOSE_ECHO=echo
   export VERBOSE_ARG=--verbose

@@ -219,8 +219,9 @@ in
         command; `run --quiet`, `run --silence`), `verboseEcho`,
         `VERBOSE_ARG`, `VERBOSE_ECHO`, `DRY_RUN_CMD`, `DRY_RUN_NULL`,
         `newGenPath` (the bundle being activated) and `oldGenPath` (the
-        previous bundle, if any). `VERBOSE` is set when it is set in the
-        environment of the activation. `DRY_RUN` is never set: a dry run
+        previous bundle, if any). `VERBOSE` is set under
+        `am activate --verbose` (or when it is set in the environment of the
+        activation). `DRY_RUN` is never set: a dry run
         (`am activate --dry-run`) lists the blocks without running them.
       '';
     };

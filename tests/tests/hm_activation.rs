@@ -99,7 +99,7 @@ const ENVIRONMENT: &str = r#"{ lib, ... }:
 /// A typical home-manager block using `run`, `DRY_RUN`, `DRY_RUN_CMD`,
 /// `VERBOSE_ARG`, `verboseEcho`, `newGenPath` and `oldGenPath`: a dry run
 /// runs nothing and says it would run it; a live run runs it with `DRY_RUN`
-/// unset; `VERBOSE=1` in the environment turns on verbose mode.
+/// unset; `--verbose` (or `VERBOSE=1` in the environment) turns on verbose mode.
 #[test]
 fn blocks_get_home_managers_environment() {
     if !have_nix() {
@@ -130,12 +130,17 @@ fn blocks_get_home_managers_environment() {
     assert_eq!(read(&home, "new-gen"), bundle_path, "newGenPath is the bundle");
     assert_eq!(read(&home, "old-gen"), "none\n", "oldGenPath is unset on a first activation");
 
-    let verbose = home.command(bundle.script()).arg("--verbose").env("VERBOSE", "1").output();
-    let verbose = verbose.expect("bin/activate runs");
+    let verbose = home.activate(&bundle, &["--verbose"]);
     assert_exit(&verbose, 0, "verbose activation");
     assert!(all_output(&verbose).contains("verbose is on"), "{}", all_output(&verbose));
     assert_eq!(read(&home, "runs.txt"), "live VERBOSE_ARG=[]\nlive VERBOSE_ARG=[--verbose]\n");
     assert_eq!(read(&home, "old-gen"), bundle_path, "oldGenPath is the previous generation's");
+
+    // `VERBOSE` in the environment, as `home-manager -v` sets it, works too.
+    let output = home.command(bundle.script()).env("VERBOSE", "1").output();
+    assert_exit(&output.expect("bin/activate runs"), 0, "activation with VERBOSE=1");
+    let runs = read(&home, "runs.txt");
+    assert!(runs.ends_with("live VERBOSE_ARG=[--verbose]\n"), "{runs}");
 }
 
 /// A failing block fails the activation (exit 4), and bash's own message

@@ -79,7 +79,14 @@ pub fn run(
                     progress.node_done(node, &NodeOutcome::NotNeeded, Duration::ZERO);
                     continue;
                 }
-                Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &request.home.home)),
+                Kind::Exec(exec) => {
+                    Task::Exec(ExecSpec::new(exec, &request.home.home).map(|mut spec| {
+                        if request.verbose {
+                            spec.env.push(("AM_VERBOSE".into(), "1".into()));
+                        }
+                        spec
+                    }))
+                }
                 Kind::Dconf(dconf) => Task::Dconf(&dconf.keys),
                 Kind::SystemdUnits(units) => Task::Units(super::systemd::Switch {
                     units: &units.units,

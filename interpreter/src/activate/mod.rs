@@ -51,6 +51,9 @@ pub struct Request<'a> {
     pub permissions: Permissions,
     /// How many nodes of one layer may run at the same time.
     pub jobs: NonZeroUsize,
+    /// `--verbose`: commands then run with `AM_VERBOSE=1` in their
+    /// environment (home-manager activation blocks turn it into `VERBOSE`).
+    pub verbose: bool,
 }
 
 /// Receives every node's outcome, on the thread that called [`activate`],

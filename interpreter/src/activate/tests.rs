@@ -180,6 +180,7 @@ fn run(plan: Plan, jobs: usize) -> (Summary, Vec<String>, Vec<String>) {
         number: 1,
         permissions: Permissions::default(),
         jobs: NonZeroUsize::new(jobs).unwrap_or(NonZeroUsize::MIN),
+        verbose: false,
     };
     let backend = Recorder::default();
     let mut log = Log::default();

@@ -109,6 +109,7 @@ fn execute(
         number: state.next_number()?,
         permissions,
         jobs: args.jobs,
+        verbose: args.verbose,
     };
     let mut report = ActivationReport::new(plan, args.verbose, args.dry_run, args.timings);
     let target = bundle.map(|bundle| bundle.root.clone());
