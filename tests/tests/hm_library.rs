@@ -83,8 +83,10 @@ fn modules_see_lib_hm() {
     );
 }
 
-/// Anchors become the ids of their phase (every file and unit-file link),
-/// entry names become `activation:<name>`, and with `pkgs` the blocks run
+/// Anchors become the ids of their phase (every file and unit-file link,
+/// the `onChange` commands, the unit switch, dconf), entry names become
+/// `activation:<name>` (a typo is left for the compiler to report), and
+/// with `pkgs` the blocks run
 /// `pkgs.bash` with bash, coreutils & co. and `home.extraActivationPath`
 /// first in PATH.
 #[test]
@@ -94,12 +96,17 @@ fn activation_blocks_lower_to_exec_nodes() {
     }
     let module = r#"{ lib, pkgs, ... }: {
         home.file.".a".text = "a";
-        xdg.configFile."b".text = "b";
+        xdg.configFile."b" = { text = "b"; onChange = "echo b changed"; };
+        systemd.user.services.s.serviceConfig.ExecStart = "/bin/true";
+        dconf.settings."org/example".key = 1;
         home.extraActivationPath = [ pkgs.git ];
         home.activation = {
           first = lib.hm.dag.entryBefore [ "writeBoundary" ] "echo first";
           second = lib.hm.dag.entryAfter [ "linkGeneration" "first" ] "echo second";
           third = lib.hm.dag.entryBetween [ "reloadSystemd" ] [ "second" ] "echo third";
+          afterChanges = lib.hm.dag.entryAfter [ "onFilesChange" ] "echo after onChange";
+          afterUnits = lib.hm.dag.entryAfter [ "reloadSystemd" ] "echo after the unit switch";
+          beforeDconf = lib.hm.dag.entryBefore [ "dconfSettings" ] "echo before dconf";
           typo = lib.hm.dag.entryAfter [ "writeBoundry" ] "echo typo";
         };
       }"#;
@@ -107,7 +114,7 @@ fn activation_blocks_lower_to_exec_nodes() {
         module,
         STUB_PKGS,
         "map (n: { inherit (n) id after before declaredBy argv env; }) \
-         (builtins.filter (n: n.kind == \"exec\") config.am.loweredNodes)",
+         (builtins.filter (n: lib.hasPrefix \"activation:\" n.id) config.am.loweredNodes)",
     ));
     let temp = fresh_dir("hm-lowering");
     snapshot_settings(&temp)
