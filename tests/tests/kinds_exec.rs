@@ -114,9 +114,10 @@ fn a_command_past_its_timeout_is_killed_with_everything_it_started() {
     let pid = log(&home, "background.pid");
     let pid = pid.trim();
     assert!(!pid.is_empty(), "the command did not record its background process");
-    // Killed; at most a zombie until its new parent reaps it.
+    // Killed: gone, or a zombie until its new parent reaps it.
     let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let running = state.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z'));
+    let running = !state.is_empty()
+        && state.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z'));
     assert!(!running, "the background process {pid} still runs: {state}");
 }
 
