@@ -1,12 +1,13 @@
 # systemd user units: `systemd.user.services|sockets|timers|paths.<name>` with
-# NixOS-style attributes, rendered to unit files here with lib alone (NixOS's
-# systemd library needs pkgs and a whole NixOS). Every unit file becomes one
-# `link` node under `<xdg.configHome>/systemd/user/`, every `wantedBy` and
-# `requiredBy` entry one more link in `<target>.wants/` or `<target>.requires/`
-# (so other tools' units in that folder are left alone), and one
-# `systemd-units` node, after all of those links, tells `am` which units the
-# bundle has and how each one switches; `am` decides at activation time,
-# from the previous bundle's unit files, what to start, restart, reload or stop.
+# NixOS-style attributes, rendered to unit files by ../systemd-unit.nix with
+# lib alone (NixOS's systemd library needs pkgs and a whole NixOS). Every unit
+# file becomes one `link` node under `<xdg.configHome>/systemd/user/`, every
+# `wantedBy` and `requiredBy` entry one more link in `<target>.wants/` or
+# `<target>.requires/` (so other tools' units in that folder are left alone),
+# and one `systemd-units` node, after all of those links, tells `am` which
+# units the bundle has and how each one switches; `am` decides at activation
+# time, from the previous bundle's unit files, what to start, restart, reload
+# or stop.
 {
   lib,
   config,
@@ -17,6 +18,7 @@
 let
   inherit (lib) mkOption types;
   provenance = import ../provenance.nix { inherit lib; };
+  unitFile = import ../systemd-unit.nix { inherit lib; };
 
   unitDir = "${config.xdg.configHome}/systemd/user";
 
@@ -355,42 +357,6 @@ let
       description = "systemd user ${kind.option}, by name without the `.${kind.suffix}` suffix.";
     };
 
-  # The hash that stands for a list of triggers in the unit file. Paths are
-  # copied into the store first, so the hash follows their content.
-  triggersHash =
-    triggers:
-    if triggers == [ ] then
-      null
-    else
-      builtins.hashString "sha256" (
-        toString (map (t: if builtins.isPath t then "${t}" else toString t) (lib.flatten triggers))
-      );
-
-  renderAtom =
-    option: key: v:
-    let
-      text =
-        if builtins.isBool v then
-          lib.boolToString v
-        else if builtins.isPath v then
-          "${v}"
-        else
-          toString v;
-    in
-    # A newline would end the line and start a key of its own.
-    lib.throwIf (lib.hasInfix "\n" text)
-      "${option}: the value of ${key} holds a line break, which a unit file cannot; use a script or one line"
-      text;
-
-  renderSection =
-    option: name: keys:
-    let
-      present = lib.filterAttrs (_: v: v != null && v != [ ] && v != "") keys;
-      line = key: v: "${key}=${renderAtom option key v}\n";
-      lines = lib.concatLists (lib.mapAttrsToList (key: v: map (line key) (lib.toList v)) present);
-    in
-    lib.optionalString (lines != [ ]) "[${name}]\n${lib.concatStrings lines}";
-
   # How a changed unit is switched: `X-SwitchMethod` as home-manager's
   # sd-switch reads it, or what the NixOS flags of a service say.
   switchMethod =
@@ -408,38 +374,6 @@ let
     else
       "restart";
 
-  dependencyKeys = {
-    After = "after";
-    Before = "before";
-    Wants = "wants";
-    Requires = "requires";
-    BindsTo = "bindsTo";
-    PartOf = "partOf";
-    Conflicts = "conflicts";
-  };
-
-  renderUnit =
-    kind: option: unit: method:
-    lib.concatStringsSep "\n" (
-      lib.filter (s: s != "") [
-        (renderSection option "Unit" (
-          {
-            Description = unit.description;
-            X-Restart-Triggers = triggersHash unit.restartTriggers;
-            X-Reload-Triggers = triggersHash unit.reloadTriggers;
-            X-SwitchMethod = method;
-          }
-          // lib.mapAttrs (_: attr: lib.concatStringsSep " " unit.${attr}) dependencyKeys
-          // unit.unitConfig
-        ))
-        (renderSection option kind.section (kind.body unit))
-        (renderSection option "Install" {
-          WantedBy = lib.concatStringsSep " " unit.wantedBy;
-          RequiredBy = lib.concatStringsSep " " unit.requiredBy;
-        })
-      ]
-    );
-
   # Everything one kind of unit lowers into: link nodes and unit entries.
   lowerKind =
     kind:
@@ -456,7 +390,13 @@ let
           unitName = "${name}.${kind.suffix}";
           origin = provenance.of option path name;
           method = switchMethod kind unit;
-          text = renderUnit kind origin.declaredBy unit method;
+          text = unitFile.render {
+            option = origin.declaredBy;
+            inherit unit;
+            inherit (kind) section;
+            body = kind.body unit;
+            switchMethod = method;
+          };
           link = relative: {
             id = "unit:${relative}";
             kind = "link";

@@ -7,8 +7,10 @@
 //!
 //! 1. `/run/systemd/system` exists, so systemd counts the machine as booted
 //!    with systemd;
-//! 2. a user of its own per test (`am-sd-<label>`, made with `useradd` once,
-//!    kept for later runs), so tests run in parallel with a manager each;
+//! 2. a user of its own per test (`am-sd-<label>-<slot>`, made with `useradd`
+//!    once, kept for later runs), so tests run in parallel with a manager
+//!    each; the slot is a lock folder under /run, so that two test runs at
+//!    the same time (two people's `cargo nextest`) never share a user;
 //! 3. `/run/user/<uid>` owned by the user, mode 0700: `XDG_RUNTIME_DIR`;
 //! 4. under each of `/sys/fs/cgroup/systemd` and `/sys/fs/cgroup/unified`,
 //!    the folder `user.slice/user-<uid>.slice/user@<uid>.service`, chowned
@@ -63,11 +65,13 @@ pub struct UserManager {
     manager: Child,
     bus_pid: String,
     cgroups: Vec<PathBuf>,
+    /// Held while the manager runs: the user is this test's alone.
+    _slot: Slot,
 }
 
 impl UserManager {
-    /// Starts a manager for the user `am-sd-<label>` (at most 26 bytes of
-    /// label). Returns `None`, after [`require`] said why, when this machine
+    /// Starts a manager for a user `am-sd-<label>-<slot>` (at most 24 bytes
+    /// of label). Returns `None`, after [`require`] said why, when this machine
     /// cannot run one; panics when it could but the manager did not come up.
     pub fn start(label: &str) -> Option<UserManager> {
         let systemd = SYSTEMD.iter().map(Path::new).find(|path| path.is_file());
@@ -80,7 +84,8 @@ impl UserManager {
             return None;
         }
         let systemd = systemd?;
-        let user = format!("am-sd-{label}");
+        let slot = Slot::take(label);
+        let user = slot.user.clone();
         assert!(user.len() <= 32, "user name {user} is longer than useradd allows");
         ensure_user(&user);
         let (uid, gid) = (id(&user, "-u"), id(&user, "-g"));
@@ -114,8 +119,19 @@ impl UserManager {
         let env = session_env(&user, &home, &runtime_dir);
         let bus_pid = start_bus(uid, gid, &env, &runtime_dir);
         let manager = start_manager(systemd, uid, gid, &env, &cgroups, &log);
-        let mut this =
-            UserManager { user, uid, gid, home, runtime_dir, log, env, manager, bus_pid, cgroups };
+        let mut this = UserManager {
+            user,
+            uid,
+            gid,
+            home,
+            runtime_dir,
+            log,
+            env,
+            manager,
+            bus_pid,
+            cgroups,
+            _slot: slot,
+        };
         this.wait_until_running();
         Some(this)
     }
@@ -188,6 +204,58 @@ impl Drop for UserManager {
         }
         let _ = Command::new("kill").args(["-KILL", &self.bus_pid]).status();
         let _ = std::fs::remove_dir_all(&self.runtime_dir);
+    }
+}
+
+/// Slots per label: how many runs of one test may share the machine.
+const SLOTS: u32 = 8;
+
+/// A test user reserved for one test: the folder `/run/am-test-users/<user>`
+/// holding the PID of the test process, removed on drop. A folder whose
+/// process is gone was left by a killed run and is taken over.
+#[derive(Debug)]
+struct Slot {
+    user: String,
+    lock: PathBuf,
+}
+
+impl Slot {
+    fn take(label: &str) -> Slot {
+        let locks = Path::new("/run/am-test-users");
+        std::fs::create_dir_all(locks).expect("/run is writable");
+        // The lock folder is made whole aside and renamed into place, which
+        // fails while another one (never empty) is there.
+        let pid = std::process::id().to_string();
+        let scratch = locks.join(format!(".{pid}-{label}"));
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::create_dir(&scratch).expect("/run is writable");
+        std::fs::write(scratch.join("pid"), &pid).expect("the lock folder is writable");
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            for slot in 0..SLOTS {
+                let user = format!("am-sd-{label}-{slot}");
+                let lock = locks.join(&user);
+                if std::fs::rename(&scratch, &lock).is_ok() {
+                    return Slot { user, lock };
+                }
+                let owner = std::fs::read_to_string(lock.join("pid")).unwrap_or_default();
+                let gone = !Path::new("/proc").join(owner.trim()).exists();
+                // Left by a run that was killed: taken over, unless another
+                // run took it over meanwhile.
+                let still = std::fs::read_to_string(lock.join("pid")).unwrap_or_default();
+                if gone && !owner.is_empty() && still == owner {
+                    let _ = std::fs::remove_dir_all(&lock);
+                }
+            }
+            assert!(Instant::now() < deadline, "every test user of {label} stayed busy");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.lock);
     }
 }
 

@@ -86,16 +86,18 @@ pub fn stops(
     removed: &[&str],
     active: &BTreeMap<&str, bool>,
 ) -> Vec<UnitChange> {
-    let runs = |name: &str| active.get(name).copied().unwrap_or(false);
-    let mut stops: Vec<(&str, Why)> =
-        removed.iter().filter(|name| runs(name)).map(|name| (*name, Why::Removed)).collect();
+    let mut stops: Vec<(&str, Why)> = removed
+        .iter()
+        .filter(|name| runs(active, name))
+        .map(|name| (*name, Why::Removed))
+        .collect();
     stops.extend(
         units
             .iter()
             .filter(|c| {
                 c.compared == Comparison::Changed && c.unit.switch_method == SwitchMethod::StopStart
             })
-            .filter(|c| runs(&c.unit.name))
+            .filter(|c| runs(active, &c.unit.name))
             .map(|c| (c.unit.name.as_str(), Why::Changed)),
     );
     stops.sort_unstable_by_key(|(name, _)| *name);
@@ -123,9 +125,8 @@ pub fn starts(
         |unit: &Unit| unit.wanted_by.iter().any(|target| active_targets.contains(target.as_str()));
     let mut changes = Vec::new();
     for c in units {
-        let (name, runs) =
-            (c.unit.name.as_str(), active.get(c.unit.name.as_str()).copied().unwrap_or(false));
-        let change = match (c.compared, runs) {
+        let name = c.unit.name.as_str();
+        let change = match (c.compared, runs(active, name)) {
             (Comparison::Same, _) => None,
             (Comparison::New, _) => wanted(c.unit).then_some((Verb::Start, Why::New)),
             (Comparison::ReloadTriggers | Comparison::Changed, false) => {
@@ -152,10 +153,14 @@ fn might_start(c: &Compare, active: &BTreeMap<&str, bool>) -> bool {
     match c.compared {
         Comparison::New => true,
         Comparison::Same => false,
-        Comparison::Changed | Comparison::ReloadTriggers => {
-            !active.get(c.unit.name.as_str()).copied().unwrap_or(false)
-        }
+        Comparison::Changed | Comparison::ReloadTriggers => !runs(active, &c.unit.name),
     }
+}
+
+/// Whether the manager said the unit is active; a unit it was not asked
+/// about is not.
+fn runs(active: &BTreeMap<&str, bool>, name: &str) -> bool {
+    active.get(name).copied().unwrap_or(false)
 }
 
 fn act(verb: Verb, unit: &str, why: Why) -> UnitChange {
