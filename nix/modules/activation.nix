@@ -165,10 +165,14 @@ let
       ])
     ];
     env = lib.optionalAttrs (activationPath != "") { AM_ACTIVATION_PATH = activationPath; };
-    after = lib.unique (lib.concatMap (resolveAfter name) entry.after);
-    before = lib.unique (lib.concatMap resolveBefore entry.before);
+    after = uniqueIds (lib.concatMap (resolveAfter name) entry.after);
+    before = uniqueIds (lib.concatMap resolveBefore entry.before);
   }
   // provenance.of options.home.activation [ "home" "activation" ] name;
+
+  # Ids once each, sorted. An anchor stands for every file of a home, so
+  # these lists can be long: lib.unique would be quadratic.
+  uniqueIds = ids: builtins.attrNames (lib.genAttrs ids (_: null));
 
   reserved = builtins.filter (name: anchors ? ${name}) (builtins.attrNames entries);
 in
