@@ -145,30 +145,11 @@ fn shortest_cycle(graph: &Graph, component: &[usize]) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
-    use crate::error::NodeRef;
-    use crate::graph::Cause;
 
     fn graph(deps: &[&[usize]]) -> Graph {
-        let origin = |position| NodeRef {
-            id: Some(format!("n{position}")),
-            position,
-            kind: None,
-            declared_by: None,
-            defined_in: vec![],
-        };
-        Graph {
-            ids: (0..deps.len()).map(|i| format!("n{i}")).collect(),
-            origins: (0..deps.len()).map(origin).collect(),
-            deps: deps
-                .iter()
-                .map(|d| {
-                    d.iter().map(|&v| (v, Cause { by_after: true, by_before: false })).collect()
-                })
-                .collect::<Vec<BTreeMap<_, _>>>(),
-        }
+        Graph::from_deps(deps)
     }
 
     #[test]

@@ -26,6 +26,29 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// A graph of vertices `n0`, `n1`, ... where vertex `i` waits for
+    /// `deps[i]` (all by `after`), for the tests of the graph algorithms.
+    #[cfg(test)]
+    pub fn from_deps(deps: &[&[usize]]) -> Graph {
+        let origin = |position| NodeRef {
+            id: Some(format!("n{position}")),
+            position,
+            kind: None,
+            declared_by: None,
+            defined_in: vec![],
+        };
+        Graph {
+            ids: (0..deps.len()).map(|i| format!("n{i}")).collect(),
+            origins: (0..deps.len()).map(origin).collect(),
+            deps: deps
+                .iter()
+                .map(|d| {
+                    d.iter().map(|&v| (v, Cause { by_after: true, by_before: false })).collect()
+                })
+                .collect(),
+        }
+    }
+
     /// Vertices that wait for each vertex: the reverse of `deps`.
     pub fn dependents(&self) -> Vec<Vec<usize>> {
         let mut dependents = vec![Vec::new(); self.ids.len()];
