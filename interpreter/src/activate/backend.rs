@@ -47,6 +47,8 @@ pub trait Backend: Sync {
     fn begin(&self, number: u64, previous: Option<u64>, bundle: Option<&Path>) -> io::Result<()>;
     /// Journals changes about to be made.
     fn record(&self, entries: &[JournalEntry]) -> io::Result<()>;
+    /// Creates a folder the pre-check found missing; one that appeared since
+    /// (made by an earlier layer, a command, or dconf) is used as it is.
     fn create_dir(&self, path: &Path) -> io::Result<()>;
     /// Creates a symlink; fails when anything is at `path`.
     fn create_symlink(&self, content: &Path, path: &Path) -> io::Result<()>;

@@ -43,9 +43,6 @@ pub fn run(
 ) -> Result<()> {
     let plan = request.plan;
     let mut states = vec![State::Pending; plan.nodes.len()];
-    // The pre-check saw the home before any layer ran: a folder it found
-    // missing for a later layer's link may have been made by an earlier one.
-    let mut made: BTreeSet<PathBuf> = BTreeSet::new();
     // Whether an `onChange` command runs is decided from the bundles alone,
     // before any file changes.
     let changes = Changes::new(request);
@@ -106,7 +103,6 @@ pub fn run(
                 Task::Exec(_) | Task::Dconf(_) | Task::Units(_) => None,
             })
             .flatten()
-            .filter(|dir| !made.contains(*dir))
             .cloned()
             .collect();
         let text = |p: &Path| p.to_string_lossy().into_owned();
@@ -126,8 +122,9 @@ pub fn run(
             .record(&intents)
             .map_err(io_error("write the activation journal in", &request.home.state))?;
         for dir in dirs {
+            // A folder an earlier layer (or a command) made since the
+            // pre-check is used as it is: see `Backend::create_dir`.
             backend.create_dir(&dir).map_err(io_error("create the folder", &dir))?;
-            made.insert(dir);
         }
 
         let mut stop = false;
