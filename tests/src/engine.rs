@@ -262,6 +262,22 @@ impl Home {
         command
     }
 
+    /// Starts activating `bundle` in this home, SIGKILLs it after `delay`,
+    /// and says whether the kill interrupted it (rather than finding it done).
+    pub fn activate_and_kill(&self, bundle: &Bundle, delay: Duration) -> bool {
+        let mut child = self
+            .command(bundle.script())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the activation starts");
+        std::thread::sleep(delay);
+        // Child::kill sends SIGKILL; on a process that already exited it does nothing.
+        let _ = child.kill();
+        let status = child.wait().expect("the killed activation is reaped");
+        std::os::unix::process::ExitStatusExt::signal(&status) == Some(9)
+    }
+
     /// Runs `<bundle>/bin/activate ARGS`.
     pub fn activate(&self, bundle: &Bundle, args: &[&str]) -> Output {
         self.command(bundle.script()).args(args).output().expect("bin/activate runs")

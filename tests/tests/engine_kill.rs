@@ -5,11 +5,9 @@
 //! was ever lost or changed.
 
 use std::fmt::Write as _;
-use std::os::unix::process::ExitStatusExt;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use am_tests::engine::{Bundle, Home, Module, assert_same_listing, cached_bundles};
+use am_tests::engine::{Home, Module, assert_same_listing, cached_bundles};
 use am_tests::{assert_exit, have_nix};
 
 /// Files in both bundles (every other one with new content in B), files
@@ -81,22 +79,6 @@ fn assert_user_files(home: &Home, in_b: bool, context: &str) {
         let at = if moved { format!("{rel}.bak") } else { rel.to_string() };
         home.assert_user_file(&at, text.as_bytes(), context);
     }
-}
-
-/// Starts activating `bundle`, SIGKILLs it after `delay`, and says whether
-/// the kill interrupted it (rather than finding it already done).
-fn activate_and_kill(home: &Home, bundle: &Bundle, delay: Duration) -> bool {
-    let mut child = home
-        .command(bundle.script())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the activation starts");
-    std::thread::sleep(delay);
-    // Child::kill sends SIGKILL; on a process that already exited it does nothing.
-    let _ = child.kill();
-    let status = child.wait().expect("the killed activation is reaped");
-    status.signal() == Some(9)
 }
 
 /// When a kill comes: after a fixed time, or at a fraction of how long an
@@ -201,7 +183,7 @@ fn sigkill_at_any_moment_is_recovered_by_the_next_run() {
         );
         // The previous round checked that the home is exactly at A or B, so
         // what this kill interrupts is exactly one switch.
-        let was_killed = activate_and_kill(&home, to, delay);
+        let was_killed = home.activate_and_kill(to, delay);
         if !was_killed {
             *takes = (*takes).min(delay);
         }

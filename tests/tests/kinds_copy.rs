@@ -4,8 +4,6 @@
 //! a run killed while copying is undone by the next.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::os::unix::process::ExitStatusExt;
-use std::process::Stdio;
 use std::time::Instant;
 
 use am_tests::engine::{Home, Module, all_output, build_bundles, nix_str};
@@ -314,15 +312,7 @@ fn sigkill_while_copying_is_recovered_by_the_next_run() {
     let mut interrupted = 0;
     for round in 1..=12u32 {
         let delay = takes * round / 13;
-        let mut child = home
-            .command(b.script())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the activation starts");
-        std::thread::sleep(delay);
-        let _ = child.kill();
-        let killed = child.wait().expect("the activation is reaped").signal() == Some(9);
+        let killed = home.activate_and_kill(b, delay);
         interrupted += usize::from(killed);
         // A kill that found the run done means the machine got faster: the
         // later kills aim within the shorter run.
