@@ -9,7 +9,7 @@ let
 
   # The lib that modules see: nixpkgs' plus `lib.hm.dag` and
   # `lib.hm.types.dagOf` (home-manager's names, so its snippets work
-  # unchanged) and the same as `lib.am`.
+  # unchanged) and the same as `lib.am`, with `lib.am.mkLua`.
   moduleLib =
     let
       extra = self: {
@@ -19,11 +19,19 @@ let
           # home-manager's GVariant helpers became nixpkgs' `lib.gvariant`.
           inherit (self) gvariant;
         };
-        am = { inherit (self.hm) dag; };
+        am = {
+          inherit (self.hm) dag;
+          inherit mkLua;
+        };
       };
     in
     if lib ? extend then lib.extend (self: _: extra self) else lib // extra moduleLib;
   inherit (moduleLib) evalModules;
+
+  # A Lua expression evaluated at activation time, in any string field of a
+  # node (nixpkgs' own marker, so its values work unchanged). A plain string
+  # is always a literal.
+  mkLua = lib.generators.mkLuaInline;
 
   # A derivation, a store path string or a plain path (copied into the store,
   # which keeps the bundle self-contained) all interpolate to a folder with bin/.
@@ -33,6 +41,7 @@ let
     ./modules/nodes.nix
     ./modules/files.nix
     ./modules/dconf.nix
+    ./modules/lua.nix
     ./modules/activation.nix
     ./modules/compat.nix
     ./modules/services.nix
@@ -88,8 +97,5 @@ let
     };
 in
 {
-  inherit homeBundle dag;
-  # A Lua expression evaluated at activation time, in any string field of a
-  # node. A plain string is always a literal.
-  mkLua = lib.generators.mkLuaInline;
+  inherit homeBundle dag mkLua;
 }

@@ -4,6 +4,11 @@
 # (`mode = "copy"`) or a `tree` (`recursive = true`, which the compiler
 # expands into one node per file), plus an `exec` node `onChange:<target>`
 # when `onChange` is set.
+#
+# `target`, `source` and `text` may be Lua values (`lib.generators.mkLuaInline`,
+# `am.mkLua`), computed at activation time: the compiler turns such a node
+# into a dynamic one. A Lua target gives no id, so the attribute name stands
+# in for it: `file:<folder>/<name>`.
 {
   lib,
   config,
@@ -49,6 +54,9 @@ let
         '';
   };
 
+  # A Lua value, as nixpkgs' `lib.generators.mkLuaInline` makes them.
+  isLua = value: builtins.isAttrs value && value._type or null == "lua-inline";
+
   fileModule =
     { name, ... }:
     {
@@ -59,20 +67,33 @@ let
           description = "Whether this file is created.";
         };
         target = mkOption {
-          type = types.str;
+          type = types.either types.str types.luaInline;
           default = name;
           defaultText = lib.literalExpression "<name>";
           example = "git/config";
-          description = "Path of the file, relative to the folder of its option family.";
+          description = ''
+            Path of the file, relative to the folder of its option family.
+            A Lua value (`lib.am.mkLua "expr"`) is computed when activating,
+            and must give a path relative to that folder. The node's id
+            cannot come from a target known only then: it is the one the
+            entry would have with its attribute name as the target
+            (`file:.config/<name>` for `xdg.configFile.<name>`), and such an
+            entry cannot have `onChange`.
+          '';
         };
         text = mkOption {
-          type = types.nullOr types.lines;
+          type = types.nullOr (types.either types.lines types.luaInline);
           default = null;
           example = "[user]\n  name = Jane\n";
-          description = "Content of the file. Exactly one of `text` and `source` must be set.";
+          description = ''
+            Content of the file. Exactly one of `text` and `source` must be
+            set. A Lua value (`lib.am.mkLua "expr"`), computed when
+            activating, needs `mode = "copy"`: a link's text is written
+            into the bundle when it is built.
+          '';
         };
         source = mkOption {
-          type = types.nullOr sourceType;
+          type = types.nullOr (types.either sourceType types.luaInline);
           default = null;
           example = lib.literalExpression "./dotfiles/vimrc";
           description = ''
@@ -82,7 +103,8 @@ let
             store (`"/home/jane/dotfiles/vimrc"`), which is linked directly, so
             edits there show without a rebuild (home-manager's
             `mkOutOfStoreSymlink`, without the wrapper). A relative string is
-            an error.
+            an error. A Lua value (`lib.am.mkLua "expr"`) is computed when
+            activating and must give an absolute path.
           '';
         };
         force = mkOption {
@@ -209,8 +231,17 @@ let
       lower =
         name: file:
         let
-          target = if family.folder == "" then file.target else "${family.folder}/${file.target}";
-          id = "file:${target}";
+          under = path: if family.folder == "" then path else "${family.folder}/${path}";
+          luaTarget = isLua file.target;
+          # A Lua target is computed relative to the family's folder too.
+          target =
+            if !luaTarget then
+              under file.target
+            else if family.folder == "" then
+              file.target
+            else
+              lib.generators.mkLuaInline "${lib.generators.toLua { } "${family.folder}/"} .. (${file.target.expr})";
+          id = "file:${under (if luaTarget then name else file.target)}";
           origin = provenance.of option family.path name;
           # A field left `null` is not passed: a tree has no `text`, and a
           # link no `permissions`; passing one that was set makes the
@@ -246,7 +277,23 @@ let
             declaredBy = "${origin.declaredBy}.onChange";
           };
         in
-        [ (set node // origin) ] ++ lib.optional (file.onChange != "") onChange;
+        [ (set node // origin) ]
+        ++ lib.optional (file.onChange != "") (
+          if luaTarget then
+            throw ''
+              `${origin.declaredBy}.onChange` needs a target known when the bundle is built (the
+              file is compared with the previous bundle's), but this `target` is Lua, computed when activating.
+              Run the command after the file at every activation instead:
+
+                am.nodes."after-${name}" = {
+                  kind = "exec";
+                  argv = [ "/bin/sh" "-c" "..." ];
+                  after = [ "${id}" ];
+                };
+            ''
+          else
+            onChange
+        );
     in
     lib.concatLists (lib.mapAttrsToList lower (lib.filterAttrs (_: file: file.enable) entries));
 

@@ -26,8 +26,12 @@ let
             instead of `executable` if you like), `tree` (`target`, `source`
             folder, `mode` `"link"` or `"copy"`, `permissions`, `force`),
             `exec` (fields `argv`, `env`, `cwd`, `timeout` in seconds, and
-            `whenChanged`: targets whose change makes it run) or `dconf`
-            (`settings`: folder to key to GVariant text).
+            `whenChanged`: targets whose change makes it run), `dconf`
+            (`settings`: folder to key to GVariant text) or `lua` (`script`:
+            a Lua chunk run when activating, see `lua.tasks`). A link's or
+            copy's `target` and `source`, a copy's `text`, `argv` items,
+            `env` values, `cwd` and dconf values may be Lua values
+            (`lib.am.mkLua "expr"`), computed when activating.
           '';
         };
         after = mkOption {
