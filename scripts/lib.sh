@@ -62,6 +62,20 @@ need_docs_tools() {
   fi
 }
 
+# The type checker of the Lua API's annotations and example chunks
+# (tests/tests/lua_check.rs): emmylua_check, which reads lua-language-server's
+# annotations and .luarc.json. lua-language-server itself is in none of the
+# registries we install from (Debian, crates.io, PyPI, npm). Compiled by cargo
+# once (a few minutes), then kept in cargo's bin folder; pinned, since a newer
+# checker may warn about code an older one accepted.
+need_lua_check() {
+  export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
+  if ! command -v emmylua_check >/dev/null; then
+    say "installing emmylua_check (cargo install --locked emmylua_check; once, a few minutes)"
+    cargo install --locked --quiet --version 0.25.1 emmylua_check
+  fi
+}
+
 # A real systemd user manager for the unit tests (tests/src/systemd.rs says
 # how it runs without systemd as PID 1): systemd, dbus-daemon and setpriv.
 need_systemd_user() {

@@ -6,6 +6,7 @@
 
 pub mod dconf;
 pub mod engine;
+pub mod luadoc;
 pub mod nixeval;
 pub mod systemd;
 pub mod tree;
@@ -38,6 +39,19 @@ pub fn have_nix() -> bool {
     let found =
         Command::new("nix-build").arg("--version").output().is_ok_and(|o| o.status.success());
     require("nix-build (apt-get install nix-bin)", found)
+}
+
+/// A program on `PATH`, else in cargo's bin folder (where `cargo install`
+/// puts mdbook and emmylua_check, and which is not always on `PATH`).
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(cargo_home.map(|home| home.join("bin")))
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
 }
 
 /// The nixpkgs library: `AM_NIXPKGS_LIB`, else the snapshot beside the repo.

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use am_tests::{am_bin, fresh_dir, have_nix, repo_root, require, stderr, stdout};
+use am_tests::{am_bin, find_program, fresh_dir, have_nix, repo_root, require, stderr, stdout};
 
 /// `am-docs`, with `AM_BIN_DIR` naming the `am` under test.
 fn am_docs(args: &[&str]) -> Output {
@@ -29,16 +29,10 @@ fn assert_success(output: &Output, what: &str) {
     );
 }
 
-/// A program on `PATH` or in cargo's bin folder, the places `am-docs` and
-/// `scripts/docs.sh` look.
+/// The first of `names` on `PATH` or in cargo's bin folder, the places
+/// `am-docs` and `scripts/docs.sh` look.
 fn find(names: &[&str]) -> Option<PathBuf> {
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
-        .map(|home| home.join("bin"));
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs: Vec<PathBuf> = std::env::split_paths(&path).chain(cargo_bin).collect();
-    names.iter().flat_map(|name| dirs.iter().map(move |dir| dir.join(name))).find(|p| p.is_file())
+    names.iter().find_map(|name| find_program(name))
 }
 
 fn have_book_tools() -> bool {
