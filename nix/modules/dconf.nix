@@ -4,6 +4,8 @@
 # has no GVariant text (an integer too large for an int32, an empty or mixed
 # list, an attribute set) is handed to the compiler as `{ error; hint; }`,
 # so that the build fails with every such key and its option path at once.
+# A Lua value (`lib.am.mkLua`) is passed on as it is: the GVariant text it
+# computes when activating is written.
 {
   lib,
   config,
@@ -52,6 +54,8 @@ let
       renderList value
     else if builtins.isAttrs value && lib.gvariant.isGVariant value then
       ok value.type (toString value)
+    else if lib.isType "lua-inline" value then
+      bad "is a Lua value" "a list cannot hold one: compute the whole list in Lua, as GVariant text (lib.am.mkLua \"...\")"
     else if builtins.isAttrs value then
       bad "is an attribute set" "a dictionary is a list of (lib.gvariant.mkDictionaryEntry name value)"
     else if builtins.isPath value then
@@ -103,7 +107,9 @@ in
       (as double), strings and non-empty lists of one of them are turned into
       GVariant values; for any other type use nixpkgs' `lib.gvariant`
       helpers (`mkUint32`, `mkInt64`, `mkTuple`, `mkVariant`,
-      `mkDictionaryEntry`, `mkEmptyArray`, ...). The keys are written in one
+      `mkDictionaryEntry`, `mkEmptyArray`, ...). A Lua value
+      (`lib.am.mkLua "expr"`) is computed when activating and must give
+      GVariant text (`"'prefer-dark'"`). The keys are written in one
       batch through `dconf` when activating (inside a private D-Bus session
       when there is no session bus), and a key that a later generation no
       longer sets is reset to its default.
@@ -129,7 +135,12 @@ in
             render value
           );
         in
-        if rendered ? error then { inherit (rendered) error hint; } else rendered.text
+        if lib.isType "lua-inline" value then
+          value
+        else if rendered ? error then
+          { inherit (rendered) error hint; }
+        else
+          rendered.text
       )
     ) settings;
   };

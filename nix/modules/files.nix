@@ -54,9 +54,6 @@ let
         '';
   };
 
-  # A Lua value, as nixpkgs' `lib.generators.mkLuaInline` makes them.
-  isLua = value: builtins.isAttrs value && value._type or null == "lua-inline";
-
   fileModule =
     { name, ... }:
     {
@@ -232,7 +229,7 @@ let
         name: file:
         let
           under = path: if family.folder == "" then path else "${family.folder}/${path}";
-          luaTarget = isLua file.target;
+          luaTarget = lib.isType "lua-inline" file.target;
           # A Lua target is computed relative to the family's folder too.
           target =
             if !luaTarget then

@@ -109,6 +109,42 @@ fn file_options_pass_lua_values_on() {
     );
 }
 
+/// A Lua dconf value is passed on for the compiler; one inside a list
+/// cannot be rendered and is reported, with the fix, like other values
+/// without GVariant text.
+#[test]
+fn dconf_settings_pass_lua_values_on() {
+    if !have_nix() {
+        return;
+    }
+    let module = r#"{ lib, ... }: {
+        dconf.settings."org/gnome/desktop/interface" = {
+          color-scheme = lib.am.mkLua "am.env('AM_THEME') == 'light' and \"'default'\" or \"'prefer-dark'\"";
+          enable-hot-corners = false;
+        };
+        dconf.settings."org/gnome/shell".favorite-apps = [ (lib.am.mkLua "'x'") ];
+      }"#;
+    let nodes = lowered(module).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        nodes[0]["settings"],
+        serde_json::json!({
+            "org/gnome/desktop/interface": {
+                "color-scheme": {
+                    "_type": "lua-inline",
+                    "expr": "am.env('AM_THEME') == 'light' and \"'default'\" or \"'prefer-dark'\"",
+                },
+                "enable-hot-corners": "false",
+            },
+            "org/gnome/shell": {
+                "favorite-apps": {
+                    "error": "has an element that is a Lua value",
+                    "hint": "a list cannot hold one: compute the whole list in Lua, as GVariant text (lib.am.mkLua \"...\")",
+                },
+            },
+        })
+    );
+}
+
 /// `onChange` compares the target's bytes with the previous bundle's at
 /// build time, which a target computed when activating cannot have.
 #[test]
