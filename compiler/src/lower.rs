@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use am_schema::{Copy, Dconf, DconfKey, Exec, Kind, Link, Node, NodeIndex, Plan};
+use am_schema::{Copy, CopySource, Dconf, DconfKey, Exec, Kind, Link, Node, NodeIndex, Plan};
 
 use crate::graph::Graph;
 use crate::input::{Body, Content, InputNode};
@@ -74,7 +74,7 @@ pub fn lower(
                     target: target.clone(),
                     content: static_content(content, link.executable),
                 });
-                Kind::Link(Link { target: target.clone(), force: link.force })
+                Kind::Link(Link { target: target.clone(), force: link.force, source: None })
             }
             Some(Body::Copy(copy)) => {
                 let (Some(target), Some(content)) = (&copy.target, &copy.content) else {
@@ -86,7 +86,12 @@ pub fn lower(
                     target: target.clone(),
                     content: static_content(content, None),
                 });
-                Kind::Copy(Copy { target: target.clone(), mode: copy.mode, force: copy.force })
+                Kind::Copy(Copy {
+                    target: target.clone(),
+                    mode: copy.mode,
+                    force: copy.force,
+                    source: CopySource::Static,
+                })
             }
             Some(Body::Dconf(dconf)) => Kind::Dconf(Dconf {
                 keys: dconf

@@ -37,6 +37,8 @@ pub enum Docs {
     Markdown,
     /// One man page per command, into this folder.
     Man(PathBuf),
+    /// Every member of the Lua `am` table, for the type-hint sync test.
+    LuaApi,
 }
 
 /// What an activation makes the home match.
@@ -125,6 +127,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
         Sub::Completions { shell } => Ok(Command::Completions(shell)),
         Sub::Docs { what: DocsSub::Markdown } => Ok(Command::Docs(Docs::Markdown)),
         Sub::Docs { what: DocsSub::Man { dir } } => Ok(Command::Docs(Docs::Man(dir))),
+        Sub::Docs { what: DocsSub::LuaApi } => Ok(Command::Docs(Docs::LuaApi)),
         Sub::BundleEntry { script, args } => {
             // The user's arguments are those of `bin/activate`, which are
             // `am activate`'s flags without the bundle; the script's path as
@@ -233,6 +236,8 @@ enum DocsSub {
     Markdown,
     /// Write `am.1`, `am-activate.1`, ... into DIR.
     Man { dir: PathBuf },
+    /// List the members of the Lua `am` table with their Lua types.
+    LuaApi,
 }
 
 /// Make this home match a bundle: check every target first, then link its

@@ -64,6 +64,10 @@ pub enum Error {
     #[error("could not {action} {}: {source}", .path.display())]
     Io { action: &'static str, path: PathBuf, source: io::Error },
 
+    /// Lua could not start (out of memory, or a bug in `am`).
+    #[error("could not start Lua: {0}")]
+    Lua(String),
+
     /// A worker thread panicked. Nothing in a worker is meant to panic, so
     /// this is a bug in `am`, reported instead of aborting the whole process.
     #[error("internal error: {0}; please report this as a bug")]

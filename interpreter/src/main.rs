@@ -10,6 +10,7 @@ mod commands;
 mod error;
 mod home;
 mod inspect;
+mod lua;
 mod manual;
 mod quote;
 mod report;
@@ -48,6 +49,10 @@ fn main() -> ExitCode {
         }
         Command::Docs(cli::Docs::Man(dir)) => {
             (manual::man_pages(&dir).map(|()| Status::Done), None)
+        }
+        Command::Docs(cli::Docs::LuaApi) => {
+            let members = lua::members().map_err(|error| Error::Lua(error.to_string()));
+            (members.and_then(|lines| print(lines.join("\n") + "\n")).map(|()| Status::Done), None)
         }
     };
     match result {

@@ -10,14 +10,14 @@ use crate::state::{Generation, JournalEntry};
 pub const MAGIC: [u8; 8] = *b"AM-PLAN\n";
 /// Bumped on every change to the plan types; old plans are then rejected
 /// with [`DecodeError::UnsupportedVersion`] instead of being misread.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 const HEADER_LEN: usize = 28;
 
 /// First bytes of every generation record.
 pub const GENERATION_MAGIC: [u8; 8] = *b"AM-GEN1\n";
 /// Bumped on every change to the state types.
-pub const STATE_VERSION: u32 = 2;
+pub const STATE_VERSION: u32 = 3;
 
 /// Why bytes could not be read as a plan or state file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -183,7 +183,7 @@ mod tests {
                     declared_by: "home.file.\"a\"".into(),
                     required: true,
                     after: vec![],
-                    kind: Kind::Link(Link { target: ".config/a".into(), force: false }),
+                    kind: Kind::Link(Link { target: ".config/a".into(), force: false, source: None }),
                 },
                 Node {
                     id: "hello".into(),

@@ -79,6 +79,7 @@ pub enum Kind {
     Copy(Copy),
     Dconf(Dconf),
     SystemdUnits(SystemdUnits),
+    Lua(Lua),
 }
 
 impl Kind {
@@ -90,6 +91,7 @@ impl Kind {
             Kind::Copy(_) => "copy",
             Kind::Dconf(_) => "dconf",
             Kind::SystemdUnits(_) => "systemd-units",
+            Kind::Lua(_) => "lua",
         }
     }
 }
@@ -102,6 +104,10 @@ pub struct Link {
     pub target: String,
     /// Replace whatever the user has at the target, without a backup.
     pub force: bool,
+    /// `None` for every compiled node: the link points into the static
+    /// directory. A node a Lua chunk creates at run time has no static
+    /// entry; its link points at this absolute path, as it is.
+    pub source: Option<String>,
 }
 
 /// A command run to completion; a non-zero exit status is a failure.
@@ -141,6 +147,33 @@ pub struct Copy {
     pub mode: Option<u32>,
     /// Replace whatever the user has at the target, without a backup.
     pub force: bool,
+    /// Where the bytes come from: the bundle's `static/<target>` for every
+    /// compiled node; a file or a text for nodes a Lua chunk creates.
+    pub source: CopySource,
+}
+
+/// The bytes of a [`Copy`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CopySource {
+    /// The bundle's `static/<target>`.
+    Static,
+    /// An absolute path, read when the node runs.
+    File(String),
+    /// The bytes themselves.
+    Text(String),
+}
+
+/// A Lua chunk run at activation time: a `lua` node, or a node with Lua
+/// values in its fields, which the compiler turns into a chunk calling the
+/// `am` API with them. Nodes the chunk creates (`am.link{...}`, ...) run
+/// right after it, before any node that depends on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lua {
+    /// The Lua source, already syntax-checked by the compiler.
+    pub chunk: String,
+    /// Names the chunk in Lua messages and tracebacks: the option that
+    /// holds the code, e.g. `lua.tasks.wallpapers.script`.
+    pub name: String,
 }
 
 /// dconf keys, written in one batch through the `dconf` command.

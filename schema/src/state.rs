@@ -49,12 +49,24 @@ pub struct Owned {
 
 /// What a generation made at a target, which says how to tell later
 /// whether it is still untouched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OwnedKind {
     /// A link into the static folder: still ours while it points there.
     Link,
     /// A regular file with these bytes: still ours while it has them.
     Copy(ContentHash),
+    /// A link a Lua chunk created, with this content: still ours while it
+    /// has it. Dropped only after the chunks ran, if none created it again.
+    LuaLink(String),
+    /// A copy a Lua chunk created, with these bytes.
+    LuaCopy(ContentHash),
+}
+
+impl OwnedKind {
+    /// Whether a Lua chunk made the target at run time.
+    pub fn by_lua(&self) -> bool {
+        matches!(self, OwnedKind::LuaLink(_) | OwnedKind::LuaCopy(_))
+    }
 }
 
 /// A dconf key a generation set.

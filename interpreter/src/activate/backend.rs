@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use am_schema::state::{Generation, JournalEntry};
 
+use super::copy::CopyFrom;
 use super::dconf;
 use super::exec::{Captured, ExecSpec};
 use super::systemd::{Ran, UnitChange, UnitManager};
@@ -59,7 +60,7 @@ pub trait Backend: Sync {
     fn remove_copy(&self, path: &Path) -> io::Result<()>;
     /// Writes a copy of `from` with `mode` at `path` (through `temp`);
     /// fails when anything is at `path`.
-    fn write_copy(&self, from: &Path, path: &Path, temp: &Path, mode: u32) -> io::Result<()>;
+    fn write_copy(&self, from: &CopyFrom, path: &Path, temp: &Path, mode: u32) -> io::Result<()>;
     /// Writes dconf keys (path, GVariant text) in one batch.
     fn dconf_load(&self, client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()>;
     fn dconf_reset(&self, client: &dconf::Client, path: &str) -> io::Result<()>;
@@ -168,7 +169,7 @@ impl Backend for RealBackend {
         std::fs::remove_file(path)
     }
 
-    fn write_copy(&self, from: &Path, path: &Path, temp: &Path, mode: u32) -> io::Result<()> {
+    fn write_copy(&self, from: &CopyFrom, path: &Path, temp: &Path, mode: u32) -> io::Result<()> {
         super::copy::write(from, path, temp, mode)
     }
 
@@ -351,7 +352,7 @@ impl Backend for DryRunBackend {
         self.plan(Planned::RemoveCopy(path.to_path_buf()))
     }
 
-    fn write_copy(&self, _from: &Path, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
+    fn write_copy(&self, _from: &CopyFrom, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
         self.plan(Planned::WriteCopy { path: path.to_path_buf(), mode })
     }
 

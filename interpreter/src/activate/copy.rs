@@ -44,15 +44,28 @@ pub fn temp_name(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Where a copy's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyFrom {
+    /// A file: the bundle's static entry, or a source a Lua chunk named.
+    File(PathBuf),
+    /// A text a Lua chunk gave.
+    Text(String),
+}
+
 /// Writes the bytes of `from` to `path` with `mode`, where nothing may be:
 /// into `temp` first (fsynced, so a crash never leaves a half-written file
 /// at `path`), then linked to `path` (which fails if anything appeared
 /// there since the pre-check) and the temporary name removed.
-pub fn write(from: &Path, path: &Path, temp: &Path, mode: u32) -> io::Result<()> {
-    let mut source = File::open(from)?;
+pub fn write(from: &CopyFrom, path: &Path, temp: &Path, mode: u32) -> io::Result<()> {
     let _ = std::fs::remove_file(temp);
     let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(temp)?;
-    io::copy(&mut source, &mut file)?;
+    match from {
+        CopyFrom::File(from) => {
+            io::copy(&mut File::open(from)?, &mut file)?;
+        }
+        CopyFrom::Text(text) => file.write_all(text.as_bytes())?,
+    }
     // The mode given to open() went through the umask; this one does not.
     file.set_permissions(Permissions::from_mode(mode))?;
     file.flush()?;
@@ -84,6 +97,7 @@ mod tests {
         let temp = temp_name(&path);
         assert_eq!(temp, dir.join(".to.am-new"));
 
+        let from = CopyFrom::File(from);
         write(&from, &path, &temp, 0o600).expect("the copy is written");
         assert_eq!(std::fs::read(&path).expect("copy"), b"content\n");
         assert_eq!(mode_of(&path).expect("mode"), 0o600);

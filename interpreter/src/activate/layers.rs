@@ -1,7 +1,7 @@
 //! Running the plan's layers: the nodes of one layer on the worker pool,
 //! each layer's file changes journaled in one batch before it starts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -11,7 +11,9 @@ use am_schema::{DconfKey, Kind, Node, NodeIndex};
 use super::backend::{Backend, MoveReason};
 use super::changes::Changes;
 use super::exec::ExecSpec;
-use super::precheck::{Checked, DisplaceReason, LinkAction, LinkStep};
+use super::ownership::Ownership;
+use super::precheck::{self, Checked, Context, DisplaceReason, LinkAction, LinkStep};
+use super::target::file_target;
 use super::{Failure, LinkHow, NodeOutcome, Progress, Request, Summary, pool};
 use crate::error::{Error, Result};
 
@@ -32,20 +34,29 @@ enum Task<'a> {
     Exec(Option<ExecSpec>),
     Dconf(&'a [DconfKey]),
     Units(super::systemd::Switch<'a>),
+    Lua(&'a am_schema::Lua),
 }
 
+/// What a worker hands back: the node's outcome, the nodes a Lua chunk
+/// created, and how long it took.
+type Done = (usize, NodeOutcome, Vec<Node>, Duration);
+
+/// Runs the layers; gives back the nodes Lua chunks created, which ran too.
 pub fn run(
     request: &Request,
+    context: &Context,
     checked: &mut Checked,
     backend: &impl Backend,
     progress: &mut impl Progress,
     summary: &mut Summary,
-) -> Result<()> {
+    ownership: &mut Ownership,
+) -> Result<Vec<Node>> {
     let plan = request.plan;
     let mut states = vec![State::Pending; plan.nodes.len()];
     // Whether an `onChange` command runs is decided from the bundles alone,
     // before any file changes.
     let changes = Changes::new(request);
+    let mut lua = Created::new(plan);
     for (layer_number, layer) in plan.layers.iter().enumerate() {
         let started = Instant::now();
         let mut tasks = Vec::new();
@@ -76,71 +87,45 @@ pub fn run(
                     progress.node_done(node, &NodeOutcome::NotNeeded, Duration::ZERO);
                     continue;
                 }
-                Kind::Exec(exec) => {
-                    Task::Exec(ExecSpec::new(exec, &request.home.home).map(|mut spec| {
-                        if request.verbose {
-                            spec.env.push(("AM_VERBOSE".into(), "1".into()));
-                        }
-                        spec
-                    }))
-                }
-                Kind::Dconf(dconf) => Task::Dconf(&dconf.keys),
-                Kind::SystemdUnits(units) => Task::Units(super::systemd::Switch {
-                    units: &units.units,
-                    bundle: request.bundle,
-                    previous: request.previous,
-                }),
+                Kind::Lua(chunk) => Task::Lua(chunk),
+                kind => task(kind, request),
             };
-            tasks.push((index, task));
-        }
-
-        // Folders first, each once and outermost first, on this thread: many
-        // links of the layer may need the same new folder.
-        let dirs: BTreeSet<PathBuf> = tasks
-            .iter()
-            .filter_map(|(_, task)| match task {
-                Task::Link(step) => Some(step.missing_dirs.iter()),
-                Task::Exec(_) | Task::Dconf(_) | Task::Units(_) => None,
-            })
-            .flatten()
-            .cloned()
-            .collect();
-        let text = |p: &Path| p.to_string_lossy().into_owned();
-        let intents: Vec<JournalEntry> = dirs
-            .iter()
-            .map(|dir| JournalEntry::DirCreated { path: text(dir) })
-            .chain(tasks.iter().flat_map(|(_, task)| match task {
-                Task::Link(step) => intents(step),
-                Task::Exec(_) | Task::Dconf(_) | Task::Units(_) => Vec::new(),
-            }))
-            .collect();
-        let io_error = |action, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Io { action, path, source }
-        };
-        backend
-            .record(&intents)
-            .map_err(io_error("write the activation journal in", &request.home.state))?;
-        for dir in dirs {
-            // A folder an earlier layer (or a command) made since the
-            // pre-check is used as it is: see `Backend::create_dir`.
-            backend.create_dir(&dir).map_err(io_error("create the folder", &dir))?;
+            tasks.push((index as usize, task));
         }
 
         let mut stop = false;
-        let finished = |(index, outcome, took): (NodeIndex, NodeOutcome, Duration)| {
-            let Some(node) = plan.nodes.get(index as usize) else { return };
-            states[index as usize] = settle(node, index, &outcome, summary, &mut stop);
+        let node_of = |index: usize| plan.nodes.get(index);
+        execute(request, tasks, node_of, backend, |(index, mut outcome, created, took)| {
+            let Some(node) = plan.nodes.get(index) else { return };
+            if let NodeOutcome::Lua { .. } = outcome {
+                summary.lua_chunks += 1;
+                if let Err(failure) = lua.accept(index as NodeIndex, created, context, ownership) {
+                    outcome = NodeOutcome::Failed(failure);
+                }
+            }
+            states[index] = settle(node, index as NodeIndex, &outcome, summary, &mut stop);
             progress.node_done(node, &outcome, took);
-        };
-        let work = |(index, task): (NodeIndex, Task)| {
-            let started = Instant::now();
-            let id = plan.nodes.get(index as usize).map_or("", |node| node.id.as_str());
-            let outcome = perform(id, task, request.previous, backend);
-            (index, outcome, started.elapsed())
-        };
-        pool::run_all(request.jobs, tasks, work, finished)
-            .map_err(|_| Error::Internal("a worker thread panicked"))?;
+        })?;
+
+        // Nodes the layer's chunks created run before the next layer, which
+        // may depend on their creators. A created node that fails fails its
+        // creator.
+        if !stop && lua.has_pending() {
+            let pending = std::mem::take(&mut lua.pending);
+            let (tasks, parents) = created_tasks(&lua.nodes, pending, request, summary);
+            let node_of = |index: usize| lua.nodes.get(index);
+            execute(request, tasks, node_of, backend, |(index, outcome, _, took)| {
+                let (Some(node), Some(&parent)) = (lua.nodes.get(index), parents.get(&index))
+                else {
+                    return;
+                };
+                let state = settle(node, parent, &outcome, summary, &mut stop);
+                if matches!(state, State::Failed { .. }) {
+                    states[parent as usize] = state;
+                }
+                progress.node_done(node, &outcome, took);
+            })?;
+        }
         progress.layer_done(layer_number, started.elapsed());
         // The rest of a layer still runs when a required node fails (its
         // nodes are independent and already under way), the next does not.
@@ -149,14 +134,206 @@ pub fn run(
         }
     }
     summary.failed_required.sort_unstable();
+    summary.failed_required.dedup();
     summary.failed_optional.sort_unstable();
+    summary.failed_optional.dedup();
     summary.not_run = plan
         .layers
         .iter()
         .flatten()
         .filter(|&&index| states.get(index as usize) == Some(&State::Pending))
         .count();
-    Ok(())
+    Ok(lua.nodes)
+}
+
+/// The task of an exec, dconf or units node.
+fn task<'a>(kind: &'a Kind, request: &Request<'a>) -> Task<'a> {
+    match kind {
+        Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &request.home.home).map(|mut spec| {
+            if request.verbose {
+                spec.env.push(("AM_VERBOSE".into(), "1".into()));
+            }
+            spec
+        })),
+        Kind::Dconf(dconf) => Task::Dconf(&dconf.keys),
+        Kind::SystemdUnits(units) => Task::Units(super::systemd::Switch {
+            units: &units.units,
+            bundle: request.bundle,
+            previous: request.previous,
+        }),
+        Kind::Lua(chunk) => Task::Lua(chunk),
+        // Links and copies come with their pre-checked step instead.
+        Kind::Link(_) | Kind::Copy(_) => Task::Exec(None),
+    }
+}
+
+/// Runs `tasks` on the worker pool: first, on this thread, the folders
+/// their links need (each once, outermost first: many links may need the
+/// same new folder), with every change of the batch journaled before.
+fn execute<'n>(
+    request: &Request,
+    tasks: Vec<(usize, Task)>,
+    node_of: impl Fn(usize) -> Option<&'n Node> + Sync,
+    backend: &impl Backend,
+    finished: impl FnMut(Done),
+) -> Result<()> {
+    let dirs: BTreeSet<PathBuf> = tasks
+        .iter()
+        .filter_map(|(_, task)| match task {
+            Task::Link(step) => Some(step.missing_dirs.iter()),
+            _ => None,
+        })
+        .flatten()
+        .cloned()
+        .collect();
+    let text = |p: &Path| p.to_string_lossy().into_owned();
+    let intents: Vec<JournalEntry> = dirs
+        .iter()
+        .map(|dir| JournalEntry::DirCreated { path: text(dir) })
+        .chain(tasks.iter().flat_map(|(_, task)| match task {
+            Task::Link(step) => intents(step),
+            _ => Vec::new(),
+        }))
+        .collect();
+    let io_error = |action, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { action, path, source }
+    };
+    backend
+        .record(&intents)
+        .map_err(io_error("write the activation journal in", &request.home.state))?;
+    for dir in dirs {
+        // A folder an earlier layer (or a command) made since the
+        // pre-check is used as it is: see `Backend::create_dir`.
+        backend.create_dir(&dir).map_err(io_error("create the folder", &dir))?;
+    }
+    let lua_context = crate::lua::Context {
+        home: &request.home.home,
+        bundle: request.bundle,
+        dry_run: request.dry_run,
+    };
+    let work = |(index, task): (usize, Task)| {
+        let started = Instant::now();
+        let node = node_of(index);
+        let id = node.map_or("", |node| node.id.as_str());
+        let (outcome, created) = match (task, node) {
+            (Task::Lua(chunk), Some(node)) => run_lua(node, chunk, &lua_context),
+            (task, _) => (perform(id, task, request.previous, backend), Vec::new()),
+        };
+        (index, outcome, created, started.elapsed())
+    };
+    pool::run_all(request.jobs, tasks, work, finished)
+        .map_err(|_| Error::Internal("a worker thread panicked"))
+}
+
+/// Runs a Lua chunk in this worker's Lua state.
+fn run_lua(node: &Node, chunk: &am_schema::Lua, context: &crate::lua::Context) -> (NodeOutcome, Vec<Node>) {
+    match crate::lua::run(node, chunk, context) {
+        Ok(ran) => {
+            let created = ran.created.iter().map(|node| node.id.clone()).collect();
+            (NodeOutcome::Lua { created, log: ran.log }, ran.created)
+        }
+        Err(failed) => {
+            let failure = Failure::Lua { message: failed.message, log: failed.log };
+            (NodeOutcome::Failed(failure), Vec::new())
+        }
+    }
+}
+
+/// The nodes Lua chunks created during the activation.
+#[derive(Debug)]
+struct Created<'p> {
+    /// Every created node so far, in the order their creators finished.
+    nodes: Vec<Node>,
+    /// Targets taken, by compiled or created nodes, with the taker's id;
+    /// filled on the first chunk, as most plans have none.
+    taken: Option<HashMap<String, String>>,
+    plan: &'p am_schema::Plan,
+    /// Created nodes not run yet.
+    pending: Vec<PendingNode>,
+}
+
+impl<'p> Created<'p> {
+    fn new(plan: &'p am_schema::Plan) -> Self {
+        Created { nodes: Vec::new(), taken: None, plan, pending: Vec::new() }
+    }
+
+    fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Takes the nodes a chunk created, after the checks compiled nodes get
+    /// at build time (no target taken twice) and before any change (the
+    /// pre-check), or gives why the chunk fails.
+    fn accept(
+        &mut self,
+        parent: NodeIndex,
+        created: Vec<Node>,
+        context: &Context,
+        ownership: &mut Ownership,
+    ) -> std::result::Result<(), Failure> {
+        let plan = self.plan;
+        let taken = self.taken.get_or_insert_with(|| {
+            plan.nodes
+                .iter()
+                .filter_map(|node| Some((file_target(&node.kind)?.to_string(), node.id.clone())))
+                .collect()
+        });
+        for node in &created {
+            let Some(target) = file_target(&node.kind) else { continue };
+            if let Some(owner) = taken.get(target) {
+                return Err(Failure::TargetTaken {
+                    node: node.id.clone(),
+                    target: target.to_string(),
+                    owner: owner.clone(),
+                });
+            }
+        }
+        let mut steps = precheck::check_created(&created, context)
+            .map_err(|conflicts| Failure::Conflicts { nodes: created.clone(), conflicts })?;
+        for (at, node) in created.into_iter().enumerate() {
+            let step = steps.remove(&(at as NodeIndex));
+            if let (Some(target), Some(step)) = (file_target(&node.kind), &step) {
+                taken.insert(target.to_string(), node.id.clone());
+                ownership.add(target, step, true);
+            }
+            self.pending.push((self.nodes.len(), parent, step));
+            self.nodes.push(node);
+        }
+        Ok(())
+    }
+
+}
+
+/// A created node not run yet: its index in [`Created::nodes`], its
+/// creator, and its pre-checked step if it is a link or a copy.
+type PendingNode = (usize, NodeIndex, Option<LinkStep>);
+
+/// The tasks of the `pending` created nodes, with each one's creator.
+fn created_tasks<'a>(
+    nodes: &'a [Node],
+    pending: Vec<PendingNode>,
+    request: &Request<'a>,
+    summary: &mut Summary,
+) -> (Vec<(usize, Task<'a>)>, HashMap<usize, NodeIndex>) {
+    let mut tasks = Vec::new();
+    let mut parents = HashMap::new();
+    for (index, parent, step) in pending {
+        let Some(node) = nodes.get(index) else { continue };
+        let task = match (&node.kind, step) {
+            (Kind::Link(_) | Kind::Copy(_), Some(step)) if step.action != LinkAction::Unchanged => {
+                Task::Link(step)
+            }
+            (Kind::Link(_) | Kind::Copy(_), _) => {
+                summary.links_unchanged += 1;
+                continue;
+            }
+            (kind, _) => task(kind, request),
+        };
+        parents.insert(index, parent);
+        tasks.push((index, task));
+    }
+    (tasks, parents)
 }
 
 /// Counts a finished node in the summary and gives its new state.
@@ -198,6 +375,7 @@ fn settle(
             summary.commands_run += 1;
             State::Succeeded
         }
+        NodeOutcome::Lua { .. } => State::Succeeded,
         NodeOutcome::Failed(_) if node.required => {
             summary.failed_required.push(index);
             *stop = true;
@@ -273,6 +451,8 @@ fn perform(
         Task::Dconf(keys) => super::dconf::apply(keys, previous, backend),
         Task::Units(switch) => super::systemd::node(&switch, backend),
         Task::Exec(None) => NodeOutcome::Failed(Failure::EmptyArgv),
+        // Chunks run in `run_lua`, which knows the node.
+        Task::Lua(_) => NodeOutcome::Failed(Failure::EmptyArgv),
         Task::Exec(Some(spec)) => match backend.run(id, &spec) {
             Ok(captured) if captured.timed_out => NodeOutcome::Failed(Failure::TimedOut {
                 seconds: spec.timeout.unwrap_or_default(),

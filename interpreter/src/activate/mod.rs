@@ -14,24 +14,26 @@ pub mod copy;
 pub mod dconf;
 pub mod exec;
 mod layers;
+mod ownership;
 mod pool;
 pub mod precheck;
 mod stale;
 pub mod systemd;
 pub mod target;
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::io;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use am_schema::state::{DconfRecord, Generation, JournalEntry, Owned, OwnedKind};
+use am_schema::state::{DconfRecord, Generation, JournalEntry};
 use am_schema::{Node, NodeIndex, Plan};
 
 use self::backend::{Backend, Commit};
-use self::precheck::{Checked, Context, LinkAction, Permissions};
+use self::ownership::Ownership;
+use self::precheck::{Checked, Context, Permissions};
 use self::target::file_target;
 use crate::error::{Error, Result};
 use crate::home::HomePaths;
@@ -54,6 +56,9 @@ pub struct Request<'a> {
     /// `--verbose`: commands then run with `AM_VERBOSE=1` in their
     /// environment (home-manager activation blocks turn it into `VERBOSE`).
     pub verbose: bool,
+    /// `--dry-run`, for Lua chunks (`am.dry_run`); the backend is what
+    /// keeps a dry run from changing anything.
+    pub dry_run: bool,
 }
 
 /// Receives every node's outcome, on the thread that called [`activate`],
@@ -82,6 +87,11 @@ pub enum NodeOutcome {
     /// A command ran and succeeded.
     Ran {
         output: Vec<u8>,
+    },
+    /// A Lua chunk ran and created these nodes (their ids), which run next.
+    Lua {
+        created: Vec<String>,
+        log: Vec<crate::lua::LogLine>,
     },
     Failed(Failure),
     /// Not run because `because`, a failed optional node, is among its
@@ -132,6 +142,23 @@ pub enum Failure {
     },
     /// Units failed to start, stop, restart or reload.
     Units(systemd::SwitchFailed),
+    /// A Lua chunk raised an error: its message and traceback.
+    Lua {
+        message: String,
+        log: Vec<crate::lua::LogLine>,
+    },
+    /// A Lua chunk created a node at a target another node has.
+    TargetTaken {
+        node: String,
+        target: String,
+        owner: String,
+    },
+    /// Paths are in the way of nodes a Lua chunk created; `nodes` are
+    /// those nodes, which the conflicts refer to by index.
+    Conflicts {
+        nodes: Vec<Node>,
+        conflicts: Vec<precheck::Conflict>,
+    },
 }
 
 /// What an activation did, for the final report and the exit code.
@@ -177,6 +204,10 @@ pub struct Summary {
     pub undo_problems: Vec<UndoProblem>,
     /// Problems that did not stop the activation (e.g. no GC root).
     pub warnings: Vec<String>,
+    /// Lua chunks that ran, and the Lua states started for them (one per
+    /// worker thread that ran one; none for a plan without Lua).
+    pub lua_chunks: usize,
+    pub lua_states: usize,
 }
 
 /// The overall result, which decides the exit code.
@@ -241,12 +272,12 @@ pub fn activate(
     let static_link = request.home.static_link();
     swap_static(&checked, &static_link, bundle_static.as_deref(), backend, &mut summary)
         .map_err(state_io("update the static link", &static_link))?;
-    let mut created_dirs: BTreeSet<String> =
-        request.previous.map(|p| p.created_dirs.iter().cloned().collect()).unwrap_or_default();
+    let mut ownership = Ownership::new(request.home, request.previous);
+    let static_targets = || request.plan.nodes.iter().filter_map(|node| file_target(&node.kind));
     stale::remove(
         &checked.stale,
-        request.plan,
-        &mut created_dirs,
+        &stale::needed_dirs(static_targets()),
+        &mut ownership.created_dirs,
         request.home,
         backend,
         &mut summary,
@@ -256,9 +287,17 @@ pub fn activate(
     summary.dconf_reset = dconf::reset_dropped(request.previous, &dconf_keys, backend)
         .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
 
-    // What to commit is known before the layers consume the steps.
-    let commit = commit_for(request, &checked.links, created_dirs);
-    layers::run(request, &mut checked, backend, progress, &mut summary)?;
+    // What the compiled nodes will own is known before the layers consume
+    // the steps; what Lua creates is added as it comes.
+    for (index, step) in &checked.links {
+        if let Some(target) =
+            request.plan.nodes.get(*index as usize).and_then(|node| file_target(&node.kind))
+        {
+            ownership.add(target, step, false);
+        }
+    }
+    let created = layers::run(request, &context, &mut checked, backend, progress, &mut summary, &mut ownership)?;
+    summary.lua_states = crate::lua::states_started();
     if !summary.failed_required.is_empty() {
         summary.undo_problems = backend.rollback();
         summary.rolled_back = true;
@@ -266,8 +305,26 @@ pub fn activate(
         summary.warnings.extend(undone);
         return Ok(summary);
     }
+    // What Lua made last time and no node made this time goes now, when
+    // every chunk has run.
+    let kept: HashSet<&str> =
+        static_targets().chain(created.iter().filter_map(|node| file_target(&node.kind))).collect();
+    let stale = precheck::stale_by_lua(&context, &kept);
+    if !stale.is_empty() {
+        stale::remove(
+            &stale,
+            &stale::needed_dirs(kept.iter().copied()),
+            &mut ownership.created_dirs,
+            request.home,
+            backend,
+            &mut summary,
+        )
+        .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
+        ownership.trash.extend(stale::trash(&stale));
+    }
     systemd::switch_dropped(request, backend, &mut summary);
     let records = std::mem::take(&mut summary.dconf_records);
+    let commit = commit_for(request, ownership);
     let commit = dconf::commit_with(commit, records, &dconf_keys, request.previous, request.number);
 
     summary.generation = commit.record.as_ref().map(|record| record.number);
@@ -313,42 +370,8 @@ fn swap_static(
 
 /// What the activation leaves behind: a new generation record when the
 /// managed state differs from the previous generation's.
-fn commit_for(
-    request: &Request,
-    links: &std::collections::HashMap<NodeIndex, precheck::LinkStep>,
-    mut created_dirs: BTreeSet<String>,
-) -> Commit {
-    let home = &request.home.home;
-    let relative =
-        |path: &Path| path.strip_prefix(home).ok().map(|p| p.to_string_lossy().into_owned());
-    let mut trash = Vec::new();
-    let previous_backups: std::collections::HashMap<&str, &Option<String>> = request
-        .previous
-        .map(|p| p.owned.iter().map(|o| (o.target.as_str(), &o.backup)).collect())
-        .unwrap_or_default();
-    let mut owned: Vec<Owned> = Vec::new();
-    for (index, step) in links {
-        let Some(target) =
-            request.plan.nodes.get(*index as usize).and_then(|n| file_target(&n.kind))
-        else {
-            continue;
-        };
-        created_dirs.extend(step.missing_dirs.iter().filter_map(|dir| relative(dir)));
-        let backup = match &step.action {
-            LinkAction::Displace(displace) => {
-                trash.extend(displace.old_backup.iter().map(|(_, trash)| trash.clone()));
-                if displace.reason.is_trash() {
-                    trash.push(displace.to.clone());
-                    None
-                } else {
-                    relative(&displace.to)
-                }
-            }
-            _ => previous_backups.get(target).and_then(|b| (*b).clone()),
-        };
-        let kind = step.copy.as_ref().map_or(OwnedKind::Link, |copy| OwnedKind::Copy(copy.hash));
-        owned.push(Owned { target: target.to_string(), backup, kind });
-    }
+fn commit_for(request: &Request, ownership: Ownership) -> Commit {
+    let Ownership { mut owned, created_dirs, trash, .. } = ownership;
     owned.sort_by(|a, b| a.target.cmp(&b.target));
     let created_dirs: Vec<String> = created_dirs.into_iter().collect();
 

@@ -5,20 +5,18 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use am_schema::Plan;
 use am_schema::state::JournalEntry;
 
 use super::Summary;
 use super::backend::{Backend, MoveReason};
 use super::precheck::{Removal, StaleStep};
-use super::target::file_target;
 use crate::home::HomePaths;
 
 pub fn remove(
     steps: &[StaleStep],
-    plan: &Plan,
+    needed: &HashSet<&str>,
     created_dirs: &mut BTreeSet<String>,
     home: &HomePaths,
     backend: &impl Backend,
@@ -38,6 +36,11 @@ pub fn remove(
                 from: text(from),
                 mode: *mode,
             }),
+            Some(Removal::Trash(trash)) => entries.push(JournalEntry::Moved {
+                from: text(&step.path),
+                to: text(trash),
+                trash: true,
+            }),
             None => {}
         }
         if let Some(backup) = &step.restore {
@@ -53,6 +56,7 @@ pub fn remove(
         match &step.remove {
             Some(Removal::Link(_)) => backend.remove_symlink(&step.path)?,
             Some(Removal::Copy { .. }) => backend.remove_copy(&step.path)?,
+            Some(Removal::Trash(trash)) => backend.rename(&step.path, trash, MoveReason::Trash)?,
             None => summary.left_alone.push(step.path.clone()),
         }
         if step.remove.is_some() {
@@ -63,16 +67,23 @@ pub fn remove(
             summary.restored += 1;
         }
     }
-    prune(steps, &needed_dirs(plan), created_dirs, home, backend);
+    prune(steps, needed, created_dirs, home, backend);
     Ok(())
 }
 
-/// The folders the new plan's targets live in: never pruned, even when a
-/// removal leaves one empty for a moment.
-fn needed_dirs(plan: &Plan) -> HashSet<&str> {
-    plan.nodes
-        .iter()
-        .filter_map(|node| file_target(&node.kind).map(Path::new))
+/// Where removals moved copies to, deleted when the activation commits.
+pub fn trash(steps: &[StaleStep]) -> impl Iterator<Item = PathBuf> + '_ {
+    steps.iter().filter_map(|step| match &step.remove {
+        Some(Removal::Trash(trash)) => Some(trash.clone()),
+        _ => None,
+    })
+}
+
+/// The folders `targets` live in: never pruned, even when a removal leaves
+/// one empty for a moment.
+pub fn needed_dirs<'t>(targets: impl Iterator<Item = &'t str>) -> HashSet<&'t str> {
+    targets
+        .map(Path::new)
         .flat_map(|target| target.ancestors().skip(1))
         .filter_map(Path::to_str)
         .filter(|dir| !dir.is_empty())

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use am_schema::{Exec, Kind, Link, Plan};
 
 use super::backend::MoveReason;
+use super::copy::CopyFrom;
 use super::exec::{Captured, ExecSpec};
 use super::*;
 
@@ -71,7 +72,7 @@ impl Backend for Recorder {
         Ok(())
     }
 
-    fn write_copy(&self, _from: &Path, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
+    fn write_copy(&self, _from: &CopyFrom, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
         self.record(format!("copy {} {mode:o}", path.display()));
         Ok(())
     }
@@ -137,6 +138,7 @@ impl Progress for Log {
             NodeOutcome::NotNeeded => "not needed".to_string(),
             NodeOutcome::Failed(_) => "failed".to_string(),
             NodeOutcome::Skipped { because } => format!("skipped because of #{because}"),
+            NodeOutcome::Lua { created, .. } => format!("created {}", created.join(", ")),
         };
         self.0.push(format!("{}: {what}", node.id));
     }
@@ -164,7 +166,7 @@ fn link(target: &str) -> Node {
         declared_by: format!("home.file.\"{target}\""),
         required: true,
         after: vec![],
-        kind: Kind::Link(Link { target: target.into(), force: false }),
+        kind: Kind::Link(Link { target: target.into(), force: false, source: None }),
     }
 }
 
@@ -181,6 +183,7 @@ fn run(plan: Plan, jobs: usize) -> (Summary, Vec<String>, Vec<String>) {
         permissions: Permissions::default(),
         jobs: NonZeroUsize::new(jobs).unwrap_or(NonZeroUsize::MIN),
         verbose: false,
+        dry_run: false,
     };
     let backend = Recorder::default();
     let mut log = Log::default();

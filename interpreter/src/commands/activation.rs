@@ -110,6 +110,7 @@ fn execute(
         permissions,
         jobs: args.jobs,
         verbose: args.verbose,
+        dry_run: args.dry_run,
     };
     let mut report = ActivationReport::new(plan, args.verbose, args.dry_run, args.timings);
     let target = bundle.map(|bundle| bundle.root.clone());

@@ -69,6 +69,7 @@ fn node_statement(index: usize, node: &Node) -> String {
         "link" => ("note", "#e8f0fb", String::from("filled")),
         "copy" => ("note", "#e6f4e6", String::from("filled")),
         "exec" => ("box", "#fdf1dc", String::from("filled,rounded")),
+        "lua" => ("component", "#f3e8fb", String::from("filled")),
         _ => ("box", "#eeeeee", String::from("filled")),
     };
     let label = match &node.kind {
@@ -135,7 +136,7 @@ mod tests {
             declared_by: format!("home.file.\"{id}\""),
             required,
             after,
-            kind: Kind::Link(Link { target: id.into(), force: false }),
+            kind: Kind::Link(Link { target: id.into(), force: false, source: None }),
         }
     }
 

@@ -86,6 +86,14 @@ pub fn render(plan: &Plan, header: &Header) -> String {
                     None => json.null(),
                 }
             }
+            Kind::Lua(lua) => {
+                json.key("dynamic");
+                json.bool(true);
+                json.key("name");
+                json.string(&lua.name);
+                json.key("chunk");
+                json.string(&lua.chunk);
+            }
             Kind::Dconf(dconf) => {
                 json.key("keys");
                 json.open('{');
@@ -235,7 +243,7 @@ mod tests {
                     declared_by: "home.file.\".a\"".into(),
                     required: true,
                     after: vec![],
-                    kind: Kind::Link(Link { target: ".a".into(), force: false }),
+                    kind: Kind::Link(Link { target: ".a".into(), force: false, source: None }),
                 },
                 Node {
                     id: "run".into(),

@@ -114,7 +114,7 @@ struct Row {
     /// What the node does: `~/<target>` for a link, the command for an exec.
     action: String,
     extras: Vec<Extra>,
-    /// Lines shown below the row: a dconf node's keys.
+    /// Lines shown below the row: a dconf node's keys, a Lua chunk.
     details: Vec<String>,
 }
 
@@ -125,6 +125,8 @@ enum Extra {
     Timeout(u32),
     WhenChanged(String),
     Optional,
+    /// What the node does is decided by Lua at activation time.
+    Dynamic,
     After(String),
     DeclaredBy(String),
 }
@@ -137,6 +139,7 @@ impl Extra {
             Extra::Timeout(seconds) => format!("timeout: {seconds}s"),
             Extra::WhenChanged(targets) => format!("when changed: {targets}"),
             Extra::Optional => style.yellow("optional"),
+            Extra::Dynamic => style.yellow("dynamic"),
             Extra::After(ids) => format!("after: {ids}"),
             Extra::DeclaredBy(option) => style.dim(&format!("declared by {option}")),
         }
@@ -164,6 +167,12 @@ impl Row {
             Kind::SystemdUnits(units) => {
                 details = units.units.iter().map(unit_detail).collect();
                 plural(units.units.len(), "unit", "units")
+            }
+            Kind::Lua(lua) => {
+                // The chunk is the node: show it whole, it is what runs.
+                details = lua.chunk.lines().map(|line| printable(line).into_owned()).collect();
+                extras.push(Extra::Dynamic);
+                format!("Lua chunk {}", printable(&lua.name))
             }
             Kind::Exec(exec) => {
                 if let Some(cwd) = &exec.cwd {
@@ -255,7 +264,7 @@ mod tests {
                     declared_by: "home.file.\".a\"".into(),
                     required: true,
                     after: vec![],
-                    kind: Kind::Link(Link { target: ".a".into(), force: false }),
+                    kind: Kind::Link(Link { target: ".a".into(), force: false, source: None }),
                 },
                 Node {
                     id: "run".into(),

@@ -150,6 +150,15 @@ impl<'a> ActivationReport<'a> {
                 printable(&path.to_string_lossy())
             );
         }
+        if self.verbose && summary.lua_states > 0 {
+            let _ = writeln!(
+                text,
+                "{} {} ran in {}",
+                style.dim("lua:"),
+                count(summary.lua_chunks, "chunk", "chunks"),
+                count(summary.lua_states, "Lua state", "Lua states"),
+            );
+        }
         for warning in &summary.warnings {
             let _ = writeln!(text, "{} {warning}", style.yellow("warning:"));
         }
@@ -246,6 +255,20 @@ impl Progress for ActivationReport<'_> {
             // Unit changes are listed with the summary, with those made
             // outside the node.
             NodeOutcome::Units(_) => String::new(),
+            NodeOutcome::Lua { created, log } => {
+                let mut text = lua_log(log, node, style);
+                if self.verbose || self.dry_run {
+                    let verb = if self.dry_run { "would run" } else { "ran" };
+                    let ids: Vec<String> =
+                        created.iter().map(|id| printable(id).into_owned()).collect();
+                    let made = match ids.len() {
+                        0 => "creating no node".to_string(),
+                        n => format!("creating {}: {}", count(n, "node", "nodes"), ids.join(", ")),
+                    };
+                    let _ = writeln!(text, "{} {}, {made}", style.green(verb), describe(node));
+                }
+                text
+            }
             NodeOutcome::Ran { output } if self.verbose => {
                 let output = if output.is_empty() { String::new() } else { indented(output) };
                 format!("{} {}\n{output}", style.green("ran"), describe(node))
@@ -255,7 +278,11 @@ impl Progress for ActivationReport<'_> {
                 let label = if node.required { "failed" } else { "failed (optional)" };
                 let (reason, output) = reason(failure);
                 let output = output.map(indented).unwrap_or_default();
-                format!("{} {}: {reason}\n{output}", style.red(label), describe(node))
+                let log = match failure {
+                    Failure::Lua { log, .. } => lua_log(log, node, style),
+                    _ => String::new(),
+                };
+                format!("{log}{} {}: {reason}\n{output}", style.red(label), describe(node))
             }
             NodeOutcome::Skipped { because } => {
                 let cause = self.plan.nodes.get(*because as usize).map_or_else(
@@ -304,6 +331,26 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             Some(output.as_slice()),
         ),
         Failure::Dconf { error } => (error.to_string(), None),
+        Failure::Lua { message, .. } => {
+            // The traceback goes under the heading, like a command's output.
+            let (first, rest) = message.split_once('\n').unwrap_or((message, ""));
+            (format!("{first}\n{}", indented_text(rest)), None)
+        }
+        Failure::TargetTaken { node, target, owner } => (
+            format!(
+                "it created {} at ~/{}, which {} has already; create each target once",
+                printable(node),
+                printable(target),
+                printable(owner)
+            ),
+            None,
+        ),
+        Failure::Conflicts { nodes, conflicts } => {
+            let plan = Plan { backup_extension: None, nodes: nodes.clone(), layers: Vec::new() };
+            let listed: String =
+                conflicts.iter().map(|conflict| super::render_conflict(conflict, &plan)).collect();
+            (format!("paths are in the way of nodes it created; nothing was changed\n{listed}"), None)
+        }
         Failure::Units(failed) => (super::units::failures(failed), None),
         Failure::Exit { status, output } => {
             let reason = match (status.code(), status.signal()) {
@@ -322,7 +369,22 @@ fn indented(output: &[u8]) -> String {
     if text.trim().is_empty() {
         return "    (no output)\n".to_string();
     }
+    indented_text(&text)
+}
+
+fn indented_text(text: &str) -> String {
     text.lines().map(|line| format!("    │ {}\n", line.trim_end_matches('\r'))).collect()
+}
+
+/// What a chunk said through `am.log` and `print`, one line each, with
+/// its node's id.
+fn lua_log(log: &[crate::lua::LogLine], node: &Node, style: Style) -> String {
+    log.iter()
+        .map(|line| {
+            let label = if line.warning { style.yellow("warning:") } else { style.dim("lua:") };
+            format!("{label} {}: {}\n", printable(&node.id), printable(&line.text))
+        })
+        .collect()
 }
 
 /// `3 links created, 1 replaced, 1 unchanged, 2 removed, 1 command run`.

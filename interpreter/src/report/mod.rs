@@ -10,7 +10,7 @@ mod units;
 
 use std::io::{self, Write};
 
-use am_schema::{Node, NodeIndex, Plan};
+use am_schema::{CopySource, Kind, Node, NodeIndex, Plan};
 
 pub use self::activation::ActivationReport;
 use crate::activate::precheck::{Conflict, Found, Wanted};
@@ -54,7 +54,7 @@ pub fn error(error: &Error, plan: Option<&Plan>) {
     stderr(&text);
 }
 
-fn render_conflict(conflict: &Conflict, plan: &Plan) -> String {
+pub(crate) fn render_conflict(conflict: &Conflict, plan: &Plan) -> String {
     let what = match &conflict.found {
         Found::File => "a file".to_string(),
         Found::Folder => "a folder".to_string(),
@@ -89,11 +89,15 @@ fn render_conflict(conflict: &Conflict, plan: &Plan) -> String {
     let fix = match (&conflict.found, &conflict.wanted_by) {
         (Found::Unreadable(_), _) => "make it readable for this user, or remove it",
         (_, Wanted::Link(index)) => {
-            let option = plan.nodes.get(*index as usize).map(|n| printable(&n.declared_by));
+            let node = plan.nodes.get(*index as usize);
+            let option = node.map(|n| match created_by_lua(n) {
+                Some(function) => format!("force = true in its {function}{{...}} call"),
+                None => format!("{}.force = true", printable(&n.declared_by)),
+            });
             let name = conflict.path.file_name().unwrap_or_default().to_string_lossy();
             return format!(
                 "  {}\n    {what}, {wanted}\n    fix: move it away yourself, or set \
-                 {}.force = true to replace it,\n         or activate with --backup-ext EXT \
+                 {} to replace it,\n         or activate with --backup-ext EXT \
                  to keep it as {}.EXT; then activate again\n",
                 printable(&conflict.path.to_string_lossy()),
                 option.unwrap_or_default(),
@@ -112,6 +116,15 @@ fn render_conflict(conflict: &Conflict, plan: &Plan) -> String {
         "  {}\n    {what}, {wanted}\n    fix: {fix}, then activate again\n",
         printable(&conflict.path.to_string_lossy())
     )
+}
+
+/// The `am` function that created a node at run time, if Lua made it.
+fn created_by_lua(node: &am_schema::Node) -> Option<&'static str> {
+    match &node.kind {
+        Kind::Link(link) if link.source.is_some() => Some("am.link"),
+        Kind::Copy(copy) if copy.source != CopySource::Static => Some("am.copy"),
+        _ => None,
+    }
 }
 
 /// Said once when another activation of this home holds the lock.

@@ -145,7 +145,8 @@ fn undo_one(entry: &JournalEntry) -> Result<(), (PathBuf, io::Error)> {
                 std::fs::create_dir_all(parent).map_err(error)?;
             }
             let temp = crate::activate::copy::temp_name(path);
-            crate::activate::copy::write(Path::new(from), path, &temp, *mode).map_err(error)
+            let from = crate::activate::copy::CopyFrom::File(PathBuf::from(from));
+            crate::activate::copy::write(&from, path, &temp, *mode).map_err(error)
         }
         JournalEntry::DconfChanged { changes } => crate::activate::dconf::restore(changes)
             .map_err(|error| (PathBuf::from("dconf"), error)),

@@ -93,7 +93,7 @@ pub fn link(target: &str) -> Node {
         declared_by: format!("home.file.\"{target}\""),
         required: true,
         after: vec![],
-        kind: Kind::Link(Link { target: target.into(), force: false }),
+        kind: Kind::Link(Link { target: target.into(), force: false, source: None }),
     }
 }
 

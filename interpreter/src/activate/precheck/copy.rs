@@ -4,21 +4,21 @@
 
 use std::path::{Path, PathBuf};
 
-use am_schema::Copy;
+use am_schema::{Copy, CopySource};
 use am_schema::state::{ContentHash, Generation, OwnedKind};
 
 use super::classify::{Entry, classify};
 use super::{
     Conflict, Context, DisplaceReason, Found, LinkAction, Removal, Wanted, WantedLink,
-    displace_or_conflict, is_home_manager_link, trashed,
+    displace_or_conflict, link_is_ours, previous_owned, trashed,
 };
-use crate::activate::copy::{has_hash, hash_file, mode_of, temp_name};
+use crate::activate::copy::{CopyFrom, has_hash, hash_file, mode_of, temp_name};
 
 /// What a copy node writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyStep {
-    /// The bundle's `static/<target>`, whose bytes are copied.
-    pub from: PathBuf,
+    /// Where the bytes come from.
+    pub from: CopyFrom,
     /// Where the copy is written before it is moved into place.
     pub temp: PathBuf,
     pub mode: u32,
@@ -26,23 +26,36 @@ pub struct CopyStep {
     pub hash: ContentHash,
 }
 
-/// Reads the bundle's bytes for a copy; a bundle entry that cannot be read
-/// (a source outside the store that is gone) is reported like a path in
-/// the way, before anything is changed.
+/// Reads the bytes for a copy; a source that cannot be read (a source
+/// outside the store that is gone) is reported like a path in the way,
+/// before anything is changed.
 pub(super) fn step(
     copy: &Copy,
     wanted: &WantedLink,
     context: &Context,
 ) -> Result<CopyStep, Conflict> {
-    let from = context.bundle_static.unwrap_or(Path::new("")).join(&copy.target);
-    let read = hash_file(&from).and_then(|hash| Ok((hash, mode_of(&from)?)));
-    let (hash, static_mode) = read.map_err(|error| Conflict {
-        path: from.clone(),
+    let file = |path: PathBuf| CopyFrom::File(path);
+    let from = match &copy.source {
+        CopySource::Static => {
+            file(context.bundle_static.unwrap_or(Path::new("")).join(&copy.target))
+        }
+        CopySource::File(path) => file(PathBuf::from(path)),
+        CopySource::Text(text) => CopyFrom::Text(text.clone()),
+    };
+    let read = match &from {
+        CopyFrom::File(path) => hash_file(path).and_then(|hash| Ok((hash, mode_of(path)?))),
+        CopyFrom::Text(text) => Ok((ContentHash::of(text.as_bytes()), 0o644)),
+    };
+    let (hash, source_mode) = read.map_err(|error| Conflict {
+        path: match &from {
+            CopyFrom::File(path) => path.clone(),
+            CopyFrom::Text(_) => wanted.path.to_path_buf(),
+        },
         found: Found::Unreadable(error),
         wanted_by: Wanted::Link(wanted.index),
         backup_taken: None,
     })?;
-    let executable = static_mode & 0o100 != 0;
+    let executable = source_mode & 0o100 != 0;
     let mode = copy.mode.unwrap_or(if executable { 0o755 } else { 0o644 });
     Ok(CopyStep { from, temp: temp_name(wanted.path), mode, hash })
 }
@@ -64,16 +77,14 @@ pub(super) fn action(
             if found == Some(step.hash) && mode_of(path).ok() == Some(step.mode) {
                 return Ok(LinkAction::Unchanged);
             }
-            let target = path.strip_prefix(&context.home.home).unwrap_or(path);
-            if found.is_some() && found == recorded_hash(target, context.previous) {
+            let target = target_of(path, context);
+            if found.is_some() && found == recorded_hash(&target, context.previous) {
                 return Ok(trashed(path, DisplaceReason::Replaced));
             }
             adoptable = found == Some(step.hash);
         }
         // Our link (the target was a link before) or home-manager's.
-        Ok(Entry::Link(current))
-            if current.starts_with(context.home.static_link()) || is_home_manager_link(current) =>
-        {
+        Ok(Entry::Link(current)) if link_is_ours(current, &target_of(path, context), context) => {
             return Ok(trashed(path, DisplaceReason::Replaced));
         }
         _ => {}
@@ -99,17 +110,19 @@ pub(super) fn removal(
 /// Whether the regular file at `path` is the copy the previous generation
 /// wrote at `target`, unedited.
 pub(super) fn is_ours(path: &Path, target: &str, previous: Option<&Generation>) -> bool {
-    recorded_hash(Path::new(target), previous)
+    recorded_hash(target, previous)
         .is_some_and(|hash| hash_file(path).is_ok_and(|found| found == hash))
 }
 
 /// The hash the previous generation recorded for a copy at `target`.
-fn recorded_hash(target: &Path, previous: Option<&Generation>) -> Option<ContentHash> {
-    let owned = &previous?.owned;
-    let target = target.to_str()?;
-    let at = owned.binary_search_by(|owned| owned.target.as_str().cmp(target)).ok()?;
-    match owned[at].kind {
-        OwnedKind::Copy(hash) => Some(hash),
-        OwnedKind::Link => None,
+fn recorded_hash(target: &str, previous: Option<&Generation>) -> Option<ContentHash> {
+    match previous_owned(target, previous)?.kind {
+        OwnedKind::Copy(hash) | OwnedKind::LuaCopy(hash) => Some(hash),
+        OwnedKind::Link | OwnedKind::LuaLink(_) => None,
     }
+}
+
+/// The target of a path in the home.
+fn target_of(path: &Path, context: &Context) -> String {
+    path.strip_prefix(&context.home.home).unwrap_or(path).to_string_lossy().into_owned()
 }

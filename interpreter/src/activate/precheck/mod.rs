@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use am_schema::state::{Generation, OwnedKind};
-use am_schema::{Kind, NodeIndex, Plan};
+use am_schema::state::{Generation, Owned, OwnedKind};
+use am_schema::{Kind, Node, NodeIndex, Plan};
 
 use self::classify::{Entry, FolderCache, Parents, classify, found, same_content};
 pub use self::copy::CopyStep;
@@ -124,6 +124,9 @@ pub enum Removal {
     /// Our unedited copy is deleted; a rollback writes it again from `from`,
     /// the previous generation's bundle entry, with `mode`.
     Copy { from: PathBuf, mode: u32 },
+    /// Our unedited copy, made by Lua, is moved to this trash name and
+    /// deleted when the activation commits.
+    Trash(PathBuf),
 }
 
 /// What to do with the state folder and the static link.
@@ -190,20 +193,62 @@ pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
     let state = check_state(home, &mut conflicts);
     let targets: HashSet<&str> =
         plan.nodes.iter().filter_map(|node| file_target(&node.kind)).collect();
-    let stale = stale_steps(context, &targets);
+    let stale = stale_steps(context, |owned| {
+        // What Lua made is known to be stale only once the chunks ran.
+        !owned.kind.by_lua() && !targets.contains(owned.target.as_str())
+    });
     let removed: HashSet<PathBuf> =
         stale.iter().filter(|s| s.remove.is_some()).map(|s| s.path.clone()).collect();
-    let mut folders = FolderCache::new(&removed);
+    let links = check_files(&plan.nodes, context, &removed, &mut conflicts);
+    if conflicts.is_empty() {
+        Ok(Checked { state, links, stale })
+    } else {
+        Err(conflicts.into_values().collect())
+    }
+}
+
+/// Checks the targets of nodes a Lua chunk created, when it created them:
+/// the same checks as for compiled nodes, with the home as it is by then.
+/// The steps are keyed by index into `nodes`.
+pub fn check_created(
+    nodes: &[Node],
+    context: &Context,
+) -> Result<HashMap<NodeIndex, LinkStep>, Vec<Conflict>> {
+    let mut conflicts = BTreeMap::new();
+    let links = check_files(nodes, context, &HashSet::new(), &mut conflicts);
+    if conflicts.is_empty() { Ok(links) } else { Err(conflicts.into_values().collect()) }
+}
+
+/// Targets of the previous generation that Lua chunks made and that no
+/// node, compiled or created, has now: checked after the chunks ran.
+pub fn stale_by_lua(context: &Context, kept: &HashSet<&str>) -> Vec<StaleStep> {
+    stale_steps(context, |owned| owned.kind.by_lua() && !kept.contains(owned.target.as_str()))
+}
+
+/// The link or copy step of every file node in `nodes`, by index.
+fn check_files(
+    nodes: &[Node],
+    context: &Context,
+    removed: &HashSet<PathBuf>,
+    conflicts: &mut BTreeMap<PathBuf, Conflict>,
+) -> HashMap<NodeIndex, LinkStep> {
+    let home = context.home;
+    let mut folders = FolderCache::new(removed);
     let mut links = HashMap::new();
-    for (index, node) in plan.nodes.iter().enumerate() {
-        let (target, force, copy) = match &node.kind {
-            Kind::Link(link) => (&link.target, link.force, None),
-            Kind::Copy(copy) => (&copy.target, copy.force, Some(copy)),
+    for (index, node) in nodes.iter().enumerate() {
+        let (target, force, copy, content) = match &node.kind {
+            Kind::Link(link) => {
+                let content = match &link.source {
+                    Some(source) => PathBuf::from(source),
+                    None => home.link_content(&link.target),
+                };
+                (&link.target, link.force, None, content)
+            }
+            Kind::Copy(copy) => (&copy.target, copy.force, Some(copy), home.link_content(&copy.target)),
             _ => continue,
         };
         let index = index as NodeIndex;
         let path = home.target(target);
-        let content = home.link_content(target);
         let wanted = WantedLink { index, path: &path, content: &content };
         let copy = match copy.map(|copy| copy::step(copy, &wanted, context)).transpose() {
             Ok(copy) => copy,
@@ -213,7 +258,7 @@ pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
             }
         };
         let (action, missing_dirs) =
-            match folders.check_parents(&home.home, target, index, &mut conflicts) {
+            match folders.check_parents(&home.home, target, index, conflicts) {
                 Parents::Bad => continue,
                 Parents::Missing(dirs) => (LinkAction::Create, dirs),
                 Parents::Present => {
@@ -232,11 +277,7 @@ pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
             };
         links.insert(index, LinkStep { path, content, action, missing_dirs, copy });
     }
-    if conflicts.is_empty() {
-        Ok(Checked { state, links, stale })
-    } else {
-        Err(conflicts.into_values().collect())
-    }
+    links
 }
 
 /// The link a node wants, for [`link_action`].
@@ -258,9 +299,7 @@ fn link_action(
     match &entry {
         Ok(Entry::Missing) => return Ok(LinkAction::Create),
         Ok(Entry::Link(current)) if current == wanted.content => return Ok(LinkAction::Unchanged),
-        Ok(Entry::Link(current))
-            if current.starts_with(context.home.static_link()) || is_home_manager_link(current) =>
-        {
+        Ok(Entry::Link(current)) if link_is_ours(current, target, context) => {
             return Ok(LinkAction::Replace { previous: current.clone() });
         }
         Ok(Entry::File) if copy::is_ours(path, target, context.previous) => {
@@ -268,10 +307,30 @@ fn link_action(
         }
         _ => {}
     }
-    let managed_bytes = context.bundle_static.map(|dir| dir.join(target));
+    // A compiled link's bytes are in the bundle; a created one's at its source.
+    let managed_bytes = match wanted.content.starts_with(context.home.static_link()) {
+        true => context.bundle_static.map(|dir| dir.join(target)),
+        false => Some(wanted.content.to_path_buf()),
+    };
     let adoptable =
         matches!(entry, Ok(Entry::File)) && managed_bytes.is_some_and(|m| same_content(path, &m));
     displace_or_conflict(wanted, entry, force, adoptable, context)
+}
+
+/// Whether a link found at `target` was made by us or by home-manager, so
+/// it may be replaced: one into our static folder, one the previous
+/// generation's Lua made (with just this content), or home-manager's.
+fn link_is_ours(current: &Path, target: &str, context: &Context) -> bool {
+    current.starts_with(context.home.static_link())
+        || is_home_manager_link(current)
+        || matches!(previous_owned(target, context.previous),
+            Some(Owned { kind: OwnedKind::LuaLink(content), .. }) if Path::new(content) == current)
+}
+
+/// What the previous generation recorded for `target`, if anything.
+pub(super) fn previous_owned<'g>(target: &str, previous: Option<&'g Generation>) -> Option<&'g Owned> {
+    let owned = &previous?.owned;
+    owned.binary_search_by(|owned| owned.target.as_str().cmp(target)).ok().map(|at| &owned[at])
 }
 
 /// Moves `path` to its hidden trash name beside it.
@@ -318,25 +377,32 @@ fn displace_or_conflict(
     Ok(LinkAction::Displace(Displace { to: backup, reason: DisplaceReason::Backup, old_backup }))
 }
 
-/// Targets of the previous generation that the plan no longer has.
-fn stale_steps(context: &Context, targets: &HashSet<&str>) -> Vec<StaleStep> {
+/// Targets of the previous generation that are `stale`.
+fn stale_steps(context: &Context, stale: impl Fn(&Owned) -> bool) -> Vec<StaleStep> {
     let Some(previous) = context.previous else { return Vec::new() };
     let home = context.home;
     previous
         .owned
         .iter()
-        .filter(|owned| !targets.contains(owned.target.as_str()))
+        .filter(|owned| stale(owned))
         .map(|owned| {
             let path = home.target(&owned.target);
-            let remove = match owned.kind {
+            let remove = match &owned.kind {
                 OwnedKind::Link => {
                     let content = home.link_content(&owned.target);
                     let ours = std::fs::read_link(&path).is_ok_and(|current| current == content);
                     ours.then_some(Removal::Link(content))
                 }
                 OwnedKind::Copy(hash) => {
-                    copy::removal(&path, hash, &previous.bundle, &owned.target)
+                    copy::removal(&path, *hash, &previous.bundle, &owned.target)
                 }
+                OwnedKind::LuaLink(content) => std::fs::read_link(&path)
+                    .is_ok_and(|current| current == Path::new(content))
+                    .then(|| Removal::Link(PathBuf::from(content))),
+                // No bundle holds its bytes: it is moved aside, not deleted,
+                // until the activation commits, so a rollback can put it back.
+                OwnedKind::LuaCopy(hash) => crate::activate::copy::has_hash(&path, *hash)
+                    .then(|| Removal::Trash(trash_name(&path))),
             };
             let ours = remove.is_some();
             // Only put the original back where our link was, never over

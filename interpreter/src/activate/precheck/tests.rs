@@ -62,7 +62,7 @@ fn links(targets: &[&str]) -> Plan {
             declared_by: format!("home.file.\"{target}\""),
             required: true,
             after: vec![],
-            kind: Kind::Link(Link { target: target.to_string(), force: false }),
+            kind: Kind::Link(Link { target: target.to_string(), force: false, source: None }),
         })
         .collect();
     let layer = (0..nodes.len() as u32).collect();

@@ -1,0 +1,70 @@
+//! What the new generation will own: a record per target (with the backup
+//! of the user's original, if one was made), the folders activations
+//! created, and what was moved to the trash, to delete at commit. Compiled
+//! nodes add theirs before the layers run, nodes Lua creates as they come.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use am_schema::state::{Generation, Owned, OwnedKind};
+
+use super::precheck::{LinkAction, LinkStep};
+use crate::home::HomePaths;
+
+#[derive(Debug)]
+pub struct Ownership<'a> {
+    home: &'a Path,
+    /// The previous generation's backups by target: they stay recorded
+    /// while the target stays managed.
+    previous_backups: HashMap<&'a str, &'a Option<String>>,
+    pub owned: Vec<Owned>,
+    /// Relative to the home.
+    pub created_dirs: BTreeSet<String>,
+    pub trash: Vec<PathBuf>,
+}
+
+impl<'a> Ownership<'a> {
+    /// Starts from the folders the previous generation created.
+    pub fn new(home: &'a HomePaths, previous: Option<&'a Generation>) -> Self {
+        Ownership {
+            home: &home.home,
+            previous_backups: previous
+                .map(|p| p.owned.iter().map(|o| (o.target.as_str(), &o.backup)).collect())
+                .unwrap_or_default(),
+            owned: Vec::new(),
+            created_dirs: previous
+                .map(|p| p.created_dirs.iter().cloned().collect())
+                .unwrap_or_default(),
+            trash: Vec::new(),
+        }
+    }
+
+    /// Records the target a link or copy step makes. `by_lua`: a node a
+    /// chunk created, which is recorded with its link content, since no
+    /// static entry tells it apart.
+    pub fn add(&mut self, target: &str, step: &LinkStep, by_lua: bool) {
+        let home = self.home;
+        let relative =
+            |path: &Path| path.strip_prefix(home).ok().map(|p| p.to_string_lossy().into_owned());
+        self.created_dirs.extend(step.missing_dirs.iter().filter_map(|dir| relative(dir)));
+        let backup = match &step.action {
+            LinkAction::Displace(displace) => {
+                self.trash.extend(displace.old_backup.iter().map(|(_, trash)| trash.clone()));
+                if displace.reason.is_trash() {
+                    self.trash.push(displace.to.clone());
+                    None
+                } else {
+                    relative(&displace.to)
+                }
+            }
+            _ => self.previous_backups.get(target).and_then(|b| (*b).clone()),
+        };
+        let kind = match (&step.copy, by_lua) {
+            (Some(copy), false) => OwnedKind::Copy(copy.hash),
+            (Some(copy), true) => OwnedKind::LuaCopy(copy.hash),
+            (None, false) => OwnedKind::Link,
+            (None, true) => OwnedKind::LuaLink(step.content.to_string_lossy().into_owned()),
+        };
+        self.owned.push(Owned { target: target.to_string(), backup, kind });
+    }
+}

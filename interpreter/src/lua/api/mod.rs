@@ -1,0 +1,430 @@
+//! The `am` table a chunk sees. Its functions only describe: `am.link{...}`
+//! and friends add a node to the chunk's result, `am.fs` only reads. Every
+//! argument is checked here, with messages that name the function and the
+//! field, because Lua computed it and nothing checked it before.
+//!
+//! lua/am.lua annotates every member for editors; `am __docs lua-api` lists
+//! the members from the table built here, and a test keeps the two in step.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::rc::Rc;
+
+use am_schema::{Copy, CopySource, Dconf, DconfKey, Exec, Kind, Link, Node};
+use mlua::{Lua, Table, Value};
+
+use super::target::{absolute, relative};
+use super::{Context, Failed, LogLine, Ran};
+
+/// What one chunk has done so far.
+#[derive(Debug)]
+struct Run {
+    parent: String,
+    declared_by: String,
+    required: bool,
+    ran: Ran,
+    /// Targets created by this chunk, to refuse a second node at one.
+    targets: HashSet<String>,
+    /// Created nodes by kind, for the ids of nodes without a target.
+    counts: BTreeMap<&'static str, usize>,
+}
+
+impl Run {
+    fn new(parent: &Node) -> Rc<RefCell<Run>> {
+        Rc::new(RefCell::new(Run {
+            parent: parent.id.clone(),
+            declared_by: parent.declared_by.clone(),
+            required: parent.required,
+            ran: Ran::default(),
+            targets: HashSet::new(),
+            counts: BTreeMap::new(),
+        }))
+    }
+
+    /// Adds a created node and gives its id: `<parent>/<kind>:<target>`
+    /// for files, `<parent>/<kind>:<n>` otherwise.
+    fn create(&mut self, kind: Kind, function: &str) -> mlua::Result<String> {
+        let name = kind.name();
+        let suffix = match &kind {
+            Kind::Link(Link { target, .. }) | Kind::Copy(Copy { target, .. }) => {
+                if !self.targets.insert(target.clone()) {
+                    return Err(fail(function, format!("~/{target} is already created by this chunk")));
+                }
+                target.clone()
+            }
+            _ => {
+                let count = self.counts.entry(name).or_default();
+                *count += 1;
+                count.to_string()
+            }
+        };
+        let id = format!("{}/{name}:{suffix}", self.parent);
+        self.ran.created.push(Node {
+            id: id.clone(),
+            declared_by: self.declared_by.clone(),
+            required: self.required,
+            after: Vec::new(),
+            kind,
+        });
+        Ok(id)
+    }
+
+    fn log(&mut self, warning: bool, text: String) {
+        self.ran.log.push(LogLine { warning, text });
+    }
+}
+
+/// Runs `chunk` for `node` in `lua`, with a fresh `am` table and a fresh
+/// global environment, so one chunk cannot leave anything to the next.
+pub fn run(lua: &Lua, node: &Node, chunk: &am_schema::Lua, context: &Context) -> Result<Ran, Failed> {
+    let run = Run::new(node);
+    let result = environment(lua, &run, context).and_then(|env| {
+        // `=` makes Lua show the name as it is, not as `[string "..."]`.
+        lua.load(&chunk.chunk).set_name(format!("={}", chunk.name)).set_environment(env).exec()
+    });
+    let ran = std::mem::take(&mut run.borrow_mut().ran);
+    match result {
+        Ok(()) => Ok(ran),
+        Err(error) => Err(Failed { message: message(&error), log: ran.log }),
+    }
+}
+
+/// Lua's message and traceback, without mlua's `runtime error: ` prefix.
+fn message(error: &mlua::Error) -> String {
+    let text = match error {
+        mlua::Error::CallbackError { traceback, cause } => format!("{}\n{traceback}", message(cause)),
+        mlua::Error::RuntimeError(text) | mlua::Error::SyntaxError { message: text, .. } => {
+            text.clone()
+        }
+        other => other.to_string(),
+    };
+    text.trim_end().to_string()
+}
+
+/// The globals of one chunk: `am`, a `print` that goes to the node's log
+/// (output of parallel nodes must not interleave), and the shared library
+/// behind them.
+fn environment(lua: &Lua, run: &Rc<RefCell<Run>>, context: &Context) -> mlua::Result<Table> {
+    let env = lua.create_table()?;
+    env.set("am", am_table(lua, run, context)?)?;
+    let log = Rc::clone(run);
+    let print = lua.create_function(move |lua, values: mlua::Variadic<Value>| {
+        let texts: Vec<String> = values
+            .iter()
+            .map(|value| Ok(lua.coerce_string(value.clone())?.map_or_else(|| format!("{value:?}"), |s| s.to_string_lossy())))
+            .collect::<mlua::Result<_>>()?;
+        log.borrow_mut().log(false, texts.join("\t"));
+        Ok(())
+    })?;
+    env.set("print", print)?;
+    let meta = lua.create_table()?;
+    meta.set("__index", lua.globals())?;
+    env.set_metatable(Some(meta))?;
+    Ok(env)
+}
+
+fn am_table(lua: &Lua, run: &Rc<RefCell<Run>>, context: &Context) -> mlua::Result<Table> {
+    let am = lua.create_table()?;
+    let text = |path: &Path| path.to_string_lossy().into_owned();
+    am.set("home", text(context.home))?;
+    am.set("bundle", context.bundle.map(text).unwrap_or_default())?;
+    am.set("dry_run", context.dry_run)?;
+
+    let host = lua.create_table()?;
+    host.set("name", host_name())?;
+    host.set("os", std::env::consts::OS)?;
+    host.set("arch", std::env::consts::ARCH)?;
+    am.set("host", host)?;
+
+    am.set(
+        "env",
+        lua.create_function(|_, name: String| Ok(std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())))?,
+    )?;
+
+    let log = lua.create_table()?;
+    for (name, warning) in [("info", false), ("warn", true)] {
+        let run = Rc::clone(run);
+        let function = lua.create_function(move |lua, value: Value| {
+            let text = lua.coerce_string(value)?.map(|s| s.to_string_lossy()).unwrap_or_default();
+            run.borrow_mut().log(warning, text);
+            Ok(())
+        })?;
+        log.set(name, function)?;
+    }
+    am.set("log", log)?;
+    am.set("fs", fs_table(lua, context.home)?)?;
+
+    let creators: [(&str, Creator); 4] =
+        [("link", link), ("copy", copy), ("exec", exec), ("dconf", dconf)];
+    for (name, creator) in creators {
+        let run = Rc::clone(run);
+        let function = lua.create_function(move |_, table: Table| {
+            let function = format!("am.{name}");
+            let kind = creator(&Fields { table, function: &function })?;
+            run.borrow_mut().create(kind, &function)
+        })?;
+        am.set(name, function)?;
+    }
+    Ok(am)
+}
+
+/// Reads an `am.<kind>{...}` table into the node kind it describes.
+type Creator = fn(&Fields) -> mlua::Result<Kind>;
+
+fn link(fields: &Fields) -> mlua::Result<Kind> {
+    fields.only(&["target", "source", "force"])?;
+    Ok(Kind::Link(Link {
+        target: fields.target()?,
+        force: fields.bool("force")?,
+        source: Some(fields.check("source", absolute(&fields.required_string("source")?))?),
+    }))
+}
+
+fn copy(fields: &Fields) -> mlua::Result<Kind> {
+    fields.only(&["target", "source", "text", "mode", "force"])?;
+    let source = match (fields.string("source")?, fields.string("text")?) {
+        (Some(source), None) => CopySource::File(fields.check("source", absolute(&source))?),
+        (None, Some(text)) => CopySource::Text(text),
+        _ => return Err(fields.fail("give exactly one of `source` (a path) and `text`".into())),
+    };
+    Ok(Kind::Copy(Copy {
+        target: fields.target()?,
+        mode: fields.mode()?,
+        force: fields.bool("force")?,
+        source,
+    }))
+}
+
+fn exec(fields: &Fields) -> mlua::Result<Kind> {
+    fields.only(&["argv", "env", "cwd", "timeout"])?;
+    let argv: Vec<String> = match fields.table.get::<Value>("argv")? {
+        Value::Table(list) => list
+            .sequence_values::<Value>()
+            .enumerate()
+            .map(|(at, value)| fields.string_value(&format!("argv[{}]", at + 1), value?))
+            .collect::<mlua::Result<_>>()?,
+        other => return Err(fields.fail(format!("`argv` must be a list of strings, not {}", other.type_name()))),
+    };
+    if argv.is_empty() {
+        return Err(fields.fail("`argv` is empty; give at least the program".into()));
+    }
+    let mut env = Vec::new();
+    if let Some(table) = fields.table_field("env")? {
+        for pair in table.pairs::<Value, Value>() {
+            let (name, value) = pair?;
+            let name = fields.string_value("env key", name)?;
+            let value = fields.string_value(&format!("env.{name}"), value)?;
+            env.push((name, value));
+        }
+    }
+    env.sort();
+    let timeout = match fields.table.get::<Option<i64>>("timeout")? {
+        None => None,
+        Some(seconds) => Some(
+            u32::try_from(seconds)
+                .ok()
+                .filter(|&s| s > 0)
+                .ok_or_else(|| fields.fail(format!("`timeout` must be a positive number of seconds, not {seconds}")))?,
+        ),
+    };
+    Ok(Kind::Exec(Exec { argv, env, cwd: fields.string("cwd")?, timeout, when_changed: Vec::new() }))
+}
+
+fn dconf(fields: &Fields) -> mlua::Result<Kind> {
+    let mut keys = Vec::new();
+    for pair in fields.table.pairs::<Value, Value>() {
+        let (dir, settings) = pair?;
+        let dir = fields.string_value("folder", dir)?;
+        let trimmed = dir.trim_matches('/');
+        if trimmed.is_empty() || trimmed.contains("//") {
+            return Err(fields.fail(format!("{dir:?} is not a dconf folder like \"org/gnome/desktop/interface\"")));
+        }
+        let Value::Table(settings) = settings else {
+            return Err(fields.fail(format!("[{dir:?}] must be a table of key = GVariant text")));
+        };
+        for pair in settings.pairs::<Value, Value>() {
+            let (key, value) = pair?;
+            let key = fields.string_value(&format!("[{dir:?}] key"), key)?;
+            if key.is_empty() || key.contains('/') {
+                return Err(fields.fail(format!("{key:?} in [{dir:?}] is not a dconf key name")));
+            }
+            let value = fields.string_value(&format!("[{dir:?}].{key}"), value)?;
+            keys.push(DconfKey { dir: trimmed.to_string(), key, value });
+        }
+    }
+    keys.sort_by(|a, b| (&a.dir, &a.key).cmp(&(&b.dir, &b.key)));
+    if keys.windows(2).any(|pair| pair[0].dir == pair[1].dir && pair[0].key == pair[1].key) {
+        return Err(fields.fail("a key is given twice (folders differ only in slashes)".into()));
+    }
+    Ok(Kind::Dconf(Dconf { keys }))
+}
+
+/// The argument table of an `am.<kind>` call, with checked accessors.
+struct Fields<'a> {
+    table: Table,
+    function: &'a str,
+}
+
+impl Fields<'_> {
+    fn fail(&self, text: String) -> mlua::Error {
+        fail(self.function, text)
+    }
+
+    fn check<T>(&self, field: &str, result: Result<T, String>) -> mlua::Result<T> {
+        result.map_err(|text| self.fail(format!("`{field}`: {text}")))
+    }
+
+    /// Refuses fields the function does not know (a typo would be lost).
+    fn only(&self, known: &[&str]) -> mlua::Result<()> {
+        for pair in self.table.pairs::<Value, Value>() {
+            let (key, _) = pair?;
+            let name = match &key {
+                Value::String(name) => name.to_string_lossy(),
+                other => format!("[{}]", other.type_name()),
+            };
+            if !known.contains(&name.as_str()) {
+                return Err(self.fail(format!("unknown field `{name}` (it takes {})", known.join(", "))));
+            }
+        }
+        Ok(())
+    }
+
+    fn string_value(&self, field: &str, value: Value) -> mlua::Result<String> {
+        match value {
+            Value::String(text) => text
+                .to_str()
+                .map(|text| text.to_string())
+                .map_err(|_| self.fail(format!("`{field}` is not valid UTF-8"))),
+            other => Err(self.fail(format!("`{field}` must be a string, not {}", other.type_name()))),
+        }
+    }
+
+    fn string(&self, field: &str) -> mlua::Result<Option<String>> {
+        match self.table.get::<Value>(field)? {
+            Value::Nil => Ok(None),
+            value => self.string_value(field, value).map(Some),
+        }
+    }
+
+    fn required_string(&self, field: &str) -> mlua::Result<String> {
+        self.string(field)?.ok_or_else(|| self.fail(format!("`{field}` is missing")))
+    }
+
+    fn target(&self) -> mlua::Result<String> {
+        self.check("target", relative(&self.required_string("target")?))
+    }
+
+    fn bool(&self, field: &str) -> mlua::Result<bool> {
+        match self.table.get::<Value>(field)? {
+            Value::Nil => Ok(false),
+            Value::Boolean(value) => Ok(value),
+            other => Err(self.fail(format!("`{field}` must be true or false, not {}", other.type_name()))),
+        }
+    }
+
+    fn table_field(&self, field: &str) -> mlua::Result<Option<Table>> {
+        match self.table.get::<Value>(field)? {
+            Value::Nil => Ok(None),
+            Value::Table(table) => Ok(Some(table)),
+            other => Err(self.fail(format!("`{field}` must be a table, not {}", other.type_name()))),
+        }
+    }
+
+    /// `mode`: a number (`420`, `0x1a4`) or an octal string (`"0644"`).
+    fn mode(&self) -> mlua::Result<Option<u32>> {
+        let mode = match self.table.get::<Value>("mode")? {
+            Value::Nil => return Ok(None),
+            Value::Integer(mode) => u32::try_from(mode).ok(),
+            Value::String(text) => u32::from_str_radix(&text.to_string_lossy(), 8).ok(),
+            other => return Err(self.fail(format!("`mode` must be a number or an octal string, not {}", other.type_name()))),
+        };
+        match mode {
+            Some(mode) if mode <= 0o777 => Ok(Some(mode)),
+            _ => Err(self.fail("`mode` must be permission bits between \"0000\" and \"0777\"".into())),
+        }
+    }
+}
+
+fn fail(function: &str, text: String) -> mlua::Error {
+    mlua::Error::runtime(format!("{function}: {text}"))
+}
+
+/// `am.fs`: reading only, paths relative to the home.
+fn fs_table(lua: &Lua, home: &Path) -> mlua::Result<Table> {
+    let fs = lua.create_table()?;
+    let resolve = {
+        let home = home.to_path_buf();
+        move |path: String| home.join(path)
+    };
+    let at = resolve.clone();
+    fs.set("exists", lua.create_function(move |_, path: String| Ok(at(path).exists()))?)?;
+    let at = resolve.clone();
+    fs.set(
+        "read",
+        lua.create_function(move |lua, path: String| match std::fs::read(at(path.clone())) {
+            Ok(bytes) => Ok(Some(lua.create_string(bytes)?)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(mlua::Error::runtime(format!("am.fs.read: {path}: {error}"))),
+        })?,
+    )?;
+    fs.set(
+        "list",
+        lua.create_function(move |_, path: String| {
+            let mut names = Vec::new();
+            match std::fs::read_dir(resolve(path.clone())) {
+                Ok(entries) => {
+                    for entry in entries {
+                        let entry =
+                            entry.map_err(|e| mlua::Error::runtime(format!("am.fs.list: {path}: {e}")))?;
+                        names.push(entry.file_name().to_string_lossy().into_owned());
+                    }
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(mlua::Error::runtime(format!("am.fs.list: {path}: {error}"))),
+            }
+            names.sort();
+            Ok(names)
+        })?,
+    )?;
+    Ok(fs)
+}
+
+/// The machine's host name, as `uname` gives it.
+fn host_name() -> String {
+    rustix::system::uname().nodename().to_string_lossy().into_owned()
+}
+
+/// Every member of the `am` table, sorted, as `am.fs.read function`: what
+/// `am __docs lua-api` prints for the type-hint sync test.
+pub fn members() -> mlua::Result<Vec<String>> {
+    let lua = super::sandbox::new_state()?;
+    let nobody = Node {
+        id: String::new(),
+        declared_by: String::new(),
+        required: true,
+        after: Vec::new(),
+        kind: Kind::Dconf(Dconf { keys: Vec::new() }),
+    };
+    let run = Run::new(&nobody);
+    let context = Context { home: Path::new("/"), bundle: None, dry_run: false };
+    let mut lines = Vec::new();
+    walk(&am_table(&lua, &run, &context)?, "am", &mut lines)?;
+    lines.sort();
+    Ok(lines)
+}
+
+fn walk(table: &Table, prefix: &str, lines: &mut Vec<String>) -> mlua::Result<()> {
+    for pair in table.pairs::<String, Value>() {
+        let (name, value) = pair?;
+        let path = format!("{prefix}.{name}");
+        lines.push(format!("{path} {}", value.type_name()));
+        if let Value::Table(inner) = value {
+            walk(&inner, &path, lines)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
