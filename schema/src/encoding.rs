@@ -183,7 +183,11 @@ mod tests {
                     declared_by: "home.file.\"a\"".into(),
                     required: true,
                     after: vec![],
-                    kind: Kind::Link(Link { target: ".config/a".into(), force: false, source: None }),
+                    kind: Kind::Link(Link {
+                        target: ".config/a".into(),
+                        force: false,
+                        source: None,
+                    }),
                 },
                 Node {
                     id: "hello".into(),

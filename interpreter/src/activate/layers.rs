@@ -227,7 +227,11 @@ fn execute<'n>(
 }
 
 /// Runs a Lua chunk in this worker's Lua state.
-fn run_lua(node: &Node, chunk: &am_schema::Lua, context: &crate::lua::Context) -> (NodeOutcome, Vec<Node>) {
+fn run_lua(
+    node: &Node,
+    chunk: &am_schema::Lua,
+    context: &crate::lua::Context,
+) -> (NodeOutcome, Vec<Node>) {
     match crate::lua::run(node, chunk, context) {
         Ok(ran) => {
             let created = ran.created.iter().map(|node| node.id.clone()).collect();
@@ -302,7 +306,6 @@ impl<'p> Created<'p> {
         }
         Ok(())
     }
-
 }
 
 /// A created node not run yet: its index in [`Created::nodes`], its

@@ -296,7 +296,15 @@ pub fn activate(
             ownership.add(target, step, false);
         }
     }
-    let created = layers::run(request, &context, &mut checked, backend, progress, &mut summary, &mut ownership)?;
+    let created = layers::run(
+        request,
+        &context,
+        &mut checked,
+        backend,
+        progress,
+        &mut summary,
+        &mut ownership,
+    )?;
     summary.lua_states = crate::lua::states_started();
     if !summary.failed_required.is_empty() {
         summary.undo_problems = backend.rollback();

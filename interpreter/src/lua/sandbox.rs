@@ -12,8 +12,12 @@ const OS_KEPT: &[&str] = &["clock", "date", "difftime", "getenv", "time"];
 const BASE_REMOVED: &[&str] = &["dofile", "loadfile"];
 
 pub fn new_state() -> mlua::Result<Lua> {
-    let libraries =
-        StdLib::STRING | StdLib::TABLE | StdLib::MATH | StdLib::UTF8 | StdLib::COROUTINE | StdLib::OS;
+    let libraries = StdLib::STRING
+        | StdLib::TABLE
+        | StdLib::MATH
+        | StdLib::UTF8
+        | StdLib::COROUTINE
+        | StdLib::OS;
     let lua = Lua::new_with(libraries, LuaOptions::default())?;
     let globals = lua.globals();
     for name in BASE_REMOVED {

@@ -9,15 +9,14 @@ pub fn relative(target: &str) -> Result<String, String> {
         return Err("is empty".into());
     }
     if trimmed.starts_with('/') {
-        return Err(format!(
-            "{trimmed:?} is absolute; targets are relative to the home (am.home)"
-        ));
+        return Err(format!("{trimmed:?} is absolute; targets are relative to the home (am.home)"));
     }
     if trimmed.contains('\0') {
         return Err(format!("{trimmed:?} holds a NUL byte"));
     }
     if let Some(part) = trimmed.split('/').find(|part| matches!(*part, "" | "." | "..")) {
-        let what = if part.is_empty() { "an empty part (`//`)".into() } else { format!("`{part}`") };
+        let what =
+            if part.is_empty() { "an empty part (`//`)".into() } else { format!("`{part}`") };
         return Err(format!("{trimmed:?} has {what}; write the plain path below the home"));
     }
     Ok(trimmed.to_string())

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use am_schema::{Copy, CopySource};
 use am_schema::state::{ContentHash, Generation, OwnedKind};
+use am_schema::{Copy, CopySource};
 
 use super::classify::{Entry, classify};
 use super::{

@@ -244,7 +244,9 @@ fn check_files(
                 };
                 (&link.target, link.force, None, content)
             }
-            Kind::Copy(copy) => (&copy.target, copy.force, Some(copy), home.link_content(&copy.target)),
+            Kind::Copy(copy) => {
+                (&copy.target, copy.force, Some(copy), home.link_content(&copy.target))
+            }
             _ => continue,
         };
         let index = index as NodeIndex;
@@ -328,7 +330,10 @@ fn link_is_ours(current: &Path, target: &str, context: &Context) -> bool {
 }
 
 /// What the previous generation recorded for `target`, if anything.
-pub(super) fn previous_owned<'g>(target: &str, previous: Option<&'g Generation>) -> Option<&'g Owned> {
+pub(super) fn previous_owned<'g>(
+    target: &str,
+    previous: Option<&'g Generation>,
+) -> Option<&'g Owned> {
     let owned = &previous?.owned;
     owned.binary_search_by(|owned| owned.target.as_str().cmp(target)).ok().map(|at| &owned[at])
 }

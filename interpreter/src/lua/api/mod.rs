@@ -49,7 +49,10 @@ impl Run {
         let suffix = match &kind {
             Kind::Link(Link { target, .. }) | Kind::Copy(Copy { target, .. }) => {
                 if !self.targets.insert(target.clone()) {
-                    return Err(fail(function, format!("~/{target} is already created by this chunk")));
+                    return Err(fail(
+                        function,
+                        format!("~/{target} is already created by this chunk"),
+                    ));
                 }
                 target.clone()
             }
@@ -77,7 +80,12 @@ impl Run {
 
 /// Runs `chunk` for `node` in `lua`, with a fresh `am` table and a fresh
 /// global environment, so one chunk cannot leave anything to the next.
-pub fn run(lua: &Lua, node: &Node, chunk: &am_schema::Lua, context: &Context) -> Result<Ran, Failed> {
+pub fn run(
+    lua: &Lua,
+    node: &Node,
+    chunk: &am_schema::Lua,
+    context: &Context,
+) -> Result<Ran, Failed> {
     let run = Run::new(node);
     let result = environment(lua, &run, context).and_then(|env| {
         // `=` makes Lua show the name as it is, not as `[string "..."]`.
@@ -93,7 +101,9 @@ pub fn run(lua: &Lua, node: &Node, chunk: &am_schema::Lua, context: &Context) ->
 /// Lua's message and traceback, without mlua's `runtime error: ` prefix.
 fn message(error: &mlua::Error) -> String {
     let text = match error {
-        mlua::Error::CallbackError { traceback, cause } => format!("{}\n{traceback}", message(cause)),
+        mlua::Error::CallbackError { traceback, cause } => {
+            format!("{}\n{traceback}", message(cause))
+        }
         mlua::Error::RuntimeError(text) | mlua::Error::SyntaxError { message: text, .. } => {
             text.clone()
         }
@@ -112,7 +122,11 @@ fn environment(lua: &Lua, run: &Rc<RefCell<Run>>, context: &Context) -> mlua::Re
     let print = lua.create_function(move |lua, values: mlua::Variadic<Value>| {
         let texts: Vec<String> = values
             .iter()
-            .map(|value| Ok(lua.coerce_string(value.clone())?.map_or_else(|| format!("{value:?}"), |s| s.to_string_lossy())))
+            .map(|value| {
+                Ok(lua
+                    .coerce_string(value.clone())?
+                    .map_or_else(|| format!("{value:?}"), |s| s.to_string_lossy()))
+            })
             .collect::<mlua::Result<_>>()?;
         log.borrow_mut().log(false, texts.join("\t"));
         Ok(())
@@ -139,7 +153,9 @@ fn am_table(lua: &Lua, run: &Rc<RefCell<Run>>, context: &Context) -> mlua::Resul
 
     am.set(
         "env",
-        lua.create_function(|_, name: String| Ok(std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())))?,
+        lua.create_function(|_, name: String| {
+            Ok(std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
+        })?,
     )?;
 
     let log = lua.create_table()?;
@@ -204,7 +220,11 @@ fn exec(fields: &Fields) -> mlua::Result<Kind> {
             .enumerate()
             .map(|(at, value)| fields.string_value(&format!("argv[{}]", at + 1), value?))
             .collect::<mlua::Result<_>>()?,
-        other => return Err(fields.fail(format!("`argv` must be a list of strings, not {}", other.type_name()))),
+        other => {
+            return Err(
+                fields.fail(format!("`argv` must be a list of strings, not {}", other.type_name()))
+            );
+        }
     };
     if argv.is_empty() {
         return Err(fields.fail("`argv` is empty; give at least the program".into()));
@@ -221,14 +241,17 @@ fn exec(fields: &Fields) -> mlua::Result<Kind> {
     env.sort();
     let timeout = match fields.table.get::<Option<i64>>("timeout")? {
         None => None,
-        Some(seconds) => Some(
-            u32::try_from(seconds)
-                .ok()
-                .filter(|&s| s > 0)
-                .ok_or_else(|| fields.fail(format!("`timeout` must be a positive number of seconds, not {seconds}")))?,
-        ),
+        Some(seconds) => Some(u32::try_from(seconds).ok().filter(|&s| s > 0).ok_or_else(|| {
+            fields.fail(format!("`timeout` must be a positive number of seconds, not {seconds}"))
+        })?),
     };
-    Ok(Kind::Exec(Exec { argv, env, cwd: fields.string("cwd")?, timeout, when_changed: Vec::new() }))
+    Ok(Kind::Exec(Exec {
+        argv,
+        env,
+        cwd: fields.string("cwd")?,
+        timeout,
+        when_changed: Vec::new(),
+    }))
 }
 
 fn dconf(fields: &Fields) -> mlua::Result<Kind> {
@@ -238,7 +261,9 @@ fn dconf(fields: &Fields) -> mlua::Result<Kind> {
         let dir = fields.string_value("folder", dir)?;
         let trimmed = dir.trim_matches('/');
         if trimmed.is_empty() || trimmed.contains("//") {
-            return Err(fields.fail(format!("{dir:?} is not a dconf folder like \"org/gnome/desktop/interface\"")));
+            return Err(fields.fail(format!(
+                "{dir:?} is not a dconf folder like \"org/gnome/desktop/interface\""
+            )));
         }
         let Value::Table(settings) = settings else {
             return Err(fields.fail(format!("[{dir:?}] must be a table of key = GVariant text")));
@@ -284,7 +309,9 @@ impl Fields<'_> {
                 other => format!("[{}]", other.type_name()),
             };
             if !known.contains(&name.as_str()) {
-                return Err(self.fail(format!("unknown field `{name}` (it takes {})", known.join(", "))));
+                return Err(
+                    self.fail(format!("unknown field `{name}` (it takes {})", known.join(", ")))
+                );
             }
         }
         Ok(())
@@ -296,7 +323,9 @@ impl Fields<'_> {
                 .to_str()
                 .map(|text| text.to_string())
                 .map_err(|_| self.fail(format!("`{field}` is not valid UTF-8"))),
-            other => Err(self.fail(format!("`{field}` must be a string, not {}", other.type_name()))),
+            other => {
+                Err(self.fail(format!("`{field}` must be a string, not {}", other.type_name())))
+            }
         }
     }
 
@@ -319,7 +348,10 @@ impl Fields<'_> {
         match self.table.get::<Value>(field)? {
             Value::Nil => Ok(false),
             Value::Boolean(value) => Ok(value),
-            other => Err(self.fail(format!("`{field}` must be true or false, not {}", other.type_name()))),
+            other => {
+                Err(self
+                    .fail(format!("`{field}` must be true or false, not {}", other.type_name())))
+            }
         }
     }
 
@@ -327,7 +359,9 @@ impl Fields<'_> {
         match self.table.get::<Value>(field)? {
             Value::Nil => Ok(None),
             Value::Table(table) => Ok(Some(table)),
-            other => Err(self.fail(format!("`{field}` must be a table, not {}", other.type_name()))),
+            other => {
+                Err(self.fail(format!("`{field}` must be a table, not {}", other.type_name())))
+            }
         }
     }
 
@@ -337,11 +371,19 @@ impl Fields<'_> {
             Value::Nil => return Ok(None),
             Value::Integer(mode) => u32::try_from(mode).ok(),
             Value::String(text) => u32::from_str_radix(&text.to_string_lossy(), 8).ok(),
-            other => return Err(self.fail(format!("`mode` must be a number or an octal string, not {}", other.type_name()))),
+            other => {
+                return Err(self.fail(format!(
+                    "`mode` must be a number or an octal string, not {}",
+                    other.type_name()
+                )));
+            }
         };
         match mode {
             Some(mode) if mode <= 0o777 => Ok(Some(mode)),
-            _ => Err(self.fail("`mode` must be permission bits between \"0000\" and \"0777\"".into())),
+            _ => {
+                Err(self
+                    .fail("`mode` must be permission bits between \"0000\" and \"0777\"".into()))
+            }
         }
     }
 }
@@ -375,13 +417,16 @@ fn fs_table(lua: &Lua, home: &Path) -> mlua::Result<Table> {
             match std::fs::read_dir(resolve(path.clone())) {
                 Ok(entries) => {
                     for entry in entries {
-                        let entry =
-                            entry.map_err(|e| mlua::Error::runtime(format!("am.fs.list: {path}: {e}")))?;
+                        let entry = entry.map_err(|e| {
+                            mlua::Error::runtime(format!("am.fs.list: {path}: {e}"))
+                        })?;
                         names.push(entry.file_name().to_string_lossy().into_owned());
                     }
                 }
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-                Err(error) => return Err(mlua::Error::runtime(format!("am.fs.list: {path}: {error}"))),
+                Err(error) => {
+                    return Err(mlua::Error::runtime(format!("am.fs.list: {path}: {error}")));
+                }
             }
             names.sort();
             Ok(names)

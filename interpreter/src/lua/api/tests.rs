@@ -17,7 +17,11 @@ fn chunk_node() -> Node {
 fn run(code: &str) -> Result<Ran, Failed> {
     let lua = sandbox::new_state().expect("a state starts");
     let chunk = am_schema::Lua { chunk: code.into(), name: "lua.tasks.t.script".into() };
-    let context = Context { home: Path::new("/home/me"), bundle: Some(Path::new("/nix/store/b")), dry_run: true };
+    let context = Context {
+        home: Path::new("/home/me"),
+        bundle: Some(Path::new("/nix/store/b")),
+        dry_run: true,
+    };
     super::run(&lua, &chunk_node(), &chunk, &context)
 }
 
@@ -68,10 +72,16 @@ fn bad_arguments_name_the_function_and_field() {
         ("am.link{ target = 'x', source = '/s', tagret = 1 }", "am.link: unknown field `tagret`"),
         ("am.link{ target = 3, source = '/s' }", "am.link: `target` must be a string, not integer"),
         ("am.copy{ target = 'x' }", "am.copy: give exactly one of `source`"),
-        ("am.copy{ target = 'x', text = '', mode = '999' }", "am.copy: `mode` must be permission bits"),
+        (
+            "am.copy{ target = 'x', text = '', mode = '999' }",
+            "am.copy: `mode` must be permission bits",
+        ),
         ("am.exec{ argv = {} }", "am.exec: `argv` is empty"),
         ("am.exec{ argv = { 'a', 2 } }", "am.exec: `argv[2]` must be a string"),
-        ("am.dconf{ x = { ['a/b'] = '1' } }", "am.dconf: \"a/b\" in [\"x\"] is not a dconf key name"),
+        (
+            "am.dconf{ x = { ['a/b'] = '1' } }",
+            "am.dconf: \"a/b\" in [\"x\"] is not a dconf key name",
+        ),
         (
             "am.link{ target = 'x', source = '/s' } am.copy{ target = 'x', text = '' }",
             "am.copy: ~/x is already created by this chunk",
@@ -89,8 +99,9 @@ fn errors_keep_what_was_logged_and_chunks_do_not_share_globals() {
     let lua = sandbox::new_state().expect("a state starts");
     let context = Context { home: Path::new("/h"), bundle: None, dry_run: false };
     let chunk = |code: &str| am_schema::Lua { chunk: code.into(), name: "n".into() };
-    let failed = super::run(&lua, &chunk_node(), &chunk("leak = 1 print('before') error('boom')"), &context)
-        .expect_err("error() fails the chunk");
+    let failed =
+        super::run(&lua, &chunk_node(), &chunk("leak = 1 print('before') error('boom')"), &context)
+            .expect_err("error() fails the chunk");
     assert!(failed.message.starts_with("n:1: boom\nstack traceback:"), "{}", failed.message);
     assert_eq!(failed.log.len(), 1);
     super::run(&lua, &chunk_node(), &chunk("assert(leak == nil, 'a global leaked')"), &context)
@@ -122,7 +133,9 @@ fn fs_reads_relative_to_the_home() {
 #[test]
 fn members_lists_the_whole_api() {
     let members = super::members().expect("the table is built");
-    for expected in ["am.link function", "am.fs.list function", "am.host.name string", "am.dry_run boolean"] {
+    for expected in
+        ["am.link function", "am.fs.list function", "am.host.name string", "am.dry_run boolean"]
+    {
         assert!(members.iter().any(|m| m == expected), "{expected} missing from {members:?}");
     }
 }
