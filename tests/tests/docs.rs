@@ -63,7 +63,14 @@ fn book_builds_and_every_internal_link_resolves() {
         return;
     }
     let out = build_book();
-    for page in ["index.html", "reference/options.html", "reference/cli.html"] {
+    for page in [
+        "index.html",
+        "reference/options.html",
+        "reference/cli.html",
+        "reference/lua.html",
+        "concepts/lua.html",
+        "guides/lua.html",
+    ] {
         assert!(out.join(page).is_file(), "{page} was not built");
     }
     let svg =
@@ -73,8 +80,13 @@ fn book_builds_and_every_internal_link_resolves() {
 }
 
 /// The pages a reader lands on first, and the ones with generated content.
-const PAGES: [&str; 4] =
-    ["index.html", "reference/options.html", "reference/cli.html", "guides/plan-graph.html"];
+const PAGES: [&str; 5] = [
+    "index.html",
+    "reference/options.html",
+    "reference/cli.html",
+    "reference/lua.html",
+    "guides/plan-graph.html",
+];
 
 #[test]
 fn browser_shows_the_pages_without_console_errors() {

@@ -2,6 +2,7 @@
 //! build, and the link check.
 
 pub mod links;
+pub mod lua;
 pub mod options;
 
 use std::path::{Path, PathBuf};
@@ -27,18 +28,25 @@ The options of the NixOS module (`nixosModules.default` of the flake, or
 of the homes themselves are in the [option reference](options.md).
 ";
 
+/// The Lua API's annotations, which the Lua API reference is made of.
+const LUA_ANNOTATIONS: &str = "lua/am.lua";
+
 /// The example whose plan the docs show, as text and as a picture.
 const SHOWN_EXAMPLE: &str = "examples/desktop/home.nix";
 
 /// Generates every page from the current code: the option references (Nix),
-/// the command line reference (clap, through `am __docs markdown`), and the
-/// plan of the desktop example (`am inspect` as text, JSON and Graphviz).
+/// the command line reference (clap, through `am __docs markdown`), the Lua
+/// API reference (the annotations of `lua/am.lua`), and the plan of the
+/// desktop example (`am inspect` as text, JSON and Graphviz).
 pub fn generate(repo: &Path) -> Result<Vec<Generated>, String> {
     let lib = am_tests::nixpkgs_lib();
     let home_options = options::evaluate(repo, "docs/gen/options.nix", &lib)?;
     let nixos_options = options::evaluate(repo, "docs/gen/nixos-options.nix", &lib)?;
     let am = am_tests::am_bin();
     let cli = run(Command::new(&am).args(["__docs", "markdown"]))?;
+    let annotations = std::fs::read_to_string(repo.join(LUA_ANNOTATIONS))
+        .map_err(|e| format!("{LUA_ANNOTATIONS}: {e}"))?;
+    let lua_api = am_tests::luadoc::Api::parse(&annotations)?;
 
     let dir = am_tests::fresh_dir("docs");
     let bundle = am_tests::nix_build(&dir, &[&repo.join(SHOWN_EXAMPLE)], &[])
@@ -58,6 +66,7 @@ pub fn generate(repo: &Path) -> Result<Vec<Generated>, String> {
             content: options::render("NixOS module options", NIXOS_OPTIONS_INTRO, &nixos_options),
         },
         Generated { path: "docs/src/reference/cli.md", content: cli },
+        Generated { path: "docs/src/reference/lua.md", content: lua::render(&lua_api) },
         Generated { path: "docs/src/generated/desktop-inspect.txt", content: inspect(None)? },
         Generated { path: "docs/src/generated/desktop.dot", content: inspect(Some("--dot"))? },
         Generated {
@@ -100,20 +109,9 @@ pub fn build(repo: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// A program from `variable`, else `PATH`, else cargo's bin folder (where
-/// `cargo install` puts mdbook, and which is not always on `PATH`).
-pub fn find_program(name: &str, variable: &str) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(variable) {
-        return Some(PathBuf::from(path));
-    }
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(cargo_home.map(|home| home.join("bin")))
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
+/// A program from `variable`, else found by [`am_tests::find_program`].
+fn find_program(name: &str, variable: &str) -> Option<PathBuf> {
+    std::env::var_os(variable).map(PathBuf::from).or_else(|| am_tests::find_program(name))
 }
 
 /// `/nix/store/<hash>-name`: a hash changes with every build of `am`, the
