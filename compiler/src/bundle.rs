@@ -1,5 +1,5 @@
-//! Writing the bundle folder: `plan.am`, `static/<target>`, `scripts/<name>`
-//! and `bin/activate`, with fixed modes so the output does not depend on the
+//! Writing the bundle folder: `plan.am`, `static/<target>`,
+//! `dynamic/<name>`, `scripts/<name>` and `bin/activate`, with fixed modes so the output does not depend on the
 //! builder's umask.
 
 use std::fs::{self, OpenOptions, Permissions};
@@ -11,6 +11,10 @@ use am_schema::{ACTIVATE_SCRIPT, PLAN_FILE, SCRIPTS_DIR, STATIC_DIR};
 
 use crate::error::{IoAction, IoError};
 use crate::lower::{Compiled, StaticContent};
+
+/// The bundle's folder of files that chunks of nodes with Lua values name
+/// (`am.bundle .. "/dynamic/<name>"`); only the compiler's chunks know it.
+pub const DYNAMIC_DIR: &str = "dynamic";
 
 const DIR_MODE: u32 = 0o755;
 const FILE_MODE: u32 = 0o444;
@@ -49,26 +53,12 @@ pub fn write(compiled: &Compiled, out: &Path, am_bin: &str) -> Result<(), IoErro
     create_out(out)?;
     write_file(out, Path::new(PLAN_FILE), &am_schema::encode(&compiled.plan), FILE_MODE)?;
     create_dirs(out, Path::new(STATIC_DIR))?;
-    let static_dir = Path::new(STATIC_DIR);
     for file in &compiled.statics {
-        let relative = static_dir.join(&file.target);
-        match &file.content {
-            StaticContent::Text { text, executable } => {
-                write_file(out, &relative, text.as_bytes(), mode(*executable))?;
-            }
-            StaticContent::Symlink { source } => {
-                let path = out.join(&relative);
-                create_parent(out, &relative)?;
-                symlink(source, &path).map_err(io_error(IoAction::Link, &path))?;
-            }
-            StaticContent::Copy { source, executable } => {
-                let path = out.join(&relative);
-                create_parent(out, &relative)?;
-                fs::copy(source, &path)
-                    .map_err(io_error(IoAction::CopySource, Path::new(source)))?;
-                set_mode(&path, mode(*executable))?;
-            }
-        }
+        write_entry(out, &Path::new(STATIC_DIR).join(&file.target), &file.content)?;
+    }
+    // Only bundles with such files have the folder.
+    for file in &compiled.dynamics {
+        write_entry(out, &Path::new(DYNAMIC_DIR).join(&file.name), &file.content)?;
     }
     for (name, text) in &compiled.scripts {
         let relative = Path::new(SCRIPTS_DIR).join(name);
@@ -76,6 +66,26 @@ pub fn write(compiled: &Compiled, out: &Path, am_bin: &str) -> Result<(), IoErro
     }
     let script = activate_script(am_bin);
     write_file(out, Path::new(ACTIVATE_SCRIPT), script.as_bytes(), EXECUTABLE_MODE)
+}
+
+/// Writes one entry of `static/` or `dynamic/`.
+fn write_entry(out: &Path, relative: &Path, content: &StaticContent) -> Result<(), IoError> {
+    match content {
+        StaticContent::Text { text, executable } => {
+            write_file(out, relative, text.as_bytes(), mode(*executable))
+        }
+        StaticContent::Symlink { source } => {
+            let path = out.join(relative);
+            create_parent(out, relative)?;
+            symlink(source, &path).map_err(io_error(IoAction::Link, &path))
+        }
+        StaticContent::Copy { source, executable } => {
+            let path = out.join(relative);
+            create_parent(out, relative)?;
+            fs::copy(source, &path).map_err(io_error(IoAction::CopySource, Path::new(source)))?;
+            set_mode(&path, mode(*executable))
+        }
+    }
 }
 
 fn mode(executable: bool) -> u32 {

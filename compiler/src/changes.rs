@@ -2,39 +2,52 @@
 //! be the target of a link or copy node, or a folder holding some, so that a
 //! typo fails the build instead of a command that silently never runs. The
 //! command also waits for those nodes: it runs after the files are in place.
+//!
+//! Whether a file changed is decided by comparing the bundles' `static/`
+//! entries, so a file that Lua makes at activation time cannot be watched.
 
 use std::collections::BTreeSet;
 
 use am_schema::is_within;
 
-use crate::error::CompileError;
+use crate::error::{CompileError, NodeRef};
 use crate::input::{Body, InputNode};
+use crate::lua::MaybeLua;
 use crate::suggest;
 use crate::target;
 
 /// Normalizes every `whenChanged` entry, reports those no file is at or
 /// inside, and adds the nodes of the files to the command's `after`.
 pub fn resolve(nodes: &mut [InputNode], errors: &mut Vec<CompileError>) {
-    let files: Vec<(String, String)> = nodes
-        .iter()
-        .filter_map(|node| match &node.body {
-            Some(Body::Link(file) | Body::Copy(file)) => {
-                Some((file.target.clone()?, node.origin.id.clone()?))
-            }
-            _ => None,
-        })
-        .collect();
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut lua_files: Vec<(String, NodeRef)> = Vec::new();
+    for node in nodes.iter() {
+        let Some(body @ (Body::Link(file) | Body::Copy(file))) = &node.body else { continue };
+        let Some(target) = file.target.as_ref().and_then(MaybeLua::literal) else { continue };
+        if body.has_lua_values() {
+            lua_files.push((target.to_string(), node.origin.clone()));
+        } else if let Some(id) = &node.origin.id {
+            files.push((target.to_string(), id.clone()));
+        }
+    }
     for node in nodes.iter_mut() {
         let Some(Body::Exec(exec)) = &mut node.body else { continue };
         let mut waits_for = BTreeSet::new();
         let mut resolved = Vec::with_capacity(exec.when_changed.len());
         for named in &exec.when_changed {
             let normalized = target::normalize(named).ok();
-            let owners: Vec<&String> = files
-                .iter()
-                .filter(|(target, _)| normalized.as_deref().is_some_and(|n| is_within(target, n)))
-                .map(|(_, id)| id)
-                .collect();
+            let watched =
+                |target: &str| normalized.as_deref().is_some_and(|n| is_within(target, n));
+            let owners: Vec<&String> =
+                files.iter().filter(|(target, _)| watched(target)).map(|(_, id)| id).collect();
+            if let Some((_, owner)) = lua_files.iter().find(|(target, _)| watched(target)) {
+                errors.push(CompileError::ChangedLuaTarget {
+                    node: node.origin.clone(),
+                    target: named.clone(),
+                    owner: owner.clone(),
+                });
+                continue;
+            }
             match normalized {
                 Some(normalized) if !owners.is_empty() => {
                     waits_for.extend(owners.into_iter().cloned());

@@ -22,7 +22,8 @@ pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
 
 fn link_target(node: &InputNode) -> Option<&str> {
     match &node.body {
-        Some(Body::Link(file) | Body::Copy(file)) => file.target.as_deref(),
+        // A Lua target is only known when it runs.
+        Some(Body::Link(file) | Body::Copy(file)) => file.target.as_ref()?.literal(),
         _ => None,
     }
 }

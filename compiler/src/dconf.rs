@@ -2,7 +2,8 @@
 //! keys and their values as GVariant text, which the Nix library renders
 //! from Nix values (or, for a value it cannot render, replaces by
 //! `{ "error": "<why>", "hint": "<fix>" }` so that the build reports it here, with the
-//! others). The text itself is checked by `dconf load` when activating; here
+//! others). A value may also be a Lua value, giving the text at activation
+//! time; folder and key names may not. The text itself is checked by `dconf load` when activating; here
 //! only what would break the key file it is handed over in.
 
 use std::collections::BTreeMap;
@@ -10,45 +11,50 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::error::{CompileError, NodeRef};
-use crate::input::{Body, InputNode, Reader, nix_attribute};
+use crate::input::{Body, InputNode, Inside, Reader, nix_attribute};
+use crate::lua::{self, MaybeLua};
 use crate::render::describe_value;
 
 #[derive(Debug)]
 pub struct DconfInput {
     /// The valid keys: (folder, key, GVariant text), sorted.
-    pub keys: Vec<(String, String, String)>,
+    pub keys: Vec<(String, String, MaybeLua)>,
 }
 
 pub fn read(reader: &mut Reader) -> DconfInput {
     let mut keys = Vec::new();
-    let Some(settings) = reader.get("settings").cloned() else {
+    let Some(settings) = reader.get("settings") else {
         reader.missing_unless_set("settings");
         return DconfInput { keys };
     };
-    let Value::Object(dirs) = settings else {
-        reader.wrong_type("settings", describe_value(&settings), None);
+    let Some(dirs) = lua::plain_object(settings) else {
+        reader.mismatch("settings", settings, None);
         return DconfInput { keys };
     };
     for (dir, entries) in dirs {
-        if let Some(problem) = dir_problem(&dir) {
-            let node = reader.origin.clone();
+        if let Some(problem) = dir_problem(dir) {
+            let (node, dir) = (reader.origin.clone(), dir.clone());
             reader.errors.push(CompileError::BadDconfPath { node, dir, problem });
             continue;
         }
-        let Value::Object(entries) = entries else {
-            let inside = format!("settings.{}", nix_attribute(&dir));
-            reader.wrong_type("settings", describe_value(&entries), Some(inside));
+        let Some(entries) = lua::plain_object(entries) else {
+            reader.mismatch("settings", entries, Some(&Inside::Attribute(dir.clone())));
             continue;
         };
         for (key, value) in entries {
-            let node = reader.origin.clone();
-            let dir = dir.clone();
+            let (node, dir, key) = (reader.origin.clone(), dir.clone(), key.clone());
             if let Some(problem) = key_problem(&key) {
                 reader.errors.push(CompileError::BadDconfKey { node, dir, key, problem });
                 continue;
             }
-            match value_text(value) {
-                Ok(text) => keys.push((dir, key, text)),
+            if let Some(expr) = lua::inline_expr(value) {
+                let path = format!("settings.{}.{}", nix_attribute(&dir), nix_attribute(&key));
+                let value = reader.lua_expression(path, expr);
+                keys.push((dir, key, value));
+                continue;
+            }
+            match value_text(value.clone()) {
+                Ok(text) => keys.push((dir, key, MaybeLua::Literal(text))),
                 Err((problem, hint)) => reader.errors.push(CompileError::BadDconfValue {
                     node,
                     dir,

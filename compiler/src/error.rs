@@ -134,6 +134,22 @@ pub struct CycleStep {
     pub by_before: bool,
 }
 
+/// A syntax error in Lua code, placed in the text the user wrote (not in
+/// the `return (...)` the compiler wraps an expression in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LuaSyntaxError {
+    /// The parser's message.
+    pub message: String,
+    /// Counted from 1.
+    pub line: usize,
+    /// Counted from 1, in characters.
+    pub column: usize,
+    /// How many characters the error is about, at least 1.
+    pub width: usize,
+    /// The line holding the error, as written.
+    pub source_line: String,
+}
+
 /// What the compiler was doing when the file system failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IoAction {
@@ -250,6 +266,36 @@ pub enum CompileError {
     /// target or inside it.
     #[error("exec node {node} has whenChanged = [ {target:?} ], but no file is there")]
     UnknownChangedTarget { node: NodeRef, target: String, suggestion: Option<String> },
+
+    #[error("lua node {node} has an empty `script`")]
+    EmptyScript { node: NodeRef },
+
+    /// `field` is the path below the node's option: `script`, `target`,
+    /// `argv[2]`, `env.HOME`, `settings."org/gnome/x".key`. `expression`
+    /// tells a Lua value from a script.
+    #[error("{field} of node {node}: Lua syntax error at line {}, column {}: {}", error.line, error.column, error.message)]
+    LuaSyntax { node: NodeRef, field: String, expression: bool, error: LuaSyntaxError },
+
+    /// A Lua value where the field must be known when the bundle is built
+    /// (`field` as in `LuaSyntax`).
+    #[error("{field} of node {node} is a Lua value, which this field cannot be")]
+    LuaNotAllowed { node: NodeRef, field: String },
+
+    /// `executable` copies a link's source into the bundle, which a source
+    /// known only at activation time cannot be.
+    #[error("link node {node} sets executable, but its source is a Lua value")]
+    LuaSourceExecutable { node: NodeRef },
+
+    /// An exec node with Lua values is a Lua chunk, which has no `whenChanged`.
+    #[error("exec node {node} has Lua values and whenChanged")]
+    LuaWhenChanged { node: NodeRef },
+
+    /// `whenChanged` names the target of `owner`, a node with Lua values,
+    /// whose file is made at activation time and so cannot be compared.
+    #[error(
+        "exec node {node} has whenChanged = [ {target:?} ], which Lua makes at activation time"
+    )]
+    ChangedLuaTarget { node: NodeRef, target: String, owner: NodeRef },
 
     #[error("dconf node {node}: folder {dir:?} {problem}")]
     BadDconfPath { node: NodeRef, dir: String, problem: &'static str },
@@ -396,6 +442,12 @@ impl CompileError {
             CompileError::BadDconfPath { node, .. }
             | CompileError::BadDconfKey { node, .. }
             | CompileError::BadDconfValue { node, .. } => (24, node_key(node)),
+            CompileError::EmptyScript { node }
+            | CompileError::LuaSyntax { node, .. }
+            | CompileError::LuaNotAllowed { node, .. }
+            | CompileError::LuaSourceExecutable { node }
+            | CompileError::LuaWhenChanged { node } => (25, node_key(node)),
+            CompileError::ChangedLuaTarget { node, .. } => (43, node_key(node)),
             CompileError::DconfKeyConflict { path, .. } => (35, (path.clone(), 0)),
             CompileError::UnknownChangedTarget { node, .. } => (42, node_key(node)),
             CompileError::BadScriptName { name, .. } => (5, (name.clone(), 0)),

@@ -100,6 +100,12 @@ pub const EXEC: &[Field] = &[
     field("whenChanged", Shape::StringList, "whenChanged = [ \".config/foo/config\" ];"),
 ];
 
+pub const LUA: &[Field] = &[field(
+    "script",
+    Shape::String,
+    "script = ''am.exec{ argv = { \"/bin/sh\", \"-c\", \"echo hi\" } }'';",
+)];
+
 pub const SYSTEMD_UNITS: &[Field] = &[field(
     "units",
     Shape::Units,
@@ -114,6 +120,8 @@ pub const SYNONYMS: &[(&str, &str)] = &[
     ("cmd", "argv"),
     ("program", "argv"),
     ("script", "argv"),
+    ("code", "script"),
+    ("chunk", "script"),
     ("environment", "env"),
     ("workingDirectory", "cwd"),
     ("dir", "cwd"),
@@ -137,6 +145,7 @@ pub const KINDS: &[(&str, &[Field])] = &[
     ("dconf", DCONF),
     ("exec", EXEC),
     ("link", LINK),
+    ("lua", LUA),
     ("systemd-units", SYSTEMD_UNITS),
     ("tree", TREE),
 ];

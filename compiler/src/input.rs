@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{CompileError, NodeRef};
 use crate::fields::{self, Field};
+use crate::lua::{self, MaybeLua};
 use crate::render::{describe_value, nix_string};
 use crate::suggest;
 use crate::target;
@@ -48,12 +49,30 @@ pub enum Body {
     Dconf(crate::dconf::DconfInput),
     Exec(ExecInput),
     SystemdUnits(crate::units::UnitsInput),
+    Lua(lua::ScriptInput),
+}
+
+impl Body {
+    /// Whether a field holds a Lua value: then the node is lowered into a
+    /// chunk calling the `am` API, and is not what its kind says at build
+    /// time (a link without a `static/` entry, ...).
+    pub fn has_lua_values(&self) -> bool {
+        match self {
+            Body::Link(file) | Body::Copy(file) => {
+                let content = file.content.as_ref().map(Content::value);
+                file.target.iter().chain(content).any(MaybeLua::is_lua)
+            }
+            Body::Exec(exec) => exec.has_lua_values(),
+            Body::Dconf(dconf) => dconf.keys.iter().any(|(_, _, value)| value.is_lua()),
+            Body::Tree(_) | Body::SystemdUnits(_) | Body::Lua(_) => false,
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct LinkInput {
-    /// Normalized; `None` when missing or invalid.
-    pub target: Option<String>,
+    /// Normalized when literal; `None` when missing or invalid.
+    pub target: Option<MaybeLua>,
     /// `None` unless exactly one of `source` and `text` is set.
     pub content: Option<Content>,
     pub executable: Option<bool>,
@@ -64,20 +83,35 @@ pub struct LinkInput {
 
 #[derive(Debug)]
 pub enum Content {
-    Text(String),
-    /// An absolute path.
-    Source(String),
+    Text(MaybeLua),
+    /// An absolute path (a literal one is checked to be).
+    Source(MaybeLua),
+}
+
+impl Content {
+    pub fn value(&self) -> &MaybeLua {
+        match self {
+            Content::Text(value) | Content::Source(value) => value,
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct ExecInput {
-    pub argv: Vec<String>,
+    pub argv: Vec<MaybeLua>,
     /// Sorted by name.
-    pub env: Vec<(String, String)>,
-    pub cwd: Option<String>,
+    pub env: Vec<(String, MaybeLua)>,
+    pub cwd: Option<MaybeLua>,
     pub timeout: Option<u32>,
     /// As written; normalized and checked against the nodes' targets later.
     pub when_changed: Vec<String>,
+}
+
+impl ExecInput {
+    fn has_lua_values(&self) -> bool {
+        let env = self.env.iter().map(|(_, value)| value);
+        self.argv.iter().chain(env).chain(&self.cwd).any(MaybeLua::is_lua)
+    }
 }
 
 /// Parses the input, appending every problem found to `errors`.
@@ -223,26 +257,40 @@ fn read_node(
         Some("tree") => Some(Body::Tree(crate::tree::read(&mut reader))),
         Some("dconf") => Some(Body::Dconf(crate::dconf::read(&mut reader))),
         Some("exec") => Some(Body::Exec(read_exec(&mut reader))),
-        Some("systemd-units") => {
-            let units = reader.object.get("units").filter(|v| !v.is_null());
-            Some(Body::SystemdUnits(crate::units::read(&reader.origin, units, reader.errors)))
-        }
+        Some("systemd-units") => match reader.get("units") {
+            Some(units) if lua::is_inline(units) => {
+                reader.mismatch("units", units, None);
+                Some(Body::SystemdUnits(crate::units::UnitsInput::default()))
+            }
+            units => {
+                Some(Body::SystemdUnits(crate::units::read(&reader.origin, units, reader.errors)))
+            }
+        },
+        Some("lua") => Some(Body::Lua(lua::read(&mut reader))),
         _ => None,
     };
     InputNode { origin: reader.origin, after, before, required, body }
 }
 
-/// The normalized `target`, reporting a missing or invalid one.
-pub(crate) fn read_target(reader: &mut Reader) -> Option<String> {
-    match reader.string("target") {
-        Some(raw) => match target::normalize(&raw) {
-            Ok(target) => Some(target),
+/// The `target`, normalized when literal, reporting a missing or invalid
+/// one. With `allow_lua`, it may be a Lua value, which cannot be checked
+/// before it runs.
+pub(crate) fn read_target(reader: &mut Reader, allow_lua: bool) -> Option<MaybeLua> {
+    let target = if allow_lua {
+        reader.text("target")
+    } else {
+        reader.string("target").map(MaybeLua::Literal)
+    };
+    match target {
+        Some(MaybeLua::Literal(raw)) => match target::normalize(&raw) {
+            Ok(target) => Some(MaybeLua::Literal(target)),
             Err(problem) => {
                 let node = reader.origin.clone();
                 reader.errors.push(CompileError::BadTarget { node, target: raw, problem });
                 None
             }
         },
+        Some(lua) => Some(lua),
         None => {
             reader.missing_unless_set("target");
             None
@@ -253,15 +301,16 @@ pub(crate) fn read_target(reader: &mut Reader) -> Option<String> {
 /// A link node, or with `copy` a copy node (which turns `executable` and
 /// `permissions` into a mode).
 fn read_link(reader: &mut Reader, copy: bool) -> LinkInput {
-    let target = read_target(reader);
-    let source = reader.string("source");
-    let text = reader.string("text");
+    let target = read_target(reader, true);
+    let source = reader.text("source");
+    let mut text = reader.text("text");
     let mut executable = reader.bool("executable");
     let force = reader.bool("force").unwrap_or(false);
     let mode = if copy {
         crate::copy::read_mode(reader, executable.take())
     } else {
         crate::copy::refuse_permissions(reader);
+        refuse_lua_in_link(reader, &mut text, source.as_ref(), executable);
         None
     };
     // A mistyped field still counts as set: "both" or "neither" would only
@@ -278,7 +327,7 @@ fn read_link(reader: &mut Reader, copy: bool) -> LinkInput {
             None
         }
         _ => match (source, text) {
-            (Some(source), _) if !source.starts_with('/') => {
+            (Some(MaybeLua::Literal(source)), _) if !source.starts_with('/') => {
                 let node = reader.origin.clone();
                 reader.errors.push(CompileError::RelativeSource { node, path: source });
                 None
@@ -291,8 +340,28 @@ fn read_link(reader: &mut Reader, copy: bool) -> LinkInput {
     LinkInput { target, content, executable, force, mode }
 }
 
+/// What a link cannot do with Lua: point at Lua text (a link needs a file
+/// in the bundle; `text` is dropped once reported), or make the mode
+/// `executable` asks for of a source that is only known when it runs.
+fn refuse_lua_in_link(
+    reader: &mut Reader,
+    text: &mut Option<MaybeLua>,
+    source: Option<&MaybeLua>,
+    executable: Option<bool>,
+) {
+    if text.as_ref().is_some_and(MaybeLua::is_lua) {
+        let node = reader.origin.clone();
+        reader.errors.push(CompileError::LuaNotAllowed { node, field: "text".into() });
+        *text = None;
+    }
+    if executable.is_some() && source.is_some_and(MaybeLua::is_lua) {
+        let node = reader.origin.clone();
+        reader.errors.push(CompileError::LuaSourceExecutable { node });
+    }
+}
+
 fn read_exec(reader: &mut Reader) -> ExecInput {
-    let argv = match reader.string_list("argv") {
+    let argv = match reader.list("argv", Reader::plain_or_lua) {
         Some(argv) if argv.is_empty() => {
             reader.errors.push(CompileError::EmptyArgv { node: reader.origin.clone() });
             argv
@@ -303,11 +372,42 @@ fn read_exec(reader: &mut Reader) -> ExecInput {
             Vec::new()
         }
     };
-    let env = reader.string_map("env").unwrap_or_default();
-    let cwd = reader.string("cwd");
+    let env = reader.map("env", Reader::plain_or_lua).unwrap_or_default();
+    let cwd = reader.text("cwd");
     let timeout = reader.seconds("timeout");
     let when_changed = reader.string_list("whenChanged").unwrap_or_default();
-    ExecInput { argv, env, cwd, timeout, when_changed }
+    let exec = ExecInput { argv, env, cwd, timeout, when_changed };
+    if exec.has_lua_values() && !exec.when_changed.is_empty() {
+        reader.errors.push(CompileError::LuaWhenChanged { node: reader.origin.clone() });
+    }
+    exec
+}
+
+/// Where in a field a value is: an element of a list, or an attribute.
+#[derive(Debug, Clone)]
+pub(crate) enum Inside {
+    /// Counted from 1, like Lua does (and like "element 2" in messages).
+    Element(usize),
+    Attribute(String),
+}
+
+impl Inside {
+    /// In a type error: `element 2`, `env.PORT`.
+    fn describe(&self, field: &str) -> String {
+        match self {
+            Inside::Element(position) => format!("element {position}"),
+            Inside::Attribute(name) => format!("{field}.{}", nix_attribute(name)),
+        }
+    }
+}
+
+/// The path of a value below its node's option: `argv[2]`, `env.PORT`.
+pub(crate) fn field_path(field: &str, inside: Option<&Inside>) -> String {
+    match inside {
+        None => field.to_string(),
+        Some(Inside::Element(position)) => format!("{field}[{position}]"),
+        Some(inside) => inside.describe(field),
+    }
 }
 
 /// Reads the fields of one node object, recording type errors.
@@ -321,13 +421,13 @@ pub(crate) struct Reader<'a> {
     pub(crate) errors: &'a mut Vec<CompileError>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn is_misspelled(&self, field: &str) -> bool {
         self.misspelled.iter().any(|f| f == field)
     }
 
     /// The field's value, treating `null` as absent.
-    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
         self.object.get(name).filter(|v| !v.is_null())
     }
 
@@ -361,23 +461,77 @@ impl Reader<'_> {
         });
     }
 
+    /// Reports a value of the wrong type. A Lua value gets a message of its
+    /// own: the fix is not another type but a value known at build time.
+    pub(crate) fn mismatch(&mut self, name: &str, value: &Value, inside: Option<&Inside>) {
+        if lua::is_inline(value) {
+            let (node, field) = (self.origin.clone(), field_path(name, inside));
+            self.errors.push(CompileError::LuaNotAllowed { node, field });
+        } else {
+            self.wrong_type(name, describe_value(value), inside.map(|i| i.describe(name)));
+        }
+    }
+
     pub(crate) fn string(&mut self, name: &str) -> Option<String> {
-        match self.get(name)? {
+        let value = self.get(name)?;
+        self.plain(name, value, None)
+    }
+
+    /// A string or a Lua value.
+    pub(crate) fn text(&mut self, name: &str) -> Option<MaybeLua> {
+        let value = self.get(name)?;
+        self.plain_or_lua(name, value, None)
+    }
+
+    /// A string, at `inside` of the field `name`.
+    fn plain(&mut self, name: &str, value: &Value, inside: Option<&Inside>) -> Option<String> {
+        match value {
             Value::String(s) => Some(s.clone()),
             other => {
-                let found = describe_value(other);
-                self.wrong_type(name, found, None);
+                self.mismatch(name, other, inside);
                 None
             }
         }
+    }
+
+    /// A string or a Lua value, at `inside` of the field `name`.
+    fn plain_or_lua(
+        &mut self,
+        name: &str,
+        value: &Value,
+        inside: Option<&Inside>,
+    ) -> Option<MaybeLua> {
+        if let Value::String(s) = value {
+            return Some(MaybeLua::Literal(s.clone()));
+        }
+        if let Some(expr) = lua::inline_expr(value) {
+            return Some(self.lua_expression(field_path(name, inside), expr));
+        }
+        if lua::is_inline(value) {
+            let found = "a Lua value whose `expr` is not a string".to_string();
+            self.wrong_type(name, found, inside.map(|i| i.describe(name)));
+        } else {
+            self.mismatch(name, value, inside);
+        }
+        None
+    }
+
+    /// A Lua value at `field` (a path such as `argv[2]`), syntax-checked.
+    /// A value with a syntax error is kept, so that the node is not also
+    /// reported as missing it.
+    pub(crate) fn lua_expression(&mut self, field: String, expr: &str) -> MaybeLua {
+        if let Some(error) = lua::syntax::check_expression(expr) {
+            let node = self.origin.clone();
+            self.errors.push(CompileError::LuaSyntax { node, field, expression: true, error });
+        }
+        MaybeLua::Lua(expr.to_string())
     }
 
     pub(crate) fn bool(&mut self, name: &str) -> Option<bool> {
         match self.get(name)? {
             Value::Bool(b) => Some(*b),
             other => {
-                let found = describe_value(other);
-                self.wrong_type(name, found, None);
+                self.mismatch(name, other, None);
                 None
             }
         }
@@ -388,57 +542,46 @@ impl Reader<'_> {
         let value = self.get(name)?;
         let seconds = value.as_u64().filter(|&n| n >= 1).and_then(|n| u32::try_from(n).ok());
         if seconds.is_none() {
-            let found = describe_value(value);
-            self.wrong_type(name, found, None);
+            self.mismatch(name, value, None);
         }
         seconds
     }
 
-    /// A list of strings. One bad element makes the whole field unusable,
-    /// and only the first one is reported to keep the report short.
     fn string_list(&mut self, name: &str) -> Option<Vec<String>> {
-        let value = self.get(name)?;
-        let Value::Array(items) = value else {
-            let found = describe_value(value);
-            self.wrong_type(name, found, None);
-            return None;
-        };
-        let mut strings = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            match item {
-                Value::String(s) => strings.push(s.clone()),
-                other => {
-                    let found = describe_value(other);
-                    self.wrong_type(name, found, Some(format!("element {}", index + 1)));
-                    return None;
-                }
-            }
-        }
-        Some(strings)
+        self.list(name, Reader::plain)
     }
 
-    /// An attribute set of strings, sorted by name (serde_json's map is
-    /// ordered, and sorting again keeps that from being an assumption).
-    fn string_map(&mut self, name: &str) -> Option<Vec<(String, String)>> {
+    /// A list, each element read by `item`. One bad element makes the
+    /// whole field unusable, and only the first one is reported to keep the
+    /// report short.
+    fn list<T>(&mut self, name: &str, item: Item<'a, T>) -> Option<Vec<T>> {
         let value = self.get(name)?;
-        let Value::Object(entries) = value else {
-            let found = describe_value(value);
-            self.wrong_type(name, found, None);
+        let Value::Array(elements) = value else {
+            self.mismatch(name, value, None);
+            return None;
+        };
+        let mut items = Vec::with_capacity(elements.len());
+        for (index, element) in elements.iter().enumerate() {
+            items.push(item(self, name, element, Some(&Inside::Element(index + 1)))?);
+        }
+        Some(items)
+    }
+
+    /// An attribute set, each value read by `item`, sorted by name
+    /// (serde_json's map is ordered, and sorting again keeps that from
+    /// being an assumption). One bad value makes the whole field unusable.
+    fn map<T>(&mut self, name: &str, item: Item<'a, T>) -> Option<Vec<(String, T)>> {
+        let value = self.get(name)?;
+        let Some(entries) = lua::plain_object(value) else {
+            self.mismatch(name, value, None);
             return None;
         };
         let mut pairs = Vec::with_capacity(entries.len());
-        for (key, item) in entries {
-            match item {
-                Value::String(s) => pairs.push((key.clone(), s.clone())),
-                other => {
-                    let found = describe_value(other);
-                    let at = format!("{name}.{}", nix_attribute(key));
-                    self.wrong_type(name, found, Some(at));
-                    return None;
-                }
-            }
+        for (key, element) in entries {
+            let inside = Inside::Attribute(key.clone());
+            pairs.push((key.clone(), item(self, name, element, Some(&inside))?));
         }
-        pairs.sort();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
         Some(pairs)
     }
 
@@ -475,6 +618,9 @@ impl Reader<'_> {
         }
     }
 }
+
+/// Reads one element of a list or value of an attribute set.
+type Item<'a, T> = fn(&mut Reader<'a>, &str, &Value, Option<&Inside>) -> Option<T>;
 
 /// An attribute name as written in Nix: bare when it can be, quoted otherwise.
 pub fn nix_attribute(name: &str) -> String {

@@ -19,6 +19,7 @@ mod graph;
 mod input;
 mod layer;
 mod lower;
+mod lua;
 pub mod render;
 mod scripts;
 mod source;
@@ -32,11 +33,11 @@ use std::path::Path;
 
 pub use bundle::activate_script;
 pub use error::{
-    CompileError, CycleStep, Direction, IoAction, IoError, NodeRef, TargetProblem, UnitNameProblem,
-    UnitRef,
+    CompileError, CycleStep, Direction, IoAction, IoError, LuaSyntaxError, NodeRef, TargetProblem,
+    UnitNameProblem, UnitRef,
 };
 pub use input::INPUT_VERSION;
-pub use lower::{Compiled, StaticContent, StaticFile};
+pub use lower::{Compiled, DynamicFile, StaticContent, StaticFile};
 pub use source::{RealFilesystem, SourceKind, SourceLookup};
 
 /// Where Nix keeps its store unless `NIX_STORE` says otherwise.

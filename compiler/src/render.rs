@@ -7,6 +7,7 @@
 //! inside Nix, which does not pass a terminal through.
 
 mod kinds;
+mod lua;
 
 use std::fmt::Write;
 
@@ -212,6 +213,12 @@ pub fn render(error: &CompileError) -> String {
         | CompileError::BadDconfKey { .. }
         | CompileError::BadDconfValue { .. }
         | CompileError::DconfKeyConflict { .. } => kinds::render(&mut m, error),
+        CompileError::EmptyScript { .. }
+        | CompileError::LuaSyntax { .. }
+        | CompileError::LuaNotAllowed { .. }
+        | CompileError::LuaSourceExecutable { .. }
+        | CompileError::LuaWhenChanged { .. }
+        | CompileError::ChangedLuaTarget { .. } => lua::render(&mut m, error),
         CompileError::Internal { message } => {
             m.error(format!("internal error: {message}"));
             m.hint("this is a bug in am-compile; please report it with the configuration");
@@ -375,6 +382,20 @@ fn origin(node: &NodeRef) -> Option<String> {
     }
 }
 
+/// `home.file."x".target`: the option that declared the node, then the
+/// path of a field below it.
+fn option_path(node: &NodeRef, field: &str) -> String {
+    match node.declared_by.as_deref() {
+        // `dconf.settings` declares its node as the settings themselves.
+        Some(option) if option.ends_with(".settings") => match field.strip_prefix("settings") {
+            Some(rest) => format!("{option}{rest}"),
+            None => format!("{option}.{field}"),
+        },
+        Some(option) => format!("{option}.{field}"),
+        None => field.to_string(),
+    }
+}
+
 /// Like [`origin`], for table cells: never empty.
 fn declared(node: &NodeRef) -> String {
     origin(node).unwrap_or_else(|| format!("node #{} of the input", node.position))
@@ -415,6 +436,7 @@ pub(crate) fn describe_value(value: &Value) -> String {
         Value::String(s) => format!("the string {}", nix_string(s)),
         Value::Array(items) if items.is_empty() => "an empty list".into(),
         Value::Array(_) => "a list".into(),
+        Value::Object(_) if crate::lua::is_inline(value) => "a Lua value".into(),
         Value::Object(_) => "an attribute set".into(),
     }
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::CompileError;
 use crate::input::{Body, Content, InputNode};
+use crate::lua::MaybeLua;
 
 /// What a source path is, after following symlinks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +124,8 @@ pub fn check(
             Some(Body::Copy(copy)) => (copy, true),
             _ => continue,
         };
-        let Some(Content::Source(source)) = &link.content else { continue };
+        // A Lua source is only known when it runs.
+        let Some(Content::Source(MaybeLua::Literal(source))) = &link.content else { continue };
         let in_store = in_store(source, store_dir);
         if !in_store && link.executable.is_none() {
             continue;

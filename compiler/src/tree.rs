@@ -11,6 +11,7 @@ use std::path::Path;
 
 use crate::error::{CompileError, IoAction, IoError};
 use crate::input::{Body, Content, InputNode, LinkInput, Reader, read_target};
+use crate::lua::MaybeLua;
 use crate::source::{SourceKind, SourceLookup};
 
 #[derive(Debug)]
@@ -26,8 +27,10 @@ pub struct TreeInput {
     pub force: bool,
 }
 
+/// Reads a tree. Its fields cannot be Lua values: the folder is listed
+/// when the bundle is built.
 pub fn read(reader: &mut Reader) -> TreeInput {
-    let target = read_target(reader);
+    let target = read_target(reader, false).and_then(MaybeLua::into_literal);
     let source = match reader.string("source") {
         Some(source) if !source.starts_with('/') => {
             let node = reader.origin.clone();
@@ -144,8 +147,8 @@ fn file_node(
     origin.id = origin.id.map(|id| format!("{id}/{rel}"));
     origin.kind = Some(if tree.copy { "copy" } else { "link" });
     let file = LinkInput {
-        target: Some(format!("{target}/{rel}")),
-        content: Some(Content::Source(format!("{source}/{rel}"))),
+        target: Some(MaybeLua::Literal(format!("{target}/{rel}"))),
+        content: Some(Content::Source(MaybeLua::Literal(format!("{source}/{rel}")))),
         executable: None,
         force: tree.force,
         mode: tree.mode,

@@ -475,3 +475,60 @@ fn dconf_key_set_by_two_nodes() {
         { "id": "mine", "kind": "dconf", "settings": { "org/app": { "k": "2", "other": "3" } } }
     ]));
 }
+
+// Lua: `lua` nodes and Lua values (`lib.generators.mkLuaInline`).
+
+/// What `lib.generators.mkLuaInline expr` becomes in the input.
+fn lua(expr: &str) -> Value {
+    json!({ "_type": "lua-inline", "expr": expr })
+}
+
+#[test]
+fn lua_syntax_errors() {
+    nodes_error!(json!([
+        { "id": "wallpapers", "kind": "lua",
+          "script": "local dir = os.getenv(\"HOME\") .. \"/walls\"\nfor name in io.popen(\"ls \" .. dir):lines() do\n  if name:match(\"%.png$\") then\n    print(name)\nend\n" },
+        { "id": "greet", "kind": "exec",
+          "argv": ["/bin/sh", "-c", lua("\"echo \" ..\n\tos.getenv(\"USER\") ..")],
+          "env": { "WHEN": lua("os.date(\"%H:%M\"") } },
+        { "id": "file:.face", "kind": "copy", "target": lua("'.face' .. = 1"), "text": "x" },
+        { "id": "dconf", "kind": "dconf", "declaredBy": "dconf.settings",
+          "settings": { "org/gnome/desktop/background": { "picture-uri": lua("'\"file://' .. os.getenv('HOME') .. '\"") } } }
+    ]));
+}
+
+#[test]
+fn lua_values_where_the_bundle_needs_plain_ones() {
+    nodes_error!(json!([
+        { "id": "file:.a", "kind": "link", "target": ".a", "text": lua("os.date()"),
+          "force": lua("true"), "after": [lua("'x'")] },
+        { "id": "file:.b", "kind": "tree", "target": lua("'.b'"), "source": "/nix/store/bbbb-nvim" },
+        { "id": "hook", "kind": "exec", "argv": ["true"], "timeout": lua("30"),
+          "whenChanged": [lua("'.a'")] },
+        { "id": "dconf", "kind": "dconf", "settings": { "org/gnome/shell": lua("{}") } },
+        { "id": "script", "kind": "lua", "script": lua("print(1)") }
+    ]));
+}
+
+#[test]
+fn lua_values_and_what_needs_the_build() {
+    nodes_error!(json!([
+        { "id": "file:.a", "kind": "link", "target": ".a", "source": lua("os.getenv('A')"),
+          "executable": true },
+        { "id": "file:.b", "kind": "copy", "target": ".b", "text": lua("os.date()") },
+        { "id": "hook", "kind": "exec", "argv": ["true"], "whenChanged": [".b"] },
+        { "id": "stamp", "kind": "exec", "argv": ["touch", lua("os.getenv('HOME') .. '/stamp'")],
+          "whenChanged": [".a"] },
+        // A literal target is checked as ever, Lua values or not.
+        { "id": "file:.c", "kind": "copy", "target": "/etc/c", "text": lua("os.date()") },
+        { "id": "file:.d", "kind": "link", "target": ".b", "source": lua("os.getenv('D')") }
+    ]));
+}
+
+#[test]
+fn lua_node_without_a_script() {
+    nodes_error!(json!([
+        { "id": "a", "kind": "lua", "script": " \n" },
+        { "id": "b", "kind": "lua", "code": "print(1)" }
+    ]));
+}

@@ -7,7 +7,7 @@
 use crate::error::{CompileError, NodeRef, PermissionsProblem};
 use crate::input::nix_attribute;
 
-use super::{Message, declared, nix_string, origin};
+use super::{Message, declared, nix_string, option_path, origin};
 
 const DCONF_VALUES: &str = "use true/false, an integer (an int32), a float (a double), a \
                             string, a non-empty list of one of them, or a lib.gvariant value \
@@ -89,18 +89,11 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
 
 /// `error: dconf.settings."org/x".key: <problem>`, then where it was declared.
 fn dconf_error(m: &mut Message, node: &NodeRef, dir: &str, key: Option<&str>, problem: String) {
-    let base = match node.declared_by.as_deref() {
-        Some(option) if option == "dconf.settings" || option.ends_with(".settings") => {
-            option.to_string()
-        }
-        Some(option) => format!("{option}.settings"),
-        None => "settings".to_string(),
-    };
-    let mut path = format!("{base}.{}", nix_attribute(dir));
+    let mut field = format!("settings.{}", nix_attribute(dir));
     if let Some(key) = key {
-        path = format!("{path}.{}", nix_attribute(key));
+        field = format!("{field}.{}", nix_attribute(key));
     }
-    m.error(format!("{path}: {problem}"));
+    m.error(format!("{}: {problem}", option_path(node, &field)));
     if let Some(origin) = origin(node) {
         m.line(origin);
     }

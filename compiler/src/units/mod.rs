@@ -209,7 +209,7 @@ pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
     let link_targets: BTreeSet<&str> = nodes
         .iter()
         .filter_map(|node| match &node.body {
-            Some(Body::Link(link)) => link.target.as_deref(),
+            Some(Body::Link(link)) => link.target.as_ref()?.literal(),
             _ => None,
         })
         .collect();
