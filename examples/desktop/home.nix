@@ -1,5 +1,6 @@
 # A desktop-like home: shell and git settings, XDG config and data files, a
-# script with a launcher, and commands that run after the files they need.
+# script with a launcher, commands that run after the files they need, and a
+# Lua task for what only the machine knows when activating.
 # Build and activate it with `nix run` (see README.md beside this file).
 { ... }:
 {
@@ -38,6 +39,19 @@
     Name=Quick note
     Exec=sh -c '"$HOME/bin/note" "$(zenity --entry --text=Note)"'
     Terminal=false
+  '';
+
+  # The wallpapers in ~/Pictures/Wallpapers, found when activating: each is
+  # linked where desktops look for backgrounds, and one you delete loses its
+  # link at the next activation.
+  lua.tasks.wallpapers.script = ''
+    local folder = "Pictures/Wallpapers"
+    for _, name in ipairs(am.fs.list(folder)) do
+      am.link{
+        target = ".local/share/backgrounds/" .. name,
+        source = am.home .. "/" .. folder .. "/" .. name,
+      }
+    end
   '';
 
   am.nodes = {

@@ -73,14 +73,19 @@ fn every_example_builds_activates_and_deactivates() {
 }
 
 /// What `examples/desktop/home.nix` says it does to a home that already has
-/// a `.bashrc` and an old `.gitconfig`.
+/// a `.bashrc`, an old `.gitconfig` and a wallpaper.
 #[test]
 fn desktop_example_keeps_the_users_files() {
     if !have_nix() {
         return;
     }
     let config = repo_root().join("examples/desktop/home.nix");
-    let existing = [LIVED_IN, (".bashrc", "# mine\n"), (".gitconfig", "[user]\n  name = Old\n")];
+    let existing = [
+        LIVED_IN,
+        (".bashrc", "# mine\n"),
+        (".gitconfig", "[user]\n  name = Old\n"),
+        ("Pictures/Wallpapers/dunes.jpg", "a picture\n"),
+    ];
     let (home, _) = build_and_activate("desktop", &config, &existing);
     let read = |path: &str| std::fs::read_to_string(home.join(path)).unwrap_or_default();
 
@@ -91,7 +96,12 @@ fn desktop_example_keeps_the_users_files() {
     assert!(read("notes/README.md").starts_with("Notes written with"), "notes-welcome ran in cwd");
     let note = std::fs::metadata(home.join("bin/note")).expect("bin/note is linked");
     assert!(std::os::unix::fs::PermissionsExt::mode(&note.permissions()) & 0o111 != 0);
+    let wallpaper = home.join(".local/share/backgrounds/dunes.jpg");
+    assert!(wallpaper.is_symlink(), "the wallpapers task linked the picture it found");
+    assert_eq!(read(".local/share/backgrounds/dunes.jpg"), "a picture\n");
 
     assert_exit(&run_in_home(am_bin(), &["deactivate"], &home), 0, "am deactivate");
     assert_eq!(read(".bashrc"), "# mine\n", "deactivating put the user's .bashrc back");
+    assert!(!wallpaper.is_symlink(), "deactivating removed the link the Lua task made");
+    assert_eq!(read("Pictures/Wallpapers/dunes.jpg"), "a picture\n");
 }
