@@ -42,7 +42,7 @@ am.fs = {}
 ---@field target string Path of the file, relative to the home.
 ---@field source? string Absolute path of the file whose bytes are copied.
 ---@field text? string The file's content.
----@field mode? integer Permission bits as a number (Lua has no octal literals): `420` is `0644`, `384` is `0600`. Default `420`.
+---@field mode? integer|string Permission bits: an octal string (`"0600"`), or a number (`384` is `0600`; Lua has no octal literals). Default `"0755"` when `source` is executable, else `"0644"`.
 ---@field force? boolean Replace whatever is at `target`, without a backup. Default `false`.
 
 ---A command.
@@ -50,7 +50,7 @@ am.fs = {}
 ---@field argv string[] The program and its arguments; a program without `/` is looked up in `PATH`. No shell unless you run one.
 ---@field env? table<string, string> Variables added to `am`'s environment.
 ---@field cwd? string Working folder, relative to the home (or absolute). Default: the home.
----@field timeout? integer Seconds after which the command, and everything it started, is killed.
+---@field timeout? integer Whole seconds (more than 0) after which the command, and everything it started, is killed.
 
 ---dconf keys by folder (`"org/gnome/desktop/interface"`, no slash at either end)
 ---and key, each value GVariant text: `"'prefer-dark'"` (a string), `"true"`,
@@ -71,7 +71,7 @@ function am.link(spec) end
 ---only while it still has the bytes `am` wrote.
 ---
 ---```lua
----am.copy{ target = ".config/foo/host", text = am.host.name .. "\n", mode = 384 } -- 0600
+---am.copy{ target = ".config/foo/host", text = am.host.name .. "\n", mode = "0600" }
 ---```
 ---@param spec am.CopySpec
 ---@return string id The new node's id.
@@ -110,18 +110,19 @@ function am.log.info(message) end
 ---@param message string
 function am.log.warn(message) end
 
----Whether there is a file or a folder at `path`.
+---Whether there is a file or a folder at `path` (a link counts if what it points at exists).
 ---@param path string Absolute, or relative to the home.
 ---@return boolean
 function am.fs.exists(path) end
 
----The content of the file at `path`, or `nil` when there is none.
+---The content of the file at `path`, or `nil` when there is none. Any other
+---failure to read it (no permission, a folder) is an error.
 ---@param path string Absolute, or relative to the home.
 ---@return string? content
 function am.fs.read(path) end
 
 ---The names of the entries of the folder at `path`, sorted; empty when
----there is no such folder.
+---there is no such folder. Any other failure to list it is an error.
 ---@param path string Absolute, or relative to the home.
 ---@return string[] names
 function am.fs.list(path) end
