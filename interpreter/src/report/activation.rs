@@ -350,7 +350,7 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             let listed: String =
                 conflicts.iter().map(|conflict| super::render_conflict(conflict, &plan)).collect();
             (
-                format!("paths are in the way of nodes it created; nothing was changed\n{listed}"),
+                format!("paths are in the way of nodes it created\n{listed}"),
                 None,
             )
         }
