@@ -47,7 +47,7 @@ pub trait Backend: Sync {
     /// Starts the activation of generation `number` (journal `Begin`).
     fn begin(&self, number: u64, previous: Option<u64>, bundle: Option<&Path>) -> io::Result<()>;
     /// Journals changes about to be made.
-    fn record(&self, entries: &[JournalEntry]) -> io::Result<()>;
+    fn record(&self, entries: Vec<JournalEntry>) -> io::Result<()>;
     /// Creates a folder the pre-check found missing; one that appeared since
     /// (made by an earlier layer, a command, or dconf) is used as it is.
     fn create_dir(&self, path: &Path) -> io::Result<()>;
@@ -125,7 +125,7 @@ impl Backend for RealBackend {
         Ok(())
     }
 
-    fn record(&self, entries: &[JournalEntry]) -> io::Result<()> {
+    fn record(&self, entries: Vec<JournalEntry>) -> io::Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
@@ -133,7 +133,7 @@ impl Backend for RealBackend {
         if let JournalState::Pending(begin) = &*state {
             std::fs::create_dir_all(&self.state.root)?;
             let mut journal = Journal::create(&self.state.journal_path())?;
-            journal.append(std::slice::from_ref(begin))?;
+            journal.append(vec![begin.clone()])?;
             *state = JournalState::Open(journal);
         }
         match &mut *state {
@@ -209,7 +209,7 @@ impl Backend for RealBackend {
         }
         self.state.set_current(commit.current)?;
         if let JournalState::Open(journal) = &mut *self.journal() {
-            journal.append(&[JournalEntry::Committed])?;
+            journal.append(vec![JournalEntry::Committed])?;
         }
         delete_trash(&commit.trash, &mut warnings);
         if let Some(record) = &commit.record {
@@ -326,7 +326,7 @@ impl Backend for DryRunBackend {
         Ok(())
     }
 
-    fn record(&self, _entries: &[JournalEntry]) -> io::Result<()> {
+    fn record(&self, _entries: Vec<JournalEntry>) -> io::Result<()> {
         Ok(())
     }
 

@@ -215,7 +215,7 @@ fn apply_with(
                 value: before.get(*path).cloned(),
             })
             .collect();
-        backend.record(&[JournalEntry::DconfChanged { changes }])?;
+        backend.record(vec![JournalEntry::DconfChanged { changes }])?;
         backend.dconf_load(client, &stale)?;
     }
     let after = if stale.is_empty() { before } else { client.dump()? };
@@ -256,7 +256,7 @@ pub fn reset_dropped(
         .iter()
         .map(|path| DconfPrevious { path: path.to_string(), value: before.get(*path).cloned() })
         .collect();
-    backend.record(&[JournalEntry::DconfChanged { changes }])?;
+    backend.record(vec![JournalEntry::DconfChanged { changes }])?;
     for path in &dropped {
         backend.dconf_reset(&client, path)?;
     }

@@ -60,6 +60,8 @@ pub fn run(
     for (layer_number, layer) in plan.layers.iter().enumerate() {
         let started = Instant::now();
         let mut tasks = Vec::new();
+        // Folders a skipped link would have made: later links may need them.
+        let mut orphan_dirs = Vec::new();
         for &index in layer {
             let Some(node) = plan.nodes.get(index as usize) else { continue };
             // A node listed twice runs once.
@@ -67,6 +69,9 @@ pub fn run(
                 continue;
             }
             if let Some(because) = failed_optional_dependency(node, &states) {
+                if let Some(step) = checked.links.remove(&index) {
+                    orphan_dirs.extend(step.missing_dirs);
+                }
                 states[index as usize] = State::Skipped { because };
                 summary.skipped += 1;
                 progress.node_done(node, &NodeOutcome::Skipped { because }, Duration::ZERO);
@@ -95,17 +100,26 @@ pub fn run(
 
         let mut stop = false;
         let node_of = |index: usize| plan.nodes.get(index);
-        execute(request, tasks, node_of, backend, |(index, mut outcome, created, took)| {
-            let Some(node) = plan.nodes.get(index) else { return };
-            if let NodeOutcome::Lua { .. } = outcome {
-                summary.lua_chunks += 1;
-                if let Err(failure) = lua.accept(index as NodeIndex, created, context, ownership) {
-                    outcome = NodeOutcome::Failed(failure);
+        execute(
+            request,
+            tasks,
+            orphan_dirs,
+            node_of,
+            backend,
+            |(index, mut outcome, created, took)| {
+                let Some(node) = plan.nodes.get(index) else { return };
+                if let NodeOutcome::Lua { .. } = outcome {
+                    summary.lua_chunks += 1;
+                    if let Err(failure) =
+                        lua.accept(index as NodeIndex, created, context, ownership)
+                    {
+                        outcome = NodeOutcome::Failed(failure);
+                    }
                 }
-            }
-            states[index] = settle(node, index as NodeIndex, &outcome, summary, &mut stop);
-            progress.node_done(node, &outcome, took);
-        })?;
+                states[index] = settle(node, index as NodeIndex, &outcome, summary, &mut stop);
+                progress.node_done(node, &outcome, took);
+            },
+        )?;
 
         // Nodes the layer's chunks created run before the next layer, which
         // may depend on their creators. A created node that fails fails its
@@ -114,7 +128,7 @@ pub fn run(
             let pending = std::mem::take(&mut lua.pending);
             let (tasks, parents) = created_tasks(&lua.nodes, pending, request, summary);
             let node_of = |index: usize| lua.nodes.get(index);
-            execute(request, tasks, node_of, backend, |(index, outcome, _, took)| {
+            execute(request, tasks, Vec::new(), node_of, backend, |(index, outcome, _, took)| {
                 let (Some(node), Some(&parent)) = (lua.nodes.get(index), parents.get(&index))
                 else {
                     return;
@@ -168,11 +182,12 @@ fn task<'a>(kind: &'a Kind, request: &Request<'a>) -> Task<'a> {
 }
 
 /// Runs `tasks` on the worker pool: first, on this thread, the folders
-/// their links need (each once, outermost first: many links may need the
-/// same new folder), with every change of the batch journaled before.
+/// their links need (and `more_dirs`), outermost first, with every change
+/// of the batch journaled before.
 fn execute<'n>(
     request: &Request,
     tasks: Vec<(usize, Task)>,
+    more_dirs: Vec<PathBuf>,
     node_of: impl Fn(usize) -> Option<&'n Node> + Sync,
     backend: &impl Backend,
     finished: impl FnMut(Done),
@@ -185,6 +200,7 @@ fn execute<'n>(
         })
         .flatten()
         .cloned()
+        .chain(more_dirs)
         .collect();
     let text = |p: &Path| p.to_string_lossy().into_owned();
     let intents: Vec<JournalEntry> = dirs
@@ -200,7 +216,7 @@ fn execute<'n>(
         move |source| Error::Io { action, path, source }
     };
     backend
-        .record(&intents)
+        .record(intents)
         .map_err(io_error("write the activation journal in", &request.home.state))?;
     for dir in dirs {
         // A folder an earlier layer (or a command) made since the

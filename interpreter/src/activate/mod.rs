@@ -358,13 +358,13 @@ fn swap_static(
     let text = |p: &Path| p.to_string_lossy().into_owned();
     match (previous, bundle_static) {
         (None, Some(content)) => {
-            backend.record(&[JournalEntry::LinkCreated { path, content: text(content) }])?;
+            backend.record(vec![JournalEntry::LinkCreated { path, content: text(content) }])?;
             backend.create_symlink(content, link)?;
         }
         (Some(old), new) => {
             let entry =
                 JournalEntry::LinkReplaced { path, previous: text(old), content: new.map(text) };
-            backend.record(&[entry])?;
+            backend.record(vec![entry])?;
             match new {
                 Some(content) => backend.replace_symlink(content, link)?,
                 None => backend.remove_symlink(link)?,

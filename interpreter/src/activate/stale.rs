@@ -51,7 +51,7 @@ pub fn remove(
             });
         }
     }
-    backend.record(&entries)?;
+    backend.record(entries)?;
     for step in steps {
         match &step.remove {
             Some(Removal::Link(_)) => backend.remove_symlink(&step.path)?,

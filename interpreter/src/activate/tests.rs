@@ -38,7 +38,7 @@ impl Backend for Recorder {
         Ok(())
     }
 
-    fn record(&self, _entries: &[JournalEntry]) -> io::Result<()> {
+    fn record(&self, _entries: Vec<JournalEntry>) -> io::Result<()> {
         Ok(())
     }
 

@@ -349,10 +349,7 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             let plan = Plan { backup_extension: None, nodes: nodes.clone(), layers: Vec::new() };
             let listed: String =
                 conflicts.iter().map(|conflict| super::render_conflict(conflict, &plan)).collect();
-            (
-                format!("paths are in the way of nodes it created\n{listed}"),
-                None,
-            )
+            (format!("paths are in the way of nodes it created\n{listed}"), None)
         }
         Failure::Units(failed) => (super::units::failures(failed), None),
         Failure::Exit { status, output } => {

@@ -34,14 +34,18 @@ impl Journal {
 
     /// Appends entries with one write and one fsync: a whole layer's
     /// changes cost a single disk flush.
-    pub fn append(&mut self, entries: &[JournalEntry]) -> io::Result<()> {
+    pub fn append(&mut self, entries: Vec<JournalEntry>) -> io::Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
-        let bytes: Vec<u8> = entries.iter().flat_map(am_schema::encode_journal_entry).collect();
+        // One write and one fsync for the whole batch.
+        let mut bytes = Vec::new();
+        for entry in &entries {
+            bytes.extend_from_slice(&am_schema::encode_journal_entry(entry));
+        }
         self.file.write_all(&bytes)?;
         self.file.sync_data()?;
-        self.entries.extend_from_slice(entries);
+        self.entries.extend(entries);
         Ok(())
     }
 

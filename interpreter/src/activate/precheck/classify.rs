@@ -65,7 +65,10 @@ pub fn found(entry: io::Result<Entry>) -> Found {
 pub enum Parents {
     /// All exist and are real folders.
     Present,
-    /// These folders (outermost first) are missing and will be created.
+    /// Some are missing. These (outermost first) are the ones this target's
+    /// node creates; the others are created by a node checked before it,
+    /// which runs in the same layer or an earlier one (nodes are checked in
+    /// plan order), so each new folder is created and journaled once.
     Missing(Vec<PathBuf>),
     /// One is in the way; a conflict was recorded.
     Bad,
@@ -78,18 +81,24 @@ pub struct FolderCache<'a> {
     /// Links of the previous generation that this activation removes: a
     /// folder may take their place.
     removed: &'a HashSet<PathBuf>,
+    /// The last target's parent folder and what a further target in it
+    /// gets: targets come sorted, so neighbours mostly share their folder,
+    /// and ten thousand of them then cost one look each folder.
+    last: Option<(PathBuf, Parents, Option<PathBuf>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Seen {
     Folder,
     Missing,
+    /// Missing, and a node checked earlier creates it.
+    Claimed,
     Bad,
 }
 
 impl<'a> FolderCache<'a> {
     pub fn new(removed: &'a HashSet<PathBuf>) -> Self {
-        FolderCache { seen: HashMap::new(), removed }
+        FolderCache { seen: HashMap::new(), removed, last: None }
     }
 
     pub fn check_parents(
@@ -99,34 +108,70 @@ impl<'a> FolderCache<'a> {
         node: NodeIndex,
         conflicts: &mut BTreeMap<PathBuf, Conflict>,
     ) -> Parents {
-        let mut folders: Vec<&Path> = Path::new(target)
-            .ancestors()
-            .skip(1)
-            .filter(|folder| !folder.as_os_str().is_empty())
-            .collect();
+        let Some(parent) = Path::new(target).parent().filter(|p| !p.as_os_str().is_empty()) else {
+            return Parents::Present;
+        };
+        // Targets are normalized, so equal folders are equal bytes (comparing
+        // `Path`s would parse both into components).
+        if let Some((last, parents, bad)) = &self.last
+            && last.as_os_str() == parent.as_os_str()
+        {
+            if let Some(bad) = bad {
+                want_folder(conflicts, bad, node);
+            }
+            return parents.clone();
+        }
+        let (parents, bad) = self.check_folders(home, parent, node, conflicts);
+        // A further target in this folder finds its folders as they are now:
+        // present, created by this node, or in the way.
+        let follower = match &parents {
+            Parents::Missing(_) => Parents::Missing(Vec::new()),
+            other => other.clone(),
+        };
+        self.last = Some((parent.to_path_buf(), follower, bad));
+        parents
+    }
+
+    /// Looks at `folder` and the folders above it, outermost first; gives
+    /// the bad folder too when one is in the way.
+    fn check_folders(
+        &mut self,
+        home: &Path,
+        folder: &Path,
+        node: NodeIndex,
+        conflicts: &mut BTreeMap<PathBuf, Conflict>,
+    ) -> (Parents, Option<PathBuf>) {
+        let mut folders: Vec<&Path> =
+            folder.ancestors().filter(|folder| !folder.as_os_str().is_empty()).collect();
         folders.reverse();
         let mut missing = Vec::new();
+        let mut below_missing = false;
         for folder in folders {
             let path = home.join(folder);
-            // Below a missing folder everything is missing: no need to look.
-            if !missing.is_empty() {
-                missing.push(path);
+            // Below a missing folder everything is missing: no need to look,
+            // only to know whether an earlier node creates it.
+            if below_missing {
+                if self.seen.insert(path.clone(), Seen::Claimed) != Some(Seen::Claimed) {
+                    missing.push(path);
+                }
                 continue;
             }
             match self.look(&path, conflicts) {
                 Seen::Folder => {}
-                Seen::Missing => missing.push(path),
+                Seen::Claimed => below_missing = true,
+                Seen::Missing => {
+                    below_missing = true;
+                    self.seen.insert(path.clone(), Seen::Claimed);
+                    missing.push(path);
+                }
                 Seen::Bad => {
-                    if let Some(Conflict { wanted_by: Wanted::Folder(nodes), .. }) =
-                        conflicts.get_mut(&path)
-                    {
-                        nodes.push(node);
-                    }
-                    return Parents::Bad;
+                    want_folder(conflicts, &path, node);
+                    return (Parents::Bad, Some(path));
                 }
             }
         }
-        if missing.is_empty() { Parents::Present } else { Parents::Missing(missing) }
+        let parents = if below_missing { Parents::Missing(missing) } else { Parents::Present };
+        (parents, None)
     }
 
     fn look(&mut self, path: &Path, conflicts: &mut BTreeMap<PathBuf, Conflict>) -> Seen {
@@ -150,6 +195,13 @@ impl<'a> FolderCache<'a> {
         };
         self.seen.insert(path.to_path_buf(), seen);
         seen
+    }
+}
+
+/// Adds `node` to the nodes that need the folder in the way at `path`.
+fn want_folder(conflicts: &mut BTreeMap<PathBuf, Conflict>, path: &Path, node: NodeIndex) {
+    if let Some(Conflict { wanted_by: Wanted::Folder(nodes), .. }) = conflicts.get_mut(path) {
+        nodes.push(node);
     }
 }
 
