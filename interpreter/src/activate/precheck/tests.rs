@@ -178,3 +178,21 @@ fn exec_nodes_need_no_check() {
     let checked = scratch.check(&plan).expect("no conflicts");
     assert!(checked.links.is_empty());
 }
+
+#[test]
+fn each_missing_folder_is_created_by_the_first_node_needing_it() {
+    let scratch = Scratch::new();
+    std::fs::create_dir_all(scratch.path(".config")).expect("folder");
+    let plan = links(&[".config/a/b/x", ".config/a/b/y", ".config/a/c/z", ".config/d", "e/f"]);
+    let checked = scratch.check(&plan).expect("no conflicts");
+    let dirs = |index: u32| -> Vec<PathBuf> {
+        let step = checked.links.get(&index).expect("a step");
+        assert_eq!(step.action, LinkAction::Create, "node {index}");
+        step.missing_dirs.clone()
+    };
+    assert_eq!(dirs(0), [scratch.path(".config/a"), scratch.path(".config/a/b")]);
+    assert_eq!(dirs(1), Vec::<PathBuf>::new(), "made by node 0");
+    assert_eq!(dirs(2), [scratch.path(".config/a/c")], ".config/a is made by node 0");
+    assert_eq!(action(&checked, 3), Some(&LinkAction::Create));
+    assert_eq!(dirs(4), [scratch.path("e")]);
+}
