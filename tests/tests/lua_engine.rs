@@ -68,6 +68,10 @@ fn a_lua_node_links_what_it_finds_and_later_generations_clean_up() {
     }
     assert_eq!(home.current(), Some(1));
 
+    let diff = all_output(&home.am(&["diff", &all.arg(), &fewer.arg()]));
+    assert!(diff.contains("~ Lua chunk wallpapers  changed"), "{diff}");
+    assert!(diff.contains("known only when they run"), "{diff}");
+
     // A generation whose chunk creates fewer links: the dropped one goes,
     // the others stay as they are, the user's folder is untouched.
     assert_exit(&home.activate(fewer, &[]), 0, "activation creating fewer links");

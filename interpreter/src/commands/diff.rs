@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use am_schema::{Exec, Kind, Plan};
+use am_schema::{Kind, Plan};
 
 use crate::activate::systemd::{self, Compare, Comparison};
 use crate::activate::target::file_target;
@@ -37,19 +37,19 @@ pub fn run(old: &Path, new: &Path, style: Style) -> Result<String> {
             Some(_) => {}
         }
     }
-    let old_execs = execs(&old.plan);
-    let new_execs = execs(&new.plan);
-    for id in old_execs.keys().filter(|id| !new_execs.contains_key(*id)) {
-        lines.push(format!("{} command {}  removed", style.red("-"), printable(id)));
+    let (old_runs, new_runs) = (runs(&old.plan), runs(&new.plan));
+    for (id, kind) in old_runs.iter().filter(|(id, _)| !new_runs.contains_key(*id)) {
+        lines.push(format!("{} {} {}  removed", style.red("-"), what_runs(kind), printable(id)));
     }
-    for (id, exec) in &new_execs {
-        match old_execs.get(id) {
-            None => lines.push(format!("{} command {}  added", style.green("+"), printable(id))),
-            Some(old) if old != exec => {
-                lines.push(format!("{} command {}  changed", style.yellow("~"), printable(id)))
+    for (id, kind) in &new_runs {
+        let change = match old_runs.get(id) {
+            None => format!("{} {} {}  added", style.green("+"), what_runs(kind), printable(id)),
+            Some(old) if old != kind => {
+                format!("{} {} {}  changed", style.yellow("~"), what_runs(kind), printable(id))
             }
-            Some(_) => {}
-        }
+            Some(_) => continue,
+        };
+        lines.push(change);
     }
     let (old_keys, new_keys) = (dconf_keys(&old.plan), dconf_keys(&new.plan));
     for path in old_keys.keys().filter(|path| !new_keys.contains_key(*path)) {
@@ -66,7 +66,14 @@ pub fn run(old: &Path, new: &Path, style: Style) -> Result<String> {
     lines.extend(units(&old, &new, style)?);
     let mut text = String::new();
     if lines.is_empty() {
-        text.push_str("no differences in targets, commands, dconf keys or units\n");
+        text.push_str("no differences in targets, commands, Lua chunks, dconf keys or units\n");
+    }
+    if new_runs.values().any(|kind| matches!(kind, Kind::Lua(_))) {
+        lines.push(format!(
+            "{} what Lua chunks create is known only when they run: \
+             `result/bin/activate --dry-run` lists it",
+            style.dim("note:")
+        ));
     }
     for line in lines {
         let _ = writeln!(text, "{line}");
@@ -121,12 +128,15 @@ fn dconf_keys(plan: &Plan) -> BTreeMap<String, &str> {
         .collect()
 }
 
-fn execs(plan: &Plan) -> BTreeMap<&str, &Exec> {
+/// Every node that runs something (a command or a Lua chunk), by id.
+fn runs(plan: &Plan) -> BTreeMap<&str, &Kind> {
     plan.nodes
         .iter()
-        .filter_map(|node| match &node.kind {
-            Kind::Exec(exec) => Some((node.id.as_str(), exec)),
-            _ => None,
-        })
+        .filter(|node| matches!(node.kind, Kind::Exec(_) | Kind::Lua(_)))
+        .map(|node| (node.id.as_str(), &node.kind))
         .collect()
+}
+
+fn what_runs(kind: &Kind) -> &'static str {
+    if matches!(kind, Kind::Lua(_)) { "Lua chunk" } else { "command" }
 }
