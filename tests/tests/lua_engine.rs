@@ -221,3 +221,31 @@ fn a_lua_error_names_the_node_shows_the_traceback_and_rolls_back() {
     assert!(text.contains("stack traceback"), "no traceback:\n{text}");
     assert_eq!(home.listing(), before, "the failed activation left changes behind");
 }
+
+/// A key a Lua task sets through `am.dconf`: written once, left alone by a
+/// re-activation (not reset and written again), reset when a generation no
+/// longer sets it.
+#[test]
+fn dconf_keys_from_lua_are_kept_and_reset_like_static_ones() {
+    use am_tests::dconf::{self, have_dconf};
+    if !have_nix() || !have_dconf() {
+        return;
+    }
+    let task = Module::new().line(
+        "lua.tasks.theme.script = ''am.dconf{ [\"org/am-test/lua\"] = { host = string.format(\"%q\", am.host.name) } }'';",
+    );
+    let bundles = cached_bundles(&[task, Module::new().file(".profile", "static\n")]);
+    let home = Home::new("lua-dconf");
+    let key = || dconf::read(&home, "/org/am-test/lua/host");
+    assert_exit(&dconf::activate(&home, &bundles[0], &[]), 0, "activation of the task");
+    let uname = std::process::Command::new("uname").arg("-n").output().expect("uname runs");
+    assert_eq!(key(), format!("'{}'", String::from_utf8_lossy(&uname.stdout).trim()));
+
+    let again = dconf::activate(&home, &bundles[0], &["--verbose"]);
+    assert_exit(&again, 0, "re-activation");
+    let text = all_output(&again);
+    assert!(!text.contains("wrote dconf key") && !text.contains("reset"), "{text}");
+
+    assert_exit(&dconf::activate(&home, &bundles[1], &[]), 0, "a generation without the task");
+    assert_eq!(key(), "", "the key Lua set is not reset");
+}

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
 use am_schema::state::{DconfPrevious, DconfRecord, Generation, JournalEntry};
-use am_schema::{DconfKey, Kind, Plan};
+use am_schema::{DconfKey, Kind, Node};
 
 use super::backend::{Backend, Commit};
 use super::{Failure, NodeOutcome};
@@ -147,8 +147,8 @@ fn split(path: &str) -> (&str, &str) {
 }
 
 /// Every dconf key of the plan's nodes.
-pub fn planned(plan: &Plan) -> Vec<&DconfKey> {
-    plan.nodes
+pub fn planned(nodes: &[Node]) -> Vec<&DconfKey> {
+    nodes
         .iter()
         .filter_map(|node| match &node.kind {
             Kind::Dconf(dconf) => Some(&dconf.keys),

@@ -283,9 +283,6 @@ pub fn activate(
         &mut summary,
     )
     .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
-    let dconf_keys = dconf::planned(request.plan);
-    summary.dconf_reset = dconf::reset_dropped(request.previous, &dconf_keys, backend)
-        .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
 
     // What the compiled nodes will own is known before the layers consume
     // the steps; what Lua creates is added as it comes.
@@ -330,6 +327,12 @@ pub fn activate(
         .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
         ownership.trash.extend(stale::trash(&stale));
     }
+    // Keys the previous generation set and no node set now are reset last,
+    // when the keys Lua set are known too.
+    let mut dconf_keys = dconf::planned(&request.plan.nodes);
+    dconf_keys.extend(dconf::planned(&created));
+    summary.dconf_reset = dconf::reset_dropped(request.previous, &dconf_keys, backend)
+        .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
     systemd::switch_dropped(request, backend, &mut summary);
     let records = std::mem::take(&mut summary.dconf_records);
     let commit = commit_for(request, ownership);

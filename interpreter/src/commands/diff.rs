@@ -122,7 +122,7 @@ fn links(plan: &Plan) -> BTreeMap<&str, &'static str> {
 
 /// Every dconf key by path, with its value.
 fn dconf_keys(plan: &Plan) -> BTreeMap<String, &str> {
-    crate::activate::dconf::planned(plan)
+    crate::activate::dconf::planned(&plan.nodes)
         .into_iter()
         .map(|key| (key.path(), key.value.as_str()))
         .collect()
