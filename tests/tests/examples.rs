@@ -5,15 +5,6 @@ use std::path::{Path, PathBuf};
 
 use am_tests::{am_bin, assert_exit, fresh_dir, have_nix, nix_build, repo_root, run_in_home, tree};
 
-/// What a home that has been logged into holds before `am` comes along.
-///
-/// Also a known engine bug's boundary: in a home without `~/.local`, a
-/// target under it (the desktop example's `xdg.dataFile`) fails with "could
-/// not create the folder ~/.local: File exists", because the pre-check plans
-/// to create `~/.local` and creating the state folder makes it first.
-const LIVED_IN: (&str, &str) =
-    (".local/share/applications/mimeapps.list", "[Default Applications]\n");
-
 /// Every `examples/<name>/home.nix`, sorted.
 fn examples() -> Vec<(String, PathBuf)> {
     let dir = repo_root().join("examples");
@@ -57,7 +48,8 @@ fn every_example_builds_activates_and_deactivates() {
     let examples = examples();
     assert!(examples.iter().any(|(name, _)| name == "minimal"), "{examples:?}");
     for (name, config) in examples {
-        let (home, result) = build_and_activate(&name, &config, &[LIVED_IN]);
+        // Truly empty: not even ~/.local, where the state folder goes.
+        let (home, result) = build_and_activate(&name, &config, &[]);
         let after_first = tree::listing(&home);
         assert!(!after_first.contains("dangling"), "examples/{name}:\n{after_first}");
 
@@ -81,7 +73,6 @@ fn desktop_example_keeps_the_users_files() {
     }
     let config = repo_root().join("examples/desktop/home.nix");
     let existing = [
-        LIVED_IN,
         (".bashrc", "# mine\n"),
         (".gitconfig", "[user]\n  name = Old\n"),
         ("Pictures/Wallpapers/dunes.jpg", "a picture\n"),
