@@ -1,6 +1,7 @@
 # A desktop-like home: shell and git settings, XDG config and data files, a
-# script with a launcher, commands that run after the files they need, and a
-# Lua task for what only the machine knows when activating.
+# script with a launcher, a systemd user service with its timer, desktop
+# settings in dconf, commands that run after the files they need, and a Lua
+# task for what only the machine knows when activating.
 # Build and activate it with `nix run` (see README.md beside this file).
 { ... }:
 {
@@ -40,6 +41,38 @@
     Exec=sh -c '"$HOME/bin/note" "$(zenity --entry --text=Note)"'
     Terminal=false
   '';
+
+  # A user service that writes ~/notes/index.md, a list of the dated notes
+  # `note` writes: when you log in (wanted by default.target, and started at
+  # the first activation), and every hour (`startAt` makes the timer
+  # notes-index.timer). Its script is written into the bundle.
+  systemd.user.services.notes-index = {
+    description = "Index of the notes in ~/notes";
+    wantedBy = [ "default.target" ];
+    startAt = "hourly";
+    serviceConfig.Type = "oneshot";
+    script = ''
+      mkdir -p "$HOME/notes"
+      cd "$HOME/notes"
+      {
+        echo "# Notes"
+        for note in 2*.md; do
+          if [ -e "$note" ]; then echo "- [$note]($note)"; fi
+        done
+      } > .index.md.new
+      mv .index.md.new index.md
+    '';
+  };
+
+  # Desktop settings (GNOME's keys): written with `dconf` when activating,
+  # and reset to their defaults when they are dropped or at `am deactivate`.
+  dconf.settings = {
+    "org/gnome/desktop/interface" = {
+      color-scheme = "prefer-dark";
+      clock-show-weekday = true;
+    };
+    "org/gnome/desktop/wm/preferences".button-layout = "appmenu:minimize,close";
+  };
 
   # The wallpapers in ~/Pictures/Wallpapers, found when activating: each is
   # linked where desktops look for backgrounds, and one you delete loses its

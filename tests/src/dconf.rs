@@ -41,6 +41,17 @@ pub fn activate(home: &Home, bundle: &Bundle, args: &[&str]) -> Output {
         .expect("dbus-run-session runs")
 }
 
+/// Runs `am ARGS` (e.g. `deactivate`, which resets the keys) inside a
+/// private session bus.
+pub fn am(home: &Home, args: &[&str]) -> Output {
+    command(home, "dbus-run-session")
+        .arg("--")
+        .arg(crate::am_bin())
+        .args(args)
+        .output()
+        .expect("dbus-run-session runs")
+}
+
 /// Runs `<bundle>/bin/activate ARGS` with no session bus at all: `am` has to
 /// start its own.
 pub fn activate_without_bus(home: &Home, bundle: &Bundle, args: &[&str]) -> Output {

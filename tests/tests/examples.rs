@@ -1,9 +1,24 @@
 //! Every configuration in `examples/` builds with the real `nix-build` and
-//! activates into a temporary home, so what the docs point people at works.
+//! activates, so what the docs point people at works:
+//!
+//! - every home (`examples/<name>/home.nix`) activates into an empty home,
+//!   activates again without changing anything, and deactivates;
+//! - the desktop one keeps the user's own files, writes its dconf keys, and
+//!   runs its user units in a real `systemd --user` (`am_tests::systemd`).
+//!
+//! dconf always runs isolated, in a private session bus (`dbus-run-session`)
+//! with the temporary home's own `~/.config/dconf`, so that no test touches
+//! the settings of whoever runs the tests.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use am_tests::{am_bin, assert_exit, fresh_dir, have_nix, nix_build, repo_root, run_in_home, tree};
+use am_tests::dconf::{self, have_dconf};
+use am_tests::engine::{Bundle, Home, all_output};
+use am_tests::systemd::UserManager;
+use am_tests::{
+    am_bin, assert_exit, fresh_dir, have_nix, nix_build, repo_root, stderr, stdout, tree,
+};
 
 /// Every `examples/<name>/home.nix`, sorted.
 fn examples() -> Vec<(String, PathBuf)> {
@@ -22,77 +37,148 @@ fn examples() -> Vec<(String, PathBuf)> {
     found
 }
 
-/// Builds `config` and activates it into a fresh home that already holds
-/// `existing` files, as a real home would. Returns the home and the bundle.
-fn build_and_activate(name: &str, config: &Path, existing: &[(&str, &str)]) -> (PathBuf, PathBuf) {
-    let temp = fresh_dir(name);
-    let result = nix_build(&temp, &[config], &[])
+/// Builds a home configuration with the real `nix-build`.
+fn build(name: &str, config: &Path) -> Bundle {
+    let dir = fresh_dir(&format!("example-{name}"));
+    let out_link = nix_build(&dir, &[config], &[])
         .unwrap_or_else(|stderr| panic!("examples/{name} does not build:\n{stderr}"));
-    let home = temp.join("home");
-    for (path, content) in existing {
-        let path = home.join(path);
-        std::fs::create_dir_all(path.parent().unwrap_or(&home)).expect("home is writable");
-        std::fs::write(path, content).expect("home is writable");
-    }
-    std::fs::create_dir_all(&home).expect("home is writable");
-    let activate = result.join("bin/activate");
-    assert_exit(&run_in_home(&activate, &[], &home), 0, &format!("activating examples/{name}"));
-    (home, result)
+    let store_path = std::fs::canonicalize(&out_link).expect("the out-link resolves");
+    Bundle { out_link, store_path }
+}
+
+fn read(home: &Home, path: &str) -> String {
+    std::fs::read_to_string(home.path.join(path)).unwrap_or_default()
 }
 
 #[test]
-fn every_example_builds_activates_and_deactivates() {
-    if !have_nix() {
+fn every_example_home_builds_activates_and_deactivates() {
+    if !have_nix() || !have_dconf() {
         return;
     }
     let examples = examples();
-    assert!(examples.iter().any(|(name, _)| name == "minimal"), "{examples:?}");
-    for (name, config) in examples {
+    let names: Vec<&str> = examples.iter().map(|(name, _)| name.as_str()).collect();
+    assert!(names.contains(&"minimal") && names.contains(&"desktop"), "{names:?}");
+    for (name, config) in &examples {
+        let bundle = build(name, config);
         // Truly empty: not even ~/.local, where the state folder goes.
-        let (home, result) = build_and_activate(&name, &config, &[]);
-        let after_first = tree::listing(&home);
+        let home = Home::new(&format!("example-{name}"));
+        let first = dconf::activate(&home, &bundle, &[]);
+        assert_exit(&first, 0, &format!("activating examples/{name}"));
+        // Commands run again (the minimal example's rewrites a file), so
+        // no mtimes: what is where, and with which content.
+        let after_first = tree::listing(&home.path);
         assert!(!after_first.contains("dangling"), "examples/{name}:\n{after_first}");
 
-        let again = run_in_home(result.join("bin/activate"), &[], &home);
+        let again = dconf::activate(&home, &bundle, &[]);
         assert_exit(&again, 0, &format!("activating examples/{name} again"));
-        assert_eq!(tree::listing(&home), after_first, "examples/{name}: a second run changed it");
+        assert_eq!(
+            tree::listing(&home.path),
+            after_first,
+            "examples/{name}: a second run changed it"
+        );
 
-        let deactivate = run_in_home(am_bin(), &["deactivate"], &home);
-        assert_exit(&deactivate, 0, &format!("deactivating examples/{name}"));
-        let left = tree::listing(&home);
-        assert!(!left.contains("activation-manager/static/"), "examples/{name} left:\n{left}");
+        assert_exit(&dconf::am(&home, &["deactivate"]), 0, &format!("deactivating {name}"));
+        let left = home.listing();
+        assert!(!left.contains(" -> "), "examples/{name} left links behind:\n{left}");
+        assert_eq!(dconf::dump(&home), "", "examples/{name} left dconf keys behind");
     }
 }
 
 /// What `examples/desktop/home.nix` says it does to a home that already has
-/// a `.bashrc`, an old `.gitconfig` and a wallpaper.
+/// a `.bashrc`, an old `.gitconfig` and a wallpaper, where no user manager
+/// runs (its units are linked, for the next login).
 #[test]
 fn desktop_example_keeps_the_users_files() {
-    if !have_nix() {
+    if !have_nix() || !have_dconf() {
         return;
     }
-    let config = repo_root().join("examples/desktop/home.nix");
-    let existing = [
-        (".bashrc", "# mine\n"),
-        (".gitconfig", "[user]\n  name = Old\n"),
-        ("Pictures/Wallpapers/dunes.jpg", "a picture\n"),
-    ];
-    let (home, _) = build_and_activate("desktop", &config, &existing);
-    let read = |path: &str| std::fs::read_to_string(home.join(path)).unwrap_or_default();
+    let bundle = build("desktop", &repo_root().join("examples/desktop/home.nix"));
+    let home = Home::new("example-desktop-files");
+    home.write_user_file(".bashrc", b"# mine\n");
+    home.write_user_file(".gitconfig", b"[user]\n  name = Old\n");
+    home.write_user_file("Pictures/Wallpapers/dunes.jpg", b"a picture\n");
+    let output = dconf::activate(&home, &bundle, &[]);
+    assert_exit(&output, 0, "activating examples/desktop");
 
-    assert_eq!(read(".bashrc.backup"), "# mine\n", "am.backupFileExtension kept the user's file");
-    assert!(read(".bashrc").contains("HISTCONTROL"), "the example's .bashrc is linked");
-    assert_eq!(read(".gitconfig.pre-am"), "[user]\n  name = Old\n", "move-old-gitconfig ran");
-    assert!(read(".config/git/config").contains("Jane Doe"));
-    assert!(read("notes/README.md").starts_with("Notes written with"), "notes-welcome ran in cwd");
-    let note = std::fs::metadata(home.join("bin/note")).expect("bin/note is linked");
-    assert!(std::os::unix::fs::PermissionsExt::mode(&note.permissions()) & 0o111 != 0);
-    let wallpaper = home.join(".local/share/backgrounds/dunes.jpg");
+    assert_eq!(read(&home, ".bashrc.backup"), "# mine\n", "am.backupFileExtension kept it");
+    assert!(read(&home, ".bashrc").contains("HISTCONTROL"), "the example's .bashrc is linked");
+    assert_eq!(read(&home, ".gitconfig.pre-am"), "[user]\n  name = Old\n", "move-old-gitconfig");
+    assert!(read(&home, ".config/git/config").contains("Jane Doe"));
+    assert!(read(&home, "notes/README.md").starts_with("Notes written with"), "notes-welcome");
+    let note = std::fs::metadata(home.path.join("bin/note")).expect("bin/note is linked");
+    assert!(note.permissions().mode() & 0o111 != 0, "bin/note is executable");
+    let wallpaper = home.path.join(".local/share/backgrounds/dunes.jpg");
     assert!(wallpaper.is_symlink(), "the wallpapers task linked the picture it found");
-    assert_eq!(read(".local/share/backgrounds/dunes.jpg"), "a picture\n");
+    assert_eq!(read(&home, ".local/share/backgrounds/dunes.jpg"), "a picture\n");
+    let units = home.path.join(".config/systemd/user");
+    assert!(units.join("notes-index.service").is_file(), "the service is linked");
+    assert!(units.join("timers.target.wants/notes-index.timer").is_file(), "the timer is wanted");
+    assert!(stderr(&output).contains("note: no systemd user manager"), "{}", stderr(&output));
+    let key = |path: &str| dconf::read(&home, path);
+    assert_eq!(key("/org/gnome/desktop/interface/color-scheme"), "'prefer-dark'");
+    assert_eq!(key("/org/gnome/desktop/wm/preferences/button-layout"), "'appmenu:minimize,close'");
 
-    assert_exit(&run_in_home(am_bin(), &["deactivate"], &home), 0, "am deactivate");
-    assert_eq!(read(".bashrc"), "# mine\n", "deactivating put the user's .bashrc back");
+    assert_exit(&dconf::am(&home, &["deactivate"]), 0, "am deactivate");
+    home.assert_user_file(".bashrc", b"# mine\n", "deactivating put the user's .bashrc back");
     assert!(!wallpaper.is_symlink(), "deactivating removed the link the Lua task made");
-    assert_eq!(read("Pictures/Wallpapers/dunes.jpg"), "a picture\n");
+    home.assert_user_file("Pictures/Wallpapers/dunes.jpg", b"a picture\n", "deactivate");
+    assert!(!units.exists(), "the unit folder is still there");
+    assert_eq!(key("/org/gnome/desktop/interface/color-scheme"), "", "the key was not reset");
+}
+
+/// `examples/desktop` activated by its user against a real `systemd
+/// --user`, in a private session bus for dconf: its timer runs, the service
+/// has indexed the notes, the keys are set; `am deactivate` stops the
+/// timer, removes the unit files and resets the keys.
+#[test]
+fn desktop_example_runs_its_units_in_the_user_manager() {
+    if !have_nix() || !have_dconf() {
+        return;
+    }
+    let Some(manager) = UserManager::start("examples") else { return };
+    let bundle = build("desktop-units", &repo_root().join("examples/desktop/home.nix"));
+    let notes = manager.home.join("notes");
+    std::fs::create_dir_all(&notes).expect("the home is writable");
+    std::fs::write(notes.join("2026-01-05.md"), "09:00 hello\n").expect("the home is writable");
+    for path in [&notes, &notes.join("2026-01-05.md")] {
+        std::os::unix::fs::chown(path, Some(manager.uid), Some(manager.gid))
+            .expect("the note is given to the test user");
+    }
+    // As the user, in a session bus of its own.
+    let in_session = |program: &Path, args: &[&str]| {
+        manager
+            .command("dbus-run-session")
+            .arg("--")
+            .arg(program)
+            .args(args)
+            .output()
+            .expect("dbus-run-session runs")
+    };
+    let key = |path: &str| {
+        let output = manager.command("dconf").args(["read", path]).output().expect("dconf runs");
+        assert_exit(&output, 0, &format!("dconf read {path}"));
+        stdout(&output).trim_end().to_string()
+    };
+    let color_scheme = "/org/gnome/desktop/interface/color-scheme";
+
+    let output = in_session(&bundle.script(), &[]);
+    assert_exit(&output, 0, "activating examples/desktop as its user");
+    let said = all_output(&output);
+    for unit in ["notes-index.service", "notes-index.timer"] {
+        assert!(said.lines().any(|l| l == format!("started {unit} (new)")), "{said}");
+    }
+    assert_eq!(manager.is_active("notes-index.timer"), "active");
+    assert_eq!(manager.show("notes-index.service", "Result"), "success");
+    let index = std::fs::read_to_string(notes.join("index.md")).unwrap_or_default();
+    assert_eq!(index, "# Notes\n- [2026-01-05.md](2026-01-05.md)\n", "the service's script ran");
+    assert_eq!(key(color_scheme), "'prefer-dark'");
+    assert_eq!(key("/org/gnome/desktop/interface/clock-show-weekday"), "true");
+
+    let output = in_session(&am_bin(), &["deactivate"]);
+    assert_exit(&output, 0, "am deactivate as the user");
+    let said = all_output(&output);
+    assert!(said.lines().any(|l| l == "stopped notes-index.timer (removed)"), "{said}");
+    assert_eq!(manager.is_active("notes-index.timer"), "inactive");
+    assert!(!manager.home.join(".config/systemd/user").exists(), "the unit files are left");
+    assert_eq!(key(color_scheme), "", "deactivating did not reset the key");
 }
