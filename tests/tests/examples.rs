@@ -4,7 +4,13 @@
 //! - every home (`examples/<name>/home.nix`) activates into an empty home,
 //!   activates again without changing anything, and deactivates;
 //! - the desktop one keeps the user's own files, writes its dconf keys, and
-//!   runs its user units in a real `systemd --user` (`am_tests::systemd`).
+//!   runs its user units in a real `systemd --user` (`am_tests::systemd`);
+//! - the NixOS one (`examples/nixos`) is evaluated as the system flake it
+//!   is, and the home it gives its user is built and activated. Full
+//!   nixpkgs and NixOS are not available offline, so the flake gets the
+//!   nixpkgs library with NixOS stubbed (`tests/nixos/example-flake.nix`):
+//!   this checks the example's wiring and the home it builds, not that it
+//!   is a bootable system.
 //!
 //! dconf always runs isolated, in a private session bus (`dbus-run-session`)
 //! with the temporary home's own `~/.config/dconf`, so that no test touches
@@ -15,9 +21,11 @@ use std::path::{Path, PathBuf};
 
 use am_tests::dconf::{self, have_dconf};
 use am_tests::engine::{Bundle, Home, all_output};
+use am_tests::nixeval::{eval_json_ok, nix_path, with_library};
 use am_tests::systemd::UserManager;
 use am_tests::{
-    am_bin, assert_exit, fresh_dir, have_nix, nix_build, repo_root, stderr, stdout, tree,
+    am_bin, assert_exit, fresh_dir, have_nix, nix_build, nix_command, repo_root, stderr, stdout,
+    tree,
 };
 
 /// Every `examples/<name>/home.nix`, sorted.
@@ -181,4 +189,70 @@ fn desktop_example_runs_its_units_in_the_user_manager() {
     assert_eq!(manager.is_active("notes-index.timer"), "inactive");
     assert!(!manager.home.join(".config/systemd/user").exists(), "the unit files are left");
     assert_eq!(key(color_scheme), "", "deactivating did not reset the key");
+}
+
+/// `body`, with `config` bound to the configuration of the `laptop` system
+/// of `examples/nixos/flake.nix`, evaluated with NixOS stubbed.
+fn laptop(body: &str) -> String {
+    with_library(&format!(
+        "let system = import {stub} {{ inherit lib amPackage; flake = {flake}; }}; \
+             config = system.nixosConfigurations.laptop.config; in {body}",
+        stub = nix_path(&repo_root().join("tests/nixos/example-flake.nix")),
+        flake = nix_path(&repo_root().join("examples/nixos/flake.nix")),
+    ))
+}
+
+/// `examples/nixos`: its flake's `laptop` system, evaluated with NixOS
+/// stubbed (see the module docs), gives jane a login unit that activates
+/// her home bundle; the bundle builds with the real `nix-build` and,
+/// activated into a temporary home, links her files, runs her Lua task on
+/// this machine, and writes her dconf key.
+#[test]
+fn nixos_example_builds_and_activates_janes_home() {
+    if !have_nix() || !have_dconf() {
+        return;
+    }
+    let dir = fresh_dir("example-nixos");
+    let out_link = dir.join("result");
+    let output = nix_command("nix-build")
+        .arg("--out-link")
+        .arg(&out_link)
+        .arg("--expr")
+        .arg(laptop("config.users.users.jane.activation-manager.bundle"))
+        .output()
+        .expect("nix-build runs");
+    assert!(output.status.success(), "jane's bundle must build:\n{}", stderr(&output));
+    let store_path = std::fs::canonicalize(&out_link).expect("the out-link resolves");
+    let system = eval_json_ok(&laptop(
+        "{ packages = config.users.users.jane.packages; \
+           login = config.systemd.user.services.activation-manager-jane.serviceConfig.ExecStart; }",
+    ));
+    let bundle_path = store_path.display().to_string();
+    assert_eq!(system["packages"], serde_json::json!([bundle_path]), "installed with the system");
+    assert_eq!(system["login"], format!("{bundle_path}/bin/activate"), "activated at login");
+    let bundle = Bundle { out_link, store_path };
+
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("the host name");
+    let own = format!("dotfiles/hosts/{}.sh", host.trim());
+    let home = Home::new("example-nixos");
+    home.write_user_file(&own, b"export BROWSER=firefox\n");
+    assert_exit(&dconf::activate(&home, &bundle, &[]), 0, "activating jane's home");
+
+    let profile = read(&home, ".profile");
+    assert!(profile.contains("export NOTES=\"/home/jane/notes\""), "{profile}");
+    assert!(read(&home, ".config/git/config").contains("email = jane@example.org"));
+    assert!(read(&home, ".config/nano/nanorc").contains("set autoindent"));
+    let host_link = home.path.join(".config/profile.d/host.sh");
+    assert_eq!(
+        std::fs::read_link(&host_link).ok(),
+        Some(home.path.join(&own)),
+        "the Lua task linked this machine's own file"
+    );
+    assert_eq!(dconf::read(&home, "/org/gnome/desktop/interface/color-scheme"), "'prefer-dark'");
+
+    assert_exit(&dconf::am(&home, &["deactivate"]), 0, "am deactivate");
+    home.assert_absent(".profile", "deactivate");
+    home.assert_absent(".config/profile.d/host.sh", "deactivate");
+    home.assert_user_file(&own, b"export BROWSER=firefox\n", "deactivate");
+    assert_eq!(dconf::dump(&home), "", "deactivating left dconf keys behind");
 }
