@@ -46,6 +46,10 @@
           inherit pkgs;
           modules = [ ./examples/minimal/home.nix ];
         };
+        example-desktop = self.lib.homeBundle {
+          inherit pkgs;
+          modules = [ ./examples/desktop/home.nix ];
+        };
       });
 
       devShells = forAllSystems (pkgs: {
