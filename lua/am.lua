@@ -78,6 +78,7 @@ function am.link(spec) end
 function am.copy(spec) end
 
 ---Creates an exec node running a command. A non-zero exit status fails it.
+---It runs after the links and copies the same chunk created.
 ---
 ---```lua
 ---am.exec{ argv = { "fc-cache", "-f" }, timeout = 60 }

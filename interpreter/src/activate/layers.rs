@@ -123,22 +123,39 @@ pub fn run(
 
         // Nodes the layer's chunks created run before the next layer, which
         // may depend on their creators. A created node that fails fails its
-        // creator.
+        // creator, and stops the rest like any required node.
         if !stop && lua.has_pending() {
             let pending = std::mem::take(&mut lua.pending);
             let (tasks, parents) = created_tasks(&lua.nodes, pending, request, summary);
-            let node_of = |index: usize| lua.nodes.get(index);
-            execute(request, tasks, Vec::new(), node_of, backend, |(index, outcome, _, took)| {
-                let (Some(node), Some(&parent)) = (lua.nodes.get(index), parents.get(&index))
-                else {
-                    return;
-                };
-                let state = settle(node, parent, &outcome, summary, &mut stop);
-                if matches!(state, State::Failed { .. }) {
-                    states[parent as usize] = state;
+            // The files first, then the commands and dconf keys: a command a
+            // chunk created sees the files the chunk created.
+            let (files, rest): (Vec<_>, Vec<_>) =
+                tasks.into_iter().partition(|(_, task)| matches!(task, Task::Link(_)));
+            for batch in [files, rest] {
+                if stop || batch.is_empty() {
+                    continue;
                 }
-                progress.node_done(node, &outcome, took);
-            })?;
+                let node_of = |index: usize| lua.nodes.get(index);
+                execute(
+                    request,
+                    batch,
+                    Vec::new(),
+                    node_of,
+                    backend,
+                    |(index, outcome, _, took)| {
+                        let (Some(node), Some(&parent)) =
+                            (lua.nodes.get(index), parents.get(&index))
+                        else {
+                            return;
+                        };
+                        let state = settle(node, parent, &outcome, summary, &mut stop);
+                        if matches!(state, State::Failed { .. }) {
+                            states[parent as usize] = state;
+                        }
+                        progress.node_done(node, &outcome, took);
+                    },
+                )?;
+            }
         }
         progress.layer_done(layer_number, started.elapsed());
         // The rest of a layer still runs when a required node fails (its
