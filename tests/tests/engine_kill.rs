@@ -1,5 +1,6 @@
 //! The crash test: switches between two bundles of hundreds of files each
-//! (over a thousand targets in all), one with a slow command, are SIGKILLed
+//! (over a thousand targets in all), one with a slow command and a Lua task
+//! creating a hundred more links at run time, are SIGKILLed
 //! at many moments across their runs; after each, the next `am` run
 //! recovers, the home is exactly what a clean run leaves, and no user file
 //! was ever lost or changed.
@@ -16,6 +17,8 @@ const COMMON: usize = 300;
 const A_ONLY: usize = 150;
 const B_ONLY: usize = 250;
 const LATE: usize = 100;
+/// Links B's Lua task creates at run time.
+const LUA_LINKS: usize = 100;
 
 /// Even moments across each direction's measured run, besides the very
 /// early ones.
@@ -50,7 +53,17 @@ fn module_b() -> Module {
         let id = format!("late-{i}");
         module = module.raw_link(&id, &target("late", i), &format!("late {i}\n"), &["slow"]);
     }
-    module
+    // Links a Lua task creates after the slow command: their changes are
+    // journaled like compiled ones, and switching back to A removes them
+    // only after the layers, so kills land in both. (No copies: a copy
+    // written later has another mtime, which the listings compare.)
+    module.line(format!(
+        "lua.tasks.more = {{ after = [ \"slow\" ]; script = ''\n\
+         for i = 0, {} do\n\
+         \x20 am.link{{ target = string.format(\"lua/d%d/f%d\", i // 10, i), source = am.bundle .. \"/static/.profile\" }}\n\
+         end\n''; }};",
+        LUA_LINKS - 1
+    ))
 }
 
 /// User files in folders the bundles use (shared, A's only, B's only), at

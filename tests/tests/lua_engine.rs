@@ -15,6 +15,7 @@ fn wallpapers(pattern: &str) -> Module {
          \x20   am.link{{ target = \".local/share/backgrounds/\" .. name, source = am.home .. \"/walls/\" .. name }}\n\
          \x20 end\n\
          end\n\
+         am.copy{{ target = \".local/share/backgrounds/index.txt\", text = table.concat(am.fs.list(\"walls\"), \"\\n\") }}\n\
          am.log.info(\"linked wallpapers\")\n"
     );
     Module::new()
@@ -61,7 +62,9 @@ fn a_lua_node_links_what_it_finds_and_later_generations_clean_up() {
         text.contains("lua: wallpapers: linked wallpapers"),
         "the log line is missing:\n{text}"
     );
-    assert!(text.contains("creating 3 nodes"), "the created nodes are not listed:\n{text}");
+    assert!(text.contains("creating 4 nodes"), "the created nodes are not listed:\n{text}");
+    let index = std::fs::read_to_string(home.path.join(".local/share/backgrounds/index.txt"));
+    assert_eq!(index.expect("the copy Lua made"), "a.png\nb.png\nc.png");
     for name in ["a.png", "b.png", "c.png"] {
         let expected = home.path.join("walls").join(name).to_string_lossy().into_owned();
         assert_eq!(link_of(&home, &format!("{backgrounds}/{name}")), Some(expected), "{name}");

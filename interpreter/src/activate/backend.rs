@@ -28,6 +28,9 @@ pub struct Commit {
     /// Paths moved aside by `force`, adoption or `--overwrite-backup`,
     /// deleted now that the activation stands.
     pub trash: Vec<PathBuf>,
+    /// Folders to remove once the trash is deleted, if empty then: those
+    /// that held only a stale copy, which went to the trash (deepest first).
+    pub prune_after_trash: Vec<PathBuf>,
 }
 
 /// Why a path is moved, for the dry run's list.
@@ -212,6 +215,10 @@ impl Backend for RealBackend {
             journal.append(vec![JournalEntry::Committed])?;
         }
         delete_trash(&commit.trash, &mut warnings);
+        for dir in &commit.prune_after_trash {
+            // Something that appeared there since keeps the folder: fine.
+            let _ = std::fs::remove_dir(dir);
+        }
         if let Some(record) = &commit.record {
             let link = self.state.gcroot_path(record.number);
             if let Err(error) = crate::state::gcroot::register(&link, Path::new(&record.bundle)) {

@@ -363,8 +363,12 @@ mod tests {
     fn keys_of_a_node_that_did_not_run_keep_their_records() {
         let previous = generation(vec![record("/org/a/x", "1"), record("/org/b/y", "2")]);
         let (x, y) = (key("org/a", "x", "1"), key("org/b", "y", "3"));
-        let commit =
-            Commit { record: Some(generation(Vec::new())), current: Some(2), trash: vec![] };
+        let commit = Commit {
+            record: Some(generation(Vec::new())),
+            current: Some(2),
+            trash: vec![],
+            prune_after_trash: vec![],
+        };
         // Only the node of `x` ran; `y`'s failed, so `y` still holds what
         // the previous generation wrote, and must be reset when dropped.
         let commit =
@@ -377,11 +381,13 @@ mod tests {
     fn a_changed_record_alone_makes_a_new_generation() {
         let previous = generation(vec![record("/org/a/x", "1")]);
         let x = key("org/a", "x", "1");
-        let kept = Commit { record: None, current: Some(1), trash: vec![] };
+        let kept =
+            Commit { record: None, current: Some(1), trash: vec![], prune_after_trash: vec![] };
         let same = commit_with(kept, vec![record("/org/a/x", "1")], &[&x], Some(&previous), 2);
         assert!(same.record.is_none(), "an unchanged activation recorded a generation");
 
-        let kept = Commit { record: None, current: Some(1), trash: vec![] };
+        let kept =
+            Commit { record: None, current: Some(1), trash: vec![], prune_after_trash: vec![] };
         let mut rewritten = record("/org/a/x", "1");
         rewritten.written = "int32 1".into();
         let new = commit_with(kept, vec![rewritten.clone()], &[&x], Some(&previous), 2);

@@ -274,7 +274,7 @@ pub fn activate(
         .map_err(state_io("update the static link", &static_link))?;
     let mut ownership = Ownership::new(request.home, request.previous);
     let static_targets = || request.plan.nodes.iter().filter_map(|node| file_target(&node.kind));
-    stale::remove(
+    let waiting = stale::remove(
         &checked.stale,
         &stale::needed_dirs(static_targets()),
         &mut ownership.created_dirs,
@@ -283,6 +283,7 @@ pub fn activate(
         &mut summary,
     )
     .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
+    ownership.prune_after_trash.extend(waiting);
 
     // What the compiled nodes will own is known before the layers consume
     // the steps; what Lua creates is added as it comes.
@@ -316,7 +317,7 @@ pub fn activate(
         static_targets().chain(created.iter().filter_map(|node| file_target(&node.kind))).collect();
     let stale = precheck::stale_by_lua(&context, &kept);
     if !stale.is_empty() {
-        stale::remove(
+        let waiting = stale::remove(
             &stale,
             &stale::needed_dirs(kept.iter().copied()),
             &mut ownership.created_dirs,
@@ -326,6 +327,7 @@ pub fn activate(
         )
         .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
         ownership.trash.extend(stale::trash(&stale));
+        ownership.prune_after_trash.extend(waiting);
     }
     // Keys the previous generation set and no node set now are reset last,
     // when the keys Lua set are known too.
@@ -382,12 +384,12 @@ fn swap_static(
 /// What the activation leaves behind: a new generation record when the
 /// managed state differs from the previous generation's.
 fn commit_for(request: &Request, ownership: Ownership) -> Commit {
-    let Ownership { mut owned, created_dirs, trash, .. } = ownership;
+    let Ownership { mut owned, created_dirs, trash, prune_after_trash, .. } = ownership;
     owned.sort_by(|a, b| a.target.cmp(&b.target));
     let created_dirs: Vec<String> = created_dirs.into_iter().collect();
 
     let Some(bundle) = request.bundle else {
-        return Commit { record: None, current: None, trash };
+        return Commit { record: None, current: None, trash, prune_after_trash };
     };
     let bundle = bundle.to_string_lossy().into_owned();
     let unchanged = request.previous.is_some_and(|previous| {
@@ -397,7 +399,7 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
     });
     if unchanged {
         let current = request.previous.map(|previous| previous.number);
-        return Commit { record: None, current, trash };
+        return Commit { record: None, current, trash, prune_after_trash };
     }
     let record = Generation {
         number: request.number,
@@ -408,7 +410,7 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
         dconf: Vec::new(),
         units: systemd::records(request.plan),
     };
-    Commit { current: Some(record.number), record: Some(record), trash }
+    Commit { current: Some(record.number), record: Some(record), trash, prune_after_trash }
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ pub struct Ownership<'a> {
     /// Relative to the home.
     pub created_dirs: BTreeSet<String>,
     pub trash: Vec<PathBuf>,
+    /// Folders that go once the trash is deleted (see `stale::remove`).
+    pub prune_after_trash: Vec<PathBuf>,
 }
 
 impl<'a> Ownership<'a> {
@@ -36,6 +38,7 @@ impl<'a> Ownership<'a> {
                 .map(|p| p.created_dirs.iter().cloned().collect())
                 .unwrap_or_default(),
             trash: Vec::new(),
+            prune_after_trash: Vec::new(),
         }
     }
 

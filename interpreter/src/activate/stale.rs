@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use am_schema::is_within;
 use am_schema::state::JournalEntry;
 
 use super::Summary;
@@ -21,7 +22,7 @@ pub fn remove(
     home: &HomePaths,
     backend: &impl Backend,
     summary: &mut Summary,
-) -> io::Result<()> {
+) -> io::Result<Vec<PathBuf>> {
     let text = |p: &Path| p.to_string_lossy().into_owned();
     let mut entries = Vec::new();
     for step in steps {
@@ -67,8 +68,7 @@ pub fn remove(
             summary.restored += 1;
         }
     }
-    prune(steps, needed, created_dirs, home, backend);
-    Ok(())
+    Ok(prune(steps, needed, created_dirs, home, backend))
 }
 
 /// Where removals moved copies to, deleted when the activation commits.
@@ -93,13 +93,17 @@ pub fn needed_dirs<'t>(targets: impl Iterator<Item = &'t str>) -> HashSet<&'t st
 /// Removes folders we created that held removed targets, deepest first, as
 /// long as they are empty and the new plan does not need them. Not
 /// journaled: undoing a removal re-creates the folders a restored link needs.
+///
+/// Gives the folders that are empty but for a copy moved to the trash
+/// (deepest first): they go when the commit deletes the trash, and are no
+/// longer recorded as ours.
 fn prune(
     steps: &[StaleStep],
     needed: &HashSet<&str>,
     created_dirs: &mut BTreeSet<String>,
     home: &HomePaths,
     backend: &impl Backend,
-) {
+) -> Vec<PathBuf> {
     let mut candidates: Vec<&str> = steps
         .iter()
         .filter(|step| step.remove.is_some() && step.restore.is_none())
@@ -110,12 +114,20 @@ fn prune(
     // Deepest first, so a folder is tried after the folders inside it.
     candidates.sort_by_key(|dir| std::cmp::Reverse((dir.matches('/').count(), *dir)));
     candidates.dedup();
-    let pruned: Vec<String> = candidates
-        .into_iter()
-        .filter(|dir| backend.remove_dir_if_empty(&home.target(dir)))
-        .map(str::to_string)
+    let trashed: Vec<&str> = steps
+        .iter()
+        .filter(|step| matches!(step.remove, Some(Removal::Trash(_))))
+        .map(|step| step.target.as_str())
         .collect();
-    for dir in pruned {
-        created_dirs.remove(&dir);
+    let mut after_trash = Vec::new();
+    for dir in candidates {
+        let path = home.target(dir);
+        if backend.remove_dir_if_empty(&path) {
+            created_dirs.remove(dir);
+        } else if trashed.iter().any(|target| is_within(target, dir)) {
+            created_dirs.remove(dir);
+            after_trash.push(path);
+        }
     }
+    after_trash
 }
