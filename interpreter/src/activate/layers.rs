@@ -244,6 +244,7 @@ fn execute<'n>(
         home: &request.home.home,
         bundle: request.bundle,
         dry_run: request.dry_run,
+        time_limit: crate::lua::TIME_LIMIT,
     };
     let work = |(index, task): (usize, Task)| {
         let started = Instant::now();

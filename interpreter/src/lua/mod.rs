@@ -27,7 +27,15 @@ pub struct Context<'a> {
     /// `None` when deactivating (no chunk runs then).
     pub bundle: Option<&'a Path>,
     pub dry_run: bool,
+    /// How long a chunk may run before it is stopped (an endless loop would
+    /// otherwise hang the activation): [`TIME_LIMIT`] but in tests.
+    pub time_limit: std::time::Duration,
 }
+
+/// How long a chunk may run. Chunks only compute and describe nodes, which
+/// takes milliseconds even for thousands of them; commands they create run
+/// as nodes, with their own timeouts.
+pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What a chunk did.
 #[derive(Debug, Default)]

@@ -8,6 +8,9 @@ use mlua::{Lua, LuaOptions, StdLib, Table};
 /// `os` functions a chunk may use: none of them changes anything.
 const OS_KEPT: &[&str] = &["clock", "date", "difftime", "getenv", "time"];
 
+/// What one Lua state may allocate: far more than any configuration needs.
+const MEMORY_LIMIT: usize = 1 << 30;
+
 /// Base-library functions that read or run files.
 const BASE_REMOVED: &[&str] = &["dofile", "loadfile"];
 
@@ -19,6 +22,9 @@ pub fn new_state() -> mlua::Result<Lua> {
         | StdLib::COROUTINE
         | StdLib::OS;
     let lua = Lua::new_with(libraries, LuaOptions::default())?;
+    // A chunk building a string without end fails, instead of taking the
+    // machine's memory with it.
+    lua.set_memory_limit(MEMORY_LIMIT)?;
     let globals = lua.globals();
     for name in BASE_REMOVED {
         globals.raw_remove(*name)?;

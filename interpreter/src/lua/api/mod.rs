@@ -88,14 +88,34 @@ pub fn run(
 ) -> Result<Ran, Failed> {
     let run = Run::new(node);
     let result = environment(lua, &run, context).and_then(|env| {
+        stop_after(lua, context.time_limit)?;
         // `=` makes Lua show the name as it is, not as `[string "..."]`.
-        lua.load(&chunk.chunk).set_name(format!("={}", chunk.name)).set_environment(env).exec()
+        let ran =
+            lua.load(&chunk.chunk).set_name(format!("={}", chunk.name)).set_environment(env).exec();
+        lua.remove_hook();
+        ran
     });
     let ran = std::mem::take(&mut run.borrow_mut().ran);
     match result {
         Ok(()) => Ok(ran),
         Err(error) => Err(Failed { message: message(&error), log: ran.log }),
     }
+}
+
+/// Makes the chunk fail once it has run for `limit`: every 10,000
+/// instructions, a hook looks at the clock.
+fn stop_after(lua: &Lua, limit: std::time::Duration) -> mlua::Result<()> {
+    let started = std::time::Instant::now();
+    let triggers = mlua::HookTriggers::new().every_nth_instruction(10_000);
+    lua.set_hook(triggers, move |_, _| {
+        if started.elapsed() > limit {
+            return Err(mlua::Error::runtime(format!(
+                "stopped after {} s: a chunk must finish quickly (an endless loop?)",
+                limit.as_secs_f64()
+            )));
+        }
+        Ok(mlua::VmState::Continue)
+    })
 }
 
 /// Lua's message and traceback, without mlua's `runtime error: ` prefix.
@@ -452,7 +472,12 @@ pub fn members() -> mlua::Result<Vec<String>> {
         kind: Kind::Dconf(Dconf { keys: Vec::new() }),
     };
     let run = Run::new(&nobody);
-    let context = Context { home: Path::new("/"), bundle: None, dry_run: false };
+    let context = Context {
+        home: Path::new("/"),
+        bundle: None,
+        dry_run: false,
+        time_limit: super::TIME_LIMIT,
+    };
     let mut lines = Vec::new();
     walk(&am_table(&lua, &run, &context)?, "am", &mut lines)?;
     lines.sort();

@@ -21,6 +21,7 @@ fn run(code: &str) -> Result<Ran, Failed> {
         home: Path::new("/home/me"),
         bundle: Some(Path::new("/nix/store/b")),
         dry_run: true,
+        time_limit: super::super::TIME_LIMIT,
     };
     super::run(&lua, &chunk_node(), &chunk, &context)
 }
@@ -97,7 +98,12 @@ fn bad_arguments_name_the_function_and_field() {
 #[test]
 fn errors_keep_what_was_logged_and_chunks_do_not_share_globals() {
     let lua = sandbox::new_state().expect("a state starts");
-    let context = Context { home: Path::new("/h"), bundle: None, dry_run: false };
+    let context = Context {
+        home: Path::new("/h"),
+        bundle: None,
+        dry_run: false,
+        time_limit: super::super::TIME_LIMIT,
+    };
     let chunk = |code: &str| am_schema::Lua { chunk: code.into(), name: "n".into() };
     let failed =
         super::run(&lua, &chunk_node(), &chunk("leak = 1 print('before') error('boom')"), &context)
@@ -115,7 +121,8 @@ fn fs_reads_relative_to_the_home() {
     std::fs::write(home.join("d/b"), "B").expect("file");
     std::fs::write(home.join("d/a"), "A").expect("file");
     let lua = sandbox::new_state().expect("a state starts");
-    let context = Context { home: &home, bundle: None, dry_run: false };
+    let context =
+        Context { home: &home, bundle: None, dry_run: false, time_limit: super::super::TIME_LIMIT };
     let code = r#"
         local names = am.fs.list("d")
         assert(#names == 2 and names[1] == "a" and names[2] == "b", table.concat(names, ","))
@@ -138,4 +145,33 @@ fn members_lists_the_whole_api() {
     {
         assert!(members.iter().any(|m| m == expected), "{expected} missing from {members:?}");
     }
+}
+
+#[test]
+fn an_endless_chunk_is_stopped_and_the_state_stays_usable() {
+    let lua = sandbox::new_state().expect("a state starts");
+    let limit = std::time::Duration::from_millis(50);
+    let context =
+        Context { home: Path::new("/h"), bundle: None, dry_run: false, time_limit: limit };
+    let chunk = |code: &str| am_schema::Lua { chunk: code.into(), name: "n".into() };
+    let started = std::time::Instant::now();
+    let failed = super::run(&lua, &chunk_node(), &chunk("while true do end"), &context)
+        .expect_err("an endless loop is stopped");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "stopped late");
+    assert!(failed.message.contains("stopped after 0.05 s"), "{}", failed.message);
+    super::run(
+        &lua,
+        &chunk_node(),
+        &chunk("local x = 0 for i = 1, 1000 do x = x + i end"),
+        &context,
+    )
+    .expect("the next chunk runs with a fresh clock");
+    let huge = super::run(
+        &lua,
+        &chunk_node(),
+        &chunk("local s = 'x' while true do s = s .. s end"),
+        &context,
+    )
+    .expect_err("memory runs out");
+    assert!(huge.message.contains("memory"), "{}", huge.message);
 }
