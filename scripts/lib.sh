@@ -31,6 +31,8 @@ need_nix() {
 
 need_cargo() {
   command -v cargo >/dev/null || die "cargo is missing: install Rust (https://rustup.rs) and run this again."
+  # mlua builds Lua from its C sources (vendored), which needs a C compiler.
+  command -v cc >/dev/null || apt_install gcc
 }
 
 # The nixpkgs library, without network: AM_NIXPKGS_LIB, the snapshot beside
