@@ -252,3 +252,39 @@ fn dconf_keys_from_lua_are_kept_and_reset_like_static_ones() {
     assert_exit(&dconf::activate(&home, &bundles[1], &[]), 0, "a generation without the task");
     assert_eq!(key(), "", "the key Lua set is not reset");
 }
+
+/// What the build refuses for compiled nodes, a chunk may not do either:
+/// make a target another node makes, or set a dconf key twice.
+#[test]
+fn a_chunk_may_not_make_what_another_node_makes() {
+    if !have_nix() {
+        return;
+    }
+    let target = Module::new().file(".profile", "static\n").line(
+        "lua.tasks.twice.script = ''am.link{ target = \".profile\", source = \"/etc/hostname\" }'';",
+    );
+    let key = Module::new().line(
+        "lua.tasks.keys.script = ''\n  am.dconf{ [\"org/am-test/x\"] = { k = \"1\" } }\n  \
+         am.dconf{ [\"org/am-test/x/\"] = { k = \"2\" } }\n'';",
+    );
+    let bundles = cached_bundles(&[target, key]);
+    let cases = [
+        (
+            &bundles[0],
+            "it created lua:twice/link:.profile for ~/.profile, which file:.profile makes already",
+        ),
+        (
+            &bundles[1],
+            "it created lua:keys/dconf:2 for dconf key /org/am-test/x/k, which lua:keys/dconf:1 makes already",
+        ),
+    ];
+    for (bundle, expected) in cases {
+        let home = Home::with_state_outside("lua-taken");
+        let before = home.listing();
+        let output = home.activate(bundle, &[]);
+        assert_exit(&output, 4, expected);
+        let text = all_output(&output);
+        assert!(text.contains(expected), "{text}");
+        assert_eq!(home.listing(), before, "the failed activation left changes behind");
+    }
+}

@@ -283,8 +283,9 @@ fn run_lua(
 struct Created<'p> {
     /// Every created node so far, in the order their creators finished.
     nodes: Vec<Node>,
-    /// Targets taken, by compiled or created nodes, with the taker's id;
-    /// filled on the first chunk, as most plans have none.
+    /// Targets and dconf keys taken (see [`claims`]), by compiled or
+    /// created nodes, with the taker's id; filled on the first chunk, as
+    /// most plans have none.
     taken: Option<HashMap<String, String>>,
     plan: &'p am_schema::Plan,
     /// Created nodes not run yet.
@@ -312,27 +313,25 @@ impl<'p> Created<'p> {
     ) -> std::result::Result<(), Failure> {
         let plan = self.plan;
         let taken = self.taken.get_or_insert_with(|| {
-            plan.nodes
-                .iter()
-                .filter_map(|node| Some((file_target(&node.kind)?.to_string(), node.id.clone())))
-                .collect()
+            let nodes = plan.nodes.iter();
+            nodes.flat_map(|node| claims(node).map(|claim| (claim, node.id.clone()))).collect()
         });
+        let mut claimed = HashMap::new();
         for node in &created {
-            let Some(target) = file_target(&node.kind) else { continue };
-            if let Some(owner) = taken.get(target) {
-                return Err(Failure::TargetTaken {
-                    node: node.id.clone(),
-                    target: target.to_string(),
-                    owner: owner.clone(),
-                });
+            for claim in claims(node) {
+                if let Some(owner) = taken.get(&claim).or_else(|| claimed.get(&claim)) {
+                    let owner = String::clone(owner);
+                    return Err(Failure::Taken { node: node.id.clone(), what: claim, owner });
+                }
+                claimed.insert(claim, node.id.clone());
             }
         }
         let mut steps = precheck::check_created(&created, context)
             .map_err(|conflicts| Failure::Conflicts { nodes: created.clone(), conflicts })?;
+        taken.extend(claimed);
         for (at, node) in created.into_iter().enumerate() {
             let step = steps.remove(&(at as NodeIndex));
             if let (Some(target), Some(step)) = (file_target(&node.kind), &step) {
-                taken.insert(target.to_string(), node.id.clone());
                 ownership.add(target, step, true);
             }
             self.pending.push((self.nodes.len(), parent, step));
@@ -340,6 +339,17 @@ impl<'p> Created<'p> {
         }
         Ok(())
     }
+}
+
+/// What a node makes that no other node may make too, as it is named in
+/// messages: its target, or the dconf keys it sets.
+fn claims(node: &Node) -> impl Iterator<Item = String> + '_ {
+    let target = file_target(&node.kind).map(|target| format!("~/{target}"));
+    let keys = match &node.kind {
+        Kind::Dconf(dconf) => dconf.keys.as_slice(),
+        _ => &[],
+    };
+    target.into_iter().chain(keys.iter().map(|key| format!("dconf key {}", key.path())))
 }
 
 /// A created node not run yet: its index in [`Created::nodes`], its

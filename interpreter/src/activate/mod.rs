@@ -147,10 +147,11 @@ pub enum Failure {
         message: String,
         log: Vec<crate::lua::LogLine>,
     },
-    /// A Lua chunk created a node at a target another node has.
-    TargetTaken {
+    /// A Lua chunk created a node making what another node makes: `what`
+    /// is a target (`~/x`) or a dconf key (`dconf key /a/b`).
+    Taken {
         node: String,
-        target: String,
+        what: String,
         owner: String,
     },
     /// Paths are in the way of nodes a Lua chunk created; `nodes` are

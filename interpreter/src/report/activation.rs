@@ -336,11 +336,11 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             let (first, rest) = message.split_once('\n').unwrap_or((message, ""));
             (format!("{first}\n{}", indented_text(rest)), None)
         }
-        Failure::TargetTaken { node, target, owner } => (
+        Failure::Taken { node, what, owner } => (
             format!(
-                "it created {} at ~/{}, which {} has already; create each target once",
+                "it created {} for {}, which {} makes already; make each once",
                 printable(node),
-                printable(target),
+                printable(what),
                 printable(owner)
             ),
             None,
