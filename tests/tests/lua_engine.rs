@@ -288,3 +288,47 @@ fn a_chunk_may_not_make_what_another_node_makes() {
         assert_eq!(home.listing(), before, "the failed activation left changes behind");
     }
 }
+
+/// Targets that move between compiled nodes and nodes Lua creates, both
+/// ways: each generation takes over what the other made, as its own.
+#[test]
+fn targets_move_between_compiled_and_lua_nodes() {
+    if !have_nix() {
+        return;
+    }
+    let x = Module::new()
+        .file(".a", "static a\n")
+        .line("lua.tasks.t.script = ''am.link{ target = \".b\", source = \"/etc/hostname\" } am.copy{ target = \".c\", text = \"lua c\\n\" }'';");
+    let y = Module::new()
+        .line("lua.tasks.t.script = ''am.link{ target = \".a\", source = \"/etc/hostname\" }'';")
+        .file(".b", "static b\n")
+        .line("home.file.\".c\" = { text = \"static c\\n\"; mode = \"copy\"; };");
+    let bundles = cached_bundles(&[x, y]);
+    let (x, y) = (&bundles[0], &bundles[1]);
+    let home = Home::with_state_outside("lua-moves");
+    let hostname = std::fs::read_to_string("/etc/hostname").expect("/etc/hostname is readable");
+    let read = |rel: &str| std::fs::read_to_string(home.path.join(rel)).expect(rel);
+    let check_x = |context: &str| {
+        assert_eq!(read(".a"), "static a\n", "{context}");
+        assert_eq!(link_of(&home, ".b").as_deref(), Some("/etc/hostname"), "{context}");
+        assert_eq!(read(".c"), "lua c\n", "{context}");
+    };
+    assert_exit(&home.activate(x, &[]), 0, "X");
+    check_x("X");
+
+    assert_exit(&home.activate(y, &[]), 0, "X to Y");
+    assert_eq!(link_of(&home, ".a").as_deref(), Some("/etc/hostname"));
+    assert_eq!(read(".a"), hostname);
+    assert_eq!(read(".b"), "static b\n");
+    assert_eq!(read(".c"), "static c\n");
+    assert!(link_of(&home, ".c").is_none(), "~/.c must be a copy");
+
+    assert_exit(&home.activate(x, &[]), 0, "Y to X");
+    check_x("back to X");
+    assert_exit(&home.am(&["rollback"]), 0, "rollback to Y");
+    assert_eq!(read(".c"), "static c\n");
+    assert_exit(&home.am(&["deactivate"]), 0, "deactivate");
+    for rel in [".a", ".b", ".c"] {
+        home.assert_absent(rel, "after deactivate");
+    }
+}
