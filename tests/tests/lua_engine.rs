@@ -332,3 +332,26 @@ fn targets_move_between_compiled_and_lua_nodes() {
         home.assert_absent(rel, "after deactivate");
     }
 }
+
+/// A link a Lua task made where a compiled target now needs a folder is
+/// ours: it goes before the folder is made, not reported as in the way.
+#[test]
+fn a_lua_link_gives_way_to_a_compiled_targets_folder() {
+    if !have_nix() {
+        return;
+    }
+    let before = Module::new()
+        .line("lua.tasks.t.script = ''am.link{ target = \".config/app\", source = \"/etc\" }'';");
+    let after = Module::new().file(".config/app/settings", "folder now\n");
+    let bundles = cached_bundles(&[before, after]);
+    let home = Home::with_state_outside("lua-gives-way");
+    assert_exit(&home.activate(&bundles[0], &[]), 0, "the Lua link");
+    assert_eq!(link_of(&home, ".config/app").as_deref(), Some("/etc"));
+    assert_exit(&home.activate(&bundles[1], &[]), 0, "a compiled target below it");
+    assert_eq!(
+        std::fs::read_to_string(home.path.join(".config/app/settings")).ok().as_deref(),
+        Some("folder now\n")
+    );
+    assert_exit(&home.am(&["rollback"]), 0, "rollback");
+    assert_eq!(link_of(&home, ".config/app").as_deref(), Some("/etc"));
+}

@@ -314,13 +314,17 @@ pub fn activate(
     }
     // What Lua made last time and no node made this time goes now, when
     // every chunk has run.
-    let kept: HashSet<&str> =
+    let made: HashSet<&str> =
         static_targets().chain(created.iter().filter_map(|node| file_target(&node.kind))).collect();
+    // Lua's targets in the way of a compiled target's folder went already,
+    // with the pre-check's stale targets.
+    let mut kept = made.clone();
+    kept.extend(checked.stale.iter().map(|step| step.target.as_str()));
     let stale = precheck::stale_by_lua(&context, &kept);
     if !stale.is_empty() {
         let waiting = stale::remove(
             &stale,
-            &stale::needed_dirs(kept.iter().copied()),
+            &stale::needed_dirs(made.iter().copied()),
             &mut ownership.created_dirs,
             request.home,
             backend,

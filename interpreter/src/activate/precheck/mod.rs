@@ -193,9 +193,16 @@ pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
     let state = check_state(home, &mut conflicts);
     let targets: HashSet<&str> =
         plan.nodes.iter().filter_map(|node| file_target(&node.kind)).collect();
+    // What Lua made is known to be stale only once the chunks ran, unless
+    // a compiled target needs its place for a folder: then it goes now.
+    let by_lua = context.previous.is_some_and(|p| p.owned.iter().any(|o| o.kind.by_lua()));
+    let folders: HashSet<&str> = match by_lua {
+        true => crate::activate::stale::needed_dirs(targets.iter().copied()),
+        false => HashSet::new(),
+    };
     let stale = stale_steps(context, |owned| {
-        // What Lua made is known to be stale only once the chunks ran.
-        !owned.kind.by_lua() && !targets.contains(owned.target.as_str())
+        let target = owned.target.as_str();
+        !targets.contains(target) && (!owned.kind.by_lua() || folders.contains(target))
     });
     let removed: HashSet<PathBuf> =
         stale.iter().filter(|s| s.remove.is_some()).map(|s| s.path.clone()).collect();
