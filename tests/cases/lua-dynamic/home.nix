@@ -8,7 +8,8 @@
   lua.tasks.generated = {
     after = [ "file:.config/app/base.conf" ];
     script = ''
-      local base = am.home .. "/.config/app/base.conf"
+      -- Into the bundle: a store path, the same length on every machine.
+      local base = am.bundle .. "/static/.config/app/base.conf"
       for _, name in ipairs({ "one", "two" }) do
         am.link{ target = ".config/app/" .. name .. ".conf", source = base }
       end
