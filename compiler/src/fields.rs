@@ -100,11 +100,14 @@ pub const EXEC: &[Field] = &[
     field("whenChanged", Shape::StringList, "whenChanged = [ \".config/foo/config\" ];"),
 ];
 
-pub const LUA: &[Field] = &[field(
-    "script",
-    Shape::String,
-    "script = ''am.exec{ argv = { \"/bin/sh\", \"-c\", \"echo hi\" } }'';",
-)];
+pub const LUA: &[Field] = &[
+    field(
+        "script",
+        Shape::String,
+        "script = ''am.exec{ argv = { \"/bin/sh\", \"-c\", \"echo hi\" } }'';",
+    ),
+    field("timeout", Shape::Seconds, "timeout = 10;"),
+];
 
 pub const SYSTEMD_UNITS: &[Field] = &[field(
     "units",

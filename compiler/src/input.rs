@@ -538,7 +538,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A whole number of seconds, at least 1 and at most `u32::MAX`.
-    fn seconds(&mut self, name: &str) -> Option<u32> {
+    pub(crate) fn seconds(&mut self, name: &str) -> Option<u32> {
         let value = self.get(name)?;
         let seconds = value.as_u64().filter(|&n| n >= 1).and_then(|n| u32::try_from(n).ok());
         if seconds.is_none() {

@@ -86,7 +86,8 @@ pub fn lower(
         let kind = match &node.body {
             Some(Body::Lua(script)) => {
                 let chunk = script.script.clone().ok_or_else(|| internal(id, "has no script"))?;
-                Kind::Lua(Lua { chunk, name: format!("{}.script", option(node, id)) })
+                let name = format!("{}.script", option(node, id));
+                Kind::Lua(Lua { chunk, name, timeout: script.timeout })
             }
             Some(body) if body.has_lua_values() => {
                 let chunk = lua_chunk(body, id, &mut dynamics)?;
@@ -95,7 +96,8 @@ pub fn lower(
                 if let Some(error) = syntax::check_chunk(&chunk) {
                     return Err(internal(id, &format!("got a bad chunk: {}", error.message)));
                 }
-                Kind::Lua(Lua { chunk, name: format!("{} (Lua values)", option(node, id)) })
+                let name = format!("{} (Lua values)", option(node, id));
+                Kind::Lua(Lua { chunk, name, timeout: None })
             }
             Some(body) => static_kind(body, id, &mut statics)?,
             None => return Err(internal(id, "has no kind")),

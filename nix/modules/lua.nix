@@ -53,6 +53,17 @@ let
           it created finished.
         '';
       };
+      timeout = mkOption {
+        type = types.nullOr types.ints.positive;
+        default = null;
+        example = 300;
+        description = ''
+          Seconds after which the chunk, if still running, is stopped and
+          fails; `null` allows 60. A chunk only computes and creates nodes,
+          which takes milliseconds; commands it creates have their own
+          `timeout`.
+        '';
+      };
       required = mkOption {
         type = types.bool;
         default = true;
@@ -73,6 +84,7 @@ let
       script = if builtins.isString task.script then task.script else builtins.readFile task.script;
       inherit (task) after before required;
     }
+    // lib.optionalAttrs (task.timeout != null) { inherit (task) timeout; }
     // provenance.of options.lua.tasks [ "lua" "tasks" ] name;
 in
 {

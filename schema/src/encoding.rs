@@ -10,7 +10,7 @@ use crate::state::{Generation, JournalEntry};
 pub const MAGIC: [u8; 8] = *b"AM-PLAN\n";
 /// Bumped on every change to the plan types; old plans are then rejected
 /// with [`DecodeError::UnsupportedVersion`] instead of being misread.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 const HEADER_LEN: usize = 28;
 

@@ -174,6 +174,9 @@ pub struct Lua {
     /// Names the chunk in Lua messages and tracebacks: the option that
     /// holds the code, e.g. `lua.tasks.wallpapers.script`.
     pub name: String,
+    /// Seconds after which a chunk still running is stopped and the node
+    /// fails; `None` is the interpreter's default.
+    pub timeout: Option<u32>,
 }
 
 /// dconf keys, written in one batch through the `dconf` command.

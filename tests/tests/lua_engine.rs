@@ -355,3 +355,27 @@ fn a_lua_link_gives_way_to_a_compiled_targets_folder() {
     assert_exit(&home.am(&["rollback"]), 0, "rollback");
     assert_eq!(link_of(&home, ".config/app").as_deref(), Some("/etc"));
 }
+
+/// An endless chunk is stopped after its `timeout`, fails its node, and the
+/// activation is rolled back.
+#[test]
+fn a_chunk_running_past_its_timeout_is_stopped() {
+    if !have_nix() {
+        return;
+    }
+    let module = Module::new()
+        .file(".profile", "static\n")
+        .line("lua.tasks.spin = { timeout = 1; script = ''while true do end''; };");
+    let bundles = cached_bundles(&[module]);
+    let home = Home::with_state_outside("lua-timeout");
+    let inspect = all_output(&home.am(&["inspect", &bundles[0].arg()]));
+    assert!(inspect.contains("timeout: 1s"), "{inspect}");
+    let before = home.listing();
+    let started = std::time::Instant::now();
+    let output = home.activate(&bundles[0], &[]);
+    assert_exit(&output, 4, "activation with an endless chunk");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "stopped too late");
+    let text = all_output(&output);
+    assert!(text.contains("failed lua:spin") && text.contains("stopped after 1 s"), "{text}");
+    assert_eq!(home.listing(), before, "the failed activation left changes behind");
+}

@@ -48,6 +48,8 @@ impl MaybeLua {
 pub struct ScriptInput {
     /// Non-empty; `None` when missing or invalid.
     pub script: Option<String>,
+    /// Seconds the chunk may run.
+    pub timeout: Option<u32>,
 }
 
 /// Whether a JSON value is what `lib.generators.mkLuaInline` makes.
@@ -90,7 +92,7 @@ pub fn read(reader: &mut Reader) -> ScriptInput {
             None
         }
     };
-    ScriptInput { script }
+    ScriptInput { script, timeout: reader.seconds("timeout") }
 }
 
 #[cfg(test)]

@@ -266,6 +266,10 @@ fn run_lua(
     chunk: &am_schema::Lua,
     context: &crate::lua::Context,
 ) -> (NodeOutcome, Vec<Node>) {
+    // The node's own `timeout`, else the default.
+    let limit = chunk.timeout.map(|seconds| Duration::from_secs(seconds.into()));
+    let context =
+        &crate::lua::Context { time_limit: limit.unwrap_or(context.time_limit), ..*context };
     match crate::lua::run(node, chunk, context) {
         Ok(ran) => {
             let created = ran.created.iter().map(|node| node.id.clone()).collect();

@@ -93,6 +93,11 @@ pub fn render(plan: &Plan, header: &Header) -> String {
                 json.string(&lua.name);
                 json.key("chunk");
                 json.string(&lua.chunk);
+                json.key("timeout");
+                match lua.timeout {
+                    Some(seconds) => json.number(u64::from(seconds)),
+                    None => json.null(),
+                }
             }
             Kind::Dconf(dconf) => {
                 json.key("keys");

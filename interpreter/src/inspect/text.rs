@@ -171,6 +171,7 @@ impl Row {
             Kind::Lua(lua) => {
                 // The chunk is the node: show it whole, it is what runs.
                 details = lua.chunk.lines().map(|line| printable(line).into_owned()).collect();
+                extras.extend(lua.timeout.map(Extra::Timeout));
                 extras.push(Extra::Dynamic);
                 format!("Lua chunk {}", printable(&lua.name))
             }

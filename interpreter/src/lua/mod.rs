@@ -28,7 +28,8 @@ pub struct Context<'a> {
     pub bundle: Option<&'a Path>,
     pub dry_run: bool,
     /// How long a chunk may run before it is stopped (an endless loop would
-    /// otherwise hang the activation): [`TIME_LIMIT`] but in tests.
+    /// otherwise hang the activation): the node's `timeout`, else
+    /// [`TIME_LIMIT`].
     pub time_limit: std::time::Duration,
 }
 

@@ -110,7 +110,7 @@ fn stop_after(lua: &Lua, limit: std::time::Duration) -> mlua::Result<()> {
     lua.set_hook(triggers, move |_, _| {
         if started.elapsed() > limit {
             return Err(mlua::Error::runtime(format!(
-                "stopped after {} s: a chunk must finish quickly (an endless loop?)",
+                "stopped after {} s (an endless loop? if it needs longer, raise its `timeout`)",
                 limit.as_secs_f64()
             )));
         }

@@ -10,13 +10,18 @@ fn chunk_node() -> Node {
         declared_by: "lua.tasks.t".into(),
         required: false,
         after: Vec::new(),
-        kind: Kind::Lua(am_schema::Lua { chunk: String::new(), name: "lua.tasks.t.script".into() }),
+        kind: Kind::Lua(am_schema::Lua {
+            chunk: String::new(),
+            name: "lua.tasks.t.script".into(),
+            timeout: None,
+        }),
     }
 }
 
 fn run(code: &str) -> Result<Ran, Failed> {
     let lua = sandbox::new_state().expect("a state starts");
-    let chunk = am_schema::Lua { chunk: code.into(), name: "lua.tasks.t.script".into() };
+    let chunk =
+        am_schema::Lua { chunk: code.into(), name: "lua.tasks.t.script".into(), timeout: None };
     let context = Context {
         home: Path::new("/home/me"),
         bundle: Some(Path::new("/nix/store/b")),
@@ -104,7 +109,7 @@ fn errors_keep_what_was_logged_and_chunks_do_not_share_globals() {
         dry_run: false,
         time_limit: super::super::TIME_LIMIT,
     };
-    let chunk = |code: &str| am_schema::Lua { chunk: code.into(), name: "n".into() };
+    let chunk = |code: &str| am_schema::Lua { chunk: code.into(), name: "n".into(), timeout: None };
     let failed =
         super::run(&lua, &chunk_node(), &chunk("leak = 1 print('before') error('boom')"), &context)
             .expect_err("error() fails the chunk");
@@ -131,7 +136,7 @@ fn fs_reads_relative_to_the_home() {
         assert(am.fs.exists("d") and not am.fs.exists("nope"))
         assert(am.host.name ~= "" and am.host.os == "linux")
     "#;
-    let chunk = am_schema::Lua { chunk: code.into(), name: "n".into() };
+    let chunk = am_schema::Lua { chunk: code.into(), name: "n".into(), timeout: None };
     let result = super::run(&lua, &chunk_node(), &chunk, &context);
     let _ = std::fs::remove_dir_all(&home);
     result.expect("am.fs works");
@@ -153,7 +158,7 @@ fn an_endless_chunk_is_stopped_and_the_state_stays_usable() {
     let limit = std::time::Duration::from_millis(50);
     let context =
         Context { home: Path::new("/h"), bundle: None, dry_run: false, time_limit: limit };
-    let chunk = |code: &str| am_schema::Lua { chunk: code.into(), name: "n".into() };
+    let chunk = |code: &str| am_schema::Lua { chunk: code.into(), name: "n".into(), timeout: None };
     let started = std::time::Instant::now();
     let failed = super::run(&lua, &chunk_node(), &chunk("while true do end"), &context)
         .expect_err("an endless loop is stopped");
