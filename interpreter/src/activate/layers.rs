@@ -34,7 +34,9 @@ enum Task<'a> {
     Exec(Option<ExecSpec>),
     Dconf(&'a [DconfKey]),
     Units(super::systemd::Switch<'a>),
-    Lua(&'a am_schema::Lua),
+    Lua(&'a Node, &'a am_schema::Lua),
+    /// A link or copy without its step: a bug, reported as such.
+    Misplaced,
 }
 
 /// What a worker hands back: the node's outcome, the nodes a Lua chunk
@@ -92,8 +94,7 @@ pub fn run(
                     progress.node_done(node, &NodeOutcome::NotNeeded, Duration::ZERO);
                     continue;
                 }
-                Kind::Lua(chunk) => Task::Lua(chunk),
-                kind => task(kind, request),
+                _ => task(node, request),
             };
             tasks.push((index as usize, task));
         }
@@ -177,9 +178,10 @@ pub fn run(
     Ok(lua.nodes)
 }
 
-/// The task of an exec, dconf or units node.
-fn task<'a>(kind: &'a Kind, request: &Request<'a>) -> Task<'a> {
-    match kind {
+/// The task of a node that is not a link or a copy: those come with their
+/// pre-checked step instead.
+fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
+    match &node.kind {
         Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &request.home.home).map(|mut spec| {
             if request.verbose {
                 spec.env.push(("AM_VERBOSE".into(), "1".into()));
@@ -192,9 +194,8 @@ fn task<'a>(kind: &'a Kind, request: &Request<'a>) -> Task<'a> {
             bundle: request.bundle,
             previous: request.previous,
         }),
-        Kind::Lua(chunk) => Task::Lua(chunk),
-        // Links and copies come with their pre-checked step instead.
-        Kind::Link(_) | Kind::Copy(_) => Task::Exec(None),
+        Kind::Lua(chunk) => Task::Lua(node, chunk),
+        Kind::Link(_) | Kind::Copy(_) => Task::Misplaced,
     }
 }
 
@@ -248,12 +249,8 @@ fn execute<'n>(
     };
     let work = |(index, task): (usize, Task)| {
         let started = Instant::now();
-        let node = node_of(index);
-        let id = node.map_or("", |node| node.id.as_str());
-        let (outcome, created) = match (task, node) {
-            (Task::Lua(chunk), Some(node)) => run_lua(node, chunk, &lua_context),
-            (task, _) => (perform(id, task, request.previous, backend), Vec::new()),
-        };
+        let id = node_of(index).map_or("", |node| node.id.as_str());
+        let (outcome, created) = perform(id, task, request.previous, backend, &lua_context);
         (index, outcome, created, started.elapsed())
     };
     pool::run_all(request.jobs, tasks, work, finished)
@@ -379,7 +376,7 @@ fn created_tasks<'a>(
                 summary.links_unchanged += 1;
                 continue;
             }
-            (kind, _) => task(kind, request),
+            _ => task(node, request),
         };
         parents.insert(index, parent);
         tasks.push((index, task));
@@ -487,14 +484,16 @@ fn intents(step: &LinkStep) -> Vec<JournalEntry> {
     entries
 }
 
-/// Does one node's work; runs on a worker thread.
+/// Does one node's work; runs on a worker thread. Gives the nodes a Lua
+/// chunk created too.
 fn perform(
     id: &str,
     task: Task,
     previous: Option<&Generation>,
     backend: &impl Backend,
-) -> NodeOutcome {
-    match task {
+    lua: &crate::lua::Context,
+) -> (NodeOutcome, Vec<Node>) {
+    let outcome = match task {
         Task::Link(step) => match link(&step, backend) {
             Ok(how) => NodeOutcome::Linked { path: step.path, how, copied: step.copy.is_some() },
             Err(error) => NodeOutcome::Failed(Failure::Link { path: step.path, error }),
@@ -502,8 +501,10 @@ fn perform(
         Task::Dconf(keys) => super::dconf::apply(keys, previous, backend),
         Task::Units(switch) => super::systemd::node(&switch, backend),
         Task::Exec(None) => NodeOutcome::Failed(Failure::EmptyArgv),
-        // Chunks run in `run_lua`, which knows the node.
-        Task::Lua(_) => NodeOutcome::Failed(Failure::EmptyArgv),
+        Task::Lua(node, chunk) => return run_lua(node, chunk, lua),
+        Task::Misplaced => {
+            NodeOutcome::Failed(Failure::Bug("a link or copy lost its pre-checked step"))
+        }
         Task::Exec(Some(spec)) => match backend.run(id, &spec) {
             Ok(captured) if captured.timed_out => NodeOutcome::Failed(Failure::TimedOut {
                 seconds: spec.timeout.unwrap_or_default(),
@@ -518,7 +519,8 @@ fn perform(
             }),
             Err(error) => NodeOutcome::Failed(Failure::Spawn { program: spec.program, error }),
         },
-    }
+    };
+    (outcome, Vec::new())
 }
 
 fn link(step: &LinkStep, backend: &impl Backend) -> std::io::Result<LinkHow> {

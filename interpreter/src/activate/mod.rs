@@ -154,6 +154,8 @@ pub enum Failure {
         what: String,
         owner: String,
     },
+    /// A bug in `am` kept the node from running.
+    Bug(&'static str),
     /// Paths are in the way of nodes a Lua chunk created; `nodes` are
     /// those nodes, which the conflicts refer to by index.
     Conflicts {

@@ -331,6 +331,9 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             Some(output.as_slice()),
         ),
         Failure::Dconf { error } => (error.to_string(), None),
+        Failure::Bug(what) => {
+            (format!("internal error: {what}; please report this as a bug"), None)
+        }
         Failure::Lua { message, .. } => {
             // The traceback goes under the heading, like a command's output.
             let (first, rest) = message.split_once('\n').unwrap_or((message, ""));
