@@ -1,7 +1,7 @@
 //! Running the plan's layers: the nodes of one layer on the worker pool,
 //! each layer's file changes journaled in one batch before it starts.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -10,16 +10,16 @@ use am_schema::{DconfKey, Kind, Node, NodeIndex};
 
 use super::backend::{Backend, MoveReason};
 use super::changes::Changes;
+use super::created::Created;
 use super::exec::ExecSpec;
 use super::ownership::Ownership;
-use super::precheck::{self, Checked, Context, DisplaceReason, LinkAction, LinkStep};
-use super::target::file_target;
+use super::precheck::{Checked, Context, DisplaceReason, LinkAction, LinkStep};
 use super::{Failure, LinkHow, NodeOutcome, Progress, Request, Summary, pool};
 use crate::error::{Error, Result};
 
 /// Where a node stands while the layers run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+pub(super) enum State {
     Pending,
     Succeeded,
     Failed { required: bool },
@@ -28,7 +28,7 @@ enum State {
 
 /// The work of one node, handed to a worker.
 #[derive(Debug)]
-enum Task<'a> {
+pub(super) enum Task<'a> {
     /// A link or a copy.
     Link(LinkStep),
     Exec(Option<ExecSpec>),
@@ -41,7 +41,7 @@ enum Task<'a> {
 
 /// What a worker hands back: the node's outcome, the nodes a Lua chunk
 /// created, and how long it took.
-type Done = (usize, NodeOutcome, Vec<Node>, Duration);
+pub(super) type Done = (usize, NodeOutcome, Vec<Node>, Duration);
 
 /// Runs the layers; gives back the nodes Lua chunks created, which ran too.
 pub fn run(
@@ -123,40 +123,9 @@ pub fn run(
         )?;
 
         // Nodes the layer's chunks created run before the next layer, which
-        // may depend on their creators. A created node that fails fails its
-        // creator, and stops the rest like any required node.
-        if !stop && lua.has_pending() {
-            let pending = std::mem::take(&mut lua.pending);
-            let (tasks, parents) = created_tasks(&lua.nodes, pending, request, summary);
-            // The files first, then the commands and dconf keys: a command a
-            // chunk created sees the files the chunk created.
-            let (files, rest): (Vec<_>, Vec<_>) =
-                tasks.into_iter().partition(|(_, task)| matches!(task, Task::Link(_)));
-            for batch in [files, rest] {
-                if stop || batch.is_empty() {
-                    continue;
-                }
-                let node_of = |index: usize| lua.nodes.get(index);
-                execute(
-                    request,
-                    batch,
-                    Vec::new(),
-                    node_of,
-                    backend,
-                    |(index, outcome, _, took)| {
-                        let (Some(node), Some(&parent)) =
-                            (lua.nodes.get(index), parents.get(&index))
-                        else {
-                            return;
-                        };
-                        let state = settle(node, parent, &outcome, summary, &mut stop);
-                        if matches!(state, State::Failed { .. }) {
-                            states[parent as usize] = state;
-                        }
-                        progress.node_done(node, &outcome, took);
-                    },
-                )?;
-            }
+        // may depend on their creators.
+        if !stop {
+            lua.run_pending(request, backend, progress, summary, &mut states, &mut stop)?;
         }
         progress.layer_done(layer_number, started.elapsed());
         // The rest of a layer still runs when a required node fails (its
@@ -175,12 +144,12 @@ pub fn run(
         .flatten()
         .filter(|&&index| states.get(index as usize) == Some(&State::Pending))
         .count();
-    Ok(lua.nodes)
+    Ok(lua.into_nodes())
 }
 
 /// The task of a node that is not a link or a copy: those come with their
 /// pre-checked step instead.
-fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
+pub(super) fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
     match &node.kind {
         Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &request.home.home).map(|mut spec| {
             if request.verbose {
@@ -202,7 +171,7 @@ fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
 /// Runs `tasks` on the worker pool: first, on this thread, the folders
 /// their links need (and `more_dirs`), outermost first, with every change
 /// of the batch journaled before.
-fn execute<'n>(
+pub(super) fn execute<'n>(
     request: &Request,
     tasks: Vec<(usize, Task)>,
     more_dirs: Vec<PathBuf>,
@@ -257,135 +226,8 @@ fn execute<'n>(
         .map_err(|_| Error::Internal("a worker thread panicked"))
 }
 
-/// Runs a Lua chunk in this worker's Lua state.
-fn run_lua(
-    node: &Node,
-    chunk: &am_schema::Lua,
-    context: &crate::lua::Context,
-) -> (NodeOutcome, Vec<Node>) {
-    // The node's own `timeout`, else the default.
-    let limit = chunk.timeout.map(|seconds| Duration::from_secs(seconds.into()));
-    let context =
-        &crate::lua::Context { time_limit: limit.unwrap_or(context.time_limit), ..*context };
-    match crate::lua::run(node, chunk, context) {
-        Ok(ran) => {
-            let created = ran.created.iter().map(|node| node.id.clone()).collect();
-            (NodeOutcome::Lua { created, log: ran.log }, ran.created)
-        }
-        Err(failed) => {
-            let failure = Failure::Lua { message: failed.message, log: failed.log };
-            (NodeOutcome::Failed(failure), Vec::new())
-        }
-    }
-}
-
-/// The nodes Lua chunks created during the activation.
-#[derive(Debug)]
-struct Created<'p> {
-    /// Every created node so far, in the order their creators finished.
-    nodes: Vec<Node>,
-    /// Targets and dconf keys taken (see [`claims`]), by compiled or
-    /// created nodes, with the taker's id; filled on the first chunk, as
-    /// most plans have none.
-    taken: Option<HashMap<String, String>>,
-    plan: &'p am_schema::Plan,
-    /// Created nodes not run yet.
-    pending: Vec<PendingNode>,
-}
-
-impl<'p> Created<'p> {
-    fn new(plan: &'p am_schema::Plan) -> Self {
-        Created { nodes: Vec::new(), taken: None, plan, pending: Vec::new() }
-    }
-
-    fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
-    }
-
-    /// Takes the nodes a chunk created, after the checks compiled nodes get
-    /// at build time (no target taken twice) and before any change (the
-    /// pre-check), or gives why the chunk fails.
-    fn accept(
-        &mut self,
-        parent: NodeIndex,
-        created: Vec<Node>,
-        context: &Context,
-        ownership: &mut Ownership,
-    ) -> std::result::Result<(), Failure> {
-        let plan = self.plan;
-        let taken = self.taken.get_or_insert_with(|| {
-            let nodes = plan.nodes.iter();
-            nodes.flat_map(|node| claims(node).map(|claim| (claim, node.id.clone()))).collect()
-        });
-        let mut claimed = HashMap::new();
-        for node in &created {
-            for claim in claims(node) {
-                if let Some(owner) = taken.get(&claim).or_else(|| claimed.get(&claim)) {
-                    let owner = String::clone(owner);
-                    return Err(Failure::Taken { node: node.id.clone(), what: claim, owner });
-                }
-                claimed.insert(claim, node.id.clone());
-            }
-        }
-        let mut steps = precheck::check_created(&created, context)
-            .map_err(|conflicts| Failure::Conflicts { nodes: created.clone(), conflicts })?;
-        taken.extend(claimed);
-        for (at, node) in created.into_iter().enumerate() {
-            let step = steps.remove(&(at as NodeIndex));
-            if let (Some(target), Some(step)) = (file_target(&node.kind), &step) {
-                ownership.add(target, step, true);
-            }
-            self.pending.push((self.nodes.len(), parent, step));
-            self.nodes.push(node);
-        }
-        Ok(())
-    }
-}
-
-/// What a node makes that no other node may make too, as it is named in
-/// messages: its target, or the dconf keys it sets.
-fn claims(node: &Node) -> impl Iterator<Item = String> + '_ {
-    let target = file_target(&node.kind).map(|target| format!("~/{target}"));
-    let keys = match &node.kind {
-        Kind::Dconf(dconf) => dconf.keys.as_slice(),
-        _ => &[],
-    };
-    target.into_iter().chain(keys.iter().map(|key| format!("dconf key {}", key.path())))
-}
-
-/// A created node not run yet: its index in [`Created::nodes`], its
-/// creator, and its pre-checked step if it is a link or a copy.
-type PendingNode = (usize, NodeIndex, Option<LinkStep>);
-
-/// The tasks of the `pending` created nodes, with each one's creator.
-fn created_tasks<'a>(
-    nodes: &'a [Node],
-    pending: Vec<PendingNode>,
-    request: &Request<'a>,
-    summary: &mut Summary,
-) -> (Vec<(usize, Task<'a>)>, HashMap<usize, NodeIndex>) {
-    let mut tasks = Vec::new();
-    let mut parents = HashMap::new();
-    for (index, parent, step) in pending {
-        let Some(node) = nodes.get(index) else { continue };
-        let task = match (&node.kind, step) {
-            (Kind::Link(_) | Kind::Copy(_), Some(step)) if step.action != LinkAction::Unchanged => {
-                Task::Link(step)
-            }
-            (Kind::Link(_) | Kind::Copy(_), _) => {
-                summary.links_unchanged += 1;
-                continue;
-            }
-            _ => task(node, request),
-        };
-        parents.insert(index, parent);
-        tasks.push((index, task));
-    }
-    (tasks, parents)
-}
-
 /// Counts a finished node in the summary and gives its new state.
-fn settle(
+pub(super) fn settle(
     node: &Node,
     index: NodeIndex,
     outcome: &NodeOutcome,
@@ -501,7 +343,7 @@ fn perform(
         Task::Dconf(keys) => super::dconf::apply(keys, previous, backend),
         Task::Units(switch) => super::systemd::node(&switch, backend),
         Task::Exec(None) => NodeOutcome::Failed(Failure::EmptyArgv),
-        Task::Lua(node, chunk) => return run_lua(node, chunk, lua),
+        Task::Lua(node, chunk) => return super::created::run_chunk(node, chunk, lua),
         Task::Misplaced => {
             NodeOutcome::Failed(Failure::Bug("a link or copy lost its pre-checked step"))
         }

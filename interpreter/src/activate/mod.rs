@@ -11,6 +11,7 @@
 pub mod backend;
 mod changes;
 pub mod copy;
+mod created;
 pub mod dconf;
 pub mod exec;
 mod layers;
