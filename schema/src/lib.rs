@@ -1,6 +1,7 @@
 //! The activation plan: the only contract between `am-compile` and `am`.
 //!
-//! This crate holds data and its encoding, nothing else. The compiler builds a
+//! This crate holds data and its encoding, and the one rule of what a
+//! target is ([`target`]), nothing else. The compiler builds a
 //! [`Plan`] from a validated graph; the interpreter executes it without
 //! re-validating. A plan file is a fixed header followed by a postcard payload:
 //!
@@ -19,6 +20,7 @@
 mod encoding;
 pub mod state;
 mod systemd;
+pub mod target;
 
 pub use encoding::{
     DecodeError, FORMAT_VERSION, GENERATION_MAGIC, MAGIC, STATE_VERSION, decode, decode_generation,

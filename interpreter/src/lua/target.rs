@@ -1,25 +1,27 @@
-//! Paths a chunk hands to the `am` API, checked like the compiler checks
-//! literal ones: Lua computes them at run time, so this is their only check.
+//! Paths a chunk hands to the `am` API, checked by the rule the compiler
+//! applies to literal ones: Lua computes them at run time, so this is their
+//! only check.
 
-/// A target relative to the home, as the plan spells targets: no leading
-/// `/`, no empty, `.` or `..` component. A trailing `/` is dropped.
+/// A target relative to the home, by the rule of compiled targets
+/// ([`am_schema::target`]). Lua gives it as the plan will spell it: a
+/// trailing `/` is dropped, other spellings (`a//b`, `./a`) are refused with
+/// the plain one, so that `am inspect` and messages show what the chunk wrote.
 pub fn relative(target: &str) -> Result<String, String> {
-    let trimmed = target.strip_suffix('/').unwrap_or(target);
-    if trimmed.is_empty() {
-        return Err("is empty".into());
+    use am_schema::target::{TargetProblem, normalize};
+    let normal = normalize(target).map_err(|problem| match problem {
+        TargetProblem::Home => "is empty".to_string(),
+        TargetProblem::Absolute => {
+            format!("{target:?} is absolute; targets are relative to the home (am.home)")
+        }
+        TargetProblem::ParentComponent => {
+            format!("{target:?} has `..`; write the plain path below the home")
+        }
+        TargetProblem::NulByte => format!("{target:?} holds a NUL byte"),
+    })?;
+    if normal != target.strip_suffix('/').unwrap_or(target) {
+        return Err(format!("{target:?} is not written plainly; write {normal:?}"));
     }
-    if trimmed.starts_with('/') {
-        return Err(format!("{trimmed:?} is absolute; targets are relative to the home (am.home)"));
-    }
-    if trimmed.contains('\0') {
-        return Err(format!("{trimmed:?} holds a NUL byte"));
-    }
-    if let Some(part) = trimmed.split('/').find(|part| matches!(*part, "" | "." | "..")) {
-        let what =
-            if part.is_empty() { "an empty part (`//`)".into() } else { format!("`{part}`") };
-        return Err(format!("{trimmed:?} has {what}; write the plain path below the home"));
-    }
-    Ok(trimmed.to_string())
+    Ok(normal)
 }
 
 /// A path that must be absolute (a link's or a copy's source).

@@ -1,0 +1,66 @@
+//! What a target is: a path relative to the home, normalized so that two
+//! spellings of one path compare equal and a target can never leave the
+//! home. The one rule the compiler applies to targets written in Nix and
+//! the interpreter to targets Lua computes at run time.
+
+/// Why a string is not a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetProblem {
+    Absolute,
+    ParentComponent,
+    /// Empty, or only `.` and slashes: the home itself.
+    Home,
+    NulByte,
+}
+
+/// Normalizes a target: drops `.` components and repeated or trailing
+/// slashes. Rejects absolute paths, `..` components and the home itself.
+///
+/// `..` is rejected rather than resolved: `a/../b` is almost certainly a
+/// mistake, and resolving it would let two differently spelled targets
+/// silently be one.
+pub fn normalize(target: &str) -> Result<String, TargetProblem> {
+    if target.contains('\0') {
+        return Err(TargetProblem::NulByte);
+    }
+    if target.starts_with('/') {
+        return Err(TargetProblem::Absolute);
+    }
+    let mut parts = Vec::new();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err(TargetProblem::ParentComponent),
+            _ => parts.push(part),
+        }
+    }
+    if parts.is_empty() {
+        return Err(TargetProblem::Home);
+    }
+    Ok(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_dots_and_slashes() {
+        assert_eq!(normalize(".config//git/./config/"), Ok(".config/git/config".into()));
+        assert_eq!(normalize("./a"), Ok("a".into()));
+        assert_eq!(normalize("a"), Ok("a".into()));
+        assert_eq!(normalize("..."), Ok("...".into()));
+        assert_eq!(normalize(".hidden/..x"), Ok(".hidden/..x".into()));
+    }
+
+    #[test]
+    fn rejects_paths_outside_the_home() {
+        assert_eq!(normalize("/etc/passwd"), Err(TargetProblem::Absolute));
+        assert_eq!(normalize("a/../../b"), Err(TargetProblem::ParentComponent));
+        assert_eq!(normalize("a/.."), Err(TargetProblem::ParentComponent));
+        assert_eq!(normalize(""), Err(TargetProblem::Home));
+        assert_eq!(normalize("./"), Err(TargetProblem::Home));
+        assert_eq!(normalize("//"), Err(TargetProblem::Absolute));
+        assert_eq!(normalize("a\0b"), Err(TargetProblem::NulByte));
+    }
+}
