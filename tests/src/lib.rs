@@ -145,7 +145,9 @@ pub fn bundle_expr(modules: &[&Path]) -> String {
     )
 }
 
-fn nix_path(path: &Path) -> String {
+/// A Nix expression `(path)` naming an absolute path, for building
+/// expressions by `format!`.
+pub fn nix_path(path: &Path) -> String {
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     format!("({})", absolute.display())
 }

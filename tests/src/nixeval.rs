@@ -3,16 +3,8 @@
 //! --strict --json`, with the nixpkgs library snapshot and the repository's
 //! `nix/` folder at hand.
 
-use std::path::Path;
-
+pub use crate::nix_path;
 use crate::{am_package, nix_command, nixpkgs_lib, repo_root, stderr};
-
-/// A Nix expression `(path)` naming an absolute path, for building
-/// expressions by `format!`.
-pub fn nix_path(path: &Path) -> String {
-    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    format!("({})", absolute.display())
-}
 
 /// `let lib = <snapshot>; amLib = import ./nix { ... }; in <body>`: the
 /// prefix every library test expression starts with. `amLib` is bound to
