@@ -7,6 +7,7 @@
 use std::io;
 use std::path::PathBuf;
 
+pub use crate::target::TargetProblem;
 pub use crate::units::name::NameProblem as UnitNameProblem;
 
 /// The node a problem is about, with what the Nix library told us of its origin.
@@ -79,27 +80,6 @@ impl Direction {
         match self {
             Direction::After => "after",
             Direction::Before => "before",
-        }
-    }
-}
-
-/// Why a target path was rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetProblem {
-    Absolute,
-    ParentComponent,
-    /// Empty, or only `.` and slashes: the home itself.
-    Home,
-    NulByte,
-}
-
-impl TargetProblem {
-    pub fn describe(self) -> &'static str {
-        match self {
-            TargetProblem::Absolute => "is an absolute path",
-            TargetProblem::ParentComponent => "has a `..` component",
-            TargetProblem::Home => "is the home itself",
-            TargetProblem::NulByte => "contains a NUL byte",
         }
     }
 }
@@ -228,7 +208,7 @@ pub enum CompileError {
     #[error("exec node {node} has an empty `argv`")]
     EmptyArgv { node: NodeRef },
 
-    #[error("link node {node} has an invalid target {target:?}: {}", problem.describe())]
+    #[error("link node {node} has an invalid target {target:?}: {}", crate::target::describe(*problem))]
     BadTarget { node: NodeRef, target: String, problem: TargetProblem },
 
     #[error("link node {node} has a relative source {path:?}")]

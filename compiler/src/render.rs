@@ -260,7 +260,10 @@ fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProb
         TargetProblem::Home => "name a file or folder inside the home, e.g. \".config/foo\"",
         TargetProblem::NulByte => "remove the NUL byte from the target",
     };
-    m.node_error(node, format!("target {} {}", nix_string(target), problem.describe()));
+    m.node_error(
+        node,
+        format!("target {} {}", nix_string(target), crate::target::describe(problem)),
+    );
     m.hint(hint);
 }
 
