@@ -72,6 +72,24 @@ fn bin_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// For the harness's own binaries (`am-docs`, `am-bench`): the harness
+/// finds `am` and `am-compile` through `AM_BIN_DIR`, read from the
+/// environment, and setting it in-process needs `unsafe`. When it is unset,
+/// runs this binary again with it set to the folder the binary was built
+/// into, and returns that run's exit code; `None` when it is set.
+pub fn rerun_with_bin_dir() -> Option<std::process::ExitCode> {
+    std::env::var_os("AM_BIN_DIR").is_none().then(|| {
+        let exe = std::env::current_exe().expect("the path of the binary itself");
+        let bin_dir = exe.parent().expect("the binary lives in a folder").to_path_buf();
+        let status = Command::new(&exe)
+            .args(std::env::args_os().skip(1))
+            .env("AM_BIN_DIR", bin_dir)
+            .status()
+            .expect("the binary can start itself again");
+        std::process::ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8)
+    })
+}
+
 /// The `am` binary under test.
 pub fn am_bin() -> PathBuf {
     let am = bin_dir().join("am");

@@ -7,7 +7,7 @@ mod bench;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 use bench::layout::{self, Layout};
 use bench::measure::{self, Row, Tool};
@@ -19,11 +19,8 @@ use bench::{am, args, workload};
 const SEED: u64 = 0x00a1_b2c3_d4e5_f607;
 
 fn main() -> ExitCode {
-    // The harness finds `am` and `am-compile` through AM_BIN_DIR, read from
-    // the environment; setting it in-process needs `unsafe`, so start again
-    // with it set to the folder this binary was built into.
-    if std::env::var_os("AM_BIN_DIR").is_none() {
-        return rerun_with_bin_dir();
+    if let Some(code) = am_tests::rerun_with_bin_dir() {
+        return code;
     }
     let args = match args::parse(std::env::args().skip(1)) {
         Ok(args) => args,
@@ -47,17 +44,6 @@ fn main() -> ExitCode {
     let out = args.out.unwrap_or_else(|| am_tests::repo_root().join("target/bench/activation.md"));
     write_report(&out, &report);
     ExitCode::SUCCESS
-}
-
-fn rerun_with_bin_dir() -> ExitCode {
-    let exe = std::env::current_exe().expect("the path of am-bench itself");
-    let bin_dir = exe.parent().expect("am-bench lives in a folder").to_path_buf();
-    let status = Command::new(&exe)
-        .args(std::env::args_os().skip(1))
-        .env("AM_BIN_DIR", bin_dir)
-        .status()
-        .expect("am-bench can start itself again");
-    ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8)
 }
 
 /// Generates one workload, builds `am`'s bundles, times every tool, and

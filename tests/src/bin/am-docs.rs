@@ -14,7 +14,7 @@
 mod docs;
 
 use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 const USAGE: &str = "usage: am-docs [--check | --update] [--build DIR]";
 
@@ -26,11 +26,8 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    // The harness finds `am` and `am-compile` through AM_BIN_DIR, read from
-    // the environment; setting it in-process needs `unsafe`, so start again
-    // with it set to the folder this binary was built into.
-    if std::env::var_os("AM_BIN_DIR").is_none() {
-        return rerun_with_bin_dir();
+    if let Some(code) = am_tests::rerun_with_bin_dir() {
+        return code;
     }
     let args = match parse(std::env::args().skip(1)) {
         Ok(args) => args,
@@ -96,15 +93,4 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         return Err("nothing to do".into());
     }
     Ok(parsed)
-}
-
-fn rerun_with_bin_dir() -> ExitCode {
-    let exe = std::env::current_exe().expect("the path of am-docs itself");
-    let bin_dir = exe.parent().expect("am-docs lives in a folder").to_path_buf();
-    let status = Command::new(&exe)
-        .args(std::env::args_os().skip(1))
-        .env("AM_BIN_DIR", bin_dir)
-        .status()
-        .expect("am-docs can start itself again");
-    ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8)
 }
