@@ -278,16 +278,15 @@ pub fn activate(
         .map_err(state_io("update the static link", &static_link))?;
     let mut ownership = Ownership::new(request.home, request.previous);
     let static_targets = || request.plan.nodes.iter().filter_map(|node| file_target(&node.kind));
-    let waiting = stale::remove(
+    stale::remove(
         &checked.stale,
         &stale::needed_dirs(static_targets()),
-        &mut ownership.created_dirs,
+        &mut ownership,
         request.home,
         backend,
         &mut summary,
     )
     .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
-    ownership.prune_after_trash.extend(waiting);
 
     // What the compiled nodes will own is known before the layers consume
     // the steps; what Lua creates is added as it comes.
@@ -316,26 +315,25 @@ pub fn activate(
         return Ok(summary);
     }
     // What Lua made last time and no node made this time goes now, when
-    // every chunk has run.
-    let made: HashSet<&str> =
-        static_targets().chain(created.iter().filter_map(|node| file_target(&node.kind))).collect();
-    // Lua's targets in the way of a compiled target's folder went already,
-    // with the pre-check's stale targets.
-    let mut kept = made.clone();
-    kept.extend(checked.stale.iter().map(|step| step.target.as_str()));
-    let stale = precheck::stale_by_lua(&context, &kept);
-    if !stale.is_empty() {
-        let waiting = stale::remove(
+    // every chunk has run (a look only homes with such targets pay for).
+    if precheck::has_lua_targets(request.previous) {
+        let made: HashSet<&str> = static_targets()
+            .chain(created.iter().filter_map(|node| file_target(&node.kind)))
+            .collect();
+        // Lua's targets in the way of a compiled target's folder went
+        // already, with the pre-check's stale targets.
+        let mut kept = made.clone();
+        kept.extend(checked.stale.iter().map(|step| step.target.as_str()));
+        let stale = precheck::stale_by_lua(&context, &kept);
+        stale::remove(
             &stale,
             &stale::needed_dirs(made.iter().copied()),
-            &mut ownership.created_dirs,
+            &mut ownership,
             request.home,
             backend,
             &mut summary,
         )
         .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
-        ownership.trash.extend(stale::trash(&stale));
-        ownership.prune_after_trash.extend(waiting);
     }
     // Keys the previous generation set and no node set now are reset last,
     // when the keys Lua set are known too.

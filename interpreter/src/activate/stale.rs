@@ -12,17 +12,20 @@ use am_schema::state::JournalEntry;
 
 use super::Summary;
 use super::backend::{Backend, MoveReason};
+use super::ownership::Ownership;
 use super::precheck::{Removal, StaleStep};
 use crate::home::HomePaths;
 
+/// Removes `steps`, recording in `ownership` what the commit finishes: the
+/// copies moved to the trash, and the folders that held them.
 pub fn remove(
     steps: &[StaleStep],
     needed: &HashSet<&str>,
-    created_dirs: &mut BTreeSet<String>,
+    ownership: &mut Ownership,
     home: &HomePaths,
     backend: &impl Backend,
     summary: &mut Summary,
-) -> io::Result<Vec<PathBuf>> {
+) -> io::Result<()> {
     let text = |p: &Path| p.to_string_lossy().into_owned();
     let mut entries = Vec::new();
     for step in steps {
@@ -57,7 +60,10 @@ pub fn remove(
         match &step.remove {
             Some(Removal::Link(_)) => backend.remove_symlink(&step.path)?,
             Some(Removal::Copy { .. }) => backend.remove_copy(&step.path)?,
-            Some(Removal::Trash(trash)) => backend.rename(&step.path, trash, MoveReason::Trash)?,
+            Some(Removal::Trash(trash)) => {
+                backend.rename(&step.path, trash, MoveReason::Trash)?;
+                ownership.trash.push(trash.clone());
+            }
             None => summary.left_alone.push(step.path.clone()),
         }
         if step.remove.is_some() {
@@ -68,15 +74,9 @@ pub fn remove(
             summary.restored += 1;
         }
     }
-    Ok(prune(steps, needed, created_dirs, home, backend))
-}
-
-/// Where removals moved copies to, deleted when the activation commits.
-pub fn trash(steps: &[StaleStep]) -> impl Iterator<Item = PathBuf> + '_ {
-    steps.iter().filter_map(|step| match &step.remove {
-        Some(Removal::Trash(trash)) => Some(trash.clone()),
-        _ => None,
-    })
+    let waiting = prune(steps, needed, &mut ownership.created_dirs, home, backend);
+    ownership.prune_after_trash.extend(waiting);
+    Ok(())
 }
 
 /// The folders `targets` live in: never pruned, even when a removal leaves

@@ -195,8 +195,7 @@ pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
         plan.nodes.iter().filter_map(|node| file_target(&node.kind)).collect();
     // What Lua made is known to be stale only once the chunks ran, unless
     // a compiled target needs its place for a folder: then it goes now.
-    let by_lua = context.previous.is_some_and(|p| p.owned.iter().any(|o| o.kind.by_lua()));
-    let folders: HashSet<&str> = match by_lua {
+    let folders: HashSet<&str> = match has_lua_targets(context.previous) {
         true => crate::activate::stale::needed_dirs(targets.iter().copied()),
         false => HashSet::new(),
     };
@@ -224,6 +223,11 @@ pub fn check_created(
     let mut conflicts = BTreeMap::new();
     let links = check_files(nodes, context, &HashSet::new(), &mut conflicts);
     if conflicts.is_empty() { Ok(links) } else { Err(conflicts.into_values().collect()) }
+}
+
+/// Whether the previous generation has targets Lua chunks made.
+pub fn has_lua_targets(previous: Option<&Generation>) -> bool {
+    previous.is_some_and(|previous| previous.owned.iter().any(|owned| owned.kind.by_lua()))
 }
 
 /// Targets of the previous generation that Lua chunks made and that no
