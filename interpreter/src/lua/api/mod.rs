@@ -18,7 +18,7 @@ use super::target::{absolute, relative};
 use super::{Context, Failed, LogLine, Ran};
 
 /// What one chunk has done so far.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Run {
     parent: String,
     declared_by: String,
@@ -464,14 +464,7 @@ fn host_name() -> String {
 /// `am __docs lua-api` prints for the type-hint sync test.
 pub fn members() -> mlua::Result<Vec<String>> {
     let lua = super::sandbox::new_state()?;
-    let nobody = Node {
-        id: String::new(),
-        declared_by: String::new(),
-        required: true,
-        after: Vec::new(),
-        kind: Kind::Dconf(Dconf { keys: Vec::new() }),
-    };
-    let run = Run::new(&nobody);
+    let run = Rc::new(RefCell::new(Run::default()));
     let context = Context {
         home: Path::new("/"),
         bundle: None,
