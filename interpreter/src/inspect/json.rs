@@ -39,10 +39,10 @@ pub fn render(plan: &Plan, header: &Header) -> String {
         json.key("kind");
         json.string(node.kind.name());
         json.key("layer");
-        match layer_of.get(index).copied().flatten() {
-            Some(layer) => json.number(layer as u64),
-            None => json.null(),
-        }
+        json.optional(
+            layer_of.get(index).copied().flatten().map(|layer| layer as u64),
+            Writer::number,
+        );
         json.key("declaredBy");
         json.string(&node.declared_by);
         json.key("required");
@@ -65,15 +65,9 @@ pub fn render(plan: &Plan, header: &Header) -> String {
                 }
                 json.close('}');
                 json.key("cwd");
-                match &exec.cwd {
-                    Some(cwd) => json.string(cwd),
-                    None => json.null(),
-                }
+                json.optional(exec.cwd.as_deref(), Writer::string);
                 json.key("timeout");
-                match exec.timeout {
-                    Some(seconds) => json.number(u64::from(seconds)),
-                    None => json.null(),
-                }
+                json.optional(exec.timeout.map(u64::from), Writer::number);
                 json.key("whenChanged");
                 json.strings(exec.when_changed.iter().map(String::as_str));
             }
@@ -81,10 +75,10 @@ pub fn render(plan: &Plan, header: &Header) -> String {
                 json.key("target");
                 json.string(&copy.target);
                 json.key("mode");
-                match copy.mode {
-                    Some(mode) => json.string(&format!("{mode:04o}")),
-                    None => json.null(),
-                }
+                json.optional(
+                    copy.mode.map(|mode| format!("{mode:04o}")).as_deref(),
+                    Writer::string,
+                );
             }
             Kind::Lua(lua) => {
                 json.key("dynamic");
@@ -94,10 +88,7 @@ pub fn render(plan: &Plan, header: &Header) -> String {
                 json.key("chunk");
                 json.string(&lua.chunk);
                 json.key("timeout");
-                match lua.timeout {
-                    Some(seconds) => json.number(u64::from(seconds)),
-                    None => json.null(),
-                }
+                json.optional(lua.timeout.map(u64::from), Writer::number);
             }
             Kind::Dconf(dconf) => {
                 json.key("keys");
@@ -180,6 +171,14 @@ impl Writer {
             self.string(value);
         }
         self.close(']');
+    }
+
+    /// `value` written by `write`, or `null`.
+    fn optional<T>(&mut self, value: Option<T>, write: impl FnOnce(&mut Self, T)) {
+        match value {
+            Some(value) => write(self, value),
+            None => self.null(),
+        }
     }
 
     fn number(&mut self, value: u64) {
