@@ -250,10 +250,12 @@ impl Home {
         state_home.join("activation-manager")
     }
 
-    /// A command with this home's environment.
+    /// A command with this home's environment. Like [`crate::run_in_home`],
+    /// it has no `XDG_RUNTIME_DIR`, so that it never switches the units of
+    /// the developer's own user manager; a test that wants one sets it.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut command = Command::new(program);
-        command.env("HOME", &self.path).env_remove("NO_COLOR");
+        command.env("HOME", &self.path).env_remove("NO_COLOR").env_remove("XDG_RUNTIME_DIR");
         match &self.xdg_state_home {
             Some(dir) => command.env("XDG_STATE_HOME", dir),
             None => command.env_remove("XDG_STATE_HOME"),

@@ -3,7 +3,7 @@
 //! `am_tests::systemd` for how it runs on a machine without systemd as PID 1),
 //! and every result checked with the manager's own answers.
 
-use am_tests::engine::{Module, all_output, build_bundles};
+use am_tests::engine::{Home, Module, all_output, build_bundles};
 use am_tests::systemd::UserManager;
 use am_tests::{
     am_bin, assert_exit, fresh_dir, have_nix, nix_build, repo_root, run_in_home, snapshot_settings,
@@ -196,16 +196,14 @@ fn without_a_user_manager_units_are_linked_and_left_alone() {
     if !have_nix() {
         return;
     }
-    let dir = fresh_dir("systemd-no-manager");
-    let bundles = build_bundles(&dir, &[Module::new().line(service("keep", "/bin/sleep 1001"))]);
-    let (home, runtime) = (dir.join("home"), dir.join("runtime"));
-    for folder in [&home, &runtime] {
-        std::fs::create_dir_all(folder).expect("the folder can be made");
-    }
-    let output = std::process::Command::new(bundles[0].script())
-        .env("HOME", &home)
+    let module = Module::new().line(service("keep", "/bin/sleep 1001"));
+    let bundles = build_bundles(&fresh_dir("systemd-no-manager"), &[module]);
+    let home = Home::new("systemd-no-manager");
+    let runtime = home.root.join("runtime");
+    std::fs::create_dir_all(&runtime).expect("the folder can be made");
+    let output = home
+        .command(bundles[0].script())
         .env("XDG_RUNTIME_DIR", &runtime)
-        .env_remove("XDG_STATE_HOME")
         .output()
         .expect("activate runs");
     assert_exit(&output, 0, "an activation without a user manager");
@@ -215,8 +213,8 @@ fn without_a_user_manager_units_are_linked_and_left_alone() {
         runtime.display()
     );
     assert!(said.contains(&expected), "{said}");
-    assert!(home.join(".config/systemd/user/keep.service").is_file());
-    assert!(home.join(".config/systemd/user/default.target.wants/keep.service").is_file());
+    assert!(home.path.join(".config/systemd/user/keep.service").is_file());
+    assert!(home.path.join(".config/systemd/user/default.target.wants/keep.service").is_file());
 }
 
 #[test]

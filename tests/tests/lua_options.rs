@@ -4,8 +4,7 @@
 //! name), and what cannot work with a Lua target says what to write. Then
 //! one home with both is built and activated for real.
 
-use std::path::Path;
-
+use am_tests::engine::Home;
 use am_tests::nixeval::{eval_error, eval_json, with_library};
 use am_tests::{assert_exit, fresh_dir, have_nix, nix_build, snapshot_settings};
 
@@ -192,35 +191,30 @@ fn a_home_with_lua_builds_and_activates() {
     .expect("temp is writable");
     let result =
         nix_build(&temp, &[&config], &[]).unwrap_or_else(|e| panic!("the home must build:\n{e}"));
-    let home = temp.join("home");
-    std::fs::create_dir_all(home.join("wallpapers")).expect("home is writable");
+    let home = Home::new("lua-home");
     for name in ["a.png", "b.png"] {
-        std::fs::write(home.join("wallpapers").join(name), name).expect("home is writable");
+        home.write_user_file(&format!("wallpapers/{name}"), name.as_bytes());
     }
-    let mut activate = std::process::Command::new(result.join("bin/activate"));
-    activate
-        .env("HOME", &home)
-        .env("AM_TEST_NAME", "jane")
-        .env_remove("XDG_STATE_HOME")
-        .env_remove("XDG_RUNTIME_DIR");
+    let mut activate = home.command(result.join("bin/activate"));
+    activate.env("AM_TEST_NAME", "jane");
     assert_exit(&activate.output().expect("activate runs"), 0, "activating the home with Lua");
 
     assert_eq!(linked(&home, "Pictures/a.png").as_deref(), Some("a.png"));
     assert_eq!(linked(&home, "Pictures/b.png").as_deref(), Some("b.png"));
     assert_eq!(linked(&home, ".config/app").as_deref(), Some("a.png"));
-    let greeting = std::fs::read_to_string(home.join("greeting-jane")).unwrap_or_default();
+    let greeting = std::fs::read_to_string(home.path.join("greeting-jane")).unwrap_or_default();
     assert_eq!(greeting, format!("hello from {}", std::env::consts::OS));
 
     // A wallpaper that left the folder loses its link at the next activation.
-    std::fs::remove_file(home.join("wallpapers/b.png")).expect("home is writable");
+    std::fs::remove_file(home.path.join("wallpapers/b.png")).expect("home is writable");
     assert_exit(&activate.output().expect("activate runs"), 0, "activating again");
-    assert!(home.join("Pictures/b.png").symlink_metadata().is_err(), "Pictures/b.png is left");
+    home.assert_absent("Pictures/b.png", "a wallpaper that left the folder");
     assert_eq!(linked(&home, "Pictures/a.png").as_deref(), Some("a.png"));
 }
 
 /// The content behind `path` in `home`, if `path` is a link.
-fn linked(home: &Path, path: &str) -> Option<String> {
-    let path = home.join(path);
+fn linked(home: &Home, path: &str) -> Option<String> {
+    let path = home.path.join(path);
     let is_link = path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink());
     if is_link { std::fs::read_to_string(path).ok() } else { None }
 }
