@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
-use crate::{am_bin, bundle_expr, fresh_dir, nix_command, stderr, stdout};
+use crate::{am_bin, bundle_expr, fresh_dir, nix_build, nix_build_expr, stderr, stdout};
 
 /// The modification time every user file gets, so that listings of two homes
 /// prepared at different moments compare equal, and a file that was
@@ -141,6 +141,13 @@ impl Bundle {
     pub fn arg(&self) -> String {
         self.store_path.display().to_string()
     }
+
+    /// The bundle an out-link of `nix-build` points at.
+    pub fn from_out_link(out_link: PathBuf) -> Bundle {
+        let store_path = std::fs::canonicalize(&out_link)
+            .unwrap_or_else(|e| panic!("{} resolves: {e}", out_link.display()));
+        Bundle { out_link, store_path }
+    }
 }
 
 /// Builds one bundle per module with a single `nix-build` of a list, so the
@@ -151,27 +158,35 @@ pub fn build_bundles(dir: &Path, modules: &[Module]) -> Vec<Bundle> {
     for (i, module) in modules.iter().enumerate() {
         let path = dir.join(format!("module-{i}.nix"));
         std::fs::write(&path, module.render()).expect("the module file is writable");
-        exprs.push(format!("({})", bundle_expr(&[&path])));
+        exprs.push(bundle_expr(&[&path]));
     }
-    let out_link = dir.join("result");
-    let output = nix_command("nix-build")
-        .arg("--out-link")
-        .arg(&out_link)
-        .arg("--expr")
-        .arg(format!("[ {} ]", exprs.join(" ")))
-        .output()
-        .expect("nix-build runs");
-    assert!(output.status.success(), "the test bundles must build:\n{}", stderr(&output));
-    (0..modules.len())
+    build_exprs(dir, &exprs, "the test bundles must build")
+}
+
+/// Builds the Nix expressions `exprs`, each giving a bundle, with a single
+/// `nix-build` of their list in `dir`; panics with `what` and Nix's message
+/// when they do not build. Bundles come back in the order of `exprs`.
+pub fn build_exprs(dir: &Path, exprs: &[String], what: &str) -> Vec<Bundle> {
+    std::fs::create_dir_all(dir).expect("the build folder is writable");
+    let list: Vec<String> = exprs.iter().map(|expr| format!("({expr})")).collect();
+    let out_link = nix_build_expr(dir, &format!("[ {} ]", list.join(" ")), &[])
+        .unwrap_or_else(|stderr| panic!("{what}:\n{stderr}"));
+    (0..exprs.len())
         .map(|i| {
             // nix-build names the out-links of a list result, result-2, ...
             let out_link =
                 if i == 0 { out_link.clone() } else { dir.join(format!("result-{}", i + 1)) };
-            let store_path = std::fs::canonicalize(&out_link)
-                .unwrap_or_else(|e| panic!("{} resolves: {e}", out_link.display()));
-            Bundle { out_link, store_path }
+            Bundle::from_out_link(out_link)
         })
         .collect()
+}
+
+/// Builds the bundle of the module files `modules` in `dir`; panics with
+/// `what` and Nix's message when it does not build.
+pub fn build_module_files(dir: &Path, modules: &[&Path], what: &str) -> Bundle {
+    let out_link =
+        nix_build(dir, modules, &[]).unwrap_or_else(|stderr| panic!("{what}:\n{stderr}"));
+    Bundle::from_out_link(out_link)
 }
 
 /// Like [`build_bundles`], but reuses the bundles of an earlier call (in

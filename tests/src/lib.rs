@@ -173,13 +173,20 @@ pub fn nix_path(path: &Path) -> String {
 /// Builds the bundle of `modules` with the real `nix-build`, leaving a
 /// `result` link in `dir`. Returns that link, or Nix's stderr on failure.
 pub fn nix_build(dir: &Path, modules: &[&Path], extra_args: &[&str]) -> Result<PathBuf, String> {
+    nix_build_expr(dir, &bundle_expr(modules), extra_args)
+}
+
+/// Builds the Nix expression `expr` with the real `nix-build`, leaving a
+/// `result` link in `dir` (for a list: `result`, `result-2`, ...). Returns
+/// that link, or Nix's stderr on failure.
+pub fn nix_build_expr(dir: &Path, expr: &str, extra_args: &[&str]) -> Result<PathBuf, String> {
     let link = dir.join("result");
     let output = nix_command("nix-build")
         .arg("--out-link")
         .arg(&link)
         .args(extra_args)
         .arg("--expr")
-        .arg(bundle_expr(modules))
+        .arg(expr)
         .output()
         .expect("nix-build runs");
     if output.status.success() { Ok(link) } else { Err(stderr(&output)) }

@@ -20,13 +20,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use am_tests::dconf::{self, have_dconf};
-use am_tests::engine::{Bundle, Home, all_output};
+use am_tests::engine::{Bundle, Home, all_output, build_exprs, build_module_files};
 use am_tests::nixeval::{eval_json_ok, nix_path, with_library};
 use am_tests::systemd::UserManager;
-use am_tests::{
-    am_bin, assert_exit, fresh_dir, have_nix, nix_build, nix_command, repo_root, stderr, stdout,
-    tree,
-};
+use am_tests::{am_bin, assert_exit, fresh_dir, have_nix, repo_root, stderr, stdout, tree};
 
 /// Every `examples/<name>/home.nix`, sorted.
 fn examples() -> Vec<(String, PathBuf)> {
@@ -48,10 +45,7 @@ fn examples() -> Vec<(String, PathBuf)> {
 /// Builds a home configuration with the real `nix-build`.
 fn build(name: &str, config: &Path) -> Bundle {
     let dir = fresh_dir(&format!("example-{name}"));
-    let out_link = nix_build(&dir, &[config], &[])
-        .unwrap_or_else(|stderr| panic!("examples/{name} does not build:\n{stderr}"));
-    let store_path = std::fs::canonicalize(&out_link).expect("the out-link resolves");
-    Bundle { out_link, store_path }
+    build_module_files(&dir, &[config], &format!("examples/{name} does not build"))
 }
 
 fn read(home: &Home, path: &str) -> String {
@@ -212,25 +206,19 @@ fn nixos_example_builds_and_activates_janes_home() {
     if !have_nix() || !have_dconf() {
         return;
     }
-    let dir = fresh_dir("example-nixos");
-    let out_link = dir.join("result");
-    let output = nix_command("nix-build")
-        .arg("--out-link")
-        .arg(&out_link)
-        .arg("--expr")
-        .arg(laptop("config.users.users.jane.activation-manager.bundle"))
-        .output()
-        .expect("nix-build runs");
-    assert!(output.status.success(), "jane's bundle must build:\n{}", stderr(&output));
-    let store_path = std::fs::canonicalize(&out_link).expect("the out-link resolves");
+    let bundle = build_exprs(
+        &fresh_dir("example-nixos"),
+        &[laptop("config.users.users.jane.activation-manager.bundle")],
+        "jane's bundle must build",
+    )
+    .remove(0);
     let system = eval_json_ok(&laptop(
         "{ packages = config.users.users.jane.packages; \
            login = config.systemd.user.services.activation-manager-jane.serviceConfig.ExecStart; }",
     ));
-    let bundle_path = store_path.display().to_string();
+    let bundle_path = bundle.store_path.display().to_string();
     assert_eq!(system["packages"], serde_json::json!([bundle_path]), "installed with the system");
     assert_eq!(system["login"], format!("{bundle_path}/bin/activate"), "activated at login");
-    let bundle = Bundle { out_link, store_path };
 
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("the host name");
     let own = format!("dotfiles/hosts/{}.sh", host.trim());

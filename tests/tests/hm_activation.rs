@@ -6,19 +6,14 @@
 
 use std::path::{Path, PathBuf};
 
-use am_tests::engine::{Bundle, Home, all_output};
-use am_tests::{
-    am_bin, assert_exit, fresh_dir, have_nix, nix_build, run_in_home, snapshot_settings, stdout,
-};
+use am_tests::engine::{Bundle, Home, all_output, build_module_files};
+use am_tests::{am_bin, assert_exit, fresh_dir, have_nix, run_in_home, snapshot_settings, stdout};
 
 /// Writes `text` as a module and builds its bundle.
 fn build(dir: &Path, text: &str) -> Bundle {
     let module = dir.join("home.nix");
     std::fs::write(&module, text).expect("the module can be written");
-    let out_link = nix_build(dir, &[&module], &[])
-        .unwrap_or_else(|stderr| panic!("the bundle must build:\n{stderr}"));
-    let store_path = std::fs::canonicalize(&out_link).expect("the out-link resolves");
-    Bundle { out_link, store_path }
+    build_module_files(dir, &[&module], "the bundle must build")
 }
 
 fn read(home: &Home, rel: &str) -> String {

@@ -4,10 +4,10 @@
 //! order, the compatibility options it sets, its home-manager-style systemd
 //! unit and its dconf settings.
 
-use am_tests::engine::Home;
+use am_tests::engine::{Home, build_module_files};
 use am_tests::{
-    am_bin, assert_exit, fresh_dir, have_nix, nix_build, repo_root, run_in_home, snapshot_settings,
-    stdout, tree,
+    am_bin, assert_exit, fresh_dir, have_nix, repo_root, run_in_home, snapshot_settings, stdout,
+    tree,
 };
 
 /// The home as `tree::listing` shows it, without dconf's binary database
@@ -28,14 +28,12 @@ fn a_home_manager_configuration_ports_unchanged() {
     }
     let config = repo_root().join("tests/ported/home.nix");
     let temp = fresh_dir("hm-port");
-    let result = nix_build(&temp, &[&config], &[])
-        .unwrap_or_else(|stderr| panic!("the home-manager configuration must build:\n{stderr}"));
+    let bundle = build_module_files(&temp, &[&config], "the home-manager configuration must build");
 
     let home = Home::with_state_outside("hm-port");
     // The nvim cache that the block before writeBoundary clears.
     home.write_user_file(".cache/nvim/luac/old.luac", b"stale\n");
-    let output = home.command(result.join("bin/activate")).output().expect("bin/activate runs");
-    assert_exit(&output, 0, "activation of the ported configuration");
+    assert_exit(&home.activate(&bundle, &[]), 0, "activation of the ported configuration");
 
     home.assert_managed(".vimrc", b"set number\nsyntax on\n", "home.file source");
     home.assert_managed(".config/nvim/init.lua", b"vim.opt.number = true\n", "xdg.configFile");
@@ -45,7 +43,8 @@ fn a_home_manager_configuration_ports_unchanged() {
     let hello = home.command(home.path.join(".local/bin/hello")).output().expect("hello runs");
     assert_eq!(stdout(&hello), "hello, jane\n", "home.username reaches the file's text");
 
-    let inspect = run_in_home(am_bin(), &["inspect", &result.display().to_string()], &temp);
+    let inspect =
+        run_in_home(am_bin(), &["inspect", &bundle.out_link.display().to_string()], &temp);
     assert_exit(&inspect, 0, "am inspect");
     snapshot_settings(&temp).bind(|| {
         insta::assert_snapshot!(
@@ -71,10 +70,8 @@ fn its_unit_starts_and_its_dconf_settings_apply() {
     let Some(manager) = am_tests::systemd::UserManager::start("hm-port") else { return };
     let config = repo_root().join("tests/ported/home.nix");
     let temp = fresh_dir("hm-port-manager");
-    let result = nix_build(&temp, &[&config], &[])
-        .unwrap_or_else(|stderr| panic!("the home-manager configuration must build:\n{stderr}"));
-    let bundle = std::fs::canonicalize(&result).expect("the out-link resolves");
-    assert_exit(&manager.activate(&bundle, &[]), 0, "activation as the user");
+    let bundle = build_module_files(&temp, &[&config], "the home-manager configuration must build");
+    assert_exit(&manager.activate(&bundle.store_path, &[]), 0, "activation as the user");
     assert_eq!(manager.is_active("notes-sync.service"), "active");
     assert_eq!(manager.show("notes-sync.service", "Description"), "Keep my notes in sync");
     let read = |key: &str| {

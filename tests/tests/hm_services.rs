@@ -10,12 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
+use am_tests::engine::build_exprs;
 use am_tests::nixeval::{eval_error, eval_json, eval_json_ok, nix_path, pretty, with_library};
 use am_tests::systemd::UserManager;
-use am_tests::{
-    assert_exit, fresh_dir, have_nix, nix_command, nixpkgs_lib, repo_root, snapshot_settings,
-    stderr,
-};
+use am_tests::{assert_exit, fresh_dir, have_nix, nixpkgs_lib, repo_root, snapshot_settings};
 
 /// A folder laid out like nixpkgs: `lib/` is the snapshot, `modules/` and
 /// `nixos/` the test-only stubs.
@@ -137,22 +135,9 @@ fn a_modular_service_starts_in_the_real_user_manager() {
     }
     let Some(manager) = UserManager::start("modular") else { return };
     let root = fake_nixpkgs();
-    let temp = fresh_dir("modular-bundles");
-    let link = temp.join("result");
-    let output = nix_command("nix-build")
-        .arg("--out-link")
-        .arg(&link)
-        .arg("--expr")
-        .arg(format!(
-            "[ ({}) ({}) ]",
-            bundle(&notes_service("hello v1"), &pkgs(&root)),
-            bundle(&notes_service("hello v2"), &pkgs(&root))
-        ))
-        .output()
-        .expect("nix-build runs");
-    assert!(output.status.success(), "the bundles must build:\n{}", stderr(&output));
-    let [first, second] = [link.clone(), temp.join("result-2")]
-        .map(|l| std::fs::canonicalize(&l).expect("the out-link resolves"));
+    let versions = ["hello v1", "hello v2"].map(|v| bundle(&notes_service(v), &pkgs(&root)));
+    let bundles = build_exprs(&fresh_dir("modular-bundles"), &versions, "the bundles must build");
+    let [first, second] = [0, 1].map(|i| bundles[i].store_path.clone());
 
     let output = manager.activate(&first, &[]);
     assert_exit(&output, 0, "first activation");

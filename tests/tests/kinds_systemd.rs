@@ -3,11 +3,11 @@
 //! `am_tests::systemd` for how it runs on a machine without systemd as PID 1),
 //! and every result checked with the manager's own answers.
 
-use am_tests::engine::{Home, Module, all_output, build_bundles};
+use am_tests::engine::{Home, Module, all_output, build_bundles, build_module_files};
 use am_tests::systemd::UserManager;
 use am_tests::{
-    am_bin, assert_exit, fresh_dir, have_nix, nix_build, repo_root, run_in_home, snapshot_settings,
-    stderr, tree,
+    am_bin, assert_exit, fresh_dir, have_nix, repo_root, run_in_home, snapshot_settings, stderr,
+    tree,
 };
 
 /// A service wanted by `default.target` that runs `exec`.
@@ -224,8 +224,8 @@ fn unit_files_render_nixos_style_attributes() {
     }
     let case = repo_root().join("tests/cases/systemd-units");
     let temp = fresh_dir("systemd-render");
-    let bundle = nix_build(&temp, &[&case.join("home.nix")], &[])
-        .unwrap_or_else(|stderr| panic!("the case must build:\n{stderr}"));
+    let bundle =
+        build_module_files(&temp, &[&case.join("home.nix")], "the case must build").out_link;
     let mut files = Vec::new();
     for folder in ["static/.config/systemd/user", "scripts"] {
         let mut names: Vec<_> = std::fs::read_dir(bundle.join(folder))

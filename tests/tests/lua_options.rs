@@ -4,9 +4,9 @@
 //! name), and what cannot work with a Lua target says what to write. Then
 //! one home with both is built and activated for real.
 
-use am_tests::engine::Home;
+use am_tests::engine::{Home, build_module_files};
 use am_tests::nixeval::{eval_error, eval_json, with_library};
-use am_tests::{assert_exit, fresh_dir, have_nix, nix_build, snapshot_settings};
+use am_tests::{assert_exit, fresh_dir, have_nix, snapshot_settings};
 
 /// The nodes the module text `module` lowers into.
 fn lowered(module: &str) -> Result<serde_json::Value, String> {
@@ -189,13 +189,12 @@ fn a_home_with_lua_builds_and_activates() {
         }"#,
     )
     .expect("temp is writable");
-    let result =
-        nix_build(&temp, &[&config], &[]).unwrap_or_else(|e| panic!("the home must build:\n{e}"));
+    let bundle = build_module_files(&temp, &[&config], "the home must build");
     let home = Home::new("lua-home");
     for name in ["a.png", "b.png"] {
         home.write_user_file(&format!("wallpapers/{name}"), name.as_bytes());
     }
-    let mut activate = home.command(result.join("bin/activate"));
+    let mut activate = home.command(bundle.script());
     activate.env("AM_TEST_NAME", "jane");
     assert_exit(&activate.output().expect("activate runs"), 0, "activating the home with Lua");
 

@@ -3,11 +3,9 @@
 //! `tests/nixos/nixos-stub-options.nix`: the packages and unit definitions
 //! it yields, and the bundle it builds, activated.
 
+use am_tests::engine::build_exprs;
 use am_tests::nixeval::{eval_error, eval_json, eval_json_ok, nix_path, pretty, with_library};
-use am_tests::{
-    assert_exit, fresh_dir, have_nix, nix_command, repo_root, run_in_home, snapshot_settings,
-    stderr,
-};
+use am_tests::{assert_exit, fresh_dir, have_nix, repo_root, run_in_home, snapshot_settings};
 
 /// `eval` bound to the evaluated test system (`tests/nixos/system.nix`)
 /// plus `extra` modules.
@@ -48,18 +46,11 @@ fn the_users_bundle_builds_and_activates() {
         return;
     }
     let temp = fresh_dir("nixos-bundle");
-    let link = temp.join("result");
-    let output = nix_command("nix-build")
-        .arg("--out-link")
-        .arg(&link)
-        .arg("--expr")
-        .arg(system("", "builtins.head eval.config.users.users.alice.packages"))
-        .output()
-        .expect("nix-build runs");
-    assert!(output.status.success(), "alice's bundle must build:\n{}", stderr(&output));
+    let alice = system("", "builtins.head eval.config.users.users.alice.packages");
+    let bundle = build_exprs(&temp, &[alice], "alice's bundle must build").remove(0);
     let home = temp.join("home");
     std::fs::create_dir_all(&home).expect("temp home");
-    assert_exit(&run_in_home(link.join("bin/activate"), &[], &home), 0, "activation");
+    assert_exit(&run_in_home(bundle.script(), &[], &home), 0, "activation");
     let who = std::fs::read_to_string(home.join(".config/who")).expect("the file is linked");
     assert_eq!(who, "alice at /home/alice\n");
 }
