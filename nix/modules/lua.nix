@@ -11,6 +11,7 @@
 let
   inherit (lib) mkOption types;
   provenance = import ../provenance.nix { inherit lib; };
+  nodeOptions = import ../node-options.nix { inherit lib; };
 
   taskModule = {
     options = {
@@ -38,21 +39,6 @@ let
           through the API, so dry run, journal and rollback cover it.
         '';
       };
-      after = mkOption {
-        type = types.listOf types.str;
-        default = [ ];
-        example = [ "file:.config/git/config" ];
-        description = "Ids of nodes that must finish before the chunk runs.";
-      };
-      before = mkOption {
-        type = types.listOf types.str;
-        default = [ ];
-        example = [ "dconf" ];
-        description = ''
-          Ids of nodes that may only start after the chunk and every node
-          it created finished.
-        '';
-      };
       timeout = mkOption {
         type = types.nullOr types.ints.positive;
         default = null;
@@ -64,15 +50,10 @@ let
           `timeout`.
         '';
       };
-      required = mkOption {
-        type = types.bool;
-        default = true;
-        description = ''
-          Whether a failure of the chunk, or of a node it created, fails the
-          activation. When false, the failure is reported, the nodes that
-          depend on the task are skipped, and everything else goes on.
-        '';
-      };
+    }
+    // nodeOptions {
+      name = "the task";
+      created = true;
     };
   };
 

@@ -9,6 +9,7 @@
 let
   inherit (lib) mkOption types;
   provenance = import ../provenance.nix { inherit lib; };
+  nodeOptions = import ../node-options.nix { inherit lib; };
 
   nodeModule =
     { name, ... }:
@@ -34,28 +35,8 @@ let
             (`lib.am.mkLua "expr"`), computed when activating.
           '';
         };
-        after = mkOption {
-          type = types.listOf types.str;
-          default = [ ];
-          example = [ "file:.config/git/config" ];
-          description = "Ids of nodes that must finish before this one starts.";
-        };
-        before = mkOption {
-          type = types.listOf types.str;
-          default = [ ];
-          example = [ "file:.bashrc" ];
-          description = "Ids of nodes that may only start after this one finished.";
-        };
-        required = mkOption {
-          type = types.bool;
-          default = true;
-          description = ''
-            Whether a failure of this node fails the activation (like systemd's
-            `Requires=`). When false, a failure is reported, the nodes that
-            depend on this one are skipped, and everything else goes on (`Wants=`).
-          '';
-        };
-      };
+      }
+      // nodeOptions { name = "this node"; };
     };
 in
 {
