@@ -12,20 +12,17 @@ let
   # unchanged) and the same as `lib.am`, with `lib.am.mkLua`.
   moduleLib =
     let
-      extra = self: {
+      extra = {
         hm = {
-          dag = import ./dag.nix { lib = self; };
-          types = { inherit (self.hm.dag.types) dagOf dagEntryOf; };
+          inherit dag;
+          types = { inherit (dag.types) dagOf dagEntryOf; };
           # home-manager's GVariant helpers became nixpkgs' `lib.gvariant`.
-          inherit (self) gvariant;
+          inherit (lib) gvariant;
         };
-        am = {
-          inherit (self.hm) dag;
-          inherit mkLua;
-        };
+        am = { inherit dag mkLua; };
       };
     in
-    if lib ? extend then lib.extend (self: _: extra self) else lib // extra moduleLib;
+    if lib ? extend then lib.extend (_: _: extra) else lib // extra;
   inherit (moduleLib) evalModules;
 
   # A Lua expression evaluated at activation time, in any string field of a
