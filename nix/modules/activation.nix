@@ -82,14 +82,17 @@ let
     checkLinkTargets = {
       after = _: [ ];
       before = phase.files;
+      beforeFiles = true;
     };
     checkFilesChanged = {
       after = _: [ ];
       before = phase.files;
+      beforeFiles = true;
     };
     writeBoundary = {
       after = afterWriteBoundary;
       before = phase.files;
+      beforeFiles = true;
     };
     installPackages = {
       after = afterWriteBoundary;
@@ -98,6 +101,7 @@ let
     linkGeneration = {
       after = _: phase.files;
       before = phase.files;
+      beforeFiles = true;
     };
     onFilesChange = {
       after = _: phase.files ++ phase.onChange;
@@ -112,12 +116,7 @@ let
       before = phase.dconf;
     };
   };
-  anchorsBeforeFiles = [
-    "checkLinkTargets"
-    "checkFilesChanged"
-    "writeBoundary"
-    "linkGeneration"
-  ];
+  anchorsBeforeFiles = builtins.attrNames (lib.filterAttrs (_: a: a.beforeFiles or false) anchors);
 
   # The entries that must come before the links: those before an anchor of
   # `anchorsBeforeFiles`, and (transitively) every entry before one of
