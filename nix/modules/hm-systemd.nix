@@ -14,36 +14,38 @@
 let
   inherit (lib) mkOption types;
 
-  # Option family, its home-manager section, and the NixOS-style option
-  # that section goes to.
+  # Option family, its home-manager section and an example of it. The
+  # section's keys go to the NixOS-style option `<section>Config`
+  # (`serviceConfig`, ...), as in systemd.nix.
   kinds = {
     services = {
       section = "Service";
-      into = "serviceConfig";
+      example.ExecStart = "/usr/bin/unison notes";
     };
     sockets = {
       section = "Socket";
-      into = "socketConfig";
+      example.ListenStream = "%t/app.sock";
     };
     timers = {
       section = "Timer";
-      into = "timerConfig";
+      example.OnCalendar = "daily";
     };
     paths = {
       section = "Path";
-      into = "pathConfig";
+      example.PathChanged = "%h/notes";
     };
   };
+  into = section: "${lib.toLower section}Config";
 
   sectionOption =
-    section: into: example:
+    section: example:
     mkOption {
       type = types.attrsOf types.anything;
       default = { };
       inherit example;
       description = ''
         Keys of the unit's `[${section}]` section, home-manager style: the
-        same as `${into}`, into which they are merged.
+        same as `${into section}`, into which they are merged.
       '';
     };
 
@@ -61,16 +63,11 @@ let
     { config, ... }:
     {
       options = {
-        Unit = sectionOption "Unit" "unitConfig" {
+        Unit = sectionOption "Unit" {
           Description = "Sync notes";
           After = [ "network-online.target" ];
         };
-        ${kind.section} = sectionOption kind.section kind.into (
-          lib.optionalAttrs (kind.section == "Service") { ExecStart = "/usr/bin/unison notes"; }
-          // lib.optionalAttrs (kind.section == "Timer") { OnCalendar = "daily"; }
-          // lib.optionalAttrs (kind.section == "Socket") { ListenStream = "%t/app.sock"; }
-          // lib.optionalAttrs (kind.section == "Path") { PathChanged = "%h/notes"; }
-        );
+        ${kind.section} = sectionOption kind.section kind.example;
         Install = mkOption {
           type = types.submodule {
             options = {
@@ -90,7 +87,7 @@ let
       };
       config = {
         unitConfig = config.Unit;
-        ${kind.into} = config.${kind.section};
+        ${into kind.section} = config.${kind.section};
         # Only when given: an empty definition would outrank a `mkDefault`
         # of another module.
         wantedBy = lib.mkIf (config.Install.WantedBy != [ ]) config.Install.WantedBy;
