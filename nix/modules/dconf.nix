@@ -14,6 +14,7 @@
 }:
 let
   inherit (lib) mkOption types;
+  provenance = import ../provenance.nix { inherit lib; };
 
   ok = type: text: { inherit type text; };
   bad = error: hint: { inherit error hint; };
@@ -119,13 +120,7 @@ in
   config.am.loweredNodes = lib.optional (settings != { }) {
     id = "dconf";
     kind = "dconf";
-    declaredBy = lib.showOption [
-      "dconf"
-      "settings"
-    ];
-    definedIn = map (
-      def: builtins.unsafeDiscardStringContext (toString def.file)
-    ) option.definitionsWithLocations;
+    inherit (provenance.whole option [ "dconf" "settings" ]) declaredBy definedIn;
     settings = lib.mapAttrs (
       dir:
       lib.mapAttrs (
