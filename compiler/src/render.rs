@@ -8,6 +8,7 @@
 
 mod kinds;
 mod lua;
+mod units;
 
 use std::fmt::Write;
 
@@ -46,9 +47,6 @@ pub fn report(errors: &[CompileError]) -> String {
 
 /// One problem, as a few lines ending in a newline.
 pub fn render(error: &CompileError) -> String {
-    if let Some(text) = crate::units::render::render(error) {
-        return text;
-    }
     let mut m = Message::default();
     match error {
         CompileError::InvalidJson { message, line, column } => {
@@ -193,7 +191,6 @@ pub fn render(error: &CompileError) -> String {
             m.error(format!("the am binary {} {problem}", nix_string(path)));
             m.hint("pass --am (or set $amBin) to the absolute path of `am`, e.g. \"${am}/bin/am\"");
         }
-        // Rendered by `units::render` above.
         CompileError::BadUnitName { .. }
         | CompileError::WantedTemplate { .. }
         | CompileError::UnknownSwitchMethod { .. }
@@ -201,7 +198,7 @@ pub fn render(error: &CompileError) -> String {
         | CompileError::UnitWithoutFile { .. }
         | CompileError::DuplicateUnit { .. }
         | CompileError::SecondUnitsNode { .. }
-        | CompileError::BadScriptName { .. } => {}
+        | CompileError::BadScriptName { .. } => units::render(&mut m, error),
         CompileError::PermissionsOnLink { .. }
         | CompileError::BadPermissions { .. }
         | CompileError::PermissionsAndExecutable { .. }

@@ -1,27 +1,18 @@
-//! The messages of the systemd unit problems, in the shape of every other
-//! compiler message: an `error:` line naming the option, where it was
-//! defined, and a `hint:` saying what to do.
-
-use std::fmt::Write;
+//! Messages about systemd units. A unit is named by the option that
+//! declared it (`systemd.user.services.foo`), not by its node, and the
+//! files that define it follow.
 
 use am_schema::SwitchMethod;
 
-use super::UNIT_FIELDS;
-use super::name::{NameProblem, UNIT_TYPES};
+use super::{Message, id_or_position, nix_string};
 use crate::error::{CompileError, NodeRef, UnitRef};
-use crate::render::nix_string;
 use crate::suggest;
+use crate::units::UNIT_FIELDS;
+use crate::units::name::{NameProblem, UNIT_TYPES};
 
-/// The message of a unit problem; `None` for every other problem.
-pub fn render(error: &CompileError) -> Option<String> {
-    let mut out = String::new();
-    let mut error_line = |subject: &str, problem: String, files: &[String]| {
-        let _ = writeln!(out, "error: {subject}: {problem}");
-        if !files.is_empty() {
-            let _ = writeln!(out, "  defined in {}", files.join(", "));
-        }
-    };
-    let hint = match error {
+/// Renders the unit problems into `m`; others are left.
+pub(super) fn render(m: &mut Message, error: &CompileError) {
+    match error {
         CompileError::BadUnitName { unit, field, name, problem } => {
             let wanted = *field != "name";
             let headline = if wanted {
@@ -29,8 +20,8 @@ pub fn render(error: &CompileError) -> Option<String> {
             } else {
                 format!("the unit name {} {}", nix_string(name), problem.describe())
             };
-            error_line(&subject(unit), headline, &unit.defined_in);
-            name_hint(name, problem, wanted)
+            unit_error(m, unit, headline);
+            m.hint(name_hint(name, problem, wanted));
         }
         CompileError::WantedTemplate { unit, wanted_by } => {
             let name = unit.name.as_deref().unwrap_or_default();
@@ -40,66 +31,75 @@ pub fn render(error: &CompileError) -> Option<String> {
                 nix_string(name),
                 wanted.join(" ")
             );
-            error_line(&subject(unit), problem, &unit.defined_in);
+            unit_error(m, unit, problem);
             let instance = name.replacen("@.", "@NAME.", 1);
-            format!(
+            m.hint(format!(
                 "a template cannot be started: want an instance instead (a unit named {}), \
                  or remove wantedBy, requiredBy and startAt",
                 nix_string(&instance)
-            )
+            ));
         }
         CompileError::UnknownSwitchMethod { unit, method } => {
-            let problem = format!("unknown switch method {}", nix_string(method));
-            error_line(&subject(unit), problem, &unit.defined_in);
+            unit_error(m, unit, format!("unknown switch method {}", nix_string(method)));
             let methods: Vec<&str> = SwitchMethod::ALL.iter().map(|m| m.name()).collect();
-            format!(
+            m.hint(format!(
                 "set unitConfig.X-SwitchMethod to one of: {}; or use restartIfChanged, \
                  reloadIfChanged or stopIfChanged",
                 methods.join(", ")
-            )
+            ));
         }
         CompileError::MalformedUnit { node, position, problem } => {
-            let subject = format!("{} node `{}`", node_kind(node), node_id(node));
-            error_line(&subject, format!("unit #{position} {problem}"), &node.defined_in);
-            format!(
+            let subject = format!("{} node `{}`", node_kind(node), id_or_position(node));
+            m.error(format!("{subject}: unit #{position} {problem}"));
+            defined_in(m, &node.defined_in);
+            m.hint(format!(
                 "the systemd.user options write units for you; a unit written by hand is an \
                  attribute set with some of: {}",
                 UNIT_FIELDS.join(", ")
-            )
+            ));
         }
         CompileError::UnitWithoutFile { unit, target } => {
             let problem = format!("no link node makes its unit file {}", nix_string(target));
-            error_line(&subject(unit), problem, &unit.defined_in);
-            format!(
+            unit_error(m, unit, problem);
+            m.hint(format!(
                 "add a link node with target = {}, and list its id in the `after` of node `{}`",
                 nix_string(target),
-                node_id(&unit.node)
-            )
+                id_or_position(&unit.node)
+            ));
         }
         CompileError::DuplicateUnit { name, units } => {
-            let _ = writeln!(out, "error: {} units are named {}", units.len(), nix_string(name));
+            m.error(format!("{} units are named {}", units.len(), nix_string(name)));
             for unit in units {
-                let _ = writeln!(out, "  {}", subject(unit));
+                m.line(subject(unit));
             }
-            "keep one of them: the manager knows a unit by its name".to_string()
+            m.hint("keep one of them: the manager knows a unit by its name");
         }
         CompileError::SecondUnitsNode { nodes } => {
-            let _ = writeln!(out, "error: {} nodes have kind systemd-units", nodes.len());
+            m.error(format!("{} nodes have kind systemd-units", nodes.len()));
             for node in nodes {
                 let by = node.declared_by.as_deref().map(|by| format!(" (declared by {by})"));
-                let _ = writeln!(out, "  `{}`{}", node_id(node), by.unwrap_or_default());
+                m.line(format!("`{}`{}", id_or_position(node), by.unwrap_or_default()));
             }
-            "list every unit in one node: the user manager is reloaded once per activation"
-                .to_string()
+            m.hint("list every unit in one node: the user manager is reloaded once per activation");
         }
         CompileError::BadScriptName { name, problem } => {
-            let _ = writeln!(out, "error: script {} {problem}", nix_string(name));
-            "script names are plain file names in the bundle's scripts/ folder".to_string()
+            m.error(format!("script {} {problem}", nix_string(name)));
+            m.hint("script names are plain file names in the bundle's scripts/ folder");
         }
-        _ => return None,
-    };
-    let _ = writeln!(out, "  hint: {hint}");
-    Some(out)
+        _ => {}
+    }
+}
+
+/// `error: <unit>: <problem>`, then the files that define the unit.
+fn unit_error(m: &mut Message, unit: &UnitRef, problem: String) {
+    m.error(format!("{}: {problem}", subject(unit)));
+    defined_in(m, &unit.defined_in);
+}
+
+fn defined_in(m: &mut Message, files: &[String]) {
+    if !files.is_empty() {
+        m.line(format!("defined in {}", files.join(", ")));
+    }
 }
 
 /// What to do about a bad name; `wanted` when it is a `wantedBy` entry,
@@ -142,15 +142,11 @@ fn subject(unit: &UnitRef) -> String {
             "unit #{} of {} node `{}`",
             unit.position,
             node_kind(&unit.node),
-            node_id(&unit.node)
+            id_or_position(&unit.node)
         ),
     }
 }
 
 fn node_kind(node: &NodeRef) -> &'static str {
     node.kind.unwrap_or("systemd-units")
-}
-
-fn node_id(node: &NodeRef) -> String {
-    node.id.clone().unwrap_or_else(|| format!("#{}", node.position))
 }

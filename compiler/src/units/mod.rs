@@ -3,7 +3,6 @@
 //! node per bundle).
 
 pub mod name;
-pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
