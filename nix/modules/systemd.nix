@@ -152,21 +152,21 @@ let
     name: service:
     map (s: s // { script = scriptFor "${name}.service" s.phase s.text; }) (
       lib.filter (s: s.text != "") [
-      {
-        key = "ExecStart";
-        phase = "start";
-        text = service.script;
-      }
-      {
-        key = "ExecStartPre";
-        phase = "pre-start";
-        text = service.preStart;
-      }
-      {
-        key = "ExecStartPost";
-        phase = "post-start";
-        text = service.postStart;
-      }
+        {
+          key = "ExecStart";
+          phase = "start";
+          text = service.script;
+        }
+        {
+          key = "ExecStartPre";
+          phase = "pre-start";
+          text = service.preStart;
+        }
+        {
+          key = "ExecStartPost";
+          phase = "post-start";
+          text = service.postStart;
+        }
       ]
     );
 
@@ -402,7 +402,8 @@ let
             kind = "link";
             target = "${unitDir}/${relative}";
             inherit text;
-          } // origin;
+          }
+          // origin;
           dependents = dir: map (target: link "${target}.${dir}/${unitName}");
         in
         {
@@ -416,7 +417,8 @@ let
             target = "${unitDir}/${unitName}";
             switchMethod = method;
             wantedBy = unit.wantedBy ++ unit.requiredBy;
-          } // origin;
+          }
+          // origin;
           scripts = lib.optionals (kind.option == "services") (
             map (s: lib.nameValuePair s.script.name s.script.content) (serviceScripts name unit)
           );
