@@ -257,15 +257,7 @@ fn read_node(
         Some("tree") => Some(Body::Tree(crate::tree::read(&mut reader))),
         Some("dconf") => Some(Body::Dconf(crate::dconf::read(&mut reader))),
         Some("exec") => Some(Body::Exec(read_exec(&mut reader))),
-        Some("systemd-units") => match reader.get("units") {
-            Some(units) if lua::is_inline(units) => {
-                reader.mismatch("units", units, None);
-                Some(Body::SystemdUnits(crate::units::UnitsInput::default()))
-            }
-            units => {
-                Some(Body::SystemdUnits(crate::units::read(&reader.origin, units, reader.errors)))
-            }
-        },
+        Some("systemd-units") => Some(Body::SystemdUnits(crate::units::read(&mut reader))),
         Some("lua") => Some(Body::Lua(lua::read(&mut reader))),
         _ => None,
     };

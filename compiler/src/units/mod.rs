@@ -10,8 +10,7 @@ use am_schema::{SwitchMethod, SystemdUnits, Unit};
 use serde_json::{Map, Value};
 
 use crate::error::{CompileError, NodeRef, UnitRef};
-use crate::fields;
-use crate::input::{Body, InputNode};
+use crate::input::{Body, InputNode, Reader};
 use crate::render::describe_value;
 use crate::target;
 
@@ -39,28 +38,19 @@ pub struct UnitInput {
 }
 
 /// Reads the `units` field of a `systemd-units` node.
-pub fn read(node: &NodeRef, value: Option<&Value>, errors: &mut Vec<CompileError>) -> UnitsInput {
-    let items = match value {
+pub fn read(reader: &mut Reader) -> UnitsInput {
+    let items = match reader.get("units") {
         Some(Value::Array(items)) => items,
-        None => {
-            errors.push(CompileError::MissingField { node: node.clone(), field: "units" });
+        Some(other) => {
+            reader.mismatch("units", other, None);
             return UnitsInput::default();
         }
-        Some(other) => {
-            let field = fields::lookup(fields::SYSTEMD_UNITS, "units");
-            if let Some(field) = field {
-                errors.push(CompileError::WrongType {
-                    node: node.clone(),
-                    field: field.name,
-                    expected: field.shape.describe(),
-                    found: describe_value(other),
-                    inside: None,
-                    example: field.example,
-                });
-            }
+        None => {
+            reader.missing_unless_set("units");
             return UnitsInput::default();
         }
     };
+    let (node, errors) = (&reader.origin, &mut *reader.errors);
     let units = items
         .iter()
         .enumerate()
