@@ -17,6 +17,7 @@
 //! The checksum turns a flipped bit into a clear "corrupt" error instead of a
 //! plan that decodes into something subtly different.
 
+pub mod dconf;
 mod encoding;
 pub mod state;
 mod systemd;
