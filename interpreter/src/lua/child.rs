@@ -55,7 +55,7 @@ pub fn serve() -> Result<(), Error> {
         out.write_all(frame)?;
         out.flush()
     });
-    if let Err(mut message) = super::api::run(&job.node, chunk, &context, send) {
+    if let Err(mut message) = super::api::run(&job.node, chunk, &context, MEMORY_LIMIT, send) {
         if message.len() > FAILURE_CAP {
             let mut end = FAILURE_CAP;
             while !message.is_char_boundary(end) {

@@ -50,8 +50,14 @@ pub const TIME_LIMIT: Duration = Duration::from_secs(60);
 /// configuration needs.
 pub const MEMORY_LIMIT: usize = 1 << 30;
 
-/// [`MEMORY_LIMIT`] for people.
-const MEMORY_LIMIT_TEXT: &str = "1 GiB";
+/// A memory size for people: `1 GiB`, `64 MiB`.
+fn size_text(bytes: usize) -> String {
+    if bytes.is_multiple_of(1 << 30) {
+        format!("{} GiB", bytes >> 30)
+    } else {
+        format!("{} MiB", bytes >> 20)
+    }
+}
 
 /// What a chunk did.
 #[derive(Debug, Default)]

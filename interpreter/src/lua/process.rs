@@ -21,7 +21,7 @@ use am_schema::chunk::{
     ChunkEvent, ChunkJob, EVENT_HEADER_LEN, decode_event, encode_job, event_len,
 };
 
-use super::{Context, Failed, LogLine, MEMORY_LIMIT, MEMORY_LIMIT_TEXT, Ran, STATES_STARTED};
+use super::{Context, Failed, LogLine, MEMORY_LIMIT, Ran, STATES_STARTED, size_text};
 
 /// The program started for a chunk: this one.
 const SELF: &str = "/proc/self/exe";
@@ -85,8 +85,8 @@ pub fn run(node: &Node, context: &Context) -> Result<Ran, Failed> {
                pattern match or a read that waits), so its process was killed"
     } else if let Err(TooMuch) = too_much {
         format!(
-            "it handed more than its memory limit of {MEMORY_LIMIT_TEXT} to am, so its process \
-             was killed"
+            "it handed more than its memory limit of {} to am, so its process was killed",
+            size_text(MEMORY_LIMIT)
         )
     } else if let Some(message) = failure {
         message

@@ -9,8 +9,6 @@
 
 use mlua::{ChunkMode, Function, Lua, LuaOptions, StdLib, Table};
 
-use super::MEMORY_LIMIT;
-
 /// `os` functions a chunk may use: none of them changes anything.
 const OS_KEPT: &[&str] = &["clock", "date", "difftime", "getenv", "time"];
 
@@ -31,9 +29,6 @@ pub fn new_state() -> mlua::Result<Lua> {
         | StdLib::COROUTINE
         | StdLib::OS;
     let lua = Lua::new_with(libraries, LuaOptions::default())?;
-    // A chunk building a string without end fails, instead of taking the
-    // machine's memory with it.
-    lua.set_memory_limit(MEMORY_LIMIT)?;
     let globals = lua.globals();
     for name in BASE_REMOVED {
         globals.raw_remove(*name)?;

@@ -21,7 +21,7 @@ use am_schema::{Copy, CopySource, Dconf, DconfKey, Exec, Kind, Link, Node};
 use mlua::{ChunkMode, Lua, Table, Value};
 
 use super::target::{absolute, relative};
-use super::{Context, MEMORY_LIMIT};
+use super::{Context, size_text};
 
 /// Where the frames of a chunk's events go, as it makes them.
 pub type Sink = Box<dyn FnMut(&[u8]) -> std::io::Result<()>>;
@@ -40,14 +40,14 @@ struct Run {
 }
 
 impl Run {
-    fn new(parent: &Node, send: Sink) -> Rc<RefCell<Run>> {
+    fn new(parent: &Node, budget: Budget, send: Sink) -> Rc<RefCell<Run>> {
         Rc::new(RefCell::new(Run {
             parent: parent.id.clone(),
             declared_by: parent.declared_by.clone(),
             required: parent.required,
             targets: HashSet::new(),
             counts: BTreeMap::new(),
-            budget: Budget::default(),
+            budget,
             send,
         }))
     }
@@ -101,24 +101,30 @@ impl Run {
 }
 
 /// What a chunk holds: Lua's memory and what it handed to `am`, which
-/// together may not pass [`MEMORY_LIMIT`]. Each handed byte lowers Lua's
-/// own limit by one.
-#[derive(Debug, Default)]
+/// together may not pass its limit. Each handed byte lowers Lua's own
+/// limit by one, so that a string built without end fails too.
+#[derive(Debug)]
 struct Budget {
+    limit: usize,
     handed: usize,
 }
 
 impl Budget {
+    fn new(lua: &Lua, limit: usize) -> mlua::Result<Budget> {
+        lua.set_memory_limit(limit)?;
+        Ok(Budget { limit, handed: 0 })
+    }
+
     /// Bytes the chunk may still take.
     fn left(&self, lua: &Lua) -> usize {
-        MEMORY_LIMIT.saturating_sub(self.handed + lua.used_memory())
+        self.limit.saturating_sub(self.handed + lua.used_memory())
     }
 
     /// Counts `bytes` more handed over, or fails `function` when they do not fit.
     fn charge(&mut self, lua: &Lua, bytes: usize, function: &str) -> mlua::Result<()> {
         self.fits(lua, bytes, function)?;
         self.handed += bytes;
-        lua.set_memory_limit(MEMORY_LIMIT - self.handed)?;
+        lua.set_memory_limit(self.limit - self.handed)?;
         Ok(())
     }
 
@@ -128,43 +134,50 @@ impl Budget {
         if bytes <= left {
             return Ok(());
         }
-        Err(out_of_memory(function, "handing this over", bytes, left))
+        Err(out_of_memory(function, "handing this over", bytes, left, self.limit))
     }
 }
 
-/// Why `function` cannot take `bytes` more for `what`.
-fn out_of_memory(function: &str, what: &str, bytes: usize, left: usize) -> mlua::Error {
-    let mib = |bytes: usize| bytes.div_ceil(1 << 20);
+/// Why `function` cannot take `bytes` more for `what`, with `left` of `limit`.
+fn out_of_memory(
+    function: &str,
+    what: &str,
+    bytes: usize,
+    left: usize,
+    limit: usize,
+) -> mlua::Error {
     fail(
         function,
         format!(
             "out of memory: {what} takes {} MiB, and {} MiB are left of the chunk's {} (for \
              what Lua holds and what the chunk handed to am)",
-            mib(bytes),
+            bytes.div_ceil(1 << 20),
             left >> 20,
-            super::MEMORY_LIMIT_TEXT
+            size_text(limit)
         ),
     )
 }
 
-/// Runs `chunk` for `node` in a state of its own, sending each node it
-/// creates and each line it logs to `send` as it makes them; gives Lua's
-/// message and traceback when the chunk fails.
+/// Runs `chunk` for `node` in a state of its own, which may hold `memory`
+/// bytes, sending each node it creates and each line it logs to `send` as
+/// it makes them; gives Lua's message and traceback when the chunk fails.
 pub fn run(
     node: &Node,
     chunk: &am_schema::Lua,
     context: &Context,
+    memory: usize,
     send: Sink,
 ) -> Result<(), String> {
-    let lua =
-        super::sandbox::new_state().map_err(|error| format!("could not start Lua: {error}"))?;
-    let run = Run::new(node, send);
+    let start = |error: mlua::Error| format!("could not start Lua: {error}");
+    let lua = super::sandbox::new_state().map_err(start)?;
+    let budget = Budget::new(&lua, memory).map_err(start)?;
+    let run = Run::new(node, budget, send);
     let result = install(&lua, &run, context).and_then(|()| {
         stop_after(&lua, context.time_limit)?;
         // `=` makes Lua show the name as it is, not as `[string "..."]`.
         lua.load(&chunk.chunk).set_name(format!("={}", chunk.name)).set_mode(ChunkMode::Text).exec()
     });
-    result.map_err(|error| message(&error))
+    result.map_err(|error| message(&error, memory))
 }
 
 /// Makes the chunk fail once it has run for `limit`: every 10,000
@@ -181,17 +194,18 @@ fn stop_after(lua: &Lua, limit: std::time::Duration) -> mlua::Result<()> {
     })
 }
 
-/// Lua's message and traceback, without mlua's `runtime error: ` prefix.
-fn message(error: &mlua::Error) -> String {
+/// Lua's message and traceback, without mlua's `runtime error: ` prefix;
+/// `memory` is the chunk's limit, for when it ran out.
+fn message(error: &mlua::Error, memory: usize) -> String {
     let text = match error {
         mlua::Error::CallbackError { traceback, cause } => {
-            format!("{}\n{traceback}", message(cause))
+            format!("{}\n{traceback}", message(cause, memory))
         }
         mlua::Error::RuntimeError(text) | mlua::Error::SyntaxError { message: text, .. } => {
             text.clone()
         }
         mlua::Error::MemoryError(text) => {
-            format!("{text}: the chunk reached its memory limit of {}", super::MEMORY_LIMIT_TEXT)
+            format!("{text}: the chunk reached its memory limit of {}", size_text(memory))
         }
         other => other.to_string(),
     };
@@ -257,8 +271,11 @@ fn am_table(lua: &Lua, run: &Rc<RefCell<Run>>, context: &Context) -> mlua::Resul
         let run = Rc::clone(run);
         let function = lua.create_function(move |lua, table: Table| {
             let function = format!("am.{name}");
-            let left = run.borrow().budget.left(lua);
-            let kind = creator(&Fields { table, function: &function, left })?;
+            let (left, limit) = {
+                let budget = &run.borrow().budget;
+                (budget.left(lua), budget.limit)
+            };
+            let kind = creator(&Fields { table, function: &function, left, limit })?;
             run.borrow_mut().create(lua, kind, &function)
         })?;
         am.set(name, function)?;
@@ -380,6 +397,8 @@ struct Fields<'a> {
     /// What the chunk's memory budget had left when the call began: a
     /// string longer than that is refused before it is copied.
     left: usize,
+    /// The chunk's memory limit, for that message.
+    limit: usize,
 }
 
 impl Fields<'_> {
@@ -410,12 +429,10 @@ impl Fields<'_> {
 
     fn string_value(&self, field: &str, value: Value) -> mlua::Result<String> {
         match value {
-            Value::String(text) if text.as_bytes().len() > self.left => Err(out_of_memory(
-                self.function,
-                &format!("`{field}`"),
-                text.as_bytes().len(),
-                self.left,
-            )),
+            Value::String(text) if text.as_bytes().len() > self.left => {
+                let (what, bytes) = (format!("`{field}`"), text.as_bytes().len());
+                Err(out_of_memory(self.function, &what, bytes, self.left, self.limit))
+            }
             Value::String(text) => text
                 .to_str()
                 .map(|text| text.to_string())
@@ -560,7 +577,8 @@ pub fn members() -> mlua::Result<Vec<String>> {
         after: Vec::new(),
         kind: Kind::Dconf(Dconf { keys: Vec::new() }),
     };
-    let run = Run::new(&parent, Box::new(|_| Ok(())));
+    let budget = Budget::new(&lua, super::MEMORY_LIMIT)?;
+    let run = Run::new(&parent, budget, Box::new(|_| Ok(())));
     let context = Context {
         home: Path::new("/"),
         bundle: None,

@@ -24,6 +24,10 @@ fn chunk_node() -> Node {
     }
 }
 
+/// The memory limit of the chunks here: `am`'s is 1 GiB, which takes
+/// long to fill.
+const MEMORY: usize = 64 << 20;
+
 /// Runs `code` as the chunk `name` and reads back what it handed over.
 fn run_in(code: &str, name: &str, context: &Context) -> Result<Ran, Failed> {
     let chunk = am_schema::Lua { chunk: code.into(), name: name.into(), timeout: None };
@@ -33,7 +37,7 @@ fn run_in(code: &str, name: &str, context: &Context) -> Result<Ran, Failed> {
         sent.borrow_mut().extend_from_slice(frame);
         Ok(())
     });
-    let result = super::run(&chunk_node(), &chunk, context, send);
+    let result = super::run(&chunk_node(), &chunk, context, MEMORY, send);
     let mut reply = Reply::default();
     reply.read(frames.borrow().as_slice()).expect("within the cap");
     assert_eq!(reply.failure, None, "a failure is sent by the process, not the API");
@@ -176,7 +180,7 @@ fn an_endless_chunk_is_stopped_and_memory_runs_out() {
     let huge = run_in("local s = 'x' while true do s = s .. s end", "n", &context)
         .expect_err("memory runs out");
     assert!(
-        huge.message.contains("not enough memory: the chunk reached its memory limit of 1 GiB"),
+        huge.message.contains("not enough memory: the chunk reached its memory limit of 64 MiB"),
         "{}",
         huge.message
     );
@@ -187,14 +191,14 @@ fn an_endless_chunk_is_stopped_and_memory_runs_out() {
 #[test]
 fn what_the_api_keeps_counts_against_the_memory_limit() {
     let home = Path::new("/h");
-    // Eleven copies of one 100 MiB string: Lua holds it once.
-    let hoard = "local s = string.rep('x', 100 * 1024 * 1024)\n\
+    // Eleven copies of one 8 MiB string: Lua holds it once.
+    let hoard = "local s = string.rep('x', 8 * 1024 * 1024)\n\
                  for i = 1, 11 do am.copy{ target = 'big/' .. i, text = s } end";
     let failed = run_in(hoard, "n", &context(home)).expect_err("the copies pass the limit");
     assert!(failed.message.starts_with("am.copy: out of memory: "), "{}", failed.message);
-    assert!(failed.message.contains("of the chunk's 1 GiB"), "{}", failed.message);
+    assert!(failed.message.contains("of the chunk's 64 MiB"), "{}", failed.message);
     assert!(failed.message.contains("n:2: in main chunk"), "{}", failed.message);
-    let logs = "local s = string.rep('x', 300 * 1024 * 1024)\n\
+    let logs = "local s = string.rep('x', 20 * 1024 * 1024)\n\
                 for i = 1, 4 do print(s) end";
     let failed = run_in(logs, "n", &context(home)).expect_err("the lines pass the limit");
     assert!(failed.message.contains("print: out of memory"), "{}", failed.message);
