@@ -65,29 +65,26 @@ pub fn run(node: &Node, context: &Context) -> Result<Ran, Failed> {
         let _ = stdin.write_all(&encode_job(&job));
     }
     let mut reply = Reply::default();
-    let too_much = match child.stdout.take() {
-        Some(stdout) => reply.read(stdout),
-        None => Ok(()),
-    };
-    if too_much.is_err() {
+    let broken = child.stdout.take().and_then(|stdout| reply.read(stdout).err());
+    if broken.is_some() {
         kill(&child);
     }
-    let killed = watchdog.stop();
+    // To its end, while the watchdog still runs: a process blocked on a
+    // full stderr would otherwise never be waited for.
     let mut stderr = Vec::new();
-    if let Some(pipe) = child.stderr.take() {
-        let _ = pipe.take(STDERR_CAP).read_to_end(&mut stderr);
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.by_ref().take(STDERR_CAP).read_to_end(&mut stderr);
+        let _ = std::io::copy(&mut pipe, &mut std::io::sink());
     }
+    let killed = watchdog.stop();
     let status = child.wait().map_err(|error| failed(format!("lost its Lua process: {error}")))?;
     let Reply { created, log, failure } = reply;
     let message = if killed {
         super::stopped(context.time_limit)
             + "; it went on after it was asked to stop (in a `pcall`, a coroutine, a long \
                pattern match or a read that waits), so its process was killed"
-    } else if let Err(TooMuch) = too_much {
-        format!(
-            "it handed more than its memory limit of {} to am, so its process was killed",
-            size_text(MEMORY_LIMIT)
-        )
+    } else if let Some(why) = broken {
+        why
     } else if let Some(message) = failure {
         message
     } else if status.success() {
@@ -111,14 +108,12 @@ pub(super) struct Reply {
     pub failure: Option<String>,
 }
 
-/// The process handed back more than [`REPLY_CAP`].
-#[derive(Debug)]
-pub(super) struct TooMuch;
-
 impl Reply {
     /// Reads events until the process closes its stdout (it ended, or was
-    /// killed; a frame cut short by the kill is dropped).
-    pub(super) fn read(&mut self, mut from: impl Read) -> Result<(), TooMuch> {
+    /// killed; a frame cut short by the kill is dropped). An error says
+    /// why the process must be stopped at once: it handed back more than
+    /// [`REPLY_CAP`], or something that is no event.
+    pub(super) fn read(&mut self, mut from: impl Read) -> Result<(), String> {
         let mut total = 0usize;
         loop {
             let mut header = [0; EVENT_HEADER_LEN];
@@ -128,7 +123,10 @@ impl Reply {
             let len = event_len(header);
             total += EVENT_HEADER_LEN + len;
             if total > REPLY_CAP {
-                return Err(TooMuch);
+                return Err(format!(
+                    "it handed more than its memory limit of {} to am, so its process was killed",
+                    size_text(MEMORY_LIMIT)
+                ));
             }
             let mut payload = vec![0; len];
             if from.read_exact(&mut payload).is_err() {
@@ -139,9 +137,10 @@ impl Reply {
                 Ok(ChunkEvent::Log { warning, text }) => self.log.push(LogLine { warning, text }),
                 Ok(ChunkEvent::Failed(message)) => self.failure = Some(message),
                 Err(error) => {
-                    self.failure =
-                        Some(format!("its Lua process said something unreadable: {error}"));
-                    return Ok(());
+                    return Err(format!(
+                        "its Lua process said something that is no event ({error}), so it was \
+                         killed"
+                    ));
                 }
             }
         }
@@ -187,5 +186,32 @@ fn kill(child: &Child) {
     if let Some(pid) = child_pid(child) {
         // Gone already is fine: it is waited for either way.
         let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use am_schema::chunk::encode_event;
+
+    #[test]
+    fn a_reply_past_the_cap_or_unreadable_stops_the_process() {
+        let log = encode_event(&ChunkEvent::Log { warning: false, text: "hi".into() });
+        // A frame announcing more than the cap is refused before it is read.
+        let huge = [log.as_slice(), &u32::MAX.to_le_bytes()].concat();
+        let mut reply = Reply::default();
+        let why = reply.read(huge.as_slice()).expect_err("past the cap");
+        assert!(why.contains("more than its memory limit of 1 GiB"), "{why}");
+        assert_eq!(reply.log.len(), 1, "what came before the cap is kept");
+
+        let garbage = [&1u32.to_le_bytes()[..], &[0xff]].concat();
+        let why = Reply::default().read(garbage.as_slice()).expect_err("no event");
+        assert!(why.contains("no event"), "{why}");
+
+        // A frame cut short by a kill ends the reply, without an error.
+        let cut = &log[..log.len() - 1];
+        let mut reply = Reply::default();
+        assert_eq!(reply.read(cut), Ok(()));
+        assert!(reply.log.is_empty());
     }
 }
