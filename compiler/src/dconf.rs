@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::error::{CompileError, NodeRef};
-use crate::input::{Body, InputNode, Inside, Reader, nix_attribute};
+use crate::input::{Body, InputNode, Inside, Reader};
 use crate::lua::{self, MaybeLua};
-use crate::render::describe_value;
+use crate::nix::{describe_value, nix_attribute};
 
 #[derive(Debug)]
 pub struct DconfInput {

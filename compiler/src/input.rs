@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::error::{CompileError, NodeRef};
 use crate::fields::{self, Field};
 use crate::lua::{self, MaybeLua};
-use crate::render::{describe_value, nix_string};
+use crate::nix::{describe_value, nix_attribute};
 use crate::suggest;
 use crate::target;
 
@@ -613,10 +613,3 @@ impl<'a> Reader<'a> {
 
 /// Reads one element of a list or value of an attribute set.
 type Item<'a, T> = fn(&mut Reader<'a>, &str, &Value, Option<&Inside>) -> Option<T>;
-
-/// An attribute name as written in Nix: bare when it can be, quoted otherwise.
-pub fn nix_attribute(name: &str) -> String {
-    let bare = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-'".contains(c));
-    if bare { name.to_string() } else { nix_string(name) }
-}

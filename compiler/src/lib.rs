@@ -20,6 +20,7 @@ mod input;
 mod layer;
 mod lower;
 mod lua;
+mod nix;
 pub mod render;
 mod scripts;
 mod source;

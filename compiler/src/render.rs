@@ -12,16 +12,12 @@ mod units;
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
 use crate::error::{CompileError, CycleStep, IoAction, IoError, NodeRef, TargetProblem};
 use crate::fields;
+use crate::nix::nix_string;
 
 /// Most rows a table lists before it says how many more there are.
 const MAX_ROWS: usize = 5;
-
-/// Longest string value quoted in a message, in characters.
-const MAX_QUOTED: usize = 40;
 
 const INPUT_HINT: &str = "the activation-manager Nix library writes this input; build the bundle \
                           through it, with the am package of the same version";
@@ -425,61 +421,4 @@ fn kind_names() -> String {
 fn field_example(node: &NodeRef, field: &str) -> Option<&'static str> {
     let kind_fields = node.kind.and_then(fields::kind_fields).map_or(&[][..], |(_, f)| f);
     fields::lookup(kind_fields, field).map(|f| f.example)
-}
-
-/// A JSON value in Nix words, short enough for a one-line message.
-pub(crate) fn describe_value(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {}", nix_string(s)),
-        Value::Array(items) if items.is_empty() => "an empty list".into(),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) if crate::lua::is_inline(value) => "a Lua value".into(),
-        Value::Object(_) => "an attribute set".into(),
-    }
-}
-
-/// A string as a Nix string literal, cut to `MAX_QUOTED` characters.
-pub(crate) fn nix_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    let mut chars = s.chars().peekable();
-    let mut count = 0;
-    while let Some(c) = chars.next() {
-        if count == MAX_QUOTED {
-            out.push_str("...");
-            break;
-        }
-        count += 1;
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // `${` would start an interpolation in Nix; a lone `$` would not.
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            // Nix has no escape for other control characters; showing the
-            // code keeps them from messing up the terminal.
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nix_strings_are_escaped_and_cut() {
-        assert_eq!(nix_string("a\"b\\c\nd"), r#""a\"b\\c\nd""#);
-        assert_eq!(nix_string("${x} $y"), r#""\${x} $y""#);
-        assert_eq!(nix_string(&"x".repeat(50)), format!("\"{}...\"", "x".repeat(40)));
-    }
 }

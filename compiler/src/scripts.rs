@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::error::CompileError;
-use crate::render::describe_value;
+use crate::nix::describe_value;
 
 /// Reads `scripts` (an attribute set of name to text), sorted by name.
 pub fn read(value: Option<&Value>, errors: &mut Vec<CompileError>) -> Vec<(String, String)> {

@@ -5,9 +5,9 @@
 //! what the user wrote; the node only says where it was declared.
 
 use crate::error::{CompileError, NodeRef, PermissionsProblem};
-use crate::input::nix_attribute;
+use crate::nix::{nix_attribute, nix_string};
 
-use super::{Message, declared, nix_string, option_path, origin};
+use super::{Message, declared, option_path, origin};
 
 const DCONF_VALUES: &str = "use true/false, an integer (an int32), a float (a double), a \
                             string, a non-empty list of one of them, or a lib.gvariant value \

@@ -8,8 +8,9 @@
 
 use crate::error::{CompileError, LuaSyntaxError, NodeRef};
 use crate::fields;
+use crate::nix::nix_string;
 
-use super::{Message, nix_string, option_path, origin, subject};
+use super::{Message, option_path, origin, subject};
 
 /// Where Lua values may stand, for hints.
 const LUA_FIELDS: &str = "target, source, text (of copies), argv, env, cwd and dconf values";

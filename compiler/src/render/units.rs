@@ -4,8 +4,9 @@
 
 use am_schema::SwitchMethod;
 
-use super::{Message, id_or_position, nix_string};
+use super::{Message, id_or_position};
 use crate::error::{CompileError, NodeRef, UnitRef};
+use crate::nix::nix_string;
 use crate::suggest;
 use crate::units::UNIT_FIELDS;
 use crate::units::name::{NameProblem, UNIT_TYPES};

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{CompileError, NodeRef, UnitRef};
 use crate::input::{Body, InputNode, Reader};
-use crate::render::describe_value;
+use crate::nix::describe_value;
 use crate::target;
 
 /// The fields of one entry of `units`.
