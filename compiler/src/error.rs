@@ -8,7 +8,7 @@ use std::io;
 use std::path::PathBuf;
 
 pub use crate::target::TargetProblem;
-pub use crate::units::name::NameProblem as UnitNameProblem;
+pub use crate::unit_name::NameProblem as UnitNameProblem;
 
 /// The node a problem is about, with what the Nix library told us of its origin.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -27,6 +27,7 @@ mod source;
 mod suggest;
 mod target;
 mod tree;
+mod unit_name;
 mod units;
 
 use std::fs;

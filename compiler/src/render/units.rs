@@ -6,10 +6,10 @@ use am_schema::SwitchMethod;
 
 use super::{Message, id_or_position};
 use crate::error::{CompileError, NodeRef, UnitRef};
+use crate::fields::UNIT_FIELDS;
 use crate::nix::nix_string;
 use crate::suggest;
-use crate::units::UNIT_FIELDS;
-use crate::units::name::{NameProblem, UNIT_TYPES};
+use crate::unit_name::{NameProblem, UNIT_TYPES};
 
 /// Renders the unit problems into `m`; others are left.
 pub(super) fn render(m: &mut Message, error: &CompileError) {

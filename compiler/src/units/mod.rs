@@ -2,21 +2,17 @@
 //! read from the input and checked (unit names, one file per unit, one such
 //! node per bundle).
 
-pub mod name;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use am_schema::{SwitchMethod, SystemdUnits, Unit};
 use serde_json::{Map, Value};
 
 use crate::error::{CompileError, NodeRef, UnitRef};
+use crate::fields::UNIT_FIELDS;
 use crate::input::{Body, InputNode, Reader};
 use crate::nix::describe_value;
 use crate::target;
-
-/// The fields of one entry of `units`.
-pub const UNIT_FIELDS: &[&str] =
-    &["name", "target", "switchMethod", "wantedBy", "declaredBy", "definedIn"];
+use crate::unit_name;
 
 /// The `units` of a `systemd-units` node, as far as they could be read.
 #[derive(Debug, Default)]
@@ -103,9 +99,9 @@ fn read_unit(
 
     let origin =
         UnitRef { node: node.clone(), position, name: raw_name.clone(), declared_by, defined_in };
-    let name = raw_name.and_then(|name| match name::check(&name) {
+    let name = raw_name.and_then(|name| match unit_name::check(&name) {
         Ok(form) => {
-            if form == name::NameForm::Template && !raw_wanted_by.is_empty() {
+            if form == unit_name::NameForm::Template && !raw_wanted_by.is_empty() {
                 let wanted_by = raw_wanted_by.clone();
                 errors.push(CompileError::WantedTemplate { unit: origin.clone(), wanted_by });
             }
@@ -119,7 +115,7 @@ fn read_unit(
     });
     let wanted_by = raw_wanted_by
         .into_iter()
-        .filter(|wanted| match name::check_startable(wanted) {
+        .filter(|wanted| match unit_name::check_startable(wanted) {
             Ok(_) => true,
             Err(problem) => {
                 let (unit, name) = (origin.clone(), wanted.clone());
