@@ -1,5 +1,5 @@
-//! Two nodes claiming one thing: one id, one target, or a target inside
-//! another node's target.
+//! Two nodes claiming one thing: one id, one target, a target inside
+//! another node's target, or one dconf key.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +7,7 @@ use crate::error::{CompileError, NodeRef};
 use crate::input::{Body, InputNode};
 use crate::target;
 
-/// Reports duplicate ids and conflicting targets.
+/// Reports duplicate ids, conflicting targets and dconf keys set twice.
 pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
     let mut by_target: BTreeMap<&str, Vec<&InputNode>> = BTreeMap::new();
     for node in nodes {
@@ -18,6 +18,7 @@ pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
     duplicate_ids(nodes, errors);
     shared_targets(&by_target, errors);
     nested_targets(&by_target, errors);
+    dconf_keys(nodes, errors);
 }
 
 fn link_target(node: &InputNode) -> Option<&str> {
@@ -81,5 +82,21 @@ fn nested_targets(by_target: &BTreeMap<&str, Vec<&InputNode>>, errors: &mut Vec<
             outer_target: outer_target.to_string(),
             inner,
         });
+    }
+}
+
+/// Reports every key that more than one dconf node sets.
+fn dconf_keys(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
+    let mut setters: BTreeMap<String, Vec<NodeRef>> = BTreeMap::new();
+    for node in nodes {
+        let Some(Body::Dconf(dconf)) = &node.body else { continue };
+        for (dir, key, _) in &dconf.keys {
+            setters.entry(format!("/{dir}/{key}")).or_default().push(node.origin.clone());
+        }
+    }
+    for (path, nodes) in setters {
+        if nodes.len() > 1 {
+            errors.push(CompileError::DconfKeyConflict { path, nodes });
+        }
     }
 }

@@ -10,9 +10,7 @@
 mod bundle;
 mod changes;
 mod conflicts;
-mod copy;
 mod cycle;
-mod dconf;
 mod error;
 mod fields;
 mod graph;
@@ -22,7 +20,6 @@ mod lower;
 mod lua;
 mod nix;
 pub mod render;
-mod scripts;
 mod source;
 mod suggest;
 mod target;
@@ -60,7 +57,6 @@ pub fn compile(
     let mut nodes = tree::expand(nodes, sources, &mut errors);
     changes::resolve(&mut nodes, &mut errors);
     source::check(&nodes, store_dir, sources, &mut errors);
-    dconf::check(&nodes, &mut errors);
     conflicts::check(&nodes, &mut errors);
     units::check(&nodes, &mut errors);
     let graph = graph::build(&nodes, &mut errors);

@@ -9,7 +9,7 @@ use crate::error::CompileError;
 use crate::nix::describe_value;
 
 /// Reads `scripts` (an attribute set of name to text), sorted by name.
-pub fn read(value: Option<&Value>, errors: &mut Vec<CompileError>) -> Vec<(String, String)> {
+pub(super) fn read(value: Option<&Value>, errors: &mut Vec<CompileError>) -> Vec<(String, String)> {
     let entries = match value {
         None | Some(Value::Null) => return Vec::new(),
         Some(Value::Object(entries)) => entries,

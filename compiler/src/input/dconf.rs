@@ -1,17 +1,17 @@
 //! dconf nodes: `settings` maps folders (`org/gnome/desktop/interface`) to
 //! keys and their values as GVariant text, which the Nix library renders
 //! from Nix values (or, for a value it cannot render, replaces by
-//! `{ "error": "<why>", "hint": "<fix>" }` so that the build reports it here, with the
-//! others). A value may also be a Lua value, giving the text at activation
-//! time; folder and key names may not. The text itself is checked by `dconf load` when activating; here
-//! only what would break the key file it is handed over in.
-
-use std::collections::BTreeMap;
+//! `{ "error": "<why>", "hint": "<fix>" }` so that the build reports it
+//! here, with the others). A value may also be a Lua value, giving the text
+//! at activation time; folder and key names may not. The text itself is
+//! checked by `dconf load` when activating; here only what would break the
+//! key file it is handed over in. Two nodes setting one key are found in
+//! `conflicts.rs`.
 
 use serde_json::Value;
 
-use crate::error::{CompileError, NodeRef};
-use crate::input::{Body, InputNode, Inside, Reader};
+use super::reader::{Inside, Reader};
+use crate::error::CompileError;
 use crate::lua::{self, MaybeLua};
 use crate::nix::{describe_value, nix_attribute};
 
@@ -21,7 +21,8 @@ pub struct DconfInput {
     pub keys: Vec<(String, String, MaybeLua)>,
 }
 
-pub fn read(reader: &mut Reader) -> DconfInput {
+/// Reads a dconf node's `settings`.
+pub(super) fn read(reader: &mut Reader) -> DconfInput {
     let mut keys = Vec::new();
     let Some(settings) = reader.get("settings") else {
         reader.missing_unless_set("settings");
@@ -117,22 +118,6 @@ fn value_text(value: Value) -> Result<String, (String, Option<String>)> {
             _ => problem("is an attribute set, not GVariant text".into()),
         },
         other => problem(format!("is {}, not GVariant text", describe_value(&other))),
-    }
-}
-
-/// Reports every key that more than one dconf node sets.
-pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
-    let mut setters: BTreeMap<String, Vec<NodeRef>> = BTreeMap::new();
-    for node in nodes {
-        let Some(Body::Dconf(dconf)) = &node.body else { continue };
-        for (dir, key, _) in &dconf.keys {
-            setters.entry(format!("/{dir}/{key}")).or_default().push(node.origin.clone());
-        }
-    }
-    for (path, nodes) in setters {
-        if nodes.len() > 1 {
-            errors.push(CompileError::DconfKeyConflict { path, nodes });
-        }
     }
 }
 
