@@ -7,7 +7,7 @@
 use crate::error::{CompileError, NodeRef, PermissionsProblem};
 use crate::nix::{nix_attribute, nix_string};
 
-use super::{Message, declared, option_path, origin};
+use super::message::{Message, declared, option_path, origin};
 
 const DCONF_VALUES: &str = "use true/false, an integer (an int32), a float (a double), a \
                             string, a non-empty list of one of them, or a lib.gvariant value \

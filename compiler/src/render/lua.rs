@@ -10,7 +10,7 @@ use crate::error::{CompileError, LuaSyntaxError, NodeRef};
 use crate::fields;
 use crate::nix::nix_string;
 
-use super::{Message, option_path, origin, subject};
+use super::message::{Message, option_path, origin, subject};
 
 /// Where Lua values may stand, for hints.
 const LUA_FIELDS: &str = "target, source, text (of copies), argv, env, cwd and dconf values";

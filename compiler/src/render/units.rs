@@ -4,7 +4,7 @@
 
 use am_schema::SwitchMethod;
 
-use super::{Message, id_or_position};
+use super::message::{Message, id_or_position};
 use crate::error::{CompileError, NodeRef, UnitRef};
 use crate::fields::UNIT_FIELDS;
 use crate::nix::nix_string;
