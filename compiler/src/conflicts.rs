@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{CompileError, NodeRef};
+use crate::error::{CompileError, DconfError, GraphError, NodeRef};
 use crate::input::{Body, InputNode};
 use crate::target;
 
@@ -47,17 +47,20 @@ fn duplicate_ids(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
             continue;
         }
         let nodes = group.iter().map(|n| n.origin.clone()).collect();
-        errors.push(CompileError::DuplicateId { id: id.to_string(), nodes });
+        errors.push(GraphError::DuplicateId { id: id.to_string(), nodes }.into());
     }
 }
 
 fn shared_targets(by_target: &BTreeMap<&str, Vec<&InputNode>>, errors: &mut Vec<CompileError>) {
     for (target, owners) in by_target {
         if owners.len() > 1 {
-            errors.push(CompileError::TargetConflict {
-                target: target.to_string(),
-                owners: owners.iter().map(|n| n.origin.clone()).collect(),
-            });
+            errors.push(
+                GraphError::TargetConflict {
+                    target: target.to_string(),
+                    owners: owners.iter().map(|n| n.origin.clone()).collect(),
+                }
+                .into(),
+            );
         }
     }
 }
@@ -77,11 +80,10 @@ fn nested_targets(by_target: &BTreeMap<&str, Vec<&InputNode>>, errors: &mut Vec<
             .get(outer_target)
             .map(|owners| owners.iter().map(|n| n.origin.clone()).collect())
             .unwrap_or_default();
-        errors.push(CompileError::NestedTarget {
-            outer,
-            outer_target: outer_target.to_string(),
-            inner,
-        });
+        errors.push(
+            GraphError::NestedTarget { outer, outer_target: outer_target.to_string(), inner }
+                .into(),
+        );
     }
 }
 
@@ -96,7 +98,7 @@ fn dconf_keys(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
     }
     for (path, nodes) in setters {
         if nodes.len() > 1 {
-            errors.push(CompileError::DconfKeyConflict { path, nodes });
+            errors.push(DconfError::DconfKeyConflict { path, nodes }.into());
         }
     }
 }

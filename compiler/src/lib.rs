@@ -32,8 +32,9 @@ use std::path::Path;
 
 pub use bundle::activate_script;
 pub use error::{
-    CompileError, CycleStep, Direction, IoAction, IoError, LuaSyntaxError, NodeRef, TargetProblem,
-    UnitNameProblem, UnitRef,
+    BuildError, CompileError, CycleStep, DconfError, Direction, FieldError, FileError, GraphError,
+    InputError, IoAction, IoError, LuaError, LuaSyntaxError, NodeRef, PermissionsProblem,
+    SettingError, TargetProblem, UnitError, UnitNameProblem, UnitRef,
 };
 pub use input::INPUT_VERSION;
 pub use lower::{Compiled, DynamicFile, StaticContent, StaticFile};
@@ -71,7 +72,7 @@ pub fn compile(
         Some(layers) if errors.is_empty() => {
             lower::lower(backup_extension, &nodes, &graph, &layers)
                 .map(|compiled| Compiled { scripts, ..compiled })
-                .map_err(|message| vec![CompileError::Internal { message }])
+                .map_err(|message| vec![CompileError::from(BuildError::Internal { message })])
         }
         _ => Err(sorted(errors)),
     }
@@ -92,16 +93,16 @@ pub struct BuildOptions<'a> {
 pub fn build(options: &BuildOptions) -> Result<Compiled, Vec<CompileError>> {
     let text = fs::read_to_string(options.input).map_err(|source| {
         let path = options.input.into();
-        vec![CompileError::Io(IoError { action: IoAction::ReadInput, path, source })]
+        vec![IoError { action: IoAction::ReadInput, path, source }.into()]
     })?;
     let compiled = compile(&text, options.store_dir, &RealFilesystem);
     let am_bin = bundle::am_bin_problem(options.am_bin)
-        .map(|problem| CompileError::BadAmPath { path: options.am_bin.to_string(), problem });
+        .map(|problem| BuildError::BadAmPath { path: options.am_bin.to_string(), problem });
     let compiled = match (compiled, am_bin) {
         (Ok(compiled), None) => compiled,
         (compiled, am_bin) => {
             let mut errors = compiled.err().unwrap_or_default();
-            errors.extend(am_bin);
+            errors.extend(am_bin.map(CompileError::from));
             return Err(sorted(errors));
         }
     };

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::error::{CompileError, IoAction, IoError};
+use crate::error::{CompileError, FileError, IoAction, IoError};
 use crate::input::{Body, Content, InputNode, LinkInput, TreeInput};
 use crate::lua::MaybeLua;
 use crate::source::{SourceKind, SourceLookup};
@@ -70,11 +70,14 @@ fn list(
 ) -> Option<Vec<String>> {
     let kind = lookup.kind(Path::new(source));
     if kind != Some(SourceKind::Directory) {
-        errors.push(CompileError::BadTreeSource {
-            node: node.origin.clone(),
-            path: source.to_string(),
-            missing: kind.is_none(),
-        });
+        errors.push(
+            FileError::BadTreeSource {
+                node: node.origin.clone(),
+                path: source.to_string(),
+                missing: kind.is_none(),
+            }
+            .into(),
+        );
         return None;
     }
     match lookup.files(Path::new(source)) {

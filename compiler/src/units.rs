@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use am_schema::{SystemdUnits, Unit};
 
-use crate::error::{CompileError, UnitRef};
+use crate::error::{CompileError, UnitError, UnitRef};
 use crate::input::{Body, InputNode, UnitsInput};
 
 /// Checks what needs every node: at most one `systemd-units` node, each
@@ -21,7 +21,7 @@ pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
         .collect();
     if units_nodes.len() > 1 {
         let nodes = units_nodes.iter().map(|(node, _)| node.origin.clone()).collect();
-        errors.push(CompileError::SecondUnitsNode { nodes });
+        errors.push(UnitError::SecondUnitsNode { nodes }.into());
     }
     let link_targets: BTreeSet<&str> = nodes
         .iter()
@@ -38,14 +38,14 @@ pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
         match &unit.target {
             Some(target) if !link_targets.contains(target.as_str()) => {
                 let (unit, target) = (unit.origin.clone(), target.clone());
-                errors.push(CompileError::UnitWithoutFile { unit, target });
+                errors.push(UnitError::UnitWithoutFile { unit, target }.into());
             }
             _ => {}
         }
     }
     for (name, units) in by_name.into_iter().filter(|(_, units)| units.len() > 1) {
         let units = units.into_iter().cloned().collect();
-        errors.push(CompileError::DuplicateUnit { name: name.to_string(), units });
+        errors.push(UnitError::DuplicateUnit { name: name.to_string(), units }.into());
     }
 }
 

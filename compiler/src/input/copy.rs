@@ -3,7 +3,7 @@
 //! option that has it, not the activation.
 
 use super::reader::Reader;
-use crate::error::{CompileError, PermissionsProblem};
+use crate::error::{CompileError, FieldError, FileError, PermissionsProblem};
 
 /// The mode a copy node asks for; `None` leaves it to the source's
 /// executable bit (`0755` or `0644`).
@@ -12,14 +12,14 @@ pub(super) fn read_mode(reader: &mut Reader, executable: Option<bool>) -> Option
     match (permissions, executable) {
         (Some(_), Some(_)) => {
             let node = reader.origin.clone();
-            reader.errors.push(CompileError::PermissionsAndExecutable { node });
+            reader.errors.push(FileError::PermissionsAndExecutable { node }.into());
             None
         }
         (Some(value), None) => match parse_permissions(&value) {
             Ok(mode) => Some(mode),
             Err(problem) => {
                 let node = reader.origin.clone();
-                reader.errors.push(CompileError::BadPermissions { node, value, problem });
+                reader.errors.push(FileError::BadPermissions { node, value, problem }.into());
                 None
             }
         },
@@ -34,10 +34,10 @@ pub(super) fn refuse_permissions(reader: &mut Reader) {
     if reader.is_set("permissions") {
         let node = reader.origin.clone();
         reader.errors.retain(|error| {
-            !matches!(error, CompileError::UnknownField { node: n, field, .. }
+            !matches!(error, CompileError::Field(FieldError::UnknownField { node: n, field, .. })
                 if field == "permissions" && *n == node)
         });
-        reader.errors.push(CompileError::PermissionsOnLink { node });
+        reader.errors.push(FileError::PermissionsOnLink { node }.into());
     }
 }
 

@@ -11,7 +11,7 @@
 use serde_json::Value;
 
 use super::reader::{Inside, Reader};
-use crate::error::CompileError;
+use crate::error::DconfError;
 use crate::lua::{self, MaybeLua};
 use crate::nix::{describe_value, nix_attribute};
 
@@ -35,7 +35,7 @@ pub(super) fn read(reader: &mut Reader) -> DconfInput {
     for (dir, entries) in dirs {
         if let Some(problem) = dir_problem(dir) {
             let (node, dir) = (reader.origin.clone(), dir.clone());
-            reader.errors.push(CompileError::BadDconfPath { node, dir, problem });
+            reader.errors.push(DconfError::BadDconfPath { node, dir, problem }.into());
             continue;
         }
         let Some(entries) = lua::plain_object(entries) else {
@@ -45,7 +45,7 @@ pub(super) fn read(reader: &mut Reader) -> DconfInput {
         for (key, value) in entries {
             let (node, dir, key) = (reader.origin.clone(), dir.clone(), key.clone());
             if let Some(problem) = key_problem(&key) {
-                reader.errors.push(CompileError::BadDconfKey { node, dir, key, problem });
+                reader.errors.push(DconfError::BadDconfKey { node, dir, key, problem }.into());
                 continue;
             }
             if let Some(expr) = lua::inline_expr(value) {
@@ -56,13 +56,9 @@ pub(super) fn read(reader: &mut Reader) -> DconfInput {
             }
             match value_text(value.clone()) {
                 Ok(text) => keys.push((dir, key, MaybeLua::Literal(text))),
-                Err((problem, hint)) => reader.errors.push(CompileError::BadDconfValue {
-                    node,
-                    dir,
-                    key,
-                    problem,
-                    hint,
-                }),
+                Err((problem, hint)) => reader
+                    .errors
+                    .push(DconfError::BadDconfValue { node, dir, key, problem, hint }.into()),
             }
         }
     }

@@ -3,7 +3,7 @@
 //! nodes' targets in `changes.rs`).
 
 use super::reader::Reader;
-use crate::error::CompileError;
+use crate::error::{FieldError, LuaError};
 use crate::lua::MaybeLua;
 
 #[derive(Debug)]
@@ -28,7 +28,7 @@ impl ExecInput {
 pub(super) fn read(reader: &mut Reader) -> ExecInput {
     let argv = match reader.list("argv", Reader::plain_or_lua) {
         Some(argv) if argv.is_empty() => {
-            reader.errors.push(CompileError::EmptyArgv { node: reader.origin.clone() });
+            reader.errors.push(FieldError::EmptyArgv { node: reader.origin.clone() }.into());
             argv
         }
         Some(argv) => argv,
@@ -43,7 +43,7 @@ pub(super) fn read(reader: &mut Reader) -> ExecInput {
     let when_changed = reader.string_list("whenChanged").unwrap_or_default();
     let exec = ExecInput { argv, env, cwd, timeout, when_changed };
     if exec.has_lua_values() && !exec.when_changed.is_empty() {
-        reader.errors.push(CompileError::LuaWhenChanged { node: reader.origin.clone() });
+        reader.errors.push(LuaError::LuaWhenChanged { node: reader.origin.clone() }.into());
     }
     exec
 }

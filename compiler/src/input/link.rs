@@ -5,7 +5,7 @@
 
 use super::copy;
 use super::reader::Reader;
-use crate::error::CompileError;
+use crate::error::{FieldError, LuaError};
 use crate::lua::MaybeLua;
 use crate::target;
 
@@ -50,7 +50,7 @@ pub(super) fn read_target(reader: &mut Reader, allow_lua: bool) -> Option<MaybeL
             Ok(target) => Some(MaybeLua::Literal(target)),
             Err(problem) => {
                 let node = reader.origin.clone();
-                reader.errors.push(CompileError::BadTarget { node, target: raw, problem });
+                reader.errors.push(FieldError::BadTarget { node, target: raw, problem }.into());
                 None
             }
         },
@@ -81,19 +81,19 @@ pub(super) fn read(reader: &mut Reader, copy: bool) -> LinkInput {
     // repeat the type error in other words.
     let content = match (reader.is_set("source"), reader.is_set("text")) {
         (true, true) => {
-            reader.errors.push(CompileError::SourceAndText { node: reader.origin.clone() });
+            reader.errors.push(FieldError::SourceAndText { node: reader.origin.clone() }.into());
             None
         }
         (false, false) => {
             if !reader.is_misspelled("source") && !reader.is_misspelled("text") {
-                reader.errors.push(CompileError::NoContent { node: reader.origin.clone() });
+                reader.errors.push(FieldError::NoContent { node: reader.origin.clone() }.into());
             }
             None
         }
         _ => match (source, text) {
             (Some(MaybeLua::Literal(source)), _) if !source.starts_with('/') => {
                 let node = reader.origin.clone();
-                reader.errors.push(CompileError::RelativeSource { node, path: source });
+                reader.errors.push(FieldError::RelativeSource { node, path: source }.into());
                 None
             }
             (Some(source), _) => Some(Content::Source(source)),
@@ -115,11 +115,11 @@ fn refuse_lua_in_link(
 ) {
     if text.as_ref().is_some_and(MaybeLua::is_lua) {
         let node = reader.origin.clone();
-        reader.errors.push(CompileError::LuaNotAllowed { node, field: "text".into() });
+        reader.errors.push(LuaError::LuaNotAllowed { node, field: "text".into() }.into());
         *text = None;
     }
     if executable.is_some() && source.is_some_and(MaybeLua::is_lua) {
         let node = reader.origin.clone();
-        reader.errors.push(CompileError::LuaSourceExecutable { node });
+        reader.errors.push(LuaError::LuaSourceExecutable { node }.into());
     }
 }

@@ -2,7 +2,7 @@
 //! long it may run.
 
 use super::reader::Reader;
-use crate::error::CompileError;
+use crate::error::LuaError;
 use crate::lua::syntax;
 
 /// A `lua` node.
@@ -18,18 +18,15 @@ pub struct ScriptInput {
 pub(super) fn read(reader: &mut Reader) -> ScriptInput {
     let script = match reader.string("script") {
         Some(script) if script.trim().is_empty() => {
-            reader.errors.push(CompileError::EmptyScript { node: reader.origin.clone() });
+            reader.errors.push(LuaError::EmptyScript { node: reader.origin.clone() }.into());
             None
         }
         Some(script) => {
             if let Some(error) = syntax::check_chunk(&script) {
                 let (node, field) = (reader.origin.clone(), "script".to_string());
-                reader.errors.push(CompileError::LuaSyntax {
-                    node,
-                    field,
-                    expression: false,
-                    error,
-                });
+                reader
+                    .errors
+                    .push(LuaError::LuaSyntax { node, field, expression: false, error }.into());
             }
             Some(script)
         }

@@ -28,7 +28,7 @@ pub use self::lua::ScriptInput;
 use self::reader::Reader;
 pub use self::tree::TreeInput;
 pub use self::units::UnitsInput;
-use crate::error::{CompileError, NodeRef};
+use crate::error::{CompileError, FieldError, InputError, NodeRef, SettingError};
 use crate::fields;
 use crate::lua::MaybeLua;
 use crate::nix::describe_value;
@@ -99,7 +99,7 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Input {
             let full = e.to_string();
             let suffix = format!(" at line {line} column {column}");
             let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
-            errors.push(CompileError::InvalidJson { message, line, column });
+            errors.push(InputError::InvalidJson { message, line, column }.into());
             return Input::default();
         }
     };
@@ -116,7 +116,7 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Input {
             };
             // Nodes of another format version would only add confusing
             // follow-up errors, so this one is reported alone.
-            errors.push(CompileError::UnsupportedVersion { found, supported: INPUT_VERSION });
+            errors.push(InputError::UnsupportedVersion { found, supported: INPUT_VERSION }.into());
             return Input::default();
         }
         None => errors.push(malformed("it", "has no `version`".into())),
@@ -166,7 +166,7 @@ fn read_backup_extension(value: Option<&Value>, errors: &mut Vec<CompileError>) 
     };
     match target::component_problem(&value) {
         Some(problem) => {
-            errors.push(CompileError::BadBackupExtension { value, problem });
+            errors.push(SettingError::BadBackupExtension { value, problem }.into());
             None
         }
         None => Some(value),
@@ -174,7 +174,7 @@ fn read_backup_extension(value: Option<&Value>, errors: &mut Vec<CompileError>) 
 }
 
 fn malformed(what: &str, problem: String) -> CompileError {
-    CompileError::MalformedInput { what: what.into(), problem }
+    CompileError::from(InputError::MalformedInput { what: what.into(), problem })
 }
 
 fn read_node(
@@ -208,7 +208,7 @@ fn read_node(
                 let names = fields::KINDS.iter().map(|(name, _)| *name);
                 let suggestion = suggest::closest(&kind, names).map(String::from);
                 let node = reader.origin.clone();
-                reader.errors.push(CompileError::UnknownKind { node, kind, suggestion });
+                reader.errors.push(FieldError::UnknownKind { node, kind, suggestion }.into());
                 None
             }
         },

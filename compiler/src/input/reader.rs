@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{CompileError, NodeRef};
+use crate::error::{CompileError, FieldError, LuaError, NodeRef};
 use crate::fields::{self, Field};
 use crate::lua::{self, MaybeLua};
 use crate::nix::{describe_value, nix_attribute};
@@ -86,7 +86,7 @@ impl<'a> Reader<'a> {
     }
 
     pub(super) fn missing(&mut self, field: &'static str) {
-        self.errors.push(CompileError::MissingField { node: self.origin.clone(), field });
+        self.errors.push(FieldError::MissingField { node: self.origin.clone(), field }.into());
     }
 
     /// Reports a required field as missing, unless it is there with a wrong
@@ -101,14 +101,17 @@ impl<'a> Reader<'a> {
         // Only names from the field tables reach here; the fallback keeps a
         // typo in this file from ever becoming a panic.
         let Some(field) = fields::lookup(self.kind_fields, name) else { return };
-        self.errors.push(CompileError::WrongType {
-            node: self.origin.clone(),
-            field: field.name,
-            expected: field.shape.describe(),
-            found,
-            inside,
-            example: field.example,
-        });
+        self.errors.push(
+            FieldError::WrongType {
+                node: self.origin.clone(),
+                field: field.name,
+                expected: field.shape.describe(),
+                found,
+                inside,
+                example: field.example,
+            }
+            .into(),
+        );
     }
 
     /// Reports a value of the wrong type. A Lua value gets a message of its
@@ -116,7 +119,7 @@ impl<'a> Reader<'a> {
     pub(super) fn mismatch(&mut self, name: &str, value: &Value, inside: Option<&Inside>) {
         if lua::is_inline(value) {
             let (node, field) = (self.origin.clone(), field_path(name, inside));
-            self.errors.push(CompileError::LuaNotAllowed { node, field });
+            self.errors.push(LuaError::LuaNotAllowed { node, field }.into());
         } else {
             self.wrong_type(name, describe_value(value), inside.map(|i| i.describe(name)));
         }
@@ -172,7 +175,7 @@ impl<'a> Reader<'a> {
     pub(super) fn lua_expression(&mut self, field: String, expr: &str) -> MaybeLua {
         if let Some(error) = lua::syntax::check_expression(expr) {
             let node = self.origin.clone();
-            self.errors.push(CompileError::LuaSyntax { node, field, expression: true, error });
+            self.errors.push(LuaError::LuaSyntax { node, field, expression: true, error }.into());
         }
         MaybeLua::Lua(expr.to_string())
     }
@@ -259,12 +262,10 @@ impl<'a> Reader<'a> {
                 .map(String::from);
             self.misspelled.extend(suggestion.clone());
             let node = self.origin.clone();
-            self.errors.push(CompileError::UnknownField {
-                node,
-                field,
-                allowed: allowed.clone(),
-                suggestion,
-            });
+            self.errors.push(
+                FieldError::UnknownField { node, field, allowed: allowed.clone(), suggestion }
+                    .into(),
+            );
         }
     }
 }

@@ -5,7 +5,7 @@
 use super::copy;
 use super::link::read_target;
 use super::reader::Reader;
-use crate::error::CompileError;
+use crate::error::{FieldError, FileError};
 use crate::lua::MaybeLua;
 
 #[derive(Debug)]
@@ -28,7 +28,7 @@ pub(super) fn read(reader: &mut Reader) -> TreeInput {
     let source = match reader.string("source") {
         Some(source) if !source.starts_with('/') => {
             let node = reader.origin.clone();
-            reader.errors.push(CompileError::RelativeSource { node, path: source });
+            reader.errors.push(FieldError::RelativeSource { node, path: source }.into());
             None
         }
         Some(source) => Some(source),
@@ -42,7 +42,7 @@ pub(super) fn read(reader: &mut Reader) -> TreeInput {
         Some("copy") => true,
         Some(other) => {
             let (node, mode) = (reader.origin.clone(), other.to_string());
-            reader.errors.push(CompileError::BadTreeMode { node, mode });
+            reader.errors.push(FileError::BadTreeMode { node, mode }.into());
             false
         }
     };

@@ -6,7 +6,7 @@ use am_schema::SwitchMethod;
 use serde_json::{Map, Value};
 
 use super::reader::Reader;
-use crate::error::{CompileError, NodeRef, UnitRef};
+use crate::error::{CompileError, FieldError, NodeRef, UnitError, UnitRef};
 use crate::fields::UNIT_FIELDS;
 use crate::nix::describe_value;
 use crate::target;
@@ -54,11 +54,9 @@ pub(super) fn read(reader: &mut Reader) -> UnitsInput {
                 Value::Object(object) => Some(read_unit(node, position, object, errors)),
                 other => {
                     let problem = format!("is {}, not an attribute set", describe_value(other));
-                    errors.push(CompileError::MalformedUnit {
-                        node: node.clone(),
-                        position,
-                        problem,
-                    });
+                    errors.push(
+                        UnitError::MalformedUnit { node: node.clone(), position, problem }.into(),
+                    );
                     None
                 }
             }
@@ -89,10 +87,8 @@ fn read_unit(
             problems.push(format!("has no `{field}`"));
         }
     }
-    errors.extend(problems.into_iter().map(|problem| CompileError::MalformedUnit {
-        node: node.clone(),
-        position,
-        problem,
+    errors.extend(problems.into_iter().map(|problem| {
+        CompileError::from(UnitError::MalformedUnit { node: node.clone(), position, problem })
     }));
 
     let origin =
@@ -101,13 +97,13 @@ fn read_unit(
         Ok(form) => {
             if form == unit_name::NameForm::Template && !raw_wanted_by.is_empty() {
                 let wanted_by = raw_wanted_by.clone();
-                errors.push(CompileError::WantedTemplate { unit: origin.clone(), wanted_by });
+                errors.push(UnitError::WantedTemplate { unit: origin.clone(), wanted_by }.into());
             }
             Some(name)
         }
         Err(problem) => {
             let unit = origin.clone();
-            errors.push(CompileError::BadUnitName { unit, field: "name", name, problem });
+            errors.push(UnitError::BadUnitName { unit, field: "name", name, problem }.into());
             None
         }
     });
@@ -117,7 +113,8 @@ fn read_unit(
             Ok(_) => true,
             Err(problem) => {
                 let (unit, name) = (origin.clone(), wanted.clone());
-                errors.push(CompileError::BadUnitName { unit, field: "wantedBy", name, problem });
+                errors
+                    .push(UnitError::BadUnitName { unit, field: "wantedBy", name, problem }.into());
                 false
             }
         })
@@ -126,7 +123,7 @@ fn read_unit(
         Ok(target) => Some(target),
         Err(problem) => {
             let (node, target) = (node.clone(), raw);
-            errors.push(CompileError::BadTarget { node, target, problem });
+            errors.push(FieldError::BadTarget { node, target, problem }.into());
             None
         }
     });
@@ -136,7 +133,7 @@ fn read_unit(
             let known = SwitchMethod::ALL.iter().find(|known| known.name() == method).copied();
             if known.is_none() {
                 let (unit, method) = (origin.clone(), method.to_string());
-                errors.push(CompileError::UnknownSwitchMethod { unit, method });
+                errors.push(UnitError::UnknownSwitchMethod { unit, method }.into());
             }
             known
         }
