@@ -1,11 +1,12 @@
 //! `am-compile`: turns the node list the Nix library produces into a
 //! validated, layered plan and writes the activation bundle.
 //!
-//! The pipeline is parse ([`input`]) ─▶ expand trees into their files
-//! ([`tree`]) ─▶ resolve `whenChanged` ([`changes`]) ─▶ check sources,
-//! conflicts and the graph ─▶ layer ─▶ lower ─▶ write. Every check runs even after another one
-//! failed, so one build reports every problem of the configuration. Nothing
-//! here prints: [`render`] makes the text and the binary shows it.
+//! The pipeline is parse (`input/`) ─▶ expand trees into their files
+//! (`tree`) ─▶ resolve `whenChanged` (`changes`) ─▶ check sources,
+//! conflicts, units and the graph ─▶ layer ─▶ lower ─▶ write. Every check
+//! runs even after another one failed, so one build reports every problem
+//! of the configuration. Nothing here prints: [`render`] makes the text and
+//! the binary shows it.
 
 mod bundle;
 mod changes;
