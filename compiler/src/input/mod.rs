@@ -64,7 +64,7 @@ pub enum Body {
     Link(LinkInput),
     /// A copy has the fields of a link; its `mode` is set, `executable` not.
     Copy(LinkInput),
-    /// Expanded into links or copies (see `tree.rs`) before anything else
+    /// Expanded into links or copies (`src/tree.rs`) before anything else
     /// looks at the nodes.
     Tree(TreeInput),
     Dconf(DconfInput),

@@ -1,5 +1,5 @@
 //! Tree nodes (`recursive = true`): a source folder to mirror at a target,
-//! as links or as copies with a mode. `tree.rs` lists the folder and turns
+//! as links or as copies with a mode. `src/tree.rs` lists the folder and turns
 //! the tree into one node per file before any other check.
 
 use super::copy;

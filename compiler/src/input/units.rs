@@ -1,6 +1,6 @@
 //! The `systemd-units` node: the units of a bundle and how each one
 //! switches, each unit with its own provenance. Names are checked here;
-//! what needs every node (one file per unit, one such node) in `units.rs`.
+//! what needs every node (one file per unit, one such node) in `src/units.rs`.
 
 use am_schema::SwitchMethod;
 use serde_json::{Map, Value};
