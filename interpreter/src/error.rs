@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use am_schema::DecodeError;
 
 use crate::activate::precheck::Conflict;
+use crate::activate::undo::UndoProblem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -64,6 +65,11 @@ pub enum Error {
     #[error("could not {action} {}: {source}", .path.display())]
     Io { action: &'static str, path: PathBuf, source: io::Error },
 
+    /// An error after the activation began changing the home; what it had
+    /// changed was undone then and there, except `problems`.
+    #[error("{error}; {}", undone(.problems))]
+    Aborted { error: Box<Error>, problems: Vec<UndoProblem> },
+
     /// Lua could not start (out of memory, or a bug in `am`).
     #[error("could not start Lua: {0}")]
     Lua(String),
@@ -72,6 +78,14 @@ pub enum Error {
     /// this is a bug in `am`, reported instead of aborting the whole process.
     #[error("internal error: {0}; please report this as a bug")]
     Internal(&'static str),
+}
+
+fn undone(problems: &[UndoProblem]) -> String {
+    let mut text = String::from("every change it had made was undone");
+    for problem in problems {
+        text.push_str(&format!("\n  except at {}: {}", problem.path.display(), problem.error));
+    }
+    text
 }
 
 fn paths_in_the_way(count: usize) -> String {

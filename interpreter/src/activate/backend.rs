@@ -2,20 +2,23 @@
 //! journals and changes the file system and runs commands; the dry run
 //! records what would happen. The engine never asks which one it has.
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
-use am_schema::state::{Generation, JournalEntry};
+use am_schema::state::{ContentHash, Generation, JournalEntry};
 
-use super::copy::CopyFrom;
+use super::copy::{CopyFrom, hash_at};
 use super::dconf;
 use super::exec::{Captured, ExecSpec};
 use super::systemd::{Ran, UnitChange, UnitManager};
+use super::undo::{self, UndoProblem};
+use crate::anchored::{Anchored, Found};
+use crate::home::HomePaths;
 use crate::state::StateDir;
-use crate::state::journal::{self, Journal, UndoProblem};
+use crate::state::journal::Journal;
 
 /// What an activation leaves behind when it succeeds.
 #[derive(Debug)]
@@ -25,9 +28,6 @@ pub struct Commit {
     pub record: Option<Generation>,
     /// Where `current` points afterwards: `None` after deactivation.
     pub current: Option<u64>,
-    /// Paths moved aside by `force`, adoption or `--overwrite-backup`,
-    /// deleted now that the activation stands.
-    pub trash: Vec<PathBuf>,
     /// Folders to remove once the trash is deleted, if empty then: those
     /// that held only a stale copy, which went to the trash (deepest first).
     pub prune_after_trash: Vec<PathBuf>,
@@ -38,39 +38,90 @@ pub struct Commit {
 pub enum MoveReason {
     /// A user's path to its backup.
     Backup,
-    /// Out of the way, to be deleted at commit (`force`, adoption, an old backup).
+    /// Out of the way, to be deleted at commit (`force`, a replacement, an
+    /// old backup, a stale copy).
     Trash,
     /// A user's original back from its backup.
     Restore,
+    /// A copy the new generation drops, out of the way until the commit
+    /// deletes it (so a rollback can put it back).
+    RemoveCopy,
+}
+
+impl MoveReason {
+    /// Whether what is moved is deleted at commit.
+    pub fn is_trash(self) -> bool {
+        matches!(self, MoveReason::Trash | MoveReason::RemoveCopy)
+    }
+}
+
+/// What a path must still hold at the moment it is changed: what the
+/// pre-check saw there. Between the pre-check and the change, a command of
+/// an earlier layer or the user may have put something else there, which
+/// is then left as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// Whatever is there: the user asked (`force`, a backup extension).
+    Anything,
+    /// A link with this content.
+    Link(PathBuf),
+    /// A regular file with this content hash (a copy an activation wrote).
+    Copy(ContentHash),
+    /// A regular file with the bytes of this file (the managed ones).
+    SameBytes(PathBuf),
+}
+
+/// The begin of an activation, as the journal records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Begin<'a> {
+    pub number: u64,
+    pub previous: Option<u64>,
+    /// `None` when deactivating.
+    pub bundle: Option<&'a Path>,
+    /// The token of the activation's temporary names (see `scratch`).
+    pub token: u64,
 }
 
 /// The changes an activation makes. Shared by the worker threads of a
 /// layer, hence `Sync`.
+///
+/// A change that finds its path changed since the pre-check leaves it as
+/// it is and answers `Ok(false)`: what someone else made is never replaced.
 pub trait Backend: Sync {
-    /// Starts the activation of generation `number` (journal `Begin`).
-    fn begin(&self, number: u64, previous: Option<u64>, bundle: Option<&Path>) -> io::Result<()>;
+    /// Starts the activation (journal `Begin`).
+    fn begin(&self, begin: Begin) -> io::Result<()>;
     /// Journals changes about to be made.
     fn record(&self, entries: Vec<JournalEntry>) -> io::Result<()>;
     /// Creates a folder the pre-check found missing; one that appeared since
-    /// (made by an earlier layer, a command, or dconf) is used as it is.
+    /// (made by an earlier layer, a command, or dconf) is used as it is,
+    /// if it is a real folder and not a link.
     fn create_dir(&self, path: &Path) -> io::Result<()>;
     /// Creates a symlink; fails when anything is at `path`.
     fn create_symlink(&self, content: &Path, path: &Path) -> io::Result<()>;
-    /// Atomically replaces the link at `path` (temporary link + rename).
-    fn replace_symlink(&self, content: &Path, path: &Path) -> io::Result<()>;
-    fn remove_symlink(&self, path: &Path) -> io::Result<()>;
-    /// Deletes a copy (a regular file).
-    fn remove_copy(&self, path: &Path) -> io::Result<()>;
+    /// Replaces the link at `path`, if it still holds `previous`, by one
+    /// holding `content`, in one step (through the link `temp`).
+    fn replace_symlink(
+        &self,
+        content: &Path,
+        path: &Path,
+        previous: &Path,
+        temp: &Path,
+    ) -> io::Result<bool>;
+    /// Removes the link at `path` if it still holds `content` (it is set
+    /// aside at `aside` to be looked at first).
+    fn remove_symlink(&self, path: &Path, content: &Path, aside: &Path) -> io::Result<bool>;
     /// Writes a copy of `from` with `mode` at `path` (through `temp`);
     /// fails when anything is at `path`.
     fn write_copy(&self, from: &CopyFrom, path: &Path, temp: &Path, mode: u32) -> io::Result<()>;
+    /// Moves a path to `to` (or back), never replacing anything there, if
+    /// what is moved is still `expect`; otherwise puts it back. What goes
+    /// to the trash is deleted at commit.
+    fn rename(&self, from: &Path, to: &Path, why: MoveReason, expect: &Expect) -> io::Result<bool>;
     /// Writes dconf keys (path, GVariant text) in one batch.
     fn dconf_load(&self, client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()>;
     fn dconf_reset(&self, client: &dconf::Client, path: &str) -> io::Result<()>;
     /// Makes one change to the user's systemd manager.
     fn unit_change(&self, manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran>;
-    /// Moves a path aside (or back); fails rather than replace anything.
-    fn rename(&self, from: &Path, to: &Path, why: MoveReason) -> io::Result<()>;
     /// Removes a folder we created if it is empty; true when it was removed.
     fn remove_dir_if_empty(&self, path: &Path) -> bool;
     /// Runs the command of node `node`.
@@ -82,49 +133,85 @@ pub trait Backend: Sync {
     fn rollback(&self) -> Vec<UndoProblem>;
 }
 
-/// The backend that really changes the home, journaling first.
+/// The backend that really changes the home, journaling first. Every
+/// change is made through [`Anchored`]: relative to opened folders of the
+/// home and the state folder, never through a link.
 ///
 /// The journal file is created with the first change, so an activation
 /// that changes nothing writes nothing at all, not even to the state folder.
 #[derive(Debug)]
 pub struct RealBackend {
     state: StateDir,
+    fs: Anchored,
+    dconf: dconf::Client,
     journal: Mutex<JournalState>,
+    /// What this activation moved to the trash, deleted at commit: only
+    /// what was really moved, never a name someone else holds.
+    trash: Mutex<Vec<PathBuf>>,
 }
 
 #[derive(Debug)]
 enum JournalState {
     NotBegun,
     /// Begun, no change yet: the `Begin` entry waits for the first one.
-    Pending(JournalEntry),
-    Open(Journal),
+    Pending {
+        begin: JournalEntry,
+        token: u64,
+    },
+    Open {
+        journal: Journal,
+        token: u64,
+    },
 }
 
 impl RealBackend {
-    pub fn new(state: StateDir) -> Self {
-        RealBackend { state, journal: Mutex::new(JournalState::NotBegun) }
+    pub fn new(state: StateDir, home: &HomePaths, dconf: dconf::Client) -> Self {
+        RealBackend {
+            fs: Anchored::new([home.home.clone(), state.root.clone()]),
+            state,
+            dconf,
+            journal: Mutex::new(JournalState::NotBegun),
+            trash: Mutex::default(),
+        }
     }
 
-    fn journal(&self) -> std::sync::MutexGuard<'_, JournalState> {
-        // A worker that panicked while holding the lock left the journal
-        // itself intact: every append is one write.
-        self.journal.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn journal(&self) -> MutexGuard<'_, JournalState> {
+        lock(&self.journal)
     }
 
-    /// The open journal, taken out (the activation is over).
-    fn take_journal(&self) -> Option<Journal> {
+    /// The open journal and its token, taken out (the activation is over).
+    fn take_journal(&self) -> Option<(Journal, u64)> {
         match std::mem::replace(&mut *self.journal(), JournalState::NotBegun) {
-            JournalState::Open(journal) => Some(journal),
+            JournalState::Open { journal, token } => Some((journal, token)),
             _ => None,
+        }
+    }
+
+    /// Whether `path` still holds what `expect` says.
+    fn holds(&self, path: &Path, expect: &Expect) -> bool {
+        match expect {
+            Expect::Anything => true,
+            Expect::Link(content) => self.fs.read_link(path).is_ok_and(|found| &found == content),
+            Expect::Copy(hash) => hash_at(&self.fs, path).is_ok_and(|found| found == *hash),
+            Expect::SameBytes(managed) => {
+                let read = |mut file: std::fs::File| {
+                    let mut bytes = Vec::new();
+                    file.read_to_end(&mut bytes).map(|_| bytes)
+                };
+                let found = self.fs.open_read(path).and_then(read);
+                let wanted = std::fs::File::open(managed).and_then(read);
+                matches!((found, wanted), (Ok(a), Ok(b)) if a == b)
+            }
         }
     }
 }
 
 impl Backend for RealBackend {
-    fn begin(&self, number: u64, previous: Option<u64>, bundle: Option<&Path>) -> io::Result<()> {
+    fn begin(&self, begin: Begin) -> io::Result<()> {
+        let Begin { number, previous, bundle, token } = begin;
         let bundle = bundle.map(|b| b.to_string_lossy().into_owned()).unwrap_or_default();
-        let begin = JournalEntry::Begin { generation: number, bundle, previous };
-        *self.journal() = JournalState::Pending(begin);
+        let begin = JournalEntry::Begin { generation: number, bundle, previous, token };
+        *self.journal() = JournalState::Pending { begin, token };
         Ok(())
     }
 
@@ -133,47 +220,101 @@ impl Backend for RealBackend {
             return Ok(());
         }
         let mut state = self.journal();
-        if let JournalState::Pending(begin) = &*state {
-            std::fs::create_dir_all(&self.state.root)?;
-            let mut journal = Journal::create(&self.state.journal_path())?;
-            journal.append(vec![begin.clone()])?;
-            *state = JournalState::Open(journal);
+        if let JournalState::Pending { begin, token } = &*state {
+            let (begin, token) = (begin.clone(), *token);
+            let mut journal = self.state.create_journal()?;
+            journal.append(vec![begin])?;
+            *state = JournalState::Open { journal, token };
         }
         match &mut *state {
-            JournalState::Open(journal) => journal.append(entries),
+            JournalState::Open { journal, .. } => journal.append(entries),
             _ => Err(io::Error::other("changes recorded before the activation began")),
         }
     }
 
     fn create_dir(&self, path: &Path) -> io::Result<()> {
-        match std::fs::create_dir(path) {
-            // Made since the pre-check by a node of an earlier layer (a
-            // command's `mkdir`, dconf's own `~/.config`): use it as it is.
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
-            other => other,
-        }
+        self.fs.create_dir(path)
     }
 
     fn create_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
-        // symlink(2) is atomic and fails on an existing path: a file that
+        // symlinkat(2) is atomic and fails on an existing path: a file that
         // appeared after the pre-check is never replaced.
-        std::os::unix::fs::symlink(content, path)
+        self.fs.symlink(content, path)
     }
 
-    fn replace_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
-        crate::state::replace_symlink(content, path)
+    fn replace_symlink(
+        &self,
+        content: &Path,
+        path: &Path,
+        previous: &Path,
+        temp: &Path,
+    ) -> io::Result<bool> {
+        self.fs.symlink(content, temp)?;
+        let swapped = match self.fs.exchange(temp, path) {
+            Ok(()) => Ok(()),
+            // Gone since the pre-check: the new link just goes in.
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                return self.fs.rename_new(temp, path).map(|()| true);
+            }
+            // A file system that cannot swap: look, then rename over.
+            Err(error) if error.kind() == io::ErrorKind::Unsupported => {
+                if self.fs.read_link(path).is_ok_and(|found| found == previous) {
+                    return self.fs.rename_over(temp, path).map(|()| true);
+                }
+                self.fs.remove_file(temp)?;
+                return Ok(false);
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = swapped {
+            let _ = self.fs.remove_file(temp);
+            return Err(error);
+        }
+        // `temp` now holds what was at `path`: our previous link, or what
+        // someone put there since, which goes back.
+        let ours = self.fs.read_link(temp).is_ok_and(|found| found == previous);
+        if !ours {
+            self.fs.exchange(temp, path)?;
+        }
+        self.fs.remove_file(temp)?;
+        Ok(ours)
     }
 
-    fn remove_symlink(&self, path: &Path) -> io::Result<()> {
-        std::fs::remove_file(path)
-    }
-
-    fn remove_copy(&self, path: &Path) -> io::Result<()> {
-        std::fs::remove_file(path)
+    fn remove_symlink(&self, path: &Path, content: &Path, aside: &Path) -> io::Result<bool> {
+        match self.fs.rename_new(path, aside) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(true),
+            other => other?,
+        }
+        if self.fs.read_link(aside).is_ok_and(|found| found == content) {
+            self.fs.remove_file(aside)?;
+            return Ok(true);
+        }
+        self.fs.rename_new(aside, path)?;
+        Ok(false)
     }
 
     fn write_copy(&self, from: &CopyFrom, path: &Path, temp: &Path, mode: u32) -> io::Result<()> {
-        super::copy::write(from, path, temp, mode)
+        // Into `temp` first (flushed, so a crash never leaves a half-written
+        // file at `path`), then linked to `path`, which fails if anything
+        // appeared there since the pre-check.
+        let mut file = self.fs.create_file(temp)?;
+        let written = (|| {
+            match from {
+                CopyFrom::File(from) => {
+                    io::copy(&mut std::fs::File::open(from)?, &mut file)?;
+                }
+                CopyFrom::Text(text) => file.write_all(text.as_bytes())?,
+            }
+            // The mode given to open() went through the umask; this one does not.
+            rustix::fs::fchmod(&file, rustix::fs::Mode::from_raw_mode(mode))?;
+            file.sync_all()?;
+            drop(file);
+            self.fs.hard_link(temp, path)
+        })();
+        let removed = self.fs.remove_file(temp);
+        written?;
+        removed?;
+        self.fs.sync_parent(path)
     }
 
     fn dconf_load(&self, client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()> {
@@ -184,17 +325,20 @@ impl Backend for RealBackend {
         client.reset(path)
     }
 
-    fn rename(&self, from: &Path, to: &Path, _why: MoveReason) -> io::Result<()> {
-        // rename(2) would replace a file at `to`; the pre-check found it free,
-        // and this refuses if that changed since.
-        if std::fs::symlink_metadata(to).is_ok() {
-            return Err(io::Error::new(io::ErrorKind::AlreadyExists, "the destination exists"));
+    fn rename(&self, from: &Path, to: &Path, why: MoveReason, expect: &Expect) -> io::Result<bool> {
+        self.fs.rename_new(from, to)?;
+        if !self.holds(to, expect) {
+            self.fs.rename_new(to, from)?;
+            return Ok(false);
         }
-        std::fs::rename(from, to)
+        if why.is_trash() {
+            lock(&self.trash).push(to.to_path_buf());
+        }
+        Ok(true)
     }
 
     fn remove_dir_if_empty(&self, path: &Path) -> bool {
-        std::fs::remove_dir(path).is_ok()
+        self.fs.remove_dir(path).is_ok()
     }
 
     fn unit_change(&self, manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran> {
@@ -211,32 +355,32 @@ impl Backend for RealBackend {
             self.state.write(record)?;
         }
         self.state.set_current(commit.current)?;
-        if let JournalState::Open(journal) = &mut *self.journal() {
+        if let JournalState::Open { journal, .. } = &mut *self.journal() {
             journal.append(vec![JournalEntry::Committed])?;
         }
-        delete_trash(&commit.trash, &mut warnings);
+        delete_trash(&self.fs, &std::mem::take(&mut *lock(&self.trash)), &mut warnings);
         for dir in &commit.prune_after_trash {
             // Something that appeared there since keeps the folder: fine.
-            let _ = std::fs::remove_dir(dir);
+            let _ = self.fs.remove_dir(dir);
         }
         if let Some(record) = &commit.record {
-            let link = self.state.gcroot_path(record.number);
-            if let Err(error) = crate::state::gcroot::register(&link, Path::new(&record.bundle)) {
+            let bundle = Path::new(&record.bundle);
+            if let Err(error) = crate::state::gcroot::register(&self.state, record.number, bundle) {
                 warnings.push(format!(
                     "the bundle is not protected from garbage collection ({error}); \
                      `nix-store --gc` may delete it and leave the home's links dangling"
                 ));
             }
         }
-        if let Some(journal) = self.take_journal() {
+        if let Some((journal, _)) = self.take_journal() {
             journal.finish()?;
         }
         Ok(warnings)
     }
 
     fn rollback(&self) -> Vec<UndoProblem> {
-        let Some(journal) = self.take_journal() else { return Vec::new() };
-        let problems = journal::undo(journal.entries());
+        let Some((journal, token)) = self.take_journal() else { return Vec::new() };
+        let problems = undo::undo(journal.entries(), token, &self.fs, &self.dconf);
         // The journal stays when something could not be undone, so the
         // next run tries again.
         if problems.is_empty() {
@@ -246,18 +390,24 @@ impl Backend for RealBackend {
     }
 }
 
-/// Deletes what `force`, adoption or `--overwrite-backup` moved aside.
-pub fn delete_trash(trash: &[PathBuf], warnings: &mut Vec<String>) {
+/// Deletes what this activation moved to the trash.
+pub fn delete_trash(fs: &Anchored, trash: &[PathBuf], warnings: &mut Vec<String>) {
     for path in trash {
-        let removed = match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
-            Ok(_) => std::fs::remove_file(path),
-            Err(_) => Ok(()),
-        };
-        if let Err(error) = removed {
-            warnings.push(format!("could not delete {}: {error}", path.display()));
+        match fs.found(path) {
+            Ok(Found::Missing) => {}
+            _ => {
+                if let Err(error) = fs.remove_all(path) {
+                    warnings.push(format!("could not delete {}: {error}", path.display()));
+                }
+            }
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A worker that panicked while holding a lock left its data whole:
+    // every critical section is one push or one append.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One change a dry run would make.
@@ -273,7 +423,6 @@ pub enum Planned {
         content: PathBuf,
     },
     RemoveLink(PathBuf),
-    RemoveCopy(PathBuf),
     WriteCopy {
         path: PathBuf,
         mode: u32,
@@ -310,6 +459,7 @@ pub enum Planned {
 #[derive(Debug, Default)]
 pub struct DryRunBackend {
     planned: Mutex<Vec<Planned>>,
+    trash: Mutex<Vec<PathBuf>>,
 }
 
 impl DryRunBackend {
@@ -318,18 +468,13 @@ impl DryRunBackend {
     }
 
     fn plan(&self, change: Planned) -> io::Result<()> {
-        self.planned.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(change);
+        lock(&self.planned).push(change);
         Ok(())
     }
 }
 
 impl Backend for DryRunBackend {
-    fn begin(
-        &self,
-        _number: u64,
-        _previous: Option<u64>,
-        _bundle: Option<&Path>,
-    ) -> io::Result<()> {
+    fn begin(&self, _begin: Begin) -> io::Result<()> {
         Ok(())
     }
 
@@ -346,17 +491,19 @@ impl Backend for DryRunBackend {
         self.plan(Planned::CreateLink { path, content })
     }
 
-    fn replace_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
+    fn replace_symlink(
+        &self,
+        content: &Path,
+        path: &Path,
+        _previous: &Path,
+        _temp: &Path,
+    ) -> io::Result<bool> {
         let (path, content) = (path.to_path_buf(), content.to_path_buf());
-        self.plan(Planned::ReplaceLink { path, content })
+        self.plan(Planned::ReplaceLink { path, content }).map(|()| true)
     }
 
-    fn remove_symlink(&self, path: &Path) -> io::Result<()> {
-        self.plan(Planned::RemoveLink(path.to_path_buf()))
-    }
-
-    fn remove_copy(&self, path: &Path) -> io::Result<()> {
-        self.plan(Planned::RemoveCopy(path.to_path_buf()))
+    fn remove_symlink(&self, path: &Path, _content: &Path, _aside: &Path) -> io::Result<bool> {
+        self.plan(Planned::RemoveLink(path.to_path_buf())).map(|()| true)
     }
 
     fn write_copy(&self, _from: &CopyFrom, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
@@ -376,8 +523,18 @@ impl Backend for DryRunBackend {
         self.plan(Planned::DconfReset { path, private_bus: client.private_bus })
     }
 
-    fn rename(&self, from: &Path, to: &Path, why: MoveReason) -> io::Result<()> {
+    fn rename(
+        &self,
+        from: &Path,
+        to: &Path,
+        why: MoveReason,
+        _expect: &Expect,
+    ) -> io::Result<bool> {
+        if why.is_trash() {
+            lock(&self.trash).push(to.to_path_buf());
+        }
         self.plan(Planned::Move { from: from.to_path_buf(), to: to.to_path_buf(), why })
+            .map(|()| true)
     }
 
     fn remove_dir_if_empty(&self, path: &Path) -> bool {
@@ -399,7 +556,8 @@ impl Backend for DryRunBackend {
 
     fn commit(&self, commit: Commit) -> io::Result<Vec<String>> {
         let generation = commit.record.map(|record| record.number);
-        self.plan(Planned::Commit { generation, trash: commit.trash })?;
+        let trash = std::mem::take(&mut *lock(&self.trash));
+        self.plan(Planned::Commit { generation, trash })?;
         Ok(Vec::new())
     }
 

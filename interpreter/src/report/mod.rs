@@ -14,9 +14,9 @@ use am_schema::{CopySource, Kind, Node, NodeIndex, Plan};
 
 pub use self::activation::ActivationReport;
 use crate::activate::precheck::{Conflict, Found, Wanted};
+use crate::activate::recover::Recovered;
 use crate::error::Error;
 use crate::quote::printable;
-use crate::state::recover::Recovered;
 use crate::style::Style;
 
 /// Writes `text` to stdout. A closed pipe (`am inspect | head`) is not an
