@@ -42,6 +42,22 @@ pub enum Error {
     #[error("could not load plan {}: {source}", .path.display())]
     PlanInvalid { path: PathBuf, source: DecodeError },
 
+    #[error("refusing the plan {}: {problem}", .path.display())]
+    PlanUnsafe { path: PathBuf, problem: String },
+
+    #[error(
+        "HOME is /, which is not a home: activation-manager would manage the whole \
+         file system as one"
+    )]
+    HomeIsRoot,
+
+    #[error(
+        "{} belongs to user {owner}, but am runs as root: activate a home as its owner \
+         (e.g. `sudo -u <user> ./result/bin/activate`), so that nothing in it is made as root",
+        .home.display()
+    )]
+    HomeOfAnotherUser { home: PathBuf, owner: u32 },
+
     #[error("could not load {}: {source}", .path.display())]
     StateInvalid { path: PathBuf, source: DecodeError },
 
@@ -70,6 +86,15 @@ pub enum Error {
     #[error("{error}; {}", undone(.problems))]
     Aborted { error: Box<Error>, problems: Vec<UndoProblem> },
 
+    /// An interrupted activation could not be undone completely; nothing
+    /// else is done until it is.
+    #[error(
+        "an interrupted activation could not be undone completely; {}\n  \
+         fix what is named above and run am again (its journal {} is kept for that)",
+        undone(.problems), .journal.display()
+    )]
+    RecoveryIncomplete { journal: PathBuf, problems: Vec<UndoProblem> },
+
     /// Lua could not start (out of memory, or a bug in `am`).
     #[error("could not start Lua: {0}")]
     Lua(String),
@@ -82,6 +107,9 @@ pub enum Error {
 
 fn undone(problems: &[UndoProblem]) -> String {
     let mut text = String::from("every change it had made was undone");
+    if problems.iter().any(|problem| !problem.left_alone) {
+        text = String::from("not every change it had made could be undone");
+    }
     for problem in problems {
         text.push_str(&format!("\n  except at {}: {}", problem.path.display(), problem.error));
     }

@@ -19,7 +19,7 @@ mod ownership;
 mod pool;
 pub mod precheck;
 pub mod recover;
-mod scratch;
+pub mod scratch;
 mod stale;
 pub mod systemd;
 pub mod target;

@@ -73,8 +73,10 @@ pub fn recover(
     if Some(generation) != previous {
         state.delete(generation).map_err(io("remove the unfinished generation in", &state.root))?;
     }
-    if problems.is_empty() {
-        journal::remove(&path).map_err(io("remove", &path))?;
+    if !undo::all_settled(&problems) {
+        // Tried again by the next run; nothing else happens before.
+        return Err(Error::RecoveryIncomplete { journal: path, problems });
     }
+    journal::remove(&path).map_err(io("remove", &path))?;
     Ok(Some(Recovered::RolledBack { generation, problems }))
 }

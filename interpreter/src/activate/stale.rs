@@ -76,6 +76,8 @@ pub fn remove(
                 Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
                     summary.left_alone.push(backup.clone());
                 }
+                // The user removed the backup: nothing to put back.
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
                 Err(error) => return Err(error),
             }
         }

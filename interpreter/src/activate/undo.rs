@@ -30,6 +30,21 @@ use crate::anchored::{Anchored, Found};
 pub struct UndoProblem {
     pub path: PathBuf,
     pub error: io::Error,
+    /// Someone else's file is there: left as it is, for good. Otherwise
+    /// the undo failed (a permission, a full disk) and may be tried again.
+    pub left_alone: bool,
+}
+
+/// Whether every problem is a path left as it is: then there is nothing
+/// left to try again, and the journal may go.
+pub fn all_settled(problems: &[UndoProblem]) -> bool {
+    problems.iter().all(|problem| problem.left_alone)
+}
+
+impl UndoProblem {
+    fn failed(path: &Path) -> impl FnOnce(io::Error) -> UndoProblem + '_ {
+        move |error| UndoProblem { path: path.to_path_buf(), error, left_alone: false }
+    }
 }
 
 /// Undoes `entries` (of the activation with `token`), last first. Returns
@@ -57,8 +72,8 @@ pub fn undo(
         })
         .collect();
     for entry in entries.iter().rev() {
-        if let Err((path, error)) = undo.one(entry, &unmoved) {
-            problems.push(UndoProblem { path, error });
+        if let Err(problem) = undo.one(entry, &unmoved) {
+            problems.push(problem);
         }
     }
     problems
@@ -71,18 +86,20 @@ struct Undo<'a> {
     scratch: Scratch,
 }
 
-type Step = Result<(), (PathBuf, io::Error)>;
+type Step = Result<(), UndoProblem>;
 
 /// Why a path was left as it is.
-fn left_alone(path: &Path, what: &str) -> (PathBuf, io::Error) {
-    let error = io::Error::other(format!(
-        "left as it is: it holds {what}, not what activation-manager made there"
-    ));
-    (path.to_path_buf(), error)
+fn left_alone(path: &Path, what: &str) -> UndoProblem {
+    left_as_is(path, format!("it holds {what}, not what activation-manager made there"))
 }
 
-fn at(path: &Path) -> impl FnOnce(io::Error) -> (PathBuf, io::Error) + '_ {
-    move |error| (path.to_path_buf(), error)
+/// A path left as it is, for `reason`.
+fn left_as_is(path: &Path, reason: String) -> UndoProblem {
+    UndoProblem { path: path.to_path_buf(), error: io::Error::other(reason), left_alone: true }
+}
+
+fn at(path: &Path) -> impl FnOnce(io::Error) -> UndoProblem + '_ {
+    UndoProblem::failed(path)
 }
 
 impl Undo<'_> {
@@ -145,35 +162,32 @@ impl Undo<'_> {
                 }
             }
             JournalEntry::DconfChanged { changes } => {
-                dconf::restore(self.dconf, changes).map_err(|error| (PathBuf::from("dconf"), error))
+                dconf::restore(self.dconf, changes).map_err(at(Path::new("dconf")))
             }
             JournalEntry::Moved { from, to, .. } => {
                 let (back, moved) = (Path::new(from), Path::new(to));
                 match (self.found(back)?, self.found(moved)?) {
-                    (Found::Missing, Found::Missing) => Err((
-                        back.to_path_buf(),
-                        io::Error::other(format!(
-                            "it was moved to {} and is no longer there",
-                            moved.display()
-                        )),
+                    (Found::Missing, Found::Missing) => Err(left_as_is(
+                        back,
+                        format!("it was moved to {} and is no longer there", moved.display()),
                     )),
                     (Found::Missing, _) => fs.rename_new(moved, back).map_err(at(back)),
                     // The move never happened.
                     (_, Found::Missing) => Ok(()),
-                    (found, _) => Err((
-                        back.to_path_buf(),
-                        io::Error::other(format!(
+                    (found, _) => Err(left_as_is(
+                        back,
+                        format!(
                             "it holds {}, so what was there is left at {}",
                             describe(found),
                             moved.display()
-                        )),
+                        ),
                     )),
                 }
             }
         }
     }
 
-    fn found(&self, path: &Path) -> Result<Found, (PathBuf, io::Error)> {
+    fn found(&self, path: &Path) -> Result<Found, UndoProblem> {
         self.fs.found(path).map_err(at(path))
     }
 
@@ -262,8 +276,8 @@ impl Undo<'_> {
             let path = Path::new(path);
             for purpose in [Purpose::New, Purpose::Link, Purpose::Aside] {
                 let temp = self.scratch.beside(path, purpose);
-                if let Err((path, error)) = self.settle_temp(&temp, path, &ours) {
-                    problems.push(UndoProblem { path, error });
+                if let Err(problem) = self.settle_temp(&temp, path, &ours) {
+                    problems.push(problem);
                 }
             }
         }
@@ -290,12 +304,9 @@ impl Undo<'_> {
         // Something set aside that is not ours: the user's, back it goes.
         match self.found(path)? {
             Found::Missing => self.fs.rename_new(temp, path).map_err(at(path)),
-            _ => Err((
-                path.to_path_buf(),
-                io::Error::other(format!(
-                    "what was there is at {}: put it back by hand",
-                    temp.display()
-                )),
+            _ => Err(left_as_is(
+                path,
+                format!("what was there is at {}: put it back by hand", temp.display()),
             )),
         }
     }

@@ -23,7 +23,7 @@ use crate::state::lock::HomeLock;
 /// Runs one activation. The plan comes back beside the result so that
 /// conflicts can be reported with the nodes that want each path.
 pub fn run(args: &Activate) -> (Result<Status>, Option<Plan>) {
-    let home = match HomePaths::from_env() {
+    let home = match HomePaths::from_env().and_then(|home| home.check_owner().map(|()| home)) {
         Ok(home) => home,
         Err(error) => return (Err(error), None),
     };

@@ -181,18 +181,17 @@ impl<'a> ActivationReport<'a> {
         if summary.not_run > 0 {
             let _ = write!(text, ", {} not run", count(summary.not_run, "node", "nodes"));
         }
-        if summary.undo_problems.is_empty() {
-            text.push_str("; every change was rolled back\n");
+        let problems = &summary.undo_problems;
+        text.push_str(if problems.is_empty() {
+            "; every change was rolled back\n"
+        } else if crate::activate::undo::all_settled(problems) {
+            "; every change was rolled back, except where a path now holds someone else's file:\n"
         } else {
-            text.push_str("; rolling back failed for:\n");
-            for problem in &summary.undo_problems {
-                let _ = writeln!(
-                    text,
-                    "  {}: {}",
-                    printable(&problem.path.to_string_lossy()),
-                    problem.error
-                );
-            }
+            "; rolling back failed for:\n"
+        });
+        for problem in problems {
+            let path = printable(&problem.path.to_string_lossy()).into_owned();
+            let _ = writeln!(text, "  {path}: {}", problem.error);
         }
         text
     }

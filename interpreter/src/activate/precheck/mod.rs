@@ -178,6 +178,8 @@ pub enum Found {
     Link(PathBuf),
     /// The path could not be looked at.
     Unreadable(io::Error),
+    /// The path is activation-manager's own state folder, or in it.
+    StateFolder,
 }
 
 /// Who needs a conflicting path.
@@ -271,6 +273,18 @@ fn check_files(
         };
         let index = index as NodeIndex;
         let path = home.target(target);
+        if let Some(state) = home.state_in_home().and_then(Path::to_str)
+            && (am_schema::is_within(target, state) || am_schema::is_within(state, target))
+        {
+            let conflict = Conflict {
+                path: path.clone(),
+                found: Found::StateFolder,
+                wanted_by: Wanted::Link(index),
+                backup_taken: None,
+            };
+            conflicts.insert(path, conflict);
+            continue;
+        }
         let wanted = WantedLink { index, path: &path, content: &content };
         let copy = match copy.map(|copy| copy::step(copy, &wanted, context)).transpose() {
             Ok(copy) => copy,
