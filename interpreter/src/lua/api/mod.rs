@@ -64,7 +64,7 @@ impl Run {
                         format!("~/{target} is already created by this chunk"),
                     ));
                 }
-                // The set is the chunk's too: its bytes count.
+                // The set of targets stays here: its bytes count too.
                 self.budget.charge(lua, target.len(), function)?;
                 self.targets.insert(target.clone());
                 target.clone()
