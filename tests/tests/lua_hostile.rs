@@ -155,7 +155,8 @@ fn values_handed_to_the_api_count_against_the_memory_limit() {
     let text = all_output(&output);
     assert_exit(&output, 4, "a dry run of the hoarding chunk");
     assert!(text.contains("failed lua:hoard"), "{text}");
-    assert!(text.contains("1 GiB"), "the limit is not named:\n{text}");
+    assert!(text.contains("am.copy: out of memory"), "{text}");
+    assert!(text.contains("of the chunk's 1 GiB"), "the limit is not named:\n{text}");
 }
 
 /// Each chunk starts from the same globals: one that replaces library
