@@ -8,7 +8,9 @@ use std::path::Path;
 
 use am_schema::Kind;
 use am_schema::chunk::{ChunkEvent, decode_job, encode_event};
-use rustix::process::{Resource, Rlimit, Signal, set_parent_process_death_signal, setrlimit};
+use rustix::process::{
+    Resource, Rlimit, Signal, getrlimit, set_parent_process_death_signal, setrlimit,
+};
 
 use super::{Context, MEMORY_LIMIT};
 use crate::error::Error;
@@ -18,6 +20,15 @@ use crate::error::Error;
 /// node becoming a frame), and the program itself. Allocations the budget
 /// does not see then fail here, instead of taking the machine's memory.
 const ADDRESS_SPACE: u64 = 2 * MEMORY_LIMIT as u64 + (1 << 30);
+
+/// Lowers a limit to `soft` and `hard`, or keeps it where it is lower
+/// already (a process may not raise its hard limit).
+fn lower(resource: Resource, soft: u64, hard: u64) -> rustix::io::Result<()> {
+    let now = getrlimit(resource);
+    let maximum = now.maximum.map_or(hard, |now| now.min(hard));
+    let current = now.current.map_or(soft, |now| now.min(soft)).min(maximum);
+    setrlimit(resource, Rlimit { current: Some(current), maximum: Some(maximum) })
+}
 
 /// The longest failure message handed back: Lua's message and traceback
 /// fit easily; a chunk erroring with a whole file does not need to.
@@ -32,8 +43,7 @@ pub fn serve() -> Result<(), Error> {
     // Killed with `am`, which holds the home's lock while a chunk runs
     // and would otherwise leave a looping chunk behind.
     set_parent_process_death_signal(Some(Signal::KILL)).map_err(|e| limit("life", e))?;
-    let bytes = Rlimit { current: Some(ADDRESS_SPACE), maximum: Some(ADDRESS_SPACE) };
-    setrlimit(Resource::As, bytes).map_err(|e| limit("memory", e))?;
+    lower(Resource::As, ADDRESS_SPACE, ADDRESS_SPACE).map_err(|e| limit("memory", e))?;
 
     let mut input = Vec::new();
     std::io::stdin().read_to_end(&mut input).map_err(|e| Error::Lua(format!("no job: {e}")))?;
@@ -44,8 +54,7 @@ pub fn serve() -> Result<(), Error> {
     // CPU time too, in case `am` died before the death signal was set: a
     // chunk left behind then runs no longer than it would have.
     let seconds = job.time_limit.as_secs() + 2;
-    let cpu = Rlimit { current: Some(seconds), maximum: Some(seconds + 1) };
-    setrlimit(Resource::Cpu, cpu).map_err(|e| limit("time", e))?;
+    lower(Resource::Cpu, seconds, seconds + 1).map_err(|e| limit("time", e))?;
 
     let home = Path::new(std::ffi::OsStr::from_bytes(&job.home));
     let bundle = job.bundle.as_deref().map(|bytes| Path::new(std::ffi::OsStr::from_bytes(bytes)));
