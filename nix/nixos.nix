@@ -33,14 +33,36 @@ let
     am = cfg.package;
   };
 
+  # As home-manager's NixOS module: modules get `osConfig` (the system's
+  # configuration), then the shared and the user's own `extraSpecialArgs`.
   mkBundle =
     {
       modules,
       name ? "home-bundle",
+      extraSpecialArgs ? { },
     }:
     amLib.homeBundle {
       inherit pkgs name;
       modules = lib.toList modules;
+      extraSpecialArgs = {
+        osConfig = config;
+      }
+      // cfg.extraSpecialArgs
+      // extraSpecialArgs;
+    };
+
+  specialArgsOption =
+    what:
+    mkOption {
+      type = types.attrs;
+      default = { };
+      example = lib.literalExpression "{ inherit inputs; hostName = \"laptop\"; }";
+      description = ''
+        Extra arguments for ${what}, as home-manager's
+        `extraSpecialArgs`: known while `imports` are read, so they can
+        decide which modules to import. Modules also get `osConfig`, the
+        system's configuration.
+      '';
     };
 
   userUnit = name: "activation-manager-${name}";
@@ -71,6 +93,8 @@ let
           '';
         };
 
+        extraSpecialArgs = specialArgsOption "this user's modules; they win over `activation-manager.extraSpecialArgs`";
+
         bundle = mkOption {
           type = types.nullOr types.package;
           readOnly = true;
@@ -82,6 +106,7 @@ let
             else
               mkBundle {
                 name = "home-${name}";
+                inherit (user) extraSpecialArgs;
                 modules = user.modules ++ [
                   {
                     home.username = lib.mkDefault name;
@@ -110,6 +135,8 @@ in
           flake's module sets it to the flake's own package.
         '';
       };
+
+      extraSpecialArgs = specialArgsOption "the modules of every user's home (and of `mkBundle`)";
 
       mkBundle = mkOption {
         type = types.functionTo types.package;
