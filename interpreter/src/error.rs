@@ -46,8 +46,8 @@ pub enum Error {
 
     #[error(
         "this bundle is for the home {} (its home.homeDirectory), but HOME is {}; \
-         nothing was changed. Activate it as the user of that home, or build it with \
-         home.homeDirectory = \"{}\" (or without home.homeDirectory, for any home)",
+         nothing was changed\n  hint: activate it as the user of that home, or build it \
+         with home.homeDirectory = \"{}\" (or without home.homeDirectory, for any home)",
         .expected.display(), .actual.display(), .actual.display()
     )]
     WrongHome { expected: PathBuf, actual: PathBuf },

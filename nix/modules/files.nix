@@ -33,7 +33,10 @@ let
   relativeToHome =
     option: path:
     let
-      stem = builtins.baseNameOf path;
+      # What the path most likely is relative to the home: the part after
+      # `/home/<user>/`, else its last component.
+      inHome = builtins.match "/(home|Users)/[^/]+/(.+)" path;
+      guess = if inHome != null then builtins.elemAt inHome 1 else builtins.baseNameOf path;
     in
     if !absolute path then
       path
@@ -47,7 +50,7 @@ let
 
         or write the path relative to the home, which works in any home:
 
-          ${option} = ".../${stem}";
+          ${option} = "${guess}";
       ''
     else if path == home then
       ""
