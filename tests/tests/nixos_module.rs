@@ -87,3 +87,36 @@ fn mk_bundle_is_a_read_only_function() {
     let message = eval_error(&error);
     assert!(message.contains("read-only"), "the error says the option is read-only:\n{message}");
 }
+
+/// `extraSpecialArgs`, shared and per user (the user's win), and
+/// `osConfig` reach the user's modules, early enough to decide `imports`.
+#[test]
+fn extra_special_args_reach_the_users_modules() {
+    if !have_nix() {
+        return;
+    }
+    let extra = r#"{
+        activation-manager.extraSpecialArgs = { shared = "everyone"; who = "shared"; };
+        users.users.alice.activation-manager = {
+          extraSpecialArgs.who = "alice";
+          modules = [
+            ({ lib, shared, who, osConfig, ... }: {
+              imports = lib.optional (who == "alice") { home.file.alice-only.text = "yes"; };
+              home.file.args.text = "${shared} ${who} ${osConfig.users.users.alice.home}";
+            })
+          ];
+        };
+      }"#;
+    let value = eval_json_ok(&system(
+        extra,
+        "let files = eval.config.users.users.alice.activation-manager.bundle.config.home.file; \
+         in { names = builtins.attrNames files; args = files.args.text; }",
+    ));
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "names": [".config/who", "alice-only", "args"],
+            "args": "everyone alice /home/alice",
+        })
+    );
+}
