@@ -354,6 +354,9 @@ let
 
   xdgHome =
     name: relative: variable:
+    let
+      family = "${lib.removeSuffix "Home" name}File";
+    in
     mkOption {
       type = types.str;
       default = if homeSet then "${home}/${relative}" else relative;
@@ -362,12 +365,12 @@ let
       example = "/home/jane/${relative}";
       apply = value: if homeSet && !absolute value then "${home}/${value}" else value;
       description = ''
-        Folder of the ${variable} files (`xdg.${name}` families and the files
-        other options put there). Without `home.homeDirectory` it is relative
+        Folder of the ${variable} files (those of `xdg.${family}`, and
+        of other options that put files there). Without `home.homeDirectory` it is relative
         to the home, and reads so (`"${relative}"`). With it, it reads as an
         absolute path (`"/home/jane/${relative}"`), as in home-manager, and may
         be set either way; an absolute one must be inside the home. The
-        bundle's targets are fixed when it is built: `$${variable}` at
+        bundle's targets are fixed when it is built: `${"$" + variable}` at
         activation time is not consulted.
       '';
     };
