@@ -100,7 +100,8 @@ let
         builtins.toJSON {
           version = 1;
           inherit (config.am) backupFileExtension scripts;
-          homeDirectory = if eval.options.home.homeDirectory.isDefined then config.home.homeDirectory else null;
+          homeDirectory =
+            if eval.options.home.homeDirectory.isDefined then config.home.homeDirectory else null;
           nodes = config.am.loweredNodes;
         }
       );

@@ -135,12 +135,16 @@ in
     };
   };
 
-  config.warnings = lib.optional (!(lib.elem config.systemd.user.startServices [ true "sd-switch" ])) (
-    "systemd.user.startServices = ${builtins.toJSON config.systemd.user.startServices} is not available in "
-    + "activation-manager, which always switches units as home-manager's \"sd-switch\" does (new units "
-    + "wanted by an active target start, changed ones restart, removed ones stop). Remove the setting "
-    + "to silence this warning."
-  );
+  config.warnings =
+    let
+      setting = config.systemd.user.startServices;
+    in
+    lib.optional (setting != true && setting != "sd-switch") (
+      "systemd.user.startServices = ${builtins.toJSON setting} is not available in "
+      + "activation-manager, which always switches units as home-manager's \"sd-switch\" "
+      + "does (new units wanted by an active target start, changed ones restart, removed "
+      + "ones stop). Remove the setting to silence this warning."
+    );
 
   config.lib.file.mkOutOfStoreSymlink =
     path:

@@ -113,6 +113,7 @@ let
   );
 
   dataDir = "${config.am.xdgRelative.dataHome}/activation-manager";
+  environmentDTarget = "${config.am.xdgRelative.configHome}/environment.d/10-home-manager.conf";
 
   # One file node: a link of its text, or a copy when a Lua value computes it.
   fileNode =
@@ -304,9 +305,7 @@ in
         ])
       )
       ++ lib.optional (config.systemd.user.sessionVariables != { }) (
-        fileNode "${config.am.xdgRelative.configHome}/environment.d/10-home-manager.conf" environmentD (from [
-          [ "systemd" "user" "sessionVariables" ]
-        ])
+        fileNode environmentDTarget environmentD (from [ [ "systemd" "user" "sessionVariables" ] ])
       )
       ++ lib.optional (cfg.shellAliases != { }) (
         fileNode "${dataDir}/shell-aliases.sh" aliases (from [ [ "home" "shellAliases" ] ])

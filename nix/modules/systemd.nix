@@ -148,7 +148,10 @@ let
         type = types.attrsOf unitValue;
         default = { };
         internal = true;
-        description = "Keys of `[Install]` besides `WantedBy` and `RequiredBy` (home-manager's `Install`).";
+        description = ''
+          Keys of `[Install]` besides `WantedBy` and `RequiredBy`
+          (home-manager's `Install`).
+        '';
       };
     };
   };
@@ -407,7 +410,10 @@ let
     body:
     let
       commands =
-        key: lib.foldl' (kept: v: if v == "" then [ ] else kept ++ [ v ]) [ ] (lib.toList (body.${key} or [ ]));
+        key:
+        lib.foldl' (kept: v: if v == "" then [ ] else kept ++ [ v ]) [ ] (
+          lib.toList (body.${key} or [ ])
+        );
       start = commands "ExecStart";
       stop = commands "ExecStop";
       yes =
@@ -499,7 +505,9 @@ let
   lowered = lib.concatMap lowerKind kinds;
   links = lib.concatMap (unit: unit.links) lowered;
   unstartable = lib.concatMap (unit: unit.unstartable) lowered;
-  definedBy = lib.listToAttrs (map (unit: lib.nameValuePair unit.entry.name unit.entry.declaredBy) lowered);
+  definedBy = lib.listToAttrs (
+    map (unit: lib.nameValuePair unit.entry.name unit.entry.declaredBy) lowered
+  );
 
   # A unit file in ~/.config/systemd/user hides every unit of its name
   # installed elsewhere; one that can never start would silently disable
@@ -533,7 +541,9 @@ let
 
   # The unit the drop-in example names: one without any command is the
   # likeliest to be meant as an override.
-  example = lib.findFirst (unit: unit.problem == noCommands) (builtins.head unstartable) unstartable;
+  example = lib.findFirst (unit: unit.problem == noCommands) (builtins.head unstartable) (
+    unstartable
+  );
 
   overrides = config.systemd.user.overrides;
   overrideTarget = unit: "${unitDir}/${unit}.d/activation-manager.conf";

@@ -4,7 +4,7 @@
 //! a `pkgs`, and mistakes home-manager users make are evaluation errors
 //! that show the fix.
 
-use am_tests::nixeval::{eval_error, eval_json, eval_json_ok, pretty, with_library};
+use am_tests::nixeval::{STUB_PKGS, eval_error, eval_json, eval_json_ok, pretty, with_library};
 use am_tests::{fresh_dir, have_nix, snapshot_settings};
 
 /// `config` of a home built from the module text `module`, with `pkgs`
@@ -14,11 +14,6 @@ fn home(module: &str, pkgs: &str, body: &str) -> String {
         "let config = (amLib.homeBundle {{ pkgs = {pkgs}; modules = [ ({module}) ]; }}).config; in {body}"
     ))
 }
-
-/// The `pkgs` attributes a bundle's evaluation reads, as fake store paths.
-const STUB_PKGS: &str = "(lib.genAttrs [ \"bash\" \"coreutils\" \"diffutils\" \"findutils\" \"gnugrep\" \"gnused\" \"git\" ] \
-     (name: { type = \"derivation\"; inherit name; outPath = \"/nix/store/00000000000000000000000000000000-${name}\"; }) \
-     // { stdenv.hostPlatform.system = builtins.currentSystem; })";
 
 /// home-manager's DAG functions give home-manager's values (these are its
 /// own documented results).

@@ -6,14 +6,9 @@
 //! drop-in changed.
 
 use am_tests::engine::{Module, build_bundles};
-use am_tests::nixeval::{eval_json_ok, with_library};
+use am_tests::nixeval::{STUB_PKGS, eval_json_ok, with_library};
 use am_tests::systemd::UserManager;
 use am_tests::{assert_exit, fresh_dir, have_nix, stdout};
-
-/// The `pkgs` attributes a bundle's evaluation reads, as fake store paths.
-const STUB_PKGS: &str = "(lib.genAttrs [ \"bash\" \"coreutils\" \"diffutils\" \"findutils\" \"gnugrep\" \"gnused\" ] \
-     (name: { type = \"derivation\"; inherit name; outPath = \"/nix/store/00000000000000000000000000000000-${name}\"; }) \
-     // { stdenv.hostPlatform.system = builtins.currentSystem; runtimeShell = \"/bin/sh\"; })";
 
 #[test]
 fn home_manager_style_units_get_no_path_of_nixos() {
