@@ -7,14 +7,10 @@ use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, symlink};
 use std::path::{Component, Path};
 
-use am_schema::{ACTIVATE_SCRIPT, PLAN_FILE, SCRIPTS_DIR, STATIC_DIR};
+use am_schema::{ACTIVATE_SCRIPT, DYNAMIC_DIR, PLAN_FILE, SCRIPTS_DIR, STATIC_DIR};
 
 use crate::error::{IoAction, IoError};
 use crate::lower::{Compiled, StaticContent};
-
-/// The bundle's folder of files that chunks of nodes with Lua values name
-/// (`am.bundle .. "/dynamic/<name>"`); only the compiler's chunks know it.
-pub const DYNAMIC_DIR: &str = "dynamic";
 
 const DIR_MODE: u32 = 0o755;
 const FILE_MODE: u32 = 0o444;

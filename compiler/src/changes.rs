@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use am_schema::is_within;
 
-use crate::error::{CompileError, NodeRef};
+use crate::error::{CompileError, GraphError, LuaError, NodeRef};
 use crate::input::{Body, InputNode};
 use crate::lua::MaybeLua;
 use crate::suggest;
@@ -41,11 +41,14 @@ pub fn resolve(nodes: &mut [InputNode], errors: &mut Vec<CompileError>) {
             let owners: Vec<&String> =
                 files.iter().filter(|(target, _)| watched(target)).map(|(_, id)| id).collect();
             if let Some((_, owner)) = lua_files.iter().find(|(target, _)| watched(target)) {
-                errors.push(CompileError::ChangedLuaTarget {
-                    node: node.origin.clone(),
-                    target: named.clone(),
-                    owner: owner.clone(),
-                });
+                errors.push(
+                    LuaError::ChangedLuaTarget {
+                        node: node.origin.clone(),
+                        target: named.clone(),
+                        owner: owner.clone(),
+                    }
+                    .into(),
+                );
                 continue;
             }
             match normalized {
@@ -55,11 +58,14 @@ pub fn resolve(nodes: &mut [InputNode], errors: &mut Vec<CompileError>) {
                 }
                 _ => {
                     let targets = files.iter().map(|(target, _)| target.as_str());
-                    errors.push(CompileError::UnknownChangedTarget {
-                        node: node.origin.clone(),
-                        target: named.clone(),
-                        suggestion: suggest::closest(named, targets).map(String::from),
-                    });
+                    errors.push(
+                        GraphError::UnknownChangedTarget {
+                            node: node.origin.clone(),
+                            target: named.clone(),
+                            suggestion: suggest::closest(named, targets).map(String::from),
+                        }
+                        .into(),
+                    );
                 }
             }
         }

@@ -1,13 +1,13 @@
-//! Two nodes claiming one thing: one id, one target, or a target inside
-//! another node's target.
+//! Two nodes claiming one thing: one id, one target, a target inside
+//! another node's target, or one dconf key.
 
 use std::collections::BTreeMap;
 
-use crate::error::{CompileError, NodeRef};
+use crate::error::{CompileError, DconfError, GraphError, NodeRef};
 use crate::input::{Body, InputNode};
 use crate::target;
 
-/// Reports duplicate ids and conflicting targets.
+/// Reports duplicate ids, conflicting targets and dconf keys set twice.
 pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
     let mut by_target: BTreeMap<&str, Vec<&InputNode>> = BTreeMap::new();
     for node in nodes {
@@ -18,6 +18,7 @@ pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
     duplicate_ids(nodes, errors);
     shared_targets(&by_target, errors);
     nested_targets(&by_target, errors);
+    dconf_keys(nodes, errors);
 }
 
 fn link_target(node: &InputNode) -> Option<&str> {
@@ -46,17 +47,20 @@ fn duplicate_ids(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
             continue;
         }
         let nodes = group.iter().map(|n| n.origin.clone()).collect();
-        errors.push(CompileError::DuplicateId { id: id.to_string(), nodes });
+        errors.push(GraphError::DuplicateId { id: id.to_string(), nodes }.into());
     }
 }
 
 fn shared_targets(by_target: &BTreeMap<&str, Vec<&InputNode>>, errors: &mut Vec<CompileError>) {
     for (target, owners) in by_target {
         if owners.len() > 1 {
-            errors.push(CompileError::TargetConflict {
-                target: target.to_string(),
-                owners: owners.iter().map(|n| n.origin.clone()).collect(),
-            });
+            errors.push(
+                GraphError::TargetConflict {
+                    target: target.to_string(),
+                    owners: owners.iter().map(|n| n.origin.clone()).collect(),
+                }
+                .into(),
+            );
         }
     }
 }
@@ -76,10 +80,25 @@ fn nested_targets(by_target: &BTreeMap<&str, Vec<&InputNode>>, errors: &mut Vec<
             .get(outer_target)
             .map(|owners| owners.iter().map(|n| n.origin.clone()).collect())
             .unwrap_or_default();
-        errors.push(CompileError::NestedTarget {
-            outer,
-            outer_target: outer_target.to_string(),
-            inner,
-        });
+        errors.push(
+            GraphError::NestedTarget { outer, outer_target: outer_target.to_string(), inner }
+                .into(),
+        );
+    }
+}
+
+/// Reports every key that more than one dconf node sets.
+fn dconf_keys(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
+    let mut setters: BTreeMap<String, Vec<NodeRef>> = BTreeMap::new();
+    for node in nodes {
+        let Some(Body::Dconf(dconf)) = &node.body else { continue };
+        for (dir, key, _) in &dconf.keys {
+            setters.entry(format!("/{dir}/{key}")).or_default().push(node.origin.clone());
+        }
+    }
+    for (path, nodes) in setters {
+        if nodes.len() > 1 {
+            errors.push(DconfError::DconfKeyConflict { path, nodes }.into());
+        }
     }
 }

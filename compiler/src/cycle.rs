@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use crate::error::{CompileError, CycleStep};
+use crate::error::{CompileError, CycleStep, GraphError};
 use crate::graph::Graph;
 
 /// One error per knot of mutually waiting vertices among `stuck` (the
@@ -35,7 +35,7 @@ pub fn find(graph: &Graph, stuck: &[usize]) -> Vec<CompileError> {
                 }
             })
             .collect();
-        errors.push(CompileError::Cycle { chain: steps, others });
+        errors.push(GraphError::Cycle { chain: steps, others }.into());
     }
     errors
 }
@@ -166,7 +166,7 @@ mod tests {
         let g = graph(&[&[1], &[2, 0], &[3], &[0]]);
         assert_eq!(shortest_cycle(&g, &[0, 1, 2, 3]), vec![0, 1]);
         let errors = find(&g, &[0, 1, 2, 3]);
-        let [CompileError::Cycle { chain, others }] = errors.as_slice() else {
+        let [CompileError::Graph(GraphError::Cycle { chain, others })] = errors.as_slice() else {
             panic!("expected one cycle, got {errors:?}");
         };
         assert_eq!(chain.len(), 2);

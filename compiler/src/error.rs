@@ -8,7 +8,7 @@ use std::io;
 use std::path::PathBuf;
 
 pub use crate::target::TargetProblem;
-pub use crate::units::name::NameProblem as UnitNameProblem;
+pub use crate::unit_name::NameProblem as UnitNameProblem;
 
 /// The node a problem is about, with what the Nix library told us of its origin.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -155,9 +155,35 @@ impl IoAction {
     }
 }
 
-/// Every way compiling a configuration can fail.
+/// Every way compiling a configuration can fail, in families. Each family
+/// is rendered by its own module of `render/`, whose `match` the Rust
+/// compiler checks for every variant.
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Dconf(#[from] DconfError),
+    #[error(transparent)]
+    Lua(#[from] LuaError),
+    #[error(transparent)]
+    Unit(#[from] UnitError),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error(transparent)]
+    Build(#[from] BuildError),
+}
+
+/// The input file is not what the Nix library writes: not JSON, another
+/// format version, or a shape outside the nodes it never has.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
     #[error("the compiler input is not valid JSON: {message} at line {line} column {column}")]
     InvalidJson { message: String, line: usize, column: usize },
 
@@ -168,11 +194,24 @@ pub enum CompileError {
     /// place (`the input`, `nodes`, `nodes[3]`), `problem` says how.
     #[error("the compiler input is malformed: {what} {problem}")]
     MalformedInput { what: String, problem: String },
+}
 
+/// A setting of the configuration outside its nodes.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingError {
     /// `am.backupFileExtension` cannot name a file beside the original.
     #[error("backupFileExtension {value:?} {problem}")]
     BadBackupExtension { value: String, problem: &'static str },
 
+    /// A top-level `scripts` entry whose name is not a plain file name.
+    #[error("script name {name:?} {problem}")]
+    BadScriptName { name: String, problem: &'static str },
+}
+
+/// A node's fields as read: its kind, unknown, missing or mistyped fields,
+/// and the fields every link, copy or exec needs.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldError {
     #[error("node {node} has unknown kind {kind:?}")]
     UnknownKind { node: NodeRef, kind: String, suggestion: Option<String> },
 
@@ -213,7 +252,11 @@ pub enum CompileError {
 
     #[error("link node {node} has a relative source {path:?}")]
     RelativeSource { node: NodeRef, path: String },
+}
 
+/// The sources and modes of links, copies and trees.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
     /// `path` is the source; `in_store` tells why the source was checked: store paths always are,
     /// others only when `executable` asks for a copy.
     #[error("link node {node} has source {path:?}, which does not exist")]
@@ -241,12 +284,30 @@ pub enum CompileError {
     /// The source of a tree must be a folder the build can read.
     #[error("tree node {node} has source {path:?}, which {}", if *missing { "does not exist" } else { "is not a folder" })]
     BadTreeSource { node: NodeRef, path: String, missing: bool },
+}
 
-    /// `whenChanged` names a path that no link or copy node has as its
-    /// target or inside it.
-    #[error("exec node {node} has whenChanged = [ {target:?} ], but no file is there")]
-    UnknownChangedTarget { node: NodeRef, target: String, suggestion: Option<String> },
+/// dconf settings: folders, keys and values, and keys set twice.
+#[derive(Debug, thiserror::Error)]
+pub enum DconfError {
+    #[error("dconf node {node}: folder {dir:?} {problem}")]
+    BadDconfPath { node: NodeRef, dir: String, problem: &'static str },
 
+    #[error("dconf node {node}: key {key:?} in {dir:?} {problem}")]
+    BadDconfKey { node: NodeRef, dir: String, key: String, problem: &'static str },
+
+    /// The Nix library could not render the value (`problem` says why, and
+    /// `hint` how to fix it), or the text cannot be a GVariant value.
+    #[error("dconf node {node}: the value of {key:?} in {dir:?} {problem}")]
+    BadDconfValue { node: NodeRef, dir: String, key: String, problem: String, hint: Option<String> },
+
+    #[error("{} dconf nodes set the key {path:?}", nodes.len())]
+    DconfKeyConflict { path: String, nodes: Vec<NodeRef> },
+}
+
+/// Lua: scripts, syntax errors, and Lua values where a field must be known
+/// when the bundle is built.
+#[derive(Debug, thiserror::Error)]
+pub enum LuaError {
     #[error("lua node {node} has an empty `script`")]
     EmptyScript { node: NodeRef },
 
@@ -276,45 +337,12 @@ pub enum CompileError {
         "exec node {node} has whenChanged = [ {target:?} ], which Lua makes at activation time"
     )]
     ChangedLuaTarget { node: NodeRef, target: String, owner: NodeRef },
+}
 
-    #[error("dconf node {node}: folder {dir:?} {problem}")]
-    BadDconfPath { node: NodeRef, dir: String, problem: &'static str },
-
-    #[error("dconf node {node}: key {key:?} in {dir:?} {problem}")]
-    BadDconfKey { node: NodeRef, dir: String, key: String, problem: &'static str },
-
-    /// The Nix library could not render the value (`problem` says why, and
-    /// `hint` how to fix it), or the text cannot be a GVariant value.
-    #[error("dconf node {node}: the value of {key:?} in {dir:?} {problem}")]
-    BadDconfValue { node: NodeRef, dir: String, key: String, problem: String, hint: Option<String> },
-
-    #[error("{} dconf nodes set the key {path:?}", nodes.len())]
-    DconfKeyConflict { path: String, nodes: Vec<NodeRef> },
-
-    #[error("{} nodes have the id {id:?}", nodes.len())]
-    DuplicateId { id: String, nodes: Vec<NodeRef> },
-
-    #[error("{} nodes own the target {target:?}", owners.len())]
-    TargetConflict { target: String, owners: Vec<NodeRef> },
-
-    /// `outer`'s link would contain every one of `inner`, listed with their
-    /// (normalized) targets.
-    #[error("{} targets are inside the target {outer_target:?}", inner.len())]
-    NestedTarget { outer: Vec<NodeRef>, outer_target: String, inner: Vec<(String, NodeRef)> },
-
-    #[error("node {node} has {} = [ {missing:?} ], but no node has that id", direction.field())]
-    UnknownDependency {
-        node: NodeRef,
-        direction: Direction,
-        missing: String,
-        suggestion: Option<String>,
-    },
-
-    /// `chain` starts at the first node; its last step leads back to it.
-    /// `others` are further nodes of the same knot not on the drawn cycle.
-    #[error("dependency cycle between {} nodes", chain.len())]
-    Cycle { chain: Vec<CycleStep>, others: Vec<String> },
-
+/// systemd units: their names, shapes and files, and the one
+/// `systemd-units` node.
+#[derive(Debug, thiserror::Error)]
+pub enum UnitError {
     /// `field` is where the name was: the unit's own `name`, or `wantedBy`.
     #[error("systemd unit {unit}: {field} {name:?} {}", problem.describe())]
     BadUnitName { unit: UnitRef, field: &'static str, name: String, problem: UnitNameProblem },
@@ -340,11 +368,46 @@ pub enum CompileError {
     /// The user manager is switched once, by one node.
     #[error("{} nodes have kind systemd-units; a bundle has at most one", nodes.len())]
     SecondUnitsNode { nodes: Vec<NodeRef> },
+}
 
-    /// A top-level `scripts` entry whose name is not a plain file name.
-    #[error("script name {name:?} {problem}")]
-    BadScriptName { name: String, problem: &'static str },
+/// Between nodes: one id or target claimed twice, a name of no node, a
+/// dependency cycle.
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    #[error("{} nodes have the id {id:?}", nodes.len())]
+    DuplicateId { id: String, nodes: Vec<NodeRef> },
 
+    #[error("{} nodes own the target {target:?}", owners.len())]
+    TargetConflict { target: String, owners: Vec<NodeRef> },
+
+    /// `outer`'s link would contain every one of `inner`, listed with their
+    /// (normalized) targets.
+    #[error("{} targets are inside the target {outer_target:?}", inner.len())]
+    NestedTarget { outer: Vec<NodeRef>, outer_target: String, inner: Vec<(String, NodeRef)> },
+
+    #[error("node {node} has {} = [ {missing:?} ], but no node has that id", direction.field())]
+    UnknownDependency {
+        node: NodeRef,
+        direction: Direction,
+        missing: String,
+        suggestion: Option<String>,
+    },
+
+    /// `chain` starts at the first node; its last step leads back to it.
+    /// `others` are further nodes of the same knot not on the drawn cycle.
+    #[error("dependency cycle between {} nodes", chain.len())]
+    Cycle { chain: Vec<CycleStep>, others: Vec<String> },
+
+    /// `whenChanged` names a path that no link or copy node has as its
+    /// target or inside it.
+    #[error("exec node {node} has whenChanged = [ {target:?} ], but no file is there")]
+    UnknownChangedTarget { node: NodeRef, target: String, suggestion: Option<String> },
+}
+
+/// The build itself, not the configuration: the command line, the file
+/// system, or a bug.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
     #[error("the am binary {path:?} {problem}")]
     BadAmPath { path: String, problem: &'static str },
 
@@ -354,6 +417,13 @@ pub enum CompileError {
 
     #[error(transparent)]
     Io(#[from] IoError),
+}
+
+/// An I/O error is a problem of the build, whichever step met it.
+impl From<IoError> for CompileError {
+    fn from(error: IoError) -> Self {
+        CompileError::Build(BuildError::Io(error))
+    }
 }
 
 /// A file system operation that failed, with the path it failed on.
@@ -370,91 +440,164 @@ impl CompileError {
     /// Problems of the configuration, as opposed to a broken input file, a
     /// bad command line or a failing file system.
     pub fn is_configuration_problem(&self) -> bool {
-        !matches!(
-            self,
-            CompileError::InvalidJson { .. }
-                | CompileError::UnsupportedVersion { .. }
-                | CompileError::MalformedInput { .. }
-                | CompileError::BadAmPath { .. }
-                | CompileError::Internal { .. }
-                | CompileError::Io(_)
-        )
+        !matches!(self, CompileError::Input(_) | CompileError::Build(_))
     }
 
     /// Problems of the input file itself: not JSON, another version, or a
     /// shape the Nix library never writes.
     pub fn is_input_problem(&self) -> bool {
-        matches!(
-            self,
-            CompileError::InvalidJson { .. }
-                | CompileError::UnsupportedVersion { .. }
-                | CompileError::MalformedInput { .. }
-        )
+        matches!(self, CompileError::Input(_))
     }
 
     /// Orders reports by kind of problem, then by node id, so that the same
     /// configuration always prints the same report.
-    pub(crate) fn sort_key(&self) -> (u8, String, usize) {
-        let node_key = |n: &NodeRef| (n.id.clone().unwrap_or_default(), n.position);
-        let (rank, (id, position)) = match self {
-            CompileError::InvalidJson { .. } => (0, (String::new(), 0)),
-            CompileError::UnsupportedVersion { .. } => (1, (String::new(), 0)),
-            CompileError::MalformedInput { what, .. } => (2, (what.clone(), 0)),
-            CompileError::BadAmPath { path, .. } => (3, (path.clone(), 0)),
-            CompileError::BadBackupExtension { value, .. } => (4, (value.clone(), 0)),
-            CompileError::UnknownKind { node, .. } => (10, node_key(node)),
-            CompileError::UnknownField { node, .. } => (11, node_key(node)),
-            CompileError::MissingField { node, .. } => (12, node_key(node)),
-            CompileError::WrongType { node, .. } => (13, node_key(node)),
-            CompileError::SourceAndText { node } => (14, node_key(node)),
-            CompileError::NoContent { node } => (15, node_key(node)),
-            CompileError::EmptyArgv { node } => (16, node_key(node)),
-            CompileError::BadTarget { node, .. } => (17, node_key(node)),
-            CompileError::RelativeSource { node, .. } => (18, node_key(node)),
-            CompileError::MissingSource { node, .. } => (19, node_key(node)),
-            CompileError::ExecutableDirectory { node, .. } => (20, node_key(node)),
-            CompileError::PermissionsOnLink { node }
-            | CompileError::BadPermissions { node, .. }
-            | CompileError::PermissionsAndExecutable { node }
-            | CompileError::CopyOfFolder { node, .. }
-            | CompileError::BadTreeMode { node, .. }
-            | CompileError::BadTreeSource { node, .. } => (23, node_key(node)),
-            CompileError::BadDconfPath { node, .. }
-            | CompileError::BadDconfKey { node, .. }
-            | CompileError::BadDconfValue { node, .. } => (24, node_key(node)),
-            CompileError::EmptyScript { node }
-            | CompileError::LuaSyntax { node, .. }
-            | CompileError::LuaNotAllowed { node, .. }
-            | CompileError::LuaSourceExecutable { node }
-            | CompileError::LuaWhenChanged { node } => (25, node_key(node)),
-            CompileError::ChangedLuaTarget { node, .. } => (43, node_key(node)),
-            CompileError::DconfKeyConflict { path, .. } => (35, (path.clone(), 0)),
-            CompileError::UnknownChangedTarget { node, .. } => (42, node_key(node)),
-            CompileError::BadScriptName { name, .. } => (5, (name.clone(), 0)),
-            CompileError::MalformedUnit { node, position, .. } => {
-                (21, (node_key(node).0, *position))
+    pub(crate) fn sort_key(&self) -> SortKey {
+        match self {
+            CompileError::Input(e) => e.sort_key(),
+            CompileError::Setting(e) => e.sort_key(),
+            CompileError::Field(e) => e.sort_key(),
+            CompileError::File(e) => e.sort_key(),
+            CompileError::Dconf(e) => e.sort_key(),
+            CompileError::Lua(e) => e.sort_key(),
+            CompileError::Unit(e) => e.sort_key(),
+            CompileError::Graph(e) => e.sort_key(),
+            CompileError::Build(e) => e.sort_key(),
+        }
+    }
+}
+
+/// A problem's place in the report: the rank of its kind, then what it is
+/// about (a node's id and position, or a name). Ranks interleave across
+/// the families (a malformed unit sorts among the field problems): the
+/// numbers, not the families, give the order users know.
+type SortKey = (u8, String, usize);
+
+/// A node's place in the order: its id, or its position when it has none.
+fn node_key(node: &NodeRef) -> (String, usize) {
+    (node.id.clone().unwrap_or_default(), node.position)
+}
+
+fn by_node(rank: u8, node: &NodeRef) -> SortKey {
+    let (id, position) = node_key(node);
+    (rank, id, position)
+}
+
+impl InputError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            InputError::InvalidJson { .. } => (0, String::new(), 0),
+            InputError::UnsupportedVersion { .. } => (1, String::new(), 0),
+            InputError::MalformedInput { what, .. } => (2, what.clone(), 0),
+        }
+    }
+}
+
+impl SettingError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            SettingError::BadBackupExtension { value, .. } => (4, value.clone(), 0),
+            SettingError::BadScriptName { name, .. } => (5, name.clone(), 0),
+        }
+    }
+}
+
+impl FieldError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            FieldError::UnknownKind { node, .. } => by_node(10, node),
+            FieldError::UnknownField { node, .. } => by_node(11, node),
+            FieldError::MissingField { node, .. } => by_node(12, node),
+            FieldError::WrongType { node, .. } => by_node(13, node),
+            FieldError::SourceAndText { node } => by_node(14, node),
+            FieldError::NoContent { node } => by_node(15, node),
+            FieldError::EmptyArgv { node } => by_node(16, node),
+            FieldError::BadTarget { node, .. } => by_node(17, node),
+            FieldError::RelativeSource { node, .. } => by_node(18, node),
+        }
+    }
+}
+
+impl FileError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            FileError::MissingSource { node, .. } => by_node(19, node),
+            FileError::ExecutableDirectory { node, .. } => by_node(20, node),
+            FileError::PermissionsOnLink { node }
+            | FileError::BadPermissions { node, .. }
+            | FileError::PermissionsAndExecutable { node }
+            | FileError::CopyOfFolder { node, .. }
+            | FileError::BadTreeMode { node, .. }
+            | FileError::BadTreeSource { node, .. } => by_node(23, node),
+        }
+    }
+}
+
+impl DconfError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            DconfError::BadDconfPath { node, .. }
+            | DconfError::BadDconfKey { node, .. }
+            | DconfError::BadDconfValue { node, .. } => by_node(24, node),
+            DconfError::DconfKeyConflict { path, .. } => (35, path.clone(), 0),
+        }
+    }
+}
+
+impl LuaError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            LuaError::EmptyScript { node }
+            | LuaError::LuaSyntax { node, .. }
+            | LuaError::LuaNotAllowed { node, .. }
+            | LuaError::LuaSourceExecutable { node }
+            | LuaError::LuaWhenChanged { node } => by_node(25, node),
+            LuaError::ChangedLuaTarget { node, .. } => by_node(43, node),
+        }
+    }
+}
+
+impl UnitError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            UnitError::MalformedUnit { node, position, .. } => (21, node_key(node).0, *position),
+            UnitError::BadUnitName { unit, .. }
+            | UnitError::WantedTemplate { unit, .. }
+            | UnitError::UnknownSwitchMethod { unit, .. }
+            | UnitError::UnitWithoutFile { unit, .. } => {
+                (22, node_key(&unit.node).0, unit.position)
             }
-            CompileError::BadUnitName { unit, .. }
-            | CompileError::WantedTemplate { unit, .. }
-            | CompileError::UnknownSwitchMethod { unit, .. }
-            | CompileError::UnitWithoutFile { unit, .. } => {
-                (22, (node_key(&unit.node).0, unit.position))
+            UnitError::DuplicateUnit { name, .. } => (33, name.clone(), 0),
+            UnitError::SecondUnitsNode { nodes } => {
+                let (id, position) = nodes.first().map(node_key).unwrap_or_default();
+                (34, id, position)
             }
-            CompileError::DuplicateId { id, .. } => (30, (id.clone(), 0)),
-            CompileError::TargetConflict { target, .. } => (31, (target.clone(), 0)),
-            CompileError::NestedTarget { outer_target, .. } => (32, (outer_target.clone(), 0)),
-            CompileError::DuplicateUnit { name, .. } => (33, (name.clone(), 0)),
-            CompileError::SecondUnitsNode { nodes } => {
-                (34, nodes.first().map(node_key).unwrap_or_default())
+        }
+    }
+}
+
+impl GraphError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            GraphError::DuplicateId { id, .. } => (30, id.clone(), 0),
+            GraphError::TargetConflict { target, .. } => (31, target.clone(), 0),
+            GraphError::NestedTarget { outer_target, .. } => (32, outer_target.clone(), 0),
+            GraphError::UnknownDependency { node, .. } => by_node(40, node),
+            GraphError::Cycle { chain, .. } => {
+                let (id, position) = chain.first().map(|s| node_key(&s.node)).unwrap_or_default();
+                (41, id, position)
             }
-            CompileError::UnknownDependency { node, .. } => (40, node_key(node)),
-            CompileError::Cycle { chain, .. } => {
-                (41, chain.first().map(|s| node_key(&s.node)).unwrap_or_default())
-            }
-            CompileError::Internal { message } => (50, (message.clone(), 0)),
-            CompileError::Io(e) => (51, (e.path.display().to_string(), 0)),
-        };
-        (rank, id, position)
+            GraphError::UnknownChangedTarget { node, .. } => by_node(42, node),
+        }
+    }
+}
+
+impl BuildError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            BuildError::BadAmPath { path, .. } => (3, path.clone(), 0),
+            BuildError::Internal { message } => (50, message.clone(), 0),
+            BuildError::Io(e) => (51, e.path.display().to_string(), 0),
+        }
     }
 }
 
@@ -471,7 +614,7 @@ mod tests {
             declared_by: Some("am.nodes.hello".into()),
             defined_in: vec![],
         };
-        let error = CompileError::EmptyArgv { node };
+        let error = CompileError::from(FieldError::EmptyArgv { node });
         assert_eq!(error.to_string(), "exec node `hello` (am.nodes.hello) has an empty `argv`");
         let io = IoError {
             action: IoAction::Write,

@@ -115,6 +115,10 @@ pub const SYSTEMD_UNITS: &[Field] = &[field(
     "units = [ { name = \"hello.service\"; target = \".config/systemd/user/hello.service\"; } ];",
 )];
 
+/// The fields of one entry of a `systemd-units` node's `units`.
+pub const UNIT_FIELDS: &[&str] =
+    &["name", "target", "switchMethod", "wantedBy", "declaredBy", "definedIn"];
+
 /// Names people write from other tools (home-manager, NixOS, systemd) for a
 /// field of ours; these beat edit distance, which would turn `cmd` into `cwd`.
 pub const SYNONYMS: &[(&str, &str)] = &[

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::error::{CompileError, Direction, NodeRef};
+use crate::error::{CompileError, Direction, GraphError, NodeRef};
 use crate::input::InputNode;
 use crate::suggest;
 
@@ -94,12 +94,15 @@ pub fn build(nodes: &[InputNode], errors: &mut Vec<CompileError>) -> Graph {
     }
     for (_, direction, missing, node) in unknown {
         let suggestion = suggest::closest(missing, index.keys().copied()).map(String::from);
-        errors.push(CompileError::UnknownDependency {
-            node: node.clone(),
-            direction,
-            missing: missing.to_string(),
-            suggestion,
-        });
+        errors.push(
+            GraphError::UnknownDependency {
+                node: node.clone(),
+                direction,
+                missing: missing.to_string(),
+                suggestion,
+            }
+            .into(),
+        );
     }
     Graph {
         ids: origins.keys().map(|id| id.to_string()).collect(),

@@ -1,18 +1,17 @@
 //! `am-compile`: turns the node list the Nix library produces into a
 //! validated, layered plan and writes the activation bundle.
 //!
-//! The pipeline is parse ([`input`]) ─▶ expand trees into their files
-//! ([`tree`]) ─▶ resolve `whenChanged` ([`changes`]) ─▶ check sources,
-//! conflicts and the graph ─▶ layer ─▶ lower ─▶ write. Every check runs even after another one
-//! failed, so one build reports every problem of the configuration. Nothing
-//! here prints: [`render`] makes the text and the binary shows it.
+//! The pipeline is parse (`input/`) ─▶ expand trees into their files
+//! (`tree`) ─▶ resolve `whenChanged` (`changes`) ─▶ check sources,
+//! conflicts, units and the graph ─▶ layer ─▶ lower ─▶ write. Every check
+//! runs even after another one failed, so one build reports every problem
+//! of the configuration. Nothing here prints: [`render`] makes the text and
+//! the binary shows it.
 
 mod bundle;
 mod changes;
 mod conflicts;
-mod copy;
 mod cycle;
-mod dconf;
 mod error;
 mod fields;
 mod graph;
@@ -20,12 +19,13 @@ mod input;
 mod layer;
 mod lower;
 mod lua;
+mod nix;
 pub mod render;
-mod scripts;
 mod source;
 mod suggest;
 mod target;
 mod tree;
+mod unit_name;
 mod units;
 
 use am_schema::Plan;
@@ -34,8 +34,9 @@ use std::path::Path;
 
 pub use bundle::activate_script;
 pub use error::{
-    CompileError, CycleStep, Direction, IoAction, IoError, LuaSyntaxError, NodeRef, TargetProblem,
-    UnitNameProblem, UnitRef,
+    BuildError, CompileError, CycleStep, DconfError, Direction, FieldError, FileError, GraphError,
+    InputError, IoAction, IoError, LuaError, LuaSyntaxError, NodeRef, PermissionsProblem,
+    SettingError, TargetProblem, UnitError, UnitNameProblem, UnitRef,
 };
 pub use input::INPUT_VERSION;
 pub use lower::{Compiled, DynamicFile, StaticContent, StaticFile};
@@ -60,7 +61,6 @@ pub fn compile(
     let mut nodes = tree::expand(nodes, sources, &mut errors);
     changes::resolve(&mut nodes, &mut errors);
     source::check(&nodes, store_dir, sources, &mut errors);
-    dconf::check(&nodes, &mut errors);
     conflicts::check(&nodes, &mut errors);
     units::check(&nodes, &mut errors);
     let graph = graph::build(&nodes, &mut errors);
@@ -78,7 +78,7 @@ pub fn compile(
                     let plan = Plan { home_directory, ..compiled.plan };
                     Compiled { plan, scripts, ..compiled }
                 })
-                .map_err(|message| vec![CompileError::Internal { message }])
+                .map_err(|message| vec![CompileError::from(BuildError::Internal { message })])
         }
         _ => Err(sorted(errors)),
     }
@@ -99,16 +99,16 @@ pub struct BuildOptions<'a> {
 pub fn build(options: &BuildOptions) -> Result<Compiled, Vec<CompileError>> {
     let text = fs::read_to_string(options.input).map_err(|source| {
         let path = options.input.into();
-        vec![CompileError::Io(IoError { action: IoAction::ReadInput, path, source })]
+        vec![IoError { action: IoAction::ReadInput, path, source }.into()]
     })?;
     let compiled = compile(&text, options.store_dir, &RealFilesystem);
     let am_bin = bundle::am_bin_problem(options.am_bin)
-        .map(|problem| CompileError::BadAmPath { path: options.am_bin.to_string(), problem });
+        .map(|problem| BuildError::BadAmPath { path: options.am_bin.to_string(), problem });
     let compiled = match (compiled, am_bin) {
         (Ok(compiled), None) => compiled,
         (compiled, am_bin) => {
             let mut errors = compiled.err().unwrap_or_default();
-            errors.extend(am_bin);
+            errors.extend(am_bin.map(CompileError::from));
             return Err(sorted(errors));
         }
     };

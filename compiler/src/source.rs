@@ -9,7 +9,7 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::error::CompileError;
+use crate::error::{CompileError, FileError};
 use crate::input::{Body, Content, InputNode};
 use crate::lua::MaybeLua;
 
@@ -131,22 +131,25 @@ pub fn check(
             continue;
         }
         match (lookup.kind(Path::new(source)), link.executable) {
-            (None, _) => errors.push(CompileError::MissingSource {
-                node: node.origin.clone(),
-                path: source.clone(),
-                in_store,
-            }),
-            (Some(SourceKind::Directory), _) if copy => errors.push(CompileError::CopyOfFolder {
-                node: node.origin.clone(),
-                path: source.clone(),
-            }),
-            (Some(SourceKind::Directory), Some(executable)) => {
-                errors.push(CompileError::ExecutableDirectory {
+            (None, _) => errors.push(
+                FileError::MissingSource {
+                    node: node.origin.clone(),
+                    path: source.clone(),
+                    in_store,
+                }
+                .into(),
+            ),
+            (Some(SourceKind::Directory), _) if copy => errors.push(
+                FileError::CopyOfFolder { node: node.origin.clone(), path: source.clone() }.into(),
+            ),
+            (Some(SourceKind::Directory), Some(executable)) => errors.push(
+                FileError::ExecutableDirectory {
                     node: node.origin.clone(),
                     path: source.clone(),
                     executable,
-                })
-            }
+                }
+                .into(),
+            ),
             _ => {}
         }
     }

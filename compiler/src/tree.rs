@@ -9,58 +9,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::error::{CompileError, IoAction, IoError};
-use crate::input::{Body, Content, InputNode, LinkInput, Reader, read_target};
+use crate::error::{CompileError, FileError, IoAction, IoError};
+use crate::input::{Body, Content, InputNode, LinkInput, TreeInput};
 use crate::lua::MaybeLua;
 use crate::source::{SourceKind, SourceLookup};
-
-#[derive(Debug)]
-pub struct TreeInput {
-    /// Normalized; `None` when missing or invalid.
-    pub target: Option<String>,
-    /// An absolute path; `None` when missing or invalid.
-    pub source: Option<String>,
-    /// Copies instead of links.
-    pub copy: bool,
-    /// The copies' mode, from `permissions`.
-    pub mode: Option<u32>,
-    pub force: bool,
-}
-
-/// Reads a tree. Its fields cannot be Lua values: the folder is listed
-/// when the bundle is built.
-pub fn read(reader: &mut Reader) -> TreeInput {
-    let target = read_target(reader, false).and_then(MaybeLua::into_literal);
-    let source = match reader.string("source") {
-        Some(source) if !source.starts_with('/') => {
-            let node = reader.origin.clone();
-            reader.errors.push(CompileError::RelativeSource { node, path: source });
-            None
-        }
-        Some(source) => Some(source),
-        None => {
-            reader.missing_unless_set("source");
-            None
-        }
-    };
-    let copy = match reader.string("mode").as_deref() {
-        None | Some("link") => false,
-        Some("copy") => true,
-        Some(other) => {
-            let (node, mode) = (reader.origin.clone(), other.to_string());
-            reader.errors.push(CompileError::BadTreeMode { node, mode });
-            false
-        }
-    };
-    let mode = if copy {
-        crate::copy::read_mode(reader, None)
-    } else {
-        crate::copy::refuse_permissions(reader);
-        None
-    };
-    let force = reader.bool("force").unwrap_or(false);
-    TreeInput { target, source, copy, mode, force }
-}
 
 /// Replaces every valid tree by the nodes of its files, and every `after`
 /// or `before` naming a tree by the ids of its files. A tree with problems
@@ -118,11 +70,14 @@ fn list(
 ) -> Option<Vec<String>> {
     let kind = lookup.kind(Path::new(source));
     if kind != Some(SourceKind::Directory) {
-        errors.push(CompileError::BadTreeSource {
-            node: node.origin.clone(),
-            path: source.to_string(),
-            missing: kind.is_none(),
-        });
+        errors.push(
+            FileError::BadTreeSource {
+                node: node.origin.clone(),
+                path: source.to_string(),
+                missing: kind.is_none(),
+            }
+            .into(),
+        );
         return None;
     }
     match lookup.files(Path::new(source)) {

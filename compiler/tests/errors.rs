@@ -96,6 +96,11 @@ fn backup_extension_with_a_slash() {
 }
 
 #[test]
+fn home_directory_not_absolute() {
+    input_error!(r#"{"version": 1, "homeDirectory": "home/jane", "nodes": []}"#);
+}
+
+#[test]
 fn input_is_not_an_object() {
     input_error!(r#"[1, 2]"#);
 }

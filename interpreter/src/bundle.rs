@@ -36,14 +36,38 @@ pub fn open(arg: &BundleArg, home: &HomePaths) -> Result<Bundle> {
     open_folder(&folder)
 }
 
-/// Opens a bundle folder.
+/// Opens a bundle folder: its plan, which must stay within the home
+/// whoever wrote it, and its `static/` folder, which the home's links
+/// point into.
 pub fn open_folder(folder: &Path) -> Result<Bundle> {
     let root = canonical(folder)?;
     let plan_file = root.join(PLAN_FILE);
-    if !root.is_dir() || !plan_file.exists() {
+    if !root.is_dir() || !plan_file.exists() || !root.join(STATIC_DIR).is_dir() {
         return Err(Error::NotABundle { path: folder.to_path_buf() });
     }
-    Ok(Bundle { plan: load_plan(&plan_file)?, root })
+    let plan = load_plan(&plan_file)?;
+    check_plan(&plan).map_err(|problem| Error::PlanUnsafe { path: plan_file, problem })?;
+    Ok(Bundle { plan, root })
+}
+
+/// The compiler checked the plan, but a plan file is only bytes: what
+/// could make `am` act outside the home is checked again, cheaply.
+fn check_plan(plan: &Plan) -> std::result::Result<(), String> {
+    for node in &plan.nodes {
+        let Some(target) = crate::activate::target::file_target(&node.kind) else { continue };
+        if am_schema::target::normalize(target).as_deref() != Ok(target) {
+            return Err(format!(
+                "node {} has the target {target:?}, which is not a plain path inside the home",
+                node.id
+            ));
+        }
+    }
+    match &plan.backup_extension {
+        Some(extension) if !am_schema::target::is_backup_extension(extension) => {
+            Err(format!("its backup extension {extension:?} would put backups in another folder"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Whether a target's static entry is the same in two bundles (given by

@@ -267,7 +267,7 @@ struct ActivateFlags {
     #[arg(long)]
     force: bool,
     /// Move paths in the way to `<path>.<EXT>` instead of stopping.
-    #[arg(long, short = 'b', value_name = "EXT")]
+    #[arg(long, short = 'b', value_name = "EXT", value_parser = parse_backup_ext)]
     backup_ext: Option<String>,
     /// Allow replacing an existing `<path>.<EXT>` backup.
     #[arg(long, requires = "backup_ext")]
@@ -294,6 +294,16 @@ impl ActivateFlags {
             overwrite_backup: self.overwrite_backup,
             timings: self.timings,
         }
+    }
+}
+
+fn parse_backup_ext(value: &str) -> Result<String, String> {
+    if am_schema::target::is_backup_extension(value) {
+        Ok(value.to_string())
+    } else {
+        Err("a backup extension is a file name's end such as `bak`: not empty, \
+             not `.` or `..`, and without `/`"
+            .to_string())
     }
 }
 

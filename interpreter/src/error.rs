@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use am_schema::DecodeError;
 
 use crate::activate::precheck::Conflict;
+use crate::activate::undo::UndoProblem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -40,6 +41,22 @@ pub enum Error {
 
     #[error("could not load plan {}: {source}", .path.display())]
     PlanInvalid { path: PathBuf, source: DecodeError },
+
+    #[error("refusing the plan {}: {problem}", .path.display())]
+    PlanUnsafe { path: PathBuf, problem: String },
+
+    #[error(
+        "HOME is /, which is not a home: activation-manager would manage the whole \
+         file system as one"
+    )]
+    HomeIsRoot,
+
+    #[error(
+        "{} belongs to user {owner}, but am runs as root: activate a home as its owner \
+         (e.g. `sudo -u <user> ./result/bin/activate`), so that nothing in it is made as root",
+        .home.display()
+    )]
+    HomeOfAnotherUser { home: PathBuf, owner: u32 },
 
     #[error("could not load {}: {source}", .path.display())]
     StateInvalid { path: PathBuf, source: DecodeError },
@@ -72,6 +89,20 @@ pub enum Error {
     #[error("could not {action} {}: {source}", .path.display())]
     Io { action: &'static str, path: PathBuf, source: io::Error },
 
+    /// An error after the activation began changing the home; what it had
+    /// changed was undone then and there, except `problems`.
+    #[error("{error}; {}", undone(.problems))]
+    Aborted { error: Box<Error>, problems: Vec<UndoProblem> },
+
+    /// An interrupted activation could not be undone completely; nothing
+    /// else is done until it is.
+    #[error(
+        "an interrupted activation could not be undone completely; {}\n  \
+         fix what is named above and run am again (its journal {} is kept for that)",
+        undone(.problems), .journal.display()
+    )]
+    RecoveryIncomplete { journal: PathBuf, problems: Vec<UndoProblem> },
+
     /// Lua could not start (out of memory, or a bug in `am`).
     #[error("could not start Lua: {0}")]
     Lua(String),
@@ -80,6 +111,17 @@ pub enum Error {
     /// this is a bug in `am`, reported instead of aborting the whole process.
     #[error("internal error: {0}; please report this as a bug")]
     Internal(&'static str),
+}
+
+fn undone(problems: &[UndoProblem]) -> String {
+    let mut text = String::from("every change it had made was undone");
+    if problems.iter().any(|problem| !problem.left_alone) {
+        text = String::from("not every change it had made could be undone");
+    }
+    for problem in problems {
+        text.push_str(&format!("\n  except at {}: {}", problem.path.display(), problem.error));
+    }
+    text
 }
 
 fn paths_in_the_way(count: usize) -> String {

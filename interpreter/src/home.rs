@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -11,6 +11,11 @@ use crate::error::{Error, Result};
 const STATE_NAME: &str = "activation-manager";
 /// The symlink to the active bundle's `static/` inside the state folder.
 const STATIC_LINK: &str = "static";
+
+/// `path` with every link in it resolved, if it exists; else as it is.
+fn real(path: PathBuf) -> PathBuf {
+    std::fs::canonicalize(&path).unwrap_or(path)
+}
 
 /// The home being activated and the paths `am` derives from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,11 +43,41 @@ impl HomePaths {
         if !home.is_absolute() {
             return Err(Error::HomeNotAbsolute(home));
         }
+        // One home, however it is reached: a $HOME through a link (a
+        // /home that links to /usr/home) names the same folder as the link's
+        // target, and the links made in it say so.
+        let home = real(home);
+        if home == Path::new("/") {
+            return Err(Error::HomeIsRoot);
+        }
         let state_home = xdg_state_home
             .map(PathBuf::from)
             .filter(|dir| dir.is_absolute())
+            .map(real)
             .unwrap_or_else(|| home.join(".local/state"));
         Ok(HomePaths { state: state_home.join(STATE_NAME), home })
+    }
+
+    /// Refuses a home that belongs to another user when `am` runs as root:
+    /// whatever it made there would be root's, in a folder the owner
+    /// controls.
+    pub fn check_owner(&self) -> Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        if !rustix::process::geteuid().is_root() {
+            return Ok(());
+        }
+        match std::fs::metadata(&self.home) {
+            Ok(meta) if meta.uid() != 0 => {
+                Err(Error::HomeOfAnotherUser { home: self.home.clone(), owner: meta.uid() })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The state folder relative to the home, when it is inside it: no
+    /// target may be there.
+    pub fn state_in_home(&self) -> Option<&Path> {
+        self.state.strip_prefix(&self.home).ok()
     }
 
     /// `$STATE/static`, the one link that switching bundles swaps.
@@ -122,6 +157,24 @@ mod tests {
             let paths = resolve(Some("/home/me"), Some(state)).expect("valid home");
             assert_eq!(paths.state, Path::new("/home/me/.local/state/activation-manager"));
         }
+    }
+
+    #[test]
+    fn the_root_folder_is_no_home() {
+        assert!(matches!(resolve(Some("/"), None), Err(Error::HomeIsRoot)));
+        assert!(matches!(resolve(Some("//"), None), Err(Error::HomeIsRoot)));
+    }
+
+    #[test]
+    fn a_home_reached_through_a_link_is_its_real_folder() {
+        let dir = std::env::temp_dir().join(format!("am-home-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("real")).expect("home");
+        std::os::unix::fs::symlink(dir.join("real"), dir.join("link")).expect("link");
+        let via_link = resolve(dir.join("link").to_str(), None).expect("valid home");
+        let direct = resolve(dir.join("real").to_str(), None).expect("valid home");
+        assert_eq!(via_link, direct);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! turns results and errors into exit codes (the table in ARCHITECTURE.md).
 
 mod activate;
+mod anchored;
 mod bundle;
 mod cli;
 mod commands;

@@ -285,7 +285,12 @@ mod tests {
     #[test]
     fn journal_stops_at_a_torn_frame() {
         let entries = vec![
-            JournalEntry::Begin { generation: 2, bundle: "/nix/store/x".into(), previous: Some(1) },
+            JournalEntry::Begin {
+                generation: 2,
+                bundle: "/nix/store/x".into(),
+                previous: Some(1),
+                token: 7,
+            },
             JournalEntry::LinkCreated { path: "/home/a/.b".into(), content: "/s/.b".into() },
         ];
         let bytes: Vec<u8> = entries.iter().flat_map(encode_journal_entry).collect();

@@ -38,6 +38,9 @@ pub const STATIC_DIR: &str = "static";
 pub const ACTIVATE_SCRIPT: &str = "bin/activate";
 /// The bundle folder holding executable scripts that unit files run.
 pub const SCRIPTS_DIR: &str = "scripts";
+/// The bundle folder holding the files that chunks of nodes with Lua
+/// values name (`am.bundle .. "/dynamic/<name>"`); only those chunks read it.
+pub const DYNAMIC_DIR: &str = "dynamic";
 
 /// Index of a node in [`Plan::nodes`].
 pub type NodeIndex = u32;

@@ -131,8 +131,10 @@ impl ContentHasher {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JournalEntry {
     /// The activation of generation `generation` of `bundle` began, while
-    /// `previous` was current. `bundle` is empty when deactivating.
-    Begin { generation: u64, bundle: String, previous: Option<u64> },
+    /// `previous` was current. `bundle` is empty when deactivating. Every
+    /// temporary path the activation makes beside a target carries `token`
+    /// in its name, so recovery knows them all and nobody else has one.
+    Begin { generation: u64, bundle: String, previous: Option<u64>, token: u64 },
     /// The activation stands: `current` was moved. What follows (deleting
     /// what `force` moved aside, GC roots) is clean-up, never undone.
     Committed,
@@ -144,15 +146,13 @@ pub enum JournalEntry {
     /// or removed when `content` is `None`.
     LinkReplaced { path: String, previous: String, content: Option<String> },
     /// A path was renamed: a user's file to its backup (or back), or, when
-    /// `trash` is set, anything `force` or adoption replaces, to a hidden
-    /// name beside it that is deleted once the activation commits.
+    /// `trash` is set, anything `force` or a replacement moves out of the
+    /// way (an unedited copy being removed too), to a hidden name beside it
+    /// that is deleted once the activation commits.
     Moved { from: String, to: String, trash: bool },
     /// A regular file with content `hash` is being written at `path` where
     /// nothing is: first as `temp` beside it, then renamed into place.
     CopyCreated { path: String, temp: String, hash: ContentHash },
-    /// An unedited copy at `path` is being removed; undoing writes it again
-    /// from `from` (the previous generation's bundle entry) with `mode`.
-    CopyRemoved { path: String, from: String, mode: u32 },
     /// dconf keys are being written or reset; each change holds what to
     /// put back.
     DconfChanged { changes: Vec<DconfPrevious> },

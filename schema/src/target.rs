@@ -40,6 +40,16 @@ pub fn normalize(target: &str) -> Result<String, TargetProblem> {
     Ok(parts.join("/"))
 }
 
+/// Whether `extension` may name backups `<path>.<extension>`: one file
+/// name's worth beside the path, never a way to another folder.
+pub fn is_backup_extension(extension: &str) -> bool {
+    !extension.is_empty()
+        && extension != "."
+        && extension != ".."
+        && !extension.contains('/')
+        && !extension.contains('\0')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +72,14 @@ mod tests {
         assert_eq!(normalize("./"), Err(TargetProblem::Home));
         assert_eq!(normalize("//"), Err(TargetProblem::Absolute));
         assert_eq!(normalize("a\0b"), Err(TargetProblem::NulByte));
+    }
+
+    #[test]
+    fn a_backup_extension_stays_beside_its_path() {
+        assert!(is_backup_extension("bak"));
+        assert!(is_backup_extension("hm.backup"));
+        for bad in ["", ".", "..", "../x", "a/b", "/", "a\0"] {
+            assert!(!is_backup_extension(bad), "{bad:?} was accepted");
+        }
     }
 }

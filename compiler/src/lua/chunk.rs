@@ -7,9 +7,10 @@
 
 use std::fmt::Write;
 
+use am_schema::DYNAMIC_DIR;
+
 use super::MaybeLua;
 use super::syntax::parenthesize;
-use crate::bundle::DYNAMIC_DIR;
 
 /// Where the bytes of a link or copy come from.
 #[derive(Debug, Clone, Copy)]

@@ -4,16 +4,14 @@
 //! `{ "_type": "lua-inline", "expr": "..." }`.
 //!
 //! Nothing here runs Lua. Every script and expression is syntax-checked
-//! ([`syntax`]) while the input is read, and a node with Lua values is
-//! lowered into a chunk calling the run-time `am` API ([`chunk`]).
+//! ([`syntax`]) while the input is read (`input/lua.rs` reads `lua`
+//! nodes), and a node with Lua values is lowered into a chunk calling the
+//! run-time `am` API ([`chunk`]).
 
 pub mod chunk;
 pub mod syntax;
 
 use serde_json::{Map, Value};
-
-use crate::error::CompileError;
-use crate::input::Reader;
 
 /// The value of a field that may hold Lua.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,15 +41,6 @@ impl MaybeLua {
     }
 }
 
-/// A `lua` node.
-#[derive(Debug)]
-pub struct ScriptInput {
-    /// Non-empty; `None` when missing or invalid.
-    pub script: Option<String>,
-    /// Seconds the chunk may run.
-    pub timeout: Option<u32>,
-}
-
 /// Whether a JSON value is what `lib.generators.mkLuaInline` makes.
 pub fn is_inline(value: &Value) -> bool {
     value.get("_type").and_then(Value::as_str) == Some("lua-inline")
@@ -66,33 +55,6 @@ pub fn plain_object(value: &Value) -> Option<&Map<String, Value>> {
 /// one whose `expr` is not a string.
 pub fn inline_expr(value: &Value) -> Option<&str> {
     if is_inline(value) { value.get("expr").and_then(Value::as_str) } else { None }
-}
-
-/// Reads a `lua` node's `script`, syntax-checked.
-pub fn read(reader: &mut Reader) -> ScriptInput {
-    let script = match reader.string("script") {
-        Some(script) if script.trim().is_empty() => {
-            reader.errors.push(CompileError::EmptyScript { node: reader.origin.clone() });
-            None
-        }
-        Some(script) => {
-            if let Some(error) = syntax::check_chunk(&script) {
-                let (node, field) = (reader.origin.clone(), "script".to_string());
-                reader.errors.push(CompileError::LuaSyntax {
-                    node,
-                    field,
-                    expression: false,
-                    error,
-                });
-            }
-            Some(script)
-        }
-        None => {
-            reader.missing_unless_set("script");
-            None
-        }
-    };
-    ScriptInput { script, timeout: reader.seconds("timeout") }
 }
 
 #[cfg(test)]

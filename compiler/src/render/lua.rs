@@ -6,23 +6,24 @@
 //! (`am.nodes.foo.argv[2]`), which is what the user wrote; the next line
 //! names the node and where it was declared.
 
-use crate::error::{CompileError, LuaSyntaxError, NodeRef};
+use crate::error::{LuaError, LuaSyntaxError, NodeRef};
 use crate::fields;
+use crate::nix::nix_string;
 
-use super::{Message, nix_string, option_path, origin, subject};
+use super::message::{Message, option_path, origin, subject};
 
 /// Where Lua values may stand, for hints.
 const LUA_FIELDS: &str = "target, source, text (of copies), argv, env, cwd and dconf values";
 
-/// Renders the Lua problems into `m`; others are left.
-pub(super) fn render(m: &mut Message, error: &CompileError) {
+/// Renders a Lua problem into `m`.
+pub(super) fn render(m: &mut Message, error: &LuaError) {
     match error {
-        CompileError::EmptyScript { node } => {
+        LuaError::EmptyScript { node } => {
             m.node_error(node, "`script` is empty".into());
             let example = fields::LUA.first().map_or("", |field| field.example);
             m.hint(format!("write the Lua code to run, e.g. {example}"));
         }
-        CompileError::LuaSyntax { node, field, expression, error } => {
+        LuaError::LuaSyntax { node, field, expression, error } => {
             let LuaSyntaxError { message, line, column, .. } = error;
             let at = format!("line {line}, column {column}");
             field_error(m, node, field, format!("Lua syntax error at {at}: {message}"));
@@ -34,11 +35,11 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
                 "fix the script: it must be Lua 5.4 code; it runs when the bundle is activated"
             });
         }
-        CompileError::LuaNotAllowed { node, field } => {
+        LuaError::LuaNotAllowed { node, field } => {
             field_error(m, node, field, "a Lua value cannot stand here".into());
             m.hint(not_allowed_hint(node, field));
         }
-        CompileError::LuaSourceExecutable { node } => {
+        LuaError::LuaSourceExecutable { node } => {
             field_error(m, node, "source", "a Lua value, yet `executable` is set".into());
             m.hint(
                 "`executable` copies the source into the bundle when it is built, before Lua \
@@ -46,7 +47,7 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
                  or remove `executable`",
             );
         }
-        CompileError::LuaWhenChanged { node } => {
+        LuaError::LuaWhenChanged { node } => {
             let problem = "set on a node with Lua values, which runs as a Lua chunk".into();
             field_error(m, node, "whenChanged", problem);
             m.hint(
@@ -54,7 +55,7 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
                  the command compute the value itself instead of a Lua value",
             );
         }
-        CompileError::ChangedLuaTarget { node, target, owner } => {
+        LuaError::ChangedLuaTarget { node, target, owner } => {
             // Headed like the other `whenChanged` problems: the node may be
             // a file's `onChange`, which has no `whenChanged` of its own.
             let named = nix_string(target);
@@ -66,7 +67,6 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
                  remove the file's `onChange`)",
             );
         }
-        _ => {}
     }
 }
 

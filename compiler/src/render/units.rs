@@ -4,16 +4,17 @@
 
 use am_schema::SwitchMethod;
 
-use super::{Message, id_or_position, nix_string};
-use crate::error::{CompileError, NodeRef, UnitRef};
+use super::message::{Message, id_or_position};
+use crate::error::{NodeRef, UnitError, UnitRef};
+use crate::fields::UNIT_FIELDS;
+use crate::nix::nix_string;
 use crate::suggest;
-use crate::units::UNIT_FIELDS;
-use crate::units::name::{NameProblem, UNIT_TYPES};
+use crate::unit_name::{NameProblem, UNIT_TYPES};
 
-/// Renders the unit problems into `m`; others are left.
-pub(super) fn render(m: &mut Message, error: &CompileError) {
+/// Renders a unit problem into `m`.
+pub(super) fn render(m: &mut Message, error: &UnitError) {
     match error {
-        CompileError::BadUnitName { unit, field, name, problem } => {
+        UnitError::BadUnitName { unit, field, name, problem } => {
             let wanted = *field != "name";
             let headline = if wanted {
                 format!("{} in wantedBy {}", nix_string(name), problem.describe())
@@ -23,7 +24,7 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
             unit_error(m, unit, headline);
             m.hint(name_hint(name, problem, wanted));
         }
-        CompileError::WantedTemplate { unit, wanted_by } => {
+        UnitError::WantedTemplate { unit, wanted_by } => {
             let name = unit.name.as_deref().unwrap_or_default();
             let wanted: Vec<String> = wanted_by.iter().map(|w| nix_string(w)).collect();
             let problem = format!(
@@ -39,7 +40,7 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
                 nix_string(&instance)
             ));
         }
-        CompileError::UnknownSwitchMethod { unit, method } => {
+        UnitError::UnknownSwitchMethod { unit, method } => {
             unit_error(m, unit, format!("unknown switch method {}", nix_string(method)));
             let methods: Vec<&str> = SwitchMethod::ALL.iter().map(|m| m.name()).collect();
             m.hint(format!(
@@ -48,7 +49,7 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
                 methods.join(", ")
             ));
         }
-        CompileError::MalformedUnit { node, position, problem } => {
+        UnitError::MalformedUnit { node, position, problem } => {
             let subject = format!("{} node `{}`", node_kind(node), id_or_position(node));
             m.error(format!("{subject}: unit #{position} {problem}"));
             defined_in(m, &node.defined_in);
@@ -58,7 +59,7 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
                 UNIT_FIELDS.join(", ")
             ));
         }
-        CompileError::UnitWithoutFile { unit, target } => {
+        UnitError::UnitWithoutFile { unit, target } => {
             let problem = format!("no link node makes its unit file {}", nix_string(target));
             unit_error(m, unit, problem);
             m.hint(format!(
@@ -67,14 +68,14 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
                 id_or_position(&unit.node)
             ));
         }
-        CompileError::DuplicateUnit { name, units } => {
+        UnitError::DuplicateUnit { name, units } => {
             m.error(format!("{} units are named {}", units.len(), nix_string(name)));
             for unit in units {
                 m.line(subject(unit));
             }
             m.hint("keep one of them: the manager knows a unit by its name");
         }
-        CompileError::SecondUnitsNode { nodes } => {
+        UnitError::SecondUnitsNode { nodes } => {
             m.error(format!("{} nodes have kind systemd-units", nodes.len()));
             for node in nodes {
                 let by = node.declared_by.as_deref().map(|by| format!(" (declared by {by})"));
@@ -82,11 +83,6 @@ pub(super) fn render(m: &mut Message, error: &CompileError) {
             }
             m.hint("list every unit in one node: the user manager is reloaded once per activation");
         }
-        CompileError::BadScriptName { name, problem } => {
-            m.error(format!("script {} {problem}", nix_string(name)));
-            m.hint("script names are plain file names in the bundle's scripts/ folder");
-        }
-        _ => {}
     }
 }
 

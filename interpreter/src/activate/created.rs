@@ -8,7 +8,7 @@ use std::time::Duration;
 use am_schema::{Kind, Node, NodeIndex};
 
 use super::backend::Backend;
-use super::layers::{Done, State, Task, execute, settle, task};
+use super::layers::{Done, Run, State, Task, execute, own, settle, task};
 use super::ownership::Ownership;
 use super::precheck::{self, Context, LinkAction, LinkStep};
 use super::target::file_target;
@@ -66,17 +66,17 @@ impl<'p> Created<'p> {
     /// command a chunk created sees the files the chunk created. A created
     /// node that fails fails its creator, and stops the rest like any
     /// required node.
-    pub(super) fn run_pending(
+    pub(super) fn run_pending<B: Backend>(
         &mut self,
-        request: &Request,
-        backend: &impl Backend,
+        run: &Run<B>,
         progress: &mut impl Progress,
         summary: &mut Summary,
+        ownership: &mut Ownership,
         states: &mut [State],
         stop: &mut bool,
     ) -> Result<()> {
         let pending = std::mem::take(&mut self.pending);
-        let (tasks, parents) = created_tasks(&self.nodes, pending, request, summary);
+        let (tasks, parents) = created_tasks(&self.nodes, pending, run.request, summary, ownership);
         let (files, rest): (Vec<_>, Vec<_>) =
             tasks.into_iter().partition(|(_, task)| matches!(task, Task::Link(_)));
         for batch in [files, rest] {
@@ -84,7 +84,7 @@ impl<'p> Created<'p> {
                 continue;
             }
             let nodes = &self.nodes;
-            let finished = |(index, outcome, _, took): Done| {
+            let finished = |Done { index, outcome, took, .. }: Done| {
                 let (Some(node), Some(&parent)) = (nodes.get(index), parents.get(&index)) else {
                     return;
                 };
@@ -94,7 +94,8 @@ impl<'p> Created<'p> {
                 }
                 progress.node_done(node, &outcome, took);
             };
-            execute(request, batch, Vec::new(), |index| nodes.get(index), backend, finished)?;
+            let node_of = |index| nodes.get(index);
+            execute(run, batch, Vec::new(), node_of, ownership, true, finished)?;
         }
         Ok(())
     }
@@ -107,7 +108,6 @@ impl<'p> Created<'p> {
         parent: NodeIndex,
         created: Vec<Node>,
         context: &Context,
-        ownership: &mut Ownership,
     ) -> std::result::Result<(), Failure> {
         let plan = self.plan;
         let taken = self.taken.get_or_insert_with(|| {
@@ -129,9 +129,6 @@ impl<'p> Created<'p> {
         taken.extend(claimed);
         for (at, node) in created.into_iter().enumerate() {
             let step = steps.remove(&(at as NodeIndex));
-            if let (Some(target), Some(step)) = (file_target(&node.kind), &step) {
-                ownership.add(target, step, true);
-            }
             self.pending.push((self.nodes.len(), parent, step));
             self.nodes.push(node);
         }
@@ -160,6 +157,7 @@ fn created_tasks<'a>(
     pending: Vec<PendingNode>,
     request: &Request<'a>,
     summary: &mut Summary,
+    ownership: &mut Ownership,
 ) -> (Vec<(usize, Task<'a>)>, HashMap<usize, NodeIndex>) {
     let mut tasks = Vec::new();
     let mut parents = HashMap::new();
@@ -169,7 +167,10 @@ fn created_tasks<'a>(
             (Kind::Link(_) | Kind::Copy(_), Some(step)) if step.action != LinkAction::Unchanged => {
                 Task::Link(step)
             }
-            (Kind::Link(_) | Kind::Copy(_), _) => {
+            (Kind::Link(_) | Kind::Copy(_), step) => {
+                if let Some(step) = step {
+                    own(ownership, node, &step, true);
+                }
                 summary.links_unchanged += 1;
                 continue;
             }

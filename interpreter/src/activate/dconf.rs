@@ -266,8 +266,7 @@ pub fn reset_dropped(
 /// Puts keys back the way a journal entry found them: the undo of
 /// [`apply`] and [`reset_dropped`]. Writing a value twice is harmless, so
 /// this may run again after a crash during recovery.
-pub fn restore(changes: &[DconfPrevious]) -> io::Result<()> {
-    let client = Client::from_env();
+pub fn restore(client: &Client, changes: &[DconfPrevious]) -> io::Result<()> {
     let values: Vec<(&str, &str)> = changes
         .iter()
         .filter_map(|change| Some((change.path.as_str(), change.value.as_deref()?)))
@@ -366,7 +365,6 @@ mod tests {
         let commit = Commit {
             record: Some(generation(Vec::new())),
             current: Some(2),
-            trash: vec![],
             prune_after_trash: vec![],
         };
         // Only the node of `x` ran; `y`'s failed, so `y` still holds what
@@ -381,13 +379,11 @@ mod tests {
     fn a_changed_record_alone_makes_a_new_generation() {
         let previous = generation(vec![record("/org/a/x", "1")]);
         let x = key("org/a", "x", "1");
-        let kept =
-            Commit { record: None, current: Some(1), trash: vec![], prune_after_trash: vec![] };
+        let kept = Commit { record: None, current: Some(1), prune_after_trash: vec![] };
         let same = commit_with(kept, vec![record("/org/a/x", "1")], &[&x], Some(&previous), 2);
         assert!(same.record.is_none(), "an unchanged activation recorded a generation");
 
-        let kept =
-            Commit { record: None, current: Some(1), trash: vec![], prune_after_trash: vec![] };
+        let kept = Commit { record: None, current: Some(1), prune_after_trash: vec![] };
         let mut rewritten = record("/org/a/x", "1");
         rewritten.written = "int32 1".into();
         let new = commit_with(kept, vec![rewritten.clone()], &[&x], Some(&previous), 2);

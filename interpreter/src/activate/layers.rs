@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 use am_schema::state::{Generation, JournalEntry};
 use am_schema::{DconfKey, Kind, Node, NodeIndex};
 
-use super::backend::{Backend, MoveReason};
+use super::backend::{Backend, Expect, MoveReason};
 use super::changes::Changes;
 use super::created::Created;
 use super::exec::ExecSpec;
 use super::ownership::Ownership;
 use super::precheck::{Checked, Context, DisplaceReason, LinkAction, LinkStep};
+use super::target::file_target;
 use super::{Failure, LinkHow, NodeOutcome, Progress, Request, Summary, pool};
 use crate::error::{Error, Result};
 
@@ -39,20 +40,36 @@ pub(super) enum Task<'a> {
     Misplaced,
 }
 
-/// What a worker hands back: the node's outcome, the nodes a Lua chunk
-/// created, and how long it took.
-pub(super) type Done = (usize, NodeOutcome, Vec<Node>, Duration);
+/// What a worker hands back for one node.
+#[derive(Debug)]
+pub(super) struct Done {
+    pub index: usize,
+    pub outcome: NodeOutcome,
+    /// The nodes a Lua chunk created.
+    pub created: Vec<Node>,
+    /// The step of a link or copy that was made: what the generation owns.
+    pub made: Option<LinkStep>,
+    pub took: Duration,
+}
+
+/// What the layers run with: the request, and the backend making the
+/// changes.
+#[derive(Debug)]
+pub(super) struct Run<'r, 'a, B> {
+    pub request: &'r Request<'a>,
+    pub backend: &'r B,
+}
 
 /// Runs the layers; gives back the nodes Lua chunks created, which ran too.
-pub fn run(
-    request: &Request,
+pub(super) fn run<B: Backend>(
+    run: &Run<B>,
     context: &Context,
     checked: &mut Checked,
-    backend: &impl Backend,
     progress: &mut impl Progress,
     summary: &mut Summary,
     ownership: &mut Ownership,
 ) -> Result<Vec<Node>> {
+    let Run { request, .. } = *run;
     let plan = request.plan;
     let mut states = vec![State::Pending; plan.nodes.len()];
     // Whether an `onChange` command runs is decided from the bundles alone,
@@ -83,7 +100,10 @@ pub fn run(
                 Kind::Link(_) | Kind::Copy(_) => match checked.links.remove(&index) {
                     Some(step) if step.action != LinkAction::Unchanged => Task::Link(step),
                     // Already right: done without touching anything.
-                    _ => {
+                    step => {
+                        if let Some(step) = step {
+                            own(ownership, node, &step, false);
+                        }
                         states[index as usize] = State::Succeeded;
                         summary.links_unchanged += 1;
                         continue;
@@ -101,31 +121,23 @@ pub fn run(
 
         let mut stop = false;
         let node_of = |index: usize| plan.nodes.get(index);
-        execute(
-            request,
-            tasks,
-            orphan_dirs,
-            node_of,
-            backend,
-            |(index, mut outcome, created, took)| {
-                let Some(node) = plan.nodes.get(index) else { return };
-                if let NodeOutcome::Lua { .. } = outcome {
-                    summary.lua_chunks += 1;
-                    if let Err(failure) =
-                        lua.accept(index as NodeIndex, created, context, ownership)
-                    {
-                        outcome = NodeOutcome::Failed(failure);
-                    }
+        execute(run, tasks, orphan_dirs, node_of, ownership, false, |done| {
+            let Done { index, mut outcome, created, took, .. } = done;
+            let Some(node) = plan.nodes.get(index) else { return };
+            if let NodeOutcome::Lua { .. } = outcome {
+                summary.lua_chunks += 1;
+                if let Err(failure) = lua.accept(index as NodeIndex, created, context) {
+                    outcome = NodeOutcome::Failed(failure);
                 }
-                states[index] = settle(node, index as NodeIndex, &outcome, summary, &mut stop);
-                progress.node_done(node, &outcome, took);
-            },
-        )?;
+            }
+            states[index] = settle(node, index as NodeIndex, &outcome, summary, &mut stop);
+            progress.node_done(node, &outcome, took);
+        })?;
 
         // Nodes the layer's chunks created run before the next layer, which
         // may depend on their creators.
         if !stop {
-            lua.run_pending(request, backend, progress, summary, &mut states, &mut stop)?;
+            lua.run_pending(run, progress, summary, ownership, &mut states, &mut stop)?;
         }
         progress.layer_done(layer_number, started.elapsed());
         // The rest of a layer still runs when a required node fails (its
@@ -170,15 +182,19 @@ pub(super) fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
 
 /// Runs `tasks` on the worker pool: first, on this thread, the folders
 /// their links need (and `more_dirs`), outermost first, with every change
-/// of the batch journaled before.
-pub(super) fn execute<'n>(
-    request: &Request,
+/// of the batch journaled before. What the links and copies that were made
+/// own, and the folders created, go to `ownership` (`by_lua`: the nodes
+/// were created by Lua chunks).
+pub(super) fn execute<'n, B: Backend>(
+    run: &Run<B>,
     tasks: Vec<(usize, Task)>,
     more_dirs: Vec<PathBuf>,
     node_of: impl Fn(usize) -> Option<&'n Node> + Sync,
-    backend: &impl Backend,
-    finished: impl FnMut(Done),
+    ownership: &mut Ownership,
+    by_lua: bool,
+    mut finished: impl FnMut(Done),
 ) -> Result<()> {
+    let Run { request, backend } = *run;
     let dirs: BTreeSet<PathBuf> = tasks
         .iter()
         .filter_map(|(_, task)| match task {
@@ -209,6 +225,7 @@ pub(super) fn execute<'n>(
         // A folder an earlier layer (or a command) made since the
         // pre-check is used as it is: see `Backend::create_dir`.
         backend.create_dir(&dir).map_err(io_error("create the folder", &dir))?;
+        ownership.created_dir(&dir);
     }
     let lua_context = crate::lua::Context {
         home: &request.home.home,
@@ -219,11 +236,24 @@ pub(super) fn execute<'n>(
     let work = |(index, task): (usize, Task)| {
         let started = Instant::now();
         let id = node_of(index).map_or("", |node| node.id.as_str());
-        let (outcome, created) = perform(id, task, request.previous, backend, &lua_context);
-        (index, outcome, created, started.elapsed())
+        let (outcome, created, made) = perform(id, task, request.previous, backend, &lua_context);
+        Done { index, outcome, created, made, took: started.elapsed() }
+    };
+    let finished = |done: Done| {
+        if let (Some(step), Some(node)) = (&done.made, node_of(done.index)) {
+            own(ownership, node, step, by_lua);
+        }
+        finished(done);
     };
     pool::run_all(request.jobs, tasks, work, finished)
         .map_err(|_| Error::Internal("a worker thread panicked"))
+}
+
+/// Records in `ownership` what the link or copy step of `node` made.
+pub(super) fn own(ownership: &mut Ownership, node: &Node, step: &LinkStep, by_lua: bool) {
+    if let Some(target) = file_target(&node.kind) {
+        ownership.add(target, step, by_lua);
+    }
 }
 
 /// Counts a finished node in the summary and gives its new state.
@@ -307,7 +337,7 @@ fn intents(step: &LinkStep) -> Vec<JournalEntry> {
     match &step.action {
         LinkAction::Unchanged => {}
         LinkAction::Create => entries.push(created),
-        LinkAction::Replace { previous } => entries.push(JournalEntry::LinkReplaced {
+        LinkAction::Replace { previous, .. } => entries.push(JournalEntry::LinkReplaced {
             path,
             previous: text(previous),
             content: Some(content),
@@ -327,23 +357,34 @@ fn intents(step: &LinkStep) -> Vec<JournalEntry> {
 }
 
 /// Does one node's work; runs on a worker thread. Gives the nodes a Lua
-/// chunk created too.
+/// chunk created too, and the step of a link or copy that was made.
 fn perform(
     id: &str,
     task: Task,
     previous: Option<&Generation>,
     backend: &impl Backend,
     lua: &crate::lua::Context,
-) -> (NodeOutcome, Vec<Node>) {
+) -> (NodeOutcome, Vec<Node>, Option<LinkStep>) {
     let outcome = match task {
-        Task::Link(step) => match link(&step, backend) {
-            Ok(how) => NodeOutcome::Linked { path: step.path, how, copied: step.copy.is_some() },
-            Err(error) => NodeOutcome::Failed(Failure::Link { path: step.path, error }),
-        },
+        Task::Link(step) => {
+            return match link(&step, backend) {
+                Ok(how) => {
+                    let (path, copied) = (step.path.clone(), step.copy.is_some());
+                    (NodeOutcome::Linked { path, how, copied }, Vec::new(), Some(step))
+                }
+                Err(error) => {
+                    let failure = Failure::Link { path: step.path, error };
+                    (NodeOutcome::Failed(failure), Vec::new(), None)
+                }
+            };
+        }
         Task::Dconf(keys) => super::dconf::apply(keys, previous, backend),
         Task::Units(switch) => super::systemd::node(&switch, backend),
         Task::Exec(None) => NodeOutcome::Failed(Failure::EmptyArgv),
-        Task::Lua(node, chunk) => return super::created::run_chunk(node, chunk, lua),
+        Task::Lua(node, chunk) => {
+            let (outcome, created) = super::created::run_chunk(node, chunk, lua);
+            return (outcome, created, None);
+        }
         Task::Misplaced => {
             NodeOutcome::Failed(Failure::Bug("a link or copy lost its pre-checked step"))
         }
@@ -362,33 +403,45 @@ fn perform(
             Err(error) => NodeOutcome::Failed(Failure::Spawn { program: spec.program, error }),
         },
     };
-    (outcome, Vec::new())
+    (outcome, Vec::new(), None)
+}
+
+/// The error of a change whose path was changed by someone else since the
+/// pre-check: what is there now is left as it is.
+fn changed_since(path: &Path) -> std::io::Error {
+    std::io::Error::other(format!(
+        "{} changed since activation-manager looked at it; it was left as it is",
+        path.display()
+    ))
 }
 
 fn link(step: &LinkStep, backend: &impl Backend) -> std::io::Result<LinkHow> {
+    let path = &step.path;
     // Puts the link or copy at a path that is free.
     let create = || match &step.copy {
-        Some(copy) => backend.write_copy(&copy.from, &step.path, &copy.temp, copy.mode),
-        None => backend.create_symlink(&step.content, &step.path),
+        Some(copy) => backend.write_copy(&copy.from, path, &copy.temp, copy.mode),
+        None => backend.create_symlink(&step.content, path),
     };
+    let done = |ok: bool| if ok { Ok(()) } else { Err(changed_since(path)) };
     match &step.action {
         LinkAction::Unchanged => Ok(LinkHow::Replaced),
         LinkAction::Create => create().map(|()| LinkHow::Created),
-        LinkAction::Replace { .. } => {
-            backend.replace_symlink(&step.content, &step.path).map(|()| LinkHow::Replaced)
+        LinkAction::Replace { previous, temp } => {
+            done(backend.replace_symlink(&step.content, path, previous, temp)?)?;
+            Ok(LinkHow::Replaced)
         }
         LinkAction::Displace(displace) => {
             if let Some((backup, trash)) = &displace.old_backup {
-                backend.rename(backup, trash, MoveReason::Trash)?;
+                backend.rename(backup, trash, MoveReason::Trash, &Expect::Anything)?;
             }
             let why =
                 if displace.reason.is_trash() { MoveReason::Trash } else { MoveReason::Backup };
-            backend.rename(&step.path, &displace.to, why)?;
+            done(backend.rename(path, &displace.to, why, &displace.expect)?)?;
             create()?;
             Ok(match displace.reason {
                 DisplaceReason::Backup => LinkHow::BackedUp(displace.to.clone()),
                 DisplaceReason::Forced => LinkHow::Forced,
-                DisplaceReason::Adopted => LinkHow::Adopted,
+                DisplaceReason::Adopted => LinkHow::Adopted(displace.to.clone()),
                 DisplaceReason::Replaced => LinkHow::Replaced,
             })
         }

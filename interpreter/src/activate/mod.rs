@@ -18,9 +18,12 @@ mod layers;
 mod ownership;
 mod pool;
 pub mod precheck;
+pub mod recover;
+pub mod scratch;
 mod stale;
 pub mod systemd;
 pub mod target;
+pub mod undo;
 
 use std::collections::HashSet;
 use std::io;
@@ -32,13 +35,14 @@ use std::time::Duration;
 use am_schema::state::{DconfRecord, Generation, JournalEntry};
 use am_schema::{Node, NodeIndex, Plan};
 
-use self::backend::{Backend, Commit};
+use self::backend::{Backend, Begin, Commit};
 use self::ownership::Ownership;
 use self::precheck::{Checked, Context, Permissions};
+use self::scratch::{Purpose, Scratch};
 use self::target::file_target;
+use self::undo::UndoProblem;
 use crate::error::{Error, Result};
 use crate::home::HomePaths;
-use crate::state::journal::UndoProblem;
 
 /// What to activate, and how.
 #[derive(Debug)]
@@ -111,8 +115,9 @@ pub enum LinkHow {
     BackedUp(PathBuf),
     /// `force` replaced what was there.
     Forced,
-    /// The file there already had the managed bytes.
-    Adopted,
+    /// The file there already had the managed bytes; it is kept at this
+    /// path, and comes back when the target is no longer managed.
+    Adopted(PathBuf),
 }
 
 #[derive(Debug)]
@@ -257,24 +262,57 @@ pub fn activate(
     progress: &mut impl Progress,
 ) -> Result<Summary> {
     let bundle_static = request.bundle.map(|bundle| bundle.join(am_schema::STATIC_DIR));
+    let scratch = Scratch::random().map_err(|source| Error::Io {
+        action: "draw the activation's random token for",
+        path: request.home.state.clone(),
+        source,
+    })?;
     let context = Context {
         home: request.home,
         bundle_static: bundle_static.as_deref(),
         previous: request.previous,
         permissions: &request.permissions,
+        scratch,
     };
-    let mut checked = precheck::check(request.plan, &context).map_err(Error::Refused)?;
+    let checked = precheck::check(request.plan, &context).map_err(Error::Refused)?;
+    let begin = Begin {
+        number: request.number,
+        previous: request.previous.map(|p| p.number),
+        bundle: request.bundle,
+        token: scratch.token,
+    };
+    backend.begin(begin).map_err(|source| Error::Io {
+        action: "start the activation journal in",
+        path: request.home.state.clone(),
+        source,
+    })?;
+    match apply(request, &context, checked, backend, progress) {
+        Ok(summary) => Ok(summary),
+        // Whatever was changed before the error is undone now, not left
+        // for the next run to find.
+        Err(error) => {
+            let problems = backend.rollback();
+            Err(Error::Aborted { error: Box::new(error), problems })
+        }
+    }
+}
+
+/// Everything after the pre-check: the changes, and the commit or the
+/// rollback.
+fn apply(
+    request: &Request,
+    context: &Context,
+    mut checked: Checked,
+    backend: &impl Backend,
+    progress: &mut impl Progress,
+) -> Result<Summary> {
     let mut summary = Summary::default();
     let state_io = |action, path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io { action, path, source }
     };
-    backend
-        .begin(request.number, request.previous.map(|p| p.number), request.bundle)
-        .map_err(state_io("start the activation journal in", &request.home.state))?;
-
     let static_link = request.home.static_link();
-    swap_static(&checked, &static_link, bundle_static.as_deref(), backend, &mut summary)
+    swap_static(&checked, &static_link, context, backend, &mut summary)
         .map_err(state_io("update the static link", &static_link))?;
     let mut ownership = Ownership::new(request.home, request.previous);
     let static_targets = || request.plan.nodes.iter().filter_map(|node| file_target(&node.kind));
@@ -288,24 +326,8 @@ pub fn activate(
     )
     .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
 
-    // What the compiled nodes will own is known before the layers consume
-    // the steps; what Lua creates is added as it comes.
-    for (index, step) in &checked.links {
-        if let Some(target) =
-            request.plan.nodes.get(*index as usize).and_then(|node| file_target(&node.kind))
-        {
-            ownership.add(target, step, false);
-        }
-    }
-    let created = layers::run(
-        request,
-        &context,
-        &mut checked,
-        backend,
-        progress,
-        &mut summary,
-        &mut ownership,
-    )?;
+    let run = layers::Run { request, backend };
+    let created = layers::run(&run, context, &mut checked, progress, &mut summary, &mut ownership)?;
     summary.lua_states = crate::lua::states_started();
     if !summary.failed_required.is_empty() {
         summary.undo_problems = backend.rollback();
@@ -324,7 +346,7 @@ pub fn activate(
         // already, with the pre-check's stale targets.
         let mut kept = made.clone();
         kept.extend(checked.stale.iter().map(|step| step.target.as_str()));
-        let stale = precheck::stale_by_lua(&context, &kept);
+        let stale = precheck::stale_by_lua(context, &kept);
         stale::remove(
             &stale,
             &stale::needed_dirs(made.iter().copied()),
@@ -357,31 +379,42 @@ pub fn activate(
 fn swap_static(
     checked: &Checked,
     link: &Path,
-    bundle_static: Option<&Path>,
+    context: &Context,
     backend: &impl Backend,
     summary: &mut Summary,
 ) -> io::Result<()> {
     let previous = checked.state.static_previous.as_deref();
+    let bundle_static = context.bundle_static;
     if previous == bundle_static {
         return Ok(());
     }
     let path = link.to_string_lossy().into_owned();
     let text = |p: &Path| p.to_string_lossy().into_owned();
-    match (previous, bundle_static) {
+    let changed = match (previous, bundle_static) {
         (None, Some(content)) => {
             backend.record(vec![JournalEntry::LinkCreated { path, content: text(content) }])?;
             backend.create_symlink(content, link)?;
+            true
         }
         (Some(old), new) => {
             let entry =
                 JournalEntry::LinkReplaced { path, previous: text(old), content: new.map(text) };
             backend.record(vec![entry])?;
             match new {
-                Some(content) => backend.replace_symlink(content, link)?,
-                None => backend.remove_symlink(link)?,
+                Some(content) => {
+                    let temp = context.scratch.beside(link, Purpose::Link);
+                    backend.replace_symlink(content, link, old, &temp)?
+                }
+                None => {
+                    let aside = context.scratch.beside(link, Purpose::Aside);
+                    backend.remove_symlink(link, old, &aside)?
+                }
             }
         }
-        (None, None) => {}
+        (None, None) => return Ok(()),
+    };
+    if !changed {
+        return Err(io::Error::other("it changed while the activation ran"));
     }
     summary.static_switched = true;
     Ok(())
@@ -390,12 +423,25 @@ fn swap_static(
 /// What the activation leaves behind: a new generation record when the
 /// managed state differs from the previous generation's.
 fn commit_for(request: &Request, ownership: Ownership) -> Commit {
-    let Ownership { mut owned, created_dirs, trash, prune_after_trash, .. } = ownership;
+    let Ownership { mut owned, mut created_dirs, mut prune_after_trash, .. } = ownership;
     owned.sort_by(|a, b| a.target.cmp(&b.target));
+    // A folder that waits for the trash to go may hold a target made since
+    // (by a Lua chunk): it stays, and stays ours.
+    prune_after_trash.retain(|dir| {
+        let Some(relative) = dir.strip_prefix(&request.home.home).ok().and_then(Path::to_str)
+        else {
+            return true;
+        };
+        let needed = owned.iter().any(|owned| am_schema::is_within(&owned.target, relative));
+        if needed {
+            created_dirs.insert(relative.to_string());
+        }
+        !needed
+    });
     let created_dirs: Vec<String> = created_dirs.into_iter().collect();
 
     let Some(bundle) = request.bundle else {
-        return Commit { record: None, current: None, trash, prune_after_trash };
+        return Commit { record: None, current: None, prune_after_trash };
     };
     let bundle = bundle.to_string_lossy().into_owned();
     let unchanged = request.previous.is_some_and(|previous| {
@@ -405,7 +451,7 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
     });
     if unchanged {
         let current = request.previous.map(|previous| previous.number);
-        return Commit { record: None, current, trash, prune_after_trash };
+        return Commit { record: None, current, prune_after_trash };
     }
     let record = Generation {
         number: request.number,
@@ -416,7 +462,7 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
         dconf: Vec::new(),
         units: systemd::records(request.plan),
     };
-    Commit { current: Some(record.number), record: Some(record), trash, prune_after_trash }
+    Commit { current: Some(record.number), record: Some(record), prune_after_trash }
 }
 
 #[cfg(test)]

@@ -20,7 +20,6 @@ pub struct Ownership<'a> {
     pub owned: Vec<Owned>,
     /// Relative to the home.
     pub created_dirs: BTreeSet<String>,
-    pub trash: Vec<PathBuf>,
     /// Folders that go once the trash is deleted (see `stale::remove`).
     pub prune_after_trash: Vec<PathBuf>,
 }
@@ -37,29 +36,27 @@ impl<'a> Ownership<'a> {
             created_dirs: previous
                 .map(|p| p.created_dirs.iter().cloned().collect())
                 .unwrap_or_default(),
-            trash: Vec::new(),
             prune_after_trash: Vec::new(),
         }
     }
 
-    /// Records the target a link or copy step makes. `by_lua`: a node a
+    /// Records a folder this activation created.
+    pub fn created_dir(&mut self, path: &Path) {
+        if let Ok(relative) = path.strip_prefix(self.home) {
+            self.created_dirs.insert(relative.to_string_lossy().into_owned());
+        }
+    }
+
+    /// Records the target a link or copy step made. `by_lua`: a node a
     /// chunk created, which is recorded with its link content, since no
     /// static entry tells it apart.
     pub fn add(&mut self, target: &str, step: &LinkStep, by_lua: bool) {
         let home = self.home;
         let relative =
             |path: &Path| path.strip_prefix(home).ok().map(|p| p.to_string_lossy().into_owned());
-        self.created_dirs.extend(step.missing_dirs.iter().filter_map(|dir| relative(dir)));
         let backup = match &step.action {
-            LinkAction::Displace(displace) => {
-                self.trash.extend(displace.old_backup.iter().map(|(_, trash)| trash.clone()));
-                if displace.reason.is_trash() {
-                    self.trash.push(displace.to.clone());
-                    None
-                } else {
-                    relative(&displace.to)
-                }
-            }
+            LinkAction::Displace(displace) if !displace.reason.is_trash() => relative(&displace.to),
+            LinkAction::Displace(_) => None,
             _ => self.previous_backups.get(target).and_then(|b| (*b).clone()),
         };
         let kind = match (&step.copy, by_lua) {

@@ -11,7 +11,7 @@ use am_schema::is_within;
 use am_schema::state::JournalEntry;
 
 use super::Summary;
-use super::backend::{Backend, MoveReason};
+use super::backend::{Backend, Expect, MoveReason};
 use super::ownership::Ownership;
 use super::precheck::{Removal, StaleStep};
 use crate::home::HomePaths;
@@ -30,19 +30,14 @@ pub fn remove(
     let mut entries = Vec::new();
     for step in steps {
         match &step.remove {
-            Some(Removal::Link(content)) => entries.push(JournalEntry::LinkReplaced {
+            Some(Removal::Link { content, .. }) => entries.push(JournalEntry::LinkReplaced {
                 path: text(&step.path),
                 previous: text(content),
                 content: None,
             }),
-            Some(Removal::Copy { from, mode }) => entries.push(JournalEntry::CopyRemoved {
-                path: text(&step.path),
-                from: text(from),
-                mode: *mode,
-            }),
-            Some(Removal::Trash(trash)) => entries.push(JournalEntry::Moved {
+            Some(Removal::Copy { to, .. }) => entries.push(JournalEntry::Moved {
                 from: text(&step.path),
-                to: text(trash),
+                to: text(to),
                 trash: true,
             }),
             None => {}
@@ -57,21 +52,34 @@ pub fn remove(
     }
     backend.record(entries)?;
     for step in steps {
-        match &step.remove {
-            Some(Removal::Link(_)) => backend.remove_symlink(&step.path)?,
-            Some(Removal::Copy { .. }) => backend.remove_copy(&step.path)?,
-            Some(Removal::Trash(trash)) => {
-                backend.rename(&step.path, trash, MoveReason::Trash)?;
-                ownership.trash.push(trash.clone());
+        // Looked at once more as it goes: what changed since the pre-check
+        // is the user's, and stays.
+        let removed = match &step.remove {
+            Some(Removal::Link { content, aside }) => {
+                backend.remove_symlink(&step.path, content, aside)?
             }
-            None => summary.left_alone.push(step.path.clone()),
-        }
-        if step.remove.is_some() {
+            Some(Removal::Copy { to, hash }) => {
+                backend.rename(&step.path, to, MoveReason::RemoveCopy, &Expect::Copy(*hash))?
+            }
+            None => false,
+        };
+        if removed {
             summary.removed += 1;
+        } else {
+            summary.left_alone.push(step.path.clone());
         }
-        if let Some(backup) = &step.restore {
-            backend.rename(backup, &step.path, MoveReason::Restore)?;
-            summary.restored += 1;
+        if let Some(backup) = step.restore.as_ref().filter(|_| removed || step.remove.is_none()) {
+            match backend.rename(backup, &step.path, MoveReason::Restore, &Expect::Anything) {
+                Ok(_) => summary.restored += 1,
+                // Something new is in its place: the original stays at its
+                // backup, and the report says so.
+                Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                    summary.left_alone.push(backup.clone());
+                }
+                // The user removed the backup: nothing to put back.
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
         }
     }
     let waiting = prune(steps, needed, &mut ownership.created_dirs, home, backend);
@@ -116,7 +124,7 @@ fn prune(
     candidates.dedup();
     let trashed: Vec<&str> = steps
         .iter()
-        .filter(|step| matches!(step.remove, Some(Removal::Trash(_))))
+        .filter(|step| matches!(step.remove, Some(Removal::Copy { .. })))
         .map(|step| step.target.as_str())
         .collect();
     let mut after_trash = Vec::new();

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use am_schema::{Exec, Kind, Link, Plan};
 
-use super::backend::MoveReason;
+use super::backend::{Begin, Expect, MoveReason};
 use super::copy::CopyFrom;
 use super::exec::{Captured, ExecSpec};
 use super::*;
@@ -33,8 +33,8 @@ impl Recorder {
 }
 
 impl Backend for Recorder {
-    fn begin(&self, number: u64, _previous: Option<u64>, _bundle: Option<&Path>) -> io::Result<()> {
-        self.record(format!("begin {number}"));
+    fn begin(&self, begin: Begin) -> io::Result<()> {
+        self.record(format!("begin {}", begin.number));
         Ok(())
     }
 
@@ -52,24 +52,31 @@ impl Backend for Recorder {
         Ok(())
     }
 
-    fn replace_symlink(&self, content: &Path, path: &Path) -> io::Result<()> {
+    fn replace_symlink(
+        &self,
+        content: &Path,
+        path: &Path,
+        _previous: &Path,
+        _temp: &Path,
+    ) -> io::Result<bool> {
         self.record(format!("replace {} -> {}", path.display(), content.display()));
-        Ok(())
+        Ok(true)
     }
 
-    fn remove_symlink(&self, path: &Path) -> io::Result<()> {
+    fn remove_symlink(&self, path: &Path, _content: &Path, _aside: &Path) -> io::Result<bool> {
         self.record(format!("remove {}", path.display()));
-        Ok(())
+        Ok(true)
     }
 
-    fn rename(&self, from: &Path, to: &Path, _why: MoveReason) -> io::Result<()> {
+    fn rename(
+        &self,
+        from: &Path,
+        to: &Path,
+        _why: MoveReason,
+        _expect: &Expect,
+    ) -> io::Result<bool> {
         self.record(format!("move {} {}", from.display(), to.display()));
-        Ok(())
-    }
-
-    fn remove_copy(&self, path: &Path) -> io::Result<()> {
-        self.record(format!("remove copy {}", path.display()));
-        Ok(())
+        Ok(true)
     }
 
     fn write_copy(&self, _from: &CopyFrom, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {

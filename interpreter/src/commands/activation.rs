@@ -9,7 +9,9 @@ use am_schema::Plan;
 use am_schema::state::Generation;
 
 use crate::activate::backend::{DryRunBackend, RealBackend};
+use crate::activate::dconf;
 use crate::activate::precheck::Permissions;
+use crate::activate::recover::recover;
 use crate::activate::{self, Request, Status};
 use crate::bundle::{self, Bundle};
 use crate::cli::{Activate, Target};
@@ -18,12 +20,11 @@ use crate::home::HomePaths;
 use crate::report::{self, ActivationReport};
 use crate::state::StateDir;
 use crate::state::lock::HomeLock;
-use crate::state::recover::recover;
 
 /// Runs one activation. The plan comes back beside the result so that
 /// conflicts can be reported with the nodes that want each path.
 pub fn run(args: &Activate) -> (Result<Status>, Option<Plan>) {
-    let home = match HomePaths::from_env() {
+    let home = match HomePaths::from_env().and_then(|home| home.check_owner().map(|()| home)) {
         Ok(home) => home,
         Err(error) => return (Err(error), None),
     };
@@ -55,7 +56,7 @@ fn prepare(
         if state.journal_path().exists() {
             report::note("an interrupted activation will be rolled back before a real run");
         }
-    } else if let Some(recovered) = recover(state)? {
+    } else if let Some(recovered) = recover(home, state, &dconf::Client::from_env())? {
         report::recovered(&recovered);
     }
     let previous = state.current()?;
@@ -148,7 +149,8 @@ fn execute(
         report.dry_run(&backend.planned());
         summary
     } else {
-        activate::activate(&request, &RealBackend::new(state.clone()), &mut report)?
+        let backend = RealBackend::new(state.clone(), home, dconf::Client::from_env());
+        activate::activate(&request, &backend, &mut report)?
     };
     report.summary(target.as_deref(), &summary, args.dry_run);
     Ok(summary.status())

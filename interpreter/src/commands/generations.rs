@@ -35,6 +35,7 @@ pub fn list(style: Style) -> Result<String> {
 /// Deletes generations (never the current one), each with its GC root.
 pub fn delete(numbers: &[u64]) -> Result<String> {
     let home = HomePaths::from_env()?;
+    home.check_owner()?;
     let _lock = HomeLock::acquire(&home.home, crate::report::waiting_for_lock)
         .map_err(|source| Error::Io { action: "lock", path: home.home.clone(), source })?;
     let state = StateDir::new(home.state);

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use am_schema::{Node, Plan};
@@ -61,7 +61,9 @@ impl<'a> ActivationReport<'a> {
                     format!("replace link {} -> {}", path(at), path(content))
                 }
                 Planned::RemoveLink(at) => format!("remove link {}", path(at)),
-                Planned::RemoveCopy(at) => format!("remove copy {}", path(at)),
+                Planned::Move { from, why: MoveReason::RemoveCopy, .. } => {
+                    format!("remove copy {}", path(from))
+                }
                 Planned::WriteCopy { path: at, mode } => {
                     format!("write copy {} (mode {mode:04o})", path(at))
                 }
@@ -76,8 +78,8 @@ impl<'a> ActivationReport<'a> {
                 Planned::Move { from, to, why: MoveReason::Backup } => {
                     format!("move {} to its backup {}", path(from), path(to))
                 }
-                Planned::Move { from, to, why: MoveReason::Trash } => {
-                    format!("replace {} (moved to {}, deleted at the end)", path(from), path(to))
+                Planned::Move { from, why: MoveReason::Trash, .. } => {
+                    format!("replace {} (moved aside, deleted at the end)", path(from))
                 }
                 Planned::Move { from, to, why: MoveReason::Restore } => {
                     format!("restore {} from its backup {}", path(to), path(from))
@@ -90,17 +92,14 @@ impl<'a> ActivationReport<'a> {
                     let line = crate::quote::shell_line(argv.iter().map(String::as_str));
                     format!("run {}: {line}", printable(node))
                 }
+                Planned::Commit { generation: Some(number), trash } if trash.is_empty() => {
+                    format!("record generation {number}")
+                }
                 Planned::Commit { generation: Some(number), trash } => {
-                    let deleted = trash.iter().map(|p| path(p)).collect::<Vec<_>>();
-                    let mut line = format!("record generation {number}");
-                    if !deleted.is_empty() {
-                        let _ = write!(line, ", then delete {}", deleted.join(", "));
-                    }
-                    line
+                    format!("record generation {number}, then delete {}", moved_aside(trash))
                 }
                 Planned::Commit { generation: None, trash } if !trash.is_empty() => {
-                    let deleted = trash.iter().map(|p| path(p)).collect::<Vec<_>>();
-                    format!("delete {}", deleted.join(", "))
+                    format!("delete {}", moved_aside(trash))
                 }
                 Planned::Commit { .. } => continue,
             };
@@ -182,18 +181,17 @@ impl<'a> ActivationReport<'a> {
         if summary.not_run > 0 {
             let _ = write!(text, ", {} not run", count(summary.not_run, "node", "nodes"));
         }
-        if summary.undo_problems.is_empty() {
-            text.push_str("; every change was rolled back\n");
+        let problems = &summary.undo_problems;
+        text.push_str(if problems.is_empty() {
+            "; every change was rolled back\n"
+        } else if crate::activate::undo::all_settled(problems) {
+            "; every change was rolled back, except where a path now holds someone else's file:\n"
         } else {
-            text.push_str("; rolling back failed for:\n");
-            for problem in &summary.undo_problems {
-                let _ = writeln!(
-                    text,
-                    "  {}: {}",
-                    printable(&problem.path.to_string_lossy()),
-                    problem.error
-                );
-            }
+            "; rolling back failed for:\n"
+        });
+        for problem in problems {
+            let path = printable(&problem.path.to_string_lossy()).into_owned();
+            let _ = writeln!(text, "  {path}: {}", problem.error);
         }
         text
     }
@@ -217,12 +215,17 @@ impl Progress for ActivationReport<'_> {
                 printable(&path.to_string_lossy()),
                 printable(&backup.to_string_lossy())
             ),
-            NodeOutcome::Linked {
-                path, how: how @ (LinkHow::Forced | LinkHow::Adopted), ..
-            } => {
-                let verb = if *how == LinkHow::Forced { "replaced (force)" } else { "adopted" };
-                format!("{} {}\n", style.yellow(verb), printable(&path.to_string_lossy()))
-            }
+            NodeOutcome::Linked { path, how: LinkHow::Forced, .. } => format!(
+                "{} {}\n",
+                style.yellow("replaced (force)"),
+                printable(&path.to_string_lossy())
+            ),
+            NodeOutcome::Linked { path, how: LinkHow::Adopted(kept), .. } => format!(
+                "{} {} (its file is kept as {} until it is no longer managed)\n",
+                style.yellow("adopted"),
+                printable(&path.to_string_lossy()),
+                printable(&kept.to_string_lossy())
+            ),
             NodeOutcome::Linked { path, how, copied } if self.verbose => {
                 let verb = match (how, copied) {
                     (LinkHow::Replaced, _) => "replaced",
@@ -440,6 +443,14 @@ fn changes(summary: &Summary) -> String {
 
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "the 2 paths moved aside": their names are the activation's own.
+fn moved_aside(trash: &[PathBuf]) -> String {
+    match trash.len() {
+        1 => "the path moved aside".to_string(),
+        n => format!("the {n} paths moved aside"),
+    }
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ use am_schema::{CopySource, Kind, Node, NodeIndex, Plan};
 
 pub use self::activation::ActivationReport;
 use crate::activate::precheck::{Conflict, Found, Wanted};
+use crate::activate::recover::Recovered;
 use crate::error::Error;
 use crate::quote::printable;
-use crate::state::recover::Recovered;
 use crate::style::Style;
 
 /// Writes `text` to stdout. A closed pipe (`am inspect | head`) is not an
@@ -61,6 +61,7 @@ pub(crate) fn render_conflict(conflict: &Conflict, plan: &Plan) -> String {
         Found::Special => "a special file (socket, fifo or device)".to_string(),
         Found::Link(content) => format!("a link to {}", printable(&content.to_string_lossy())),
         Found::Unreadable(error) => format!("cannot be checked ({error})"),
+        Found::StateFolder => "activation-manager's own state folder".to_string(),
     };
     let node = |index: &NodeIndex| match plan.nodes.get(*index as usize) {
         Some(node) => describe(node),
@@ -88,6 +89,10 @@ pub(crate) fn render_conflict(conflict: &Conflict, plan: &Plan) -> String {
     }
     let fix = match (&conflict.found, &conflict.wanted_by) {
         (Found::Unreadable(_), _) => "make it readable for this user, or remove it",
+        (Found::StateFolder, _) => {
+            "give the file another target; activation-manager's state folder \
+             ($XDG_STATE_HOME/activation-manager) holds only its own records"
+        }
         (_, Wanted::Link(index)) => {
             let node = plan.nodes.get(*index as usize);
             let option = node.map(|n| match created_by_lua(n) {

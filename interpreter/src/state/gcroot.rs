@@ -13,12 +13,11 @@ use std::process::Command;
 
 const GCROOTS: &str = "/nix/var/nix/gcroots";
 
-/// Makes `link` a symlink to `bundle` and registers it as an indirect root.
-pub fn register(link: &Path, bundle: &Path) -> io::Result<()> {
-    if let Some(dir) = link.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    crate::state::replace_symlink(bundle, link)?;
+/// Makes `<state>/gcroots/<number>` a symlink to `bundle` and registers it
+/// as an indirect root.
+pub fn register(state: &super::StateDir, number: u64, bundle: &Path) -> io::Result<()> {
+    let link = state.link_gcroot(number, bundle)?;
+    let link = link.as_path();
     let name = format!(
         "activation-manager-{:016x}",
         am_schema::fnv1a64(link.as_os_str().as_encoded_bytes())

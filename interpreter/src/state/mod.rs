@@ -8,15 +8,15 @@
 pub mod gcroot;
 pub mod journal;
 pub mod lock;
-pub mod recover;
 pub mod time;
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use am_schema::state::Generation;
 
+use self::journal::Journal;
+use crate::anchored::Anchored;
 use crate::error::{Error, Result};
 
 const GENERATIONS: &str = "generations";
@@ -24,7 +24,13 @@ const CURRENT: &str = "current";
 const JOURNAL: &str = "journal";
 const GCROOTS: &str = "gcroots";
 
-/// The state folder of one home.
+/// Marks the name of a record being written (`.<name>.tmp-<pid>`); a
+/// killed run leaves such names behind, and only then.
+const TEMPORARY: &str = ".tmp-";
+
+/// The state folder of one home. Reading follows links (the state folder
+/// may be one); every change is made through [`Anchored`], below the
+/// folder itself, so a link put into it is never written through.
 #[derive(Debug, Clone)]
 pub struct StateDir {
     pub root: PathBuf,
@@ -33,6 +39,45 @@ pub struct StateDir {
 impl StateDir {
     pub fn new(root: PathBuf) -> Self {
         StateDir { root }
+    }
+
+    /// The state folder, created if missing, opened for changes.
+    fn fs(&self) -> io::Result<Anchored> {
+        std::fs::create_dir_all(&self.root)?;
+        Ok(Anchored::new([self.root.clone()]))
+    }
+
+    /// Starts a new journal (a left-over one must have been recovered first).
+    pub fn create_journal(&self) -> io::Result<Journal> {
+        let fs = self.fs()?;
+        let path = self.journal_path();
+        match fs.remove_file(&path) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
+        let file = fs.create_file(&path)?;
+        fs.sync_parent(&path)?;
+        Ok(Journal::new(file, path))
+    }
+
+    /// Removes the records a killed run left half-written.
+    pub fn remove_temporaries(&self) -> io::Result<()> {
+        let fs = Anchored::new([self.root.clone()]);
+        for dir in [self.root.clone(), self.root.join(GENERATIONS), self.root.join(GCROOTS)] {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(error),
+            };
+            for entry in entries {
+                let name = entry?.file_name();
+                let text = name.to_string_lossy();
+                if text.starts_with('.') && text.contains(TEMPORARY) {
+                    fs.remove_file(&dir.join(&name))?;
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn journal_path(&self) -> PathBuf {
@@ -107,7 +152,7 @@ impl StateDir {
     /// Writes a generation record atomically.
     pub fn write(&self, generation: &Generation) -> io::Result<()> {
         let path = self.generation_path(generation.number);
-        write_atomically(&path, &am_schema::encode_generation(generation))
+        write_atomically(&self.fs()?, &path, &am_schema::encode_generation(generation))
     }
 
     /// Points `current` at a generation, or removes it (after `am deactivate`).
@@ -120,21 +165,32 @@ impl StateDir {
                 if std::fs::read_link(&link).is_ok_and(|current| current == content) {
                     return Ok(());
                 }
-                std::fs::create_dir_all(&self.root)?;
-                replace_symlink(&content, &link)?;
+                replace_symlink(&self.fs()?, &content, &link)
             }
-            None => match std::fs::remove_file(&link) {
-                Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
-                _ => {}
-            },
+            None => {
+                let fs = self.fs()?;
+                match fs.remove_file(&link) {
+                    Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+                    _ => fs.sync_parent(&link),
+                }
+            }
         }
-        sync_dir(&self.root)
+    }
+
+    /// Points the GC root link of generation `number` at its bundle.
+    pub fn link_gcroot(&self, number: u64, bundle: &Path) -> io::Result<PathBuf> {
+        let fs = self.fs()?;
+        let link = self.gcroot_path(number);
+        fs.create_dir(&self.root.join(GCROOTS))?;
+        replace_symlink(&fs, bundle, &link)?;
+        Ok(link)
     }
 
     /// Removes a generation's record and its GC root.
     pub fn delete(&self, number: u64) -> io::Result<()> {
+        let fs = Anchored::new([self.root.clone()]);
         for path in [self.gcroot_path(number), self.generation_path(number)] {
-            match std::fs::remove_file(&path) {
+            match fs.remove_file(&path) {
                 Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
                 _ => {}
             }
@@ -145,33 +201,32 @@ impl StateDir {
 
 /// Writes `bytes` to `path` so that a crash leaves the old content or the
 /// new, never a mix: temporary file, fsync, rename, fsync of the folder.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+fn write_atomically(fs: &Anchored, path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().ok_or_else(|| io::Error::other("a record path has a parent"))?;
-    std::fs::create_dir_all(dir)?;
+    fs.create_dir(dir)?;
     let temp = temp_beside(path);
-    let mut file = File::create(&temp)?;
+    let _ = fs.remove_file(&temp);
+    let mut file = fs.create_file(&temp)?;
+    // Records are readable like the rest of the home's files.
+    rustix::fs::fchmod(&file, rustix::fs::Mode::from_raw_mode(0o644))?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
-    std::fs::rename(&temp, path)?;
-    sync_dir(dir)
+    fs.rename_over(&temp, path)?;
+    fs.sync_parent(path)
 }
 
 /// Replaces whatever link is at `path` atomically (temporary link + rename).
-pub fn replace_symlink(content: &Path, path: &Path) -> io::Result<()> {
+fn replace_symlink(fs: &Anchored, content: &Path, path: &Path) -> io::Result<()> {
     let temp = temp_beside(path);
-    let _ = std::fs::remove_file(&temp);
-    std::os::unix::fs::symlink(content, &temp)?;
-    std::fs::rename(&temp, path)
+    let _ = fs.remove_file(&temp);
+    fs.symlink(content, &temp)?;
+    fs.rename_over(&temp, path)?;
+    fs.sync_parent(path)
 }
 
 /// `.<name>.tmp-<pid>` beside `path`.
 fn temp_beside(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Makes a folder's entries (a rename, a new file) survive a power loss.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
+    path.with_file_name(format!(".{name}{TEMPORARY}{}", std::process::id()))
 }

@@ -9,10 +9,12 @@ use am_schema::{Copy, CopySource};
 
 use super::classify::{Entry, classify};
 use super::{
-    Conflict, Context, DisplaceReason, Found, LinkAction, Removal, Wanted, WantedLink,
-    displace_or_conflict, link_is_ours, previous_owned, trashed,
+    Conflict, Context, DisplaceReason, Found, LinkAction, Wanted, WantedLink, displace_or_conflict,
+    link_is_ours, previous_owned, trashed,
 };
-use crate::activate::copy::{CopyFrom, has_hash, hash_file, mode_of, temp_name};
+use crate::activate::backend::Expect;
+use crate::activate::copy::{CopyFrom, hash_file, mode_of};
+use crate::activate::scratch::Purpose;
 
 /// What a copy node writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +59,7 @@ pub(super) fn step(
     })?;
     let executable = source_mode & 0o100 != 0;
     let mode = copy.mode.unwrap_or(if executable { 0o755 } else { 0o644 });
-    Ok(CopyStep { from, temp: temp_name(wanted.path), mode, hash })
+    Ok(CopyStep { from, temp: context.scratch.beside(wanted.path, Purpose::New), mode, hash })
 }
 
 /// Decides what to do at a copy target whose parents are folders.
@@ -69,7 +71,7 @@ pub(super) fn action(
 ) -> Result<LinkAction, Conflict> {
     let path = wanted.path;
     let entry = classify(path);
-    let mut adoptable = false;
+    let mut adoptable = None;
     match &entry {
         Ok(Entry::Missing) => return Ok(LinkAction::Create),
         Ok(Entry::File) => {
@@ -78,40 +80,34 @@ pub(super) fn action(
                 return Ok(LinkAction::Unchanged);
             }
             let target = target_of(path, context);
-            if found.is_some() && found == recorded_hash(&target, context.previous) {
-                return Ok(trashed(path, DisplaceReason::Replaced));
+            if let Some(hash) =
+                found.filter(|&hash| Some(hash) == recorded_hash(&target, context.previous))
+            {
+                let expect = Expect::Copy(hash);
+                return Ok(trashed(path, DisplaceReason::Replaced, expect, context));
             }
-            adoptable = found == Some(step.hash);
+            if found == Some(step.hash) {
+                adoptable = Some(Expect::Copy(step.hash));
+            }
         }
         // Our link (the target was a link before) or home-manager's.
         Ok(Entry::Link(current)) if link_is_ours(current, &target_of(path, context), context) => {
-            return Ok(trashed(path, DisplaceReason::Replaced));
+            let expect = Expect::Link(current.clone());
+            return Ok(trashed(path, DisplaceReason::Replaced, expect, context));
         }
         _ => {}
     }
     displace_or_conflict(wanted, entry, force, adoptable, context)
 }
 
-/// How the copy the previous generation (of `bundle`) wrote at `target`
-/// goes, if it is still unedited.
-pub(super) fn removal(
+/// The hash of the regular file at `path`, if it is the copy the previous
+/// generation wrote at `target`, unedited.
+pub(super) fn ours(
     path: &Path,
-    hash: ContentHash,
-    bundle: &str,
     target: &str,
-) -> Option<Removal> {
-    if !has_hash(path, hash) {
-        return None;
-    }
-    let from = Path::new(bundle).join(am_schema::STATIC_DIR).join(target);
-    Some(Removal::Copy { from, mode: mode_of(path).ok()? })
-}
-
-/// Whether the regular file at `path` is the copy the previous generation
-/// wrote at `target`, unedited.
-pub(super) fn is_ours(path: &Path, target: &str, previous: Option<&Generation>) -> bool {
-    recorded_hash(target, previous)
-        .is_some_and(|hash| hash_file(path).is_ok_and(|found| found == hash))
+    previous: Option<&Generation>,
+) -> Option<ContentHash> {
+    recorded_hash(target, previous).filter(|&hash| hash_file(path).is_ok_and(|found| found == hash))
 }
 
 /// The hash the previous generation recorded for a copy at `target`.

@@ -16,11 +16,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use am_schema::state::{Generation, Owned, OwnedKind};
+use am_schema::state::{ContentHash, Generation, Owned, OwnedKind};
 use am_schema::{Kind, Node, NodeIndex, Plan};
 
 use self::classify::{Entry, FolderCache, Parents, classify, found, same_content};
 pub use self::copy::CopyStep;
+use super::backend::Expect;
+use super::scratch::{Purpose, Scratch};
 use super::target::file_target;
 use crate::home::HomePaths;
 
@@ -43,6 +45,8 @@ pub struct Context<'a> {
     pub bundle_static: Option<&'a Path>,
     pub previous: Option<&'a Generation>,
     pub permissions: &'a Permissions,
+    /// The activation's temporary names.
+    pub scratch: Scratch,
 }
 
 /// What to do with one managed link.
@@ -50,8 +54,9 @@ pub struct Context<'a> {
 pub enum LinkAction {
     /// Nothing is there: create the link.
     Create,
-    /// A link of ours (an earlier activation) or of home-manager: replace it.
-    Replace { previous: PathBuf },
+    /// A link of ours (an earlier activation) or of home-manager: replace
+    /// it, through a new link at `temp` swapped in.
+    Replace { previous: PathBuf, temp: PathBuf },
     /// The link is already exactly right: do nothing, write nothing.
     Unchanged,
     /// Something of the user's is there: move it aside, then create the link.
@@ -63,6 +68,9 @@ pub enum LinkAction {
 pub struct Displace {
     pub to: PathBuf,
     pub reason: DisplaceReason,
+    /// What the path held when the pre-check looked: checked again when it
+    /// is moved, and put back if it changed since.
+    pub expect: Expect,
     /// An existing backup that `--overwrite-backup` lets us replace; it is
     /// moved to this hidden name first and deleted when the activation commits.
     pub old_backup: Option<(PathBuf, PathBuf)>,
@@ -74,7 +82,9 @@ pub enum DisplaceReason {
     Backup,
     /// `force`: moved to a hidden name and deleted when the activation commits.
     Forced,
-    /// The file already had the managed bytes: replaced by the link.
+    /// The file already had the managed bytes: replaced by the link, and
+    /// kept (at the backup, or at a hidden name beside it) to come back
+    /// when the target is no longer managed.
     Adopted,
     /// What an earlier activation made there (a copy the user left alone, or
     /// a link where a copy goes now): moved to a hidden name, so a rollback
@@ -85,7 +95,7 @@ pub enum DisplaceReason {
 impl DisplaceReason {
     /// Whether the moved path is deleted at commit.
     pub fn is_trash(self) -> bool {
-        self != DisplaceReason::Backup
+        matches!(self, DisplaceReason::Forced | DisplaceReason::Replaced)
     }
 }
 
@@ -119,14 +129,13 @@ pub struct StaleStep {
 /// How a target of the previous generation goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Removal {
-    /// Our link, with this content, is removed.
-    Link(PathBuf),
-    /// Our unedited copy is deleted; a rollback writes it again from `from`,
-    /// the previous generation's bundle entry, with `mode`.
-    Copy { from: PathBuf, mode: u32 },
-    /// Our unedited copy, made by Lua, is moved to this trash name and
-    /// deleted when the activation commits.
-    Trash(PathBuf),
+    /// Our link, with this content, is removed (set aside at `aside` and
+    /// looked at once more first).
+    Link { content: PathBuf, aside: PathBuf },
+    /// Our unedited copy, with this hash, is moved to the trash name `to`
+    /// and deleted when the activation commits: until then a rollback can
+    /// put it back, whatever became of the bundle that wrote it.
+    Copy { to: PathBuf, hash: ContentHash },
 }
 
 /// What to do with the state folder and the static link.
@@ -169,6 +178,8 @@ pub enum Found {
     Link(PathBuf),
     /// The path could not be looked at.
     Unreadable(io::Error),
+    /// The path is activation-manager's own state folder, or in it.
+    StateFolder,
 }
 
 /// Who needs a conflicting path.
@@ -262,6 +273,18 @@ fn check_files(
         };
         let index = index as NodeIndex;
         let path = home.target(target);
+        if let Some(state) = home.state_in_home().and_then(Path::to_str)
+            && (am_schema::is_within(target, state) || am_schema::is_within(state, target))
+        {
+            let conflict = Conflict {
+                path: path.clone(),
+                found: Found::StateFolder,
+                wanted_by: Wanted::Link(index),
+                backup_taken: None,
+            };
+            conflicts.insert(path, conflict);
+            continue;
+        }
         let wanted = WantedLink { index, path: &path, content: &content };
         let copy = match copy.map(|copy| copy::step(copy, &wanted, context)).transpose() {
             Ok(copy) => copy,
@@ -313,10 +336,13 @@ fn link_action(
         Ok(Entry::Missing) => return Ok(LinkAction::Create),
         Ok(Entry::Link(current)) if current == wanted.content => return Ok(LinkAction::Unchanged),
         Ok(Entry::Link(current)) if link_is_ours(current, target, context) => {
-            return Ok(LinkAction::Replace { previous: current.clone() });
+            let temp = context.scratch.beside(path, Purpose::Link);
+            return Ok(LinkAction::Replace { previous: current.clone(), temp });
         }
-        Ok(Entry::File) if copy::is_ours(path, target, context.previous) => {
-            return Ok(trashed(path, DisplaceReason::Replaced));
+        Ok(Entry::File) => {
+            if let Some(hash) = copy::ours(path, target, context.previous) {
+                return Ok(trashed(path, DisplaceReason::Replaced, Expect::Copy(hash), context));
+            }
         }
         _ => {}
     }
@@ -325,8 +351,9 @@ fn link_action(
         true => context.bundle_static.map(|dir| dir.join(target)),
         false => Some(wanted.content.to_path_buf()),
     };
-    let adoptable =
-        matches!(entry, Ok(Entry::File)) && managed_bytes.is_some_and(|m| same_content(path, &m));
+    let adoptable = managed_bytes
+        .filter(|managed| matches!(entry, Ok(Entry::File)) && same_content(path, managed))
+        .map(Expect::SameBytes);
     displace_or_conflict(wanted, entry, force, adoptable, context)
 }
 
@@ -349,9 +376,10 @@ pub(super) fn previous_owned<'g>(
     owned.binary_search_by(|owned| owned.target.as_str().cmp(target)).ok().map(|at| &owned[at])
 }
 
-/// Moves `path` to its hidden trash name beside it.
-fn trashed(path: &Path, reason: DisplaceReason) -> LinkAction {
-    LinkAction::Displace(Displace { to: trash_name(path), reason, old_backup: None })
+/// Moves `path` to its trash name beside it, if it still is `expect`.
+fn trashed(path: &Path, reason: DisplaceReason, expect: Expect, context: &Context) -> LinkAction {
+    let to = context.scratch.beside(path, Purpose::Trash);
+    LinkAction::Displace(Displace { to, reason, expect, old_backup: None })
 }
 
 /// What to do with something of the user's at a target: replace it when
@@ -361,15 +389,30 @@ fn displace_or_conflict(
     wanted: &WantedLink,
     entry: io::Result<Entry>,
     force: bool,
-    adoptable: bool,
+    adoptable: Option<Expect>,
     context: &Context,
 ) -> Result<LinkAction, Conflict> {
     let path = wanted.path;
     if force || context.permissions.force {
-        return Ok(trashed(path, DisplaceReason::Forced));
+        return Ok(trashed(path, DisplaceReason::Forced, Expect::Anything, context));
     }
-    if adoptable {
-        return Ok(trashed(path, DisplaceReason::Adopted));
+    let extension = context.permissions.backup_extension.as_deref();
+    if let Some(expect) = adoptable {
+        // The user's file is kept, so that it comes back (with its mode,
+        // owner and times) when the target is no longer managed.
+        let keep = match extension {
+            Some(extension) => backup_name(path, extension),
+            None => adopted_name(path),
+        };
+        if is_free(&keep) {
+            let reason = DisplaceReason::Adopted;
+            return Ok(LinkAction::Displace(Displace {
+                to: keep,
+                reason,
+                expect,
+                old_backup: None,
+            }));
+        }
     }
     let mut conflict = Conflict {
         path: path.to_path_buf(),
@@ -380,17 +423,25 @@ fn displace_or_conflict(
     if matches!(conflict.found, Found::Unreadable(_)) {
         return Err(conflict);
     }
-    let Some(extension) = &context.permissions.backup_extension else { return Err(conflict) };
+    let Some(extension) = extension else { return Err(conflict) };
     let backup = backup_name(path, extension);
-    let old_backup = match std::fs::symlink_metadata(&backup) {
-        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-        _ if context.permissions.overwrite_backup => Some((backup.clone(), trash_name(&backup))),
-        _ => {
+    let old_backup = match is_free(&backup) {
+        true => None,
+        false if context.permissions.overwrite_backup => {
+            Some((backup.clone(), context.scratch.beside(&backup, Purpose::Trash)))
+        }
+        false => {
             conflict.backup_taken = Some(backup);
             return Err(conflict);
         }
     };
-    Ok(LinkAction::Displace(Displace { to: backup, reason: DisplaceReason::Backup, old_backup }))
+    let reason = DisplaceReason::Backup;
+    Ok(LinkAction::Displace(Displace { to: backup, reason, expect: Expect::Anything, old_backup }))
+}
+
+/// Whether nothing is at `path`.
+fn is_free(path: &Path) -> bool {
+    matches!(std::fs::symlink_metadata(path), Err(error) if error.kind() == io::ErrorKind::NotFound)
 }
 
 /// Targets of the previous generation that are `stale`.
@@ -403,22 +454,23 @@ fn stale_steps(context: &Context, stale: impl Fn(&Owned) -> bool) -> Vec<StaleSt
         .filter(|owned| stale(owned))
         .map(|owned| {
             let path = home.target(&owned.target);
+            let scratch = &context.scratch;
+            let link = |content: PathBuf| {
+                let ours = std::fs::read_link(&path).is_ok_and(|current| current == content);
+                let aside = scratch.beside(&path, Purpose::Aside);
+                ours.then_some(Removal::Link { content, aside })
+            };
             let remove = match &owned.kind {
-                OwnedKind::Link => {
-                    let content = home.link_content(&owned.target);
-                    let ours = std::fs::read_link(&path).is_ok_and(|current| current == content);
-                    ours.then_some(Removal::Link(content))
+                OwnedKind::Link => link(home.link_content(&owned.target)),
+                OwnedKind::LuaLink(content) => link(PathBuf::from(content)),
+                // Moved aside, not deleted, until the activation commits,
+                // so a rollback can put it back.
+                OwnedKind::Copy(hash) | OwnedKind::LuaCopy(hash) => {
+                    crate::activate::copy::has_hash(&path, *hash).then(|| Removal::Copy {
+                        to: scratch.beside(&path, Purpose::Trash),
+                        hash: *hash,
+                    })
                 }
-                OwnedKind::Copy(hash) => {
-                    copy::removal(&path, *hash, &previous.bundle, &owned.target)
-                }
-                OwnedKind::LuaLink(content) => std::fs::read_link(&path)
-                    .is_ok_and(|current| current == Path::new(content))
-                    .then(|| Removal::Link(PathBuf::from(content))),
-                // No bundle holds its bytes: it is moved aside, not deleted,
-                // until the activation commits, so a rollback can put it back.
-                OwnedKind::LuaCopy(hash) => crate::activate::copy::has_hash(&path, *hash)
-                    .then(|| Removal::Trash(trash_name(&path))),
             };
             let ours = remove.is_some();
             // Only put the original back where our link was, never over
@@ -441,11 +493,12 @@ fn backup_name(path: &Path, extension: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// `.<name>.am-trash` beside `path`: same folder, so the move is a rename.
-fn trash_name(path: &Path) -> PathBuf {
+/// `.<name>.am-adopted` beside `path`: where a file adopted without a
+/// backup extension is kept.
+fn adopted_name(path: &Path) -> PathBuf {
     let mut name = std::ffi::OsString::from(".");
     name.push(path.file_name().unwrap_or_default());
-    name.push(".am-trash");
+    name.push(".am-adopted");
     path.with_file_name(name)
 }
 

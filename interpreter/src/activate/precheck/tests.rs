@@ -43,6 +43,7 @@ impl Scratch {
             bundle_static: Some(&bundle_static),
             previous: None,
             permissions: &permissions,
+            scratch: crate::activate::scratch::Scratch { token: 1 },
         };
         check(plan, &context)
     }
@@ -100,7 +101,8 @@ fn our_links_are_unchanged_or_replaced() {
     let checked = scratch.check(&links(&[".a", ".b"])).expect("no conflicts");
     assert_eq!(checked.state, StateStep { static_previous: Some(scratch.bundle_static()) });
     assert_eq!(action(&checked, 0), Some(&LinkAction::Unchanged));
-    assert_eq!(action(&checked, 1), Some(&LinkAction::Replace { previous: old }));
+    let temp = scratch.path(".b").with_file_name("..b.am-0000000000000001-link");
+    assert_eq!(action(&checked, 1), Some(&LinkAction::Replace { previous: old, temp }));
 }
 
 #[test]

@@ -1,22 +1,16 @@
-//! The `systemd-units` node: the units of a bundle and how each one switches,
-//! read from the input and checked (unit names, one file per unit, one such
-//! node per bundle).
+//! The `systemd-units` node: the units of a bundle and how each one
+//! switches, each unit with its own provenance. Names are checked here;
+//! what needs every node (one file per unit, one such node) in `src/units.rs`.
 
-pub mod name;
-
-use std::collections::{BTreeMap, BTreeSet};
-
-use am_schema::{SwitchMethod, SystemdUnits, Unit};
+use am_schema::SwitchMethod;
 use serde_json::{Map, Value};
 
-use crate::error::{CompileError, NodeRef, UnitRef};
-use crate::input::{Body, InputNode, Reader};
-use crate::render::describe_value;
+use super::reader::Reader;
+use crate::error::{CompileError, FieldError, NodeRef, UnitError, UnitRef};
+use crate::fields::UNIT_FIELDS;
+use crate::nix::describe_value;
 use crate::target;
-
-/// The fields of one entry of `units`.
-pub const UNIT_FIELDS: &[&str] =
-    &["name", "target", "switchMethod", "wantedBy", "declaredBy", "definedIn"];
+use crate::unit_name;
 
 /// The `units` of a `systemd-units` node, as far as they could be read.
 #[derive(Debug, Default)]
@@ -38,7 +32,7 @@ pub struct UnitInput {
 }
 
 /// Reads the `units` field of a `systemd-units` node.
-pub fn read(reader: &mut Reader) -> UnitsInput {
+pub(super) fn read(reader: &mut Reader) -> UnitsInput {
     let items = match reader.get("units") {
         Some(Value::Array(items)) => items,
         Some(other) => {
@@ -60,11 +54,9 @@ pub fn read(reader: &mut Reader) -> UnitsInput {
                 Value::Object(object) => Some(read_unit(node, position, object, errors)),
                 other => {
                     let problem = format!("is {}, not an attribute set", describe_value(other));
-                    errors.push(CompileError::MalformedUnit {
-                        node: node.clone(),
-                        position,
-                        problem,
-                    });
+                    errors.push(
+                        UnitError::MalformedUnit { node: node.clone(), position, problem }.into(),
+                    );
                     None
                 }
             }
@@ -95,35 +87,34 @@ fn read_unit(
             problems.push(format!("has no `{field}`"));
         }
     }
-    errors.extend(problems.into_iter().map(|problem| CompileError::MalformedUnit {
-        node: node.clone(),
-        position,
-        problem,
+    errors.extend(problems.into_iter().map(|problem| {
+        CompileError::from(UnitError::MalformedUnit { node: node.clone(), position, problem })
     }));
 
     let origin =
         UnitRef { node: node.clone(), position, name: raw_name.clone(), declared_by, defined_in };
-    let name = raw_name.and_then(|name| match name::check(&name) {
+    let name = raw_name.and_then(|name| match unit_name::check(&name) {
         Ok(form) => {
-            if form == name::NameForm::Template && !raw_wanted_by.is_empty() {
+            if form == unit_name::NameForm::Template && !raw_wanted_by.is_empty() {
                 let wanted_by = raw_wanted_by.clone();
-                errors.push(CompileError::WantedTemplate { unit: origin.clone(), wanted_by });
+                errors.push(UnitError::WantedTemplate { unit: origin.clone(), wanted_by }.into());
             }
             Some(name)
         }
         Err(problem) => {
             let unit = origin.clone();
-            errors.push(CompileError::BadUnitName { unit, field: "name", name, problem });
+            errors.push(UnitError::BadUnitName { unit, field: "name", name, problem }.into());
             None
         }
     });
     let wanted_by = raw_wanted_by
         .into_iter()
-        .filter(|wanted| match name::check_startable(wanted) {
+        .filter(|wanted| match unit_name::check_startable(wanted) {
             Ok(_) => true,
             Err(problem) => {
                 let (unit, name) = (origin.clone(), wanted.clone());
-                errors.push(CompileError::BadUnitName { unit, field: "wantedBy", name, problem });
+                errors
+                    .push(UnitError::BadUnitName { unit, field: "wantedBy", name, problem }.into());
                 false
             }
         })
@@ -132,7 +123,7 @@ fn read_unit(
         Ok(target) => Some(target),
         Err(problem) => {
             let (node, target) = (node.clone(), raw);
-            errors.push(CompileError::BadTarget { node, target, problem });
+            errors.push(FieldError::BadTarget { node, target, problem }.into());
             None
         }
     });
@@ -142,7 +133,7 @@ fn read_unit(
             let known = SwitchMethod::ALL.iter().find(|known| known.name() == method).copied();
             if known.is_none() {
                 let (unit, method) = (origin.clone(), method.to_string());
-                errors.push(CompileError::UnknownSwitchMethod { unit, method });
+                errors.push(UnitError::UnknownSwitchMethod { unit, method }.into());
             }
             known
         }
@@ -179,66 +170,4 @@ fn string_list(
             Vec::new()
         }
     }
-}
-
-/// Checks what needs every node: at most one `systemd-units` node, each
-/// unit named once, and each unit's file owned by a link node.
-pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
-    let units_nodes: Vec<(&InputNode, &UnitsInput)> = nodes
-        .iter()
-        .filter_map(|node| match &node.body {
-            Some(Body::SystemdUnits(units)) => Some((node, units)),
-            _ => None,
-        })
-        .collect();
-    if units_nodes.len() > 1 {
-        let nodes = units_nodes.iter().map(|(node, _)| node.origin.clone()).collect();
-        errors.push(CompileError::SecondUnitsNode { nodes });
-    }
-    let link_targets: BTreeSet<&str> = nodes
-        .iter()
-        .filter_map(|node| match &node.body {
-            Some(Body::Link(link)) => link.target.as_ref()?.literal(),
-            _ => None,
-        })
-        .collect();
-    let mut by_name: BTreeMap<&str, Vec<&UnitRef>> = BTreeMap::new();
-    for unit in units_nodes.iter().flat_map(|(_, units)| &units.units) {
-        if let Some(name) = &unit.name {
-            by_name.entry(name).or_default().push(&unit.origin);
-        }
-        match &unit.target {
-            Some(target) if !link_targets.contains(target.as_str()) => {
-                let (unit, target) = (unit.origin.clone(), target.clone());
-                errors.push(CompileError::UnitWithoutFile { unit, target });
-            }
-            _ => {}
-        }
-    }
-    for (name, units) in by_name.into_iter().filter(|(_, units)| units.len() > 1) {
-        let units = units.into_iter().cloned().collect();
-        errors.push(CompileError::DuplicateUnit { name: name.to_string(), units });
-    }
-}
-
-/// The plan's units, sorted by name; `None` if a unit is incomplete, which
-/// validation reports first.
-pub fn lower(input: &UnitsInput) -> Option<SystemdUnits> {
-    let mut units = input
-        .units
-        .iter()
-        .map(|unit| {
-            let mut wanted_by = unit.wanted_by.clone();
-            wanted_by.sort();
-            wanted_by.dedup();
-            Some(Unit {
-                name: unit.name.clone()?,
-                target: unit.target.clone()?,
-                switch_method: unit.switch_method?,
-                wanted_by,
-            })
-        })
-        .collect::<Option<Vec<Unit>>>()?;
-    units.sort_by(|a, b| a.name.cmp(&b.name));
-    Some(SystemdUnits { units })
 }

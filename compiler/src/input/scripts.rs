@@ -5,17 +5,17 @@
 
 use serde_json::Value;
 
-use crate::error::CompileError;
-use crate::render::describe_value;
+use crate::error::{CompileError, InputError, SettingError};
+use crate::nix::describe_value;
 
 /// Reads `scripts` (an attribute set of name to text), sorted by name.
-pub fn read(value: Option<&Value>, errors: &mut Vec<CompileError>) -> Vec<(String, String)> {
+pub(super) fn read(value: Option<&Value>, errors: &mut Vec<CompileError>) -> Vec<(String, String)> {
     let entries = match value {
         None | Some(Value::Null) => return Vec::new(),
         Some(Value::Object(entries)) => entries,
         Some(other) => {
             let problem = format!("is {}, not an attribute set of strings", describe_value(other));
-            errors.push(CompileError::MalformedInput { what: "`scripts`".into(), problem });
+            errors.push(InputError::MalformedInput { what: "`scripts`".into(), problem }.into());
             return Vec::new();
         }
     };
@@ -23,13 +23,14 @@ pub fn read(value: Option<&Value>, errors: &mut Vec<CompileError>) -> Vec<(Strin
     for (name, text) in entries {
         let Some(text) = text.as_str() else {
             let problem = format!("is {}, not a string", describe_value(text));
-            errors
-                .push(CompileError::MalformedInput { what: format!("`scripts.{name}`"), problem });
+            errors.push(
+                InputError::MalformedInput { what: format!("`scripts.{name}`"), problem }.into(),
+            );
             continue;
         };
         match name_problem(name) {
             Some(problem) => {
-                errors.push(CompileError::BadScriptName { name: name.clone(), problem })
+                errors.push(SettingError::BadScriptName { name: name.clone(), problem }.into())
             }
             None => scripts.push((name.clone(), text.to_string())),
         }

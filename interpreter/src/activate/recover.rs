@@ -5,10 +5,14 @@ use std::path::{Path, PathBuf};
 
 use am_schema::state::JournalEntry;
 
-use super::StateDir;
-use super::journal::{self, UndoProblem};
-use crate::activate::backend::delete_trash;
+use super::backend::delete_trash;
+use super::dconf;
+use super::undo::{self, UndoProblem};
+use crate::anchored::Anchored;
 use crate::error::{Error, Result};
+use crate::home::HomePaths;
+use crate::state::StateDir;
+use crate::state::journal;
 
 /// What recovery did.
 #[derive(Debug)]
@@ -20,24 +24,35 @@ pub enum Recovered {
 }
 
 /// Looks for a journal left behind and finishes or undoes its activation.
-pub fn recover(state: &StateDir) -> Result<Option<Recovered>> {
+pub fn recover(
+    home: &HomePaths,
+    state: &StateDir,
+    dconf: &dconf::Client,
+) -> Result<Option<Recovered>> {
     let path = state.journal_path();
     let io = |action: &'static str, path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io { action, path, source }
     };
+    // Records a killed run was writing are never complete: they go first.
+    state.remove_temporaries().map_err(io("clean up", &state.root))?;
     let Some(entries) = journal::read(&path).map_err(io("read", &path))? else {
         return Ok(None);
     };
-    let (generation, previous) = match entries.first() {
-        Some(JournalEntry::Begin { generation, previous, .. }) => (*generation, *previous),
+    let (generation, previous, token) = match entries.first() {
+        Some(JournalEntry::Begin { generation, previous, token, .. }) => {
+            (*generation, *previous, *token)
+        }
         // Cut off before its first entry was complete: nothing was changed.
         _ => {
             journal::remove(&path).map_err(io("remove", &path))?;
             return Ok(None);
         }
     };
+    let fs = Anchored::new([home.home.clone(), state.root.clone()]);
     if entries.contains(&JournalEntry::Committed) {
+        // Only what was really moved is there; the names hold the token,
+        // so nothing else can be.
         let trash: Vec<PathBuf> = entries
             .iter()
             .filter_map(|entry| match entry {
@@ -45,11 +60,11 @@ pub fn recover(state: &StateDir) -> Result<Option<Recovered>> {
                 _ => None,
             })
             .collect();
-        delete_trash(&trash, &mut Vec::new());
+        delete_trash(&fs, &trash, &mut Vec::new());
         journal::remove(&path).map_err(io("remove", &path))?;
         return Ok(Some(Recovered::Finished { generation }));
     }
-    let problems = journal::undo(&entries);
+    let problems = undo::undo(&entries, token, &fs, dconf);
     // `current` may already point at the new generation if the kill came
     // between that rename and the commit mark.
     if state.current_number()? != previous {
@@ -58,8 +73,10 @@ pub fn recover(state: &StateDir) -> Result<Option<Recovered>> {
     if Some(generation) != previous {
         state.delete(generation).map_err(io("remove the unfinished generation in", &state.root))?;
     }
-    if problems.is_empty() {
-        journal::remove(&path).map_err(io("remove", &path))?;
+    if !undo::all_settled(&problems) {
+        // Tried again by the next run; nothing else happens before.
+        return Err(Error::RecoveryIncomplete { journal: path, problems });
     }
+    journal::remove(&path).map_err(io("remove", &path))?;
     Ok(Some(Recovered::RolledBack { generation, problems }))
 }

@@ -2,24 +2,24 @@
 //! or `executable`, checked here so that a typo fails the build with the
 //! option that has it, not the activation.
 
-use crate::error::{CompileError, PermissionsProblem};
-use crate::input::Reader;
+use super::reader::Reader;
+use crate::error::{CompileError, FieldError, FileError, PermissionsProblem};
 
 /// The mode a copy node asks for; `None` leaves it to the source's
 /// executable bit (`0755` or `0644`).
-pub fn read_mode(reader: &mut Reader, executable: Option<bool>) -> Option<u32> {
+pub(super) fn read_mode(reader: &mut Reader, executable: Option<bool>) -> Option<u32> {
     let permissions = reader.string("permissions");
     match (permissions, executable) {
         (Some(_), Some(_)) => {
             let node = reader.origin.clone();
-            reader.errors.push(CompileError::PermissionsAndExecutable { node });
+            reader.errors.push(FileError::PermissionsAndExecutable { node }.into());
             None
         }
         (Some(value), None) => match parse_permissions(&value) {
             Ok(mode) => Some(mode),
             Err(problem) => {
                 let node = reader.origin.clone();
-                reader.errors.push(CompileError::BadPermissions { node, value, problem });
+                reader.errors.push(FileError::BadPermissions { node, value, problem }.into());
                 None
             }
         },
@@ -30,14 +30,14 @@ pub fn read_mode(reader: &mut Reader, executable: Option<bool>) -> Option<u32> {
 /// Reports `permissions` on a node that makes links: a link has no mode of
 /// its own. On a link node the field is unknown, and was reported as such;
 /// this says it better, so it replaces that report.
-pub fn refuse_permissions(reader: &mut Reader) {
+pub(super) fn refuse_permissions(reader: &mut Reader) {
     if reader.is_set("permissions") {
         let node = reader.origin.clone();
         reader.errors.retain(|error| {
-            !matches!(error, CompileError::UnknownField { node: n, field, .. }
+            !matches!(error, CompileError::Field(FieldError::UnknownField { node: n, field, .. })
                 if field == "permissions" && *n == node)
         });
-        reader.errors.push(CompileError::PermissionsOnLink { node });
+        reader.errors.push(FileError::PermissionsOnLink { node }.into());
     }
 }
 
@@ -45,7 +45,7 @@ pub fn refuse_permissions(reader: &mut Reader) {
 /// (a setuid copy in a home is never what anyone wants), and so is a mode
 /// that keeps the owner from reading the file: `am` reads a copy to tell
 /// whether the user edited it.
-pub fn parse_permissions(text: &str) -> Result<u32, PermissionsProblem> {
+fn parse_permissions(text: &str) -> Result<u32, PermissionsProblem> {
     let digits = text.strip_prefix("0o").unwrap_or(text);
     let octal = matches!(digits.len(), 3 | 4) && digits.bytes().all(|b| (b'0'..=b'7').contains(&b));
     let mode = u32::from_str_radix(digits, 8).ok().filter(|_| octal);

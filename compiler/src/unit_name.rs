@@ -48,7 +48,7 @@ pub enum NameProblem {
 }
 
 impl NameProblem {
-    /// Completes "<name> ...".
+    /// Completes "`<name>` ...".
     pub fn describe(&self) -> String {
         match self {
             NameProblem::Empty => "is empty".into(),

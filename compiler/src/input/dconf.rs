@@ -1,19 +1,19 @@
 //! dconf nodes: `settings` maps folders (`org/gnome/desktop/interface`) to
 //! keys and their values as GVariant text, which the Nix library renders
 //! from Nix values (or, for a value it cannot render, replaces by
-//! `{ "error": "<why>", "hint": "<fix>" }` so that the build reports it here, with the
-//! others). A value may also be a Lua value, giving the text at activation
-//! time; folder and key names may not. The text itself is checked by `dconf load` when activating; here
-//! only what would break the key file it is handed over in.
-
-use std::collections::BTreeMap;
+//! `{ "error": "<why>", "hint": "<fix>" }` so that the build reports it
+//! here, with the others). A value may also be a Lua value, giving the text
+//! at activation time; folder and key names may not. The text itself is
+//! checked by `dconf load` when activating; here only what would break the
+//! key file it is handed over in. Two nodes setting one key are found in
+//! `conflicts.rs`.
 
 use serde_json::Value;
 
-use crate::error::{CompileError, NodeRef};
-use crate::input::{Body, InputNode, Inside, Reader, nix_attribute};
+use super::reader::{Inside, Reader};
+use crate::error::DconfError;
 use crate::lua::{self, MaybeLua};
-use crate::render::describe_value;
+use crate::nix::{describe_value, nix_attribute};
 
 #[derive(Debug)]
 pub struct DconfInput {
@@ -21,7 +21,8 @@ pub struct DconfInput {
     pub keys: Vec<(String, String, MaybeLua)>,
 }
 
-pub fn read(reader: &mut Reader) -> DconfInput {
+/// Reads a dconf node's `settings`.
+pub(super) fn read(reader: &mut Reader) -> DconfInput {
     let mut keys = Vec::new();
     let Some(settings) = reader.get("settings") else {
         reader.missing_unless_set("settings");
@@ -34,7 +35,7 @@ pub fn read(reader: &mut Reader) -> DconfInput {
     for (dir, entries) in dirs {
         if let Some(problem) = dir_problem(dir) {
             let (node, dir) = (reader.origin.clone(), dir.clone());
-            reader.errors.push(CompileError::BadDconfPath { node, dir, problem });
+            reader.errors.push(DconfError::BadDconfPath { node, dir, problem }.into());
             continue;
         }
         let Some(entries) = lua::plain_object(entries) else {
@@ -44,7 +45,7 @@ pub fn read(reader: &mut Reader) -> DconfInput {
         for (key, value) in entries {
             let (node, dir, key) = (reader.origin.clone(), dir.clone(), key.clone());
             if let Some(problem) = key_problem(&key) {
-                reader.errors.push(CompileError::BadDconfKey { node, dir, key, problem });
+                reader.errors.push(DconfError::BadDconfKey { node, dir, key, problem }.into());
                 continue;
             }
             if let Some(expr) = lua::inline_expr(value) {
@@ -55,13 +56,9 @@ pub fn read(reader: &mut Reader) -> DconfInput {
             }
             match value_text(value.clone()) {
                 Ok(text) => keys.push((dir, key, MaybeLua::Literal(text))),
-                Err((problem, hint)) => reader.errors.push(CompileError::BadDconfValue {
-                    node,
-                    dir,
-                    key,
-                    problem,
-                    hint,
-                }),
+                Err((problem, hint)) => reader
+                    .errors
+                    .push(DconfError::BadDconfValue { node, dir, key, problem, hint }.into()),
             }
         }
     }
@@ -117,22 +114,6 @@ fn value_text(value: Value) -> Result<String, (String, Option<String>)> {
             _ => problem("is an attribute set, not GVariant text".into()),
         },
         other => problem(format!("is {}, not GVariant text", describe_value(&other))),
-    }
-}
-
-/// Reports every key that more than one dconf node sets.
-pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
-    let mut setters: BTreeMap<String, Vec<NodeRef>> = BTreeMap::new();
-    for node in nodes {
-        let Some(Body::Dconf(dconf)) = &node.body else { continue };
-        for (dir, key, _) in &dconf.keys {
-            setters.entry(format!("/{dir}/{key}")).or_default().push(node.origin.clone());
-        }
-    }
-    for (path, nodes) in setters {
-        if nodes.len() > 1 {
-            errors.push(CompileError::DconfKeyConflict { path, nodes });
-        }
     }
 }
 
