@@ -148,9 +148,11 @@ in
         '';
         description = ''
           Builds a home bundle from activation-manager modules (a list, or
-          one module) with this system's `pkgs` and `activation-manager.package`,
-          e.g. to offer one in `environment.systemPackages` for anyone to
-          activate with its `bin/activate`.
+          one module) with this system's `pkgs`, `activation-manager.package`
+          and `activation-manager.extraSpecialArgs`, e.g. to offer one in
+          `environment.systemPackages` for anyone to activate with its
+          `bin/activate` (unless its modules set `home.homeDirectory`, which
+          makes it a bundle for that home only).
         '';
       };
     };

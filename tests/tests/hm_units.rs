@@ -10,6 +10,9 @@ use am_tests::nixeval::{STUB_PKGS, eval_json_ok, with_library};
 use am_tests::systemd::UserManager;
 use am_tests::{assert_exit, fresh_dir, have_nix, stdout};
 
+/// Built with `pkgs`, a unit of home-manager's sections holds what was
+/// written and nothing else; a NixOS-style one gets NixOS's `PATH` and the
+/// switch method.
 #[test]
 fn home_manager_style_units_get_no_path_of_nixos() {
     if !have_nix() {
