@@ -136,7 +136,7 @@ fn root_refuses_a_home_of_another_user() {
     let scratch = Scratch::new("other-user");
     let bundle = scratch.bundle("bundle", &plan(&[".profile"])).display().to_string();
     rustix::fs::chown(
-        &scratch.home(),
+        scratch.home(),
         Some(rustix::fs::Uid::from_raw(54321)),
         Some(rustix::fs::Gid::from_raw(54321)),
     )
