@@ -12,7 +12,7 @@ pub fn describe(problem: TargetProblem) -> &'static str {
         TargetProblem::ParentComponent => "has a `..` component",
         TargetProblem::Home => "is the home itself",
         TargetProblem::NulByte => "contains a NUL byte",
-        TargetProblem::StateFolder => "is activation-manager's own state folder or inside it",
+        TargetProblem::StateFolder => "is in activation-manager's own state folder or holds it",
     }
 }
 

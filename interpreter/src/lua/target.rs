@@ -18,7 +18,7 @@ pub fn relative(target: &str) -> Result<String, String> {
         }
         TargetProblem::NulByte => format!("{target:?} holds a NUL byte"),
         TargetProblem::StateFolder => {
-            format!("{target:?} is activation-manager's own state folder or holds it")
+            format!("{target:?} is in activation-manager's own state folder or holds it")
         }
     })?;
     if normal != target.strip_suffix('/').unwrap_or(target) {
