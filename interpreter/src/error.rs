@@ -61,6 +61,14 @@ pub enum Error {
     #[error("could not load {}: {source}", .path.display())]
     StateInvalid { path: PathBuf, source: DecodeError },
 
+    #[error(
+        "this bundle is for the home {} (its home.homeDirectory), but HOME is {}; \
+         nothing was changed\n  hint: activate it as the user of that home, or build it \
+         with home.homeDirectory = \"{}\" (or without home.homeDirectory, for any home)",
+        .expected.display(), .actual.display(), .actual.display()
+    )]
+    WrongHome { expected: PathBuf, actual: PathBuf },
+
     #[error("there is no generation before generation {current} to roll back to")]
     NothingToRollBack { current: u64 },
 

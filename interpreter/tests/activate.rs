@@ -13,6 +13,7 @@ use support::{Scratch, assert_exit, link, listing, shell, stamp, stderr};
 fn three_links() -> Plan {
     Plan {
         backup_extension: None,
+        home_directory: None,
         nodes: vec![link(".config/app/settings.ini"), link(".profile"), link("bin/hello")],
         layers: vec![vec![0, 1, 2]],
     }
@@ -179,6 +180,7 @@ fn a_failed_optional_node_skips_its_dependents_and_the_rest_applies() {
     let scratch = Scratch::new("optional");
     let plan = Plan {
         backup_extension: None,
+        home_directory: None,
         nodes: vec![
             shell("flaky", "echo trying; echo broken >&2; exit 3", false, &[]),
             link(".profile"),
@@ -210,6 +212,7 @@ fn a_failed_required_node_stops_before_the_next_layer() {
     let scratch = Scratch::new("required");
     let plan = Plan {
         backup_extension: None,
+        home_directory: None,
         nodes: vec![
             shell("broken", "exit 7", true, &[]),
             shell("sibling", "touch \"$HOME/sibling\"", true, &[]),
@@ -249,8 +252,12 @@ fn commands_get_their_env_and_cwd_and_a_missing_program_fails_clearly() {
             when_changed: vec![],
         }),
     };
-    let plan =
-        Plan { backup_extension: None, nodes: vec![node, missing], layers: vec![vec![0, 1]] };
+    let plan = Plan {
+        backup_extension: None,
+        home_directory: None,
+        nodes: vec![node, missing],
+        layers: vec![vec![0, 1]],
+    };
     let bundle = scratch.bundle("bundle", &plan).display().to_string();
     let output = scratch.am(&["activate", &bundle]);
     assert_exit(&output, 5, "activation");
@@ -264,6 +271,7 @@ fn verbose_shows_the_output_of_successful_commands() {
     let scratch = Scratch::new("verbose");
     let plan = Plan {
         backup_extension: None,
+        home_directory: None,
         nodes: vec![shell("greet", "echo hi there", true, &[])],
         layers: vec![vec![0]],
     };

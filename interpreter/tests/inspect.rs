@@ -17,6 +17,7 @@ fn sample() -> Plan {
     }
     Plan {
         backup_extension: None,
+        home_directory: None,
         nodes: vec![
             link(".config/git/config"),
             link(".profile"),
@@ -85,7 +86,12 @@ fn without_a_path_the_active_bundle_is_inspected() {
 
     let bundle = scratch.bundle(
         "bundle",
-        &Plan { backup_extension: None, nodes: vec![link(".a")], layers: vec![vec![0]] },
+        &Plan {
+            backup_extension: None,
+            home_directory: None,
+            nodes: vec![link(".a")],
+            layers: vec![vec![0]],
+        },
     );
     assert_exit(&scratch.am(&["activate", &bundle.display().to_string()]), 0, "activation");
     let output = scratch.am(&["inspect"]);

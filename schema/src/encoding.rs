@@ -10,7 +10,7 @@ use crate::state::{Generation, JournalEntry};
 pub const MAGIC: [u8; 8] = *b"AM-PLAN\n";
 /// Bumped on every change to the plan types; old plans are then rejected
 /// with [`DecodeError::UnsupportedVersion`] instead of being misread.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 const HEADER_LEN: usize = 28;
 
@@ -177,6 +177,7 @@ mod tests {
     fn sample() -> Plan {
         Plan {
             backup_extension: Some("bak".into()),
+            home_directory: Some("/home/jane".into()),
             nodes: vec![
                 Node {
                     id: "file:.config/a".into(),

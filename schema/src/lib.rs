@@ -55,6 +55,10 @@ pub struct Plan {
     /// Where a file the user owns is moved when a target needs its place
     /// (`<path>.<extension>`); `None` refuses the activation instead.
     pub backup_extension: Option<String>,
+    /// The home the bundle was built for (`home.homeDirectory`), absolute:
+    /// `am` refuses to activate it with another `$HOME`. `None` builds a
+    /// bundle any home can activate.
+    pub home_directory: Option<String>,
     /// Every node, sorted by (layer, id).
     pub nodes: Vec<Node>,
     /// Layers in execution order; the nodes of one layer depend only on nodes

@@ -149,7 +149,9 @@ pub enum JournalEntry {
     /// `trash` is set, anything `force` or a replacement moves out of the
     /// way (an unedited copy being removed too), to a hidden name beside it
     /// that is deleted once the activation commits.
-    Moved { from: String, to: String, trash: bool },
+    /// `inode` is what was at `from` when the move was journaled: undo
+    /// moves back only that, never something else found at `to`.
+    Moved { from: String, to: String, trash: bool, inode: u64 },
     /// A regular file with content `hash` is being written at `path` where
     /// nothing is: first as `temp` beside it, then renamed into place.
     CopyCreated { path: String, temp: String, hash: ContentHash },

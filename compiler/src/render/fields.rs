@@ -80,6 +80,10 @@ fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProb
         TargetProblem::ParentComponent => "targets must stay inside the home: remove the `..`",
         TargetProblem::Home => "name a file or folder inside the home, e.g. \".config/foo\"",
         TargetProblem::NulByte => "remove the NUL byte from the target",
+        TargetProblem::StateFolder => {
+            "give the file another target: ~/.local/state/activation-manager holds only \
+             activation-manager's own records"
+        }
     };
     m.node_error(
         node,

@@ -344,16 +344,22 @@ fn intents(step: &LinkStep) -> Vec<JournalEntry> {
         }),
         LinkAction::Displace(displace) => {
             if let Some((backup, trash)) = &displace.old_backup {
-                let (from, to) = (text(backup), text(trash));
-                entries.push(JournalEntry::Moved { from, to, trash: true });
+                entries.push(moved(backup, trash, true));
             }
-            let to = text(&displace.to);
-            let trash = displace.reason.is_trash();
-            entries.push(JournalEntry::Moved { from: path, to, trash });
+            entries.push(moved(&step.path, &displace.to, displace.reason.is_trash()));
             entries.push(created);
         }
     }
     entries
+}
+
+/// The journal entry of moving `from` to `to`, with the inode found at
+/// `from` now, so that undo moves back only what was moved.
+pub(super) fn moved(from: &Path, to: &Path, trash: bool) -> JournalEntry {
+    use std::os::unix::fs::MetadataExt;
+    let text = |p: &Path| p.to_string_lossy().into_owned();
+    let inode = std::fs::symlink_metadata(from).map_or(0, |meta| meta.ino());
+    JournalEntry::Moved { from: text(from), to: text(to), trash, inode }
 }
 
 /// Does one node's work; runs on a worker thread. Gives the nodes a Lua

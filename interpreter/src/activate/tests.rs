@@ -204,6 +204,7 @@ fn run(plan: Plan, jobs: usize) -> (Summary, Vec<String>, Vec<String>) {
 fn state_is_prepared_before_links_are_made() {
     let plan = Plan {
         backup_extension: None,
+        home_directory: None,
         nodes: vec![link(".a"), link("d/.b")],
         layers: vec![vec![0, 1]],
     };
@@ -227,6 +228,7 @@ fn state_is_prepared_before_links_are_made() {
 fn a_failed_optional_node_skips_its_dependents_and_nothing_else() {
     let plan = Plan {
         backup_extension: None,
+        home_directory: None,
         nodes: vec![
             exec("flaky", "fail", false, &[]),
             exec("fine", "ok", true, &[]),
@@ -257,6 +259,7 @@ fn a_failed_optional_node_skips_its_dependents_and_nothing_else() {
 fn a_failed_required_node_finishes_its_layer_and_stops() {
     let plan = Plan {
         backup_extension: None,
+        home_directory: None,
         nodes: vec![
             exec("broken", "fail", true, &[]),
             exec("sibling", "ok", true, &[]),

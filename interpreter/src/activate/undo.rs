@@ -63,9 +63,7 @@ pub fn undo(
     let unmoved: HashSet<&str> = entries
         .iter()
         .filter_map(|entry| match entry {
-            JournalEntry::Moved { from, to, .. }
-                if fs.found(Path::new(to)).is_ok_and(|f| f == Found::Missing) =>
-            {
+            JournalEntry::Moved { from, to, inode, .. } if !undo.holds(Path::new(to), *inode) => {
                 Some(from.as_str())
             }
             _ => None,
@@ -164,17 +162,16 @@ impl Undo<'_> {
             JournalEntry::DconfChanged { changes } => {
                 dconf::restore(self.dconf, changes).map_err(at(Path::new("dconf")))
             }
-            JournalEntry::Moved { from, to, .. } => {
+            JournalEntry::Moved { from, to, inode, .. } => {
                 let (back, moved) = (Path::new(from), Path::new(to));
-                match (self.found(back)?, self.found(moved)?) {
-                    (Found::Missing, Found::Missing) => Err(left_as_is(
-                        back,
-                        format!("it was moved to {} and is no longer there", moved.display()),
-                    )),
-                    (Found::Missing, _) => fs.rename_new(moved, back).map_err(at(back)),
-                    // The move never happened.
-                    (_, Found::Missing) => Ok(()),
-                    (found, _) => Err(left_as_is(
+                // Only what was moved goes back: at `to` may be something
+                // else, if the move never happened.
+                if !self.holds(moved, *inode) {
+                    return Ok(());
+                }
+                match self.found(back)? {
+                    Found::Missing => fs.rename_new(moved, back).map_err(at(back)),
+                    found => Err(left_as_is(
                         back,
                         format!(
                             "it holds {}, so what was there is left at {}",
@@ -185,6 +182,11 @@ impl Undo<'_> {
                 }
             }
         }
+    }
+
+    /// Whether `path` holds the file with `inode` (0: none was recorded).
+    fn holds(&self, path: &Path, inode: u64) -> bool {
+        inode != 0 && self.fs.inode(path).is_ok_and(|found| found == Some(inode))
     }
 
     fn found(&self, path: &Path) -> Result<Found, UndoProblem> {

@@ -2,7 +2,8 @@
 //! lock the home, finish or undo an interrupted activation, work out the
 //! target bundle, and run the engine with the real or the dry-run backend.
 
-use std::path::PathBuf;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 
 use am_schema::Plan;
 use am_schema::state::Generation;
@@ -85,7 +86,29 @@ fn prepare(
             None
         }
     };
+    if let Some(bundle) = &bundle {
+        check_home(&bundle.plan, home)?;
+    }
     Ok((bundle, previous))
+}
+
+/// A bundle built for one home (`home.homeDirectory`) refuses another
+/// `$HOME`: its files and commands may name that home's absolute paths.
+/// The same folder reached through another path (a symlinked `/home`)
+/// is the same home, as home-manager's `-ef` check has it.
+fn check_home(plan: &Plan, home: &HomePaths) -> Result<()> {
+    let Some(expected) = plan.home_directory.as_deref().map(Path::new) else { return Ok(()) };
+    if expected == home.home || same_file(expected, &home.home) {
+        return Ok(());
+    }
+    Err(Error::WrongHome { expected: expected.to_path_buf(), actual: home.home.clone() })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 fn execute(
@@ -95,7 +118,12 @@ fn execute(
     bundle: Option<&Bundle>,
     previous: Option<&Generation>,
 ) -> Result<Status> {
-    let empty = Plan { backup_extension: None, nodes: Vec::new(), layers: Vec::new() };
+    let empty = Plan {
+        backup_extension: None,
+        home_directory: None,
+        nodes: Vec::new(),
+        layers: Vec::new(),
+    };
     let plan = bundle.map_or(&empty, |bundle| &bundle.plan);
     let permissions = Permissions {
         force: args.force,

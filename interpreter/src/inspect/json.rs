@@ -241,6 +241,7 @@ mod tests {
     fn a_plan_renders_as_one_line_of_json() {
         let plan = Plan {
             backup_extension: None,
+            home_directory: None,
             nodes: vec![
                 Node {
                     id: "file:.a".into(),

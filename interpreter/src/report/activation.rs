@@ -352,7 +352,12 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             None,
         ),
         Failure::Conflicts { nodes, conflicts } => {
-            let plan = Plan { backup_extension: None, nodes: nodes.clone(), layers: Vec::new() };
+            let plan = Plan {
+                backup_extension: None,
+                home_directory: None,
+                nodes: nodes.clone(),
+                layers: Vec::new(),
+            };
             let listed: String =
                 conflicts.iter().map(|conflict| super::render_conflict(conflict, &plan)).collect();
             (format!("paths are in the way of nodes it created\n{listed}"), None)

@@ -67,7 +67,7 @@ fn links(targets: &[&str]) -> Plan {
         })
         .collect();
     let layer = (0..nodes.len() as u32).collect();
-    Plan { backup_extension: None, nodes, layers: vec![layer] }
+    Plan { backup_extension: None, home_directory: None, nodes, layers: vec![layer] }
 }
 
 fn action(checked: &Checked, index: u32) -> Option<&LinkAction> {
