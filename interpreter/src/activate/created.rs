@@ -8,10 +8,10 @@ use std::time::Duration;
 use am_schema::{Kind, Node, NodeIndex};
 
 use super::backend::Backend;
-use super::layers::{Done, Run, State, Task, execute, own, settle, task};
 use super::ownership::Ownership;
 use super::precheck::{self, Context, LinkAction, LinkStep};
 use super::target::file_target;
+use super::task::{Done, Run, State, Task, execute, own, settle, task};
 use super::{Failure, NodeOutcome, Progress, Request, Summary};
 use crate::error::Result;
 

@@ -27,7 +27,7 @@ pub enum Recovered {
 pub fn recover(
     home: &HomePaths,
     state: &StateDir,
-    dconf: &dconf::Client,
+    dconf: &dyn dconf::Dconf,
 ) -> Result<Option<Recovered>> {
     let path = state.journal_path();
     let io = |action: &'static str, path: &Path| {
