@@ -88,7 +88,7 @@ impl Undo<'_> {
     fn one(&self, entry: &JournalEntry, unmoved: &HashSet<&str>) -> Step {
         let fs = self.fs;
         match entry {
-            JournalEntry::Begin { .. } | JournalEntry::Committed => Ok(()),
+            JournalEntry::Begin { .. } | JournalEntry::Committed { .. } => Ok(()),
             JournalEntry::DirCreated { path } => {
                 let path = Path::new(path);
                 // Only an empty folder is removed: anything inside is someone's.

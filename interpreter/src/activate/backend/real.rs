@@ -239,7 +239,8 @@ impl Backend for RealBackend {
         }
         self.state.set_current(commit.current)?;
         if let JournalState::Open { journal, .. } = &mut *self.journal() {
-            journal.append(vec![JournalEntry::Committed])?;
+            let prune = commit.prune_after_trash.iter().map(|d| d.to_string_lossy().into_owned());
+            journal.append(vec![JournalEntry::Committed { prune: prune.collect() }])?;
         }
         delete_trash(&self.fs, &std::mem::take(&mut *lock(&self.trash)), &mut warnings);
         for dir in &commit.prune_after_trash {
