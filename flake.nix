@@ -23,6 +23,9 @@
     {
       lib = {
         homeBundle = args: (libFor args.pkgs).homeBundle args;
+        # A machine's /etc files, system units, tmpfiles rules, service
+        # users and its users' homes, activated as root (`am --system`).
+        systemBundle = args: (libFor args.pkgs).systemBundle args;
         mkLua = lib.generators.mkLuaInline;
         # home-manager-compatible DAG entries (`lib.hm.dag` inside modules).
         dag = import ./nix/dag.nix { inherit lib; };
@@ -49,6 +52,10 @@
         example-desktop = self.lib.homeBundle {
           inherit pkgs;
           modules = [ ./examples/desktop/home.nix ];
+        };
+        example-system = self.lib.systemBundle {
+          inherit pkgs;
+          modules = [ ./examples/system/system.nix ];
         };
       });
 

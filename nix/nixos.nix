@@ -33,37 +33,15 @@ let
     am = cfg.package;
   };
 
-  # As home-manager's NixOS module: modules get `osConfig` (the system's
-  # configuration), then the shared and the user's own `extraSpecialArgs`.
-  mkBundle =
-    {
-      modules,
-      name ? "home-bundle",
-      extraSpecialArgs ? { },
-    }:
-    amLib.homeBundle {
-      inherit pkgs name;
-      modules = lib.toList modules;
-      extraSpecialArgs = {
-        osConfig = config;
-      }
-      // cfg.extraSpecialArgs
-      // extraSpecialArgs;
-    };
+  homeOptions = import ./home-options.nix { inherit lib; };
+  inherit (homeOptions) specialArgsOption;
 
-  specialArgsOption =
-    what:
-    mkOption {
-      type = types.attrs;
-      default = { };
-      example = lib.literalExpression "{ inherit inputs; hostName = \"laptop\"; }";
-      description = ''
-        Extra arguments for ${what}, as home-manager's
-        `extraSpecialArgs`: known while `imports` are read, so they can
-        decide which modules to import. Modules also get `osConfig`, the
-        system's configuration.
-      '';
-    };
+  mkBundle = homeOptions.homeOf {
+    inherit (amLib) homeBundle;
+    inherit pkgs;
+    osConfig = config;
+    sharedArgs = cfg.extraSpecialArgs;
+  };
 
   userUnit = name: "activation-manager-${name}";
 
@@ -74,24 +52,11 @@ let
     in
     {
       options.activation-manager = {
-        modules = mkOption {
-          type = types.listOf types.deferredModule;
-          default = [ ];
-          example = lib.literalExpression ''
-            [
-              ./home.nix
-              { home.file.".config/git/config".text = "[user]\n  name = Jane\n"; }
-            ]
-          '';
-          description = ''
-            The activation-manager modules of this user's home. When not
-            empty, their bundle is installed in the user's packages and
-            activated by the user unit `activation-manager-<name>.service`
-            at login, and by `nixos-rebuild switch` while the user is
-            logged in. `home.username` and `home.homeDirectory` default to
-            this user's name and home.
-          '';
-        };
+        modules = homeOptions.modulesOption ''
+          their bundle is installed in the user's packages and
+          activated by the user unit `activation-manager-<name>.service`
+          at login, and by `nixos-rebuild switch` while the user is
+          logged in.'';
 
         extraSpecialArgs = specialArgsOption "this user's modules; they win over `activation-manager.extraSpecialArgs`";
 
@@ -106,13 +71,11 @@ let
             else
               mkBundle {
                 name = "home-${name}";
-                inherit (user) extraSpecialArgs;
-                modules = user.modules ++ [
-                  {
-                    home.username = lib.mkDefault name;
-                    home.homeDirectory = lib.mkDefault config.home;
-                  }
-                ];
+                inherit (user) extraSpecialArgs modules;
+                user = {
+                  inherit name;
+                  inherit (config) home;
+                };
               };
         };
       };

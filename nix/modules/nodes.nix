@@ -1,5 +1,6 @@
-# `am.nodes`: raw plan nodes, the escape hatch under every other option, and
-# `am.loweredNodes`, the list every option module lowers into.
+# `am.nodes`: raw plan nodes, the escape hatch under every other option,
+# `am.loweredNodes`, the list every option module lowers into, and
+# `am.role`, whether the bundle is a home's or a system's.
 {
   lib,
   config,
@@ -81,6 +82,19 @@ in
         `scripts/<name>`, by name. Options refer to them as
         `''${builtins.placeholder "out"}/scripts/<name>`, which Nix turns into
         the bundle's path.
+      '';
+    };
+
+    role = mkOption {
+      type = types.enum [
+        "home"
+        "system"
+      ];
+      internal = true;
+      readOnly = true;
+      description = ''
+        What the bundle activates, set by `homeBundle` or `systemBundle`:
+        a home, or a machine (its `/etc`, system units and accounts).
       '';
     };
 
