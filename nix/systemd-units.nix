@@ -23,6 +23,7 @@
 #   manager    "user manager" or "system manager", for descriptions
 #   systemctl  the command that talks to it, for descriptions
 #   kinds      the unit types the scope has, to the example of each option
+#   target     the manager's usual target, for examples
 #   reload     the script (./unit-scripts.nix's `scriptFor`) that makes the
 #              manager read the drop-ins of the unit "$1" and restarts it if
 #              it runs
@@ -116,11 +117,11 @@ let
         Units (usually targets) that want this one: a link in
         `<target>.wants/`. A new unit is started at activation when one of
         them is active.
-      '' [ "default.target" ];
+      '' [ scope.target ];
       requiredBy = unitList ''
         Units that require this one: a link in `<target>.requires/`. Started
         like `wantedBy`.
-      '' [ "default.target" ];
+      '' [ scope.target ];
       after = unitList "`After=`: units this one starts after." [ "network-online.target" ];
       before = unitList "`Before=`: units this one starts before." [ "graphical-session.target" ];
       wants = unitList "`Wants=`: units started along with this one." [ "gpg-agent.socket" ];
@@ -259,11 +260,13 @@ let
         preStart = mkOption {
           type = types.lines;
           default = "";
+          example = "mkdir -p \"$RUNTIME_DIRECTORY/cache\"";
           description = "Shell commands run as `ExecStartPre=`.";
         };
         postStart = mkOption {
           type = types.lines;
           default = "";
+          example = "until [ -S \"$RUNTIME_DIRECTORY/socket\" ]; do sleep 0.1; done";
           description = "Shell commands run as `ExecStartPost=`.";
         };
         serviceConfig = sectionOption "Service";

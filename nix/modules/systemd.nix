@@ -19,6 +19,7 @@ import ../systemd-units.nix {
   folder = "~/.config/systemd/user";
   manager = "user manager";
   systemctl = "systemctl --user";
+  target = "default.target";
   kinds = {
     services = ''
       {

@@ -22,6 +22,7 @@ import ../systemd-units.nix {
   folder = "/etc/systemd/system";
   manager = "system manager";
   systemctl = "systemctl";
+  target = "multi-user.target";
   kinds = {
     services = ''
       {

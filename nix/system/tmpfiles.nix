@@ -86,10 +86,18 @@ let
 
     ${lib.concatMapStrings (rule: "${rule}\n") cfg.rules}${settingsText}'';
 
-  origin = provenance.whole options.systemd.tmpfiles.rules [ "systemd" "tmpfiles" ];
-  settingsOrigin = provenance.whole options.systemd.tmpfiles.settings [ "systemd" "tmpfiles" ];
-  from = origin // {
-    definedIn = lib.unique (origin.definedIn ++ settingsOrigin.definedIn);
+  # Both options, each only when set (an unset one's only definition is its
+  # default, in this file).
+  from = {
+    declaredBy = "systemd.tmpfiles";
+    definedIn = lib.unique (
+      lib.concatMap (name: (provenance.whole options.systemd.tmpfiles.${name} [ ]).definedIn) (
+        builtins.filter (name: cfg.${name} != { } && cfg.${name} != [ ]) [
+          "rules"
+          "settings"
+        ]
+      )
+    );
   };
 in
 {

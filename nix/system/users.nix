@@ -248,24 +248,21 @@ let
           service user usually has one of its own:
 
             ${option}.group = "${user.name}";
-            ${lib.showOption [ "users" "groups" user.name ]} = { };
-        '';
+            ${lib.showOption [ "users" "groups" user.name ]} = { };'';
       }
       {
         assertion = systemUser != user.isNormalUser;
         message = ''
           Exactly one of ${option}.isSystemUser and ${option}.isNormalUser
           must be set: isSystemUser for a service's account, isNormalUser for
-          a person's.
-        '';
+          a person's.'';
       }
       {
         assertion = user.isNormalUser && user.uid != null -> user.uid >= 1000;
         message = ''
           ${option}.uid is ${toString user.uid}, below 1000, but the user is a normal
           user (isNormalUser). Give it an id of 1000 or above, or make it a
-          system user (isSystemUser = true instead of isNormalUser).
-        '';
+          system user (isSystemUser = true instead of isNormalUser).'';
       }
     ];
 in
@@ -329,8 +326,7 @@ in
                 (describeShared "gid" sharedGids)
               ]
             )
-          }. Give each its own, or leave it `null` to have one picked.
-        '';
+          }. Give each its own, or leave it `null` to have one picked.'';
       }
     ]
     ++ map (group: {
@@ -342,9 +338,15 @@ in
       id = "accounts";
       kind = "accounts";
       declaredBy = "users";
+      # Both options, each only when set (an unset one's only definition
+      # is its default, in this file).
       definedIn = lib.unique (
-        (provenance.whole options.users.users [ "users" "users" ]).definedIn
-        ++ (provenance.whole options.users.groups [ "users" "groups" ]).definedIn
+        lib.concatMap (name: (provenance.whole options.users.${name} [ ]).definedIn) (
+          builtins.filter (name: cfg.${name} != { }) [
+            "users"
+            "groups"
+          ]
+        )
       );
       after = phases.links;
       groups = map lowerGroup groups;

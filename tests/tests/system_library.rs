@@ -1,0 +1,196 @@
+//! The system bundle's side of the Nix library (`lib.systemBundle`),
+//! evaluated without building: its options lower into the compiler input
+//! the contract describes (ARCHITECTURE.md, "System bundles"), in the order
+//! a system activation needs, and mistakes NixOS users make are evaluation
+//! errors that say how to fix them.
+
+use am_tests::nixeval::{eval_error, eval_json, eval_json_ok, nix_path, pretty, with_library};
+use am_tests::{fresh_dir, have_nix, repo_root, snapshot_settings};
+
+/// The compiler input of a system bundle of `modules` (Nix expressions).
+fn input(modules: &str) -> String {
+    with_library(&format!(
+        "builtins.fromJSON (builtins.unsafeDiscardStringContext \
+         (amLib.systemBundle {{ modules = [ {modules} ]; }}).input)"
+    ))
+}
+
+fn example() -> String {
+    nix_path(&repo_root().join("examples/system/system.nix"))
+}
+
+/// The node with `id` in a compiler input.
+fn node<'a>(input: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    input["nodes"]
+        .as_array()
+        .and_then(|nodes| nodes.iter().find(|node| node["id"] == id))
+        .unwrap_or_else(|| panic!("no node {id} in {}", pretty(input)))
+}
+
+fn after<'a>(input: &'a serde_json::Value, id: &str) -> Vec<&'a str> {
+    node(input, id)["after"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).collect()
+}
+
+/// The whole input of `examples/system`, as the compiler gets it: the role,
+/// /etc links and copies, the accounts, the tmpfiles rules, the units with
+/// `scope: "system"`, and jane's home with its unit and node.
+#[test]
+fn system_example_lowers_to_the_contract() {
+    if !have_nix() {
+        return;
+    }
+    let value = eval_json_ok(&input(&example()));
+    assert_eq!(value["role"], "system");
+    assert!(value.get("homeDirectory").is_none(), "a system has no home");
+    let temp = fresh_dir("system-library");
+    snapshot_settings(&temp)
+        .bind(|| insta::assert_snapshot!("system-example-input", pretty(&value)));
+}
+
+/// The order of a system activation (nix/system/phases.nix): links in /etc,
+/// then the accounts, then what needs them (copies owned by a name,
+/// tmpfiles, units), then the homes.
+#[test]
+fn a_system_activation_is_ordered_by_what_needs_what() {
+    if !have_nix() {
+        return;
+    }
+    let owned = r#"{ environment.etc."by-id" = { text = "x"; mode = "0600"; user = "+5"; group = "+5"; };
+                     environment.etc."by-root" = { text = "x"; mode = "0600"; }; }"#;
+    let value = eval_json_ok(&input(&format!("{} ({owned})", example())));
+
+    let accounts = after(&value, "accounts");
+    for link in
+        ["etc:motd", "etc:hello-web/hello-web.conf", "etc:tmpfiles.d/00-activation-manager.conf"]
+    {
+        assert!(accounts.contains(&link), "accounts wait for {link}: {accounts:?}");
+    }
+    assert!(!accounts.contains(&"etc:hello-web/token"), "a copy owned by a group made here");
+    assert_eq!(after(&value, "etc:hello-web/token"), ["accounts"]);
+    assert_eq!(node(&value, "etc:hello-web/token")["group"], "hello-web");
+    assert_eq!(node(&value, "etc:hello-web/token")["permissions"], "0640");
+    assert!(node(&value, "etc:hello-web/token").get("owner").is_none(), "+0 is not passed");
+    assert!(after(&value, "etc:by-id").is_empty(), "ids need no account");
+    assert_eq!(node(&value, "etc:by-id")["owner"], "+5");
+    assert!(node(&value, "etc:by-root").get("group").is_none());
+
+    assert_eq!(
+        after(&value, "tmpfiles"),
+        ["etc:tmpfiles.d/00-activation-manager.conf", "accounts"]
+    );
+    let units = after(&value, "systemd:system");
+    assert!(units.ends_with(&["accounts", "tmpfiles"]), "{units:?}");
+    assert_eq!(node(&value, "systemd:system")["scope"], "system");
+    assert_eq!(after(&value, "home:jane"), ["systemd:system"]);
+    assert_eq!(node(&value, "home:jane")["required"], false, "a failed home is partial");
+}
+
+/// A system without accounts, rules or units has none of those nodes, and
+/// nothing waits for them.
+#[test]
+fn a_system_of_files_alone_has_files_alone() {
+    if !have_nix() {
+        return;
+    }
+    let value = eval_json_ok(&input(r#"{ environment.etc."issue".text = "hi\n"; }"#));
+    assert_eq!(
+        value["nodes"],
+        serde_json::json!([{
+            "id": "etc:issue",
+            "kind": "link",
+            "target": "issue",
+            "text": "hi\n",
+            "declaredBy": "environment.etc.issue",
+            "definedIn": ["<unknown-file>"],
+        }])
+    );
+}
+
+/// Homes built by a system bundle and by the NixOS module are built the
+/// same way (nix/home-options.nix): the user's name and home, `osConfig`,
+/// and both `extraSpecialArgs` with the user's winning.
+#[test]
+fn a_users_home_gets_its_name_home_and_the_systems_config() {
+    if !have_nix() {
+        return;
+    }
+    let module = r#"{
+        users.users.jane = { isNormalUser = true; home = "/srv/jane"; };
+        activation-manager.extraSpecialArgs = { shared = "system"; mine = "system"; };
+        activation-manager.users.jane = {
+          extraSpecialArgs.mine = "jane";
+          modules = [ ({ config, osConfig, shared, mine, ... }: {
+            home.file.facts.text = builtins.toJSON {
+              inherit shared mine;
+              user = config.home.username;
+              home = config.home.homeDirectory;
+              declared = builtins.attrNames osConfig.users.users;
+            };
+          }) ];
+        };
+        activation-manager.users.bob.modules = [ { home.file.x.text = "x"; } ];
+      }"#;
+    let value = eval_json_ok(&with_library(&format!(
+        "let system = amLib.systemBundle {{ modules = [ ({module}) ]; }}; \
+             home = user: system.config.activation-manager.users.${{user}}.bundle.config; in \
+         {{ jane = builtins.fromJSON (home \"jane\").home.file.facts.text; \
+            bob = (home \"bob\").home.homeDirectory; \
+            unit = builtins.unsafeDiscardStringContext \
+              system.config.systemd.services.activation-manager-home-jane.serviceConfig.User; }}"
+    )));
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "jane": {
+                "shared": "system",
+                "mine": "jane",
+                "user": "jane",
+                "home": "/srv/jane",
+                "declared": ["jane"],
+            },
+            "bob": "/home/bob",
+            "unit": "jane",
+        })
+    );
+}
+
+/// What NixOS users get wrong, each an evaluation error with the fix:
+/// NixOS's account assertions, an absolute or unknown `environment.etc`
+/// target or mode, a NixOS module a system bundle does not have, and a unit
+/// meant as an override of the distribution's.
+#[test]
+fn system_mistakes_say_how_to_fix_them() {
+    if !have_nix() {
+        return;
+    }
+    let cases = [
+        (
+            "accounts",
+            r#"{ users.users.web = { uid = 990; };
+                 users.users.jane = { isSystemUser = true; isNormalUser = true; uid = 990; group = "users"; };
+                 users.users."-x" = { isSystemUser = true; group = "x"; };
+                 users.groups.a.gid = 5; users.groups.b.gid = 5; }"#,
+        ),
+        (
+            "absolute-target",
+            r#"{ environment.etc.sshd = { target = "/etc/ssh/sshd_config"; text = ""; }; }"#,
+        ),
+        ("unknown-mode", r#"{ environment.etc.sudoers = { text = ""; mode = "copy"; }; }"#),
+        (
+            "direct-symlink",
+            r#"{ environment.etc.mtab = { source = "/proc/mounts"; mode = "direct-symlink"; }; }"#,
+        ),
+        (
+            "nixos-modules",
+            r#"{ services.nginx.enable = true; environment.systemPackages = [ ]; systemd.tmpfiles.packages = [ ]; }"#,
+        ),
+        ("override", r#"{ systemd.services.ssh.serviceConfig.Environment = "LANG=C"; }"#),
+    ];
+    let mut report = String::new();
+    for (name, module) in cases {
+        let error = eval_json(&input(module)).expect_err(name);
+        report.push_str(&format!("---- {name}\n{}", eval_error(&error)));
+    }
+    let temp = fresh_dir("system-mistakes");
+    snapshot_settings(&temp).bind(|| insta::assert_snapshot!("system-mistakes", report));
+}
