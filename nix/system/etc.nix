@@ -18,6 +18,41 @@ let
   provenance = import ../provenance.nix { inherit lib; };
   phases = import ./phases.nix { inherit config; };
 
+  # NixOS's pair of options for the owner (or the group) of a copy: the
+  # number, and the name that takes precedence over it.
+  ownership =
+    config:
+    {
+      id,
+      name,
+      what,
+      file,
+    }:
+    {
+      ${id} = mkOption {
+        type = types.int;
+        default = 0;
+        example = 993;
+        description = ''
+          The ${what} of a copy, as a number; `${name}` takes precedence.
+          Only copies (a `mode` other than `symlink`) have one.
+        '';
+      };
+      ${name} = mkOption {
+        type = types.str;
+        default = "+${toString config.${id}}";
+        defaultText = lib.literalExpression ''"+''${toString config.${id}}"'';
+        example = "nginx";
+        description = ''
+          The ${what} of a copy: a name, looked up in `${file}` of the root
+          activated into when the copy is written (after `users.users` and
+          `users.groups` are made), or `+<${id}>`. Only copies (a `mode`
+          other than `symlink`) have one. The default, `+0`, leaves it to
+          whoever activates: root, or the owner of a `--root` tree.
+        '';
+      };
+    };
+
   etcModule =
     { name, config, ... }:
     {
@@ -76,49 +111,18 @@ let
             goes through the bundle.
           '';
         };
-        uid = mkOption {
-          type = types.int;
-          default = 0;
-          example = 993;
-          description = ''
-            Owner of a copy, as a number; `user` takes precedence. Only
-            copies (a `mode` other than `symlink`) have an owner.
-          '';
-        };
-        gid = mkOption {
-          type = types.int;
-          default = 0;
-          example = 993;
-          description = ''
-            Group of a copy, as a number; `group` takes precedence. Only
-            copies (a `mode` other than `symlink`) have a group.
-          '';
-        };
-        user = mkOption {
-          type = types.str;
-          default = "+${toString config.uid}";
-          defaultText = lib.literalExpression ''"+''${toString config.uid}"'';
-          example = "nginx";
-          description = ''
-            Owner of a copy: a user name, looked up when the copy is
-            written (in `/etc/passwd` of the root activated into;
-            a user of `users.users` is made first), or `+<uid>`. Only
-            copies (a `mode` other than `symlink`) have an owner. The
-            default, `+0`, leaves the copy to whoever activates: root,
-            or the owner of a `--root` tree.
-          '';
-        };
-        group = mkOption {
-          type = types.str;
-          default = "+${toString config.gid}";
-          defaultText = lib.literalExpression ''"+''${toString config.gid}"'';
-          example = "nginx";
-          description = ''
-            Group of a copy: a group name, looked up when the copy is
-            written, or `+<gid>`. Only copies have a group; the default,
-            `+0`, is whoever activates, as for `user`.
-          '';
-        };
+      }
+      // ownership config {
+        id = "uid";
+        name = "user";
+        what = "owner";
+        file = "/etc/passwd";
+      }
+      // ownership config {
+        id = "gid";
+        name = "group";
+        what = "group";
+        file = "/etc/group";
       };
     };
 

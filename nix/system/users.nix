@@ -36,6 +36,16 @@ let
   shellPath =
     shell: if lib.isDerivation shell then "${shell}${shell.shellPath}" else toString shell;
 
+  nameOption =
+    name: what:
+    mkOption {
+      type = types.str;
+      default = name;
+      defaultText = lib.literalExpression "<name>";
+      example = "backup";
+      description = "The ${what}'s name. Defaults to the attribute name.";
+    };
+
   userModule =
     { name, config, ... }:
     {
@@ -48,13 +58,7 @@ let
             previous generation created is then locked.
           '';
         };
-        name = mkOption {
-          type = types.str;
-          default = name;
-          defaultText = lib.literalExpression "<name>";
-          example = "backup";
-          description = "The account's name. Defaults to the attribute name.";
-        };
+        name = nameOption name "account";
         description = mkOption {
           type = types.str;
           default = "";
@@ -154,13 +158,7 @@ let
     { name, ... }:
     {
       options = {
-        name = mkOption {
-          type = types.str;
-          default = name;
-          defaultText = lib.literalExpression "<name>";
-          example = "backup";
-          description = "The group's name. Defaults to the attribute name.";
-        };
+        name = nameOption name "group";
         gid = mkOption {
           type = types.nullOr types.int;
           default = null;
