@@ -199,15 +199,9 @@ let
         isSystemUser
         ;
       shell = if user.shell == null then null else shellPath user.shell;
-    }
-    // provenance.of options.users.users [ "users" "users" ] user.key;
+    };
 
-  lowerGroup =
-    group:
-    {
-      inherit (group) name gid members;
-    }
-    // provenance.of options.users.groups [ "users" "groups" ] group.key;
+  lowerGroup = group: { inherit (group) name gid members; };
 
   # The ids two accounts (or groups) share, each with the names using it.
   shared =
