@@ -69,6 +69,12 @@ pub(super) fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
             if request.verbose {
                 spec.env.push(("AM_VERBOSE".into(), "1".into()));
             }
+            // A system's commands learn which root they activate, so that
+            // one talking to the system manager can tell a tree under
+            // `--root` from the running system.
+            if let Some(root) = &request.place.root {
+                spec.env.push(("AM_ROOT".into(), root.to_string_lossy().into_owned()));
+            }
             spec
         })),
         Kind::Dconf(dconf) => Task::Dconf(&dconf.keys),
