@@ -185,23 +185,36 @@ let
   userOption = user: lib.showOption [ "users" "users" user.key ];
   groupOption = group: lib.showOption [ "users" "groups" group.key ];
 
-  lowerUser =
-    user:
-    {
-      inherit (user)
-        name
-        uid
-        group
-        extraGroups
-        home
-        createHome
-        description
-        isSystemUser
-        ;
-      shell = if user.shell == null then null else shellPath user.shell;
-    };
+  # A group's members declared here join it through their `extraGroups`;
+  # only the others (accounts the machine already has) are the group's
+  # `members` in the compiler input.
+  userNames = map (user: user.name) users;
+  joining =
+    user: map (group: group.name) (builtins.filter (group: builtins.elem user.name group.members) groups);
 
-  lowerGroup = group: { inherit (group) name gid members; };
+  lowerUser = user: {
+    inherit (user)
+      name
+      uid
+      group
+      home
+      createHome
+      description
+      isSystemUser
+      ;
+    extraGroups = lib.unique (user.extraGroups ++ joining user);
+    shell = if user.shell == null then null else shellPath user.shell;
+  };
+
+  lowerGroup =
+    group:
+    let
+      others = builtins.filter (member: !builtins.elem member userNames) group.members;
+    in
+    {
+      inherit (group) name gid;
+    }
+    // lib.optionalAttrs (others != [ ]) { members = others; };
 
   # The ids two accounts (or groups) share, each with the names using it.
   shared =
