@@ -54,6 +54,24 @@ impl Root {
         Root { path }
     }
 
+    /// A root whose account files have what a distribution starts with:
+    /// root, and the `users` group normal users go into.
+    pub fn with_accounts(label: &str) -> Root {
+        let root = Root::new(label);
+        root.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+        root.write("etc/group", "root:x:0:\nusers:x:100:\n");
+        root
+    }
+
+    /// The line of `name` in the root's `etc/passwd` (or `etc/group`,
+    /// `etc/shadow`), split at its colons.
+    pub fn account(&self, file: &str, name: &str) -> Option<Vec<String>> {
+        let text = std::fs::read_to_string(self.join(&format!("etc/{file}"))).ok()?;
+        text.lines()
+            .map(|line| line.split(':').map(str::to_string).collect::<Vec<_>>())
+            .find(|fields| fields.first().is_some_and(|first| first == name))
+    }
+
     /// `DIR/<rel>`, for a path of the system (`etc/motd`).
     pub fn join(&self, rel: &str) -> PathBuf {
         self.path.join(rel)

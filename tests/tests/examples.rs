@@ -11,6 +11,11 @@
 //!   nixpkgs library with NixOS stubbed (`tests/nixos/example-flake.nix`):
 //!   this checks the example's wiring and the home it builds, not that it
 //!   is a bootable system.
+//! - the system one (`examples/system`) is built with `systemBundle` and
+//!   activated into a temporary root (`--root`), twice and then
+//!   deactivated: its files, accounts, tmpfiles rules and units are made
+//!   there; no system manager runs for the tree, so its units and jane's
+//!   home are placed, not started.
 //!
 //! dconf always runs isolated, in a private session bus (`dbus-run-session`)
 //! with the temporary home's own `~/.config/dconf`, so that no test touches
@@ -22,6 +27,7 @@ use std::path::{Path, PathBuf};
 use am_tests::dconf::{self, have_dconf};
 use am_tests::engine::{Bundle, Home, all_output, build_exprs, build_module_files, nix_str};
 use am_tests::nixeval::{eval_json_ok, nix_path, with_library};
+use am_tests::system::{Root, system_bundle_expr};
 use am_tests::systemd::UserManager;
 use am_tests::{am_bin, assert_exit, fresh_dir, have_nix, repo_root, stderr, stdout, tree};
 
@@ -248,4 +254,76 @@ fn nixos_example_builds_and_activates_janes_home() {
     home.assert_absent(".config/profile.d/host.sh", "deactivate");
     home.assert_user_file(&own, b"export BROWSER=firefox\n", "deactivate");
     assert_eq!(dconf::dump(&home), "", "deactivating left dconf keys behind");
+}
+
+/// `examples/system` under `--root`, in a tree that has what a distribution
+/// starts with (root, the `users` group): the server's files, its account
+/// and group, the secret only that group reads, the report's folder, the
+/// units and their `.wants` links, and jane's account and home unit; a
+/// second activation changes nothing; deactivating removes the files and
+/// units and keeps the accounts (locked, never deleted).
+#[test]
+fn system_example_activates_under_a_root() {
+    if !have_nix() {
+        return;
+    }
+    let config = repo_root().join("examples/system/system.nix");
+    let bundle = build_exprs(
+        &fresh_dir("example-system"),
+        &[system_bundle_expr(&[&config])],
+        "examples/system does not build",
+    )
+    .remove(0);
+    let root = Root::with_accounts("example-system");
+
+    // Verbose, for what jane's node said.
+    let first = root.activate(&bundle, &["--verbose"]);
+    assert_exit(&first, 0, "activating examples/system under --root");
+    let said = all_output(&first);
+    assert!(
+        said.contains("is not the running system: the home of jane is not activated"),
+        "{said}"
+    );
+    assert_eq!(
+        root.read("etc/motd").as_deref(),
+        Some("This machine serves the hello-web pages on port 8080.\n")
+    );
+    assert!(root.read("etc/hello-web/pages/index.html").is_some_and(|page| page.contains("hello")));
+    let server = root.account("passwd", "hello-web").expect("the server's account");
+    assert_eq!(server[5..], ["/var/lib/hello-web", "/usr/sbin/nologin"], "{server:?}");
+    let group = root.account("group", "hello-web").expect("the server's group");
+    let jane = root.account("passwd", "jane").expect("jane's account");
+    assert_eq!(jane[2..4], ["1000", "100"], "{jane:?}");
+
+    let token = std::fs::symlink_metadata(root.join("etc/hello-web/token")).expect("the token");
+    assert!(token.is_file(), "a mode makes a copy");
+    assert_eq!(token.permissions().mode() & 0o7777, 0o640);
+    assert_eq!(std::os::unix::fs::MetadataExt::gid(&token).to_string(), group[2], "its group");
+    let reports = std::fs::metadata(root.join("var/lib/hello-web/reports")).expect("tmpfiles");
+    assert_eq!(reports.permissions().mode() & 0o7777, 0o750);
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&reports).to_string(), server[2], "its owner");
+
+    let units = "etc/systemd/system";
+    for unit in [
+        "hello-web.service",
+        "multi-user.target.wants/hello-web.service",
+        "hello-web-report.timer",
+        "timers.target.wants/hello-web-report.timer",
+    ] {
+        assert!(root.read(&format!("{units}/{unit}")).is_some(), "{unit} is not placed");
+    }
+    let home_unit = root.read(&format!("{units}/activation-manager-home-jane.service"));
+    let home_unit = home_unit.expect("jane's home unit is placed");
+    assert!(home_unit.contains("User=jane") && home_unit.contains("After=user@1000.service"));
+    let after_first = root.etc_listing();
+
+    assert_exit(&root.activate(&bundle, &[]), 0, "activating examples/system again");
+    assert_eq!(root.etc_listing(), after_first, "a second run changed /etc");
+
+    assert_exit(&root.am("deactivate", &[]), 0, "deactivating examples/system");
+    let left = root.etc_listing();
+    assert!(!left.contains(" -> ") && !left.contains("token"), "left behind:\n{left}");
+    let server = root.account("passwd", "hello-web").expect("an account was deleted");
+    // Without an etc/shadow in the tree, the lock is in etc/passwd.
+    assert!(server[1].starts_with('!'), "the account is not locked: {server:?}");
 }
