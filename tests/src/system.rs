@@ -55,12 +55,27 @@ impl Root {
     }
 
     /// A root whose account files have what a distribution starts with:
-    /// root, and the `users` group normal users go into.
+    /// root, and the `users` group normal users go into, with their
+    /// shadow files (where a lock's expiry date goes).
     pub fn with_accounts(label: &str) -> Root {
         let root = Root::new(label);
         root.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
         root.write("etc/group", "root:x:0:\nusers:x:100:\n");
+        root.write("etc/shadow", "root:*:19000:0:99999:7:::\n");
+        root.write("etc/gshadow", "root:*::\nusers:*::\n");
+        for shadow in ["etc/shadow", "etc/gshadow"] {
+            std::fs::set_permissions(root.join(shadow), std::fs::Permissions::from_mode(0o600))
+                .expect("the shadow files' mode can be set");
+        }
         root
+    }
+
+    /// Whether the account `name` is locked: expired (`usermod
+    /// --expiredate 1`), as `am` locks an account it made and the
+    /// configuration dropped.
+    pub fn locked(&self, name: &str) -> bool {
+        let shadow = self.account("shadow", name);
+        shadow.is_some_and(|fields| fields.get(7).is_some_and(|expiry| expiry == "1"))
     }
 
     /// The line of `name` in the root's `etc/passwd` (or `etc/group`,
