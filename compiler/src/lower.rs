@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 
 use am_schema::{
-    Copy, CopySource, Dconf, DconfKey, Exec, Kind, Link, Lua, Node, NodeIndex, Plan, fnv1a64,
+    Copy, CopySource, Dconf, DconfKey, Exec, Kind, Link, Lua, Node, NodeIndex, Plan, Profile,
+    fnv1a64,
 };
 
 use crate::graph::Graph;
@@ -170,6 +171,11 @@ fn static_kind(body: &Body, id: &str, statics: &mut Vec<StaticFile>) -> Result<K
                 internal(id, "has a unit without a valid name, target or switch method")
             })?)
         }
+        Body::Profile(profile) => Kind::Profile(Profile {
+            profile: profile.profile.clone().ok_or_else(|| internal(id, "has no profile"))?,
+            path: profile.path.clone().ok_or_else(|| internal(id, "has no tree"))?,
+            packages: profile.packages.clone(),
+        }),
         Body::Tree(_) => return Err(internal(id, "is a tree that was not expanded")),
         Body::Lua(_) => return Err(internal(id, "is a lua node without its chunk")),
     })
@@ -198,7 +204,7 @@ fn lua_chunk(body: &Body, id: &str, dynamics: &mut Vec<DynamicFile>) -> Result<S
         }
         Body::Exec(exec) => chunk::exec(&exec.argv, &exec.env, exec.cwd.as_ref(), exec.timeout),
         Body::Dconf(dconf) => chunk::dconf(&dconf.keys),
-        Body::Tree(_) | Body::SystemdUnits(_) | Body::Lua(_) => {
+        Body::Tree(_) | Body::SystemdUnits(_) | Body::Lua(_) | Body::Profile(_) => {
             return Err(internal(id, "has Lua values in a kind that cannot have them"));
         }
     })

@@ -15,6 +15,7 @@ use support::{Scratch, assert_exit, link, listing, stderr};
 fn plan(targets: &[&str]) -> Plan {
     Plan {
         backup_extension: None,
+        home_directory: None,
         nodes: targets.iter().map(|target| link(target)).collect(),
         layers: vec![(0..targets.len() as u32).collect()],
     }

@@ -18,6 +18,7 @@
 //! plan that decodes into something subtly different.
 
 mod encoding;
+mod profile;
 pub mod state;
 mod systemd;
 pub mod target;
@@ -27,6 +28,7 @@ pub use encoding::{
     decode_journal, encode, encode_generation, encode_journal_entry, fnv1a64,
 };
 
+pub use profile::{Package, Profile, store_name};
 use serde::{Deserialize, Serialize};
 pub use systemd::{SwitchMethod, SystemdUnits, Unit};
 
@@ -89,6 +91,7 @@ pub enum Kind {
     Dconf(Dconf),
     SystemdUnits(SystemdUnits),
     Lua(Lua),
+    Profile(Profile),
 }
 
 impl Kind {
@@ -101,6 +104,7 @@ impl Kind {
             Kind::Dconf(_) => "dconf",
             Kind::SystemdUnits(_) => "systemd-units",
             Kind::Lua(_) => "lua",
+            Kind::Profile(_) => "profile",
         }
     }
 }

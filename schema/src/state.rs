@@ -26,6 +26,22 @@ pub struct Generation {
     /// The systemd user units of this generation's bundle, sorted by name;
     /// the next activation compares their files with its own.
     pub units: Vec<UnitRecord>,
+    /// The entry this generation installed into a Nix profile
+    /// (`home.packages`); a later generation without it removes it.
+    pub profile: Option<ProfileRecord>,
+}
+
+/// The package tree a generation installed into a Nix profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRecord {
+    /// The profile itself (the link Nix switches between its generations,
+    /// e.g. `~/.local/state/nix/profiles/profile`), absolute: where the
+    /// profile directory led when it was installed.
+    pub profile: String,
+    /// The store path of the tree installed as one entry.
+    pub path: String,
+    /// What the tree holds, as the plan listed it.
+    pub packages: Vec<crate::Package>,
 }
 
 /// A systemd unit a generation had.
@@ -158,6 +174,13 @@ pub enum JournalEntry {
     /// dconf keys are being written or reset; each change holds what to
     /// put back.
     DconfChanged { changes: Vec<DconfPrevious> },
+    /// Nix's tools are about to change the Nix profile `profile` (absolute),
+    /// whose current generation is `previous` (`None`: no profile yet) and
+    /// whose newest generation is `newest` (0: none). Undone by making
+    /// `previous` current again and deleting every generation newer than
+    /// `newest`, then the folders in `made_dirs` (made for the profile,
+    /// outermost first) if they are empty.
+    ProfileChanged { profile: String, previous: Option<u64>, newest: u64, made_dirs: Vec<String> },
 }
 
 /// A dconf key's value before an activation changed it.

@@ -14,6 +14,7 @@ mod dconf;
 mod exec;
 mod link;
 mod lua;
+mod profile;
 mod reader;
 mod scripts;
 mod tree;
@@ -25,6 +26,7 @@ pub use self::dconf::DconfInput;
 pub use self::exec::ExecInput;
 pub use self::link::{Content, LinkInput};
 pub use self::lua::ScriptInput;
+pub use self::profile::ProfileInput;
 use self::reader::Reader;
 pub use self::tree::TreeInput;
 pub use self::units::UnitsInput;
@@ -73,6 +75,7 @@ pub enum Body {
     Exec(ExecInput),
     SystemdUnits(UnitsInput),
     Lua(ScriptInput),
+    Profile(ProfileInput),
 }
 
 impl Body {
@@ -87,7 +90,7 @@ impl Body {
             }
             Body::Exec(exec) => exec.has_lua_values(),
             Body::Dconf(dconf) => dconf.keys.iter().any(|(_, _, value)| value.is_lua()),
-            Body::Tree(_) | Body::SystemdUnits(_) | Body::Lua(_) => false,
+            Body::Tree(_) | Body::SystemdUnits(_) | Body::Lua(_) | Body::Profile(_) => false,
         }
     }
 }
@@ -248,6 +251,7 @@ fn read_node(
         Some("exec") => Some(Body::Exec(exec::read(&mut reader))),
         Some("systemd-units") => Some(Body::SystemdUnits(units::read(&mut reader))),
         Some("lua") => Some(Body::Lua(lua::read(&mut reader))),
+        Some("profile") => Some(Body::Profile(profile::read(&mut reader))),
         _ => None,
     };
     InputNode { origin: reader.origin, after, before, required, body }

@@ -351,6 +351,7 @@ mod tests {
             created_dirs: Vec::new(),
             dconf,
             units: Vec::new(),
+            profile: None,
         }
     }
 

@@ -36,6 +36,7 @@ pub(super) enum Task<'a> {
     Dconf(&'a [DconfKey]),
     Units(super::systemd::Switch<'a>),
     Lua(&'a Node, &'a am_schema::Lua),
+    Profile(&'a am_schema::Profile),
     /// A link or copy without its step: a bug, reported as such.
     Misplaced,
 }
@@ -176,6 +177,7 @@ pub(super) fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
             previous: request.previous,
         }),
         Kind::Lua(chunk) => Task::Lua(node, chunk),
+        Kind::Profile(profile) => Task::Profile(profile),
         Kind::Link(_) | Kind::Copy(_) => Task::Misplaced,
     }
 }
@@ -236,7 +238,8 @@ pub(super) fn execute<'n, B: Backend>(
     let work = |(index, task): (usize, Task)| {
         let started = Instant::now();
         let id = node_of(index).map_or("", |node| node.id.as_str());
-        let (outcome, created, made) = perform(id, task, request.previous, backend, &lua_context);
+        let (outcome, created, made) =
+            perform(id, task, request.previous, request.home, backend, &lua_context);
         Done { index, outcome, created, made, took: started.elapsed() }
     };
     let finished = |done: Done| {
@@ -288,6 +291,11 @@ pub(super) fn settle(
         NodeOutcome::Units(switched) => {
             summary.units.extend(switched.done.iter().cloned());
             summary.units_skipped.clone_from(&switched.skipped);
+            State::Succeeded
+        }
+        NodeOutcome::Profile(applied) => {
+            summary.profile = Some(applied.record.clone());
+            summary.packages.clone_from(&applied.changes);
             State::Succeeded
         }
         NodeOutcome::NotNeeded => State::Succeeded,
@@ -368,6 +376,7 @@ fn perform(
     id: &str,
     task: Task,
     previous: Option<&Generation>,
+    home: &crate::home::HomePaths,
     backend: &impl Backend,
     lua: &crate::lua::Context,
 ) -> (NodeOutcome, Vec<Node>, Option<LinkStep>) {
@@ -386,6 +395,7 @@ fn perform(
         }
         Task::Dconf(keys) => super::dconf::apply(keys, previous, backend),
         Task::Units(switch) => super::systemd::node(&switch, backend),
+        Task::Profile(profile) => super::profile::apply(profile, home, previous, backend),
         Task::Exec(None) => NodeOutcome::Failed(Failure::EmptyArgv),
         Task::Lua(node, chunk) => {
             let (outcome, created) = super::created::run_chunk(node, chunk, lua);

@@ -18,6 +18,7 @@ mod layers;
 mod ownership;
 mod pool;
 pub mod precheck;
+pub mod profile;
 pub mod recover;
 pub mod scratch;
 mod stale;
@@ -87,6 +88,8 @@ pub enum NodeOutcome {
     Dconf(dconf::Applied),
     /// The user manager was switched to the bundle's units (or skipped).
     Units(systemd::Switched),
+    /// The home's packages are the entry of its Nix profile.
+    Profile(profile::Applied),
     /// An `onChange` command that did not run: none of its files changed.
     NotNeeded,
     /// A command ran and succeeded.
@@ -148,6 +151,8 @@ pub enum Failure {
     },
     /// Units failed to start, stop, restart or reload.
     Units(systemd::SwitchFailed),
+    /// The Nix profile could not be read or changed.
+    Profile(profile::Failed),
     /// A Lua chunk raised an error: its message and traceback.
     Lua {
         message: String,
@@ -191,6 +196,12 @@ pub struct Summary {
     pub units: Vec<systemd::UnitChange>,
     /// Why units were left alone: no user manager runs.
     pub units_skipped: Option<String>,
+    /// What the profile node installed (or found installed), for the
+    /// generation record.
+    pub profile: Option<am_schema::state::ProfileRecord>,
+    /// The packages the Nix profile gained, lost or changed, when it was
+    /// changed.
+    pub packages: Option<profile::PackageChanges>,
     pub links_unchanged: usize,
     /// Users' paths moved to a backup.
     pub backed_up: usize,
@@ -247,6 +258,7 @@ impl Summary {
             && self.links_created + self.links_replaced + self.commands_run == 0
             && self.copies_written + self.dconf_written + self.dconf_reset.len() == 0
             && self.units.is_empty()
+            && self.packages.is_none()
             && self.removed + self.restored + self.backed_up == 0
             && self.failed_required.is_empty()
             && self.failed_optional.is_empty()
@@ -364,9 +376,17 @@ fn apply(
     summary.dconf_reset = dconf::reset_dropped(request.previous, &dconf_keys, backend)
         .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
     systemd::switch_dropped(request, backend, &mut summary);
+    profile::remove_dropped(request.plan, request.home, request.previous, backend, &mut summary)
+        .map_err(state_io(
+            "remove the packages of the previous generation from",
+            &request.home.home,
+        ))?;
     let records = std::mem::take(&mut summary.dconf_records);
     let commit = commit_for(request, ownership);
     let commit = dconf::commit_with(commit, records, &dconf_keys, request.previous, request.number);
+    let installed = summary.profile.take();
+    let commit =
+        profile::commit_with(commit, request.plan, installed, request.previous, request.number);
 
     summary.generation = commit.record.as_ref().map(|record| record.number);
     summary.warnings = backend
@@ -461,6 +481,7 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
         created_dirs,
         dconf: Vec::new(),
         units: systemd::records(request.plan),
+        profile: None,
     };
     Commit { current: Some(record.number), record: Some(record), prune_after_trash }
 }

@@ -162,6 +162,15 @@ impl Undo<'_> {
             JournalEntry::DconfChanged { changes } => {
                 dconf::restore(self.dconf, changes).map_err(at(Path::new("dconf")))
             }
+            JournalEntry::ProfileChanged { profile, previous, newest, made_dirs } => {
+                let changed = super::profile::undo::Changed {
+                    profile,
+                    previous: *previous,
+                    newest: *newest,
+                    made_dirs,
+                };
+                super::profile::undo::undo(changed, self.scratch)
+            }
             JournalEntry::Moved { from, to, inode, .. } => {
                 let (back, moved) = (Path::new(from), Path::new(to));
                 // Only what was moved goes back: at `to` may be something

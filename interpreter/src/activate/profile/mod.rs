@@ -1,0 +1,256 @@
+//! The `profile` node (`home.packages`): the home's package tree installed
+//! into the user's Nix profile as one entry, the way home-manager installs
+//! `home.path`, replacing the entry of the same name and leaving every
+//! other entry alone.
+//!
+//! The profile is found and read first (`locate`), which changes nothing
+//! and runs in a dry run too. When the entry is already the tree, nothing
+//! is done. Otherwise the change is journaled (`ProfileChanged`: the
+//! profile, its current and newest generation) before Nix's own tools make
+//! it (`nix`), so that a rollback or the recovery after a kill makes the
+//! old generation current again and deletes the new ones (`undo`): the
+//! profile is then exactly as before, links and all. A generation without
+//! the node removes what the previous one installed, if the profile still
+//! holds it ([`remove_dropped`]); a generation records what it installed.
+
+mod changes;
+mod locate;
+mod nix;
+pub mod undo;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use am_schema::state::{Generation, JournalEntry, ProfileRecord};
+use am_schema::{Kind, Plan, Profile};
+
+pub use self::changes::{PackageChanges, name_and_version};
+pub use self::nix::{NixFailed, Switch, run};
+use super::backend::{Backend, Commit};
+use super::{Failure, NodeOutcome, Summary};
+use crate::home::HomePaths;
+
+/// What the profile node did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The profile, e.g. `~/.local/state/nix/profiles/profile`.
+    pub profile: PathBuf,
+    /// `home.profileDirectory`, absolute, and whether activation made it.
+    pub link: PathBuf,
+    pub made_link: bool,
+    /// `None`: the profile held the tree already and was not touched.
+    pub changes: Option<PackageChanges>,
+    /// What the generation records.
+    pub record: ProfileRecord,
+}
+
+/// Why the profile node failed.
+#[derive(Debug)]
+pub struct Failed {
+    pub reason: String,
+    /// What Nix said, when a command of it failed.
+    pub output: Vec<u8>,
+    /// Whether a Nix command failed (rather than reading the profile).
+    pub by_nix: bool,
+}
+
+impl Failed {
+    fn io(error: io::Error) -> Failed {
+        Failed { reason: error.to_string(), output: Vec::new(), by_nix: false }
+    }
+}
+
+/// The profile node of a plan, if it has one.
+pub fn planned(plan: &Plan) -> Option<&Profile> {
+    plan.nodes.iter().find_map(|node| match &node.kind {
+        Kind::Profile(profile) => Some(profile),
+        _ => None,
+    })
+}
+
+/// The store folder a store path lies in.
+fn store_dir(path: &str) -> &Path {
+    Path::new(path).parent().unwrap_or(Path::new("/nix/store"))
+}
+
+/// The node's work: installs the tree unless the profile holds it already.
+pub fn apply(
+    profile: &Profile,
+    home: &HomePaths,
+    previous: Option<&Generation>,
+    backend: &impl Backend,
+) -> NodeOutcome {
+    match install(profile, home, previous, backend) {
+        Ok(applied) => NodeOutcome::Profile(applied),
+        Err(failed) => NodeOutcome::Failed(Failure::Profile(failed)),
+    }
+}
+
+fn install(
+    profile: &Profile,
+    home: &HomePaths,
+    previous: Option<&Generation>,
+    backend: &impl Backend,
+) -> Result<Applied, Failed> {
+    let entry = profile.entry_name();
+    let store = store_dir(&profile.path);
+    let located = locate::locate(&profile.profile, home, entry, store).map_err(Failed::io)?;
+    let record = ProfileRecord {
+        profile: located.profile.to_string_lossy().into_owned(),
+        path: profile.path.clone(),
+        packages: profile.packages.clone(),
+    };
+    let mut applied = Applied {
+        profile: located.profile.clone(),
+        link: located.link.clone(),
+        made_link: located.make_link.is_some(),
+        changes: None,
+        record,
+    };
+    let installed = located.state.entries == [profile.path.as_str()];
+    if installed && located.make_link.is_none() {
+        return Ok(applied);
+    }
+    // What the profile had: the packages of the tree a generation of this
+    // home installed there, if the profile still holds it.
+    let before = previous
+        .and_then(|previous| previous.profile.as_ref())
+        .filter(|record| located.state.entries.contains(&record.path))
+        .map(|record| record.packages.as_slice())
+        .unwrap_or_default();
+    let changes = PackageChanges::between(before, &profile.packages);
+    let switch = Switch {
+        profile: located.profile.clone(),
+        format: located.state.format,
+        entry: entry.to_string(),
+        install: (!installed).then(|| profile.path.clone()),
+        remove: located.state.entries.iter().filter(|e| **e != profile.path).cloned().collect(),
+        dirs: located.missing_dirs.clone(),
+        changes: changes.clone(),
+        cwd: home.home.clone(),
+    };
+    let text = |path: &Path| path.to_string_lossy().into_owned();
+    let mut entries = Vec::new();
+    if switch.install.is_some() {
+        entries.push(changed_entry(&located.profile, &located.state, &located.missing_dirs));
+    }
+    if let Some(content) = &located.make_link {
+        let (path, content) = (text(&located.link), text(content));
+        entries.push(JournalEntry::LinkCreated { path, content });
+    }
+    backend.record(entries).map_err(Failed::io)?;
+    if switch.install.is_some() {
+        switched(&switch, backend)?;
+        applied.changes = Some(changes);
+    }
+    if let Some(content) = &located.make_link {
+        backend.create_symlink(content, &located.link).map_err(|error| {
+            Failed::io(io::Error::new(
+                error.kind(),
+                format!("could not link {} to the profile: {error}", located.link.display()),
+            ))
+        })?;
+    }
+    Ok(applied)
+}
+
+/// The journal entry of a change of `profile`, made before it.
+fn changed_entry(profile: &Path, state: &locate::ProfileState, dirs: &[PathBuf]) -> JournalEntry {
+    JournalEntry::ProfileChanged {
+        profile: profile.to_string_lossy().into_owned(),
+        previous: state.current,
+        newest: state.newest,
+        made_dirs: dirs.iter().map(|dir| dir.to_string_lossy().into_owned()).collect(),
+    }
+}
+
+/// Runs a switch through the backend; a failed Nix command is the node's
+/// failure, with what Nix said.
+fn switched(switch: &Switch, backend: &impl Backend) -> Result<(), Failed> {
+    match backend.profile_switch(switch).map_err(Failed::io)? {
+        Ok(()) => Ok(()),
+        Err(failed) => {
+            let reason = match failed.captured.status.code() {
+                Some(code) => format!("`{}` failed with exit status {code}", failed.command),
+                None => format!("`{}` failed", failed.command),
+            };
+            Err(Failed { reason, output: failed.captured.output, by_nix: true })
+        }
+    }
+}
+
+/// Removes the entry the previous generation installed when this one does
+/// not install it there: the plan has no profile node (or deactivates), or
+/// the node installed into another profile. A profile that no longer holds
+/// it is left alone. A node that failed or was skipped keeps it.
+pub fn remove_dropped(
+    plan: &Plan,
+    home: &HomePaths,
+    previous: Option<&Generation>,
+    backend: &impl Backend,
+    summary: &mut Summary,
+) -> io::Result<()> {
+    let Some(old) = previous.and_then(|previous| previous.profile.as_ref()) else {
+        return Ok(());
+    };
+    match (planned(plan), &summary.profile) {
+        (Some(_), None) => return Ok(()),
+        (_, Some(new)) if new.profile == old.profile => return Ok(()),
+        _ => {}
+    }
+    let profile = Path::new(&old.profile);
+    let entry = am_schema::store_name(&old.path);
+    let state = locate::read_state(profile, entry, store_dir(&old.path))?;
+    if !state.entries.contains(&old.path) {
+        return Ok(());
+    }
+    let switch = Switch {
+        profile: profile.to_path_buf(),
+        format: state.format,
+        entry: entry.to_string(),
+        install: None,
+        remove: vec![old.path.clone()],
+        dirs: Vec::new(),
+        changes: PackageChanges::between(&old.packages, &[]),
+        cwd: home.home.clone(),
+    };
+    backend.record(vec![changed_entry(profile, &state, &[])])?;
+    if let Err(failed) = backend.profile_switch(&switch)? {
+        let output = String::from_utf8_lossy(&failed.captured.output);
+        return Err(io::Error::other(format!("`{}` failed: {}", failed.command, output.trim())));
+    }
+    summary.packages = Some(switch.changes);
+    Ok(())
+}
+
+/// The generation's record of the profile: what this activation installed,
+/// or, when its node did not run, what the previous generation had there.
+/// A commit that would keep the previous generation gets a new one when
+/// the record differs from its own.
+pub fn commit_with(
+    mut commit: Commit,
+    plan: &Plan,
+    applied: Option<ProfileRecord>,
+    previous: Option<&Generation>,
+    number: u64,
+) -> Commit {
+    let kept = previous.and_then(|previous| previous.profile.clone());
+    let record = match (applied, planned(plan)) {
+        (Some(record), _) => Some(record),
+        (None, Some(_)) => kept,
+        (None, None) => None,
+    };
+    match (&mut commit.record, previous) {
+        (Some(generation), _) => generation.profile = record,
+        (None, Some(previous)) if commit.current.is_some() && previous.profile != record => {
+            let mut generation = previous.clone();
+            generation.number = number;
+            generation.activated_at = crate::state::time::now();
+            generation.profile = record;
+            commit.current = Some(number);
+            commit.record = Some(generation);
+        }
+        (None, _) => {}
+    }
+    commit
+}

@@ -1,0 +1,134 @@
+//! Undoing a change of a Nix profile (`JournalEntry::ProfileChanged`):
+//! the generation that was current becomes current again, and the
+//! generations made since are deleted, so the profile is exactly as it
+//! was, links and all. Nix's own `--switch-generation` and
+//! `--delete-generations` do the same two things to the same links; they
+//! are done here directly, each checked on the disk first, so that an undo
+//! that is run twice (after a crash during recovery) does no harm.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::locate::{current, generation_link, generations};
+use crate::activate::scratch::{Purpose, Scratch};
+use crate::activate::undo::UndoProblem;
+use crate::anchored::{Anchored, Found};
+
+/// What one `ProfileChanged` entry says.
+#[derive(Debug, Clone, Copy)]
+pub struct Changed<'a> {
+    pub profile: &'a str,
+    pub previous: Option<u64>,
+    pub newest: u64,
+    pub made_dirs: &'a [String],
+}
+
+/// Puts the profile back as the entry found it. A profile whose current
+/// generation is neither the one it had nor one made since is someone
+/// else's doing, and is left as it is.
+pub fn undo(changed: Changed, scratch: Scratch) -> Result<(), UndoProblem> {
+    let profile = Path::new(changed.profile);
+    let folder = profile.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| UndoProblem { path, error, left_alone: false }
+    };
+    let dirs: Vec<PathBuf> = changed.made_dirs.iter().map(PathBuf::from).collect();
+    // Changes are made below folders that were there before: the one
+    // above each made folder, and the profile's own if it was not made.
+    let roots: Vec<PathBuf> = dirs
+        .iter()
+        .filter_map(|dir| dir.parent())
+        .map(Path::to_path_buf)
+        .chain([folder.clone()])
+        .filter(|root| !dirs.contains(root))
+        .collect();
+    let fs = Anchored::new(roots);
+    let temp = scratch.beside(profile, Purpose::Link);
+    if fs.found(&temp).map_err(failed(&temp))? == Found::Link {
+        fs.remove_file(&temp).map_err(failed(&temp))?;
+    }
+    if folder.exists() {
+        let now = current(profile).map_err(failed(profile))?;
+        match (now, changed.previous) {
+            (now, previous) if now == previous => {}
+            (Some(now), previous) if now > changed.newest => match previous {
+                Some(previous) => switch_to(&fs, profile, previous, now, &temp)?,
+                None => remove_if(&fs, profile, now)?,
+            },
+            (now, _) => {
+                let holds = now.map_or("no generation".to_string(), |n| format!("generation {n}"));
+                let error = io::Error::other(format!(
+                    "it is at {holds}, which activation-manager did not make: left as it is"
+                ));
+                return Err(UndoProblem { path: profile.to_path_buf(), error, left_alone: true });
+            }
+        }
+        let current_now = current(profile).map_err(failed(profile))?;
+        for number in generations(profile).map_err(failed(profile))? {
+            if number > changed.newest && Some(number) != current_now {
+                let link = generation_link(profile, number);
+                if fs.found(&link).map_err(failed(&link))? == Found::Link {
+                    fs.remove_file(&link).map_err(failed(&link))?;
+                }
+            }
+        }
+    }
+    for dir in dirs.iter().rev() {
+        match fs.remove_dir(dir) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            // Someone keeps something there now: the folder stays theirs.
+            Err(error)
+                if error.raw_os_error() == Some(rustix::io::Errno::NOTEMPTY.raw_os_error()) => {}
+            other => other.map_err(failed(dir))?,
+        }
+    }
+    Ok(())
+}
+
+/// Makes generation `previous` current again, where generation `made` (one
+/// made since) is: through a new link renamed over the profile, as Nix
+/// switches generations.
+fn switch_to(
+    fs: &Anchored,
+    profile: &Path,
+    previous: u64,
+    made: u64,
+    temp: &Path,
+) -> Result<(), UndoProblem> {
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| UndoProblem { path, error, left_alone: false }
+    };
+    let target = generation_link(profile, previous);
+    if fs.found(&target).map_err(failed(&target))? != Found::Link {
+        let error = io::Error::other(format!(
+            "its generation {previous}, which was current, is gone ({} is missing): left at \
+             generation {made}",
+            target.display()
+        ));
+        return Err(UndoProblem { path: profile.to_path_buf(), error, left_alone: true });
+    }
+    let name = target.file_name().map(PathBuf::from).unwrap_or_default();
+    fs.symlink(&name, temp).map_err(failed(temp))?;
+    // Checked right before the rename: still the generation made since.
+    if current(profile).ok().flatten() != Some(made) {
+        let _ = fs.remove_file(temp);
+        let error = io::Error::other("it changed while it was being put back: left as it is");
+        return Err(UndoProblem { path: profile.to_path_buf(), error, left_alone: true });
+    }
+    fs.rename_over(temp, profile).map_err(failed(profile))
+}
+
+/// Removes the profile when it is at generation `made`: it did not exist
+/// before.
+fn remove_if(fs: &Anchored, profile: &Path, made: u64) -> Result<(), UndoProblem> {
+    if current(profile).ok().flatten() == Some(made) {
+        fs.remove_file(profile).map_err(|error| UndoProblem {
+            path: profile.to_path_buf(),
+            error,
+            left_alone: false,
+        })?;
+    }
+    Ok(())
+}
