@@ -129,9 +129,8 @@ in
         as in home-manager: a profile with a `manifest.json` is changed with
         `nix profile`, any other with `nix-env`. When the link does not
         exist yet, activation makes it, pointing at a new profile in
-        `''${XDG_STATE_HOME:-~/.local/state}/nix/profiles` (where Nix 2.14
-        and later make theirs), or at `/nix/var/nix/profiles/per-user/$USER/profile`
-        if that exists.
+        `''${XDG_STATE_HOME:-~/.local/state}/nix/profiles`, where Nix 2.14
+        and later make theirs.
 
         home-manager makes this read-only (it follows `home.homeDirectory`
         and `nix.useXdg`); set it here if your profile is elsewhere, e.g.

@@ -176,11 +176,18 @@ pub enum JournalEntry {
     DconfChanged { changes: Vec<DconfPrevious> },
     /// Nix's tools are about to change the Nix profile `profile` (absolute),
     /// whose current generation is `previous` (`None`: no profile yet) and
-    /// whose newest generation is `newest` (0: none). Undone by making
-    /// `previous` current again and deleting every generation newer than
-    /// `newest`, then the folders in `made_dirs` (made for the profile,
-    /// outermost first) if they are empty.
-    ProfileChanged { profile: String, previous: Option<u64>, newest: u64, made_dirs: Vec<String> },
+    /// whose newest generation is `newest` (0: none), after making the
+    /// folders `made_dirs` (outermost first) and the link `made_link` to the
+    /// profile (`home.profileDirectory`, when it was missing). Undone by
+    /// making `previous` current again and deleting every generation newer
+    /// than `newest`, then the link, then the folders if they are empty.
+    ProfileChanged {
+        profile: String,
+        previous: Option<u64>,
+        newest: u64,
+        made_dirs: Vec<String>,
+        made_link: Option<String>,
+    },
 }
 
 /// A dconf key's value before an activation changed it.

@@ -47,10 +47,11 @@ pub(super) fn render(m: &mut Message, error: &PackagesError) {
                 m.line(origin);
             }
             m.table(vec![row(first), row(second)]);
-            m.hint(
-                "remove one of them, or let one win: a lower meta.priority wins, and \
-                 (lib.hiPrio pkgs.<name>) gives a package the highest",
-            );
+            m.hint(format!(
+                "remove one of them, or let one win: the lower meta.priority wins, and \
+                 (lib.hiPrio pkgs.{}) in home.packages gives that one the highest",
+                first.package.name
+            ));
         }
         PackagesError::NotAFolder { origin: from, package, path } => {
             m.error(format!("{}: {package} is the file {path}, not a folder", option(from)));

@@ -162,12 +162,13 @@ impl Undo<'_> {
             JournalEntry::DconfChanged { changes } => {
                 dconf::restore(self.dconf, changes).map_err(at(Path::new("dconf")))
             }
-            JournalEntry::ProfileChanged { profile, previous, newest, made_dirs } => {
+            JournalEntry::ProfileChanged { profile, previous, newest, made_dirs, made_link } => {
                 let changed = super::profile::undo::Changed {
                     profile,
                     previous: *previous,
                     newest: *newest,
                     made_dirs,
+                    made_link: made_link.as_deref(),
                 };
                 super::profile::undo::undo(changed, self.scratch)
             }

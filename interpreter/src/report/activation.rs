@@ -86,7 +86,7 @@ impl<'a> ActivationReport<'a> {
                 }
                 Planned::RemoveDir(dir) => format!("remove folder {} if empty", path(dir)),
                 Planned::Unit(change) => super::units::planned(change),
-                Planned::Profile(switch) => profile_planned(switch),
+                Planned::Profile(switch) => profile_planned(switch, &self.style.dim("would")),
                 Planned::Run { node, spec } => {
                     let mut argv = vec![spec.program.to_string_lossy().into_owned()];
                     argv.extend(spec.args.iter().cloned());
@@ -259,6 +259,7 @@ impl Progress for ActivationReport<'_> {
             // Unit changes are listed with the summary, with those made
             // outside the node.
             NodeOutcome::Units(_) => String::new(),
+            NodeOutcome::Profile(_) if self.dry_run => String::new(),
             NodeOutcome::Profile(applied) => profile_done(applied, self.verbose, style),
             NodeOutcome::Lua { created, log } => {
                 let mut text = lua_log(log, node, style);
@@ -459,33 +460,32 @@ fn changes(summary: &Summary) -> String {
     text
 }
 
-/// The dry run's line for a profile change: the tree, the profile, the
-/// tool, and every package the profile gains or loses.
-fn profile_planned(switch: &crate::activate::profile::Switch) -> String {
+/// The dry run's lines for a profile change: the link made to the profile,
+/// then what is installed or removed with which tool, and every package
+/// the profile gains or loses. `would` starts each line after the first.
+fn profile_planned(switch: &crate::activate::profile::Switch, would: &str) -> String {
     let path = |p: &Path| printable(&p.to_string_lossy()).into_owned();
-    let mut line = match &switch.install {
-        Some(tree) => format!(
-            "install {} into the Nix profile {} ({})",
-            printable(tree),
-            path(&switch.profile),
-            switch.format.tool()
-        ),
-        None => format!(
-            "remove {} from the Nix profile {} ({})",
-            switch
-                .remove
-                .iter()
-                .map(|old| printable(old).into_owned())
-                .collect::<Vec<_>>()
-                .join(", "),
-            path(&switch.profile),
-            switch.format.tool()
-        ),
-    };
-    for change in switch.changes.lines() {
-        let _ = write!(line, "\n      {} {}", change.sign, printable(&change.text));
+    let mut lines = Vec::new();
+    if let Some((link, profile)) = &switch.link {
+        lines.push(format!("create link {} -> {} (the Nix profile)", path(link), path(profile)));
     }
-    line
+    let tool = switch.format.tool();
+    let profile = path(&switch.profile);
+    match &switch.install {
+        Some(tree) => lines
+            .push(format!("install {} into the Nix profile {profile} ({tool})", printable(tree))),
+        None if !switch.remove.is_empty() => {
+            let old: Vec<String> =
+                switch.remove.iter().map(|o| printable(o).into_owned()).collect();
+            lines.push(format!("remove {} from the Nix profile {profile} ({tool})", old.join(", ")))
+        }
+        None => {}
+    }
+    let mut text = lines.join(&format!("\n{would} "));
+    for change in switch.changes.lines() {
+        let _ = write!(text, "\n      {} {}", change.sign, printable(&change.text));
+    }
+    text
 }
 
 /// What the profile node did: the link to the profile it made, if it made

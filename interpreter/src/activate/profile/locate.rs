@@ -109,15 +109,10 @@ pub fn locate(
     Ok(Located { link, make_link, profile, missing_dirs, state })
 }
 
-/// Where a profile goes that nothing made yet: the one Nix 2.13 and older
-/// used (`/nix/var/nix/profiles/per-user/$USER/profile`) if it is there,
-/// else where later Nix makes it, `$XDG_STATE_HOME/nix/profiles/profile`.
+/// Where a profile goes that nothing made yet: where Nix 2.14 and later
+/// make it, `$XDG_STATE_HOME/nix/profiles/profile` (older Nix, which made
+/// it under `/nix/var/nix/profiles/per-user`, follows the link as well).
 fn default_profile(home: &HomePaths) -> PathBuf {
-    let legacy = std::env::var_os("USER")
-        .map(|user| Path::new("/nix/var/nix/profiles/per-user").join(user).join("profile"));
-    if let Some(legacy) = legacy.filter(|path| path.symlink_metadata().is_ok()) {
-        return legacy;
-    }
     // The state folder is `$XDG_STATE_HOME/activation-manager`.
     let state_home = home.state.parent().unwrap_or(&home.home);
     state_home.join("nix/profiles/profile")

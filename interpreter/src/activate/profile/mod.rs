@@ -119,6 +119,7 @@ fn install(
         .map(|record| record.packages.as_slice())
         .unwrap_or_default();
     let changes = PackageChanges::between(before, &profile.packages);
+    let link = located.make_link.clone().map(|content| (located.link.clone(), content));
     let switch = Switch {
         profile: located.profile.clone(),
         format: located.state.format,
@@ -126,41 +127,28 @@ fn install(
         install: (!installed).then(|| profile.path.clone()),
         remove: located.state.entries.iter().filter(|e| **e != profile.path).cloned().collect(),
         dirs: located.missing_dirs.clone(),
+        link,
         changes: changes.clone(),
         cwd: home.home.clone(),
     };
-    let text = |path: &Path| path.to_string_lossy().into_owned();
-    let mut entries = Vec::new();
-    if switch.install.is_some() {
-        entries.push(changed_entry(&located.profile, &located.state, &located.missing_dirs));
-    }
-    if let Some(content) = &located.make_link {
-        let (path, content) = (text(&located.link), text(content));
-        entries.push(JournalEntry::LinkCreated { path, content });
-    }
-    backend.record(entries).map_err(Failed::io)?;
-    if switch.install.is_some() {
-        switched(&switch, backend)?;
+    backend.record(vec![changed_entry(&switch, &located.state)]).map_err(Failed::io)?;
+    switched(&switch, backend)?;
+    if !installed {
         applied.changes = Some(changes);
-    }
-    if let Some(content) = &located.make_link {
-        backend.create_symlink(content, &located.link).map_err(|error| {
-            Failed::io(io::Error::new(
-                error.kind(),
-                format!("could not link {} to the profile: {error}", located.link.display()),
-            ))
-        })?;
     }
     Ok(applied)
 }
 
-/// The journal entry of a change of `profile`, made before it.
-fn changed_entry(profile: &Path, state: &locate::ProfileState, dirs: &[PathBuf]) -> JournalEntry {
+/// The journal entry of `switch`, made before it, with the state of the
+/// profile before.
+fn changed_entry(switch: &Switch, before: &locate::ProfileState) -> JournalEntry {
+    let text = |path: &Path| path.to_string_lossy().into_owned();
     JournalEntry::ProfileChanged {
-        profile: profile.to_string_lossy().into_owned(),
-        previous: state.current,
-        newest: state.newest,
-        made_dirs: dirs.iter().map(|dir| dir.to_string_lossy().into_owned()).collect(),
+        profile: text(&switch.profile),
+        previous: before.current,
+        newest: before.newest,
+        made_dirs: switch.dirs.iter().map(|dir| text(dir)).collect(),
+        made_link: switch.link.as_ref().map(|(link, _)| text(link)),
     }
 }
 
@@ -211,10 +199,11 @@ pub fn remove_dropped(
         install: None,
         remove: vec![old.path.clone()],
         dirs: Vec::new(),
+        link: None,
         changes: PackageChanges::between(&old.packages, &[]),
         cwd: home.home.clone(),
     };
-    backend.record(vec![changed_entry(profile, &state, &[])])?;
+    backend.record(vec![changed_entry(&switch, &state)])?;
     if let Err(failed) = backend.profile_switch(&switch)? {
         let output = String::from_utf8_lossy(&failed.captured.output);
         return Err(io::Error::other(format!("`{}` failed: {}", failed.command, output.trim())));

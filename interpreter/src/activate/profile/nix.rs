@@ -28,6 +28,10 @@ pub struct Switch {
     pub remove: Vec<String>,
     /// Folders made (outermost first) before Nix runs.
     pub dirs: Vec<PathBuf>,
+    /// `home.profileDirectory` and the profile, when the link is missing:
+    /// made before Nix runs, so that Nix (which makes a missing
+    /// `~/.nix-profile` itself, to its own default) finds it.
+    pub link: Option<(PathBuf, PathBuf)>,
     /// The packages the profile gains and loses, for people.
     pub changes: PackageChanges,
     /// Where the commands run (the home).
@@ -64,11 +68,12 @@ impl Switch {
                 let args = vec!["--profile".into(), profile, "--install".into(), path.clone()];
                 vec![spec("nix-env", args)]
             }
-            (Format::Env, None) => {
+            (Format::Env, None) if !self.remove.is_empty() => {
                 let args =
                     vec!["--profile".into(), profile, "--uninstall".into(), self.entry.clone()];
                 vec![spec("nix-env", args)]
             }
+            (Format::Env, None) => Vec::new(),
             (Format::Manifest, install) => self
                 .remove
                 .iter()
@@ -85,6 +90,13 @@ impl Switch {
 pub fn run(switch: &Switch) -> io::Result<Result<(), NixFailed>> {
     for dir in &switch.dirs {
         make_dir(dir)?;
+    }
+    if let Some((link, profile)) = &switch.link {
+        let parent = link.parent().unwrap_or(Path::new("/")).to_path_buf();
+        crate::anchored::Anchored::new([parent]).symlink(profile, link).map_err(|error| {
+            let message = format!("could not link {} to the profile: {error}", link.display());
+            io::Error::new(error.kind(), message)
+        })?;
     }
     for spec in switch.commands() {
         let captured = run_captured(&spec).map_err(|error| {
@@ -146,6 +158,7 @@ mod tests {
             install: install.map(String::from),
             remove: remove.iter().map(|r| r.to_string()).collect(),
             dirs: Vec::new(),
+            link: None,
             changes: PackageChanges::default(),
             cwd: "/h".into(),
         }

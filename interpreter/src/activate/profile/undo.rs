@@ -1,7 +1,8 @@
 //! Undoing a change of a Nix profile (`JournalEntry::ProfileChanged`):
 //! the generation that was current becomes current again, and the
 //! generations made since are deleted, so the profile is exactly as it
-//! was, links and all. Nix's own `--switch-generation` and
+//! was, links and all; then the link to it and the folders made for it
+//! go, if they are still what was made. Nix's own `--switch-generation` and
 //! `--delete-generations` do the same two things to the same links; they
 //! are done here directly, each checked on the disk first, so that an undo
 //! that is run twice (after a crash during recovery) does no harm.
@@ -21,6 +22,7 @@ pub struct Changed<'a> {
     pub previous: Option<u64>,
     pub newest: u64,
     pub made_dirs: &'a [String],
+    pub made_link: Option<&'a str>,
 }
 
 /// Puts the profile back as the entry found it. A profile whose current
@@ -34,13 +36,16 @@ pub fn undo(changed: Changed, scratch: Scratch) -> Result<(), UndoProblem> {
         move |error| UndoProblem { path, error, left_alone: false }
     };
     let dirs: Vec<PathBuf> = changed.made_dirs.iter().map(PathBuf::from).collect();
+    let link = changed.made_link.map(Path::new);
     // Changes are made below folders that were there before: the one
-    // above each made folder, and the profile's own if it was not made.
+    // above each made folder, and the profile's and the link's own if
+    // they were not made.
     let roots: Vec<PathBuf> = dirs
         .iter()
         .filter_map(|dir| dir.parent())
+        .chain([folder.as_path()])
+        .chain(link.and_then(Path::parent))
         .map(Path::to_path_buf)
-        .chain([folder.clone()])
         .filter(|root| !dirs.contains(root))
         .collect();
     let fs = Anchored::new(roots);
@@ -72,6 +77,12 @@ pub fn undo(changed: Changed, scratch: Scratch) -> Result<(), UndoProblem> {
                     fs.remove_file(&link).map_err(failed(&link))?;
                 }
             }
+        }
+    }
+    // The link to the profile, if it still leads there.
+    if let Some(link) = link {
+        if fs.read_link(link).is_ok_and(|content| content == profile) {
+            fs.remove_file(link).map_err(failed(link))?;
         }
     }
     for dir in dirs.iter().rev() {
