@@ -94,10 +94,9 @@ fn run_case(name: &str) {
         if !uses_dconf && !uses_packages {
             return listing;
         }
-        let keep = |line: &&str| {
-            !(uses_dconf && line.starts_with(".config/dconf/user"))
-                && !(uses_packages && line.starts_with(".nix-defexpr"))
-        };
+        let nix_own = |line: &str| uses_packages && line.starts_with(".nix-defexpr");
+        let dconf_own = |line: &str| uses_dconf && line.starts_with(".config/dconf/user");
+        let keep = |line: &&str| !dconf_own(line) && !nix_own(line);
         listing.lines().filter(keep).map(|line| format!("{line}\n")).collect()
     };
     activate("first activation");
