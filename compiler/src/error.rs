@@ -669,7 +669,7 @@ impl PackagesError {
             PackagesError::BadProfileDirectory { node, .. }
             | PackagesError::BadTreePath { node, .. } => by_node(26, node),
             PackagesError::MalformedPackage { node, position, .. } => {
-                (26, node_key(node).0, *position)
+                (27, node_key(node).0, *position)
             }
             PackagesError::SecondProfileNode { nodes } => {
                 let (id, position) = nodes.first().map(node_key).unwrap_or_default();
