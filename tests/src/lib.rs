@@ -7,6 +7,7 @@
 pub mod dconf;
 pub mod engine;
 pub mod luadoc;
+pub mod nix_user;
 pub mod nixeval;
 pub mod packages;
 pub mod systemd;

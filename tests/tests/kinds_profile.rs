@@ -5,13 +5,15 @@
 //! generation without packages removes them, a dry run changes nothing, a
 //! failure, a kill and `am rollback` leave the profile exactly as it was,
 //! `nix profile` manifests are handled with `nix profile`, and the
-//! generation's GC root holds the packages.
+//! generation's GC root holds the packages. And once as a real user of a
+//! multi-user Nix, whose fresh login shell runs the command.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use am_tests::engine::{Bundle, Home, Module, all_output, build_bundles};
+use am_tests::engine::{Bundle, Home, Module, all_output, build_bundles, nix_str};
+use am_tests::nix_user::NixUser;
 use am_tests::packages::{package_expr, packages_line, profile_state};
 use am_tests::{assert_exit, fresh_dir, have_nix, nix_build_expr, stderr, stdout};
 
@@ -295,4 +297,55 @@ fn the_generations_root_keeps_the_packages_from_garbage_collection() {
     assert!(deleted.status.success(), "{}", stderr(&deleted));
     let _ = std::fs::remove_file(&bundles[0].out_link);
     assert!(delete(&package), "the package is still rooted after everything let go");
+}
+
+#[test]
+fn a_real_users_fresh_login_shell_runs_the_installed_command() {
+    if !have_nix() {
+        return;
+    }
+    let Some(user) = NixUser::start("pkgs") else { return };
+    let dir = fresh_dir("profile-user");
+    // The user's shell puts the profile on PATH, as Nix's installer has
+    // /etc/profile.d do (which a test must not change).
+    let profile = format!(
+        "home.file.\".profile\".text = {};",
+        nix_str("export PATH=\"$HOME/.nix-profile/bin:$PATH\"\n")
+    );
+    let with = Module::new()
+        .line(packages_line(&[("greet-login", "1.0", "logged in")]))
+        .line(profile.clone());
+    let without = Module::new().line(profile);
+    let bundles = build_bundles(&dir, &[with, without]);
+    let tool = build_package(&dir, "user-tool", "mine");
+
+    // The user's own package first, in the profile where Nix 2.14 and
+    // later put a new user's (Nix 2.8 here would use /nix/var/nix/profiles,
+    // which outlives the test).
+    let installed = user
+        .command("sh")
+        .args([
+            "-c",
+            "mkdir -p ~/.local/state/nix/profiles \
+                      && ln -s ~/.local/state/nix/profiles/profile ~/.nix-profile \
+                      && nix-env -i \"$1\"",
+            "sh",
+            &tool,
+        ])
+        .output()
+        .expect("sh runs");
+    assert!(installed.status.success(), "the user's nix-env -i failed: {}", stderr(&installed));
+
+    let activated = user.command(bundles[0].script()).output().expect("activate runs");
+    assert_exit(&activated, 0, "the user's activation");
+    // The daemon registered the generation's GC root for the user.
+    assert!(!all_output(&activated).contains("garbage collection"), "{}", all_output(&activated));
+    let login = user.login_shell("greet-login && user-tool").output().expect("bash runs");
+    assert_eq!(stdout(&login), "logged in\nmine\n", "the login shell: {}", stderr(&login));
+
+    let dropped = user.command(bundles[1].script()).output().expect("activate runs");
+    assert_exit(&dropped, 0, "the activation without packages");
+    let script = "command -v greet-login || echo greet-login is gone; user-tool";
+    let login = user.login_shell(script).output().expect("bash runs");
+    assert_eq!(stdout(&login), "greet-login is gone\nmine\n", "{}", stderr(&login));
 }
