@@ -29,10 +29,16 @@ let
   # A package is a derivation, or a store path string with its context
   # (which `types.package` leaves as it is).
   isDrv = lib.isDerivation;
-  # A store path's name is its base name after the hash and its dash.
+  # A store path's name is its base name after the hash and its dash; only
+  # the text is parsed (parseDrvName refuses a string with context).
   drvName =
     pkg:
-    builtins.parseDrvName (if isDrv pkg then pkg.name else builtins.substring 33 (-1) (baseNameOf pkg));
+    builtins.parseDrvName (
+      if isDrv pkg then
+        pkg.name
+      else
+        builtins.unsafeDiscardStringContext (builtins.substring 33 (-1) (baseNameOf pkg))
+    );
 
   # The outputs `buildEnv` links: the one chosen (`pkgs.hello.man`), else
   # `meta.outputsToInstall`, else the package itself; plus those of
@@ -55,7 +61,8 @@ let
   described = map (pkg: {
     name = if isDrv pkg && pkg ? pname then pkg.pname else (drvName pkg).name;
     version = if isDrv pkg && pkg ? version then toString pkg.version else (drvName pkg).version;
-    priority = if isDrv pkg then pkg.meta.priority or lib.meta.defaultPriority else lib.meta.defaultPriority;
+    priority =
+      if isDrv pkg then pkg.meta.priority or lib.meta.defaultPriority else lib.meta.defaultPriority;
     outputs = lib.unique (map toString (outputsOf pkg));
   }) cfg.packages;
 
@@ -118,10 +125,10 @@ in
           "${cfg.homeDirectory}/.nix-profile"
         else
           ".nix-profile";
-      defaultText = lib.literalMD ''
-        `"''${home.homeDirectory}/.nix-profile"`, or `".nix-profile"` (relative
-        to the home) when `home.homeDirectory` is not set
-      '';
+      defaultText = lib.literalMD (
+        "`\"\${home.homeDirectory}/.nix-profile\"`, or `\".nix-profile\"` "
+        + "(relative to the home) without `home.homeDirectory`"
+      );
       example = "/home/jane/.local/state/nix/profile";
       description = ''
         The Nix profile `home.packages` are installed into: the link to

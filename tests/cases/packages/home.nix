@@ -3,7 +3,8 @@
 # both packages, the man page both ship with the same bytes is no
 # collision, and lib.hiPrio settles the bin/hello that both provide.
 # Installed into the Nix profile behind ~/.nix-profile, which activation
-# makes (Nix's own tools then add .nix-defexpr).
+# makes (Nix's own tools then add .nix-defexpr); an activation block after
+# home-manager's installPackages anchor runs once the packages are there.
 { lib, ... }:
 let
   # A package made without stdenv: a builder script, /bin tools only.
@@ -39,4 +40,7 @@ in
     greeter
     (lib.hiPrio hello)
   ];
+  home.activation.greet = lib.hm.dag.entryAfter [ "installPackages" ] ''
+    "$HOME/.nix-profile/bin/greet" > "$HOME/greeted"
+  '';
 }
