@@ -96,6 +96,13 @@ fn packages_are_installed_changed_and_removed_beside_the_users_own() {
     let before = profile_state(&profile_of(&home));
     assert!(all_output(&again).contains("nothing to change"), "{}", all_output(&again));
 
+    // `am diff` compares the bundles' packages by name and version.
+    let diff = |old: &Bundle, new: &Bundle| stdout(&home.am(&["diff", &old.arg(), &new.arg()]));
+    assert_eq!(diff(a, b), "~ package greet-b 2.0 -> 3.0  changed\n");
+    let dropped = diff(b, none);
+    assert!(dropped.contains("- package greet-a 1.0  removed"), "{dropped}");
+    assert!(dropped.contains("- package greet-b 3.0  removed"), "{dropped}");
+
     let second = home.activate(b, &["--verbose"]);
     assert_exit(&second, 0, "activation of B");
     let said = all_output(&second);
