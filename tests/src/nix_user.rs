@@ -89,34 +89,32 @@ impl NixUser {
     /// A command run as the user with a session's environment and nothing
     /// else: `HOME`, `USER`, `LOGNAME`, a system `PATH`, and the daemon.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
-        let mut command = Command::new(program);
+        let mut command = self.as_user(program);
         command
-            .env_clear()
-            .env("HOME", &self.home)
-            .env("USER", &self.user)
-            .env("LOGNAME", &self.user)
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("NIX_REMOTE", "daemon")
             .env("NIX_DAEMON_SOCKET_PATH", &self.socket)
-            .env("NIX_CONFIG", NIX_CONFIG)
-            .current_dir(&self.home)
-            .stdin(Stdio::null())
-            .uid(self.uid)
-            .gid(self.gid);
+            .env("NIX_CONFIG", NIX_CONFIG);
         command
     }
 
     /// `bash --login -c SCRIPT` as the user, in a fresh environment (no
     /// `PATH` of ours): what a user gets when they log in.
     pub fn login_shell(&self, script: &str) -> Command {
-        let mut command = Command::new("bash");
+        let mut command = self.as_user("bash");
+        command.env("SHELL", "/bin/bash").args(["--login", "-c", script]);
+        command
+    }
+
+    /// `program` as the user, in the home, with only `HOME`, `USER` and
+    /// `LOGNAME` in its environment.
+    fn as_user(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut command = Command::new(program);
         command
             .env_clear()
             .env("HOME", &self.home)
             .env("USER", &self.user)
             .env("LOGNAME", &self.user)
-            .env("SHELL", "/bin/bash")
-            .args(["--login", "-c", script])
             .current_dir(&self.home)
             .stdin(Stdio::null())
             .uid(self.uid)

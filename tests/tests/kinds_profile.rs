@@ -47,19 +47,27 @@ fn build_package(dir: &Path, name: &str, text: &str) -> String {
     std::fs::canonicalize(link).expect("the package exists").display().to_string()
 }
 
-/// `~/.nix-profile` linked to a profile in the home, holding `path`,
-/// installed by the user with `nix-env -i` (or `nix profile install`).
-fn user_installs(home: &Home, path: &str, manifest: bool) {
-    let profile = profile_of(home);
+/// A home whose `~/.nix-profile` links to a profile in it, holding the
+/// user's own package `user-tool` (printing `mine`), installed by hand with
+/// `nix-env -i` (or `nix profile install` when `manifest`).
+fn home_with_users_tool(label: &str, manifest: bool) -> Home {
+    let home = Home::new(label);
+    let path = build_package(&home.root.join("user-tool"), "user-tool", "mine");
+    let profile = profile_of(&home);
     std::fs::create_dir_all(profile.parent().expect("a folder")).expect("mkdir");
     let _ = std::os::unix::fs::symlink(&profile, home.path.join(".nix-profile"));
     let output = if manifest {
-        nix(home, "nix").args(["profile", "install", "--profile"]).arg(&profile).arg(path).output()
+        nix(&home, "nix")
+            .args(["profile", "install", "--profile"])
+            .arg(&profile)
+            .arg(&path)
+            .output()
     } else {
-        nix(home, "nix-env").arg("--profile").arg(&profile).args(["-i", path]).output()
+        nix(&home, "nix-env").arg("--profile").arg(&profile).args(["-i", &path]).output()
     };
     let output = output.expect("Nix runs");
     assert!(output.status.success(), "the user's install failed: {}", stderr(&output));
+    home
 }
 
 /// Four generations: A and B (greet-b changed), B with a required command
@@ -77,12 +85,9 @@ fn packages_are_installed_changed_and_removed_beside_the_users_own() {
     if !have_nix() {
         return;
     }
-    let dir = fresh_dir("profile-kinds");
     let bundles = bundles("profile-kinds-bundles");
     let (a, b, none) = (&bundles[0], &bundles[1], &bundles[3]);
-    let home = Home::new("profile");
-    let tool = build_package(&dir, "user-tool", "mine");
-    user_installs(&home, &tool, false);
+    let home = home_with_users_tool("profile", false);
 
     let first = home.activate(a, &[]);
     assert_exit(&first, 0, "activation of A");
@@ -162,9 +167,7 @@ fn a_failure_and_a_kill_leave_the_profile_exactly_as_it_was() {
         true,
     );
     let slow = &build_bundles(&dir.join("slow"), &[slow])[0];
-    let home = Home::new("profile-undo");
-    let tool = build_package(&dir, "user-tool", "mine");
-    user_installs(&home, &tool, false);
+    let home = home_with_users_tool("profile-undo", false);
     assert_exit(&home.activate(a, &[]), 0, "activation of A");
     let profile = profile_of(&home);
     let before = profile_state(&profile);
@@ -232,12 +235,9 @@ fn a_nix_profile_manifest_is_changed_with_nix_profile() {
     if !have_nix() {
         return;
     }
-    let dir = fresh_dir("profile-manifest");
     let bundles = bundles("profile-manifest-bundles");
     let (a, b, none) = (&bundles[0], &bundles[1], &bundles[3]);
-    let home = Home::new("profile-manifest");
-    let tool = build_package(&dir, "user-tool", "mine");
-    user_installs(&home, &tool, true);
+    let home = home_with_users_tool("profile-manifest", true);
     let manifest = || std::fs::read_to_string(profile_of(&home).join("manifest.json"));
 
     let dry = home.activate(a, &["--dry-run"]);

@@ -286,7 +286,7 @@ pub fn restore(client: &Client, changes: &[DconfPrevious]) -> io::Result<()> {
 /// them. A commit that would keep the previous generation gets a new one
 /// when these records differ from its own.
 pub fn commit_with(
-    mut commit: Commit,
+    commit: Commit,
     mut records: Vec<DconfRecord>,
     planned: &[&DconfKey],
     previous: Option<&Generation>,
@@ -300,19 +300,7 @@ pub fn commit_with(
         records.extend(missing.cloned());
     }
     records.sort_by(|a, b| a.path.cmp(&b.path));
-    match (&mut commit.record, previous) {
-        (Some(record), _) => record.dconf = records,
-        (None, Some(previous)) if commit.current.is_some() && previous.dconf != records => {
-            let mut record = previous.clone();
-            record.number = number;
-            record.activated_at = crate::state::time::now();
-            record.dconf = records;
-            commit.current = Some(number);
-            commit.record = Some(record);
-        }
-        (None, _) => {}
-    }
-    commit
+    commit.amend(previous, number, |record| record.dconf.clone_from(&records))
 }
 
 #[cfg(test)]

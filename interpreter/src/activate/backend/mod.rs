@@ -35,6 +35,35 @@ pub struct Commit {
     pub prune_after_trash: Vec<PathBuf>,
 }
 
+impl Commit {
+    /// Puts `update` into the generation this commit records. A commit
+    /// that would keep the previous generation (nothing else changed) gets
+    /// a new one, numbered `number`, when `update` changes it: what was
+    /// recorded must stay true of the home.
+    pub fn amend(
+        mut self,
+        previous: Option<&Generation>,
+        number: u64,
+        update: impl Fn(&mut Generation),
+    ) -> Commit {
+        match (&mut self.record, previous) {
+            (Some(record), _) => update(record),
+            (None, Some(previous)) if self.current.is_some() => {
+                let mut record = previous.clone();
+                update(&mut record);
+                if record != *previous {
+                    record.number = number;
+                    record.activated_at = crate::state::time::now();
+                    self.current = Some(number);
+                    self.record = Some(record);
+                }
+            }
+            (None, _) => {}
+        }
+        self
+    }
+}
+
 /// Why a path is moved, for the dry run's list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MoveReason {

@@ -217,7 +217,7 @@ pub fn remove_dropped(
 /// A commit that would keep the previous generation gets a new one when
 /// the record differs from its own.
 pub fn commit_with(
-    mut commit: Commit,
+    commit: Commit,
     plan: &Plan,
     applied: Option<ProfileRecord>,
     previous: Option<&Generation>,
@@ -229,17 +229,78 @@ pub fn commit_with(
         (None, Some(_)) => kept,
         (None, None) => None,
     };
-    match (&mut commit.record, previous) {
-        (Some(generation), _) => generation.profile = record,
-        (None, Some(previous)) if commit.current.is_some() && previous.profile != record => {
-            let mut generation = previous.clone();
-            generation.number = number;
-            generation.activated_at = crate::state::time::now();
-            generation.profile = record;
-            commit.current = Some(number);
-            commit.record = Some(generation);
+    commit.amend(previous, number, |generation| generation.profile.clone_from(&record))
+}
+
+#[cfg(test)]
+mod tests {
+    use am_schema::{Node, Package};
+
+    use super::*;
+
+    fn record(path: &str) -> ProfileRecord {
+        ProfileRecord {
+            profile: "/h/.local/state/nix/profiles/profile".into(),
+            path: path.into(),
+            packages: vec![Package {
+                name: "hello".into(),
+                version: "2.12".into(),
+                outputs: vec![],
+            }],
         }
-        (None, _) => {}
     }
-    commit
+
+    fn generation(profile: Option<ProfileRecord>) -> Generation {
+        Generation {
+            number: 1,
+            bundle: "/nix/store/x-home-bundle".into(),
+            activated_at: 0,
+            owned: Vec::new(),
+            created_dirs: Vec::new(),
+            dconf: Vec::new(),
+            units: Vec::new(),
+            profile,
+        }
+    }
+
+    fn plan(with_profile: bool) -> Plan {
+        let node = Node {
+            id: "packages".into(),
+            declared_by: "home.packages".into(),
+            required: true,
+            after: Vec::new(),
+            kind: Kind::Profile(Profile {
+                profile: ".nix-profile".into(),
+                path: "/nix/store/t-home-manager-path".into(),
+                packages: Vec::new(),
+            }),
+        };
+        let nodes = if with_profile { vec![node] } else { Vec::new() };
+        Plan { backup_extension: None, home_directory: None, nodes, layers: Vec::new() }
+    }
+
+    /// A commit of an activation that changed nothing else.
+    fn unchanged() -> Commit {
+        Commit { record: None, current: Some(1), prune_after_trash: Vec::new() }
+    }
+
+    #[test]
+    fn a_node_that_did_not_run_keeps_what_the_profile_holds() {
+        let previous = generation(Some(record("/nix/store/a-home-manager-path")));
+        let commit = commit_with(unchanged(), &plan(true), None, Some(&previous), 2);
+        assert!(commit.record.is_none(), "nothing changed, so no new generation");
+        assert_eq!(commit.current, Some(1));
+    }
+
+    #[test]
+    fn a_new_entry_or_a_dropped_one_makes_a_new_generation() {
+        let previous = generation(Some(record("/nix/store/a-home-manager-path")));
+        let new = record("/nix/store/b-home-manager-path");
+        let commit = commit_with(unchanged(), &plan(true), Some(new.clone()), Some(&previous), 2);
+        assert_eq!(commit.current, Some(2));
+        assert_eq!(commit.record.and_then(|r| r.profile), Some(new));
+
+        let commit = commit_with(unchanged(), &plan(false), None, Some(&previous), 2);
+        assert_eq!(commit.record.map(|r| (r.number, r.profile)), Some((2, None)));
+    }
 }

@@ -143,3 +143,101 @@ fn remove_if(fs: &Anchored, profile: &Path, made: u64) -> Result<(), UndoProblem
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    /// A profile folder with generations `numbers` (links to made-up store
+    /// paths) and the profile at `current`, below a fresh folder.
+    fn profile(name: &str, numbers: &[u64], current: Option<u64>) -> (PathBuf, PathBuf) {
+        let root =
+            std::env::temp_dir().join(format!("am-profile-undo-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let folder = root.join("nix/profiles");
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        let profile = folder.join("profile");
+        for number in numbers {
+            let store = format!("/nix/store/{number}-user-environment");
+            symlink(store, generation_link(&profile, *number)).expect("link");
+        }
+        if let Some(current) = current {
+            symlink(format!("profile-{current}-link"), &profile).expect("link");
+        }
+        (root, profile)
+    }
+
+    fn listing(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| {
+                        let link = std::fs::read_link(e.path()).unwrap_or_default();
+                        format!("{} -> {}", e.file_name().to_string_lossy(), link.display())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    fn changed<'a>(profile: &'a str, previous: Option<u64>, newest: u64) -> Changed<'a> {
+        Changed { profile, previous, newest, made_dirs: &[], made_link: None }
+    }
+
+    #[test]
+    fn the_previous_generation_comes_back_and_newer_ones_go() {
+        let (root, profile) = profile("back", &[1, 2, 3, 4], Some(4));
+        let before = vec![
+            "profile -> profile-2-link".to_string(),
+            "profile-1-link -> /nix/store/1-user-environment".into(),
+            "profile-2-link -> /nix/store/2-user-environment".into(),
+        ];
+        let text = profile.display().to_string();
+        // The activation found generation 2 current and 2 the newest, then
+        // Nix made 3 (nix profile remove) and 4 (install).
+        undo(changed(&text, Some(2), 2), Scratch { token: 7 }).expect("undone");
+        assert_eq!(listing(profile.parent().expect("folder")), before);
+        // Again, as after a crash during recovery: nothing more to do.
+        undo(changed(&text, Some(2), 2), Scratch { token: 7 }).expect("undone twice");
+        assert_eq!(listing(profile.parent().expect("folder")), before);
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[test]
+    fn a_profile_that_was_not_there_goes_with_its_folders_and_link() {
+        let (root, profile) = profile("new", &[1], Some(1));
+        let link = root.join(".nix-profile");
+        symlink(&profile, &link).expect("link");
+        let dirs: Vec<String> =
+            ["nix", "nix/profiles"].iter().map(|d| root.join(d).display().to_string()).collect();
+        let text = profile.display().to_string();
+        let link_text = link.display().to_string();
+        let entry = Changed {
+            profile: &text,
+            previous: None,
+            newest: 0,
+            made_dirs: &dirs,
+            made_link: Some(&link_text),
+        };
+        undo(entry, Scratch { token: 7 }).expect("undone");
+        assert_eq!(listing(&root), Vec::<String>::new(), "left behind");
+        undo(entry, Scratch { token: 7 }).expect("undone twice");
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[test]
+    fn a_generation_someone_else_made_current_is_left_alone() {
+        let (root, profile) = profile("theirs", &[1, 2, 3], Some(1));
+        let text = profile.display().to_string();
+        // The activation found 2 current; the user switched to 1 since.
+        let problem = undo(changed(&text, Some(2), 2), Scratch { token: 7 }).expect_err("theirs");
+        assert!(problem.left_alone, "{problem:?}");
+        assert_eq!(listing(profile.parent().expect("folder")).len(), 4, "nothing was deleted");
+        let _ = std::fs::remove_dir_all(root);
+    }
+}
