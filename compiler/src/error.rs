@@ -427,6 +427,10 @@ pub enum PackagesError {
     #[error("{} nodes have kind profile; a bundle has at most one", nodes.len())]
     SecondProfileNode { nodes: Vec<NodeRef> },
 
+    /// A system bundle has no user whose profile the packages go into.
+    #[error("profile node {node} is in a system bundle")]
+    ProfileInSystem { node: NodeRef },
+
     /// Two packages of one priority provide `file` (relative to the tree),
     /// with other bytes or one of them as a folder.
     #[error("{first} and {second} both provide {file}")]
@@ -667,7 +671,8 @@ impl PackagesError {
     fn sort_key(&self) -> SortKey {
         match self {
             PackagesError::BadProfileDirectory { node, .. }
-            | PackagesError::BadTreePath { node, .. } => by_node(26, node),
+            | PackagesError::BadTreePath { node, .. }
+            | PackagesError::ProfileInSystem { node } => by_node(26, node),
             PackagesError::MalformedPackage { node, position, .. } => {
                 (27, node_key(node).0, *position)
             }

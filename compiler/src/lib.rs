@@ -62,12 +62,13 @@ pub fn compile(
     sources: &dyn SourceLookup,
 ) -> Result<Compiled, Vec<CompileError>> {
     let mut errors = Vec::new();
-    let input::Input { backup_extension, home_directory, nodes, scripts } =
+    let input::Input { backup_extension, home_directory, role, nodes, scripts } =
         input::parse(input, &mut errors);
     let mut nodes = tree::expand(nodes, sources, &mut errors);
     changes::resolve(&mut nodes, &mut errors);
     source::check(&nodes, store_dir, sources, &mut errors);
     conflicts::check(&nodes, &mut errors);
+    conflicts::profiles_of_a_home(role, &nodes, &mut errors);
     units::check(&nodes, &mut errors);
     let graph = graph::build(&nodes, &mut errors);
     let layers = match layer::layers(&graph) {
@@ -81,7 +82,7 @@ pub fn compile(
         Some(layers) if errors.is_empty() => {
             lower::lower(backup_extension, &nodes, &graph, &layers)
                 .map(|compiled| {
-                    let plan = Plan { home_directory, ..compiled.plan };
+                    let plan = Plan { role, home_directory, ..compiled.plan };
                     Compiled { plan, scripts, ..compiled }
                 })
                 .map_err(|message| vec![CompileError::from(BuildError::Internal { message })])

@@ -467,6 +467,8 @@ fn dconf_folders_keys_and_values() {
                     "hint": "wrap it in the type the key has, e.g. (lib.gvariant.mkInt64 5000000000)"
                 },
                 "two-lines": "'a\nb'",
+                "two-values": "'a' 'b'",
+                "#note": "1",
                 "number": 5,
                 "fine": "true"
             }
@@ -584,4 +586,13 @@ fn profile_tree_that_is_no_store_path_of_its_own() {
 #[test]
 fn two_profile_nodes() {
     nodes_error!(json!([profile("packages", json!({})), profile("more-packages", json!({}))]));
+}
+
+#[test]
+fn profile_in_a_system_bundle() {
+    let nodes = with_provenance(json!([profile("packages", json!({}))]));
+    let text = json!({ "version": 1, "role": "system", "nodes": nodes }).to_string();
+    insta::with_settings!({ description => describe(&nodes), omit_expression => true }, {
+        insta::assert_snapshot!(report_for_text(&text));
+    });
 }

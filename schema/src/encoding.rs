@@ -176,6 +176,7 @@ mod tests {
 
     fn sample() -> Plan {
         Plan {
+            role: crate::Role::Home,
             backup_extension: Some("bak".into()),
             home_directory: Some("/home/jane".into()),
             nodes: vec![

@@ -41,6 +41,13 @@ pub(super) fn render(m: &mut Message, error: &PackagesError) {
             }
             m.hint("list every package in home.packages: a home installs one profile entry");
         }
+        PackagesError::ProfileInSystem { node } => {
+            m.node_error(node, "it is in a system bundle, which has no user's profile".into());
+            m.hint(
+                "a system's packages are the system configuration's \
+                 (environment.systemPackages); home.packages belong in a home's bundle",
+            );
+        }
         PackagesError::Collision { origin: from, file, first, second } => {
             m.error(format!("{}: two packages provide {file}", option(from)));
             if let Some(origin) = origin(from) {

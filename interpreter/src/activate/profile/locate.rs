@@ -12,7 +12,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::home::HomePaths;
+use crate::place::Place;
 
 /// Which of Nix's tools a profile belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,14 +65,14 @@ pub struct ProfileState {
 /// `store_dir` is the Nix store's folder.
 pub fn locate(
     configured: &str,
-    home: &HomePaths,
+    place: &Place,
     entry: &str,
     store_dir: &Path,
 ) -> io::Result<Located> {
-    let link = home.home.join(configured);
+    let link = place.dir.join(configured);
     let (profile, make_link) = match std::fs::symlink_metadata(&link) {
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            let profile = default_profile(home);
+            let profile = default_profile(place);
             (profile.clone(), Some(profile))
         }
         Err(error) => return Err(error),
@@ -112,9 +112,9 @@ pub fn locate(
 /// Where a profile goes that nothing made yet: where Nix 2.14 and later
 /// make it, `$XDG_STATE_HOME/nix/profiles/profile` (older Nix, which made
 /// it under `/nix/var/nix/profiles/per-user`, follows the link as well).
-fn default_profile(home: &HomePaths) -> PathBuf {
+fn default_profile(place: &Place) -> PathBuf {
     // The state folder is `$XDG_STATE_HOME/activation-manager`.
-    let state_home = home.state.parent().unwrap_or(&home.home);
+    let state_home = place.state.parent().unwrap_or(&place.dir);
     state_home.join("nix/profiles/profile")
 }
 

@@ -28,7 +28,7 @@ pub use self::changes::{PackageChanges, name_and_version};
 pub use self::nix::{NixFailed, Switch, run};
 use super::backend::{Backend, Commit};
 use super::{Failure, NodeOutcome, Summary};
-use crate::home::HomePaths;
+use crate::place::Place;
 
 /// What the profile node did.
 #[derive(Debug, Clone)]
@@ -76,11 +76,11 @@ fn store_dir(path: &str) -> &Path {
 /// The node's work: installs the tree unless the profile holds it already.
 pub fn apply(
     profile: &Profile,
-    home: &HomePaths,
+    place: &Place,
     previous: Option<&Generation>,
     backend: &impl Backend,
 ) -> NodeOutcome {
-    match install(profile, home, previous, backend) {
+    match install(profile, place, previous, backend) {
         Ok(applied) => NodeOutcome::Profile(applied),
         Err(failed) => NodeOutcome::Failed(Failure::Profile(failed)),
     }
@@ -88,13 +88,18 @@ pub fn apply(
 
 fn install(
     profile: &Profile,
-    home: &HomePaths,
+    place: &Place,
     previous: Option<&Generation>,
     backend: &impl Backend,
 ) -> Result<Applied, Failed> {
+    // The compiler refuses it; a plan made by hand may still have one.
+    if place.role == crate::place::Role::System {
+        let reason = "a system has no user's Nix profile to install packages into".to_string();
+        return Err(Failed { reason, output: Vec::new(), by_nix: false });
+    }
     let entry = profile.entry_name();
     let store = store_dir(&profile.path);
-    let located = locate::locate(&profile.profile, home, entry, store).map_err(Failed::io)?;
+    let located = locate::locate(&profile.profile, place, entry, store).map_err(Failed::io)?;
     let record = ProfileRecord {
         profile: located.profile.to_string_lossy().into_owned(),
         path: profile.path.clone(),
@@ -129,7 +134,7 @@ fn install(
         dirs: located.missing_dirs.clone(),
         link,
         changes: changes.clone(),
-        cwd: home.home.clone(),
+        cwd: place.dir.clone(),
     };
     backend.record(vec![changed_entry(&switch, &located.state)]).map_err(Failed::io)?;
     switched(&switch, backend)?;
@@ -173,7 +178,7 @@ fn switched(switch: &Switch, backend: &impl Backend) -> Result<(), Failed> {
 /// it is left alone. A node that failed or was skipped keeps it.
 pub fn remove_dropped(
     plan: &Plan,
-    home: &HomePaths,
+    place: &Place,
     previous: Option<&Generation>,
     backend: &impl Backend,
     summary: &mut Summary,
@@ -201,7 +206,7 @@ pub fn remove_dropped(
         dirs: Vec::new(),
         link: None,
         changes: PackageChanges::between(&old.packages, &[]),
-        cwd: home.home.clone(),
+        cwd: place.dir.clone(),
     };
     backend.record(vec![changed_entry(&switch, &state)])?;
     if let Err(failed) = backend.profile_switch(&switch)? {
@@ -276,7 +281,13 @@ mod tests {
             }),
         };
         let nodes = if with_profile { vec![node] } else { Vec::new() };
-        Plan { backup_extension: None, home_directory: None, nodes, layers: Vec::new() }
+        Plan {
+            role: am_schema::Role::Home,
+            backup_extension: None,
+            home_directory: None,
+            nodes,
+            layers: Vec::new(),
+        }
     }
 
     /// A commit of an activation that changed nothing else.
