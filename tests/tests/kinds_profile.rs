@@ -101,6 +101,15 @@ fn packages_are_installed_changed_and_removed_beside_the_users_own() {
     let before = profile_state(&profile_of(&home));
     assert!(all_output(&again).contains("nothing to change"), "{}", all_output(&again));
 
+    // `am inspect --json` lists them for tools.
+    let json = stdout(&home.am(&["inspect", "--json", &a.arg()]));
+    let expected = r#""kind":"profile","layer":0,"declaredBy":"home.packages","required":true,"after":[],"profile":".nix-profile","path":"/nix/store/"#;
+    assert!(json.contains(expected), "{json}");
+    assert!(
+        json.contains(r#"{"name":"greet-a","version":"1.0","outputs":["/nix/store/"#),
+        "{json}"
+    );
+
     // `am diff` compares the bundles' packages by name and version.
     let diff = |old: &Bundle, new: &Bundle| stdout(&home.am(&["diff", &old.arg(), &new.arg()]));
     assert_eq!(diff(a, b), "~ package greet-b 2.0 -> 3.0  changed\n");
