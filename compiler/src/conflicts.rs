@@ -117,18 +117,3 @@ fn profiles(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
         errors.push(PackagesError::SecondProfileNode { nodes: profiles }.into());
     }
 }
-
-/// A profile node installs a home's packages into its user's profile: a
-/// system bundle has no such user.
-pub fn profiles_of_a_home(
-    role: am_schema::Role,
-    nodes: &[InputNode],
-    errors: &mut Vec<CompileError>,
-) {
-    if role != am_schema::Role::System {
-        return;
-    }
-    for node in nodes.iter().filter(|node| matches!(node.body, Some(Body::Profile(_)))) {
-        errors.push(PackagesError::ProfileInSystem { node: node.origin.clone() }.into());
-    }
-}

@@ -17,6 +17,8 @@ pub enum Shape {
     DconfSettings,
     /// A list of attribute sets, one per package.
     Packages,
+    /// A list of attribute sets, one per user or group.
+    Accounts,
 }
 
 impl Shape {
@@ -33,6 +35,7 @@ impl Shape {
                 "an attribute set of dconf folders, each an attribute set of GVariant texts"
             }
             Shape::Packages => "a list of packages (attribute sets with name, version, outputs)",
+            Shape::Accounts => "a list of attribute sets, one per user or group",
         }
     }
 }
@@ -79,7 +82,33 @@ pub const COPY: &[Field] = &[
     field("permissions", Shape::String, "permissions = \"0600\";"),
     field("executable", Shape::Bool, "executable = true;"),
     field("force", Shape::Bool, "force = true;"),
+    field("owner", Shape::String, "owner = \"nginx\";"),
+    field("group", Shape::String, "group = \"+33\";"),
 ];
+
+pub const TMPFILES: &[Field] =
+    &[field("target", Shape::String, "target = \"tmpfiles.d/00-activation-manager.conf\";")];
+
+pub const ACCOUNTS: &[Field] = &[
+    field("users", Shape::Accounts, "users = [ { name = \"nginx\"; group = \"nginx\"; } ];"),
+    field("groups", Shape::Accounts, "groups = [ { name = \"nginx\"; gid = null; } ];"),
+];
+
+/// The fields of one user of an `accounts` node.
+pub const USER_FIELDS: &[&str] = &[
+    "name",
+    "uid",
+    "group",
+    "extraGroups",
+    "home",
+    "createHome",
+    "shell",
+    "description",
+    "isSystemUser",
+];
+
+/// The fields of one group of an `accounts` node.
+pub const GROUP_FIELDS: &[&str] = &["name", "gid"];
 
 pub const TREE: &[Field] = &[
     field("target", Shape::String, "target = \".config/nvim\";"),
@@ -112,11 +141,14 @@ pub const LUA: &[Field] = &[
     field("timeout", Shape::Seconds, "timeout = 10;"),
 ];
 
-pub const SYSTEMD_UNITS: &[Field] = &[field(
-    "units",
-    Shape::Units,
-    "units = [ { name = \"hello.service\"; target = \".config/systemd/user/hello.service\"; } ];",
-)];
+pub const SYSTEMD_UNITS: &[Field] = &[
+    field(
+        "units",
+        Shape::Units,
+        "units = [ { name = \"hello.service\"; target = \".config/systemd/user/hello.service\"; } ];",
+    ),
+    field("scope", Shape::String, "scope = \"system\";"),
+];
 
 pub const PROFILE: &[Field] = &[
     field("profile", Shape::String, "profile = \".nix-profile\";"),
@@ -164,6 +196,7 @@ pub const SYNONYMS: &[(&str, &str)] = &[
 
 /// The kinds this compiler knows, sorted, with their own fields.
 pub const KINDS: &[(&str, &[Field])] = &[
+    ("accounts", ACCOUNTS),
     ("copy", COPY),
     ("dconf", DCONF),
     ("exec", EXEC),
@@ -171,6 +204,7 @@ pub const KINDS: &[(&str, &[Field])] = &[
     ("lua", LUA),
     ("profile", PROFILE),
     ("systemd-units", SYSTEMD_UNITS),
+    ("tmpfiles", TMPFILES),
     ("tree", TREE),
 ];
 

@@ -28,6 +28,7 @@ mod packages;
 pub mod render;
 mod source;
 mod suggest;
+mod system;
 mod target;
 mod tree;
 mod unit_name;
@@ -65,10 +66,10 @@ pub fn compile(
     let input::Input { backup_extension, home_directory, role, nodes, scripts } =
         input::parse(input, &mut errors);
     let mut nodes = tree::expand(nodes, sources, &mut errors);
+    system::check(role, &mut nodes, &mut errors);
     changes::resolve(&mut nodes, &mut errors);
     source::check(&nodes, store_dir, sources, &mut errors);
     conflicts::check(&nodes, &mut errors);
-    conflicts::profiles_of_a_home(role, &nodes, &mut errors);
     units::check(&nodes, &mut errors);
     let graph = graph::build(&nodes, &mut errors);
     let layers = match layer::layers(&graph) {

@@ -19,6 +19,7 @@ mod input;
 mod lua;
 mod message;
 mod packages;
+mod system;
 mod units;
 
 use std::fmt::Write;
@@ -74,6 +75,7 @@ pub fn render(error: &CompileError) -> String {
         CompileError::Unit(error) => units::render(&mut m, error),
         CompileError::Graph(error) => graph::render(&mut m, error),
         CompileError::Packages(error) => packages::render(&mut m, error),
+        CompileError::System(error) => system::render(&mut m, error),
         CompileError::Build(error) => input::build(&mut m, error),
     }
     m.into_text()

@@ -20,9 +20,9 @@ use std::path::Path;
 use am_schema::state::{ContentHash, JournalEntry};
 
 use super::copy::hash_at;
-use super::dconf;
 pub use super::findings::{UndoProblem, all_settled};
 use super::scratch::{Purpose, Scratch};
+use super::{accounts, dconf};
 use crate::anchored::{Anchored, Found};
 
 impl UndoProblem {
@@ -155,6 +155,10 @@ impl Undo<'_> {
                     made_link: made_link.as_deref(),
                 };
                 super::profile::undo::undo(changed, self.scratch)
+            }
+            JournalEntry::AccountCreated { name, .. }
+            | JournalEntry::AccountLocked { name, .. } => {
+                accounts::undo(entry).map_err(at(Path::new(name)))
             }
             JournalEntry::Moved { from, to, inode, .. } => {
                 let (back, moved) = (Path::new(from), Path::new(to));

@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use am_schema::state::{ContentHash, Generation, JournalEntry};
 
-use super::copy::CopyFrom;
+use super::copy::{CopyFrom, Ids};
 use super::dconf;
 use super::exec::{Captured, ExecSpec};
 use super::profile;
@@ -33,35 +33,6 @@ pub struct Commit {
     /// Folders to remove once the trash is deleted, if empty then: those
     /// that held only a stale copy, which went to the trash (deepest first).
     pub prune_after_trash: Vec<PathBuf>,
-}
-
-impl Commit {
-    /// Puts `update` into the generation this commit records. A commit
-    /// that would keep the previous generation (nothing else changed) gets
-    /// a new one, numbered `number`, when `update` changes it: what was
-    /// recorded must stay true of the home.
-    pub fn amend(
-        mut self,
-        previous: Option<&Generation>,
-        number: u64,
-        update: impl Fn(&mut Generation),
-    ) -> Commit {
-        match (&mut self.record, previous) {
-            (Some(record), _) => update(record),
-            (None, Some(previous)) if self.current.is_some() => {
-                let mut record = previous.clone();
-                update(&mut record);
-                if record != *previous {
-                    record.number = number;
-                    record.activated_at = crate::state::time::now();
-                    self.current = Some(number);
-                    self.record = Some(record);
-                }
-            }
-            (None, _) => {}
-        }
-        self
-    }
 }
 
 /// Why a path is moved, for the dry run's list.
@@ -143,7 +114,14 @@ pub trait Backend: Sync {
     fn remove_symlink(&self, path: &Path, content: &Path, aside: &Path) -> io::Result<bool>;
     /// Writes a copy of `from` with `mode` at `path` (through `temp`);
     /// fails when anything is at `path`.
-    fn write_copy(&self, from: &CopyFrom, path: &Path, temp: &Path, mode: u32) -> io::Result<()>;
+    fn write_copy(
+        &self,
+        from: &CopyFrom,
+        path: &Path,
+        temp: &Path,
+        mode: u32,
+        owner: Ids,
+    ) -> io::Result<()>;
     /// Moves a path to `to` (or back), never replacing anything there, if
     /// what is moved is still `expect`; otherwise puts it back. What goes
     /// to the trash is deleted at commit.

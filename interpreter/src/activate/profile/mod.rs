@@ -26,7 +26,7 @@ use am_schema::{Kind, Plan, Profile};
 
 pub use self::changes::{PackageChanges, name_and_version};
 pub use self::nix::{NixFailed, Switch, run};
-use super::backend::{Backend, Commit};
+use super::backend::Backend;
 use super::{Failure, NodeOutcome, Summary};
 use crate::place::Place;
 
@@ -218,23 +218,18 @@ pub fn remove_dropped(
 }
 
 /// The generation's record of the profile: what this activation installed,
-/// or, when its node did not run, what the previous generation had there.
-/// A commit that would keep the previous generation gets a new one when
-/// the record differs from its own.
-pub fn commit_with(
-    commit: Commit,
+/// or, when its node did not run (a failed or skipped optional one), what
+/// the previous generation had there; nothing without a profile node.
+pub fn record(
     plan: &Plan,
     applied: Option<ProfileRecord>,
     previous: Option<&Generation>,
-    number: u64,
-) -> Commit {
-    let kept = previous.and_then(|previous| previous.profile.clone());
-    let record = match (applied, planned(plan)) {
+) -> Option<ProfileRecord> {
+    match (applied, planned(plan)) {
         (Some(record), _) => Some(record),
-        (None, Some(_)) => kept,
+        (None, Some(_)) => previous.and_then(|previous| previous.profile.clone()),
         (None, None) => None,
-    };
-    commit.amend(previous, number, |generation| generation.profile.clone_from(&record))
+    }
 }
 
 #[cfg(test)]
@@ -264,6 +259,7 @@ mod tests {
             created_dirs: Vec::new(),
             dconf: Vec::new(),
             units: Vec::new(),
+            accounts: Default::default(),
             profile,
         }
     }
@@ -290,28 +286,19 @@ mod tests {
         }
     }
 
-    /// A commit of an activation that changed nothing else.
-    fn unchanged() -> Commit {
-        Commit { record: None, current: Some(1), prune_after_trash: Vec::new() }
-    }
-
     #[test]
     fn a_node_that_did_not_run_keeps_what_the_profile_holds() {
-        let previous = generation(Some(record("/nix/store/a-home-manager-path")));
-        let commit = commit_with(unchanged(), &plan(true), None, Some(&previous), 2);
-        assert!(commit.record.is_none(), "nothing changed, so no new generation");
-        assert_eq!(commit.current, Some(1));
+        let kept = record("/nix/store/a-home-manager-path");
+        let previous = generation(Some(kept.clone()));
+        assert_eq!(super::record(&plan(true), None, Some(&previous)), Some(kept));
     }
 
     #[test]
-    fn a_new_entry_or_a_dropped_one_makes_a_new_generation() {
+    fn what_was_installed_is_recorded_and_a_dropped_entry_is_not() {
         let previous = generation(Some(record("/nix/store/a-home-manager-path")));
         let new = record("/nix/store/b-home-manager-path");
-        let commit = commit_with(unchanged(), &plan(true), Some(new.clone()), Some(&previous), 2);
-        assert_eq!(commit.current, Some(2));
-        assert_eq!(commit.record.and_then(|r| r.profile), Some(new));
-
-        let commit = commit_with(unchanged(), &plan(false), None, Some(&previous), 2);
-        assert_eq!(commit.record.map(|r| (r.number, r.profile)), Some((2, None)));
+        let recorded = super::record(&plan(true), Some(new.clone()), Some(&previous));
+        assert_eq!(recorded, Some(new));
+        assert_eq!(super::record(&plan(false), None, Some(&previous)), None);
     }
 }

@@ -56,6 +56,7 @@ impl Switch {
             env: Vec::new(),
             cwd: self.cwd.clone(),
             timeout: None,
+            stdin: None,
         };
         let nix_profile = |action: &str, path: &str| {
             let args = ["--extra-experimental-features", "nix-command", "profile", action];
