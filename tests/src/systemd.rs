@@ -323,11 +323,7 @@ fn start_manager(
 
 /// What this machine lacks to run a user manager, if anything.
 fn missing_prerequisite() -> Option<String> {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| status.lines().find(|l| l.starts_with("Uid:")).map(str::to_string))
-        .is_some_and(|line| line.split_whitespace().nth(1) == Some("0"));
-    if !root {
+    if !crate::running_as_root() {
         return Some("the tests do not run as root (needed to make users and cgroups)".into());
     }
     for program in ["useradd", "setpriv", "dbus-daemon", "systemctl"] {
