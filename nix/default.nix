@@ -44,6 +44,7 @@ let
   homeModules = commonModules ++ [
     ./modules/files.nix
     ./modules/session.nix
+    ./modules/packages.nix
     ./modules/dconf.nix
     ./modules/lua.nix
     ./modules/activation.nix
@@ -89,7 +90,16 @@ let
     else
       lib.foldr lib.warn value config.warnings;
 
-  # The bundle of `modules` evaluated with `roleModules`: the module
+  # What modules need to make derivations of their own (the package tree
+  # of `home.packages`): the bundle's compiler and system.
+  buildModule = pkgs: {
+    am.build = {
+      compiler = "${amDir}/bin/am-compile";
+      system = systemOf pkgs;
+    };
+  };
+
+  # The bundle of `modules` evaluated with `roleModules pkgs`: the module
   # system's evaluation, checked, handed to `am-compile` as the compiler
   # input (`version`, the nodes and scripts, and `input` for the role's
   # own fields).
@@ -111,7 +121,7 @@ let
     }:
     let
       eval = lib.evalModules {
-        modules = roleModules ++ [ { am.role = role; } ] ++ modules;
+        modules = roleModules pkgs ++ [ { am.role = role; } ] ++ modules;
         specialArgs = {
           inherit pkgs;
         }
@@ -151,7 +161,7 @@ let
 
   homeBundle = bundleOf {
     role = "home";
-    roleModules = homeModules;
+    roleModules = pkgs: homeModules ++ [ (buildModule pkgs) ];
     # No `role`: a home is what an input without one is.
     input = eval: {
       homeDirectory =
@@ -163,7 +173,7 @@ let
   # users, and the homes of its users, activated as root (`am --system`).
   systemBundle = bundleOf {
     role = "system";
-    roleModules = systemModules;
+    roleModules = _: systemModules;
     input = _: { role = "system"; };
   };
 in
