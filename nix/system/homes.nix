@@ -101,10 +101,17 @@ let
 
   homes = lib.filterAttrs (_: user: user.modules != [ ]) cfg.users;
 
+  # Where the home's activation writes what it says, for the node that
+  # started it to show: read from the journal instead, its last lines could
+  # still be on their way there (journald takes a unit's output from a
+  # stream, which `journalctl --sync` does not wait for).
+  reportOf = name: "/run/activation-manager/home-${name}.report";
+
   # The home's activation as the user: with the user's manager when it
   # runs, so that the home's units are switched in it (else they are
-  # linked, for the next login).
-  activateAs = bundle: ''
+  # linked, for the next login). Its output goes to the journal, as any
+  # unit's, and to the report file when the node made one.
+  activateAs = name: bundle: ''
     runtime="/run/user/$(id -u)"
     if [ -S "$runtime/systemd/private" ]; then
       export XDG_RUNTIME_DIR="$runtime"
@@ -112,13 +119,20 @@ let
         export DBUS_SESSION_BUS_ADDRESS="unix:path=$runtime/bus"
       fi
     fi
-    exec ${bundle}/bin/activate
+    report=${reportOf name}
+    if [ ! -w "$report" ]; then
+      exec ${bundle}/bin/activate
+    fi
+    status=0
+    ${bundle}/bin/activate >"$report" 2>&1 || status=$?
+    cat "$report"
+    exit "$status"
   '';
 
   # Starts the home unit of the user $1 and prints what the activation
-  # said (its output is in the journal, as for any unit). The user's
-  # manager, when it is still starting (at boot, for a lingering user), is
-  # waited for first.
+  # said. The report file, $2, is made afresh, owned by the user, in a
+  # folder only root writes to. The user's manager, when it is still starting (at
+  # boot, for a lingering user), is waited for first.
   startHome = scriptFor "activation-manager-home" "start" ''
     ${phases.onRunningSystem "the home of $1 is not activated"}
     unit="activation-manager-home-$1.service"
@@ -129,12 +143,20 @@ let
     if [ "$(systemctl is-active "user@$uid.service")" = activating ]; then
       systemctl start "user@$uid.service" || true
     fi
+    report=$2
+    mkdir -p "$(dirname "$report")"
+    chmod 0755 "$(dirname "$report")"
+    rm -f "$report"
+    install -m 0600 -o "$uid" /dev/null "$report"
     status=0
-    systemctl start "$unit" || status=$?
-    invocation=$(systemctl show --property=InvocationID --value "$unit")
-    if [ -n "$invocation" ]; then
-      journalctl --no-pager --output=cat "_SYSTEMD_INVOCATION_ID=$invocation" || true
+    started=$(systemctl start "$unit" 2>&1) || status=$?
+    cat "$report"
+    # systemd's own words only when the home said nothing: the unit could
+    # not run it at all.
+    if [ ! -s "$report" ] && [ -n "$started" ]; then
+      echo "$started"
     fi
+    rm -f "$report"
     if [ "$status" != 0 ]; then
       echo "the home of $1 failed to activate: see the lines above, or journalctl -u $unit" >&2
     fi
@@ -157,7 +179,7 @@ let
         Type = "oneshot";
         User = name;
       };
-      script = activateAs user.bundle;
+      script = activateAs name user.bundle;
     };
 
   homeNode =
@@ -168,6 +190,7 @@ let
       argv = [
         startHome.path
         name
+        (reportOf name)
       ];
       after = phases.units;
       required = false;
