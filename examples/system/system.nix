@@ -65,7 +65,10 @@ in
     systemd.services.hello-web-report = {
       description = "Writes how many pages hello-web serves";
       startAt = "hourly";
-      serviceConfig.User = "hello-web";
+      serviceConfig = {
+        Type = "oneshot";
+        User = "hello-web";
+      };
       script = ''
         ls /etc/hello-web/pages | wc -l > /var/lib/hello-web/reports/pages
       '';

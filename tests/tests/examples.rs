@@ -15,7 +15,9 @@
 //!   activated into a temporary root (`--root`), twice and then
 //!   deactivated: its files, accounts, tmpfiles rules and units are made
 //!   there; no system manager runs for the tree, so its units and jane's
-//!   home are placed, not started.
+//!   home are placed, not started. It is also activated in a throwaway
+//!   machine with a real system manager (`am_tests::machine`), where its
+//!   server serves its page and jane's home is activated as jane.
 //!
 //! dconf always runs isolated, in a private session bus (`dbus-run-session`)
 //! with the temporary home's own `~/.config/dconf`, so that no test touches
@@ -26,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use am_tests::dconf::{self, have_dconf};
 use am_tests::engine::{Bundle, Home, all_output, build_exprs, build_module_files, nix_str};
+use am_tests::machine::Machine;
 use am_tests::nixeval::{eval_json_ok, nix_path, with_library};
 use am_tests::system::{Root, system_bundle_expr};
 use am_tests::systemd::UserManager;
@@ -325,4 +328,79 @@ fn system_example_activates_under_a_root() {
     assert!(!left.contains(" -> ") && !left.contains("token"), "left behind:\n{left}");
     assert!(root.account("passwd", "hello-web").is_some(), "an account was deleted");
     assert!(root.locked("hello-web"), "the account is not locked");
+}
+
+/// `examples/system` in a throwaway machine whose systemd is PID 1: the
+/// server (on a free port, the example's `hello-web.port`, since the
+/// machine shares the host's network) serves its page, the report's timer
+/// is active, jane's home is activated as jane, and deactivating stops the
+/// units. The report runs once by hand and writes where tmpfiles made
+/// room for it.
+#[test]
+fn system_example_runs_in_a_real_system_manager() {
+    if !have_nix() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port");
+    let dir = fresh_dir("example-system-machine");
+    let port_module = dir.join("port.nix");
+    std::fs::write(&port_module, format!("{{ hello-web.port = {port}; }}\n")).expect("a module");
+    let config = repo_root().join("examples/system/system.nix");
+    let bundle =
+        build_exprs(&dir, &[system_bundle_expr(&[&config, &port_module])], "examples/system")
+            .remove(0);
+    let am = am_bin();
+    let Some(machine) = Machine::boot("example-system", &[am.parent().unwrap_or(&am)]) else {
+        return;
+    };
+    let inside = |argv: &[&str]| {
+        let output = machine.run(argv);
+        (output.status.code(), all_output(&output))
+    };
+
+    let (code, said) = inside(&[&bundle.script().display().to_string(), "--verbose"]);
+    assert_eq!(code, Some(0), "activating examples/system in the machine: {said}");
+    for unit in ["hello-web.service", "hello-web-report.timer"] {
+        assert!(machine.is_active(unit), "{unit} is not active: {said}");
+    }
+    let page = fetch(port);
+    assert!(page.contains("Hello from a machine managed by activation-manager"), "{page}");
+    let (_, url) = inside(&["cat", "/home/jane/hello-web.url"]);
+    assert_eq!(url, format!("http://localhost:{port}/\n"), "jane's home reads osConfig");
+    let (_, owner) = inside(&["stat", "--format=%U", "/home/jane/.local/state/activation-manager"]);
+    assert_eq!(owner.trim(), "jane", "jane's home was activated as jane");
+
+    let started = machine.systemctl(&["start", "hello-web-report.service"]);
+    let (_, pages) = inside(&["cat", "/var/lib/hello-web/reports/pages"]);
+    let (_, status) = inside(&["systemctl", "status", "hello-web-report.service"]);
+    assert!(started.status.success(), "the report failed: {status}");
+    assert_eq!(pages.trim(), "1", "the report ran as hello-web where tmpfiles made room: {status}");
+
+    let (code, said) = inside(&[&am.display().to_string(), "deactivate", "--system"]);
+    assert_eq!(code, Some(0), "deactivating: {said}");
+    assert!(!machine.is_active("hello-web.service"), "the server still runs: {said}");
+}
+
+/// The page the host gets from `127.0.0.1:<port>`, retried for a few
+/// seconds while the server starts.
+fn fetch(port: u16) -> String {
+    use std::io::{Read, Write};
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let request = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
+            let mut page = String::new();
+            if stream.write_all(request.as_bytes()).is_ok()
+                && stream.read_to_string(&mut page).is_ok()
+                && !page.is_empty()
+            {
+                return page;
+            }
+        }
+        assert!(started.elapsed().as_secs() < 10, "nothing answers on port {port}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
