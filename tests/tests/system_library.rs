@@ -4,7 +4,9 @@
 //! a system activation needs, and mistakes NixOS users make are evaluation
 //! errors that say how to fix them.
 
-use am_tests::nixeval::{eval_error, eval_json, eval_json_ok, nix_path, pretty, with_library};
+use am_tests::nixeval::{
+    STUB_PKGS, eval_error, eval_json, eval_json_ok, nix_path, pretty, with_library,
+};
 use am_tests::{fresh_dir, have_nix, repo_root, snapshot_settings};
 
 /// The compiler input of a system bundle of `modules` (Nix expressions).
@@ -203,4 +205,29 @@ fn system_mistakes_say_how_to_fix_them() {
     }
     let temp = fresh_dir("system-mistakes");
     snapshot_settings(&temp).bind(|| insta::assert_snapshot!("system-mistakes", report));
+}
+
+/// The flake exposes `lib.systemBundle` beside `lib.homeBundle`, and checks
+/// the example with it. Evaluated with a stand-in nixpkgs (the library and
+/// `STUB_PKGS`, whose `callPackage` gives the `am` under test).
+#[test]
+fn the_flake_builds_system_bundles() {
+    if !have_nix() {
+        return;
+    }
+    let value = eval_json_ok(&with_library(&format!(
+        "let pkgs = {STUB_PKGS} // {{ callPackage = _: _: amPackage; }}; \
+             nixpkgs = {{ inherit lib; legacyPackages = lib.genAttrs \
+               [ \"x86_64-linux\" \"aarch64-linux\" \"x86_64-darwin\" \"aarch64-darwin\" ] (_: pkgs); }}; \
+             flake = (import (root + \"/flake.nix\")).outputs {{ self = flake; inherit nixpkgs; }}; \
+             input = bundle: builtins.fromJSON (builtins.unsafeDiscardStringContext bundle.input); \
+         in {{ \
+           lib = input (flake.lib.systemBundle {{ inherit pkgs; \
+             modules = [ {{ environment.etc.issue.text = \"hi\"; }} ]; }}); \
+           check = (input flake.checks.${{builtins.currentSystem}}.example-system).role; \
+         }}"
+    )));
+    assert_eq!(value["lib"]["role"], "system");
+    assert_eq!(value["lib"]["nodes"][0]["id"], "etc:issue");
+    assert_eq!(value["check"], "system");
 }
