@@ -5,8 +5,8 @@
 # /etc/.activation-manager/static), or a `copy` with the mode, owner and
 # group given (`mode = "0640"`).
 #
-# A copy owned by a user or group named here (not `+<id>`) waits for the
-# accounts node, which may create them (./phases.nix).
+# A copy with an owner waits for the accounts node, which may create it
+# (the compiler adds that edge).
 {
   lib,
   config,
@@ -16,7 +16,6 @@
 let
   inherit (lib) mkOption types;
   provenance = import ../provenance.nix { inherit lib; };
-  phases = import ./phases.nix { inherit config; };
 
   # NixOS's pair of options for the owner (or the group) of a copy: the
   # number, and the name that takes precedence over it.
@@ -128,9 +127,6 @@ let
 
   entries = lib.filterAttrs (_: entry: entry.enable) config.environment.etc;
 
-  # `+<number>`: an id, which needs no account to exist.
-  isId = owner: builtins.match "\\+[0-9]+" owner != null;
-
   lower =
     name: entry:
     let
@@ -143,7 +139,6 @@ let
         owner = entry.user;
         inherit (entry) group;
       };
-      named = lib.filter (owner: !isId owner) (builtins.attrValues owners);
       node = {
         id = "etc:${entry.target}";
         kind = if copy then "copy" else "link";
@@ -152,13 +147,7 @@ let
       # A field left `null` is not passed: the compiler says which of
       # `text` and `source` is missing, or that both are set.
       // lib.filterAttrs (_: value: value != null) { inherit (entry) text source; }
-      // lib.optionalAttrs copy (
-        owners
-        // {
-          permissions = entry.mode;
-          after = lib.optionals (named != [ ]) phases.accounts;
-        }
-      );
+      // lib.optionalAttrs copy (owners // { permissions = entry.mode; });
     in
     if lib.hasPrefix "/" entry.target then
       throw ''

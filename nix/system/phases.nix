@@ -2,15 +2,17 @@
 # lowered (as modules/activation.nix reads a home's phases): which nodes
 # make the accounts, the tmpfiles rules and the unit switch, so that each
 # module can wait for the others' nodes without knowing their ids. The
-# order they make:
+# order of a system activation:
 #
-#   links in /etc ─▶ accounts ─▶ copies owned by a user or group named
-#   here, tmpfiles ─▶ unit switch ─▶ homes
+#   links in /etc ─▶ accounts ─▶ copies with an owner, tmpfiles
+#                                ─▶ unit switch ─▶ homes
 #
-# useradd reads /etc/login.defs and /etc/default/useradd, which may be
-# among the links; a copy's owner, a tmpfiles rule's user and a unit's
-# `User=` must exist when they are used; units may need what tmpfiles
-# creates; a home's unit is started once the units are switched.
+# The compiler adds the edges every system bundle needs (what names a user
+# after the accounts: copies with an owner, the rules, the units; the rules
+# after their file). The modules add the rest: useradd reads
+# /etc/login.defs and /etc/default/useradd, which may be among the links
+# (users.nix); units may need what tmpfiles creates (systemd.nix); a home's
+# unit is started once the units are switched (homes.nix).
 #
 # A module reading these never forces anything of its own nodes but their
 # `kind` and `id`, which must not depend on them.
@@ -24,7 +26,6 @@ let
 in
 {
   links = idsOf [ "link" ];
-  accounts = idsOf [ "accounts" ];
   tmpfiles = idsOf [ "tmpfiles" ];
   units = idsOf [ "systemd-units" ];
 

@@ -4,7 +4,7 @@
 # `systemd.overrides`, drop-ins for the distribution's units. The same code
 # as a home's user units (../systemd-units.nix); the unit switch talks to the
 # system manager (`"scope": "system"` in the compiler input), after the
-# accounts their `User=` names and the tmpfiles rules they rely on.
+# tmpfiles rules they may rely on (and, by the compiler, the accounts).
 args@{
   lib,
   config,
@@ -78,5 +78,5 @@ import ../systemd-units.nix {
     systemctl daemon-reload
     systemctl try-restart -- "$1"
   '';
-  unitsAfter = phases.accounts ++ phases.tmpfiles;
+  unitsAfter = phases.tmpfiles;
 } args

@@ -19,11 +19,9 @@
 let
   inherit (lib) mkOption types;
   provenance = import ../provenance.nix { inherit lib; };
-  phases = import ./phases.nix { inherit config; };
 
   cfg = config.systemd.tmpfiles;
   target = "tmpfiles.d/00-activation-manager.conf";
-  linkId = "etc:${target}";
 
   field =
     what: example: default:
@@ -148,7 +146,7 @@ in
   config.am.loweredNodes = lib.optionals (cfg.rules != [ ] || settingsText != "") [
     (
       {
-        id = linkId;
+        id = "etc:${target}";
         kind = "link";
         inherit target text;
       }
@@ -158,8 +156,8 @@ in
       {
         id = "tmpfiles";
         kind = "tmpfiles";
+        # The compiler orders it after its file and the accounts.
         inherit target;
-        after = [ linkId ] ++ phases.accounts;
       }
       // from
     )

@@ -4,10 +4,12 @@
 //! a system activation needs, and mistakes NixOS users make are evaluation
 //! errors that say how to fix them.
 
+use am_tests::engine::build_exprs;
 use am_tests::nixeval::{
     STUB_PKGS, eval_error, eval_json, eval_json_ok, nix_path, pretty, with_library,
 };
-use am_tests::{fresh_dir, have_nix, repo_root, snapshot_settings};
+use am_tests::system::system_bundle_expr;
+use am_tests::{am_bin, fresh_dir, have_nix, repo_root, snapshot_settings};
 
 /// The compiler input of a system bundle of `modules` (Nix expressions).
 fn input(modules: &str) -> String {
@@ -19,18 +21,6 @@ fn input(modules: &str) -> String {
 
 fn example() -> String {
     nix_path(&repo_root().join("examples/system/system.nix"))
-}
-
-/// The node with `id` in a compiler input.
-fn node<'a>(input: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    input["nodes"]
-        .as_array()
-        .and_then(|nodes| nodes.iter().find(|node| node["id"] == id))
-        .unwrap_or_else(|| panic!("no node {id} in {}", pretty(input)))
-}
-
-fn after<'a>(input: &'a serde_json::Value, id: &str) -> Vec<&'a str> {
-    node(input, id)["after"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).collect()
 }
 
 /// The whole input of `examples/system`, as the compiler gets it: the role,
@@ -59,42 +49,54 @@ fn system_example_lowers_to_the_contract() {
     settings.bind(|| insta::assert_snapshot!("system-example-input", pretty(&value)));
 }
 
-/// The order of a system activation (nix/system/phases.nix): links in /etc,
-/// then the accounts, then what needs them (copies owned by a name,
-/// tmpfiles, units), then the homes.
+/// The order of a system activation, in the plan `am inspect` shows: the
+/// links in /etc, then the accounts, then what names a user (a copy with
+/// an owner, the tmpfiles rules), then the unit switch, then the homes.
+/// The compiler adds some of these edges, nix/system/phases.nix the rest.
 #[test]
 fn a_system_activation_is_ordered_by_what_needs_what() {
     if !have_nix() {
         return;
     }
-    let owned = r#"{ environment.etc."by-id" = { text = "x"; mode = "0600"; user = "+5"; group = "+5"; };
-                     environment.etc."by-root" = { text = "x"; mode = "0600"; }; }"#;
-    let value = eval_json_ok(&input(&format!("{} ({owned})", example())));
-
-    let accounts = after(&value, "accounts");
-    for link in
-        ["etc:motd", "etc:hello-web/hello-web.conf", "etc:tmpfiles.d/00-activation-manager.conf"]
-    {
-        assert!(accounts.contains(&link), "accounts wait for {link}: {accounts:?}");
+    let owned = r#"{ environment.etc."by-id" = { text = "x"; mode = "0600"; group = "+5"; };
+                     environment.etc."plain" = { text = "x"; mode = "0600"; }; }"#;
+    let dir = fresh_dir("system-order");
+    let module = dir.join("owned.nix");
+    std::fs::write(&module, owned).expect("a module");
+    let expr = system_bundle_expr(&[&repo_root().join("examples/system/system.nix"), &module]);
+    let bundle = build_exprs(&dir, &[expr], "the system bundle").remove(0);
+    let inspect = std::process::Command::new(am_bin())
+        .args(["inspect", "--json"])
+        .arg(&bundle.store_path)
+        .output()
+        .expect("am inspect runs");
+    let plan: serde_json::Value = serde_json::from_slice(&inspect.stdout).expect("JSON");
+    let layer = |id: &str| {
+        plan["nodes"]
+            .as_array()
+            .and_then(|nodes| nodes.iter().find(|node| node["id"] == id))
+            .and_then(|node| node["layer"].as_u64())
+            .unwrap_or_else(|| panic!("no node {id} in {}", pretty(&plan)))
+    };
+    let order = [
+        vec![
+            "etc:motd",
+            "etc:hello-web/hello-web.conf",
+            "etc:tmpfiles.d/00-activation-manager.conf",
+        ],
+        vec!["accounts"],
+        vec!["etc:hello-web/token", "etc:by-id", "tmpfiles"],
+        vec!["systemd:system"],
+        vec!["home:jane"],
+    ];
+    for pair in order.windows(2) {
+        for before in &pair[0] {
+            for after in &pair[1] {
+                assert!(layer(before) < layer(after), "{before} must come before {after}");
+            }
+        }
     }
-    assert!(!accounts.contains(&"etc:hello-web/token"), "a copy owned by a group made here");
-    assert_eq!(after(&value, "etc:hello-web/token"), ["accounts"]);
-    assert_eq!(node(&value, "etc:hello-web/token")["group"], "hello-web");
-    assert_eq!(node(&value, "etc:hello-web/token")["permissions"], "0640");
-    assert!(node(&value, "etc:hello-web/token").get("owner").is_none(), "+0 is not passed");
-    assert!(after(&value, "etc:by-id").is_empty(), "ids need no account");
-    assert_eq!(node(&value, "etc:by-id")["owner"], "+5");
-    assert!(node(&value, "etc:by-root").get("group").is_none());
-
-    assert_eq!(
-        after(&value, "tmpfiles"),
-        ["etc:tmpfiles.d/00-activation-manager.conf", "accounts"]
-    );
-    let units = after(&value, "systemd:system");
-    assert!(units.ends_with(&["accounts", "tmpfiles"]), "{units:?}");
-    assert_eq!(node(&value, "systemd:system")["scope"], "system");
-    assert_eq!(after(&value, "home:jane"), ["systemd:system"]);
-    assert_eq!(node(&value, "home:jane")["required"], false, "a failed home is partial");
+    assert_eq!(layer("etc:plain"), 0, "a copy without an owner waits for nothing");
 }
 
 /// A system without accounts, rules or units has none of those nodes, and
