@@ -36,7 +36,11 @@ let
             `name`, `version` and `outputs`: see `home.packages`). A link's or
             copy's `target` and `source`, a copy's `text`, `argv` items,
             `env` values, `cwd` and dconf values may be Lua values
-            (`lib.am.mkLua "expr"`), computed when activating.
+            (`lib.am.mkLua "expr"`), computed when activating. A system
+            bundle has `tmpfiles` (`target`: the rules file) and
+            `accounts` (`users`, `groups`, as `users.users` lowers them)
+            too, and its copies may have an `owner` and a `group`; it has
+            no `profile`.
           '';
         };
       }
