@@ -36,7 +36,7 @@ let
   uses =
     text:
     builtins.filter (name: lib.hasInfix name text) internals
-    ++ map (match: "$${builtins.elemAt match 0}GenPath/${builtins.elemAt match 1}") (
+    ++ map (match: "\$${builtins.elemAt match 0}GenPath/${builtins.elemAt match 1}") (
       builtins.filter builtins.isList (builtins.split layout text)
     );
 
@@ -49,11 +49,10 @@ let
       lib.optional (found != [ ] && name != "uninstall") (
         "home.activation.${lib.strings.escapeNixIdentifier name} uses ${
           lib.concatMapStringsSep ", " (use: "`${use}`") found
-        }, which belong to home-manager's own activation script and generation. activation-manager "
-        + "runs the block on its own, with home-manager's `run`, `verboseEcho`, `VERBOSE_ARG`, "
-        + "`newGenPath` and `oldGenPath` (activation-manager's bundles, not home-manager "
-        + "generations), so it cannot work here. Drop it, or write what it does with "
-        + "activation-manager's options."
+        } of home-manager's own activation script and generation, which activation-manager does "
+        + "not have: a block runs on its own, with home-manager's `run`, `verboseEcho`, "
+        + "`VERBOSE_ARG`, and `newGenPath` and `oldGenPath` naming activation-manager's bundles. "
+        + "Drop the block, or do what it does with activation-manager's options."
       )
     ) blocks
   );
