@@ -156,10 +156,7 @@ let
         bundle = mkOption {
           type = types.nullOr types.package;
           readOnly = true;
-          defaultText = lib.literalMD ''
-            the bundle of `homeManagerModules` (with `modules`), else of
-            `modules`, or `null` when there are none
-          '';
+          defaultText = lib.literalMD "the bundle of `homeManagerModules` (with `modules`), else of `modules`, or `null` when there are none";
           description = "The home bundle built from `homeManagerModules` and `modules` (read-only).";
           default =
             let
