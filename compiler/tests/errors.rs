@@ -466,6 +466,8 @@ fn dconf_folders_keys_and_values() {
                     "hint": "wrap it in the type the key has, e.g. (lib.gvariant.mkInt64 5000000000)"
                 },
                 "two-lines": "'a\nb'",
+                "two-values": "'a' 'b'",
+                "#note": "1",
                 "number": 5,
                 "fine": "true"
             }

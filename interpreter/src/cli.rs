@@ -28,6 +28,9 @@ pub enum Command {
     /// Documentation generated from this command line, for the docs site
     /// and packagers.
     Docs(Docs),
+    /// Run the Lua chunk of the job on stdin: the process `am` starts for
+    /// each chunk.
+    LuaChunk,
 }
 
 /// What `am __docs` generates.
@@ -128,6 +131,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
         Sub::Docs { what: DocsSub::Markdown } => Ok(Command::Docs(Docs::Markdown)),
         Sub::Docs { what: DocsSub::Man { dir } } => Ok(Command::Docs(Docs::Man(dir))),
         Sub::Docs { what: DocsSub::LuaApi } => Ok(Command::Docs(Docs::LuaApi)),
+        Sub::LuaChunk => Ok(Command::LuaChunk),
         Sub::BundleEntry { script, args } => {
             // The user's arguments are those of `bin/activate`, which are
             // `am activate`'s flags without the bundle; the script's path as
@@ -219,6 +223,9 @@ enum Sub {
         #[command(subcommand)]
         what: DocsSub,
     },
+    /// Runs one Lua chunk, for `am` itself (see lua/process.rs).
+    #[command(name = crate::lua::SUBCOMMAND, hide = true)]
+    LuaChunk,
     /// Runs a bundle's `bin/activate`, whose first line is
     /// `#!<am> bundle-entry`; the kernel adds the script's path and the
     /// user's arguments.
@@ -420,5 +427,13 @@ mod tests {
         let parsed = parse_strs(&["am", "completions", "zsh"]).expect("valid");
         assert_eq!(parsed, Command::Completions(Shell::Zsh));
         assert!(parse_strs(&["am", "completions", "tcsh"]).is_err());
+    }
+
+    #[test]
+    fn the_chunk_process_has_a_hidden_subcommand() {
+        let subcommand = crate::lua::SUBCOMMAND;
+        assert_eq!(parse_strs(&["am", subcommand]).expect("valid"), Command::LuaChunk);
+        let help = Args::command().render_help().to_string();
+        assert!(!help.contains(subcommand), "{help}");
     }
 }

@@ -9,8 +9,7 @@ use std::path::PathBuf;
 
 use am_schema::DecodeError;
 
-use crate::activate::precheck::Conflict;
-use crate::activate::undo::UndoProblem;
+use crate::activate::findings::{Conflict, UndoProblem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

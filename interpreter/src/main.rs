@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         Command::Docs(cli::Docs::Man(dir)) => {
             (manual::man_pages(&dir).map(|()| Status::Done), None)
         }
+        Command::LuaChunk => (lua::serve().map(|()| Status::Done), None),
         Command::Docs(cli::Docs::LuaApi) => {
             let members = lua::members().map_err(|error| Error::Lua(error.to_string()));
             (members.and_then(|lines| print(lines.join("\n") + "\n")).map(|()| Status::Done), None)

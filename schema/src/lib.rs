@@ -1,7 +1,9 @@
 //! The activation plan: the only contract between `am-compile` and `am`.
 //!
-//! This crate holds data and its encoding, and the one rule of what a
-//! target is ([`target`]), nothing else. The compiler builds a
+//! This crate holds data and its encoding, and the rules both sides of
+//! the contract apply: what a target is ([`target`]) and what dconf
+//! names and values are ([`dconf`]), nothing else. [`chunk`] is what `am`
+//! says to the process it runs a Lua chunk in. The compiler builds a
 //! [`Plan`] from a validated graph; the interpreter executes it without
 //! re-validating. A plan file is a fixed header followed by a postcard payload:
 //!
@@ -17,6 +19,8 @@
 //! The checksum turns a flipped bit into a clear "corrupt" error instead of a
 //! plan that decodes into something subtly different.
 
+pub mod chunk;
+pub mod dconf;
 mod encoding;
 pub mod state;
 mod systemd;

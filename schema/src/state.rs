@@ -136,8 +136,9 @@ pub enum JournalEntry {
     /// in its name, so recovery knows them all and nobody else has one.
     Begin { generation: u64, bundle: String, previous: Option<u64>, token: u64 },
     /// The activation stands: `current` was moved. What follows (deleting
-    /// what `force` moved aside, GC roots) is clean-up, never undone.
-    Committed,
+    /// what was moved to the trash, then the folders `prune` that held only
+    /// that, GC roots) is clean-up, never undone; recovery finishes it.
+    Committed { prune: Vec<String> },
     /// A folder was created where nothing was.
     DirCreated { path: String },
     /// A symlink with `content` was created where nothing was.

@@ -14,6 +14,7 @@ pub mod copy;
 mod created;
 pub mod dconf;
 pub mod exec;
+pub mod findings;
 mod layers;
 mod ownership;
 mod pool;
@@ -23,6 +24,7 @@ pub mod scratch;
 mod stale;
 pub mod systemd;
 pub mod target;
+mod task;
 pub mod undo;
 
 use std::collections::HashSet;
@@ -64,6 +66,16 @@ pub struct Request<'a> {
     /// `--dry-run`, for Lua chunks (`am.dry_run`); the backend is what
     /// keeps a dry run from changing anything.
     pub dry_run: bool,
+    pub outside: Outside<'a>,
+}
+
+/// The programs outside `am` an activation talks to, built once where the
+/// command starts and carried in the request: the engine never makes its
+/// own, so tests can run it in process with fakes.
+#[derive(Debug, Clone, Copy)]
+pub struct Outside<'a> {
+    pub dconf: &'a dyn dconf::Dconf,
+    pub units: &'a dyn systemd::UnitManager,
 }
 
 /// Receives every node's outcome, on the thread that called [`activate`],
@@ -291,7 +303,7 @@ pub fn activate(
         // Whatever was changed before the error is undone now, not left
         // for the next run to find.
         Err(error) => {
-            let problems = backend.rollback();
+            let problems = backend.rollback(request.outside.dconf);
             Err(Error::Aborted { error: Box::new(error), problems })
         }
     }
@@ -326,13 +338,13 @@ fn apply(
     )
     .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
 
-    let run = layers::Run { request, backend };
+    let run = task::Run { request, backend };
     let created = layers::run(&run, context, &mut checked, progress, &mut summary, &mut ownership)?;
     summary.lua_states = crate::lua::states_started();
     if !summary.failed_required.is_empty() {
-        summary.undo_problems = backend.rollback();
+        summary.undo_problems = backend.rollback(request.outside.dconf);
         summary.rolled_back = true;
-        let undone = systemd::undo(&summary.units, &systemd::Systemctl::from_env(), backend);
+        let undone = systemd::undo(&summary.units, request.outside.units, backend);
         summary.warnings.extend(undone);
         return Ok(summary);
     }
@@ -361,8 +373,10 @@ fn apply(
     // when the keys Lua set are known too.
     let mut dconf_keys = dconf::planned(&request.plan.nodes);
     dconf_keys.extend(dconf::planned(&created));
-    summary.dconf_reset = dconf::reset_dropped(request.previous, &dconf_keys, backend)
-        .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
+    let dconf_client = request.outside.dconf;
+    summary.dconf_reset =
+        dconf::reset_dropped(dconf_client, request.previous, &dconf_keys, backend)
+            .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
     systemd::switch_dropped(request, backend, &mut summary);
     let records = std::mem::take(&mut summary.dconf_records);
     let commit = commit_for(request, ownership);

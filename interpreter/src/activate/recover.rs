@@ -27,7 +27,7 @@ pub enum Recovered {
 pub fn recover(
     home: &HomePaths,
     state: &StateDir,
-    dconf: &dconf::Client,
+    dconf: &dyn dconf::Dconf,
 ) -> Result<Option<Recovered>> {
     let path = state.journal_path();
     let io = |action: &'static str, path: &Path| {
@@ -50,7 +50,11 @@ pub fn recover(
         }
     };
     let fs = Anchored::new([home.home.clone(), state.root.clone()]);
-    if entries.contains(&JournalEntry::Committed) {
+    let committed = entries.iter().find_map(|entry| match entry {
+        JournalEntry::Committed { prune } => Some(prune),
+        _ => None,
+    });
+    if let Some(prune) = committed {
         // Only what was really moved is there; the names hold the token,
         // so nothing else can be.
         let trash: Vec<PathBuf> = entries
@@ -61,6 +65,10 @@ pub fn recover(
             })
             .collect();
         delete_trash(&fs, &trash, &mut Vec::new());
+        for dir in prune {
+            // Something that appeared there since keeps the folder: fine.
+            let _ = fs.remove_dir(Path::new(dir));
+        }
         journal::remove(&path).map_err(io("remove", &path))?;
         return Ok(Some(Recovered::Finished { generation }));
     }

@@ -12,9 +12,9 @@ use am_schema::state::JournalEntry;
 
 use super::Summary;
 use super::backend::{Backend, Expect, MoveReason};
-use super::layers::moved;
 use super::ownership::Ownership;
 use super::precheck::{Removal, StaleStep};
+use super::task::moved;
 use crate::home::HomePaths;
 
 /// Removes `steps`, recording in `ownership` what the commit finishes: the

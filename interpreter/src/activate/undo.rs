@@ -15,31 +15,15 @@
 
 use std::collections::HashSet;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use am_schema::state::{ContentHash, JournalEntry};
 
 use super::copy::hash_at;
 use super::dconf;
+pub use super::findings::{UndoProblem, all_settled};
 use super::scratch::{Purpose, Scratch};
 use crate::anchored::{Anchored, Found};
-
-/// A change that could not be undone, or a path left alone because it no
-/// longer holds what the activation made, with why.
-#[derive(Debug)]
-pub struct UndoProblem {
-    pub path: PathBuf,
-    pub error: io::Error,
-    /// Someone else's file is there: left as it is, for good. Otherwise
-    /// the undo failed (a permission, a full disk) and may be tried again.
-    pub left_alone: bool,
-}
-
-/// Whether every problem is a path left as it is: then there is nothing
-/// left to try again, and the journal may go.
-pub fn all_settled(problems: &[UndoProblem]) -> bool {
-    problems.iter().all(|problem| problem.left_alone)
-}
 
 impl UndoProblem {
     fn failed(path: &Path) -> impl FnOnce(io::Error) -> UndoProblem + '_ {
@@ -53,7 +37,7 @@ pub fn undo(
     entries: &[JournalEntry],
     token: u64,
     fs: &Anchored,
-    dconf: &dconf::Client,
+    dconf: &dyn dconf::Dconf,
 ) -> Vec<UndoProblem> {
     let mut problems = Vec::new();
     let undo = Undo { fs, dconf, entries, scratch: Scratch { token } };
@@ -79,7 +63,7 @@ pub fn undo(
 
 struct Undo<'a> {
     fs: &'a Anchored,
-    dconf: &'a dconf::Client,
+    dconf: &'a dyn dconf::Dconf,
     entries: &'a [JournalEntry],
     scratch: Scratch,
 }
@@ -104,7 +88,7 @@ impl Undo<'_> {
     fn one(&self, entry: &JournalEntry, unmoved: &HashSet<&str>) -> Step {
         let fs = self.fs;
         match entry {
-            JournalEntry::Begin { .. } | JournalEntry::Committed => Ok(()),
+            JournalEntry::Begin { .. } | JournalEntry::Committed { .. } => Ok(()),
             JournalEntry::DirCreated { path } => {
                 let path = Path::new(path);
                 // Only an empty folder is removed: anything inside is someone's.

@@ -12,7 +12,8 @@ use crate::activate::backend::{DryRunBackend, RealBackend};
 use crate::activate::dconf;
 use crate::activate::precheck::Permissions;
 use crate::activate::recover::recover;
-use crate::activate::{self, Request, Status};
+use crate::activate::systemd::Systemctl;
+use crate::activate::{self, Outside, Request, Status};
 use crate::bundle::{self, Bundle};
 use crate::cli::{Activate, Target};
 use crate::error::{Error, Result};
@@ -36,9 +37,12 @@ pub fn run(args: &Activate) -> (Result<Status>, Option<Plan>) {
             return (Err(error), None);
         }
     };
-    match prepare(args, &home, &state) {
+    // The programs outside `am` are found once, here, and handed down.
+    let (dconf, units) = (dconf::Client::from_env(), Systemctl::from_env());
+    let outside = Outside { dconf: &dconf, units: &units };
+    match prepare(args, &home, &state, outside) {
         Ok((bundle, previous)) => {
-            let result = execute(args, &home, &state, bundle.as_ref(), previous.as_ref());
+            let result = execute(args, &home, &state, outside, bundle.as_ref(), previous.as_ref());
             (result, bundle.map(|bundle| bundle.plan))
         }
         Err(error) => (Err(error), None),
@@ -51,12 +55,13 @@ fn prepare(
     args: &Activate,
     home: &HomePaths,
     state: &StateDir,
+    outside: Outside,
 ) -> Result<(Option<Bundle>, Option<Generation>)> {
     if args.dry_run {
         if state.journal_path().exists() {
             report::note("an interrupted activation will be rolled back before a real run");
         }
-    } else if let Some(recovered) = recover(home, state, &dconf::Client::from_env())? {
+    } else if let Some(recovered) = recover(home, state, outside.dconf)? {
         report::recovered(&recovered);
     }
     let previous = state.current()?;
@@ -115,6 +120,7 @@ fn execute(
     args: &Activate,
     home: &HomePaths,
     state: &StateDir,
+    outside: Outside,
     bundle: Option<&Bundle>,
     previous: Option<&Generation>,
 ) -> Result<Status> {
@@ -140,6 +146,7 @@ fn execute(
         jobs: args.jobs,
         verbose: args.verbose,
         dry_run: args.dry_run,
+        outside,
     };
     let mut report = ActivationReport::new(plan, args.verbose, args.dry_run, args.timings);
     let target = bundle.map(|bundle| bundle.root.clone());
@@ -149,7 +156,7 @@ fn execute(
         report.dry_run(&backend.planned());
         summary
     } else {
-        let backend = RealBackend::new(state.clone(), home, dconf::Client::from_env());
+        let backend = RealBackend::new(state.clone(), home);
         activate::activate(&request, &backend, &mut report)?
     };
     report.summary(target.as_deref(), &summary, args.dry_run);

@@ -22,6 +22,7 @@ use am_schema::{Kind, Node, NodeIndex, Plan};
 use self::classify::{Entry, FolderCache, Parents, classify, found, same_content};
 pub use self::copy::CopyStep;
 use super::backend::Expect;
+pub use super::findings::{Conflict, Found, Wanted};
 use super::scratch::{Purpose, Scratch};
 use super::target::file_target;
 use crate::home::HomePaths;
@@ -153,46 +154,6 @@ pub struct Checked {
     pub links: HashMap<NodeIndex, LinkStep>,
     /// Sorted by target.
     pub stale: Vec<StaleStep>,
-}
-
-/// A path in the way of the activation.
-#[derive(Debug)]
-pub struct Conflict {
-    pub path: PathBuf,
-    pub found: Found,
-    /// Why the path matters: the nodes whose targets are at or below it.
-    pub wanted_by: Wanted,
-    /// A backup extension was given, but this backup path exists already.
-    pub backup_taken: Option<PathBuf>,
-}
-
-/// What was found at a conflicting path.
-#[derive(Debug)]
-pub enum Found {
-    File,
-    Folder,
-    /// Something that is neither file, folder nor link (a socket, a fifo).
-    Special,
-    /// A symlink, with its content: where a link is wanted, one not made by
-    /// activation-manager; where a folder is wanted, any link.
-    Link(PathBuf),
-    /// The path could not be looked at.
-    Unreadable(io::Error),
-    /// The path is activation-manager's own state folder, or in it.
-    StateFolder,
-}
-
-/// Who needs a conflicting path.
-#[derive(Debug)]
-pub enum Wanted {
-    /// A link node wants a link exactly here.
-    Link(NodeIndex),
-    /// These link nodes need the path to be a folder holding their targets.
-    Folder(Vec<NodeIndex>),
-    /// The activation's own state folder (`$STATE`) must be a folder.
-    StateDir,
-    /// The activation's own static link (`$STATE/static`) must be a link.
-    StaticLink,
 }
 
 /// Checks every path the activation of `plan` would touch.

@@ -102,7 +102,7 @@ pub struct Ran {
 }
 
 /// The user's service manager.
-pub trait UnitManager: Sync {
+pub trait UnitManager: Sync + std::fmt::Debug {
     /// Why units cannot be managed now, or `None` when a manager answers.
     fn unavailable(&self) -> Option<String>;
     /// Whether each unit is active (or activating, or reloading), in order.

@@ -22,7 +22,7 @@ impl Fixture {
         std::fs::create_dir_all(root.join("home")).expect("home");
         let home = HomePaths::resolve(Some(root.join("home").into()), None).expect("home paths");
         let state = StateDir::new(home.state.clone());
-        let backend = RealBackend::new(state, &home, dconf::Client { private_bus: true });
+        let backend = RealBackend::new(state, &home);
         let begin = Begin { number: 1, previous: None, bundle: None, token: 7 };
         backend.begin(begin).expect("begin");
         Fixture { root, home, backend }
