@@ -118,7 +118,14 @@ let
     let
       target = file.target;
       role = classify target;
-      origin = if role ? unit then names.unit name role.unit else names.file name;
+      # A unit's file and its `.wants/` links are named by the unit's
+      # option when home-manager's systemd module made them; a drop-in
+      # never is.
+      origin =
+        if role.kind == "unit" || role.kind == "dependency" then
+          names.unit name role.unit
+        else
+          names.file name;
       id = if role.kind == "file" then "file:${target}" else "unit:${role.rest}";
       tree = file.recursive && isFolder file;
       content =

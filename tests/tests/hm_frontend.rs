@@ -92,6 +92,8 @@ fn the_fixture_activates_with_its_units_and_dconf() {
         assert!(said.lines().any(|l| l == format!("started {unit} (new)")), "{said}");
     }
     assert_eq!(manager.is_active("greeter.service"), "active");
+    let environment = manager.show("greeter.service", "Environment");
+    assert_eq!(environment, "GREETING=hi", "the drop-in applies");
     assert_eq!(manager.is_active("notes-sync.timer"), "active");
     assert_eq!(manager.show("notes-sync.service", "Result"), "success");
     assert_eq!(read("greeter.out"), "started\n", "the service ran");
@@ -133,6 +135,58 @@ fn the_fixture_activates_with_its_units_and_dconf() {
     assert_eq!(manager.is_active("notes-sync.timer"), "inactive");
     assert!(!manager.home.join(".config/systemd/user").exists(), "the unit files are left");
     assert_eq!(key("/org/gnome/desktop/interface/color-scheme"), "", "the key was not reset");
+}
+
+/// `home.extraDependencies` live as long as the bundle (they are in its
+/// closure), `home.checks` are built before it without being in it, and
+/// `recursive = true` on a file makes no difference, as in home-manager.
+#[test]
+fn dependencies_live_with_the_bundle_and_checks_are_built_first() {
+    if !have_nix() {
+        return;
+    }
+    let temp = fresh_dir("hm-front-deps");
+    let change = r#"base: lib.recursiveUpdate base {
+        home.extraDependencies = [ (builtins.toFile "kept" "kept
+") ];
+        home.checks = [
+          (builtins.derivation {
+            name = "hm-check";
+            system = builtins.currentSystem;
+            builder = "/bin/sh";
+            args = [ "-c" "echo checked > $out" ];
+          })
+        ];
+        home.file."bin/greet".recursive = true;
+      }"#;
+    let bundle =
+        build_exprs(&temp, &[fixture_bundle(&temp.join("home"), change, "")], "the bundle")
+            .remove(0);
+    let store = |args: &[&str]| {
+        let output =
+            am_tests::nix_command("nix-store").args(args).output().expect("nix-store runs");
+        assert_exit(&output, 0, &format!("nix-store {args:?}"));
+        stdout(&output)
+    };
+    let references = store(&["-q", "--references", &bundle.arg()]);
+    let kept = references.lines().find(|path| path.ends_with("-kept"));
+    let kept = kept.unwrap_or_else(|| panic!("the dependency is not kept:\n{references}"));
+    let listed =
+        std::fs::read_to_string(bundle.store_path.join("scripts/home-manager-extra-dependencies"));
+    assert_eq!(listed.unwrap_or_default(), format!("{kept}\n"));
+
+    let deriver = store(&["-q", "--deriver", &bundle.arg()]);
+    let inputs = store(&["-q", "--references", deriver.trim()]);
+    let check = inputs.lines().find(|path| path.ends_with("-hm-check.drv"));
+    let check = check.unwrap_or_else(|| panic!("the check is no input of the bundle:\n{inputs}"));
+    let checked = store(&["-q", "--outputs", check]);
+    assert_eq!(std::fs::read_to_string(checked.trim()).unwrap_or_default(), "checked\n", "built");
+    assert!(!references.contains(checked.trim()), "the check is kept with the bundle");
+
+    let inspect = run_in_home(am_bin(), &["inspect", &bundle.arg()], &temp);
+    let greet =
+        stdout(&inspect).lines().find(|line| line.contains("file:bin/greet")).map(str::to_owned);
+    assert!(greet.unwrap_or_default().contains(" link "), "{}", stdout(&inspect));
 }
 
 /// What home-manager can do and activation-manager cannot fails the build,
