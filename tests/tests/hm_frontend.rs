@@ -69,21 +69,9 @@ fn the_fixture_activates_with_its_units_and_dconf() {
     settings.add_filter(&regex_escape(&manager.home.display().to_string()), "/home/jane");
     settings.bind(|| insta::assert_snapshot!("hm-frontend-inspect", stdout(&inspect)));
 
-    let in_session = |program: &Path, args: &[&str]| {
-        manager
-            .command("dbus-run-session")
-            .arg("--")
-            .arg(program)
-            .args(args)
-            .output()
-            .expect("dbus-run-session runs")
-    };
+    let in_session = |program: &Path, args: &[&str]| manager.in_session(program, args);
     let read = |rel: &str| std::fs::read_to_string(manager.home.join(rel)).unwrap_or_default();
-    let key = |path: &str| {
-        let output = manager.command("dconf").args(["read", path]).output().expect("dconf runs");
-        assert_exit(&output, 0, &format!("dconf read {path}"));
-        stdout(&output).trim_end().to_string()
-    };
+    let key = |path: &str| manager.dconf_read(path);
 
     let output = in_session(&bundle.script(), &[]);
     assert_exit(&output, 0, "activating the fixture as its user");
