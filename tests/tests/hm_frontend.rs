@@ -186,6 +186,7 @@ fn what_has_no_meaning_here_fails_the_build() {
     }
     let temp = fresh_dir("hm-front-unsupported");
     let change = r#"base: lib.recursiveUpdate base {
+        home.packages = [ (shapes.package "hello" "hello") ];
         uninstall = true;
         specialisation.dark.configuration = { };
         dconf.databases.work."org/gnome/desktop/interface".color-scheme = "default";
