@@ -76,7 +76,8 @@ let
     )
     ++ lib.optional (hm.uninstall or false) (
       "uninstall = true: this is how home-manager removes itself. activation-manager removes "
-      + "everything a bundle made with `am deactivate`; do not build a bundle of this configuration."
+      + "everything a bundle made with `am deactivate`; do not build a bundle of this "
+      + "configuration."
     )
     ++ lib.optional (specialisations != [ ]) (
       "specialisation.${builtins.head specialisations}${
@@ -93,7 +94,8 @@ let
     )
     ++ map (
       entry:
-      "${entry.origin.declaredBy}: recursive = true with executable = ${lib.boolToString entry.file.executable}: "
+      "${entry.origin.declaredBy}: recursive = true with executable = "
+      + "${lib.boolToString entry.file.executable}: "
       + "activation-manager mirrors a folder with the modes its files have. Drop `executable`, or "
       + "give the files the mode you want in the source folder."
     ) executableTrees
@@ -109,7 +111,8 @@ let
     line:
     builtins.match "[[:space:]]*" line == null
     && builtins.match "[[:space:]]*mkdir -p \\$out/state/?[[:space:]]*" line == null
-    && builtins.match "[[:space:]]*ln -s [^ ]*dconf-keys[^ ]*\\.json \\$out/state/[^ ]*[[:space:]]*" line == null
+    && builtins.match "[[:space:]]*ln -s [^ ]*dconf-keys[^ ]*\\.json \\$out/state/[^ ]*[[:space:]]*" line
+      == null
   ) (lib.splitString "\n" (hm.home.extraBuilderCommands or ""));
 
   warnings =

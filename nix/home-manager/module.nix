@@ -118,7 +118,9 @@ in
     home.homeDirectory = home;
     # home-manager's evaluated `config` throws when a module reads an
     # option nobody defined; only the `options` can tell beforehand.
-    home.username = lib.mkIf (hmOptions == null || hmOptions.home.username.isDefined) hm.home.username;
+    home.username = lib.mkIf (
+      hmOptions == null || hmOptions.home.username.isDefined
+    ) hm.home.username;
     home.extraActivationPath = hm.home.extraActivationPath or [ ];
 
     am.loweredNodes = files.nodes ++ units.nodes;
@@ -129,7 +131,9 @@ in
     am.scripts =
       units.scripts
       // lib.optionalAttrs (extraDependencies != [ ]) {
-        home-manager-extra-dependencies = lib.concatMapStrings (path: "${path}\n") extraDependencies;
+        home-manager-extra-dependencies = lib.concatMapStrings (
+          path: "${path}\n"
+        ) extraDependencies;
       };
     am.buildChecks = hm.home.checks or [ ];
 

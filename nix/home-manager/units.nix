@@ -34,7 +34,8 @@ let
     let
       parts = builtins.match "(.+)\\.([a-z]+)" unitName;
       kind = names.unitOptions.${builtins.elemAt parts 1} or null;
-      unit = if kind == null then { } else hm.systemd.user.${kind}.${builtins.elemAt parts 0} or { };
+      stem = builtins.elemAt parts 0;
+      unit = if kind == null then { } else hm.systemd.user.${kind}.${stem} or { };
       method = unit.Unit.X-SwitchMethod or null;
     in
     if method == null then "restart" else method;

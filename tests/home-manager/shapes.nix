@@ -108,7 +108,9 @@ rec {
     folder: entries:
     lib.mapAttrs' (
       name: attrs:
-      lib.nameValuePair "${homeDirectory}/${folder}/${name}" (file name (attrs // { target = "${folder}/${name}"; }))
+      lib.nameValuePair "${homeDirectory}/${folder}/${name}" (
+        file name (attrs // { target = "${folder}/${name}"; })
+      )
     ) entries;
 
   # A DAG entry as the evaluated `home.activation` holds it.
@@ -137,7 +139,13 @@ rec {
           destination = "/${unitName}";
         }
         + "/${unitName}";
-      wants = map (target: "systemd/user/${target}.wants/${unitName}") (sections.Install.WantedBy or [ ]);
+      wants = map (target: "systemd/user/${target}.wants/${unitName}") (
+        sections.Install.WantedBy or [ ]
+      );
     in
-    xdgFiles ".config" (lib.genAttrs ([ "systemd/user/${unitName}" ] ++ wants) (_: { inherit source; }));
+    xdgFiles ".config" (
+      lib.genAttrs ([ "systemd/user/${unitName}" ] ++ wants) (_: {
+        inherit source;
+      })
+    );
 }

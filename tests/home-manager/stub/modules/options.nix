@@ -27,7 +27,9 @@ let
               type = types.str;
               apply =
                 path:
-                lib.removePrefix "${home}/" (if lib.hasPrefix "/" path then path else "${basePath}/${path}");
+                lib.removePrefix "${home}/" (
+                  if lib.hasPrefix "/" path then path else "${basePath}/${path}"
+                );
             };
             text = mkOption {
               type = types.nullOr types.lines;
