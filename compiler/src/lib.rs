@@ -56,7 +56,7 @@ pub fn compile(
     sources: &dyn SourceLookup,
 ) -> Result<Compiled, Vec<CompileError>> {
     let mut errors = Vec::new();
-    let input::Input { backup_extension, home_directory, nodes, scripts } =
+    let input::Input { backup_extension, home_directory, role, nodes, scripts } =
         input::parse(input, &mut errors);
     let mut nodes = tree::expand(nodes, sources, &mut errors);
     changes::resolve(&mut nodes, &mut errors);
@@ -75,7 +75,7 @@ pub fn compile(
         Some(layers) if errors.is_empty() => {
             lower::lower(backup_extension, &nodes, &graph, &layers)
                 .map(|compiled| {
-                    let plan = Plan { home_directory, ..compiled.plan };
+                    let plan = Plan { role, home_directory, ..compiled.plan };
                     Compiled { plan, scripts, ..compiled }
                 })
                 .map_err(|message| vec![CompileError::from(BuildError::Internal { message })])

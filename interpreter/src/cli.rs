@@ -54,9 +54,21 @@ pub enum Target {
     Nothing,
 }
 
+/// Which place a command works on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Where {
+    /// Not said: the home (`$HOME`), unless the bundle being activated is a
+    /// system's, which then means the running system.
+    #[default]
+    Unsaid,
+    /// The system whose root is this folder (`/` for `--system`).
+    System(PathBuf),
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub struct Activate {
     pub target: Target,
+    pub place: Where,
     /// How many nodes of one layer may run at the same time.
     pub jobs: NonZeroUsize,
     /// Show the output of commands that succeed and every changed link.
@@ -76,12 +88,15 @@ pub struct Activate {
 pub struct Generations {
     /// Generation numbers to delete.
     pub delete: Vec<u64>,
+    pub place: Where,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Inspect {
     /// A bundle folder or a plan file; `None` is the active bundle.
     pub path: Option<PathBuf>,
+    /// Whose active bundle, when there is no path.
+    pub place: Where,
     pub format: InspectFormat,
 }
 
@@ -117,15 +132,17 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
         }
         Sub::Rollback { to, flags } => Ok(Command::Activate(flags.lower(Target::Rollback(to)))),
         Sub::Deactivate { flags } => Ok(Command::Activate(flags.lower(Target::Nothing))),
-        Sub::Generations { delete } => Ok(Command::Generations(Generations { delete })),
+        Sub::Generations { delete, place } => {
+            Ok(Command::Generations(Generations { delete, place: place.lower() }))
+        }
         Sub::Diff { old, new } => Ok(Command::Diff { old, new }),
-        Sub::Inspect(InspectArgs { path, json, dot }) => {
+        Sub::Inspect(InspectArgs { path, json, dot, place }) => {
             let format = match (json, dot) {
                 (true, _) => InspectFormat::Json,
                 (false, true) => InspectFormat::Dot,
                 (false, false) => InspectFormat::Text,
             };
-            Ok(Command::Inspect(Inspect { path, format }))
+            Ok(Command::Inspect(Inspect { path, format, place: place.lower() }))
         }
         Sub::Completions { shell } => Ok(Command::Completions(shell)),
         Sub::Docs { what: DocsSub::Markdown } => Ok(Command::Docs(Docs::Markdown)),
@@ -198,6 +215,8 @@ enum Sub {
         /// Delete these generations (not the current one).
         #[arg(long, value_name = "N", num_args = 1..)]
         delete: Vec<u64>,
+        #[command(flatten)]
+        place: PlaceArgs,
     },
     /// Show what activating NEW would change compared with OLD (two bundles).
     Diff {
@@ -282,6 +301,8 @@ struct ActivateFlags {
     /// Print how long each node and each layer took.
     #[arg(long)]
     timings: bool,
+    #[command(flatten)]
+    place: PlaceArgs,
 }
 
 impl ActivateFlags {
@@ -293,6 +314,7 @@ impl ActivateFlags {
             jobs.or_else(|| std::thread::available_parallelism().ok()).unwrap_or(NonZeroUsize::MIN);
         Activate {
             target,
+            place: self.place.lower(),
             jobs,
             verbose: self.verbose,
             dry_run: self.dry_run,
@@ -343,6 +365,33 @@ struct InspectArgs {
     /// node to the nodes that wait for it. `dot -Tsvg` draws it.
     #[arg(long, conflicts_with = "json")]
     dot: bool,
+    #[command(flatten)]
+    place: PlaceArgs,
+}
+
+/// Where a command works: a home (the default) or a system.
+#[derive(Debug, clap::Args)]
+struct PlaceArgs {
+    /// Work on the system (its `/etc`, system units and
+    /// `/var/lib/activation-manager`) instead of your home. A system
+    /// bundle's own `bin/activate` needs no flag.
+    #[arg(long)]
+    system: bool,
+    /// The root folder of the system, for an image or a container being
+    /// built: its units are placed and enabled, not started (implies
+    /// --system).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+}
+
+impl PlaceArgs {
+    fn lower(self) -> Where {
+        match (self.system, self.root) {
+            (_, Some(root)) => Where::System(root),
+            (true, None) => Where::System(PathBuf::from("/")),
+            (false, None) => Where::Unsaid,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -410,14 +459,21 @@ mod tests {
     fn inspect_takes_a_path_and_json() {
         let parsed = parse_strs(&["am", "inspect", "--json", "plan.am"]).expect("valid");
         let format = InspectFormat::Json;
-        assert_eq!(parsed, Command::Inspect(Inspect { path: Some("plan.am".into()), format }));
+        assert_eq!(
+            parsed,
+            Command::Inspect(Inspect {
+                path: Some("plan.am".into()),
+                format,
+                place: Where::Unsaid
+            })
+        );
     }
 
     #[test]
     fn inspect_prints_one_format() {
         let parsed = parse_strs(&["am", "inspect", "--dot"]).expect("valid");
         let format = InspectFormat::Dot;
-        assert_eq!(parsed, Command::Inspect(Inspect { path: None, format }));
+        assert_eq!(parsed, Command::Inspect(Inspect { path: None, format, place: Where::Unsaid }));
         let error = parse_strs(&["am", "inspect", "--dot", "--json"]).expect_err("one format");
         assert_eq!(error.exit_code(), 2);
     }

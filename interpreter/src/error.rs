@@ -19,6 +19,23 @@ pub enum Error {
     #[error("HOME is {}, which is not an absolute path", .0.display())]
     HomeNotAbsolute(PathBuf),
 
+    #[error("--root {} is not an absolute path", .0.display())]
+    RootNotAbsolute(PathBuf),
+
+    #[error(
+        "a system is activated as root (or, with --root DIR, into a folder you own): \
+         run it with sudo"
+    )]
+    SystemNeedsRoot,
+
+    #[error(
+        "{} is a {bundle} bundle, not a {place} one: a home bundle is activated by its \
+         user, without --system or --root; a system bundle by root, with its own \
+         bin/activate or --system",
+        .path.display()
+    )]
+    WrongRole { path: PathBuf, bundle: &'static str, place: &'static str },
+
     #[error(
         "no bundle is active for this home yet ({} does not exist); \
          name the bundle, e.g. `am {command} ./result`",

@@ -9,10 +9,10 @@ mod bundle;
 mod cli;
 mod commands;
 mod error;
-mod home;
 mod inspect;
 mod lua;
 mod manual;
+mod place;
 mod quote;
 mod report;
 mod state;
@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use crate::activate::Status;
 use crate::cli::Command;
 use crate::error::Error;
-use crate::home::HomePaths;
+use crate::place::Place;
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args_os()) {
@@ -72,15 +72,16 @@ fn main() -> ExitCode {
 }
 
 fn inspect(args: &cli::Inspect) -> Result<(), Error> {
-    let inspected = bundle::open_for_inspect(args.path.as_deref(), HomePaths::from_env)?;
+    let place = || Place::choose(&args.place, None);
+    let inspected = bundle::open_for_inspect(args.path.as_deref(), place)?;
     print(inspect::render(&inspected, args.format, report::stdout_style()))
 }
 
 fn generations(args: &cli::Generations) -> Result<(), Error> {
     let text = if args.delete.is_empty() {
-        commands::generations::list(report::stdout_style())?
+        commands::generations::list(&args.place, report::stdout_style())?
     } else {
-        commands::generations::delete(&args.delete)?
+        commands::generations::delete(&args.place, &args.delete)?
     };
     print(text)
 }

@@ -12,6 +12,7 @@ use support::{Scratch, assert_exit, link, listing, shell, stamp, stderr};
 
 fn three_links() -> Plan {
     Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: vec![link(".config/app/settings.ini"), link(".profile"), link("bin/hello")],
@@ -179,6 +180,7 @@ fn bin_activate_runs_am_through_its_shebang() {
 fn a_failed_optional_node_skips_its_dependents_and_the_rest_applies() {
     let scratch = Scratch::new("optional");
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: vec![
@@ -211,6 +213,7 @@ fn a_failed_optional_node_skips_its_dependents_and_the_rest_applies() {
 fn a_failed_required_node_stops_before_the_next_layer() {
     let scratch = Scratch::new("required");
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: vec![
@@ -253,6 +256,7 @@ fn commands_get_their_env_and_cwd_and_a_missing_program_fails_clearly() {
         }),
     };
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: vec![node, missing],
@@ -270,6 +274,7 @@ fn commands_get_their_env_and_cwd_and_a_missing_program_fails_clearly() {
 fn verbose_shows_the_output_of_successful_commands() {
     let scratch = Scratch::new("verbose");
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: vec![shell("greet", "echo hi there", true, &[])],
@@ -301,8 +306,10 @@ fn xdg_state_home_holds_the_state_when_absolute() {
 
 #[test]
 fn home_must_be_set() {
+    let scratch = Scratch::new("no-home");
+    let bundle = scratch.bundle("bundle", &three_links()).display().to_string();
     let output = std::process::Command::new(support::am())
-        .args(["activate", "/nonexistent"])
+        .args(["activate", &bundle])
         .env_remove("HOME")
         .output()
         .expect("am runs");

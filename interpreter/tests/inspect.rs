@@ -16,6 +16,7 @@ fn sample() -> Plan {
         exec.cwd = Some(".config/git".into());
     }
     Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: vec![
@@ -87,6 +88,7 @@ fn without_a_path_the_active_bundle_is_inspected() {
     let bundle = scratch.bundle(
         "bundle",
         &Plan {
+            role: am_schema::Role::Home,
             backup_extension: None,
             home_directory: None,
             nodes: vec![link(".a")],

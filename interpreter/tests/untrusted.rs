@@ -14,6 +14,7 @@ use support::{Scratch, assert_exit, link, listing, stderr};
 
 fn plan(targets: &[&str]) -> Plan {
     Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: targets.iter().map(|target| link(target)).collect(),

@@ -49,9 +49,20 @@ pub const DYNAMIC_DIR: &str = "dynamic";
 /// Index of a node in [`Plan::nodes`].
 pub type NodeIndex = u32;
 
+/// What a bundle activates: a home, or a system (its `/etc`, units,
+/// accounts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    #[default]
+    Home,
+    System,
+}
+
 /// A compiled, validated and layered activation plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
+    /// Home or system: a bundle activates only into a place of its role.
+    pub role: Role,
     /// Where a file the user owns is moved when a target needs its place
     /// (`<path>.<extension>`); `None` refuses the activation instead.
     pub backup_extension: Option<String>,

@@ -44,6 +44,8 @@ pub struct Input {
     pub backup_extension: Option<String>,
     /// `home.homeDirectory`, when the configuration sets it.
     pub home_directory: Option<String>,
+    /// `"home"` (the default) or `"system"`.
+    pub role: am_schema::Role,
     pub nodes: Vec<InputNode>,
     /// Files for the bundle's `scripts/`, sorted by name.
     pub scripts: Vec<(String, String)>,
@@ -125,8 +127,9 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Input {
     }
     let backup_extension = read_backup_extension(root.get("backupFileExtension"), errors);
     let home_directory = read_home_directory(root.get("homeDirectory"), errors);
+    let role = read_role(root.get("role"), errors);
     let scripts = scripts::read(root.get("scripts"), errors);
-    let known = ["version", "nodes", "backupFileExtension", "homeDirectory", "scripts"];
+    let known = ["version", "role", "nodes", "backupFileExtension", "homeDirectory", "scripts"];
     for key in root.keys().filter(|k| !known.contains(&k.as_str())) {
         errors.push(malformed("it", format!("has an unknown field `{key}`")));
     }
@@ -152,7 +155,21 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Input {
             )),
         }
     }
-    Input { backup_extension, home_directory, nodes: parsed, scripts }
+    Input { backup_extension, home_directory, role, nodes: parsed, scripts }
+}
+
+/// What the bundle activates; the Nix library writes `"home"` or `"system"`.
+fn read_role(value: Option<&Value>, errors: &mut Vec<CompileError>) -> am_schema::Role {
+    match value {
+        None | Some(Value::Null) => am_schema::Role::Home,
+        Some(Value::String(role)) if role == "home" => am_schema::Role::Home,
+        Some(Value::String(role)) if role == "system" => am_schema::Role::System,
+        Some(other) => {
+            let problem = format!("is {}, not \"home\" or \"system\"", describe_value(other));
+            errors.push(malformed("`role`", problem));
+            am_schema::Role::Home
+        }
+    }
 }
 
 /// The home a bundle is for. The Nix library passes only absolute paths

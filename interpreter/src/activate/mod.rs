@@ -44,7 +44,7 @@ use self::scratch::{Purpose, Scratch};
 use self::target::file_target;
 use self::undo::UndoProblem;
 use crate::error::{Error, Result};
-use crate::home::HomePaths;
+use crate::place::Place;
 
 /// What to activate, and how.
 #[derive(Debug)]
@@ -52,7 +52,7 @@ pub struct Request<'a> {
     pub plan: &'a Plan,
     /// The canonical bundle folder; `None` deactivates (an empty plan).
     pub bundle: Option<&'a Path>,
-    pub home: &'a HomePaths,
+    pub place: &'a Place,
     /// The current generation, if any.
     pub previous: Option<&'a Generation>,
     /// The number a new generation gets.
@@ -276,11 +276,11 @@ pub fn activate(
     let bundle_static = request.bundle.map(|bundle| bundle.join(am_schema::STATIC_DIR));
     let scratch = Scratch::random().map_err(|source| Error::Io {
         action: "draw the activation's random token for",
-        path: request.home.state.clone(),
+        path: request.place.state.clone(),
         source,
     })?;
     let context = Context {
-        home: request.home,
+        place: request.place,
         bundle_static: bundle_static.as_deref(),
         previous: request.previous,
         permissions: &request.permissions,
@@ -295,7 +295,7 @@ pub fn activate(
     };
     backend.begin(begin).map_err(|source| Error::Io {
         action: "start the activation journal in",
-        path: request.home.state.clone(),
+        path: request.place.state.clone(),
         source,
     })?;
     match apply(request, &context, checked, backend, progress) {
@@ -323,20 +323,20 @@ fn apply(
         let path = path.to_path_buf();
         move |source| Error::Io { action, path, source }
     };
-    let static_link = request.home.static_link();
-    swap_static(&checked, &static_link, context, backend, &mut summary)
-        .map_err(state_io("update the static link", &static_link))?;
-    let mut ownership = Ownership::new(request.home, request.previous);
+    let static_link = &request.place.static_link;
+    swap_static(&checked, static_link, context, backend, &mut summary)
+        .map_err(state_io("update the static link", static_link))?;
+    let mut ownership = Ownership::new(request.place, request.previous);
     let static_targets = || request.plan.nodes.iter().filter_map(|node| file_target(&node.kind));
     stale::remove(
         &checked.stale,
         &stale::needed_dirs(static_targets()),
         &mut ownership,
-        request.home,
+        request.place,
         backend,
         &mut summary,
     )
-    .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
+    .map_err(state_io("remove targets of the previous generation in", &request.place.dir))?;
 
     let run = task::Run { request, backend };
     let created = layers::run(&run, context, &mut checked, progress, &mut summary, &mut ownership)?;
@@ -363,11 +363,11 @@ fn apply(
             &stale,
             &stale::needed_dirs(made.iter().copied()),
             &mut ownership,
-            request.home,
+            request.place,
             backend,
             &mut summary,
         )
-        .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
+        .map_err(state_io("remove targets of the previous generation in", &request.place.dir))?;
     }
     // Keys the previous generation set and no node set now are reset last,
     // when the keys Lua set are known too.
@@ -385,7 +385,7 @@ fn apply(
     summary.generation = commit.record.as_ref().map(|record| record.number);
     summary.warnings = backend
         .commit(commit)
-        .map_err(state_io("record the new generation in", &request.home.state))?;
+        .map_err(state_io("record the new generation in", &request.place.state))?;
     Ok(summary)
 }
 
@@ -406,7 +406,19 @@ fn swap_static(
     let text = |p: &Path| p.to_string_lossy().into_owned();
     let changed = match (previous, bundle_static) {
         (None, Some(content)) => {
-            backend.record(vec![JournalEntry::LinkCreated { path, content: text(content) }])?;
+            // A system's static link is in `/etc/.activation-manager`, made
+            // with the first activation (a home's is in its state folder).
+            let state = context.place.state.as_path();
+            let folder = link.parent().filter(|folder| *folder != state && !folder.exists());
+            let mut entries: Vec<JournalEntry> = folder
+                .iter()
+                .map(|folder| JournalEntry::DirCreated { path: text(folder) })
+                .collect();
+            entries.push(JournalEntry::LinkCreated { path, content: text(content) });
+            backend.record(entries)?;
+            if let Some(folder) = folder {
+                backend.create_dir(folder)?;
+            }
             backend.create_symlink(content, link)?;
             true
         }
@@ -442,7 +454,7 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
     // A folder that waits for the trash to go may hold a target made since
     // (by a Lua chunk): it stays, and stays ours.
     prune_after_trash.retain(|dir| {
-        let Some(relative) = dir.strip_prefix(&request.home.home).ok().and_then(Path::to_str)
+        let Some(relative) = dir.strip_prefix(&request.place.dir).ok().and_then(Path::to_str)
         else {
             return true;
         };

@@ -10,7 +10,7 @@ use super::dconf;
 use super::undo::{self, UndoProblem};
 use crate::anchored::Anchored;
 use crate::error::{Error, Result};
-use crate::home::HomePaths;
+use crate::place::Place;
 use crate::state::StateDir;
 use crate::state::journal;
 
@@ -25,7 +25,7 @@ pub enum Recovered {
 
 /// Looks for a journal left behind and finishes or undoes its activation.
 pub fn recover(
-    home: &HomePaths,
+    place: &Place,
     state: &StateDir,
     dconf: &dyn dconf::Dconf,
 ) -> Result<Option<Recovered>> {
@@ -49,7 +49,7 @@ pub fn recover(
             return Ok(None);
         }
     };
-    let fs = Anchored::new([home.home.clone(), state.root.clone()]);
+    let fs = Anchored::new([place.dir.clone(), state.root.clone()]);
     let committed = entries.iter().find_map(|entry| match entry {
         JournalEntry::Committed { prune } => Some(prune),
         _ => None,

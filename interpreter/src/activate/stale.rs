@@ -15,7 +15,7 @@ use super::backend::{Backend, Expect, MoveReason};
 use super::ownership::Ownership;
 use super::precheck::{Removal, StaleStep};
 use super::task::moved;
-use crate::home::HomePaths;
+use crate::place::Place;
 
 /// Removes `steps`, recording in `ownership` what the commit finishes: the
 /// copies moved to the trash, and the folders that held them.
@@ -23,7 +23,7 @@ pub fn remove(
     steps: &[StaleStep],
     needed: &HashSet<&str>,
     ownership: &mut Ownership,
-    home: &HomePaths,
+    home: &Place,
     backend: &impl Backend,
     summary: &mut Summary,
 ) -> io::Result<()> {
@@ -107,7 +107,7 @@ fn prune(
     needed: &HashSet<&str>,
     restored: &HashSet<&str>,
     created_dirs: &mut BTreeSet<String>,
-    home: &HomePaths,
+    home: &Place,
     backend: &impl Backend,
 ) -> Vec<PathBuf> {
     // A folder where a user's original came back holds it.

@@ -62,7 +62,7 @@ pub(super) struct Run<'r, 'a, B> {
 /// pre-checked step instead.
 pub(super) fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
     match &node.kind {
-        Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &request.home.home).map(|mut spec| {
+        Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &request.place.dir).map(|mut spec| {
             if request.verbose {
                 spec.env.push(("AM_VERBOSE".into(), "1".into()));
             }
@@ -119,7 +119,7 @@ pub(super) fn execute<'n, B: Backend>(
     };
     backend
         .record(intents)
-        .map_err(io_error("write the activation journal in", &request.home.state))?;
+        .map_err(io_error("write the activation journal in", &request.place.state))?;
     for dir in dirs {
         // A folder an earlier layer (or a command) made since the
         // pre-check is used as it is: see `Backend::create_dir`.
@@ -127,7 +127,7 @@ pub(super) fn execute<'n, B: Backend>(
         ownership.created_dir(&dir);
     }
     let lua_context = crate::lua::Context {
-        home: &request.home.home,
+        home: &request.place.dir,
         bundle: request.bundle,
         dry_run: request.dry_run,
         time_limit: crate::lua::TIME_LIMIT,

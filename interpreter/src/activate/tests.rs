@@ -238,12 +238,12 @@ fn run(plan: Plan, jobs: usize) -> (Summary, Vec<String>, Vec<String>) {
 
 fn run_with(plan: Plan, jobs: usize, dconf: &FakeDconf) -> (Summary, Vec<String>, Vec<String>) {
     let root = std::env::temp_dir().join(format!("am-engine-missing-{}", std::process::id()));
-    let home = HomePaths::resolve(Some(root.join("home").into()), None).expect("home");
+    let place = Place::resolve(Some(root.join("home").into()), None).expect("home");
     let bundle = root.join("bundle");
     let request = Request {
         plan: &plan,
         bundle: Some(&bundle),
-        home: &home,
+        place: &place,
         previous: None,
         number: 1,
         permissions: Permissions::default(),
@@ -263,6 +263,7 @@ fn run_with(plan: Plan, jobs: usize, dconf: &FakeDconf) -> (Summary, Vec<String>
 #[test]
 fn state_is_prepared_before_links_are_made() {
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: vec![link(".a"), link("d/.b")],
@@ -287,6 +288,7 @@ fn state_is_prepared_before_links_are_made() {
 #[test]
 fn a_failed_optional_node_skips_its_dependents_and_nothing_else() {
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: vec![
@@ -318,6 +320,7 @@ fn a_failed_optional_node_skips_its_dependents_and_nothing_else() {
 #[test]
 fn a_failed_required_node_finishes_its_layer_and_stops() {
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: vec![
@@ -352,6 +355,7 @@ fn dconf_keys_go_to_the_client_the_request_carries() {
         kind: Kind::Dconf(am_schema::Dconf { keys: vec![key("size", "@u 5"), key("name", "'x'")] }),
     };
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
         home_directory: None,
         nodes: vec![node],

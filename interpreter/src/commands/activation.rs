@@ -17,7 +17,7 @@ use crate::activate::{self, Outside, Request, Status};
 use crate::bundle::{self, Bundle};
 use crate::cli::{Activate, Target};
 use crate::error::{Error, Result};
-use crate::home::HomePaths;
+use crate::place::{Place, Role};
 use crate::report::{self, ActivationReport};
 use crate::state::StateDir;
 use crate::state::lock::HomeLock;
@@ -25,48 +25,80 @@ use crate::state::lock::HomeLock;
 /// Runs one activation. The plan comes back beside the result so that
 /// conflicts can be reported with the nodes that want each path.
 pub fn run(args: &Activate) -> (Result<Status>, Option<Plan>) {
-    let home = match HomePaths::from_env().and_then(|home| home.check_owner().map(|()| home)) {
-        Ok(home) => home,
+    // A bundle named on the command line says whether it is a home's or a
+    // system's, which says where the state, the lock and the targets are.
+    let named = match &args.target {
+        Target::Bundle(arg) => match bundle::open(arg) {
+            Ok(bundle) => bundle,
+            Err(error) => return (Err(error), None),
+        },
+        _ => None,
+    };
+    let role = named.as_ref().map(|bundle| bundle.plan.role);
+    let place = match Place::choose(&args.place, role).and_then(|p| p.check_owner().map(|()| p)) {
+        Ok(place) => place,
         Err(error) => return (Err(error), None),
     };
-    let state = StateDir::new(home.state.clone());
-    let _lock = match HomeLock::acquire(&home.home, report::waiting_for_lock) {
+    let state = StateDir::new(place.state.clone());
+    let _lock = match lock(&place) {
         Ok(lock) => lock,
-        Err(source) => {
-            let error = Error::Io { action: "lock", path: home.home.clone(), source };
-            return (Err(error), None);
-        }
+        Err(error) => return (Err(error), None),
     };
     // The programs outside `am` are found once, here, and handed down.
-    let (dconf, units) = (dconf::Client::from_env(), Systemctl::from_env());
+    let (dconf, units) = (dconf::Client::from_env(), Systemctl::for_place(&place));
     let outside = Outside { dconf: &dconf, units: &units };
-    match prepare(args, &home, &state, outside) {
+    match prepare(args, &place, &state, outside, named) {
         Ok((bundle, previous)) => {
-            let result = execute(args, &home, &state, outside, bundle.as_ref(), previous.as_ref());
+            let result = execute(args, &place, &state, outside, bundle.as_ref(), previous.as_ref());
             (result, bundle.map(|bundle| bundle.plan))
         }
         Err(error) => (Err(error), None),
     }
 }
 
+/// Takes the lock of the place: its home folder, or a system's state
+/// folder (made if missing).
+pub fn lock(place: &Place) -> Result<HomeLock> {
+    let folder = match place.role {
+        Role::Home => &place.dir,
+        Role::System => {
+            std::fs::create_dir_all(&place.state).map_err(|source| Error::Io {
+                action: "create the state folder",
+                path: place.state.clone(),
+                source,
+            })?;
+            &place.state
+        }
+    };
+    HomeLock::acquire(folder, report::waiting_for_lock).map_err(|source| Error::Io {
+        action: "lock",
+        path: folder.clone(),
+        source,
+    })
+}
+
 /// Recovers, then finds the current generation and the bundle to activate
 /// (`None` to deactivate).
 fn prepare(
     args: &Activate,
-    home: &HomePaths,
+    place: &Place,
     state: &StateDir,
     outside: Outside,
+    named: Option<Bundle>,
 ) -> Result<(Option<Bundle>, Option<Generation>)> {
     if args.dry_run {
         if state.journal_path().exists() {
             report::note("an interrupted activation will be rolled back before a real run");
         }
-    } else if let Some(recovered) = recover(home, state, outside.dconf)? {
+    } else if let Some(recovered) = recover(place, state, outside.dconf)? {
         report::recovered(&recovered);
     }
     let previous = state.current()?;
     let bundle = match &args.target {
-        Target::Bundle(arg) => Some(bundle::open(arg, home)?),
+        Target::Bundle(_) => match named {
+            Some(bundle) => Some(bundle),
+            None => Some(bundle::open_folder(&place.active_bundle("activate")?)?),
+        },
         Target::Rollback(to) => {
             let current = previous.as_ref().ok_or(Error::NoCurrentGeneration)?;
             let number = match to {
@@ -92,7 +124,8 @@ fn prepare(
         }
     };
     if let Some(bundle) = &bundle {
-        check_home(&bundle.plan, home)?;
+        place.check_role(bundle.plan.role, &bundle.root)?;
+        check_home(&bundle.plan, place)?;
     }
     Ok((bundle, previous))
 }
@@ -101,12 +134,12 @@ fn prepare(
 /// `$HOME`: its files and commands may name that home's absolute paths.
 /// The same folder reached through another path (a symlinked `/home`)
 /// is the same home, as home-manager's `-ef` check has it.
-fn check_home(plan: &Plan, home: &HomePaths) -> Result<()> {
+fn check_home(plan: &Plan, place: &Place) -> Result<()> {
     let Some(expected) = plan.home_directory.as_deref().map(Path::new) else { return Ok(()) };
-    if expected == home.home || same_file(expected, &home.home) {
+    if expected == place.dir || same_file(expected, &place.dir) {
         return Ok(());
     }
-    Err(Error::WrongHome { expected: expected.to_path_buf(), actual: home.home.clone() })
+    Err(Error::WrongHome { expected: expected.to_path_buf(), actual: place.dir.clone() })
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -118,13 +151,14 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 fn execute(
     args: &Activate,
-    home: &HomePaths,
+    place: &Place,
     state: &StateDir,
     outside: Outside,
     bundle: Option<&Bundle>,
     previous: Option<&Generation>,
 ) -> Result<Status> {
     let empty = Plan {
+        role: place.role,
         backup_extension: None,
         home_directory: None,
         nodes: Vec::new(),
@@ -139,7 +173,7 @@ fn execute(
     let request = Request {
         plan,
         bundle: bundle.map(|bundle| bundle.root.as_path()),
-        home,
+        place,
         previous,
         number: state.next_number()?,
         permissions,
@@ -156,7 +190,7 @@ fn execute(
         report.dry_run(&backend.planned());
         summary
     } else {
-        let backend = RealBackend::new(state.clone(), home);
+        let backend = RealBackend::new(state.clone(), place);
         activate::activate(&request, &backend, &mut report)?
     };
     report.summary(target.as_deref(), &summary, args.dry_run);

@@ -251,8 +251,13 @@ mod tests {
 
     #[test]
     fn empty_plan_has_only_a_header() {
-        let plan =
-            Plan { backup_extension: None, home_directory: None, nodes: vec![], layers: vec![] };
+        let plan = Plan {
+            role: am_schema::Role::Home,
+            backup_extension: None,
+            home_directory: None,
+            nodes: vec![],
+            layers: vec![],
+        };
         assert_eq!(
             render(&plan, &header(), Style::PLAIN),
             "bundle /nix/store/x-home\n0 nodes in 0 layers\n"
@@ -262,6 +267,7 @@ mod tests {
     #[test]
     fn columns_line_up_and_extras_follow() {
         let plan = Plan {
+            role: am_schema::Role::Home,
             backup_extension: None,
             home_directory: None,
             nodes: vec![

@@ -353,6 +353,7 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
         ),
         Failure::Conflicts { nodes, conflicts } => {
             let plan = Plan {
+                role: am_schema::Role::Home,
                 backup_extension: None,
                 home_directory: None,
                 nodes: nodes.clone(),

@@ -14,7 +14,7 @@ use crate::activate::exec::{Captured, ExecSpec};
 use crate::activate::systemd::{Ran, UnitChange, UnitManager};
 use crate::activate::undo::{self, UndoProblem};
 use crate::anchored::{Anchored, Found};
-use crate::home::HomePaths;
+use crate::place::Place;
 use crate::state::StateDir;
 use crate::state::journal::Journal;
 
@@ -49,9 +49,9 @@ enum JournalState {
 }
 
 impl RealBackend {
-    pub fn new(state: StateDir, home: &HomePaths) -> Self {
+    pub fn new(state: StateDir, place: &Place) -> Self {
         RealBackend {
-            fs: Anchored::new([home.home.clone(), state.root.clone()]),
+            fs: Anchored::new([place.dir.clone(), state.root.clone()]),
             state,
             journal: Mutex::new(JournalState::NotBegun),
             trash: Mutex::default(),
