@@ -81,7 +81,10 @@ let
     in
     builtins.hasContext text || type == "directory" || type == "symlink";
 
-  # `{ kind; unit?; }`: what a target under the unit folder is.
+  # What a target is: `{ kind = "file"; }`, or under the unit folder
+  # (`rest` is the path below it) a unit's file (`kind = "unit"`, `unit`
+  # its name), a link in `<of>.wants/` or `<of>.requires/`
+  # (`"dependency"`), or a drop-in of `unit` (`"drop-in"`).
   classify =
     target:
     let
