@@ -177,7 +177,37 @@ pub enum CompileError {
     #[error(transparent)]
     Graph(#[from] GraphError),
     #[error(transparent)]
+    System(#[from] SystemError),
+    #[error(transparent)]
     Build(#[from] BuildError),
+}
+
+/// What only a system bundle may have, and its `accounts` and `tmpfiles`.
+#[derive(Debug, thiserror::Error)]
+pub enum SystemError {
+    /// `what` is the field or kind: `owner`, `kind tmpfiles`, ...
+    #[error("node {node} has {what}, which only a system bundle may have")]
+    OnlyInSystem { node: NodeRef, what: &'static str },
+
+    /// The units' scope must be the bundle's: `user` for a home.
+    #[error("systemd-units node {node} has scope {scope:?} in a {role} bundle")]
+    WrongScope { node: NodeRef, scope: String, role: &'static str },
+
+    #[error("{} nodes have kind {kind}; a bundle has at most one", nodes.len())]
+    SecondNode { kind: &'static str, nodes: Vec<NodeRef> },
+
+    #[error(
+        "tmpfiles node {node} names the rules file {target:?}, which no link or copy node makes"
+    )]
+    RulesWithoutFile { node: NodeRef, target: String },
+
+    /// An entry of `users` or `groups` has the wrong shape or value.
+    #[error("accounts node {node}: {list} #{position} {problem}")]
+    MalformedAccount { node: NodeRef, list: &'static str, position: usize, problem: String },
+
+    /// `field` is `owner` or `group`; `value` is not a name or `+<id>`.
+    #[error("node {node}: {field} {value:?} is not a user or group name, nor +<number>")]
+    BadOwner { node: NodeRef, field: &'static str, value: String },
 }
 
 /// The input file is not what the Nix library writes: not JSON, another
@@ -461,6 +491,7 @@ impl CompileError {
             CompileError::Lua(e) => e.sort_key(),
             CompileError::Unit(e) => e.sort_key(),
             CompileError::Graph(e) => e.sort_key(),
+            CompileError::System(e) => e.sort_key(),
             CompileError::Build(e) => e.sort_key(),
         }
     }
@@ -488,6 +519,19 @@ impl InputError {
             InputError::InvalidJson { .. } => (0, String::new(), 0),
             InputError::UnsupportedVersion { .. } => (1, String::new(), 0),
             InputError::MalformedInput { what, .. } => (2, what.clone(), 0),
+        }
+    }
+}
+
+impl SystemError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            SystemError::OnlyInSystem { node, .. } => by_node(44, node),
+            SystemError::WrongScope { node, .. } => by_node(45, node),
+            SystemError::SecondNode { kind, .. } => (46, kind.to_string(), 0),
+            SystemError::RulesWithoutFile { node, .. } => by_node(47, node),
+            SystemError::MalformedAccount { node, .. } => by_node(48, node),
+            SystemError::BadOwner { node, .. } => by_node(49, node),
         }
     }
 }

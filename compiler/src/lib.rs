@@ -23,6 +23,7 @@ mod nix;
 pub mod render;
 mod source;
 mod suggest;
+mod system;
 mod target;
 mod tree;
 mod unit_name;
@@ -59,6 +60,7 @@ pub fn compile(
     let input::Input { backup_extension, home_directory, role, nodes, scripts } =
         input::parse(input, &mut errors);
     let mut nodes = tree::expand(nodes, sources, &mut errors);
+    system::check(role, &mut nodes, &mut errors);
     changes::resolve(&mut nodes, &mut errors);
     source::check(&nodes, store_dir, sources, &mut errors);
     conflicts::check(&nodes, &mut errors);

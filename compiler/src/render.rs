@@ -18,6 +18,7 @@ mod graph;
 mod input;
 mod lua;
 mod message;
+mod system;
 mod units;
 
 use std::fmt::Write;
@@ -56,6 +57,7 @@ pub fn render(error: &CompileError) -> String {
         CompileError::Lua(error) => lua::render(&mut m, error),
         CompileError::Unit(error) => units::render(&mut m, error),
         CompileError::Graph(error) => graph::render(&mut m, error),
+        CompileError::System(error) => system::render(&mut m, error),
         CompileError::Build(error) => input::build(&mut m, error),
     }
     m.into_text()

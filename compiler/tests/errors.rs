@@ -68,6 +68,17 @@ macro_rules! nodes_error {
     }};
 }
 
+/// Snapshots the report for the nodes of a system bundle.
+macro_rules! system_error {
+    ($nodes:expr) => {{
+        let nodes = with_provenance($nodes);
+        let text = json!({ "version": 1, "role": "system", "nodes": nodes }).to_string();
+        insta::with_settings!({ description => describe(&nodes), omit_expression => true }, {
+            insta::assert_snapshot!(report_for_text(&text));
+        });
+    }};
+}
+
 /// Snapshots the report for a whole input text.
 macro_rules! input_error {
     ($text:expr) => {{
@@ -537,5 +548,40 @@ fn lua_node_without_a_script() {
     nodes_error!(json!([
         { "id": "a", "kind": "lua", "script": " \n" },
         { "id": "b", "kind": "lua", "code": "print(1)" }
+    ]));
+}
+
+// System bundles.
+
+#[test]
+fn what_only_a_system_has_in_a_home() {
+    nodes_error!(json!([
+        { "id": "file:ssh", "kind": "copy", "target": "ssh", "text": "x", "owner": "sshd" },
+        { "id": "tmpfiles", "kind": "tmpfiles", "target": "ssh" },
+        { "id": "accounts", "kind": "accounts", "users": [] },
+        { "id": "units", "kind": "systemd-units", "units": [], "scope": "system" }
+    ]));
+}
+
+#[test]
+fn rules_without_their_file_and_two_accounts_nodes() {
+    system_error!(json!([
+        { "id": "tmpfiles", "kind": "tmpfiles", "target": "tmpfiles.d/00-am.conf" },
+        { "id": "accounts", "kind": "accounts", "groups": [{ "name": "web" }] },
+        { "id": "accounts-2", "kind": "accounts", "groups": [{ "name": "db" }] }
+    ]));
+}
+
+#[test]
+fn malformed_users_and_owners() {
+    system_error!(json!([
+        { "id": "accounts", "kind": "accounts",
+          "users": [
+            { "name": "Web Server", "group": "web", "home": "var/www" },
+            { "name": "db", "uid": "seven", "shell": 7, "colour": "blue" }
+          ],
+          "groups": [ "web" ] },
+        { "id": "file:motd", "kind": "copy", "target": "motd", "text": "x",
+          "owner": "root:root", "group": "+abc" }
     ]));
 }

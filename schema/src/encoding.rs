@@ -17,7 +17,7 @@ const HEADER_LEN: usize = 28;
 /// First bytes of every generation record.
 pub const GENERATION_MAGIC: [u8; 8] = *b"AM-GEN1\n";
 /// Bumped on every change to the state types.
-pub const STATE_VERSION: u32 = 3;
+pub const STATE_VERSION: u32 = 4;
 
 /// Why bytes could not be read as a plan or state file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -278,6 +278,11 @@ mod tests {
                 name: "a.service".into(),
                 target: ".config/systemd/user/a.service".into(),
             }],
+            accounts: crate::state::AccountsRecord {
+                users: vec!["web".into()],
+                groups: vec!["web".into()],
+                locked: vec![],
+            },
         };
         let bytes = encode_generation(&generation);
         assert_eq!(decode_generation(&bytes), Ok(generation));

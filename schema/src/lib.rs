@@ -23,6 +23,7 @@ pub mod chunk;
 pub mod dconf;
 mod encoding;
 pub mod state;
+mod system;
 mod systemd;
 pub mod target;
 
@@ -32,6 +33,7 @@ pub use encoding::{
 };
 
 use serde::{Deserialize, Serialize};
+pub use system::{Accounts, GroupAccount, Tmpfiles, UserAccount};
 pub use systemd::{SwitchMethod, SystemdUnits, Unit};
 
 /// Where the plan sits inside a bundle (`$out/plan.am`).
@@ -104,6 +106,8 @@ pub enum Kind {
     Dconf(Dconf),
     SystemdUnits(SystemdUnits),
     Lua(Lua),
+    Tmpfiles(Tmpfiles),
+    Accounts(Accounts),
 }
 
 impl Kind {
@@ -116,6 +120,8 @@ impl Kind {
             Kind::Dconf(_) => "dconf",
             Kind::SystemdUnits(_) => "systemd-units",
             Kind::Lua(_) => "lua",
+            Kind::Tmpfiles(_) => "tmpfiles",
+            Kind::Accounts(_) => "accounts",
         }
     }
 }
@@ -174,6 +180,10 @@ pub struct Copy {
     /// Where the bytes come from: the bundle's `static/<target>` for every
     /// compiled node; a file or a text for nodes a Lua chunk creates.
     pub source: CopySource,
+    /// The owner and group a system bundle's copy gets (a name, or
+    /// `+<id>`), looked up when it is written; `None` keeps `am`'s own.
+    pub owner: Option<String>,
+    pub group: Option<String>,
 }
 
 /// The bytes of a [`Copy`].

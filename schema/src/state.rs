@@ -26,6 +26,21 @@ pub struct Generation {
     /// The systemd user units of this generation's bundle, sorted by name;
     /// the next activation compares their files with its own.
     pub units: Vec<UnitRecord>,
+    /// The users and groups activations of a system created, and those
+    /// locked since the configuration dropped them.
+    pub accounts: AccountsRecord,
+}
+
+/// What `am` did to a system's accounts, which it never deletes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountsRecord {
+    /// Users an activation created with `useradd`, sorted.
+    pub users: Vec<String>,
+    /// Groups an activation created with `groupadd`, sorted.
+    pub groups: Vec<String>,
+    /// Of those users, the ones locked because the configuration dropped
+    /// them, sorted.
+    pub locked: Vec<String>,
 }
 
 /// A systemd unit a generation had.
@@ -159,6 +174,12 @@ pub enum JournalEntry {
     /// dconf keys are being written or reset; each change holds what to
     /// put back.
     DconfChanged { changes: Vec<DconfPrevious> },
+    /// A user (`group` false) or group is being created in the system whose
+    /// root is `root`; undoing deletes it (it holds nothing yet).
+    AccountCreated { root: String, group: bool, name: String },
+    /// A user is being locked (`locked`) or unlocked; undoing does the
+    /// opposite.
+    AccountLocked { root: String, name: String, locked: bool },
 }
 
 /// A dconf key's value before an activation changed it.

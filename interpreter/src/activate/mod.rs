@@ -8,6 +8,7 @@
 //! and tells a [`Progress`] about every node as it finishes; the caller
 //! renders that, and the [`Summary`] at the end.
 
+mod accounts;
 pub mod backend;
 mod changes;
 pub mod copy;
@@ -25,6 +26,7 @@ mod stale;
 pub mod systemd;
 pub mod target;
 mod task;
+mod tmpfiles;
 pub mod undo;
 
 use std::collections::HashSet;
@@ -34,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use am_schema::state::{DconfRecord, Generation, JournalEntry};
+use am_schema::state::{AccountsRecord, DconfRecord, Generation, JournalEntry};
 use am_schema::{Node, NodeIndex, Plan};
 
 use self::backend::{Backend, Begin, Commit};
@@ -99,6 +101,14 @@ pub enum NodeOutcome {
     Dconf(dconf::Applied),
     /// The user manager was switched to the bundle's units (or skipped).
     Units(systemd::Switched),
+    /// The system's users and groups are there.
+    Accounts(accounts::Applied),
+    /// The tmpfiles rules were applied (`created`), and the dropped ones
+    /// removed (`removed` of them), or nothing needed doing.
+    Tmpfiles {
+        created: bool,
+        removed: usize,
+    },
     /// An `onChange` command that did not run: none of its files changed.
     NotNeeded,
     /// A command ran and succeeded.
@@ -172,6 +182,16 @@ pub enum Failure {
         what: String,
         owner: String,
     },
+    /// A command changing the system's users or groups failed.
+    Accounts {
+        command: String,
+        error: String,
+    },
+    /// `systemd-tmpfiles` failed.
+    Tmpfiles {
+        command: String,
+        output: String,
+    },
     /// A bug in `am` kept the node from running.
     Bug(&'static str),
     /// Paths are in the way of nodes a Lua chunk created; `nodes` are
@@ -199,6 +219,11 @@ pub struct Summary {
     pub dconf_reset: Vec<String>,
     /// What dconf nodes reported for the generation record.
     pub dconf_records: Vec<DconfRecord>,
+    /// What the accounts node (or the locking of dropped users) leaves for
+    /// the generation record; `None`: the previous generation's stands.
+    pub accounts: Option<AccountsRecord>,
+    /// Users locked after the layers, because the plan has no accounts.
+    pub locked_users: Vec<String>,
     /// Changes made to the user's systemd manager, in order.
     pub units: Vec<systemd::UnitChange>,
     /// Why units were left alone: no user manager runs.
@@ -378,9 +403,11 @@ fn apply(
         dconf::reset_dropped(dconf_client, request.previous, &dconf_keys, backend)
             .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
     systemd::switch_dropped(request, backend, &mut summary);
-    let records = std::mem::take(&mut summary.dconf_records);
-    let commit = commit_for(request, ownership);
-    let commit = dconf::commit_with(commit, records, &dconf_keys, request.previous, request.number);
+    accounts::lock_dropped(request, backend, &mut summary);
+    let dconf =
+        dconf::records(std::mem::take(&mut summary.dconf_records), &dconf_keys, request.previous);
+    let accounts = summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous));
+    let commit = commit_for(request, ownership, dconf, accounts);
 
     summary.generation = commit.record.as_ref().map(|record| record.number);
     summary.warnings = backend
@@ -448,7 +475,12 @@ fn swap_static(
 
 /// What the activation leaves behind: a new generation record when the
 /// managed state differs from the previous generation's.
-fn commit_for(request: &Request, ownership: Ownership) -> Commit {
+fn commit_for(
+    request: &Request,
+    ownership: Ownership,
+    dconf: Vec<DconfRecord>,
+    accounts: AccountsRecord,
+) -> Commit {
     let Ownership { mut owned, mut created_dirs, mut prune_after_trash, .. } = ownership;
     owned.sort_by(|a, b| a.target.cmp(&b.target));
     // A folder that waits for the trash to go may hold a target made since
@@ -470,10 +502,14 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
         return Commit { record: None, current: None, prune_after_trash };
     };
     let bundle = bundle.to_string_lossy().into_owned();
+    // Keys dconf now shows otherwise, accounts made or locked: a change of
+    // the managed state too, recorded even when no file changed.
     let unchanged = request.previous.is_some_and(|previous| {
         previous.bundle == bundle
             && previous.owned == owned
             && previous.created_dirs == created_dirs
+            && previous.dconf == dconf
+            && previous.accounts == accounts
     });
     if unchanged {
         let current = request.previous.map(|previous| previous.number);
@@ -485,8 +521,9 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
         activated_at: crate::state::time::now(),
         owned,
         created_dirs,
-        dconf: Vec::new(),
+        dconf,
         units: systemd::records(request.plan),
+        accounts,
     };
     Commit { current: Some(record.number), record: Some(record), prune_after_trash }
 }

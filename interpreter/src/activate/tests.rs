@@ -80,7 +80,14 @@ impl Backend for Recorder {
         Ok(true)
     }
 
-    fn write_copy(&self, _from: &CopyFrom, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
+    fn write_copy(
+        &self,
+        _from: &CopyFrom,
+        path: &Path,
+        _temp: &Path,
+        mode: u32,
+        _owner: super::copy::Ids,
+    ) -> io::Result<()> {
         self.record(format!("copy {} {mode:o}", path.display()));
         Ok(())
     }
@@ -143,6 +150,8 @@ impl Progress for Log {
             NodeOutcome::Ran { .. } => "ran".to_string(),
             NodeOutcome::Dconf(_) => "dconf".to_string(),
             NodeOutcome::Units(_) => "units".to_string(),
+            NodeOutcome::Accounts(_) => "accounts".to_string(),
+            NodeOutcome::Tmpfiles { .. } => "tmpfiles".to_string(),
             NodeOutcome::NotNeeded => "not needed".to_string(),
             NodeOutcome::Failed(_) => "failed".to_string(),
             NodeOutcome::Skipped { because } => format!("skipped because of #{because}"),

@@ -141,6 +141,14 @@ impl<'a> ActivationReport<'a> {
             ),
             Status::Failed => self.failure(&what, summary),
         };
+        for user in &summary.locked_users {
+            let _ = writeln!(
+                text,
+                "{} locked user {}: the configuration no longer has it (it is never deleted)",
+                style.yellow("note:"),
+                printable(user)
+            );
+        }
         for path in &summary.left_alone {
             let _ = writeln!(
                 text,
@@ -258,6 +266,40 @@ impl Progress for ActivationReport<'_> {
             // Unit changes are listed with the summary, with those made
             // outside the node.
             NodeOutcome::Units(_) => String::new(),
+            NodeOutcome::Accounts(applied) => {
+                let mut text = String::new();
+                for (verb, what) in
+                    [("created", &applied.created), ("locked user", &applied.locked)]
+                        .into_iter()
+                        .chain([("unlocked user", &applied.unlocked)])
+                {
+                    for name in what {
+                        let _ = writeln!(text, "{} {}", style.green(verb), printable(name));
+                    }
+                }
+                for difference in &applied.differences {
+                    let _ = writeln!(
+                        text,
+                        "{} {} (left as it is)",
+                        style.yellow("note:"),
+                        printable(difference)
+                    );
+                }
+                if self.dry_run { String::new() } else { text }
+            }
+            NodeOutcome::Tmpfiles { created, removed } if self.verbose => {
+                let mut text = String::new();
+                if *created {
+                    let _ = writeln!(text, "{} {}", style.green("applied"), describe(node));
+                }
+                if *removed > 0 {
+                    let rules = count(*removed, "dropped rule", "dropped rules");
+                    let _ =
+                        writeln!(text, "{} {rules} of {}", style.green("removed"), describe(node));
+                }
+                text
+            }
+            NodeOutcome::Tmpfiles { .. } => String::new(),
             NodeOutcome::Lua { created, log } => {
                 let mut text = lua_log(log, node, style);
                 if self.verbose || self.dry_run {
@@ -334,6 +376,10 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             Some(output.as_slice()),
         ),
         Failure::Dconf { error } => (error.to_string(), None),
+        Failure::Accounts { command, error } => (format!("{command} failed: {error}"), None),
+        Failure::Tmpfiles { command, output } => {
+            (format!("{command} failed"), Some(output.as_bytes()))
+        }
         Failure::Bug(what) => {
             (format!("internal error: {what}; please report this as a bug"), None)
         }

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use am_schema::state::JournalEntry;
 
 use super::{Backend, Begin, Commit, Expect, MoveReason, lock};
-use crate::activate::copy::CopyFrom;
+use crate::activate::copy::{CopyFrom, Ids};
 use crate::activate::dconf;
 use crate::activate::exec::{Captured, ExecSpec};
 use crate::activate::systemd::{Ran, UnitChange, UnitManager};
@@ -112,7 +112,14 @@ impl Backend for DryRunBackend {
         self.plan(Planned::RemoveLink(path.to_path_buf())).map(|()| true)
     }
 
-    fn write_copy(&self, _from: &CopyFrom, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
+    fn write_copy(
+        &self,
+        _from: &CopyFrom,
+        path: &Path,
+        _temp: &Path,
+        mode: u32,
+        _owner: Ids,
+    ) -> io::Result<()> {
         self.plan(Planned::WriteCopy { path: path.to_path_buf(), mode })
     }
 

@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use am_schema::state::{ContentHash, Generation, JournalEntry};
 
-use super::copy::CopyFrom;
+use super::copy::{CopyFrom, Ids};
 use super::dconf;
 use super::exec::{Captured, ExecSpec};
 use super::systemd::{Ran, UnitChange, UnitManager};
@@ -113,7 +113,14 @@ pub trait Backend: Sync {
     fn remove_symlink(&self, path: &Path, content: &Path, aside: &Path) -> io::Result<bool>;
     /// Writes a copy of `from` with `mode` at `path` (through `temp`);
     /// fails when anything is at `path`.
-    fn write_copy(&self, from: &CopyFrom, path: &Path, temp: &Path, mode: u32) -> io::Result<()>;
+    fn write_copy(
+        &self,
+        from: &CopyFrom,
+        path: &Path,
+        temp: &Path,
+        mode: u32,
+        owner: Ids,
+    ) -> io::Result<()>;
     /// Moves a path to `to` (or back), never replacing anything there, if
     /// what is moved is still `expect`; otherwise puts it back. What goes
     /// to the trash is deleted at commit.
