@@ -233,13 +233,13 @@ const SLOTS: u32 = 8;
 /// holding the PID of the test process, removed on drop. A folder whose
 /// process is gone was left by a killed run and is taken over.
 #[derive(Debug)]
-struct Slot {
-    user: String,
+pub(crate) struct Slot {
+    pub(crate) user: String,
     lock: PathBuf,
 }
 
 impl Slot {
-    fn take(label: &str) -> Slot {
+    pub(crate) fn take(label: &str) -> Slot {
         let locks = Path::new("/run/am-test-users");
         std::fs::create_dir_all(locks).expect("/run is writable");
         // The lock folder is made whole aside and renamed into place, which
@@ -342,11 +342,7 @@ fn start_manager(
 
 /// What this machine lacks to run a user manager, if anything.
 fn missing_prerequisite() -> Option<String> {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| status.lines().find(|l| l.starts_with("Uid:")).map(str::to_string))
-        .is_some_and(|line| line.split_whitespace().nth(1) == Some("0"));
-    if !root {
+    if !runs_as_root() {
         return Some("the tests do not run as root (needed to make users and cgroups)".into());
     }
     for program in ["useradd", "setpriv", "dbus-daemon", "systemctl"] {
@@ -365,9 +361,17 @@ fn missing_prerequisite() -> Option<String> {
         .map(|procs| format!("{procs} does not exist (another cgroup layout)"))
 }
 
+/// Whether this process runs as root, read from `/proc`.
+pub(crate) fn runs_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| status.lines().find(|l| l.starts_with("Uid:")).map(str::to_string))
+        .is_some_and(|line| line.split_whitespace().nth(1) == Some("0"))
+}
+
 /// Makes the user unless it exists; `useradd` fails while another test
 /// holds the lock on /etc/passwd, so it is retried.
-fn ensure_user(user: &str) {
+pub(crate) fn ensure_user(user: &str) {
     for _ in 0..50 {
         if Command::new("id").arg("-u").arg(user).output().is_ok_and(|o| o.status.success()) {
             return;
@@ -381,7 +385,7 @@ fn ensure_user(user: &str) {
     panic!("could not create the test user {user}");
 }
 
-fn id(user: &str, flag: &str) -> u32 {
+pub(crate) fn id(user: &str, flag: &str) -> u32 {
     let output = Command::new("id").arg(flag).arg(user).output().expect("id runs");
     stdout(&output)
         .trim()
@@ -389,7 +393,7 @@ fn id(user: &str, flag: &str) -> u32 {
         .unwrap_or_else(|_| panic!("id {flag} {user}: {}", stderr(&output)))
 }
 
-fn make_owned_dir(path: &Path, user: &str, mode: &str) {
+pub(crate) fn make_owned_dir(path: &Path, user: &str, mode: &str) {
     std::fs::create_dir_all(path).expect("the folder can be made");
     run_ok(Command::new("chown").arg(format!("{user}:{user}")).arg(path));
     run_ok(Command::new("chmod").arg(mode).arg(path));
