@@ -62,19 +62,8 @@ let
   specialisations = builtins.attrNames (hm.specialisation or { });
   databases = builtins.attrNames (hm.dconf.databases or { });
 
-  packages = hm.home.packages or [ ];
-
   errors =
-    # Until the profile node exists, the packages (and the session
-    # variables, which home-manager installs as one of them) have nowhere
-    # to go.
-    lib.optional (packages != [ ]) (
-      "home.packages is not empty (home-manager installs the hm-session-vars.sh of "
-      + "home.sessionVariables as one of them too): activation-manager cannot install "
-      + "packages into the Nix profile yet, so this configuration cannot be activated as "
-      + "home-manager would."
-    )
-    ++ lib.optional (hm.uninstall or false) (
+    lib.optional (hm.uninstall or false) (
       "uninstall = true: this is how home-manager removes itself. activation-manager removes "
       + "everything a bundle made with `am deactivate`; do not build a bundle of this "
       + "configuration."

@@ -13,6 +13,8 @@
 #   block becomes activation-manager's `home.activation` entry of the same
 #   name, whose references to those blocks' names order it against the
 #   nodes that replace them (modules/activation.nix);
+# - `home.path` (home-manager's tree of `home.packages`, with the
+#   session variables' file) is the one package of the Nix profile's entry;
 # - `dconf.settings`, `home.extraActivationPath`, `home.homeDirectory`,
 #   `home.username`: activation-manager's options of the same names;
 # - `home.extraDependencies` stay alive with the bundle, `home.checks` are
@@ -109,10 +111,29 @@ let
     dconf.settings = hm.dconf.settings or { };
   };
 
+  # The profile entry holds home-manager's own `home.path`: the buildEnv
+  # of `home.packages` with `home.extraOutputsToInstall` and
+  # `home.extraProfileCommands` applied, and `hm-session-vars.sh`
+  # (`home.sessionVariablesPackage`) in its `etc/profile.d/`, exactly as
+  # home-manager installs it. home-manager's NixOS module with
+  # `useUserPackages` has NixOS install them (`users.users.<name>.packages`)
+  # instead.
+  installedElsewhere = hm.submoduleSupport.externalPackageInstall or false;
+  packagesModule = definedAs (names.filesOf [ "home" "packages" ]) {
+    home.packages = lib.optional (
+      (hm.home.packages or [ ]) != [ ] && !installedElsewhere
+    ) hm.home.path;
+    home.profileDirectory = lib.mkIf (hm.home ? profileDirectory) hm.home.profileDirectory;
+  };
+
   extraDependencies = hm.home.extraDependencies or [ ];
 in
 {
-  imports = [ dconfModule ] ++ lib.mapAttrsToList blockModule blocks;
+  imports = [
+    dconfModule
+    packagesModule
+  ]
+  ++ lib.mapAttrsToList blockModule blocks;
 
   config = {
     home.homeDirectory = home;

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use am_tests::dconf::have_dconf;
 use am_tests::engine::{all_output, build_exprs, nix_str};
+use am_tests::nix_user::NixDaemon;
 use am_tests::nixeval::{eval_error, eval_json, eval_json_ok, nix_path, with_library};
 use am_tests::systemd::UserManager;
 use am_tests::{
@@ -48,17 +49,22 @@ fn build_error(dir: &Path, expr: &str) -> String {
 }
 
 /// The fixture activated by its user against a real `systemd --user`, in a
-/// session bus of its own for dconf: its files are linked, its units run,
-/// its dconf keys are set, its activation blocks ran in their order after
-/// the files, and the `onChange` command of the file that changed ran. A
-/// second activation changes nothing (the blocks run again, as in
-/// home-manager); `am deactivate` stops the units and resets the keys.
+/// session bus of its own for dconf, with Nix through a daemon as on a
+/// multi-user install: its files are linked, its units run, its dconf keys
+/// are set, its packages (home-manager's `home.path`) are in the Nix
+/// profile, where a login shell finds the command and the session
+/// variables, its activation blocks ran in their order after the files,
+/// and the `onChange` command of the file that changed ran. A second
+/// activation changes nothing (the blocks run again, as in home-manager);
+/// `am deactivate` stops the units, resets the keys and removes the
+/// packages.
 #[test]
-fn the_fixture_activates_with_its_units_and_dconf() {
+fn the_fixture_activates_with_its_units_dconf_and_packages() {
     if !have_nix() || !have_dconf() {
         return;
     }
     let Some(manager) = UserManager::start("hm-front") else { return };
+    let Some(daemon) = NixDaemon::start(&fresh_dir("hm-front-daemon")) else { return };
     let temp = fresh_dir("hm-front");
     let bundle =
         build_exprs(&temp, &[fixture_bundle(&manager.home, "x: x", "")], "the fixture").remove(0);
@@ -69,7 +75,11 @@ fn the_fixture_activates_with_its_units_and_dconf() {
     settings.add_filter(&regex_escape(&manager.home.display().to_string()), "/home/jane");
     settings.bind(|| insta::assert_snapshot!("hm-frontend-inspect", stdout(&inspect)));
 
-    let in_session = |program: &Path, args: &[&str]| manager.in_session(program, args);
+    let in_session = |program: &Path, args: &[&str]| {
+        let mut command = manager.command("dbus-run-session");
+        command.envs(daemon.env()).arg("--").arg(program).args(args);
+        command.output().expect("dbus-run-session runs")
+    };
     let read = |rel: &str| std::fs::read_to_string(manager.home.join(rel)).unwrap_or_default();
     let key = |path: &str| manager.dconf_read(path);
 
@@ -98,8 +108,18 @@ fn the_fixture_activates_with_its_units_and_dconf() {
     assert_eq!(read("onchange.log"), "git/config changed\n", "onChange ran, after the link");
     assert_eq!(read(".config/git/config"), "[user]\n  name = Jane\n");
     assert_eq!(read(".config/nvim/lua/plugins.lua"), "return {}\n", "the tree is mirrored");
-    let greet = manager.command(manager.home.join("bin/greet")).output().expect("greet runs");
-    assert_eq!(stdout(&greet), "hello from greet\n", "executable = true makes a command");
+    let login = manager
+        .command("bash")
+        .args(["--login", "-c", "hello && greet && echo \"$EDITOR\""])
+        .output()
+        .expect("bash runs");
+    assert_exit(&login, 0, "a login shell");
+    assert_eq!(
+        stdout(&login),
+        "hello from the profile\nhello from greet\nnvim\n",
+        "the profile's command, ~/bin from home.sessionPath (greet: executable = true), \
+         and home.sessionVariables"
+    );
 
     // Again: nothing changes, nothing restarts, the changed-file command
     // does not run; only the blocks run again.
@@ -123,6 +143,7 @@ fn the_fixture_activates_with_its_units_and_dconf() {
     assert_eq!(manager.is_active("notes-sync.timer"), "inactive");
     assert!(!manager.home.join(".config/systemd/user").exists(), "the unit files are left");
     assert_eq!(key("/org/gnome/desktop/interface/color-scheme"), "", "the key was not reset");
+    assert!(!manager.home.join(".nix-profile/bin/hello").exists(), "the package is left");
 }
 
 /// `home.extraDependencies` live as long as the bundle (they are in its
@@ -177,6 +198,26 @@ fn dependencies_live_with_the_bundle_and_checks_are_built_first() {
     assert!(greet.unwrap_or_default().contains(" link "), "{}", stdout(&inspect));
 }
 
+/// The packages of a configuration from home-manager's NixOS module with
+/// `useUserPackages` are installed by NixOS: the bundle leaves the Nix
+/// profile alone, as home-manager does.
+#[test]
+fn packages_nixos_installs_are_left_to_it() {
+    if !have_nix() {
+        return;
+    }
+    let kinds = |change: &str| {
+        let bundle = fixture_bundle(Path::new("/home/jane"), change, "");
+        eval_json_ok(&format!("map (node: node.kind) ({bundle}).config.am.loweredNodes"))
+    };
+    let has_profile =
+        |kinds: serde_json::Value| kinds.as_array().is_some_and(|k| k.contains(&"profile".into()));
+    assert!(has_profile(kinds("x: x")), "the fixture's packages go into the profile");
+    let nixos =
+        "base: base // { submoduleSupport = { enable = true; externalPackageInstall = true; }; }";
+    assert!(!has_profile(kinds(nixos)), "NixOS installs them");
+}
+
 /// What home-manager can do and activation-manager cannot fails the build,
 /// every such use in one message, naming home-manager's options.
 #[test]
@@ -186,7 +227,6 @@ fn what_has_no_meaning_here_fails_the_build() {
     }
     let temp = fresh_dir("hm-front-unsupported");
     let change = r#"base: lib.recursiveUpdate base {
-        home.packages = [ (shapes.package "hello" "hello") ];
         uninstall = true;
         specialisation.dark.configuration = { };
         dconf.databases.work."org/gnome/desktop/interface".color-scheme = "default";
