@@ -7,6 +7,7 @@
 pub mod dconf;
 pub mod engine;
 pub mod luadoc;
+pub mod machine;
 pub mod nix_user;
 pub mod nixeval;
 pub mod packages;
@@ -267,4 +268,12 @@ pub fn regex_escape(text: &str) -> String {
             special.then_some('\\').into_iter().chain(std::iter::once(c))
         })
         .collect()
+}
+
+/// Whether the tests run as root (needed for users, cgroups, namespaces).
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| status.lines().find(|l| l.starts_with("Uid:")).map(str::to_string))
+        .is_some_and(|line| line.split_whitespace().nth(1) == Some("0"))
 }

@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::systemd::{Slot, ensure_user, id, make_owned_dir, runs_as_root};
+use crate::running_as_root;
+use crate::systemd::{Slot, ensure_user, id, make_owned_dir};
 use crate::{find_program, fresh_dir, require};
 
 /// How long the daemon may take to open its socket.
@@ -158,7 +159,7 @@ impl NixUser {
 
 /// What this machine lacks to give a test user a Nix daemon, if anything.
 fn missing_prerequisite() -> Option<String> {
-    if !runs_as_root() {
+    if !running_as_root() {
         return Some("the tests do not run as root (needed to make users and a daemon)".into());
     }
     ["nix-daemon", "useradd", "bash"]

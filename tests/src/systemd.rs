@@ -342,7 +342,7 @@ fn start_manager(
 
 /// What this machine lacks to run a user manager, if anything.
 fn missing_prerequisite() -> Option<String> {
-    if !runs_as_root() {
+    if !crate::running_as_root() {
         return Some("the tests do not run as root (needed to make users and cgroups)".into());
     }
     for program in ["useradd", "setpriv", "dbus-daemon", "systemctl"] {
@@ -359,14 +359,6 @@ fn missing_prerequisite() -> Option<String> {
         .map(|h| format!("/sys/fs/cgroup/{h}/cgroup.procs"))
         .find(|procs| !Path::new(procs).exists())
         .map(|procs| format!("{procs} does not exist (another cgroup layout)"))
-}
-
-/// Whether this process runs as root, read from `/proc`.
-pub(crate) fn runs_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| status.lines().find(|l| l.starts_with("Uid:")).map(str::to_string))
-        .is_some_and(|line| line.split_whitespace().nth(1) == Some("0"))
 }
 
 /// Makes the user unless it exists; `useradd` fails while another test
