@@ -100,8 +100,10 @@ let
       after = _: phase.files ++ phase.systemd;
       before = phase.systemd;
     };
+    # home-manager's dconfSettings comes after installPackages: an entry
+    # after it waits for the packages as well.
     dconfSettings = {
-      after = entry: afterWriteBoundary entry ++ phase.dconf;
+      after = entry: afterWriteBoundary entry ++ phase.packages ++ phase.dconf;
       before = phase.dconf;
     };
   };
