@@ -77,10 +77,17 @@ impl Lab {
         sweep_stale_namespaces();
         static LABS: AtomicU32 = AtomicU32::new(0);
         let prefix = format!("am-{}-{}", std::process::id(), LABS.fetch_add(1, Ordering::Relaxed));
-        let dir = fresh_dir(label);
         let client = format!("{prefix}-c");
-        ip(&["netns", "add", &client]);
-        let mut lab = Lab { dir, client, machines: Vec::new() };
+        // The first namespace tells whether this machine allows them at all.
+        let added = Command::new("ip").args(["netns", "add", &client]).output();
+        let why = added.as_ref().map_or_else(ToString::to_string, |o| stderr(o).trim().to_string());
+        if !require(
+            &format!("network namespaces (ip netns add: {why})"),
+            added.is_ok_and(|o| o.status.success()),
+        ) {
+            return None;
+        }
+        let mut lab = Lab { dir: fresh_dir(label), client, machines: Vec::new() };
         ip(&["-n", &lab.client, "link", "set", "lo", "up"]);
         let key = lab.dir.join("client_key");
         ssh_keygen(&key);
@@ -157,16 +164,20 @@ impl Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        for machine in &mut self.machines {
-            remove_namespace(&machine.netns);
-            if let Some(mut sshd) = machine.sshd.take() {
-                let _ = sshd.wait();
-            }
-        }
+        self.machines.clear();
         remove_namespace(&self.client);
         // A failed test's lab stays, with each machine's log, to be looked at.
         if !std::thread::panicking() {
             let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Drop for Machine {
+    fn drop(&mut self) {
+        remove_namespace(&self.netns);
+        if let Some(mut sshd) = self.sshd.take() {
+            let _ = sshd.wait();
         }
     }
 }
