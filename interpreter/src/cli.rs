@@ -432,8 +432,10 @@ struct EntryArgs {
 /// else `nix-copy-closure --to HOST`), then runs the bundle's own
 /// `bin/activate` there with the activation flags given here, showing its
 /// output as it comes. `am switch` exits with that activation's exit code,
-/// or 6 when ssh, the copy or the remote build failed. ssh takes its options
-/// from `~/.ssh/config` and `NIX_SSHOPTS`, as Nix's own copies do.
+/// or 6 when ssh, the copy or the remote build failed. With --dry-run, the
+/// bundle is copied all the same, and the target lists what would change
+/// there. ssh takes its options from `~/.ssh/config` and `NIX_SSHOPTS`, as
+/// Nix's own copies do.
 #[derive(Debug, clap::Args)]
 struct SwitchArgs {
     /// The bundle, built (e.g. `./result`); with --build-host, its
@@ -448,8 +450,8 @@ struct SwitchArgs {
     /// logs in as a user other than root.
     #[arg(long)]
     sudo: bool,
-    /// Build BUNDLE's derivation on this machine instead of here, then copy
-    /// the bundle from there to the target.
+    /// Build BUNDLE's derivation on HOST rather than here, then copy the
+    /// bundle from HOST to the target.
     #[arg(long, value_name = "HOST", value_parser = parse_host)]
     build_host: Option<String>,
     #[command(flatten)]
