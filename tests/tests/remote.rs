@@ -6,7 +6,7 @@
 //! own); what they share with it is `/usr` and `/tmp`, never the store.
 
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use am_tests::engine::{Module, build_bundles, nix_str};
 use am_tests::remote::{DEPLOY_UID, DEPLOY_USER, Lab, Machine};
@@ -184,23 +184,10 @@ fn a_build_host_builds_the_derivation_and_the_target_gets_the_result() {
     // Text no other test builds, so no store here can have the result yet.
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
     let token = format!("{}-{}", std::process::id(), now.map_or(0, |d| d.as_nanos()));
-    let module = lab.dir().join("home.nix");
-    std::fs::write(&module, Module::new().file("built-there", &format!("{token}\n")).render())
-        .expect("the module");
-    let instantiated = am_tests::nix_command("nix-instantiate")
-        .arg("--expr")
-        .arg(am_tests::bundle_expr(&[&module]))
-        .output()
-        .expect("nix-instantiate runs");
-    assert_exit(&instantiated, 0, "nix-instantiate");
-    let drv = stdout(&instantiated).trim().to_string();
-    let outputs = am_tests::nix_command("nix-store")
-        .args(["--query", "--outputs", &drv])
-        .output()
-        .expect("nix-store runs");
-    let bundle = Path::new(stdout(&outputs).trim()).to_path_buf();
-    assert!(!bundle.exists(), "{} was built here", bundle.display());
 
+    // With nix copy, the bundle goes from the build host to the target
+    // without passing through this machine's store.
+    let (drv, bundle) = instantiate(&lab, "built-there", &token);
     let (build_host, target_host) = (builder.host("root"), target.host(DEPLOY_USER));
     let switched = lab.am(
         &["switch", &drv, "--build-host", &build_host, "--target-host", &target_host],
@@ -215,6 +202,21 @@ fn a_build_host_builds_the_derivation_and_the_target_gets_the_result() {
     let seen = lab.on(target, DEPLOY_USER, "cat ~/built-there");
     assert_eq!(stdout(&seen), format!("{token}\n"), "{}", stderr(&seen));
 
+    // With nix-copy-closure, it goes through this machine's store; an
+    // unprivileged build host builds through its daemon.
+    let (drv, bundle) = instantiate(&lab, "built-by-deploy", &token);
+    let build_host = builder.host(DEPLOY_USER);
+    let switched = lab.am(
+        &["switch", &drv, "--build-host", &build_host, "--target-host", &target_host],
+        NIX_LEGACY,
+    );
+    assert_exit(&switched, 0, "a switch built on another machine, with nix-copy-closure");
+    let text = all_output(&switched);
+    assert!(text.contains(&format!("nix-copy-closure --from {build_host} {}", arg(&bundle))));
+    assert!(builder.has_store_path(&bundle) && target.has_store_path(&bundle), "{text}");
+    let seen = lab.on(target, DEPLOY_USER, "cat ~/built-by-deploy; ls ~/built-there");
+    assert_eq!(stdout(&seen), format!("{token}\n"), "the second generation replaced the first");
+
     // A build host needs the derivation, and a derivation a build host.
     let built =
         lab.am(&["switch", "/nix/store/x-b", "--build-host", "b", "--target-host", "t"], "");
@@ -223,6 +225,28 @@ fn a_build_host_builds_the_derivation_and_the_target_gets_the_result() {
     let unbuilt = lab.am(&["switch", &drv, "--target-host", &target_host], NIX_COMMAND);
     assert_exit(&unbuilt, 1, "a derivation without a build host");
     assert!(stderr(&unbuilt).contains("is a derivation, not a built bundle"));
+}
+
+/// The derivation of a home with the file `target` holding `token`, and
+/// the bundle it builds (which it does not build).
+fn instantiate(lab: &Lab, target: &str, token: &str) -> (String, PathBuf) {
+    let module = lab.dir().join(format!("{target}.nix"));
+    std::fs::write(&module, Module::new().file(target, &format!("{token}\n")).render())
+        .expect("the module");
+    let instantiated = am_tests::nix_command("nix-instantiate")
+        .arg("--expr")
+        .arg(am_tests::bundle_expr(&[&module]))
+        .output()
+        .expect("nix-instantiate runs");
+    assert_exit(&instantiated, 0, "nix-instantiate");
+    let drv = stdout(&instantiated).trim().to_string();
+    let outputs = am_tests::nix_command("nix-store")
+        .args(["--query", "--outputs", &drv])
+        .output()
+        .expect("nix-store runs");
+    let bundle = PathBuf::from(stdout(&outputs).trim());
+    assert!(!bundle.exists(), "{} was built here", bundle.display());
+    (drv, bundle)
 }
 
 /// Whether the machine's Nix keeps what `link` (a path on the machine)
