@@ -23,16 +23,19 @@ fn all_output(output: &std::process::Output) -> String {
     format!("{}{}", stdout(output), stderr(output))
 }
 
+/// A lab of `count` machines, or `None` when Nix or what the lab needs is
+/// missing (the test is then skipped, or fails under `AM_REQUIRE_ALL=1`).
+fn lab(label: &str, count: usize) -> Option<Lab> {
+    if have_nix() { Lab::start(label, count) } else { None }
+}
+
 fn arg(path: &Path) -> String {
     path.display().to_string()
 }
 
 #[test]
 fn a_home_bundle_is_copied_and_activated_as_the_ssh_user() {
-    if !have_nix() {
-        return;
-    }
-    let Some(lab) = Lab::start("remote-home", 1) else { return };
+    let Some(lab) = lab("remote-home", 1) else { return };
     let machine = lab.machine(0);
     let module = Module::new().file(".config/greeting", "hello from the deploying machine\n");
     let bundle = &build_bundles(&lab.dir().join("build"), &[module])[0];
@@ -77,10 +80,7 @@ fn a_home_bundle_is_copied_and_activated_as_the_ssh_user() {
 
 #[test]
 fn a_failing_remote_activation_keeps_its_exit_code_and_a_failed_transport_is_6() {
-    if !have_nix() {
-        return;
-    }
-    let Some(lab) = Lab::start("remote-failures", 1) else { return };
+    let Some(lab) = lab("remote-failures", 1) else { return };
     let machine = lab.machine(0);
     let failing = Module::new().file(".config/kept-out", "never here for long\n").exec(
         "fails",
@@ -143,10 +143,7 @@ fn a_failing_remote_activation_keeps_its_exit_code_and_a_failed_transport_is_6()
 
 #[test]
 fn a_system_bundle_is_activated_as_root_with_sudo() {
-    if !have_nix() {
-        return;
-    }
-    let Some(lab) = Lab::start("remote-system", 1) else { return };
+    let Some(lab) = lab("remote-system", 1) else { return };
     let machine = lab.machine(0);
     let bundle = &am_tests::engine::build_exprs(
         &lab.dir().join("build"),
@@ -176,10 +173,7 @@ fn a_system_bundle_is_activated_as_root_with_sudo() {
 
 #[test]
 fn a_build_host_builds_the_derivation_and_the_target_gets_the_result() {
-    if !have_nix() {
-        return;
-    }
-    let Some(lab) = Lab::start("remote-build", 2) else { return };
+    let Some(lab) = lab("remote-build", 2) else { return };
     let (builder, target) = (lab.machine(0), lab.machine(1));
     // Text no other test builds, so no store here can have the result yet.
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);

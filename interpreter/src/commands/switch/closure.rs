@@ -74,41 +74,37 @@ fn nix_copy_closure(args: &[&str]) -> Invocation {
 mod tests {
     use super::*;
 
-    fn shown(invocations: &[Invocation]) -> Vec<String> {
+    /// Every copy one copier makes, as command lines: a bundle to `me@t`,
+    /// a derivation to `b`, and a bundle from `b` to `me@t`.
+    fn copies(copier: Copier) -> Vec<String> {
+        let mut invocations =
+            vec![copier.to("me@t", "/nix/store/b"), copier.derivation_to("b", "/nix/store/d.drv")];
+        invocations.extend(copier.between("b", "me@t", "/nix/store/o"));
         invocations.iter().map(Invocation::shown).collect()
     }
 
     #[test]
     fn nix_copy_names_ssh_stores() {
-        let copier = Copier::NixCopy;
         assert_eq!(
-            copier.to("me@t", "/nix/store/b").shown(),
-            "nix copy --to ssh://me@t /nix/store/b"
-        );
-        assert_eq!(
-            copier.derivation_to("b", "/nix/store/d.drv").shown(),
-            "nix copy --derivation --to ssh://b /nix/store/d.drv"
-        );
-        assert_eq!(
-            shown(&copier.between("b", "me@t", "/nix/store/o")),
-            ["nix copy --from ssh://b --to ssh://me@t /nix/store/o"]
+            copies(Copier::NixCopy),
+            [
+                "nix copy --to ssh://me@t /nix/store/b",
+                "nix copy --derivation --to ssh://b /nix/store/d.drv",
+                "nix copy --from ssh://b --to ssh://me@t /nix/store/o",
+            ]
         );
     }
 
     #[test]
     fn nix_copy_closure_goes_through_this_machine_between_two_others() {
-        let copier = Copier::NixCopyClosure;
         assert_eq!(
-            copier.to("me@t", "/nix/store/b").shown(),
-            "nix-copy-closure --to me@t /nix/store/b"
-        );
-        assert_eq!(
-            copier.derivation_to("b", "/nix/store/d.drv").shown(),
-            "nix-copy-closure --to b /nix/store/d.drv"
-        );
-        assert_eq!(
-            shown(&copier.between("b", "me@t", "/nix/store/o")),
-            ["nix-copy-closure --from b /nix/store/o", "nix-copy-closure --to me@t /nix/store/o"]
+            copies(Copier::NixCopyClosure),
+            [
+                "nix-copy-closure --to me@t /nix/store/b",
+                "nix-copy-closure --to b /nix/store/d.drv",
+                "nix-copy-closure --from b /nix/store/o",
+                "nix-copy-closure --to me@t /nix/store/o",
+            ]
         );
     }
 }
