@@ -128,6 +128,21 @@ impl Lab {
             .expect("ip netns exec runs")
     }
 
+    /// Runs the shell script `script` in the client namespace, with `am`
+    /// as `$AM` and the environment of [`Lab::am`], for scripts that run
+    /// `am` as users' scripts do (in a loop, with input on stdin).
+    pub fn shell(&self, script: &str, nix_config: &str) -> Output {
+        Command::new("ip")
+            .args(["netns", "exec", &self.client, "sh", "-c", script])
+            .env("AM", am_bin())
+            .env("NIX_SSHOPTS", self.nix_sshopts())
+            .env("NIX_CONFIG", nix_config)
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null())
+            .output()
+            .expect("ip netns exec runs")
+    }
+
     /// Runs `command` (a shell command line) on `machine` as `user`, over
     /// ssh from the client namespace: what the machine itself sees.
     pub fn on(&self, machine: &Machine, user: &str, command: &str) -> Output {

@@ -56,8 +56,20 @@ fn a_home_bundle_is_copied_and_activated_as_the_ssh_user() {
     assert!(machine.has_store_path(&bundle.store_path), "the bundle was not copied:\n{text}");
     assert!(!machine.path("/home/deploy/.config").exists(), "a dry run changed the home");
 
-    let real = lab.am(&["switch", &out_link, "--target-host", &host], NIX_COMMAND);
+    // In a script's loop over its input, as a fleet is often driven: ssh
+    // must not read away the lines meant for the loop. The second switch
+    // finds everything in place.
+    let script = format!(
+        "printf '1\\n2\\n' | while read n; do \
+         \"$AM\" switch {out_link} --target-host {host} || exit; echo \"switch $n done\"; done"
+    );
+    let real = lab.shell(&script, NIX_COMMAND);
     assert_exit(&real, 0, "a switch over ssh");
+    assert!(
+        stdout(&real).contains("switch 2 done"),
+        "ssh read the loop's input:\n{}",
+        stdout(&real)
+    );
     assert!(all_output(&real).contains("activated"), "{}", all_output(&real));
 
     // What the machine itself sees: the file, through its links into the

@@ -138,14 +138,15 @@ fn activate_on(ssh: &Ssh, target: &str, bundle: &str, args: &Switch) -> Result<u
     let sudo = if args.sudo { " with sudo" } else { "" };
     let step = format!("activating {bundle} on {target}{sudo}");
     report::step(&step, &invocation.shown());
-    let status = invocation.run().map_err(|error| cannot_run(&step, &invocation, &error))?;
+    let status = if tty { invocation.run_at_terminal() } else { invocation.run() };
+    let status = status.map_err(|error| cannot_run(&step, &invocation, &error))?;
     match status.code() {
         Some(SSH_FAILED) | None => Err(Error::Remote {
             failure: exited(&invocation, status),
             step,
-            after: "ssh could not connect or lost the connection; an activation that had \
-                    begun there either finished (`am generations` there tells) or is undone \
-                    by the next am run there",
+            after: "ssh could not connect, lost the connection, or the activation there was \
+                    killed; an activation that had begun there either finished (`am \
+                    generations` there tells) or is undone by the next am run there",
         }),
         Some(code) => Ok(u8::try_from(code).unwrap_or(u8::MAX)),
     }

@@ -29,16 +29,27 @@ impl Invocation {
         command
     }
 
-    /// Runs it with `am`'s own stdin, stdout and stderr, so that its output
-    /// (a remote activation's report, a copy's progress) shows as it comes.
+    /// Runs it with `am`'s own stdout and stderr, so that its output (a
+    /// remote activation's report, a copy's progress) shows as it comes.
+    /// Its stdin is empty: ssh would otherwise read away what a script
+    /// feeds `am switch` (the next host of a `while read` loop), and
+    /// nothing here reads stdin (ssh asks for passwords on the terminal).
     pub fn run(&self) -> io::Result<ExitStatus> {
-        self.command().status()
+        self.command().stdin(Stdio::null()).status()
+    }
+
+    /// Runs it with `am`'s own terminal as its stdin too, for sudo on the
+    /// other end to ask for a password.
+    pub fn run_at_terminal(&self) -> io::Result<ExitStatus> {
+        self.command().stdin(Stdio::inherit()).status()
     }
 
     /// Runs it with its stdout captured (its stderr, a build's log, still
     /// shows as it comes), and returns that stdout.
     pub fn run_for_stdout(&self) -> io::Result<(ExitStatus, String)> {
-        let output = self.command().stdout(Stdio::piped()).stderr(Stdio::inherit()).output()?;
+        let mut command = self.command();
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let output = command.output()?;
         Ok((output.status, String::from_utf8_lossy(&output.stdout).into_owned()))
     }
 
