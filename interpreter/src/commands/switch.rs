@@ -35,19 +35,19 @@ pub fn run(args: &Switch) -> Result<u8> {
         None => {
             let bundle = built_bundle(&args.bundle)?;
             let step = format!("copying {bundle} to {target}");
-            run_step(&step, &copier.to(target, &bundle), NOTHING_ACTIVATED)?;
+            run_step(&step, &copier.to(target, &bundle))?;
             bundle
         }
         Some(builder) => {
             let drv = derivation(&args.bundle)?;
             let step = format!("copying {drv} to {builder}");
-            run_step(&step, &copier.derivation_to(builder, &drv), NOTHING_ACTIVATED)?;
+            run_step(&step, &copier.derivation_to(builder, &drv))?;
             let bundle = build_on(&ssh, builder, &drv)?;
             // Built on the target itself, the bundle is where it is needed.
             if builder != target {
                 let step = format!("copying {bundle} from {builder} to {target}");
                 for invocation in copier.between(builder, target, &bundle) {
-                    run_step(&step, &invocation, NOTHING_ACTIVATED)?;
+                    run_step(&step, &invocation)?;
                 }
             }
             bundle
@@ -76,8 +76,11 @@ fn derivation(path: &Path) -> Result<String> {
     store_path(path, &canonical)
 }
 
+/// Whether `path` names a derivation: a `.drv`, or a link to one (as
+/// `nix-instantiate --add-root` makes).
 fn is_derivation(path: &Path) -> bool {
-    path.extension().is_some_and(|extension| extension == "drv")
+    let drv = |path: &Path| path.extension().is_some_and(|extension| extension == "drv");
+    drv(path) || std::fs::canonicalize(path).is_ok_and(|canonical| drv(&canonical))
 }
 
 /// `canonical` as a string, if it is a path right inside the Nix store,
@@ -105,7 +108,7 @@ fn build_on(ssh: &Ssh, builder: &str, drv: &str) -> Result<String> {
     report::step(&step, &invocation.shown());
     let (status, stdout) =
         invocation.run_for_stdout().map_err(|error| cannot_run(&step, &invocation, &error))?;
-    check_status(&step, &invocation, status, NOTHING_ACTIVATED)?;
+    check_status(&step, &invocation, status)?;
     // A bundle's derivation has one output, which `--realise` prints.
     let lines: Vec<&str> = stdout.lines().filter(|line| !line.trim().is_empty()).collect();
     match lines.as_slice() {
@@ -152,23 +155,24 @@ fn activate_on(ssh: &Ssh, target: &str, bundle: &str, args: &Switch) -> Result<u
     }
 }
 
-/// Says `step`, runs `invocation`, and fails unless it exits with 0.
-fn run_step(step: &str, invocation: &Invocation, after: &'static str) -> Result<()> {
+/// Says `step`, runs `invocation`, and fails unless it exits with 0: one
+/// of the steps before the activation.
+fn run_step(step: &str, invocation: &Invocation) -> Result<()> {
     report::step(step, &invocation.shown());
     let status = invocation.run().map_err(|error| cannot_run(step, invocation, &error))?;
-    check_status(step, invocation, status, after)
+    check_status(step, invocation, status)
 }
 
-fn check_status(
-    step: &str,
-    invocation: &Invocation,
-    status: ExitStatus,
-    after: &'static str,
-) -> Result<()> {
+/// Fails unless a step before the activation exited with 0.
+fn check_status(step: &str, invocation: &Invocation, status: ExitStatus) -> Result<()> {
     if status.success() {
         return Ok(());
     }
-    Err(Error::Remote { step: step.to_string(), failure: exited(invocation, status), after })
+    Err(Error::Remote {
+        step: step.to_string(),
+        failure: exited(invocation, status),
+        after: NOTHING_ACTIVATED,
+    })
 }
 
 /// `` `cmd` exited with N (its output is above)``.
