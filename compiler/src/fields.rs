@@ -15,6 +15,8 @@ pub enum Shape {
     Seconds,
     /// dconf folders, each an attribute set of keys and GVariant texts.
     DconfSettings,
+    /// A list of attribute sets, one per package.
+    Packages,
     /// A list of attribute sets, one per user or group.
     Accounts,
 }
@@ -32,6 +34,7 @@ impl Shape {
             Shape::DconfSettings => {
                 "an attribute set of dconf folders, each an attribute set of GVariant texts"
             }
+            Shape::Packages => "a list of packages (attribute sets with name, version, outputs)",
             Shape::Accounts => "a list of attribute sets, one per user or group",
         }
     }
@@ -147,6 +150,19 @@ pub const SYSTEMD_UNITS: &[Field] = &[
     field("scope", Shape::String, "scope = \"system\";"),
 ];
 
+pub const PROFILE: &[Field] = &[
+    field("profile", Shape::String, "profile = \".nix-profile\";"),
+    field("path", Shape::String, "path = config.home.path;"),
+    field(
+        "packages",
+        Shape::Packages,
+        "packages = [ { name = \"hello\"; version = \"2.12\"; outputs = [ \"${pkgs.hello}\" ]; } ];",
+    ),
+];
+
+/// The fields of one entry of a `profile` node's `packages`.
+pub const PACKAGE_FIELDS: &[&str] = &["name", "version", "outputs"];
+
 /// The fields of one entry of a `systemd-units` node's `units`.
 pub const UNIT_FIELDS: &[&str] =
     &["name", "target", "switchMethod", "wantedBy", "declaredBy", "definedIn"];
@@ -186,6 +202,7 @@ pub const KINDS: &[(&str, &[Field])] = &[
     ("exec", EXEC),
     ("link", LINK),
     ("lua", LUA),
+    ("profile", PROFILE),
     ("systemd-units", SYSTEMD_UNITS),
     ("tmpfiles", TMPFILES),
     ("tree", TREE),

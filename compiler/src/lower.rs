@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use am_schema::{
     Accounts, Copy, CopySource, Dconf, DconfKey, Exec, Kind, Link, Lua, Node, NodeIndex, Plan,
-    Tmpfiles, fnv1a64,
+    Profile, Tmpfiles, fnv1a64,
 };
 
 use crate::graph::Graph;
@@ -179,6 +179,11 @@ fn static_kind(body: &Body, id: &str, statics: &mut Vec<StaticFile>) -> Result<K
                 internal(id, "has a unit without a valid name, target or switch method")
             })?)
         }
+        Body::Profile(profile) => Kind::Profile(Profile {
+            profile: profile.profile.clone().ok_or_else(|| internal(id, "has no profile"))?,
+            path: profile.path.clone().ok_or_else(|| internal(id, "has no tree"))?,
+            packages: profile.packages.clone(),
+        }),
         Body::Tmpfiles(tmpfiles) => Kind::Tmpfiles(Tmpfiles {
             target: tmpfiles.target.clone().ok_or_else(|| internal(id, "has no rules file"))?,
         }),
@@ -218,7 +223,8 @@ fn lua_chunk(body: &Body, id: &str, dynamics: &mut Vec<DynamicFile>) -> Result<S
         | Body::SystemdUnits(_)
         | Body::Lua(_)
         | Body::Tmpfiles(_)
-        | Body::Accounts(_) => {
+        | Body::Accounts(_)
+        | Body::Profile(_) => {
             return Err(internal(id, "has Lua values in a kind that cannot have them"));
         }
     })

@@ -1,12 +1,14 @@
 //! What only system bundles have (owners of copies, `tmpfiles`, `accounts`)
-//! refused in a home's, at most one `tmpfiles` and one `accounts` node, and
+//! refused in a home's, and what only homes have (a `profile`: a system has
+//! no user's Nix profile) in a system's, at most one `tmpfiles` and one
+//! `accounts` node, and
 //! the order they imply: the rules after their file, and everything that
 //! names a user (copies with owners, the rules, the units) after the
 //! accounts are made.
 
 use am_schema::Role;
 
-use crate::error::{CompileError, NodeRef, SystemError};
+use crate::error::{CompileError, NodeRef, PackagesError, SystemError};
 use crate::input::{Body, InputNode};
 use crate::lua::MaybeLua;
 
@@ -36,6 +38,9 @@ pub fn check(role: Role, nodes: &mut [InputNode], errors: &mut Vec<CompileError>
                 if role == Role::Home {
                     errors.push(only_in_system("kind accounts").into());
                 }
+            }
+            Some(Body::Profile(_)) if role == Role::System => {
+                errors.push(PackagesError::ProfileInSystem { node: node.origin.clone() }.into());
             }
             Some(Body::SystemdUnits(units)) => match units.scope.as_deref() {
                 None => {}

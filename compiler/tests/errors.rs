@@ -16,6 +16,7 @@ fn sources() -> BTreeMap<String, SourceKind> {
         ("/nix/store/aaaa-vimrc".to_string(), SourceKind::File),
         ("/nix/store/bbbb-nvim".to_string(), SourceKind::Directory),
         ("/nix/store/bbbb-nvim/init.lua".to_string(), SourceKind::File),
+        ("/nix/store/cccc-home-manager-path".to_string(), SourceKind::Directory),
     ])
 }
 
@@ -549,6 +550,58 @@ fn lua_node_without_a_script() {
         { "id": "a", "kind": "lua", "script": " \n" },
         { "id": "b", "kind": "lua", "code": "print(1)" }
     ]));
+}
+
+// Profiles (home.packages).
+
+/// A profile node as the Nix library writes it for `home.packages`.
+fn profile(id: &str, fields: Value) -> Value {
+    let mut node = json!({
+        "id": id,
+        "kind": "profile",
+        "declaredBy": "home.packages",
+        "profile": ".nix-profile",
+        "path": "/nix/store/cccc-home-manager-path",
+        "packages": [{ "name": "hello", "version": "2.12", "outputs": ["/nix/store/eeee-hello-2.12"] }],
+    });
+    if let (Value::Object(node), Value::Object(fields)) = (&mut node, fields) {
+        node.extend(fields);
+    }
+    node
+}
+
+#[test]
+fn profile_outside_the_home_and_malformed_packages() {
+    nodes_error!(json!([profile(
+        "packages",
+        json!({
+            "profile": "../elsewhere/.nix-profile",
+            "packages": [
+                { "name": "hello", "version": 2, "outputs": ["/nix/store/eeee-hello-2.12"], "priority": 5 },
+                { "version": "1.0" },
+                "ripgrep",
+            ],
+        })
+    )]));
+}
+
+#[test]
+fn profile_tree_that_is_no_store_path_of_its_own() {
+    for path in
+        ["/home/me/tree", "/nix/store/dddd-missing", "/nix/store/cccc-home-manager-path/bin"]
+    {
+        nodes_error!(json!([profile("packages", json!({ "path": path }))]));
+    }
+}
+
+#[test]
+fn two_profile_nodes() {
+    nodes_error!(json!([profile("packages", json!({})), profile("more-packages", json!({}))]));
+}
+
+#[test]
+fn profile_in_a_system_bundle() {
+    system_error!(json!([profile("packages", json!({}))]));
 }
 
 // System bundles.

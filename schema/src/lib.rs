@@ -22,6 +22,7 @@
 pub mod chunk;
 pub mod dconf;
 mod encoding;
+mod profile;
 pub mod state;
 mod system;
 mod systemd;
@@ -32,6 +33,7 @@ pub use encoding::{
     decode_journal, encode, encode_generation, encode_journal_entry, fnv1a64,
 };
 
+pub use profile::{Package, Profile, store_name};
 use serde::{Deserialize, Serialize};
 pub use system::{Accounts, GroupAccount, Tmpfiles, UserAccount};
 pub use systemd::{SwitchMethod, SystemdUnits, Unit};
@@ -108,6 +110,7 @@ pub enum Kind {
     Lua(Lua),
     Tmpfiles(Tmpfiles),
     Accounts(Accounts),
+    Profile(Profile),
 }
 
 impl Kind {
@@ -122,6 +125,7 @@ impl Kind {
             Kind::Lua(_) => "lua",
             Kind::Tmpfiles(_) => "tmpfiles",
             Kind::Accounts(_) => "accounts",
+            Kind::Profile(_) => "profile",
         }
     }
 }

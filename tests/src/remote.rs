@@ -322,8 +322,7 @@ impl Machine {
 
 /// Whether everything the lab needs is here (see [`require`]).
 fn lab_possible() -> bool {
-    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n");
-    if !require("root (network namespaces and mounts need it)", root) {
+    if !require("root (network namespaces and mounts need it)", crate::running_as_root()) {
         return false;
     }
     for (program, package) in PROGRAMS {

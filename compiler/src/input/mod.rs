@@ -15,6 +15,7 @@ mod dconf;
 mod exec;
 mod link;
 mod lua;
+mod profile;
 mod reader;
 mod scripts;
 mod tmpfiles;
@@ -28,6 +29,7 @@ pub use self::dconf::DconfInput;
 pub use self::exec::ExecInput;
 pub use self::link::{Content, LinkInput};
 pub use self::lua::ScriptInput;
+pub use self::profile::ProfileInput;
 use self::reader::Reader;
 pub use self::tmpfiles::TmpfilesInput;
 pub use self::tree::TreeInput;
@@ -79,6 +81,7 @@ pub enum Body {
     Exec(ExecInput),
     SystemdUnits(UnitsInput),
     Lua(ScriptInput),
+    Profile(ProfileInput),
     Tmpfiles(TmpfilesInput),
     Accounts(AccountsInput),
 }
@@ -99,7 +102,8 @@ impl Body {
             | Body::SystemdUnits(_)
             | Body::Lua(_)
             | Body::Tmpfiles(_)
-            | Body::Accounts(_) => false,
+            | Body::Accounts(_)
+            | Body::Profile(_) => false,
         }
     }
 }
@@ -275,6 +279,7 @@ fn read_node(
         Some("exec") => Some(Body::Exec(exec::read(&mut reader))),
         Some("systemd-units") => Some(Body::SystemdUnits(units::read(&mut reader))),
         Some("lua") => Some(Body::Lua(lua::read(&mut reader))),
+        Some("profile") => Some(Body::Profile(profile::read(&mut reader))),
         Some("tmpfiles") => Some(Body::Tmpfiles(tmpfiles::read(&mut reader))),
         Some("accounts") => Some(Body::Accounts(accounts::read(&mut reader))),
         _ => None,

@@ -144,8 +144,13 @@ fn read_unit(
     UnitInput { origin, name, target, switch_method, wanted_by }
 }
 
-/// A string field of a unit; `null` is absent.
-fn string(object: &Map<String, Value>, field: &str, problems: &mut Vec<String>) -> Option<String> {
+/// A string field of a unit (or another entry of a list of attribute
+/// sets); `null` is absent.
+pub(super) fn string(
+    object: &Map<String, Value>,
+    field: &str,
+    problems: &mut Vec<String>,
+) -> Option<String> {
     match object.get(field)? {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
@@ -156,8 +161,8 @@ fn string(object: &Map<String, Value>, field: &str, problems: &mut Vec<String>) 
     }
 }
 
-/// A list-of-strings field of a unit; absent is empty.
-fn string_list(
+/// A list-of-strings field of a unit (or another entry); absent is empty.
+pub(super) fn string_list(
     object: &Map<String, Value>,
     field: &str,
     problems: &mut Vec<String>,

@@ -352,6 +352,7 @@ mod tests {
             created_dirs: Vec::new(),
             dconf,
             units: Vec::new(),
+            profile: None,
             accounts: Default::default(),
         }
     }

@@ -20,6 +20,7 @@ mod layers;
 mod ownership;
 mod pool;
 pub mod precheck;
+pub mod profile;
 pub mod recover;
 pub mod scratch;
 mod stale;
@@ -36,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use am_schema::state::{AccountsRecord, DconfRecord, Generation, JournalEntry};
+use am_schema::state::{AccountsRecord, DconfRecord, Generation, JournalEntry, ProfileRecord};
 use am_schema::{Node, NodeIndex, Plan};
 
 use self::backend::{Backend, Begin, Commit};
@@ -101,6 +102,8 @@ pub enum NodeOutcome {
     Dconf(dconf::Applied),
     /// The user manager was switched to the bundle's units (or skipped).
     Units(systemd::Switched),
+    /// The home's packages are the entry of its Nix profile.
+    Profile(profile::Applied),
     /// The system's users and groups are there.
     Accounts(accounts::Applied),
     /// The tmpfiles rules were applied (`created`), and the dropped ones
@@ -170,6 +173,8 @@ pub enum Failure {
     },
     /// Units failed to start, stop, restart or reload.
     Units(systemd::SwitchFailed),
+    /// The Nix profile could not be read or changed.
+    Profile(profile::Failed),
     /// A Lua chunk raised an error: its message and traceback.
     Lua {
         message: String,
@@ -228,6 +233,12 @@ pub struct Summary {
     pub units: Vec<systemd::UnitChange>,
     /// Why units were left alone: no user manager runs.
     pub units_skipped: Option<String>,
+    /// What the profile node installed (or found installed), for the
+    /// generation record.
+    pub profile: Option<am_schema::state::ProfileRecord>,
+    /// The packages the Nix profile gained, lost or changed, when it was
+    /// changed.
+    pub packages: Option<profile::PackageChanges>,
     pub links_unchanged: usize,
     /// Users' paths moved to a backup.
     pub backed_up: usize,
@@ -284,6 +295,7 @@ impl Summary {
             && self.links_created + self.links_replaced + self.commands_run == 0
             && self.copies_written + self.dconf_written + self.dconf_reset.len() == 0
             && self.units.is_empty()
+            && self.packages.is_none()
             && self.removed + self.restored + self.backed_up == 0
             && self.failed_required.is_empty()
             && self.failed_optional.is_empty()
@@ -403,11 +415,17 @@ fn apply(
         dconf::reset_dropped(dconf_client, request.previous, &dconf_keys, backend)
             .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
     systemd::switch_dropped(request, backend, &mut summary);
+    profile::remove_dropped(request.plan, request.place, request.previous, backend, &mut summary)
+        .map_err(state_io(
+            "remove the packages of the previous generation from",
+            &request.place.dir,
+        ))?;
     accounts::lock_dropped(request, backend, &mut summary);
     let dconf =
         dconf::records(std::mem::take(&mut summary.dconf_records), &dconf_keys, request.previous);
     let accounts = summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous));
-    let commit = commit_for(request, ownership, dconf, accounts);
+    let installed = profile::record(request.plan, summary.profile.take(), request.previous);
+    let commit = commit_for(request, ownership, dconf, accounts, installed);
 
     summary.generation = commit.record.as_ref().map(|record| record.number);
     summary.warnings = backend
@@ -480,6 +498,7 @@ fn commit_for(
     ownership: Ownership,
     dconf: Vec<DconfRecord>,
     accounts: AccountsRecord,
+    profile: Option<ProfileRecord>,
 ) -> Commit {
     let Ownership { mut owned, mut created_dirs, mut prune_after_trash, .. } = ownership;
     owned.sort_by(|a, b| a.target.cmp(&b.target));
@@ -502,14 +521,16 @@ fn commit_for(
         return Commit { record: None, current: None, prune_after_trash };
     };
     let bundle = bundle.to_string_lossy().into_owned();
-    // Keys dconf now shows otherwise, accounts made or locked: a change of
-    // the managed state too, recorded even when no file changed.
+    // Keys dconf now shows otherwise, accounts made or locked, a profile
+    // entry installed or dropped: a change of the managed state too,
+    // recorded even when no file changed.
     let unchanged = request.previous.is_some_and(|previous| {
         previous.bundle == bundle
             && previous.owned == owned
             && previous.created_dirs == created_dirs
             && previous.dconf == dconf
             && previous.accounts == accounts
+            && previous.profile == profile
     });
     if unchanged {
         let current = request.previous.map(|previous| previous.number);
@@ -524,6 +545,7 @@ fn commit_for(
         dconf,
         units: systemd::records(request.plan),
         accounts,
+        profile,
     };
     Commit { current: Some(record.number), record: Some(record), prune_after_trash }
 }

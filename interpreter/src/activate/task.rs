@@ -38,6 +38,7 @@ pub(super) enum Task<'a> {
     Tmpfiles(&'a am_schema::Tmpfiles),
     Accounts(&'a am_schema::Accounts),
     Lua(&'a Node, &'a am_schema::Lua),
+    Profile(&'a am_schema::Profile),
     /// A link or copy without its step: a bug, reported as such.
     Misplaced,
 }
@@ -78,6 +79,7 @@ pub(super) fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
             previous: request.previous,
         }),
         Kind::Lua(chunk) => Task::Lua(node, chunk),
+        Kind::Profile(profile) => Task::Profile(profile),
         Kind::Tmpfiles(tmpfiles) => Task::Tmpfiles(tmpfiles),
         Kind::Accounts(accounts) => Task::Accounts(accounts),
         Kind::Link(_) | Kind::Copy(_) => Task::Misplaced,
@@ -194,6 +196,11 @@ pub(super) fn settle(
             summary.units_skipped.clone_from(&switched.skipped);
             State::Succeeded
         }
+        NodeOutcome::Profile(applied) => {
+            summary.profile = Some(applied.record.clone());
+            summary.packages.clone_from(&applied.changes);
+            State::Succeeded
+        }
         NodeOutcome::Accounts(applied) => {
             summary.accounts = Some(applied.record.clone());
             State::Succeeded
@@ -287,6 +294,9 @@ fn perform(
             super::dconf::apply(request.outside.dconf, keys, request.previous, backend)
         }
         Task::Units(switch) => super::systemd::node(&switch, request.outside.units, backend),
+        Task::Profile(profile) => {
+            super::profile::apply(profile, request.place, request.previous, backend)
+        }
         Task::Tmpfiles(tmpfiles) => {
             let (place, bundle) = (request.place, request.bundle);
             super::tmpfiles::apply(tmpfiles, id, place, bundle, request.previous, backend)

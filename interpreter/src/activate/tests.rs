@@ -111,6 +111,14 @@ impl Backend for Recorder {
         Ok(systemd::Ran { success: true, output: String::new() })
     }
 
+    fn profile_switch(
+        &self,
+        switch: &super::profile::Switch,
+    ) -> io::Result<Result<(), super::profile::NixFailed>> {
+        self.record(format!("profile {}", switch.profile.display()));
+        Ok(Ok(()))
+    }
+
     fn remove_dir_if_empty(&self, path: &Path) -> bool {
         self.record(format!("rmdir {}", path.display()));
         true
@@ -150,6 +158,7 @@ impl Progress for Log {
             NodeOutcome::Ran { .. } => "ran".to_string(),
             NodeOutcome::Dconf(_) => "dconf".to_string(),
             NodeOutcome::Units(_) => "units".to_string(),
+            NodeOutcome::Profile(_) => "profile".to_string(),
             NodeOutcome::Accounts(_) => "accounts".to_string(),
             NodeOutcome::Tmpfiles { .. } => "tmpfiles".to_string(),
             NodeOutcome::NotNeeded => "not needed".to_string(),

@@ -146,6 +146,16 @@ impl Undo<'_> {
             JournalEntry::DconfChanged { changes } => {
                 dconf::restore(self.dconf, changes).map_err(at(Path::new("dconf")))
             }
+            JournalEntry::ProfileChanged { profile, previous, newest, made_dirs, made_link } => {
+                let changed = super::profile::undo::Changed {
+                    profile,
+                    previous: *previous,
+                    newest: *newest,
+                    made_dirs,
+                    made_link: made_link.as_deref(),
+                };
+                super::profile::undo::undo(changed, self.scratch)
+            }
             JournalEntry::AccountCreated { name, .. }
             | JournalEntry::AccountLocked { name, .. } => {
                 accounts::undo(entry).map_err(at(Path::new(name)))

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use am_schema::{Kind, Plan};
 
+use crate::activate::profile;
 use crate::activate::systemd::{self, Compare, Comparison};
 use crate::activate::target::file_target;
 use crate::bundle::{Bundle, open_folder, same_static};
@@ -64,9 +65,12 @@ pub fn run(old: &Path, new: &Path, style: Style) -> Result<String> {
         lines.push(format!("{sign} dconf {}  {what} {}", printable(path), printable(value)));
     }
     lines.extend(units(&old, &new, style)?);
+    lines.extend(packages(&old.plan, &new.plan, style));
     let mut text = String::new();
     if lines.is_empty() {
-        text.push_str("no differences in targets, commands, Lua chunks, dconf keys or units\n");
+        text.push_str(
+            "no differences in targets, commands, Lua chunks, dconf keys, units or packages\n",
+        );
     }
     if new_runs.values().any(|kind| matches!(kind, Kind::Lua(_))) {
         lines.push(format!(
@@ -110,6 +114,43 @@ fn units(old: &Bundle, new: &Bundle, style: Style) -> Result<Vec<String>> {
         }
     }
     Ok(lines)
+}
+
+/// The packages NEW installs into the Nix profile that OLD does not, and
+/// the other way round, by name and version; and a move to another profile.
+fn packages(old: &Plan, new: &Plan, style: Style) -> Vec<String> {
+    let (before, after) = (profile::planned(old), profile::planned(new));
+    let list =
+        |plan: Option<&am_schema::Profile>| plan.map(|p| p.packages.clone()).unwrap_or_default();
+    let changes = profile::PackageChanges::between(&list(before), &list(after));
+    let mut lines: Vec<String> = changes
+        .lines()
+        .into_iter()
+        .map(|change| {
+            let sign = match change.sign {
+                '+' => style.green("+"),
+                '-' => style.red("-"),
+                _ => style.yellow("~"),
+            };
+            let what = match change.sign {
+                '+' => "added",
+                '-' => "removed",
+                _ => "changed",
+            };
+            format!("{sign} package {}  {what}", printable(&change.text))
+        })
+        .collect();
+    if let (Some(before), Some(after)) = (before, after) {
+        if before.profile != after.profile {
+            lines.push(format!(
+                "{} packages now go into the Nix profile {} (were in {})",
+                style.yellow("~"),
+                printable(&after.profile),
+                printable(&before.profile)
+            ));
+        }
+    }
+    lines
 }
 
 /// Every file target, with the kind of node that makes it.

@@ -113,6 +113,25 @@ pub fn render(plan: &Plan, header: &Header) -> String {
                 }
                 json.close('}');
             }
+            Kind::Profile(profile) => {
+                json.key("profile");
+                json.string(&profile.profile);
+                json.key("path");
+                json.string(&profile.path);
+                json.key("packages");
+                json.open('[');
+                for package in &profile.packages {
+                    json.open('{');
+                    json.key("name");
+                    json.string(&package.name);
+                    json.key("version");
+                    json.string(&package.version);
+                    json.key("outputs");
+                    json.strings(package.outputs.iter().map(String::as_str));
+                    json.close('}');
+                }
+                json.close(']');
+            }
             Kind::SystemdUnits(units) => {
                 json.key("units");
                 json.open('[');

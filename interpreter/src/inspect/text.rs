@@ -201,6 +201,19 @@ impl Row {
                 details = units.units.iter().map(unit_detail).collect();
                 plural(units.units.len(), "unit", "units")
             }
+            Kind::Profile(profile) => {
+                details = std::iter::once(format!("as {}", printable(&profile.path)))
+                    .chain(profile.packages.iter().map(|package| {
+                        printable(&crate::activate::profile::name_and_version(package)).into_owned()
+                    }))
+                    .collect();
+                let into = if profile.profile.starts_with('/') {
+                    printable(&profile.profile).into_owned()
+                } else {
+                    format!("~/{}", printable(&profile.profile))
+                };
+                format!("{} into {into}", plural(profile.packages.len(), "package", "packages"))
+            }
             Kind::Lua(lua) => {
                 // The chunk is the node: show it whole, it is what runs.
                 details = lua.chunk.lines().map(|line| printable(line).into_owned()).collect();

@@ -86,6 +86,7 @@ impl<'a> ActivationReport<'a> {
                 }
                 Planned::RemoveDir(dir) => format!("remove folder {} if empty", path(dir)),
                 Planned::Unit(change) => super::units::planned(change),
+                Planned::Profile(switch) => profile_planned(switch, &self.style.dim("would")),
                 Planned::Run { node, spec } => {
                     let mut argv = vec![spec.program.to_string_lossy().into_owned()];
                     argv.extend(spec.args.iter().cloned());
@@ -266,6 +267,8 @@ impl Progress for ActivationReport<'_> {
             // Unit changes are listed with the summary, with those made
             // outside the node.
             NodeOutcome::Units(_) => String::new(),
+            NodeOutcome::Profile(_) if self.dry_run => String::new(),
+            NodeOutcome::Profile(applied) => profile_done(applied, self.verbose, style),
             NodeOutcome::Accounts(applied) => {
                 let mut text = String::new();
                 for (verb, what) in
@@ -410,6 +413,16 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             (format!("paths are in the way of nodes it created\n{listed}"), None)
         }
         Failure::Units(failed) => (super::units::failures(failed), None),
+        Failure::Profile(failed) if failed.by_nix => (
+            format!(
+                "{}\n    hint: a package you installed yourself (nix-env -i, nix profile install) \
+                 may provide a file of these packages: `nix-env -q` or `nix profile list` \
+                 lists them, `nix-env -e NAME` or `nix profile remove NAME` removes one",
+                failed.reason
+            ),
+            Some(failed.output.as_slice()),
+        ),
+        Failure::Profile(failed) => (failed.reason.clone(), None),
         Failure::Exit { status, output } => {
             let reason = match (status.code(), status.signal()) {
                 (Some(code), _) => format!("exited with status {code}"),
@@ -478,12 +491,78 @@ fn changes(summary: &Summary) -> String {
         parts.push(count(summary.dconf_reset.len(), "dconf key reset", "dconf keys reset"));
     }
     parts.extend(super::units::counts(&summary.units));
+    if let Some(packages) = &summary.packages {
+        parts.push(match packages.counts() {
+            counts if counts.is_empty() => "Nix profile updated".to_string(),
+            counts => counts,
+        });
+    }
     if summary.commands_run > 0 {
         parts.push(count(summary.commands_run, "command run", "commands run"));
     }
     let mut text = if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") };
     if let Some(number) = summary.generation {
         let _ = write!(text, " (generation {number})");
+    }
+    text
+}
+
+/// The dry run's lines for a profile change: the link made to the profile,
+/// then what is installed or removed with which tool, and every package
+/// the profile gains or loses. `would` starts each line after the first.
+fn profile_planned(switch: &crate::activate::profile::Switch, would: &str) -> String {
+    let path = |p: &Path| printable(&p.to_string_lossy()).into_owned();
+    let mut lines = Vec::new();
+    if let Some((link, profile)) = &switch.link {
+        lines.push(format!("create link {} -> {} (the Nix profile)", path(link), path(profile)));
+    }
+    let tool = switch.format.tool();
+    let profile = path(&switch.profile);
+    match &switch.install {
+        Some(tree) => lines
+            .push(format!("install {} into the Nix profile {profile} ({tool})", printable(tree))),
+        None if !switch.remove.is_empty() => {
+            let old: Vec<String> =
+                switch.remove.iter().map(|o| printable(o).into_owned()).collect();
+            lines.push(format!("remove {} from the Nix profile {profile} ({tool})", old.join(", ")))
+        }
+        None => {}
+    }
+    let mut text = lines.join(&format!("\n{would} "));
+    for change in switch.changes.lines() {
+        let _ = write!(text, "\n      {} {}", change.sign, printable(&change.text));
+    }
+    text
+}
+
+/// What the profile node did: the link to the profile it made, if it made
+/// one, and under `--verbose` which packages changed.
+fn profile_done(
+    applied: &crate::activate::profile::Applied,
+    verbose: bool,
+    style: Style,
+) -> String {
+    let mut text = String::new();
+    if applied.made_link {
+        let _ = writeln!(
+            text,
+            "{} made {}, a link to the new Nix profile {}",
+            style.yellow("note:"),
+            printable(&applied.link.to_string_lossy()),
+            printable(&applied.profile.to_string_lossy())
+        );
+    }
+    let Some(changes) = applied.changes.as_ref().filter(|_| verbose) else {
+        return text;
+    };
+    let _ = writeln!(
+        text,
+        "{} the Nix profile {}",
+        style.green("updated"),
+        printable(&applied.profile.to_string_lossy())
+    );
+    for change in changes.lines() {
+        let _ = writeln!(text, "    {} {}", change.sign, printable(&change.text));
     }
     text
 }

@@ -13,6 +13,7 @@ use super::{Backend, Begin, Commit, Expect, MoveReason, lock};
 use crate::activate::copy::{CopyFrom, Ids};
 use crate::activate::dconf;
 use crate::activate::exec::{Captured, ExecSpec};
+use crate::activate::profile;
 use crate::activate::systemd::{Ran, UnitChange, UnitManager};
 use crate::activate::undo::UndoProblem;
 
@@ -44,6 +45,8 @@ pub enum Planned {
         private_bus: bool,
     },
     Unit(UnitChange),
+    /// A Nix profile changed with Nix's tools.
+    Profile(profile::Switch),
     Move {
         from: PathBuf,
         to: PathBuf,
@@ -156,6 +159,13 @@ impl Backend for DryRunBackend {
         // would be tried.
         let _ = self.plan(Planned::RemoveDir(path.to_path_buf()));
         false
+    }
+
+    fn profile_switch(
+        &self,
+        switch: &profile::Switch,
+    ) -> io::Result<Result<(), profile::NixFailed>> {
+        self.plan(Planned::Profile(switch.clone())).map(Ok)
     }
 
     fn unit_change(&self, _manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran> {

@@ -11,6 +11,7 @@ use super::{Backend, Begin, Commit, Expect, MoveReason, lock};
 use crate::activate::copy::{CopyFrom, Ids, hash_at};
 use crate::activate::dconf;
 use crate::activate::exec::{Captured, ExecSpec};
+use crate::activate::profile;
 use crate::activate::systemd::{Ran, UnitChange, UnitManager};
 use crate::activate::undo::{self, UndoProblem};
 use crate::anchored::{Anchored, Found};
@@ -235,6 +236,13 @@ impl Backend for RealBackend {
 
     fn remove_dir_if_empty(&self, path: &Path) -> bool {
         self.fs.remove_dir(path).is_ok()
+    }
+
+    fn profile_switch(
+        &self,
+        switch: &profile::Switch,
+    ) -> io::Result<Result<(), profile::NixFailed>> {
+        profile::run(switch)
     }
 
     fn unit_change(&self, manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran> {
