@@ -274,9 +274,9 @@ fn is_gc_root(machine: &Machine, link: &str) -> bool {
 }
 
 /// A system bundle of one `/etc` file, built by `am-compile` from compiler
-/// input as ARCHITECTURE.md's contract gives it (`"role": "system"`).
-// TODO(lead): `lib.systemBundle { modules = [ { environment.etc.<t>.text
-// = ...; } ]; }` once it is on main.
+/// input as ARCHITECTURE.md's contract gives it (`"role": "system"`): what
+/// `switch` carries over is the bundle, whichever Nix made it. When
+/// `lib.systemBundle` is on main, `environment.etc.<t>.text` says the same.
 fn system_bundle_expr(target: &str, text: &str) -> String {
     let am = am_tests::nix_path(&am_tests::am_package());
     let node = format!(
