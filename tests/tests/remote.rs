@@ -48,9 +48,8 @@ fn a_home_bundle_is_copied_and_activated_as_the_ssh_user() {
     assert_exit(&dry, 0, "a dry run over ssh");
     let text = all_output(&dry);
     let store_path = arg(&bundle.store_path);
-    assert!(
-        text.contains(&format!("copying {store_path} to {host}\n    nix copy --to ssh://{host}"))
-    );
+    let step = format!("copying {store_path} to {host}\n    nix copy --to ssh://{host}");
+    assert!(text.contains(&step), "the copy is not said, or not with nix copy:\n{text}");
     assert!(text.contains("dry run of"), "the remote report is shown:\n{text}");
     assert!(text.contains(".config/greeting"), "{text}");
     assert!(machine.has_store_path(&bundle.store_path), "the bundle was not copied:\n{text}");
