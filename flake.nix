@@ -23,6 +23,12 @@
     {
       lib = {
         homeBundle = args: (libFor args.pkgs).homeBundle args;
+        # A home-manager configuration, evaluated by home-manager's own
+        # modules (`home-manager` is its flake input or a checkout) and
+        # activated by activation-manager; and the same for a
+        # configuration home-manager already evaluated (`config`).
+        homeManagerBundle = args: (libFor args.pkgs).homeManagerBundle args;
+        homeManagerConfigBundle = args: (libFor args.pkgs).homeManagerConfigBundle args;
         mkLua = lib.generators.mkLuaInline;
         # home-manager-compatible DAG entries (`lib.hm.dag` inside modules).
         dag = import ./nix/dag.nix { inherit lib; };

@@ -115,23 +115,31 @@ let
           nodes = config.am.loweredNodes;
         }
       );
-      bundle = builtins.derivation {
-        inherit name input;
-        system = systemOf pkgs;
-        builder = "${amDir}/bin/am-compile";
-        args = [ "build" ];
-        amBin = "${amDir}/bin/am";
-        # The input of a large home is megabytes; an environment variable is
-        # limited to 128 KiB by the kernel, a file is not.
-        passAsFile = [ "input" ];
-      };
+      bundle = builtins.derivation (
+        {
+          inherit name input;
+          system = systemOf pkgs;
+          builder = "${amDir}/bin/am-compile";
+          args = [ "build" ];
+          amBin = "${amDir}/bin/am";
+          # The input of a large home is megabytes; an environment variable
+          # is limited to 128 KiB by the kernel, a file is not.
+          passAsFile = [ "input" ];
+        }
+        # Built first, as inputs the compiler never reads; none of them is
+        # in the bundle's output, so none is kept with it.
+        // lib.optionalAttrs (config.am.buildChecks != [ ]) { checks = config.am.buildChecks; }
+      );
     in
     bundle
     // {
       inherit (eval) config options;
       meta.mainProgram = "activate";
     };
+
+  frontEnd = import ./home-manager { inherit lib homeBundle; };
 in
 {
   inherit homeBundle dag mkLua;
+  inherit (frontEnd) homeManagerBundle homeManagerConfigBundle;
 }

@@ -16,6 +16,14 @@
 #   changed; when jane is not logged in it does nothing (the next login
 #   activates).
 #
+# A user may instead keep a home-manager configuration:
+#
+#   activation-manager.home-manager = inputs.home-manager;
+#   users.users.jane.activation-manager.homeManagerModules = [ ./jane/home.nix ];
+#
+# which home-manager evaluates and activation-manager activates (`modules`
+# are then activation-manager modules added to it).
+#
 # Without the flake: `imports = [ "${activation-manager}/nix/nixos.nix" ];`,
 # and `activation-manager.package` defaults to building `am` with `pkgs`.
 {
@@ -35,6 +43,12 @@ let
 
   # As home-manager's NixOS module: modules get `osConfig` (the system's
   # configuration), then the shared and the user's own `extraSpecialArgs`.
+  specialArgsWith = extraSpecialArgs: {
+    osConfig = config;
+  }
+  // cfg.extraSpecialArgs
+  // extraSpecialArgs;
+
   mkBundle =
     {
       modules,
@@ -44,12 +58,38 @@ let
     amLib.homeBundle {
       inherit pkgs name;
       modules = lib.toList modules;
-      extraSpecialArgs = {
-        osConfig = config;
-      }
-      // cfg.extraSpecialArgs
-      // extraSpecialArgs;
+      extraSpecialArgs = specialArgsWith extraSpecialArgs;
     };
+
+  # A home-manager configuration, evaluated by the home-manager of
+  # `activation-manager.home-manager`, with activation-manager modules
+  # beside it.
+  mkHomeManagerBundle =
+    {
+      modules,
+      amModules,
+      name,
+      extraSpecialArgs,
+    }:
+    if cfg.home-manager == null then
+      throw ''
+        ${name} has activation-manager.homeManagerModules, which home-manager evaluates, but
+        activation-manager.home-manager is not set. Give it home-manager's source, e.g. your
+        flake's input:
+
+          activation-manager.home-manager = inputs.home-manager;
+      ''
+    else
+      amLib.homeManagerBundle {
+        inherit (cfg) home-manager;
+        inherit
+          pkgs
+          name
+          modules
+          amModules
+          ;
+        extraSpecialArgs = specialArgsWith extraSpecialArgs;
+      };
 
   specialArgsOption =
     what:
@@ -84,12 +124,30 @@ let
             ]
           '';
           description = ''
-            The activation-manager modules of this user's home. When not
-            empty, their bundle is installed in the user's packages and
-            activated by the user unit `activation-manager-<name>.service`
-            at login, and by `nixos-rebuild switch` while the user is
-            logged in. `home.username` and `home.homeDirectory` default to
-            this user's name and home.
+            The activation-manager modules of this user's home (added to
+            the home-manager configuration of `homeManagerModules`, if it
+            has one). When either is not empty, their bundle is installed
+            in the user's packages and activated by the user unit
+            `activation-manager-<name>.service` at login, and by
+            `nixos-rebuild switch` while the user is logged in.
+            `home.username` and `home.homeDirectory` default to this user's
+            name and home.
+          '';
+        };
+
+        homeManagerModules = mkOption {
+          type = types.listOf types.deferredModule;
+          default = [ ];
+          example = lib.literalExpression "[ ./home.nix ]";
+          description = ''
+            home-manager modules: this user's home-manager configuration, kept
+            as it is. home-manager (`activation-manager.home-manager`)
+            evaluates them with its own modules, and activation-manager
+            activates the result instead of home-manager's activation script
+            (see the migration guide's "Keep your home-manager
+            configuration"). `modules`, if any, are activation-manager
+            modules added to the same bundle. `home.username` and
+            `home.homeDirectory` default to this user's name and home.
           '';
         };
 
@@ -98,22 +156,30 @@ let
         bundle = mkOption {
           type = types.nullOr types.package;
           readOnly = true;
-          defaultText = lib.literalMD "the bundle of `modules`, or `null` when there are none";
-          description = "The home bundle built from `modules` (read-only).";
+          defaultText = lib.literalMD "the bundle of `homeManagerModules` (with `modules`), else of `modules`, or `null` when there are none";
+          description = "The home bundle built from `homeManagerModules` and `modules` (read-only).";
           default =
-            if user.modules == [ ] then
-              null
-            else
+            let
+              defaults = {
+                home.username = lib.mkDefault name;
+                home.homeDirectory = lib.mkDefault config.home;
+              };
+            in
+            if user.homeManagerModules != [ ] then
+              mkHomeManagerBundle {
+                name = "home-${name}";
+                inherit (user) extraSpecialArgs;
+                modules = user.homeManagerModules ++ [ defaults ];
+                amModules = user.modules;
+              }
+            else if user.modules != [ ] then
               mkBundle {
                 name = "home-${name}";
                 inherit (user) extraSpecialArgs;
-                modules = user.modules ++ [
-                  {
-                    home.username = lib.mkDefault name;
-                    home.homeDirectory = lib.mkDefault config.home;
-                  }
-                ];
-              };
+                modules = user.modules ++ [ defaults ];
+              }
+            else
+              null;
         };
       };
 
@@ -137,6 +203,19 @@ in
       };
 
       extraSpecialArgs = specialArgsOption "the modules of every user's home (and of `mkBundle`)";
+
+      home-manager = mkOption {
+        type = types.nullOr types.path;
+        default = null;
+        example = lib.literalExpression "inputs.home-manager";
+        description = ''
+          home-manager's source (your flake's `home-manager` input, or a path
+          to a checkout), whose modules evaluate the users'
+          `activation-manager.homeManagerModules`. Any home-manager release
+          works; pick the one that matches your nixpkgs, as with
+          home-manager itself.
+        '';
+      };
 
       mkBundle = mkOption {
         type = types.functionTo types.package;

@@ -22,8 +22,7 @@ let
 
   unitDir = "${config.am.xdgRelative.configHome}/systemd/user";
 
-  # The shell that runs `script`, `preStart` and `postStart`.
-  shell = if pkgs != null then pkgs.runtimeShell else "/bin/sh";
+  inherit (import ../unit-scripts.nix { inherit lib pkgs; }) scriptFor reloadDropIns;
 
   isAtom =
     v:
@@ -154,17 +153,6 @@ let
         '';
       };
     };
-  };
-
-  # A script of a service, written by the compiler into the bundle as
-  # `scripts/<hash>-<unit>-<phase>`. The bundle's path changes with every
-  # configuration change, so `am` compares unit files with that path
-  # abstracted; the hash of the script in its name keeps a changed script a
-  # changed unit file.
-  scriptFor = unit: phase: text: rec {
-    content = "#!${shell} -e\n${text}";
-    name = "${builtins.substring 0 32 (builtins.hashString "sha256" content)}-${unit}-${phase}";
-    path = "${builtins.placeholder "out"}/scripts/${name}";
   };
 
   # The scripts of one service, by the key that runs them.
@@ -547,21 +535,6 @@ let
 
   overrides = config.systemd.user.overrides;
   overrideTarget = unit: "${unitDir}/${unit}.d/activation-manager.conf";
-
-  # A drop-in file, and a command that makes the manager read it: after a
-  # `daemon-reload` a running unit is restarted (`try-restart`), so the
-  # change applies now. It runs when the file changed, and only with a
-  # running user manager: one that starts later reads the file anyway.
-  reloadDropIns = scriptFor "drop-ins" "reload" ''
-    # Makes the user manager read the drop-ins of the unit $1, and restarts
-    # the unit if it runs.
-    if [ -z "''${XDG_RUNTIME_DIR:-}" ] || [ ! -S "$XDG_RUNTIME_DIR/systemd/private" ]; then
-      echo "no user manager runs: it reads the drop-ins of $1 when it starts"
-      exit 0
-    fi
-    systemctl --user daemon-reload
-    systemctl --user try-restart -- "$1"
-  '';
 
   lowerOverride =
     unit: sections:
