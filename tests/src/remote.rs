@@ -116,31 +116,29 @@ impl Lab {
     /// Runs `am args` in the client namespace, with the lab's ssh options,
     /// and Nix configured by `nix_config`.
     pub fn am(&self, args: &[&str], nix_config: &str) -> Output {
-        Command::new("ip")
-            .args(["netns", "exec", &self.client])
-            .arg(am_bin())
-            .args(args)
-            .env("NIX_SSHOPTS", self.nix_sshopts())
-            .env("NIX_CONFIG", nix_config)
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::null())
-            .output()
-            .expect("ip netns exec runs")
+        self.in_client(nix_config).arg(am_bin()).args(args).output().expect("ip netns exec runs")
     }
 
     /// Runs the shell script `script` in the client namespace, with `am`
     /// as `$AM` and the environment of [`Lab::am`], for scripts that run
     /// `am` as users' scripts do (in a loop, with input on stdin).
     pub fn shell(&self, script: &str, nix_config: &str) -> Output {
-        Command::new("ip")
-            .args(["netns", "exec", &self.client, "sh", "-c", script])
-            .env("AM", am_bin())
+        let mut command = self.in_client(nix_config);
+        command.args(["sh", "-c", script]).env("AM", am_bin());
+        command.output().expect("ip netns exec runs")
+    }
+
+    /// A command to run in the client namespace (its program and arguments
+    /// still to add), with the lab's ssh options and Nix's configuration.
+    fn in_client(&self, nix_config: &str) -> Command {
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", &self.client])
             .env("NIX_SSHOPTS", self.nix_sshopts())
             .env("NIX_CONFIG", nix_config)
             .env_remove("NO_COLOR")
-            .stdin(Stdio::null())
-            .output()
-            .expect("ip netns exec runs")
+            .stdin(Stdio::null());
+        command
     }
 
     /// Runs `command` (a shell command line) on `machine` as `user`, over
