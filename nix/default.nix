@@ -54,7 +54,8 @@ let
     ./modules/hm-systemd.nix
   ];
 
-  # A system's modules; `homes.nix` builds users' homes with `homeBundle`.
+  # A system's modules; `homes.nix` builds users' homes with `homeBundle`
+  # (or the home-manager front end's `homeManagerBundle`).
   systemModules = commonModules ++ [
     ./modules/lua.nix
     ./system/etc.nix
@@ -62,7 +63,12 @@ let
     ./system/tmpfiles.nix
     ./system/users.nix
     (lib.setDefaultModuleLocation ./system/homes.nix (
-      import ./system/homes.nix { inherit homeBundle; }
+      import ./system/homes.nix {
+        amLib = {
+          inherit homeBundle;
+          inherit (frontEnd) homeManagerBundle;
+        };
+      }
     ))
   ];
 
@@ -141,17 +147,22 @@ let
           // input eval
         )
       );
-      bundle = builtins.derivation {
-        inherit name;
-        input = compilerInput;
-        system = systemOf pkgs;
-        builder = "${amDir}/bin/am-compile";
-        args = [ "build" ];
-        amBin = "${amDir}/bin/am";
-        # The input of a large home is megabytes; an environment variable is
-        # limited to 128 KiB by the kernel, a file is not.
-        passAsFile = [ "input" ];
-      };
+      bundle = builtins.derivation (
+        {
+          inherit name;
+          input = compilerInput;
+          system = systemOf pkgs;
+          builder = "${amDir}/bin/am-compile";
+          args = [ "build" ];
+          amBin = "${amDir}/bin/am";
+          # The input of a large home is megabytes; an environment variable
+          # is limited to 128 KiB by the kernel, a file is not.
+          passAsFile = [ "input" ];
+        }
+        # Built first, as inputs the compiler never reads; none of them is
+        # in the bundle's output, so none is kept with it.
+        // lib.optionalAttrs (config.am.buildChecks != [ ]) { checks = config.am.buildChecks; }
+      );
     in
     bundle
     // {
@@ -176,6 +187,8 @@ let
     roleModules = _: systemModules;
     input = _: { role = "system"; };
   };
+
+  frontEnd = import ./home-manager { inherit lib homeBundle; };
 in
 {
   inherit
@@ -184,4 +197,5 @@ in
     dag
     mkLua
     ;
+  inherit (frontEnd) homeManagerBundle homeManagerConfigBundle;
 }

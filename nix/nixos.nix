@@ -16,6 +16,14 @@
 #   changed; when jane is not logged in it does nothing (the next login
 #   activates).
 #
+# A user may instead keep a home-manager configuration:
+#
+#   activation-manager.home-manager = inputs.home-manager;
+#   users.users.jane.activation-manager.homeManagerModules = [ ./jane/home.nix ];
+#
+# which home-manager evaluates and activation-manager activates (`modules`
+# are then activation-manager modules added to it).
+#
 # Without the flake: `imports = [ "${activation-manager}/nix/nixos.nix" ];`,
 # and `activation-manager.package` defaults to building `am` with `pkgs`.
 {
@@ -35,12 +43,9 @@ let
 
   homeOptions = import ./home-options.nix { inherit lib; };
   inherit (homeOptions) specialArgsOption;
-
-  mkBundle = homeOptions.homeOf {
-    inherit (amLib) homeBundle;
-    inherit pkgs;
+  builders = homeOptions.buildersFor {
+    inherit amLib pkgs cfg;
     osConfig = config;
-    sharedArgs = cfg.extraSpecialArgs;
   };
 
   userUnit = name: "activation-manager-${name}";
@@ -51,32 +56,15 @@ let
       user = config.activation-manager;
     in
     {
-      options.activation-manager = {
-        modules = homeOptions.modulesOption ''
+      options.activation-manager = homeOptions.userOptions {
+        activated = ''
           their bundle is installed in the user's packages and
           activated by the user unit `activation-manager-<name>.service`
           at login, and by `nixos-rebuild switch` while the user is
           logged in.'';
-
-        extraSpecialArgs = specialArgsOption "this user's modules; they win over `activation-manager.extraSpecialArgs`";
-
-        bundle = mkOption {
-          type = types.nullOr types.package;
-          readOnly = true;
-          defaultText = lib.literalMD "the bundle of `modules`, or `null` when there are none";
-          description = "The home bundle built from `modules` (read-only).";
-          default =
-            if user.modules == [ ] then
-              null
-            else
-              mkBundle {
-                name = "home-${name}";
-                inherit (user) extraSpecialArgs modules;
-                user = {
-                  inherit name;
-                  inherit (config) home;
-                };
-              };
+        bundle = builders.userBundle {
+          inherit name user;
+          inherit (config) home;
         };
       };
 
@@ -101,10 +89,12 @@ in
 
       extraSpecialArgs = specialArgsOption "the modules of every user's home (and of `mkBundle`)";
 
+      home-manager = homeOptions.homeManagerOption;
+
       mkBundle = mkOption {
         type = types.functionTo types.package;
         readOnly = true;
-        default = modules: mkBundle { inherit modules; };
+        default = modules: builders.mkBundle { inherit modules; };
         defaultText = lib.literalMD "a function from activation-manager modules to their home bundle";
         example = lib.literalExpression ''
           config.activation-manager.mkBundle [ ./home.nix ]

@@ -23,6 +23,7 @@ pub enum Command {
         old: PathBuf,
         new: PathBuf,
     },
+    Switch(Switch),
     /// Print the completion script of a shell.
     Completions(Shell),
     /// Documentation generated from this command line, for the docs site
@@ -111,6 +112,22 @@ pub enum InspectFormat {
     Dot,
 }
 
+/// What `am switch` deploys, and where.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Switch {
+    /// A built bundle (`./result`), or with `build_host`, the derivation
+    /// that builds one.
+    pub bundle: PathBuf,
+    /// `[user@]host`, as ssh takes it, to activate on.
+    pub target_host: String,
+    /// `[user@]host` to build the derivation on.
+    pub build_host: Option<String>,
+    /// Run `bin/activate` under `sudo` on the target.
+    pub sudo: bool,
+    /// The activation flags the user gave, for `bin/activate` on the target.
+    pub activate_args: Vec<String>,
+}
+
 /// How the bundle to activate was named.
 #[derive(Debug, PartialEq, Eq)]
 pub enum BundleArg {
@@ -136,6 +153,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
             Ok(Command::Generations(Generations { delete, place: place.lower() }))
         }
         Sub::Diff { old, new } => Ok(Command::Diff { old, new }),
+        Sub::Switch(SwitchArgs { bundle, target_host, sudo, build_host, flags }) => {
+            Ok(Command::Switch(Switch {
+                bundle,
+                target_host,
+                build_host,
+                sudo,
+                activate_args: flags.into_args()?,
+            }))
+        }
         Sub::Inspect(InspectArgs { path, json, dot, place }) => {
             let format = match (json, dot) {
                 (true, _) => InspectFormat::Json,
@@ -171,7 +197,8 @@ Exit codes:
   2  usage error
   3  refused: paths are in the way; nothing was changed
   4  failed: a required node failed; every change was rolled back
-  5  partial: optional nodes failed and their dependents were skipped";
+  5  partial: optional nodes failed and their dependents were skipped
+  6  am switch: ssh, the copy or the remote build failed (see its output)";
 
 /// Activates and inspects home bundles built by activation-manager.
 #[derive(Debug, Parser)]
@@ -225,6 +252,7 @@ enum Sub {
         /// The bundle to compare with it, e.g. a new `./result`.
         new: PathBuf,
     },
+    Switch(SwitchArgs),
     /// Print a completion script for SHELL to stdout.
     ///
     /// Load it from your shell's startup file, e.g. for bash:
@@ -326,6 +354,51 @@ impl ActivateFlags {
     }
 }
 
+impl ActivateFlags {
+    /// The flags again as `bin/activate` reads them, for an activation on
+    /// another machine: what was not given stays unsaid, so the target's
+    /// own defaults (its number of CPUs) apply there.
+    fn into_args(self) -> Result<Vec<String>, clap::Error> {
+        // Named one by one, so that a new flag cannot be forgotten here.
+        let ActivateFlags {
+            jobs,
+            verbose,
+            dry_run,
+            force,
+            backup_ext,
+            overwrite_backup,
+            timings,
+            place: PlaceArgs { system, root },
+        } = self;
+        let mut args = Vec::new();
+        if let Some(jobs) = jobs {
+            args.extend(["--jobs".to_string(), jobs.to_string()]);
+        }
+        let switches = [
+            (verbose, "--verbose"),
+            (dry_run, "--dry-run"),
+            (force, "--force"),
+            (overwrite_backup, "--overwrite-backup"),
+            (timings, "--timings"),
+            (system, "--system"),
+        ];
+        args.extend(switches.iter().filter(|(on, _)| *on).map(|(_, flag)| flag.to_string()));
+        if let Some(ext) = backup_ext {
+            args.extend(["--backup-ext".to_string(), ext]);
+        }
+        if let Some(root) = root {
+            let root = root.into_os_string().into_string().map_err(|root| {
+                clap::Error::raw(
+                    clap::error::ErrorKind::InvalidUtf8,
+                    format!("--root {root:?} is not UTF-8, which a remote command line needs\n"),
+                )
+            })?;
+            args.extend(["--root".to_string(), root]);
+        }
+        Ok(args)
+    }
+}
+
 fn parse_backup_ext(value: &str) -> Result<String, String> {
     if am_schema::target::is_backup_extension(value) {
         Ok(value.to_string())
@@ -350,6 +423,52 @@ fn parse_jobs(value: &str) -> Result<NonZeroUsize, String> {
 struct EntryArgs {
     #[command(flatten)]
     flags: ActivateFlags,
+}
+
+/// Copy a bundle to another machine and activate it there, over ssh.
+///
+/// Copies the closure of BUNDLE to the target host (`nix copy --to
+/// ssh://HOST` when the installed Nix has the `nix-command` feature on,
+/// else `nix-copy-closure --to HOST`), then runs the bundle's own
+/// `bin/activate` there with the activation flags given here, showing its
+/// output as it comes. `am switch` exits with that activation's exit code,
+/// or 6 when ssh, the copy or the remote build failed. With --dry-run, the
+/// bundle is copied all the same, and the target lists what would change
+/// there. ssh takes its options from `~/.ssh/config` and `NIX_SSHOPTS`, as
+/// Nix's own copies do.
+#[derive(Debug, clap::Args)]
+struct SwitchArgs {
+    /// The bundle, built (e.g. `./result`); with --build-host, its
+    /// derivation (a `.drv`, e.g. from `nix-instantiate`).
+    bundle: PathBuf,
+    /// The machine to activate on: `[user@]host` as ssh takes it. A home
+    /// bundle is activated as that user, a system bundle needs root there
+    /// (or --sudo).
+    #[arg(long, value_name = "HOST", value_parser = parse_host)]
+    target_host: String,
+    /// Activate with `sudo` on the target, e.g. a system bundle when ssh
+    /// logs in as a user other than root.
+    #[arg(long)]
+    sudo: bool,
+    /// Build BUNDLE's derivation on HOST rather than here, then copy the
+    /// bundle from HOST to the target.
+    #[arg(long, value_name = "HOST", value_parser = parse_host)]
+    build_host: Option<String>,
+    #[command(flatten)]
+    flags: ActivateFlags,
+}
+
+/// A host for ssh and for Nix's `ssh://` store URLs: `[user@]name`, where
+/// the name is one ssh resolves (an address, or a `Host` of `~/.ssh/config`).
+fn parse_host(value: &str) -> Result<String, String> {
+    let fits = |c: char| !c.is_whitespace() && !c.is_control() && !"/?#".contains(c);
+    if !value.is_empty() && !value.starts_with('-') && value.chars().all(fits) {
+        Ok(value.to_string())
+    } else {
+        Err("a host is `[user@]name` as ssh takes it, e.g. `root@web1` or a `Host` of \
+             ~/.ssh/config; a port or a key goes into ~/.ssh/config or NIX_SSHOPTS"
+            .to_string())
+    }
 }
 
 /// Show what a bundle does, layer by layer.
@@ -475,6 +594,65 @@ mod tests {
         let format = InspectFormat::Dot;
         assert_eq!(parsed, Command::Inspect(Inspect { path: None, format, place: Where::Unsaid }));
         let error = parse_strs(&["am", "inspect", "--dot", "--json"]).expect_err("one format");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn switch_passes_the_activation_flags_on_as_given() {
+        let parsed = parse_strs(&[
+            "am",
+            "switch",
+            "./result",
+            "--target-host",
+            "me@web",
+            "-n",
+            "-j",
+            "2",
+            "--root",
+            "/srv/image",
+            "-b",
+            "bak",
+            "--sudo",
+        ])
+        .expect("valid");
+        let expected = Switch {
+            bundle: "./result".into(),
+            target_host: "me@web".to_string(),
+            build_host: None,
+            sudo: true,
+            activate_args: [
+                "--jobs",
+                "2",
+                "--dry-run",
+                "--backup-ext",
+                "bak",
+                "--root",
+                "/srv/image",
+            ]
+            .map(String::from)
+            .to_vec(),
+        };
+        assert_eq!(parsed, Command::Switch(expected));
+        // Unsaid, the number of jobs is left to the target's CPUs.
+        let parsed =
+            parse_strs(&["am", "switch", "x.drv", "--build-host", "b", "--target-host", "t"]);
+        match parsed.expect("valid") {
+            Command::Switch(switch) => {
+                assert_eq!(switch.build_host.as_deref(), Some("b"));
+                assert!(switch.activate_args.is_empty(), "{:?}", switch.activate_args);
+            }
+            other => panic!("parsed into {other:?}"),
+        }
+    }
+
+    #[test]
+    fn switch_refuses_hosts_that_ssh_or_nix_would_misread() {
+        for host in ["-oProxyCommand=x", "ssh://h", "me@web/x", "a b", ""] {
+            let error = parse_strs(&["am", "switch", "./result", &format!("--target-host={host}")])
+                .expect_err(host);
+            assert_eq!(error.exit_code(), 2, "{host}");
+        }
+        let error = parse_strs(&["am", "switch", "./result"]).expect_err("a target is needed");
         assert_eq!(error.exit_code(), 2);
     }
 

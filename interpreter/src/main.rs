@@ -42,6 +42,12 @@ fn main() -> ExitCode {
             let text = commands::diff::run(&old, &new, report::stdout_style());
             (text.and_then(print).map(|()| Status::Done), None)
         }
+        Command::Switch(args) => match commands::switch::run(&args) {
+            // The activation on the target said how it went, and its exit
+            // code is am's.
+            Ok(remote) => return ExitCode::from(remote),
+            Err(error) => (Err(error), None),
+        },
         Command::Completions(shell) => {
             (print(manual::completions(shell)).map(|()| Status::Done), None)
         }
@@ -65,6 +71,7 @@ fn main() -> ExitCode {
             report::error(&error, plan.as_ref());
             ExitCode::from(match error {
                 Error::Refused(_) => 3,
+                Error::Remote { .. } => 6,
                 _ => 1,
             })
         }

@@ -1,7 +1,8 @@
 # Homes from the system bundle: `activation-manager.users.<name>.modules`
-# builds that user's home bundle (with `homeBundle`, as the NixOS module
-# does), and the system activation activates it as that user, so that one
-# switch does the machine and every configured home:
+# (or `homeManagerModules`, a home-manager configuration) builds that
+# user's home bundle as the NixOS module does (../home-options.nix), and the
+# system activation activates it as that user, so that one switch does the
+# machine and every configured home:
 #
 # - The system unit `activation-manager-home-<name>.service` (a oneshot
 #   with `User=<name>`) runs the home bundle's `bin/activate`, with the
@@ -18,8 +19,9 @@
 #   changed, and so retries a home that failed before), and only on the
 #   running system (not under `--root`, where no manager runs).
 #
-# A function of `homeBundle`, which default.nix hands over.
-{ homeBundle }:
+# A function of `amLib` (`homeBundle`, `homeManagerBundle`), which
+# default.nix hands over.
+{ amLib }:
 {
   lib,
   config,
@@ -36,10 +38,9 @@ let
 
   cfg = config.activation-manager;
 
-  homeOf = homeOptions.homeOf {
-    inherit homeBundle pkgs;
+  builders = homeOptions.buildersFor {
+    inherit amLib pkgs cfg;
     osConfig = config;
-    sharedArgs = cfg.extraSpecialArgs;
   };
 
   unitOf = name: "activation-manager-home-${name}";
@@ -51,17 +52,18 @@ let
   userModule =
     { name, config, ... }:
     {
-      options = {
-        modules = homeOptions.modulesOption ''
+      options = homeOptions.userOptions {
+        activated = ''
           the system bundle builds their home bundle, and activates it as
           the user (through the unit `activation-manager-home-<name>.service`)
-          whenever the system is activated.
-        '';
-
-        extraSpecialArgs = homeOptions.specialArgsOption ''
-          this user's modules; they win over
-          `activation-manager.extraSpecialArgs`'';
-
+          whenever the system is activated.'';
+        bundle = builders.userBundle {
+          inherit name;
+          user = config;
+          home = config.homeDirectory;
+        };
+      }
+      // {
         homeDirectory = mkOption {
           type = types.str;
           default =
@@ -81,25 +83,10 @@ let
             another `$HOME`.
           '';
         };
-
-        bundle = mkOption {
-          type = types.package;
-          readOnly = true;
-          defaultText = lib.literalMD "the home bundle of `modules`";
-          description = "The home bundle built from `modules` (read-only).";
-          default = homeOf {
-            name = "home-${name}";
-            inherit (config) modules extraSpecialArgs;
-            user = {
-              inherit name;
-              home = config.homeDirectory;
-            };
-          };
-        };
       };
     };
 
-  homes = lib.filterAttrs (_: user: user.modules != [ ]) cfg.users;
+  homes = lib.filterAttrs (_: user: user.bundle != null) cfg.users;
 
   # Where the home's activation writes what it says, for the node that
   # started it to show: read from the journal instead, its last lines could
@@ -200,6 +187,8 @@ in
 {
   options.activation-manager = {
     extraSpecialArgs = homeOptions.specialArgsOption "the modules of every user's home";
+
+    home-manager = homeOptions.homeManagerOption;
 
     users = mkOption {
       type = types.attrsOf (types.submodule userModule);

@@ -32,7 +32,7 @@ use am_tests::machine::Machine;
 use am_tests::nixeval::{eval_json_ok, nix_path, with_library};
 use am_tests::system::{Root, system_bundle_expr};
 use am_tests::systemd::UserManager;
-use am_tests::{am_bin, assert_exit, fresh_dir, have_nix, repo_root, stderr, stdout, tree};
+use am_tests::{am_bin, assert_exit, fresh_dir, have_nix, repo_root, stderr, tree};
 
 /// Every `examples/<name>/home.nix`, sorted.
 fn examples() -> Vec<(String, PathBuf)> {
@@ -156,20 +156,8 @@ fn desktop_example_runs_its_units_in_the_user_manager() {
             .expect("the note is given to the test user");
     }
     // As the user, in a session bus of its own.
-    let in_session = |program: &Path, args: &[&str]| {
-        manager
-            .command("dbus-run-session")
-            .arg("--")
-            .arg(program)
-            .args(args)
-            .output()
-            .expect("dbus-run-session runs")
-    };
-    let key = |path: &str| {
-        let output = manager.command("dconf").args(["read", path]).output().expect("dconf runs");
-        assert_exit(&output, 0, &format!("dconf read {path}"));
-        stdout(&output).trim_end().to_string()
-    };
+    let in_session = |program: &Path, args: &[&str]| manager.in_session(program, args);
+    let key = |path: &str| manager.dconf_read(path);
     let color_scheme = "/org/gnome/desktop/interface/color-scheme";
 
     let output = in_session(&bundle.script(), &[]);

@@ -137,6 +137,13 @@ pub fn waiting_for_lock() {
     note("waiting for another activation of this home to finish");
 }
 
+/// A step of `am switch` and the command line that does it, said before
+/// it runs, so that its own output below has a heading.
+pub fn step(what: &str, command: &str) {
+    let style = stderr_style();
+    stderr(&format!("{} {what}\n    {}\n", style.bold("==>"), style.dim(command)));
+}
+
 /// A one-line note on stderr.
 pub fn note(text: &str) {
     stderr(&format!("{} {text}\n", stderr_style().yellow("note:")));
