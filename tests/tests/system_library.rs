@@ -233,3 +233,45 @@ fn the_flake_builds_system_bundles() {
     assert_eq!(value["lib"]["nodes"][0]["id"], "etc:issue");
     assert_eq!(value["check"], "system");
 }
+
+/// A user of a system bundle may keep a home-manager configuration
+/// (`homeManagerModules`, evaluated by the home-manager of
+/// `activation-manager.home-manager`, here the stand-in
+/// `tests/home-manager/stub`), built and activated like any home.
+#[test]
+fn a_users_home_may_be_a_home_manager_configuration() {
+    if !have_nix() {
+        return;
+    }
+    let stub = nix_path(&repo_root().join("tests/home-manager/stub"));
+    let module = format!(
+        r#"{{
+        activation-manager.home-manager = {stub};
+        activation-manager.users.jane = {{
+          homeManagerModules = [
+            ({{ config, osConfig, ... }}: {{
+              xdg.configFile.who.text = "${{config.home.username}} at ${{config.home.homeDirectory}}";
+            }})
+          ];
+          modules = [ {{ am.nodes.hello = {{ kind = "exec"; argv = [ "/bin/true" ]; }}; }} ];
+        }};
+      }}"#
+    );
+    let value = eval_json_ok(&with_library(&format!(
+        "let system = amLib.systemBundle {{ modules = [ ({module}) ]; }}; \
+             home = system.config.activation-manager.users.jane.bundle; in \
+         {{ nodes = map (node: {{ inherit (node) id; text = node.text or null; }}) home.config.am.loweredNodes; \
+            started = map (node: node.id) (builtins.filter (node: node.kind == \"exec\") \
+              system.config.am.loweredNodes); }}"
+    )));
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "nodes": [
+                { "id": "file:.config/who", "text": "jane at /home/jane" },
+                { "id": "hello", "text": null },
+            ],
+            "started": ["home:jane"],
+        })
+    );
+}
