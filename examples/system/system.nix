@@ -81,7 +81,6 @@ in
     # activation.
     users.users.jane = {
       isNormalUser = true;
-      uid = 1000;
       description = "Jane Doe";
     };
     activation-manager.users.jane.modules = [ ./jane.nix ];

@@ -129,7 +129,7 @@ fn a_users_home_gets_its_name_home_and_the_systems_config() {
         return;
     }
     let module = r#"{
-        users.users.jane = { isNormalUser = true; home = "/srv/jane"; };
+        users.users.jane = { isNormalUser = true; home = "/srv/jane"; uid = 1234; };
         activation-manager.extraSpecialArgs = { shared = "system"; mine = "system"; };
         activation-manager.users.jane = {
           extraSpecialArgs.mine = "jane";
@@ -149,8 +149,8 @@ fn a_users_home_gets_its_name_home_and_the_systems_config() {
              home = user: system.config.activation-manager.users.${{user}}.bundle.config; in \
          {{ jane = builtins.fromJSON (home \"jane\").home.file.facts.text; \
             bob = (home \"bob\").home.homeDirectory; \
-            unit = builtins.unsafeDiscardStringContext \
-              system.config.systemd.services.activation-manager-home-jane.serviceConfig.User; }}"
+            units = lib.mapAttrs (_: unit: {{ inherit (unit) after; user = unit.serviceConfig.User; }}) \
+              system.config.systemd.services; }}"
     )));
     assert_eq!(
         value,
@@ -163,7 +163,12 @@ fn a_users_home_gets_its_name_home_and_the_systems_config() {
                 "declared": ["jane"],
             },
             "bob": "/home/bob",
-            "unit": "jane",
+            // Ordered after jane's own manager, whose uid is known; bob's
+            // is not (his account is not declared here).
+            "units": {
+                "activation-manager-home-jane": { "after": ["user@1234.service"], "user": "jane" },
+                "activation-manager-home-bob": { "after": [], "user": "bob" },
+            },
         })
     );
 }
