@@ -36,6 +36,10 @@ in
         This machine serves the hello-web pages on port ${toString port}.
       '';
     };
+    # The distribution has its own /etc/motd: moved aside to
+    # /etc/motd.pre-am (and back when the entry goes), where without this
+    # the activation would stop before changing anything.
+    am.backupFileExtension = "pre-am";
 
     # The account the server runs as, with a group of its own.
     users.users.hello-web = {
