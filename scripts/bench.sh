@@ -2,19 +2,30 @@
 # The activation benchmark: `am` against a hand-written floor, systemd-tmpfiles,
 # GNU stow and smfh on the same generated dotfiles, homes on a tmpfs.
 #
-#   scripts/bench.sh [--files 1000,10000] [--runs 5]
+#   scripts/bench.sh [--files 1000,10000] [--runs 5] [--tools am,floor]
 #
 # Prints a Markdown table and writes it to target/bench/activation.md. Installs
 # what is missing (stow with apt-get, smfh with cargo); a peer that still cannot
-# run shows as "n/a" with the reason.
+# run shows as "n/a" with the reason. `--tools` times only the tools named
+# (and the floor), and installs only what they need.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 need_nix
 need_cargo
 
+# The tools asked for, from `--tools`; all of them without it.
+tools=all
+args=("$@")
+for i in "${!args[@]}"; do
+  if [ "${args[$i]}" = --tools ]; then tools=",${args[$((i + 1))]:-},"; fi
+done
+wants() { [ "$tools" = all ] || [[ "$tools" == *",$1,"* ]]; }
+
 # Debian's stow is GNU stow; systemd-tmpfiles comes with systemd. apt_install
 # exits when it cannot install, hence the subshell: the bench goes on without.
-command -v stow >/dev/null || (apt_install stow) || say "stow is missing; its row will say n/a"
+if wants stow; then
+  command -v stow >/dev/null || (apt_install stow) || say "stow is missing; its row will say n/a"
+fi
 
 # smfh's crates.io releases carry only the library (the command-line crate is
 # unpublished), so when `cargo install smfh` brings no binary, build a minimal
@@ -91,7 +102,7 @@ EOF
 }
 
 export PATH="$repo/target/bench/bin:$PATH"
-if ! command -v smfh >/dev/null; then
+if wants smfh && ! command -v smfh >/dev/null; then
   say "installing smfh (cargo install --locked smfh)"
   if ! cargo install --locked --quiet smfh 2>/dev/null; then
     say "the smfh crate ships no binary; building a minimal one over smfh-core $smfh_core_version"

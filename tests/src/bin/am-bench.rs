@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     let mut rows = Vec::new();
     let mut builds = Vec::new();
     for &files in &args.files {
-        let (size_rows, size_builds) = bench_size(&root, files, args.runs);
+        let (size_rows, size_builds) = bench_size(&root, files, args.runs, &args.tools);
         rows.extend(size_rows);
         builds.extend(size_builds);
     }
@@ -46,21 +46,34 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Generates one workload, builds `am`'s bundles, times every tool, and
-/// frees the folder again (a tmpfs is memory).
-fn bench_size(root: &Path, files: usize, runs: usize) -> (Vec<Row>, Vec<am::Build>) {
+/// Generates one workload, builds `am`'s bundles (when `am` is among
+/// `names`), times the named tools, and frees the folder again (a tmpfs is
+/// memory).
+fn bench_size(
+    root: &Path,
+    files: usize,
+    runs: usize,
+    names: &[&str],
+) -> (Vec<Row>, Vec<am::Build>) {
     eprintln!("==> {files} files");
     let workload = workload::generate(files, SEED);
     let layout = Layout::new(root.join(format!("files-{files}")));
     layout::write_inputs(&layout, &workload).expect("the bench folder is writable");
-    let (am, builds) = am::build(&layout, &workload);
-    let mut tools: Vec<Box<dyn Tool>> = vec![
-        Box::new(Floor),
-        Box::new(am),
-        Box::new(Tmpfiles::new()),
-        Box::new(Stow::new()),
-        Box::new(Smfh::new()),
-    ];
+    let mut builds = Vec::new();
+    let mut tools: Vec<Box<dyn Tool>> = Vec::new();
+    for name in names {
+        tools.push(match *name {
+            "am" => {
+                let (am, am_builds) = am::build(&layout, &workload);
+                builds = am_builds;
+                Box::new(am)
+            }
+            "systemd-tmpfiles" => Box::new(Tmpfiles::new()),
+            "stow" => Box::new(Stow::new()),
+            "smfh" => Box::new(Smfh::new()),
+            _ => Box::new(Floor),
+        });
+    }
     let rows = measure::rows(&mut tools, &layout, &workload, runs);
     if let Err(e) = fs::remove_dir_all(layout.root()) {
         eprintln!("warning: could not remove {}: {e}", layout.root().display());
