@@ -14,7 +14,6 @@
 //! neighbours) and kept open while in use; the cache is bounded so that a
 //! home of many folders never runs out of file descriptors.
 
-use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io;
@@ -23,6 +22,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use rustc_hash::FxHashMap;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 
@@ -55,7 +55,7 @@ struct Root {
     /// first change is journaled.
     handle: Mutex<Option<Arc<OwnedFd>>>,
     /// Opened folders below the root, by path relative to it.
-    folders: Mutex<HashMap<PathBuf, Arc<OwnedFd>>>,
+    folders: Mutex<FxHashMap<PathBuf, Arc<OwnedFd>>>,
 }
 
 impl Anchored {
@@ -72,6 +72,38 @@ impl Anchored {
 
     /// The opened parent folder of `path` and the name of `path` in it.
     fn parent<'p>(&self, path: &'p Path) -> io::Result<(Arc<OwnedFd>, &'p OsStr)> {
+        let (root, folder, name) = match self.split_plain(path) {
+            Some(split) => split,
+            None => self.split(path)?,
+        };
+        Ok((root.folder(folder)?, name))
+    }
+
+    /// [`Anchored::parent`]'s split of a path as every caller spells it:
+    /// a root, a slash, and plain names joined by single slashes. Looked at
+    /// as bytes, since this runs for every change of an activation and
+    /// parsing paths into components costs more than the system call.
+    /// `None` for any other spelling, which [`Anchored::split`] then judges.
+    fn split_plain<'p>(&self, path: &'p Path) -> Option<(&Root, &'p Path, &'p OsStr)> {
+        let bytes = path.as_os_str().as_bytes();
+        let (root, relative) = self.roots.iter().find_map(|root| {
+            let rest = bytes.strip_prefix(root.path.as_os_str().as_bytes())?.strip_prefix(b"/")?;
+            Some((root, rest))
+        })?;
+        let plain = |name: &[u8]| !matches!(name, b"" | b"." | b"..");
+        if !relative.split(|&byte| byte == b'/').all(plain) {
+            return None;
+        }
+        let (folder, name) = match relative.iter().rposition(|&byte| byte == b'/') {
+            Some(slash) => (&relative[..slash], &relative[slash + 1..]),
+            None => (&relative[..0], relative),
+        };
+        Some((root, Path::new(OsStr::from_bytes(folder)), OsStr::from_bytes(name)))
+    }
+
+    /// The root of `path`, the folder below it holding `path`, and its
+    /// name; an error unless `path` is a plain path below a root.
+    fn split<'p>(&self, path: &'p Path) -> io::Result<(&Root, &'p Path, &'p OsStr)> {
         let (root, relative) = self
             .roots
             .iter()
@@ -84,8 +116,7 @@ impl Anchored {
                 format!("{} is not a plain path below {}", path.display(), root.path.display()),
             )
         })?;
-        let folder = relative.parent().unwrap_or(Path::new(""));
-        Ok((root.folder(folder)?, name))
+        Ok((root, relative.parent().unwrap_or(Path::new("")), name))
     }
 
     /// What is at `path`, links not followed; `Missing` too when a folder

@@ -108,3 +108,25 @@ fn the_innermost_root_holds_a_path() {
     assert!(state.join("generations").is_dir());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_fast_split_agrees_with_the_careful_one() {
+    let fs = Anchored::new([PathBuf::from("/home/me"), PathBuf::from("/home/me/.local/state/am")]);
+    for path in ["/home/me/a", "/home/me/.config/git/config", "/home/me/.local/state/am/journal"] {
+        let (root, folder, name) = fs.split_plain(Path::new(path)).expect(path);
+        let (careful_root, careful_folder, careful_name) = fs.split(Path::new(path)).expect(path);
+        assert_eq!(
+            (&root.path, folder, name),
+            (&careful_root.path, careful_folder, careful_name),
+            "{path}"
+        );
+    }
+    // Other spellings are left to the careful split, which takes `a//b`
+    // and a trailing slash as the same path and refuses the rest.
+    for path in ["/home/me//a", "/home/me/a/", "/home/me/./a", "/home/me/a/../b", "/home/me", "/x"]
+    {
+        assert!(fs.split_plain(Path::new(path)).is_none(), "{path}");
+    }
+    assert_eq!(fs.split(Path::new("/home/me//a")).expect("a//b").2, "a");
+    assert!(fs.split(Path::new("/home/me/a/../b")).is_err());
+}
