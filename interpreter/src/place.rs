@@ -24,6 +24,23 @@ fn real(path: PathBuf) -> PathBuf {
     std::fs::canonicalize(&path).unwrap_or(path)
 }
 
+/// `base.join(relative)`, for the relative paths an activation joins
+/// twice per target: as bytes, where `Path::join` parses `base` into
+/// components first. Anything else (absolute or empty) goes to `join`.
+pub fn join(base: &Path, relative: &str) -> PathBuf {
+    let base = base.as_os_str();
+    if relative.is_empty() || relative.starts_with('/') {
+        return Path::new(base).join(relative);
+    }
+    let mut joined = OsString::with_capacity(base.len() + 1 + relative.len());
+    joined.push(base);
+    if !base.as_encoded_bytes().ends_with(b"/") {
+        joined.push("/");
+    }
+    joined.push(relative);
+    PathBuf::from(joined)
+}
+
 /// Where an activation happens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
@@ -162,14 +179,14 @@ impl Place {
 
     /// Where a link node's target lives: `$HOME/<target>`, `<root>/etc/<target>`.
     pub fn target(&self, target: &str) -> PathBuf {
-        self.dir.join(target)
+        join(&self.dir, target)
     }
 
     /// What a managed link at `<target>` contains: the static link's path
     /// (as seen inside the place) joined with the target, so it follows the
     /// static link into whichever bundle is active.
     pub fn link_content(&self, target: &str) -> PathBuf {
-        self.link_base.join(target)
+        join(&self.link_base, target)
     }
 
     /// Whether a link's content points into this place's static link: a
@@ -238,6 +255,15 @@ mod tests {
         for state in ["relative/state", ""] {
             let paths = resolve(Some("/home/me"), Some(state)).expect("valid home");
             assert_eq!(paths.state, Path::new("/home/me/.local/state/activation-manager"));
+        }
+    }
+
+    #[test]
+    fn join_is_path_join() {
+        for (base, relative) in
+            [("/home/me", ".config/git/config"), ("/", "etc"), ("/home/me", ""), ("/a", "/b")]
+        {
+            assert_eq!(join(Path::new(base), relative), Path::new(base).join(relative));
         }
     }
 

@@ -128,7 +128,7 @@ impl<'p> Created<'p> {
             .map_err(|conflicts| Failure::Conflicts { nodes: created.clone(), conflicts })?;
         taken.extend(claimed);
         for (at, node) in created.into_iter().enumerate() {
-            let step = steps.remove(&(at as NodeIndex));
+            let step = steps.take(at as NodeIndex);
             self.pending.push((self.nodes.len(), parent, step));
             self.nodes.push(node);
         }

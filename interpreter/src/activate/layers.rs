@@ -43,7 +43,7 @@ pub(super) fn run<B: Backend>(
                 continue;
             }
             if let Some(because) = failed_optional_dependency(node, &states) {
-                if let Some(step) = checked.links.remove(&index) {
+                if let Some(step) = checked.links.take(index) {
                     orphan_dirs.extend(step.missing_dirs);
                 }
                 states[index as usize] = State::Skipped { because };
@@ -52,7 +52,7 @@ pub(super) fn run<B: Backend>(
                 continue;
             }
             let task = match &node.kind {
-                Kind::Link(_) | Kind::Copy(_) => match checked.links.remove(&index) {
+                Kind::Link(_) | Kind::Copy(_) => match checked.links.take(index) {
                     Some(step) if step.action != LinkAction::Unchanged => {
                         Task::Link(Box::new(step))
                     }

@@ -30,7 +30,6 @@ mod task;
 mod tmpfiles;
 pub mod undo;
 
-use std::collections::HashSet;
 use std::io;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -39,6 +38,7 @@ use std::time::Duration;
 
 use am_schema::state::{AccountsRecord, DconfRecord, Generation, JournalEntry, ProfileRecord};
 use am_schema::{Node, NodeIndex, Plan};
+use rustc_hash::FxHashSet;
 
 use self::backend::{Backend, Begin, Commit};
 use self::ownership::Ownership;
@@ -322,6 +322,7 @@ pub fn activate(
         previous: request.previous,
         permissions: &request.permissions,
         scratch,
+        jobs: request.jobs,
     };
     let checked = precheck::check(request.plan, &context).map_err(Error::Refused)?;
     let begin = Begin {
@@ -367,7 +368,7 @@ fn apply(
     let static_targets = || request.plan.nodes.iter().filter_map(|node| file_target(&node.kind));
     stale::remove(
         &checked.stale,
-        &stale::needed_dirs(static_targets()),
+        || stale::needed_dirs(static_targets()),
         &mut ownership,
         request.place,
         backend,
@@ -388,7 +389,7 @@ fn apply(
     // What Lua made last time and no node made this time goes now, when
     // every chunk has run (a look only homes with such targets pay for).
     if precheck::has_lua_targets(request.previous) {
-        let made: HashSet<&str> = static_targets()
+        let made: FxHashSet<&str> = static_targets()
             .chain(created.iter().filter_map(|node| file_target(&node.kind)))
             .collect();
         // Lua's targets in the way of a compiled target's folder went
@@ -398,7 +399,7 @@ fn apply(
         let stale = precheck::stale_by_lua(context, &kept);
         stale::remove(
             &stale,
-            &stale::needed_dirs(made.iter().copied()),
+            || stale::needed_dirs(made.iter().copied()),
             &mut ownership,
             request.place,
             backend,

@@ -1,6 +1,7 @@
 //! A bounded worker pool for one layer: at most `jobs` items run at a time on
 //! crossbeam scoped threads, and every result comes back to the calling
 //! thread as soon as it is ready, so that thread alone talks to the terminal.
+//! Also [`map_ordered`], for read-only work whose results are wanted in order.
 
 use std::num::NonZeroUsize;
 
@@ -66,6 +67,42 @@ where
     .map_err(|_| WorkerPanicked)
 }
 
+/// Below this many items, [`map_ordered`] stays on the calling thread:
+/// starting a thread costs about as much as a few dozen system calls.
+const PARALLEL_FROM: usize = 512;
+
+/// `items.iter().map(work).collect()`, spread over at most `jobs` threads
+/// (the calling thread among them), each taking one contiguous share, so
+/// that neighbouring items (targets in one folder) stay on one thread.
+pub fn map_ordered<T, R>(jobs: NonZeroUsize, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+{
+    let threads = jobs.get().min(items.len().div_ceil(PARALLEL_FROM)).max(1);
+    if threads == 1 {
+        return items.iter().map(work).collect();
+    }
+    let share = items.len().div_ceil(threads);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let mut shares = items.chunks(share);
+        let first = shares.next().unwrap_or_default();
+        let others: Vec<_> = shares
+            .map(|share| scope.spawn(move || share.iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        let mut results: Vec<R> = first.iter().map(work).collect();
+        for other in others {
+            match other.join() {
+                Ok(more) => results.extend(more),
+                // The work does not panic; if it did, it does so here too.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -98,6 +135,18 @@ mod tests {
         run_all(jobs(3), (0..20).collect(), work, |()| {}).expect("no panic");
         assert!(peak.load(Ordering::SeqCst) <= 3);
         assert!(peak.load(Ordering::SeqCst) >= 2, "items did not run in parallel");
+    }
+
+    #[test]
+    fn map_ordered_keeps_the_order_and_uses_the_threads() {
+        let items: Vec<usize> = (0..PARALLEL_FROM * 3).collect();
+        let doubled = map_ordered(jobs(2), &items, |n| (n * 2, std::thread::current().id()));
+        let values: Vec<usize> = doubled.iter().map(|(n, _)| *n).collect();
+        assert_eq!(values, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        let threads: std::collections::HashSet<_> = doubled.iter().map(|(_, id)| *id).collect();
+        assert_eq!(threads.len(), 2);
+        let few = map_ordered(jobs(2), &items[..10], |_| std::thread::current().id());
+        assert!(few.iter().all(|id| *id == std::thread::current().id()));
     }
 
     #[test]

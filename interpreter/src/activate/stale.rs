@@ -3,12 +3,13 @@
 //! previous bundle), the users' originals we had backed up come back, and
 //! folders we created are pruned once empty (never the home).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use am_schema::is_within;
 use am_schema::state::JournalEntry;
+use rustc_hash::FxHashSet;
 
 use super::Summary;
 use super::backend::{Backend, Expect, MoveReason};
@@ -18,10 +19,12 @@ use super::task::moved;
 use crate::place::Place;
 
 /// Removes `steps`, recording in `ownership` what the commit finishes: the
-/// copies moved to the trash, and the folders that held them.
-pub fn remove(
+/// copies moved to the trash, and the folders that held them. `needed`
+/// gives the folders the targets kept need (see [`needed_dirs`]); it is
+/// only asked when a folder may be pruned.
+pub fn remove<'t>(
     steps: &[StaleStep],
-    needed: &HashSet<&str>,
+    needed: impl FnOnce() -> FxHashSet<&'t str>,
     ownership: &mut Ownership,
     home: &Place,
     backend: &impl Backend,
@@ -44,7 +47,7 @@ pub fn remove(
         }
     }
     backend.record(entries)?;
-    let mut restored = HashSet::new();
+    let mut restored = FxHashSet::default();
     for step in steps {
         // Looked at once more as it goes: what changed since the pre-check
         // is the user's, and stays.
@@ -86,13 +89,15 @@ pub fn remove(
 
 /// The folders `targets` live in: never pruned, even when a removal leaves
 /// one empty for a moment.
-pub fn needed_dirs<'t>(targets: impl Iterator<Item = &'t str>) -> HashSet<&'t str> {
-    targets
-        .map(Path::new)
-        .flat_map(|target| target.ancestors().skip(1))
-        .filter_map(Path::to_str)
-        .filter(|dir| !dir.is_empty())
-        .collect()
+pub fn needed_dirs<'t>(targets: impl Iterator<Item = &'t str>) -> FxHashSet<&'t str> {
+    targets.flat_map(folders_of).collect()
+}
+
+/// The folders a normalized target is in, innermost first: `a/b` and `a`
+/// for `a/b/c`. Found as text, as targets are plain names joined by single
+/// slashes.
+fn folders_of(target: &str) -> impl Iterator<Item = &str> {
+    target.rmatch_indices('/').map(|(slash, _)| &target[..slash])
 }
 
 /// Removes folders we created that held removed targets, deepest first, as
@@ -102,10 +107,10 @@ pub fn needed_dirs<'t>(targets: impl Iterator<Item = &'t str>) -> HashSet<&'t st
 /// Gives the folders that are empty but for a copy moved to the trash
 /// (deepest first): they go when the commit deletes the trash, and are no
 /// longer recorded as ours.
-fn prune(
+fn prune<'t>(
     steps: &[StaleStep],
-    needed: &HashSet<&str>,
-    restored: &HashSet<&str>,
+    needed: impl FnOnce() -> FxHashSet<&'t str>,
+    restored: &FxHashSet<&str>,
     created_dirs: &mut BTreeSet<String>,
     home: &Place,
     backend: &impl Backend,
@@ -114,10 +119,14 @@ fn prune(
     let mut candidates: Vec<&str> = steps
         .iter()
         .filter(|step| step.remove.is_some() && !restored.contains(step.target.as_str()))
-        .flat_map(|step| Path::new(&step.target).ancestors().skip(1))
-        .filter_map(Path::to_str)
-        .filter(|dir| !dir.is_empty() && created_dirs.contains(*dir) && !needed.contains(dir))
+        .flat_map(|step| folders_of(&step.target))
+        .filter(|dir| created_dirs.contains(*dir))
         .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let needed = needed();
+    candidates.retain(|dir| !needed.contains(dir));
     // Deepest first, so a folder is tried after the folders inside it.
     candidates.sort_by_key(|dir| std::cmp::Reverse((dir.matches('/').count(), *dir)));
     candidates.dedup();

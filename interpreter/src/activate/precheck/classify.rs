@@ -2,11 +2,12 @@
 //! of a target's parent folders (cached, so ten thousand targets under
 //! `.config` cost one look at `.config`).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use am_schema::NodeIndex;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Conflict, Found, Wanted};
 
@@ -77,14 +78,14 @@ pub enum Parents {
 /// Remembers what was found at each parent folder.
 #[derive(Debug)]
 pub struct FolderCache<'a> {
-    seen: HashMap<PathBuf, Seen>,
+    seen: FxHashMap<PathBuf, Seen>,
     /// Links of the previous generation that this activation removes: a
     /// folder may take their place.
-    removed: &'a HashSet<PathBuf>,
+    removed: &'a FxHashSet<PathBuf>,
     /// The last target's parent folder and what a further target in it
     /// gets: targets come sorted, so neighbours mostly share their folder,
     /// and ten thousand of them then cost one look each folder.
-    last: Option<(PathBuf, Parents, Option<PathBuf>)>,
+    last: Option<(String, Parents, Option<PathBuf>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,8 +98,8 @@ enum Seen {
 }
 
 impl<'a> FolderCache<'a> {
-    pub fn new(removed: &'a HashSet<PathBuf>) -> Self {
-        FolderCache { seen: HashMap::new(), removed, last: None }
+    pub fn new(removed: &'a FxHashSet<PathBuf>) -> Self {
+        FolderCache { seen: FxHashMap::default(), removed, last: None }
     }
 
     pub fn check_parents(
@@ -108,13 +109,13 @@ impl<'a> FolderCache<'a> {
         node: NodeIndex,
         conflicts: &mut BTreeMap<PathBuf, Conflict>,
     ) -> Parents {
-        let Some(parent) = Path::new(target).parent().filter(|p| !p.as_os_str().is_empty()) else {
+        // Targets are normalized (plain names joined by single slashes), so
+        // their folders are found, and compared, as text.
+        let Some((parent, _)) = target.rsplit_once('/') else {
             return Parents::Present;
         };
-        // Targets are normalized, so equal folders are equal bytes (comparing
-        // `Path`s would parse both into components).
         if let Some((last, parents, bad)) = &self.last
-            && last.as_os_str() == parent.as_os_str()
+            && last == parent
         {
             if let Some(bad) = bad {
                 want_folder(conflicts, bad, node);
@@ -128,7 +129,7 @@ impl<'a> FolderCache<'a> {
             Parents::Missing(_) => Parents::Missing(Vec::new()),
             other => other.clone(),
         };
-        self.last = Some((parent.to_path_buf(), follower, bad));
+        self.last = Some((parent.to_owned(), follower, bad));
         parents
     }
 
@@ -137,17 +138,15 @@ impl<'a> FolderCache<'a> {
     fn check_folders(
         &mut self,
         home: &Path,
-        folder: &Path,
+        folder: &str,
         node: NodeIndex,
         conflicts: &mut BTreeMap<PathBuf, Conflict>,
     ) -> (Parents, Option<PathBuf>) {
-        let mut folders: Vec<&Path> =
-            folder.ancestors().filter(|folder| !folder.as_os_str().is_empty()).collect();
-        folders.reverse();
+        let ends = folder.match_indices('/').map(|(slash, _)| slash).chain([folder.len()]);
         let mut missing = Vec::new();
         let mut below_missing = false;
-        for folder in folders {
-            let path = home.join(folder);
+        for end in ends {
+            let path = crate::place::join(home, &folder[..end]);
             // Below a missing folder everything is missing: no need to look,
             // only to know whether an earlier node creates it.
             if below_missing {

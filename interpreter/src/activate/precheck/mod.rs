@@ -12,17 +12,20 @@
 mod classify;
 mod copy;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::io;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use am_schema::state::{ContentHash, Generation, Owned, OwnedKind};
 use am_schema::{Kind, Node, NodeIndex, Plan};
+use rustc_hash::FxHashSet;
 
 use self::classify::{Entry, FolderCache, Parents, classify, found, same_content};
 pub use self::copy::CopyStep;
 use super::backend::Expect;
 pub use super::findings::{Conflict, Found, Wanted};
+use super::pool::map_ordered;
 use super::scratch::{Purpose, Scratch};
 use super::target::file_target;
 use crate::place::Place;
@@ -48,6 +51,8 @@ pub struct Context<'a> {
     pub permissions: &'a Permissions,
     /// The activation's temporary names.
     pub scratch: Scratch,
+    /// How many threads may look at targets at once (`--jobs`).
+    pub jobs: NonZeroUsize,
 }
 
 /// What to do with one managed link.
@@ -146,12 +151,43 @@ pub struct StateStep {
     pub static_previous: Option<PathBuf>,
 }
 
+/// The step of every link or copy node, by node index.
+#[derive(Debug, Default)]
+pub struct LinkSteps(Vec<Option<LinkStep>>);
+
+impl LinkSteps {
+    fn new(nodes: usize) -> Self {
+        LinkSteps((0..nodes).map(|_| None).collect())
+    }
+
+    fn set(&mut self, index: NodeIndex, step: LinkStep) {
+        if let Some(slot) = self.0.get_mut(index as usize) {
+            *slot = Some(step);
+        }
+    }
+
+    #[cfg(test)]
+    pub fn get(&self, index: NodeIndex) -> Option<&LinkStep> {
+        self.0.get(index as usize)?.as_ref()
+    }
+
+    /// The step of node `index`, which is then no longer here.
+    pub fn take(&mut self, index: NodeIndex) -> Option<LinkStep> {
+        self.0.get_mut(index as usize)?.take()
+    }
+
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Option::is_none)
+    }
+}
+
 /// Everything the pre-check planned, when nothing is in the way.
 #[derive(Debug)]
 pub struct Checked {
     pub state: StateStep,
-    /// The link step of every link node, by node index.
-    pub links: HashMap<NodeIndex, LinkStep>,
+    /// The link step of every link node.
+    pub links: LinkSteps,
     /// Sorted by target.
     pub stale: Vec<StaleStep>,
 }
@@ -163,19 +199,19 @@ pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
     // file make one conflict, listing them all, and the list comes out sorted.
     let mut conflicts: BTreeMap<PathBuf, Conflict> = BTreeMap::new();
     let state = check_state(place, &mut conflicts);
-    let targets: HashSet<&str> =
+    let targets: FxHashSet<&str> =
         plan.nodes.iter().filter_map(|node| file_target(&node.kind)).collect();
     // What Lua made is known to be stale only once the chunks ran, unless
     // a compiled target needs its place for a folder: then it goes now.
-    let folders: HashSet<&str> = match has_lua_targets(context.previous) {
+    let folders: FxHashSet<&str> = match has_lua_targets(context.previous) {
         true => crate::activate::stale::needed_dirs(targets.iter().copied()),
-        false => HashSet::new(),
+        false => FxHashSet::default(),
     };
     let stale = stale_steps(context, |owned| {
         let target = owned.target.as_str();
         !targets.contains(target) && (!owned.kind.by_lua() || folders.contains(target))
     });
-    let removed: HashSet<PathBuf> =
+    let removed: FxHashSet<PathBuf> =
         stale.iter().filter(|s| s.remove.is_some()).map(|s| s.path.clone()).collect();
     let links = check_files(&plan.nodes, context, &removed, &mut conflicts);
     if conflicts.is_empty() {
@@ -188,12 +224,9 @@ pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
 /// Checks the targets of nodes a Lua chunk created, when it created them:
 /// the same checks as for compiled nodes, with the home as it is by then.
 /// The steps are keyed by index into `nodes`.
-pub fn check_created(
-    nodes: &[Node],
-    context: &Context,
-) -> Result<HashMap<NodeIndex, LinkStep>, Vec<Conflict>> {
+pub fn check_created(nodes: &[Node], context: &Context) -> Result<LinkSteps, Vec<Conflict>> {
     let mut conflicts = BTreeMap::new();
-    let links = check_files(nodes, context, &HashSet::new(), &mut conflicts);
+    let links = check_files(nodes, context, &FxHashSet::default(), &mut conflicts);
     if conflicts.is_empty() { Ok(links) } else { Err(conflicts.into_values().collect()) }
 }
 
@@ -204,20 +237,50 @@ pub fn has_lua_targets(previous: Option<&Generation>) -> bool {
 
 /// Targets of the previous generation that Lua chunks made and that no
 /// node, compiled or created, has now: checked after the chunks ran.
-pub fn stale_by_lua(context: &Context, kept: &HashSet<&str>) -> Vec<StaleStep> {
+pub fn stale_by_lua(context: &Context, kept: &FxHashSet<&str>) -> Vec<StaleStep> {
     stale_steps(context, |owned| owned.kind.by_lua() && !kept.contains(owned.target.as_str()))
 }
 
+/// A link or copy node whose target is not in `am`'s own folder.
+struct Candidate<'n> {
+    index: NodeIndex,
+    target: &'n str,
+    force: bool,
+    copy: Option<&'n am_schema::Copy>,
+    path: PathBuf,
+    content: PathBuf,
+}
+
+impl Candidate<'_> {
+    fn wanted(&self) -> WantedLink<'_> {
+        WantedLink { index: self.index, path: &self.path, content: &self.content }
+    }
+
+    fn step(
+        self,
+        action: LinkAction,
+        missing_dirs: Vec<PathBuf>,
+        copy: Option<CopyStep>,
+    ) -> LinkStep {
+        LinkStep { path: self.path, content: self.content, action, missing_dirs, copy }
+    }
+}
+
 /// The link or copy step of every file node in `nodes`, by index.
+///
+/// What is at each target is looked at on `context.jobs` threads: the
+/// pre-check of a re-activation is one `readlink` per target. The parent
+/// folders are looked at first, on this thread and in plan order, since
+/// the first node needing a missing folder is the one that creates it.
 fn check_files(
     nodes: &[Node],
     context: &Context,
-    removed: &HashSet<PathBuf>,
+    removed: &FxHashSet<PathBuf>,
     conflicts: &mut BTreeMap<PathBuf, Conflict>,
-) -> HashMap<NodeIndex, LinkStep> {
+) -> LinkSteps {
     let place = context.place;
-    let mut folders = FolderCache::new(removed);
-    let mut links = HashMap::new();
+    let reserved = place.reserved_in_dir().and_then(Path::to_str);
+    let mut candidates = Vec::new();
     for (index, node) in nodes.iter().enumerate() {
         let (target, force, copy, content) = match &node.kind {
             Kind::Link(link) => {
@@ -234,7 +297,7 @@ fn check_files(
         };
         let index = index as NodeIndex;
         let path = place.target(target);
-        if let Some(state) = place.reserved_in_dir().and_then(Path::to_str)
+        if let Some(state) = reserved
             && (am_schema::is_within(target, state) || am_schema::is_within(state, target))
         {
             let conflict = Conflict {
@@ -246,35 +309,53 @@ fn check_files(
             conflicts.insert(path, conflict);
             continue;
         }
-        let wanted = WantedLink { index, path: &path, content: &content };
-        let copy = match copy.map(|copy| copy::step(copy, &wanted, context)).transpose() {
+        candidates.push(Candidate { index, target, force, copy, path, content });
+    }
+    // A copy's bytes are read (and hashed) before its folders are looked at.
+    let copies: Vec<&Candidate> = candidates.iter().filter(|c| c.copy.is_some()).collect();
+    let mut copy_steps = map_ordered(context.jobs, &copies, |candidate| {
+        candidate.copy.map(|copy| copy::step(copy, &candidate.wanted(), context))
+    })
+    .into_iter()
+    .flatten();
+
+    let mut steps = LinkSteps::new(nodes.len());
+    let mut folders = FolderCache::new(removed);
+    let mut present = Vec::new();
+    for candidate in candidates {
+        let copy = match candidate.copy.and_then(|_| copy_steps.next()).transpose() {
             Ok(copy) => copy,
             Err(conflict) => {
                 conflicts.insert(conflict.path.clone(), conflict);
                 continue;
             }
         };
-        let (action, missing_dirs) =
-            match folders.check_parents(&place.dir, target, index, conflicts) {
-                Parents::Bad => continue,
-                Parents::Missing(dirs) => (LinkAction::Create, dirs),
-                Parents::Present => {
-                    let action = match &copy {
-                        Some(step) => copy::action(&wanted, step, force, context),
-                        None => link_action(&wanted, force, target, context),
-                    };
-                    match action {
-                        Ok(action) => (action, Vec::new()),
-                        Err(conflict) => {
-                            conflicts.insert(path.clone(), conflict);
-                            continue;
-                        }
-                    }
-                }
-            };
-        links.insert(index, LinkStep { path, content, action, missing_dirs, copy });
+        let (index, target) = (candidate.index, candidate.target);
+        match folders.check_parents(&place.dir, target, index, conflicts) {
+            Parents::Bad => {}
+            Parents::Missing(dirs) => {
+                steps.set(index, candidate.step(LinkAction::Create, dirs, copy))
+            }
+            Parents::Present => present.push((candidate, copy)),
+        }
     }
-    links
+
+    let actions = map_ordered(context.jobs, &present, |(candidate, copy)| {
+        let (wanted, force) = (candidate.wanted(), candidate.force);
+        match copy {
+            Some(step) => copy::action(&wanted, step, force, context),
+            None => link_action(&wanted, force, candidate.target, context),
+        }
+    });
+    for ((candidate, copy), action) in present.into_iter().zip(actions) {
+        match action {
+            Ok(action) => steps.set(candidate.index, candidate.step(action, Vec::new(), copy)),
+            Err(conflict) => {
+                conflicts.insert(candidate.path, conflict);
+            }
+        }
+    }
+    steps
 }
 
 /// The link a node wants, for [`link_action`].

@@ -36,6 +36,15 @@ impl Scratch {
     }
 
     fn check(&self, plan: &Plan) -> Result<Checked, Vec<Conflict>> {
+        self.check_on(plan, std::num::NonZeroUsize::MIN)
+    }
+
+    /// [`Scratch::check`] on `jobs` threads.
+    fn check_on(
+        &self,
+        plan: &Plan,
+        jobs: std::num::NonZeroUsize,
+    ) -> Result<Checked, Vec<Conflict>> {
         let bundle_static = self.bundle_static();
         let permissions = Permissions::default();
         let context = Context {
@@ -44,6 +53,7 @@ impl Scratch {
             previous: None,
             permissions: &permissions,
             scratch: crate::activate::scratch::Scratch { token: 1 },
+            jobs,
         };
         check(plan, &context)
     }
@@ -77,7 +87,7 @@ fn links(targets: &[&str]) -> Plan {
 }
 
 fn action(checked: &Checked, index: u32) -> Option<&LinkAction> {
-    checked.links.get(&index).map(|step| &step.action)
+    checked.links.get(index).map(|step| &step.action)
 }
 
 #[test]
@@ -87,11 +97,11 @@ fn fresh_home_creates_everything() {
     assert_eq!(checked.state, StateStep { static_previous: None });
     assert_eq!(action(&checked, 0), Some(&LinkAction::Create));
     assert_eq!(
-        checked.links.get(&1).map(|step| step.missing_dirs.clone()),
+        checked.links.get(1).map(|step| step.missing_dirs.clone()),
         Some(vec![scratch.path(".config"), scratch.path(".config/a")])
     );
     assert_eq!(
-        checked.links.get(&1).map(|step| step.content.clone()),
+        checked.links.get(1).map(|step| step.content.clone()),
         Some(scratch.place.link_content(".config/a/b"))
     );
 }
@@ -194,7 +204,7 @@ fn each_missing_folder_is_created_by_the_first_node_needing_it() {
     let plan = links(&[".config/a/b/x", ".config/a/b/y", ".config/a/c/z", ".config/d", "e/f"]);
     let checked = scratch.check(&plan).expect("no conflicts");
     let dirs = |index: u32| -> Vec<PathBuf> {
-        let step = checked.links.get(&index).expect("a step");
+        let step = checked.links.get(index).expect("a step");
         assert_eq!(step.action, LinkAction::Create, "node {index}");
         step.missing_dirs.clone()
     };
@@ -203,4 +213,42 @@ fn each_missing_folder_is_created_by_the_first_node_needing_it() {
     assert_eq!(dirs(2), [scratch.path(".config/a/c")], ".config/a is made by node 0");
     assert_eq!(action(&checked, 3), Some(&LinkAction::Create));
     assert_eq!(dirs(4), [scratch.path("e")]);
+}
+
+#[test]
+fn many_targets_are_checked_alike_on_one_thread_and_on_several() {
+    let scratch = Scratch::new();
+    std::fs::create_dir_all(&scratch.place.state).expect("state");
+    symlink(scratch.bundle_static(), scratch.place.static_link.clone()).expect("static link");
+    let targets: Vec<String> =
+        (0..1500).map(|n| format!(".config/app{}/file{}", n / 10, n % 10)).collect();
+    for (n, target) in targets.iter().enumerate() {
+        let path = scratch.path(target);
+        if n % 10 == 9 {
+            continue;
+        }
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
+        match n % 3 {
+            0 => symlink(scratch.place.link_content(target), &path).expect("our link"),
+            1 => symlink(scratch.place.link_content("old"), &path).expect("our old link"),
+            _ => {}
+        }
+    }
+    let plan = links(&targets.iter().map(String::as_str).collect::<Vec<_>>());
+    let two = std::num::NonZeroUsize::new(2).expect("two");
+    let (one_thread, threads) = (scratch.check(&plan), scratch.check_on(&plan, two));
+    let checked = threads.as_ref().expect("no conflicts");
+    assert_eq!(format!("{one_thread:?}"), format!("{threads:?}"));
+    assert_eq!(action(checked, 0), Some(&LinkAction::Unchanged));
+    assert!(matches!(action(checked, 1), Some(LinkAction::Replace { .. })));
+    assert_eq!(action(checked, 2), Some(&LinkAction::Create));
+
+    // Files in the way are conflicts, found alike too.
+    for target in targets.iter().skip(2).step_by(100) {
+        let _ = std::fs::remove_file(scratch.path(target));
+        std::fs::write(scratch.path(target), "mine").expect("a file in the way");
+    }
+    let (one_thread, threads) = (scratch.check(&plan), scratch.check_on(&plan, two));
+    assert_eq!(threads.as_ref().map_err(Vec::len).err(), Some(15));
+    assert_eq!(format!("{one_thread:?}"), format!("{threads:?}"));
 }
