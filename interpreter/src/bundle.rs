@@ -57,7 +57,7 @@ pub fn open_folder(folder: &Path) -> Result<Bundle> {
 fn check_plan(plan: &Plan) -> std::result::Result<(), String> {
     for node in &plan.nodes {
         let Some(target) = crate::activate::target::file_target(&node.kind) else { continue };
-        if am_schema::target::normalize(target).as_deref() != Ok(target) {
+        if !am_schema::target::is_normalized(target) {
             return Err(format!(
                 "node {} has the target {target:?}, which is not a plain path inside the home",
                 node.id

@@ -26,28 +26,65 @@ pub const STATE_FOLDER: &str = ".local/state/activation-manager";
 /// mistake, and resolving it would let two differently spelled targets
 /// silently be one.
 pub fn normalize(target: &str) -> Result<String, TargetProblem> {
+    let target = match parts(target)? {
+        Parts::Normal => target.to_owned(),
+        Parts::Dropped => {
+            let kept: Vec<&str> = target.split('/').filter(|part| !is_dropped(part)).collect();
+            kept.join("/")
+        }
+    };
+    outside_state_folder(&target)?;
+    Ok(target)
+}
+
+/// Whether `target` is a target as [`normalize`] gives it back: checked
+/// without allocating, for the thousands of targets of a plan.
+pub fn is_normalized(target: &str) -> bool {
+    parts(target) == Ok(Parts::Normal) && outside_state_folder(target).is_ok()
+}
+
+/// What [`parts`] found: every part kept, or some dropped.
+#[derive(Debug, PartialEq, Eq)]
+enum Parts {
+    Normal,
+    Dropped,
+}
+
+/// Checks every `/`-separated part of a target, and whether any is one
+/// that normalizing drops; at least one part must be kept.
+fn parts(target: &str) -> Result<Parts, TargetProblem> {
     if target.contains('\0') {
         return Err(TargetProblem::NulByte);
     }
     if target.starts_with('/') {
         return Err(TargetProblem::Absolute);
     }
-    let mut parts = Vec::new();
+    let (mut kept, mut dropped) = (false, false);
     for part in target.split('/') {
         match part {
-            "" | "." => {}
+            _ if is_dropped(part) => dropped = true,
             ".." => return Err(TargetProblem::ParentComponent),
-            _ => parts.push(part),
+            _ => kept = true,
         }
     }
-    if parts.is_empty() {
-        return Err(TargetProblem::Home);
+    match (kept, dropped) {
+        (false, _) => Err(TargetProblem::Home),
+        (true, false) => Ok(Parts::Normal),
+        (true, true) => Ok(Parts::Dropped),
     }
-    let target = parts.join("/");
-    if crate::is_within(&target, STATE_FOLDER) || crate::is_within(STATE_FOLDER, &target) {
+}
+
+/// The parts normalizing drops: `.`, and the empty ones of repeated or
+/// trailing slashes.
+fn is_dropped(part: &str) -> bool {
+    matches!(part, "" | ".")
+}
+
+fn outside_state_folder(target: &str) -> Result<(), TargetProblem> {
+    if crate::is_within(target, STATE_FOLDER) || crate::is_within(STATE_FOLDER, target) {
         return Err(TargetProblem::StateFolder);
     }
-    Ok(target)
+    Ok(())
 }
 
 /// Whether `extension` may name backups `<path>.<extension>`: one file
@@ -71,6 +108,27 @@ mod tests {
         assert_eq!(normalize("a"), Ok("a".into()));
         assert_eq!(normalize("..."), Ok("...".into()));
         assert_eq!(normalize(".hidden/..x"), Ok(".hidden/..x".into()));
+    }
+
+    #[test]
+    fn is_normalized_is_what_normalize_gives_back() {
+        for target in [
+            ".config/git/config",
+            ".config//git",
+            "a/",
+            "./a",
+            "a/.",
+            "...",
+            "a/../b",
+            "/a",
+            "",
+            ".local",
+            ".local/state/x",
+            "a\0b",
+        ] {
+            let normal = normalize(target).as_deref() == Ok(target);
+            assert_eq!(is_normalized(target), normal, "{target:?}");
+        }
     }
 
     #[test]

@@ -3,20 +3,20 @@
 //! created, and what was moved to the trash, to delete at commit. Compiled
 //! nodes add theirs before the layers run, nodes Lua creates as they come.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use am_schema::state::{Generation, Owned, OwnedKind};
 
-use super::precheck::{LinkAction, LinkStep};
+use super::precheck::{LinkAction, LinkStep, previous_owned};
 use crate::place::Place;
 
 #[derive(Debug)]
 pub struct Ownership<'a> {
     home: &'a Path,
-    /// The previous generation's backups by target: they stay recorded
-    /// while the target stays managed.
-    previous_backups: HashMap<&'a str, &'a Option<String>>,
+    /// The previous generation: its backups stay recorded while their
+    /// targets stay managed.
+    previous: Option<&'a Generation>,
     pub owned: Vec<Owned>,
     /// Relative to the home.
     pub created_dirs: BTreeSet<String>,
@@ -29,9 +29,7 @@ impl<'a> Ownership<'a> {
     pub fn new(place: &'a Place, previous: Option<&'a Generation>) -> Self {
         Ownership {
             home: &place.dir,
-            previous_backups: previous
-                .map(|p| p.owned.iter().map(|o| (o.target.as_str(), &o.backup)).collect())
-                .unwrap_or_default(),
+            previous,
             owned: Vec::new(),
             created_dirs: previous
                 .map(|p| p.created_dirs.iter().cloned().collect())
@@ -57,7 +55,7 @@ impl<'a> Ownership<'a> {
         let backup = match &step.action {
             LinkAction::Displace(displace) if !displace.reason.is_trash() => relative(&displace.to),
             LinkAction::Displace(_) => None,
-            _ => self.previous_backups.get(target).and_then(|b| (*b).clone()),
+            _ => previous_owned(target, self.previous).and_then(|owned| owned.backup.clone()),
         };
         let kind = match (&step.copy, by_lua) {
             (Some(copy), false) => OwnedKind::Copy(copy.hash),

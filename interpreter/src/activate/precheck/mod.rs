@@ -409,8 +409,9 @@ fn link_is_ours(current: &Path, target: &str, context: &Context) -> bool {
             Some(Owned { kind: OwnedKind::LuaLink(content), .. }) if Path::new(content) == current)
 }
 
-/// What the previous generation recorded for `target`, if anything.
-pub(super) fn previous_owned<'g>(
+/// What the previous generation recorded for `target`, if anything: its
+/// records are sorted by target.
+pub(in crate::activate) fn previous_owned<'g>(
     target: &str,
     previous: Option<&'g Generation>,
 ) -> Option<&'g Owned> {
