@@ -60,16 +60,18 @@ pub fn decode_generation(bytes: &[u8]) -> Result<Generation, DecodeError> {
     unseal(bytes, GENERATION_MAGIC, STATE_VERSION, "a generation record")
 }
 
-/// One journal frame: payload length (u32 LE), FNV-1a of the payload (u64
-/// LE), payload. Frames are appended one after the other.
-pub fn encode_journal_entry(entry: &JournalEntry) -> Vec<u8> {
-    let payload =
-        postcard::to_stdvec(entry).expect("a journal entry of owned data always serializes");
-    let mut out = Vec::with_capacity(12 + payload.len());
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&fnv1a64(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
-    out
+/// Appends one journal frame to `out`: payload length (u32 LE), FNV-1a of
+/// the payload (u64 LE), payload. Frames follow one another. The payload
+/// is encoded in place, as a batch of ten thousand entries is journaled at
+/// once.
+pub fn encode_journal_entry(entry: &JournalEntry, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(&[0; 12]);
+    let out = postcard::to_io(entry, out).expect("a journal entry of owned data serializes");
+    let payload = &out[start + 12..];
+    let (len, checksum) = (payload.len() as u32, fnv1a64(payload));
+    out[start..start + 4].copy_from_slice(&len.to_le_bytes());
+    out[start + 4..start + 12].copy_from_slice(&checksum.to_le_bytes());
 }
 
 /// Decodes a journal. Reading stops at the first incomplete or damaged
@@ -309,9 +311,12 @@ mod tests {
             },
             JournalEntry::LinkCreated { path: "/home/a/.b".into(), content: "/s/.b".into() },
         ];
-        let bytes: Vec<u8> = entries.iter().flat_map(encode_journal_entry).collect();
+        let mut bytes = Vec::new();
+        entries.iter().for_each(|entry| encode_journal_entry(entry, &mut bytes));
         assert_eq!(decode_journal(&bytes), entries);
-        let first_len = encode_journal_entry(&entries[0]).len();
+        let mut first = Vec::new();
+        encode_journal_entry(&entries[0], &mut first);
+        let first_len = first.len();
         for cut in first_len..bytes.len() {
             assert_eq!(decode_journal(&bytes[..cut]), entries[..1], "cut at {cut}");
         }

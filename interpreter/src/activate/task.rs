@@ -118,14 +118,13 @@ pub(super) fn execute<'n, B: Backend>(
         .chain(more_dirs)
         .collect();
     let text = |p: &Path| p.to_string_lossy().into_owned();
-    let intents: Vec<JournalEntry> = dirs
-        .iter()
-        .map(|dir| JournalEntry::DirCreated { path: text(dir) })
-        .chain(tasks.iter().flat_map(|(_, task)| match task {
-            Task::Link(step) => intents(step),
-            _ => Vec::new(),
-        }))
-        .collect();
+    let mut intents: Vec<JournalEntry> =
+        dirs.iter().map(|dir| JournalEntry::DirCreated { path: text(dir) }).collect();
+    for (_, task) in &tasks {
+        if let Task::Link(step) = task {
+            link_intents(step, &mut intents);
+        }
+    }
     let io_error = |action, path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io { action, path, source }
@@ -231,38 +230,35 @@ pub(super) fn settle(
     }
 }
 
-/// The journal entries of a link step (its folders aside), in the order its
-/// changes are made.
-fn intents(step: &LinkStep) -> Vec<JournalEntry> {
+/// Appends the journal entries of a link step (its folders aside) to
+/// `entries`, in the order its changes are made.
+fn link_intents(step: &LinkStep, entries: &mut Vec<JournalEntry>) {
     let text = |p: &Path| p.to_string_lossy().into_owned();
-    let mut entries = Vec::new();
-    let (path, content) = (text(&step.path), text(&step.content));
     // What puts the new link or copy in place, once the path is free.
-    let created = match &step.copy {
+    let created = || match &step.copy {
         Some(copy) => JournalEntry::CopyCreated {
-            path: path.clone(),
+            path: text(&step.path),
             temp: text(&copy.temp),
             hash: copy.hash,
         },
-        None => JournalEntry::LinkCreated { path: path.clone(), content: content.clone() },
+        None => JournalEntry::LinkCreated { path: text(&step.path), content: text(&step.content) },
     };
     match &step.action {
         LinkAction::Unchanged => {}
-        LinkAction::Create => entries.push(created),
+        LinkAction::Create => entries.push(created()),
         LinkAction::Replace { previous, .. } => entries.push(JournalEntry::LinkReplaced {
-            path,
+            path: text(&step.path),
             previous: text(previous),
-            content: Some(content),
+            content: Some(text(&step.content)),
         }),
         LinkAction::Displace(displace) => {
             if let Some((backup, trash)) = &displace.old_backup {
                 entries.push(moved(backup, trash, true));
             }
             entries.push(moved(&step.path, &displace.to, displace.reason.is_trash()));
-            entries.push(created);
+            entries.push(created());
         }
     }
-    entries
 }
 
 /// The journal entry of moving `from` to `to`, with the inode found at

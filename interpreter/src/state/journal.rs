@@ -30,7 +30,7 @@ impl Journal {
         }
         let mut bytes = Vec::new();
         for entry in &entries {
-            bytes.extend_from_slice(&am_schema::encode_journal_entry(entry));
+            am_schema::encode_journal_entry(entry, &mut bytes);
         }
         self.file.write_all(&bytes)?;
         self.file.sync_data()?;
