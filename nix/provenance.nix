@@ -8,13 +8,19 @@ let
 in
 {
   # `of options.home.file [ "home" "file" ] name` for the entry `name` of an
-  # attrset-valued option.
-  of = option: path: name: {
-    declaredBy = lib.showOption (path ++ [ name ]);
-    definedIn = files (
-      builtins.filter (def: builtins.isAttrs def.value && def.value ? ${name}) option.definitionsWithLocations
-    );
-  };
+  # attrset-valued option. Bound to an option once (`of option path`), it
+  # shows the option's path once for all its entries.
+  of =
+    option: path:
+    let
+      prefix = lib.showOption path;
+    in
+    name: {
+      declaredBy = "${prefix}.${lib.showOption [ name ]}";
+      definedIn = files (
+        builtins.filter (def: builtins.isAttrs def.value && def.value ? ${name}) option.definitionsWithLocations
+      );
+    };
 
   # `whole options.dconf.settings [ "dconf" "settings" ]` for a node made
   # from every definition of an option.

@@ -26,7 +26,9 @@ let
 
   homeSet = options.home.homeDirectory.isDefined;
   home = lib.removeSuffix "/" config.home.homeDirectory;
-  absolute = lib.hasPrefix "/";
+  # Not `lib.hasPrefix`, which checks each call for a path argument: this
+  # runs twice for each of a home's thousands of files.
+  absolute = path: builtins.substring 0 1 path == "/";
 
   # `path`, relative to the home: a relative path as it is, an absolute one
   # inside `home.homeDirectory` without it. `option` names it in messages.
@@ -98,17 +100,48 @@ let
         '';
   };
 
+  # The type of each field of an entry, shared by the options below and the
+  # quick merge of an entry (`entryType`).
+  fieldTypes = {
+    enable = types.bool;
+    target = types.either types.str types.luaInline;
+    text = types.nullOr (types.either types.lines types.luaInline);
+    source = types.nullOr (types.either sourceType types.luaInline);
+    force = types.bool;
+    executable = types.nullOr types.bool;
+    mode = types.enum [
+      "link"
+      "copy"
+    ];
+    permissions = types.nullOr types.str;
+    recursive = types.bool;
+    onChange = types.lines;
+  };
+
+  # What an entry's fields are when not defined (`target`'s is the name).
+  fieldDefaults = {
+    enable = true;
+    text = null;
+    source = null;
+    force = false;
+    executable = null;
+    mode = "link";
+    permissions = null;
+    recursive = false;
+    onChange = "";
+  };
+
   fileModule =
     { name, ... }:
     {
       options = {
         enable = mkOption {
-          type = types.bool;
+          type = fieldTypes.enable;
           default = true;
           description = "Whether this file is created.";
         };
         target = mkOption {
-          type = types.either types.str types.luaInline;
+          type = fieldTypes.target;
           default = name;
           defaultText = lib.literalExpression "<name>";
           example = "git/config";
@@ -126,7 +159,7 @@ let
           '';
         };
         text = mkOption {
-          type = types.nullOr (types.either types.lines types.luaInline);
+          type = fieldTypes.text;
           default = null;
           example = "[user]\n  name = Jane\n";
           description = ''
@@ -137,7 +170,7 @@ let
           '';
         };
         source = mkOption {
-          type = types.nullOr (types.either sourceType types.luaInline);
+          type = fieldTypes.source;
           default = null;
           example = lib.literalExpression "./dotfiles/vimrc";
           description = ''
@@ -152,7 +185,7 @@ let
           '';
         };
         force = mkOption {
-          type = types.bool;
+          type = fieldTypes.force;
           default = false;
           description = ''
             Whether to replace whatever is at the target (a file or folder you
@@ -162,7 +195,7 @@ let
           '';
         };
         executable = mkOption {
-          type = types.nullOr types.bool;
+          type = fieldTypes.executable;
           default = null;
           description = ''
             Whether the file is executable. `null` keeps the mode of `source`
@@ -170,10 +203,7 @@ let
           '';
         };
         mode = mkOption {
-          type = types.enum [
-            "link"
-            "copy"
-          ];
+          type = fieldTypes.mode;
           default = "link";
           example = "copy";
           description = ''
@@ -186,7 +216,7 @@ let
           '';
         };
         permissions = mkOption {
-          type = types.nullOr types.str;
+          type = fieldTypes.permissions;
           default = null;
           example = "0600";
           description = ''
@@ -197,7 +227,7 @@ let
           '';
         };
         recursive = mkOption {
-          type = types.bool;
+          type = fieldTypes.recursive;
           default = false;
           description = ''
             Whether `source`, a folder, is mirrored file by file: the target
@@ -209,7 +239,7 @@ let
           '';
         };
         onChange = mkOption {
-          type = types.lines;
+          type = fieldTypes.onChange;
           default = "";
           example = "pkill -USR1 -x kitty || true";
           description = ''
@@ -221,6 +251,103 @@ let
           '';
         };
       };
+    };
+
+  fileSubmodule = types.submodule fileModule;
+
+  # The submodule of an entry, merged without evaluating a module per entry
+  # when it can be: a home of ten thousand files would otherwise run the
+  # module system ten thousand times (seconds, and a gigabyte). An entry
+  # defined once, as an attribute set of known fields, is read field by
+  # field: a field given a plain value of its type is that value (`source`
+  # goes through its own merge, with its messages), one not given is its
+  # default. Anything else (several definitions, a function, `mkIf` or
+  # `mkDefault` inside, a value of the wrong type, an unknown field) is the
+  # real submodule's doing, field by field or whole, so every message and
+  # every merge rule stays the module system's.
+  quickEntries =
+    submodule:
+    let
+      quick =
+        loc: defs:
+        let
+          def = builtins.head defs;
+          value = def.value;
+          real = submodule.merge loc defs;
+          field =
+            name: default:
+            let
+              given = value.${name};
+            in
+            if !(value ? ${name}) then
+              default
+            else if builtins.isAttrs given && given ? _type && given._type != "lua-inline" then
+              real.${name}
+            else if !(fieldTypes.${name}.check given) then
+              real.${name}
+            else if name == "source" && sourceType.check given then
+              builtins.addErrorContext "while evaluating the option `${lib.showOption (loc ++ [ "source" ])}':" (
+                sourceType.merge (loc ++ [ "source" ]) [
+                  {
+                    inherit (def) file;
+                    value = given;
+                  }
+                ]
+              )
+            else
+              given;
+        in
+        if
+          builtins.length defs == 1
+          && builtins.isAttrs value
+          && !(value ? _type)
+          && builtins.all (name: fieldTypes ? ${name}) (builtins.attrNames value)
+        then
+          builtins.mapAttrs field (fieldDefaults // { target = lib.last loc; })
+        else
+          null;
+      inherit (submodule) merge;
+    in
+    submodule
+    // {
+      merge =
+        if merge ? v2 then
+          {
+            __functor =
+              self: loc: defs:
+              (self.v2 { inherit loc defs; }).value;
+            v2 =
+              { loc, defs }:
+              let
+                real = merge.v2 { inherit loc defs; };
+                entry = quick loc defs;
+              in
+              if entry == null then
+                real
+              else
+                real
+                // {
+                  # A quick entry is an attribute set: the check passed.
+                  headError = null;
+                  value = entry;
+                };
+          }
+        else
+          loc: defs:
+          let
+            entry = quick loc defs;
+          in
+          if entry == null then merge loc defs else entry;
+      # The module system gives the submodule its declaration's file (for
+      # messages) through this. Another module declaring more fields for
+      # entries makes it a submodule of several modules: the quick merge
+      # knows only this one's fields, so that one is left as it is.
+      substSubModules =
+        modules:
+        let
+          substituted = submodule.substSubModules modules;
+        in
+        if builtins.length modules == 1 then quickEntries substituted else substituted;
     };
 
   # One option family: its option path, the folder (relative to the home)
@@ -256,7 +383,7 @@ let
   fileOption =
     family:
     mkOption {
-      type = types.attrsOf (types.submodule fileModule);
+      type = types.attrsOf (quickEntries fileSubmodule);
       default = { };
       example = lib.literalExpression ''
         {
@@ -272,6 +399,7 @@ let
     let
       entries = lib.attrByPath family.path { } config;
       option = lib.attrByPath family.path null options;
+      originOf = provenance.of option family.path;
       lower =
         name: file:
         let
@@ -297,7 +425,7 @@ let
             else
               lib.generators.mkLuaInline "${lib.generators.toLua { } "${family.folder}/"} .. (${file.target.expr})";
           id = "file:${under (if luaTarget then name else file.target)}";
-          origin = provenance.of option family.path name;
+          origin = originOf name;
           # A field left `null` is not passed: a tree has no `text`, and a
           # link no `permissions`; passing one that was set makes the
           # compiler say why it does not belong.
