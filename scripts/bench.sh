@@ -27,6 +27,10 @@ if wants stow; then
   command -v stow >/dev/null || (apt_install stow) || say "stow is missing; its row will say n/a"
 fi
 
+# GNU time gives each run's peak memory (Debian's `time`); without it the
+# memory columns say n/a.
+[ -x /usr/bin/time ] || (apt_install time) || say "GNU time is missing; memory will say n/a"
+
 # smfh's crates.io releases carry only the library (the command-line crate is
 # unpublished), so when `cargo install smfh` brings no binary, build a minimal
 # one over smfh-core with the two commands the benchmark uses, as hjem calls them.

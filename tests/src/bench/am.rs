@@ -1,6 +1,7 @@
 //! `am` itself: each generation's bundle built with the real `nix-build`
-//! expression of the test harness (untimed for the table, reported apart),
-//! then activated with `result/bin/activate` as a user would.
+//! expression of the test harness (untimed for the table, reported apart,
+//! with the time and memory of evaluating it and of an empty home), then
+//! activated with `result/bin/activate` as a user would.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use am_tests::{bundle_expr, nix_command};
 
 use super::layout::Layout;
-use super::measure::{Tool, failure, spawn_error, time_command};
+use super::measure::{Tool, failure, reported_memory, spawn_error, under_gnu_time};
 use super::workload::{Generation, Workload};
 
 /// How long Nix took to produce one generation's bundle.
@@ -24,10 +25,41 @@ pub struct Build {
 pub struct BuildTimes {
     /// `nix-instantiate`: evaluating the modules into a derivation.
     pub eval: Duration,
-    /// `nix-store --realise`: running `am-compile`.
-    pub build: Duration,
+    /// The peak resident memory of `nix-instantiate`, in KiB.
+    pub eval_memory: Result<u64, String>,
+    /// `nix-store --realise`: running `am-compile`; `None` when only
+    /// evaluated (the empty home).
+    pub build: Option<Duration>,
     /// The bundle was in the store already, so `build` did not compile.
     pub cached: bool,
+}
+
+/// Evaluates an empty home, once: what every evaluation costs before its
+/// files, which the report takes from each per 1,000 files.
+pub fn empty_home(root: &Path) -> Build {
+    let result = (|| {
+        missing_binaries()?;
+        let dir = root.join("empty-home");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+        let module = dir.join("home.nix");
+        std::fs::write(&module, "{ ... }: { }\n").map_err(|e| format!("cannot write it: {e}"))?;
+        let (_, eval, eval_memory) = evaluate(&dir)?;
+        Ok(BuildTimes { eval, eval_memory, build: None, cached: false })
+    })();
+    Build { files: 0, generation: 0, result }
+}
+
+/// Evaluates the bundle of `dir/home.nix` into a derivation: its path, the
+/// time it took and the peak memory of `nix-instantiate`.
+fn evaluate(dir: &Path) -> Result<(String, Duration, Result<u64, String>), String> {
+    let expr = bundle_expr(&[&dir.join("home.nix")]);
+    let report = dir.join("eval-memory");
+    let mut instantiate = nix_command("nix-instantiate");
+    instantiate.arg("--expr").arg(expr);
+    let start = Instant::now();
+    let drv = nix_stdout(&mut under_gnu_time(&instantiate, &report))?;
+    let eval = start.elapsed();
+    Ok((drv, eval, reported_memory(&report)))
 }
 
 /// `am` with the bundles of both generations, or why there are none.
@@ -68,10 +100,7 @@ fn build_one(layout: &Layout, generation: &Generation) -> Result<(PathBuf, Build
     }
     missing_binaries()?;
     let dir = layout.nix_dir(generation.number);
-    let expr = bundle_expr(&[&dir.join("home.nix")]);
-    let start = Instant::now();
-    let drv = nix_stdout(nix_command("nix-instantiate").arg("--expr").arg(expr))?;
-    let eval = start.elapsed();
+    let (drv, eval, eval_memory) = evaluate(&dir)?;
     let out = nix_stdout(nix_command("nix-store").args(["--query", "--outputs", &drv]))?;
     let cached = Path::new(&out).exists();
     let result = dir.join("result");
@@ -79,8 +108,8 @@ fn build_one(layout: &Layout, generation: &Generation) -> Result<(PathBuf, Build
     let mut realise = nix_command("nix-store");
     realise.args(["--realise", &drv, "--add-root"]).arg(&result);
     nix_stdout(&mut realise)?;
-    let build = start.elapsed();
-    Ok((result, BuildTimes { eval, build, cached }))
+    let build = Some(start.elapsed());
+    Ok((result, BuildTimes { eval, eval_memory, build, cached }))
 }
 
 /// The harness copies `am` and `am-compile` from `AM_BIN_DIR` into the
@@ -121,16 +150,16 @@ impl Tool for Am {
         Some("result/bin/activate; links via the static dir into a bundle in /nix/store".to_owned())
     }
 
-    fn apply(
+    fn command(
         &mut self,
         layout: &Layout,
         _from: Option<&Generation>,
         to: &Generation,
-    ) -> Result<Duration, String> {
+    ) -> Result<Command, String> {
         let bundles = self.bundles.as_ref().map_err(String::clone)?;
         let bundle = &bundles[to.number as usize - 1];
         let mut command = Command::new(bundle.join("bin/activate"));
         command.env("HOME", layout.home()).env_remove("XDG_STATE_HOME");
-        time_command(&mut command)
+        Ok(command)
     }
 }

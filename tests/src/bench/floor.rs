@@ -9,6 +9,14 @@ use std::path::{Path, PathBuf};
 use super::layout::Layout;
 use super::workload::{File, Generation};
 
+/// Brings the home from `from` (`None`: empty) to `to`.
+pub fn apply(layout: &Layout, from: Option<&Generation>, to: &Generation) -> io::Result<()> {
+    match from {
+        None => link_all(layout, to),
+        Some(from) => switch(layout, from, to),
+    }
+}
+
 /// Scenario (a): `mkdir -p` and one symlink per file into an empty home.
 /// Files come sorted, so siblings are neighbours and a folder just made
 /// needs no second `mkdir -p`: the floor is meant to be hard to beat.

@@ -1,8 +1,11 @@
 //! The timing loop: every run starts from an emptied home, prepares the
-//! scenario untimed, times the tool's own work, then checks the home.
+//! scenario untimed, times the tool's own work, then checks the home. One
+//! more run per tool and scenario measures the peak memory of the process
+//! doing the work, under GNU time (untimed: time's own start would count).
 
 use std::fs;
 use std::io;
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -23,15 +26,37 @@ pub trait Tool {
         None
     }
 
-    /// Brings the home, which holds `from` (`None`: it is empty), to `to`,
-    /// and returns the time of the tool's own work; any preparation the
-    /// tool needs first (moving its inputs in place) is not counted.
+    /// The command that brings the home, which holds `from` (`None`: it is
+    /// empty), to `to`, once any preparation the tool needs (moving its
+    /// inputs in place) is done: that preparation is never measured.
+    fn command(
+        &mut self,
+        layout: &Layout,
+        from: Option<&Generation>,
+        to: &Generation,
+    ) -> Result<Command, String>;
+
+    /// Brings the home from `from` to `to` and returns the time of the
+    /// tool's own work.
     fn apply(
         &mut self,
         layout: &Layout,
         from: Option<&Generation>,
         to: &Generation,
-    ) -> Result<Duration, String>;
+    ) -> Result<Duration, String> {
+        time_command(&mut self.command(layout, from, to)?)
+    }
+
+    /// Brings the home from `from` to `to` and returns the peak resident
+    /// memory, in KiB, of the process that did it.
+    fn peak_memory(
+        &mut self,
+        layout: &Layout,
+        from: Option<&Generation>,
+        to: &Generation,
+    ) -> Result<u64, String> {
+        peak_memory(&self.command(layout, from, to)?, &layout.root().join("peak-memory"))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +95,8 @@ impl Scenario {
 pub struct Timing {
     pub median: Duration,
     pub min: Duration,
+    /// The peak resident memory of one run, in KiB, or why it is unknown.
+    pub memory: Result<u64, String>,
     /// How the resulting home differed from the generation, if it did.
     pub problems: Option<String>,
 }
@@ -92,13 +119,13 @@ struct Samples {
 }
 
 impl Samples {
-    fn timing(mut self) -> Result<Timing, String> {
+    fn timing(mut self, memory: Result<u64, String>) -> Result<Timing, String> {
         if let Some(reason) = self.failed {
             return Err(reason);
         }
         self.times.sort();
         let median = *self.times.get(self.times.len() / 2).ok_or("no run")?;
-        Ok(Timing { median, min: self.times[0], problems: self.problems })
+        Ok(Timing { median, min: self.times[0], memory, problems: self.problems })
     }
 }
 
@@ -135,7 +162,11 @@ pub fn rows(
         for (index, sample) in samples.into_iter().enumerate() {
             let timing = match &unavailable[index] {
                 Some(reason) => Err(reason.clone()),
-                None => sample.timing(),
+                None if sample.failed.is_some() => sample.timing(Err("failed".to_owned())),
+                None => {
+                    let tool = tools[index].as_mut();
+                    sample.timing(memory_run(tool, layout, workload, scenario))
+                }
             };
             let (name, label) = (tools[index].name(), scenario.label());
             eprintln!("    {name} ({files} files), {label}: {}", progress(&timing));
@@ -155,6 +186,21 @@ fn progress(timing: &Result<Timing, String>) -> String {
         Ok(timing) => format!("median {:.1} ms", timing.median.as_secs_f64() * 1000.0),
         Err(reason) => format!("n/a: {reason}"),
     }
+}
+
+/// One more run of the scenario, measuring the peak memory of the work.
+fn memory_run(
+    tool: &mut dyn Tool,
+    layout: &Layout,
+    workload: &Workload,
+    scenario: Scenario,
+) -> Result<u64, String> {
+    layout.reset_home().map_err(|e| format!("cannot empty the home: {e}"))?;
+    let (from, to) = scenario.generations(workload);
+    if let Some(before) = from {
+        tool.apply(layout, None, before).map_err(|e| format!("first activation: {e}"))?;
+    }
+    tool.peak_memory(layout, from, to)
 }
 
 fn one_run(
@@ -207,6 +253,47 @@ pub fn time_command(command: &mut Command) -> Result<Duration, String> {
     let output = command.output().map_err(|e| spawn_error(command, &e))?;
     let took = start.elapsed();
     if output.status.success() { Ok(took) } else { Err(failure(&output)) }
+}
+
+/// GNU time, which reports a finished process's peak resident memory
+/// (from wait4's rusage, which no safe Rust API gives).
+const GNU_TIME: &str = "/usr/bin/time";
+
+/// Runs a command to completion under GNU time and returns its peak
+/// resident memory in KiB; `report` is the file GNU time writes it to.
+pub fn peak_memory(command: &Command, report: &Path) -> Result<u64, String> {
+    let mut measured = under_gnu_time(command, report);
+    let output = measured.output().map_err(|e| spawn_error(&measured, &e))?;
+    if !output.status.success() {
+        return Err(failure(&output));
+    }
+    reported_memory(report)
+}
+
+/// `command`, run by GNU time, which writes the peak resident memory of
+/// the process to `report` when it ends.
+pub fn under_gnu_time(command: &Command, report: &Path) -> Command {
+    let mut measured = Command::new(GNU_TIME);
+    measured.args(["--format", "%M", "--output"]).arg(report);
+    measured.arg(command.get_program()).args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => measured.env(name, value),
+            None => measured.env_remove(name),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        measured.current_dir(dir);
+    }
+    measured
+}
+
+/// The peak resident memory, in KiB, that GNU time wrote to `report`.
+pub fn reported_memory(report: &Path) -> Result<u64, String> {
+    let text = fs::read_to_string(report).map_err(|e| format!("{GNU_TIME} wrote nothing: {e}"))?;
+    // The last line: for a failing command, GNU time writes its status first.
+    let last = text.lines().last().unwrap_or("").trim();
+    last.parse().map_err(|_| format!("{GNU_TIME} reported {last:?}, not a size"))
 }
 
 pub fn spawn_error(command: &Command, error: &io::Error) -> String {

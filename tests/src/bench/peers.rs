@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::floor;
 use super::layout::Layout;
-use super::measure::{Tool, failure, spawn_error, time_command};
+use super::measure::{Tool, failure, spawn_error};
 use super::workload::Generation;
 
 /// The first line `program --version` prints, or why it could not run.
@@ -22,9 +22,14 @@ fn version(program: &str) -> Result<String, String> {
     Ok(stdout.lines().next().unwrap_or(program).trim().to_owned())
 }
 
-/// The floor, run in-process: no process start, no plan, no state.
+/// The floor, run in-process: no process start, no plan, no state. Its
+/// memory is measured in a process of its own (`am-bench --floor-run`),
+/// which makes the workload's file list, then does the same work.
 #[derive(Debug)]
-pub struct Floor;
+pub struct Floor {
+    /// The workload's size, for the process measured for memory.
+    pub files: usize,
+}
 
 impl Tool for Floor {
     fn name(&self) -> String {
@@ -32,7 +37,26 @@ impl Tool for Floor {
     }
 
     fn caveat(&self) -> Option<String> {
-        Some("in-process, sequential; b = lstat+readlink each; c = prune+verify+replace".to_owned())
+        Some(
+            "the least work, in-process on one thread: a = mkdir -p once per folder and a \
+             symlink per file; b = lstat + readlink per file; c = as b, plus unlink the \
+             removed links and replace the changed ones; memory: the same work in a process \
+             of its own, with the list of files"
+                .to_owned(),
+        )
+    }
+
+    fn command(
+        &mut self,
+        layout: &Layout,
+        from: Option<&Generation>,
+        to: &Generation,
+    ) -> Result<Command, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("cannot find am-bench: {e}"))?;
+        let mut command = Command::new(exe);
+        command.arg("--floor-run").arg(layout.root()).arg(self.files.to_string());
+        command.arg(from.map_or(0, |from| from.number).to_string()).arg(to.number.to_string());
+        Ok(command)
     }
 
     fn apply(
@@ -42,10 +66,7 @@ impl Tool for Floor {
         to: &Generation,
     ) -> Result<Duration, String> {
         let start = Instant::now();
-        let done = match from {
-            None => floor::link_all(layout, to),
-            Some(from) => floor::switch(layout, from, to),
-        };
+        let done = floor::apply(layout, from, to);
         done.map(|()| start.elapsed()).map_err(|e| e.to_string())
     }
 }
@@ -76,14 +97,15 @@ impl Tool for Tmpfiles {
         Some(format!("{version}; c = --create with the new conf, removes nothing"))
     }
 
-    fn apply(
+    fn command(
         &mut self,
         layout: &Layout,
         _from: Option<&Generation>,
         to: &Generation,
-    ) -> Result<Duration, String> {
-        let conf = layout.tmpfiles_conf(to.number);
-        time_command(Command::new("systemd-tmpfiles").arg("--create").arg(conf))
+    ) -> Result<Command, String> {
+        let mut command = Command::new("systemd-tmpfiles");
+        command.arg("--create").arg(layout.tmpfiles_conf(to.number));
+        Ok(command)
     }
 }
 
@@ -138,12 +160,12 @@ impl Tool for Stow {
         Some(format!("{version}; --no-folding, relative links; c = -R (restow)"))
     }
 
-    fn apply(
+    fn command(
         &mut self,
         layout: &Layout,
         from: Option<&Generation>,
         to: &Generation,
-    ) -> Result<Duration, String> {
+    ) -> Result<Command, String> {
         self.install(layout, to.number)?;
         let mut command = Command::new("stow");
         command.arg("--no-folding").arg("-d").arg(layout.stow_dir());
@@ -151,7 +173,8 @@ impl Tool for Stow {
         if from.is_some_and(|from| from.number != to.number) {
             command.arg("-R");
         }
-        time_command(command.arg("pkg"))
+        command.arg("pkg");
+        Ok(command)
     }
 }
 
@@ -185,12 +208,12 @@ impl Tool for Smfh {
         Some(format!("{version}; b = activate again; c = diff NEW OLD"))
     }
 
-    fn apply(
+    fn command(
         &mut self,
         layout: &Layout,
         from: Option<&Generation>,
         to: &Generation,
-    ) -> Result<Duration, String> {
+    ) -> Result<Command, String> {
         let mut command = Command::new(&self.program);
         match from {
             Some(from) if from.number != to.number => command
@@ -199,6 +222,6 @@ impl Tool for Smfh {
                 .arg(layout.smfh_manifest(from.number)),
             _ => command.arg("activate").arg(layout.smfh_manifest(to.number)),
         };
-        time_command(&mut command)
+        Ok(command)
     }
 }

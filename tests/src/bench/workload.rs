@@ -70,6 +70,9 @@ pub struct Workload {
     pub second: Generation,
 }
 
+/// The seed of every run, so numbers of two runs compare the same files.
+pub const SEED: u64 = 0x00a1_b2c3_d4e5_f607;
+
 const FILES_PER_FOLDER: usize = 10;
 
 /// Values that need escaping in Nix strings (and exercise it): quotes,

@@ -15,10 +15,14 @@ use bench::peers::{Floor, Smfh, Stow, Tmpfiles};
 use bench::report::{self, Setting};
 use bench::{am, args, workload};
 
-/// One seed for every run, so numbers of two runs compare the same files.
-const SEED: u64 = 0x00a1_b2c3_d4e5_f607;
-
 fn main() -> ExitCode {
+    // The floor's work in a process of its own, for its memory.
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, dir, files, from, to] = arguments.as_slice()
+        && flag == "--floor-run"
+    {
+        return floor_run(dir, files, from, to);
+    }
     if let Some(code) = am_tests::rerun_with_bin_dir() {
         return code;
     }
@@ -33,6 +37,9 @@ fn main() -> ExitCode {
     let mut setting = setting(&root, args.runs);
     let mut rows = Vec::new();
     let mut builds = Vec::new();
+    if args.tools.contains(&"am") {
+        builds.push(am::empty_home(&root));
+    }
     for &files in &args.files {
         let (size_rows, size_builds) = bench_size(&root, files, args.runs, &args.tools);
         rows.extend(size_rows);
@@ -56,7 +63,7 @@ fn bench_size(
     names: &[&str],
 ) -> (Vec<Row>, Vec<am::Build>) {
     eprintln!("==> {files} files");
-    let workload = workload::generate(files, SEED);
+    let workload = workload::generate(files, workload::SEED);
     let layout = Layout::new(root.join(format!("files-{files}")));
     layout::write_inputs(&layout, &workload).expect("the bench folder is writable");
     let mut builds = Vec::new();
@@ -71,7 +78,7 @@ fn bench_size(
             "systemd-tmpfiles" => Box::new(Tmpfiles::new()),
             "stow" => Box::new(Stow::new()),
             "smfh" => Box::new(Smfh::new()),
-            _ => Box::new(Floor),
+            _ => Box::new(Floor { files }),
         });
     }
     let rows = measure::rows(&mut tools, &layout, &workload, runs);
@@ -79,6 +86,34 @@ fn bench_size(
         eprintln!("warning: could not remove {}: {e}", layout.root().display());
     }
     (rows, builds)
+}
+
+/// `am-bench --floor-run DIR FILES FROM TO`: the floor's work on the
+/// workload of `FILES` files in `DIR`, from generation `FROM` (0: an empty
+/// home) to `TO`.
+fn floor_run(dir: &str, files: &str, from: &str, to: &str) -> ExitCode {
+    let (Ok(files), Ok(from), Ok(to)) = (files.parse(), from.parse::<u32>(), to.parse::<u32>())
+    else {
+        eprintln!("usage: am-bench --floor-run DIR FILES FROM TO");
+        return ExitCode::from(2);
+    };
+    let workload = workload::generate(files, workload::SEED);
+    let generation = |number| match number {
+        1 => Some(&workload.first),
+        2 => Some(&workload.second),
+        _ => None,
+    };
+    let Some(to) = generation(to) else {
+        eprintln!("am-bench --floor-run: no generation {to}");
+        return ExitCode::from(2);
+    };
+    match bench::floor::apply(&Layout::new(PathBuf::from(dir)), generation(from), to) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("am-bench --floor-run: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn setting(root: &Path, runs: usize) -> Setting {
