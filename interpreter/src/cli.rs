@@ -19,15 +19,31 @@ pub enum Command {
     Activate(Activate),
     Inspect(Inspect),
     Generations(Generations),
-    Diff {
-        old: PathBuf,
-        new: PathBuf,
-    },
+    Diff(Diff),
     /// Print the completion script of a shell.
     Completions(Shell),
     /// Documentation generated from this command line, for the docs site
     /// and packagers.
     Docs(Docs),
+}
+
+/// What `am diff` compares.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Diff {
+    /// `None`: the bundle active for this home.
+    pub old: Option<PathBuf>,
+    pub new: PathBuf,
+    /// `-p`: a unified diff of each changed text file.
+    pub patch: bool,
+}
+
+/// What `--timings` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Timings {
+    /// The slowest 20 nodes, each layer, and the total.
+    Slowest,
+    /// Every node, slowest first, each layer, and the total.
+    All,
 }
 
 /// What `am __docs` generates.
@@ -66,7 +82,11 @@ pub struct Activate {
     pub backup_ext: Option<String>,
     pub overwrite_backup: bool,
     /// Print per-node and per-layer wall time.
-    pub timings: bool,
+    pub timings: Option<Timings>,
+    /// `--ask`: show what would change and ask before changing it.
+    pub ask: bool,
+    /// `--yes`: with `--ask`, the answer: show the changes, then go on.
+    pub yes: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -115,7 +135,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
         Sub::Rollback { to, flags } => Ok(Command::Activate(flags.lower(Target::Rollback(to)))),
         Sub::Deactivate { flags } => Ok(Command::Activate(flags.lower(Target::Nothing))),
         Sub::Generations { delete } => Ok(Command::Generations(Generations { delete })),
-        Sub::Diff { old, new } => Ok(Command::Diff { old, new }),
+        Sub::Diff { mut bundles, patch } => {
+            // clap gives one or two bundles: NEW alone, or OLD and NEW.
+            let new = bundles.pop().unwrap_or_default();
+            Ok(Command::Diff(Diff { old: bundles.pop(), new, patch }))
+        }
         Sub::Inspect(InspectArgs { path, json, dot }) => {
             let format = match (json, dot) {
                 (true, _) => InspectFormat::Json,
@@ -195,12 +219,22 @@ enum Sub {
         #[arg(long, value_name = "N", num_args = 1..)]
         delete: Vec<u64>,
     },
-    /// Show what activating NEW would change compared with OLD (two bundles).
+    /// Show what activating bundle NEW would change compared with bundle
+    /// OLD, or with the bundle active for this home when only NEW is given.
+    ///
+    /// A summary line comes first (files added, removed and changed; units
+    /// to start, restart or stop; dconf keys; commands to run), then each
+    /// change, grouped the same way. Files are compared by content and
+    /// mode, unit files as the unit switch compares them.
     Diff {
-        /// The bundle to compare from, e.g. the one active now.
-        old: PathBuf,
-        /// The bundle to compare with it, e.g. a new `./result`.
-        new: PathBuf,
+        /// `[OLD] NEW`: the bundle to compare from (default: the active
+        /// one) and the bundle to compare with it, e.g. a new `./result`.
+        #[arg(value_name = "BUNDLE", num_args = 1..=2, required = true)]
+        bundles: Vec<PathBuf>,
+        /// Also print a unified diff of each changed text file (and unit
+        /// file, and Lua chunk).
+        #[arg(long, short = 'p')]
+        patch: bool,
     },
     /// Print a completion script for SHELL to stdout.
     ///
@@ -272,9 +306,24 @@ struct ActivateFlags {
     /// Allow replacing an existing `<path>.<EXT>` backup.
     #[arg(long, requires = "backup_ext")]
     overwrite_backup: bool,
-    /// Print how long each node and each layer took.
+    /// Print how long the slowest 20 nodes and each layer took, and the
+    /// total; `--timings=all` lists every node.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "slowest"
+    )]
+    timings: Option<Timings>,
+    /// Show what would change (as `am diff` does) and ask before changing
+    /// it; refused when stdin is not a terminal, unless `--yes` answers.
     #[arg(long)]
-    timings: bool,
+    ask: bool,
+    /// With `--ask`: show what would change, then go on without asking.
+    #[arg(long, short = 'y', requires = "ask")]
+    yes: bool,
 }
 
 impl ActivateFlags {
@@ -293,6 +342,8 @@ impl ActivateFlags {
             backup_ext: self.backup_ext,
             overwrite_backup: self.overwrite_backup,
             timings: self.timings,
+            ask: self.ask,
+            yes: self.yes,
         }
     }
 }
@@ -413,6 +464,35 @@ mod tests {
         assert_eq!(parsed, Command::Inspect(Inspect { path: None, format }));
         let error = parse_strs(&["am", "inspect", "--dot", "--json"]).expect_err("one format");
         assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn diff_takes_new_alone_or_old_and_new() {
+        let parsed = parse_strs(&["am", "diff", "./result"]).expect("valid");
+        let diff = Diff { old: None, new: "./result".into(), patch: false };
+        assert_eq!(parsed, Command::Diff(diff));
+        let parsed = parse_strs(&["am", "diff", "-p", "old", "new"]).expect("valid");
+        let diff = Diff { old: Some("old".into()), new: "new".into(), patch: true };
+        assert_eq!(parsed, Command::Diff(diff));
+        assert!(parse_strs(&["am", "diff"]).is_err());
+        assert!(parse_strs(&["am", "diff", "a", "b", "c"]).is_err());
+    }
+
+    #[test]
+    fn timings_take_an_optional_which() {
+        assert_eq!(activate(&["am", "activate"]).timings, None);
+        assert_eq!(activate(&["am", "activate", "--timings"]).timings, Some(Timings::Slowest));
+        assert_eq!(activate(&["am", "activate", "--timings=all"]).timings, Some(Timings::All));
+        // `--timings` takes no separate word: the bundle stays the bundle.
+        let parsed = activate(&["am", "activate", "--timings", "./result"]);
+        assert_eq!(parsed.target, Target::Bundle(BundleArg::Folder("./result".into())));
+    }
+
+    #[test]
+    fn yes_answers_ask() {
+        let parsed = activate(&["am", "activate", "--ask", "--yes"]);
+        assert!(parsed.ask && parsed.yes);
+        assert!(parse_strs(&["am", "activate", "--yes"]).is_err(), "--yes without --ask");
     }
 
     #[test]

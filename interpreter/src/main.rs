@@ -8,6 +8,7 @@ mod anchored;
 mod bundle;
 mod cli;
 mod commands;
+mod content;
 mod error;
 mod home;
 mod inspect;
@@ -38,8 +39,11 @@ fn main() -> ExitCode {
         Command::Activate(args) => commands::activation::run(&args),
         Command::Inspect(args) => (inspect(&args).map(|()| Status::Done), None),
         Command::Generations(args) => (generations(&args).map(|()| Status::Done), None),
-        Command::Diff { old, new } => {
-            let text = commands::diff::run(&old, &new, report::stdout_style());
+        Command::Diff(args) => {
+            let options =
+                commands::diff::Options { old: args.old.as_deref(), new: &args.new, patch: args.patch };
+            let text = commands::diff::run(options)
+                .map(|diff| report::diff::render(&diff, report::stdout_style()));
             (text.and_then(print).map(|()| Status::Done), None)
         }
         Command::Completions(shell) => {
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
             report::error(&error, plan.as_ref());
             ExitCode::from(match error {
                 Error::Refused(_) => 3,
+                Error::AskWithoutTerminal => 2,
                 _ => 1,
             })
         }

@@ -108,7 +108,7 @@ impl Backend for Recorder {
         true
     }
 
-    fn run(&self, _node: &str, spec: &ExecSpec) -> io::Result<Captured> {
+    fn run(&self, _node: &str, spec: &ExecSpec, _output: &dyn Fn(&[u8])) -> io::Result<Captured> {
         self.record(format!("run {}", spec.program.display()));
         let code = if spec.program == Path::new("fail") { 1 } else { 0 };
         Ok(Captured {

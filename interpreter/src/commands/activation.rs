@@ -2,7 +2,8 @@
 //! lock the home, finish or undo an interrupted activation, work out the
 //! target bundle, and run the engine with the real or the dry-run backend.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use am_schema::Plan;
 use am_schema::state::Generation;
@@ -13,9 +14,11 @@ use crate::activate::precheck::Permissions;
 use crate::activate::recover::recover;
 use crate::activate::{self, Request, Status};
 use crate::bundle::{self, Bundle};
+use crate::commands::diff;
 use crate::cli::{Activate, Target};
 use crate::error::{Error, Result};
 use crate::home::HomePaths;
+use crate::report::dry_run::DryRun;
 use crate::report::{self, ActivationReport};
 use crate::state::StateDir;
 use crate::state::lock::HomeLock;
@@ -113,17 +116,70 @@ fn execute(
         verbose: args.verbose,
         dry_run: args.dry_run,
     };
+    if args.ask && !ask(args, previous, bundle)? {
+        report::note("not activated; nothing was changed");
+        return Ok(Status::Done);
+    }
     let mut report = ActivationReport::new(plan, args.verbose, args.dry_run, args.timings);
     let target = bundle.map(|bundle| bundle.root.clone());
     let summary = if args.dry_run {
         let backend = DryRunBackend::default();
         let summary = activate::activate(&request, &backend, &mut report)?;
-        report.dry_run(&backend.planned());
+        let planned = backend.planned();
+        let new_content = match (previous_bundle(previous), bundle) {
+            (Some(old), Some(new)) => diff::new_content(&old, new),
+            _ => Vec::new(),
+        };
+        let dry = DryRun {
+            plan,
+            home,
+            bundle: target.as_deref(),
+            planned: &planned,
+            new_content: &new_content,
+            chunks: &[],
+            verbose: args.verbose,
+        };
+        report.dry_run(dry, &summary).map_err(|source| Error::Io {
+            action: "write to",
+            path: "stdout".into(),
+            source,
+        })?;
         summary
     } else {
         let backend = RealBackend::new(state.clone(), home, dconf::Client::from_env());
         activate::activate(&request, &backend, &mut report)?
     };
-    report.summary(target.as_deref(), &summary, args.dry_run);
+    report.summary(target.as_deref(), &summary);
     Ok(summary.status())
+}
+
+/// The bundle of the current generation, if it is still there (a bundle
+/// the garbage collector took is compared as if nothing were active).
+fn previous_bundle(previous: Option<&Generation>) -> Option<Bundle> {
+    bundle::open_folder(Path::new(&previous?.bundle)).ok()
+}
+
+/// `--ask`: shows what activating `bundle` over the current generation
+/// changes, as `am diff` does, and asks whether to go on; `--yes` answers
+/// yes. Without a terminal to ask on, and without `--yes`, refuses.
+fn ask(args: &Activate, previous: Option<&Generation>, bundle: Option<&Bundle>) -> Result<bool> {
+    if !args.yes && !std::io::stdin().is_terminal() {
+        return Err(Error::AskWithoutTerminal);
+    }
+    let old = previous_bundle(previous);
+    let diff = diff::compare(old.as_ref(), bundle, false)?;
+    let text = report::diff::render(&diff, report::stdout_style());
+    let stdout = |text: &str| {
+        report::stdout(text).map_err(|source| Error::Io {
+            action: "write to",
+            path: "stdout".into(),
+            source,
+        })
+    };
+    stdout(&text)?;
+    if args.yes {
+        return Ok(true);
+    }
+    let answer = report::ask("Activate? [y/N] ");
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }

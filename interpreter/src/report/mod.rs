@@ -6,6 +6,11 @@
 //! two messages never mix.
 
 mod activation;
+pub mod diff;
+pub mod dry_run;
+mod live;
+mod sections;
+mod timings;
 mod units;
 
 use std::io::{self, Write};
@@ -130,6 +135,17 @@ fn created_by_lua(node: &am_schema::Node) -> Option<&'static str> {
         Kind::Copy(copy) if copy.source != CopySource::Static => Some("am.copy"),
         _ => None,
     }
+}
+
+/// Asks `question` on stderr and reads one line of answer from stdin;
+/// an unreadable stdin answers nothing.
+pub fn ask(question: &str) -> String {
+    stderr(question);
+    let mut answer = String::new();
+    if io::stdin().read_line(&mut answer).is_err() {
+        answer.clear();
+    }
+    answer
 }
 
 /// Said once when another activation of this home holds the lock.

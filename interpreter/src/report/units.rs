@@ -9,7 +9,7 @@ use crate::activate::systemd::{SwitchFailed, UnitChange, Verb};
 use crate::quote::printable;
 use crate::style::Style;
 
-/// A dry run's line, after "would".
+/// A dry run's line about a unit change.
 pub fn planned(change: &UnitChange) -> String {
     match change {
         UnitChange::DaemonReload => "run systemctl --user daemon-reload".to_string(),
