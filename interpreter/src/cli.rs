@@ -231,8 +231,8 @@ enum Sub {
         /// one) and the bundle to compare with it, e.g. a new `./result`.
         #[arg(value_name = "BUNDLE", num_args = 1..=2, required = true)]
         bundles: Vec<PathBuf>,
-        /// Also print a unified diff of each changed text file (and unit
-        /// file, and Lua chunk).
+        /// Also print a unified diff of each changed text file and Lua
+        /// chunk.
         #[arg(long, short = 'p')]
         patch: bool,
     },

@@ -8,7 +8,11 @@
 //! changed file gives a `recursive` folder a new store path, and every one
 //! of its ten thousand links a new content). A link anywhere else (an
 //! out-of-store link to the user's own files) is compared by where it
-//! points: pointing elsewhere is the change.
+//! points: pointing elsewhere is the change. A file that differs only by
+//! its bundle's own path (a unit file, or its copy in a `.wants` folder,
+//! naming a script of the bundle) is the same, by the rule the unit switch
+//! applies: every bundle has its own path, and what it names there carries
+//! a hash of its content in its name.
 
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
@@ -16,6 +20,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use am_schema::STATIC_DIR;
+
+use crate::activate::systemd;
 
 /// Whether `target`'s static entry has the same content in the bundles at
 /// `old` and `new` (canonical folders). An entry missing or unreadable in
@@ -27,10 +33,22 @@ pub fn same_static(old: &Path, new: &Path, target: &str) -> bool {
     }
     match (followed(old, &a), followed(new, &b)) {
         (Some(Entry::Elsewhere(x)), Some(Entry::Elsewhere(y))) => x == y,
-        (Some(Entry::Content(x)), Some(Entry::Content(y))) => same_content(&x, &y),
+        (Some(Entry::Content(x)), Some(Entry::Content(y))) => {
+            same_content(&x, &y, &Roots { old, new })
+        }
         _ => false,
     }
 }
+
+/// The bundles compared, whose own paths their files may name.
+struct Roots<'a> {
+    old: &'a Path,
+    new: &'a Path,
+}
+
+/// Files larger than this are compared byte for byte only: the bundle's
+/// own path appears in the small text files the compiler writes.
+const NORMALIZED_UP_TO: u64 = 1 << 20;
 
 /// What a static entry stands for.
 enum Entry {
@@ -58,29 +76,46 @@ fn followed(root: &Path, path: &Path) -> Option<Entry> {
 
 /// Whether two paths (links followed) hold the same content: files with
 /// the same mode and bytes, folders with the same names holding the same.
-fn same_content(a: &Path, b: &Path) -> bool {
+fn same_content(a: &Path, b: &Path, roots: &Roots) -> bool {
     match (fs::metadata(a), fs::metadata(b)) {
-        (Ok(x), Ok(y)) => same_entry(a, &x, b, &y),
+        (Ok(x), Ok(y)) => same_entry(a, &x, b, &y, roots),
         _ => false,
     }
 }
 
-fn same_entry(a: &Path, x: &Metadata, b: &Path, y: &Metadata) -> bool {
+fn same_entry(a: &Path, x: &Metadata, b: &Path, y: &Metadata, roots: &Roots) -> bool {
     if x.permissions().mode() & 0o7777 != y.permissions().mode() & 0o7777 {
         return false;
     }
     if x.is_file() && y.is_file() {
-        return x.len() == y.len() && same_bytes(a, b).unwrap_or(false);
+        if x.len() == y.len() && same_bytes(a, b).unwrap_or(false) {
+            return true;
+        }
+        return x.len().max(y.len()) <= NORMALIZED_UP_TO && same_but_bundle(a, b, roots);
     }
-    x.is_dir() && y.is_dir() && same_folder(a, b).unwrap_or(false)
+    x.is_dir() && y.is_dir() && same_folder(a, b, roots).unwrap_or(false)
+}
+
+/// Whether two text files are the same once each bundle's own path is
+/// abstracted, by the unit switch's rule.
+fn same_but_bundle(a: &Path, b: &Path, roots: &Roots) -> bool {
+    let normalized = |path: &Path, root: &Path| {
+        let text = fs::read_to_string(path).ok()?;
+        Some(systemd::normalized(&text, &root.to_string_lossy()))
+    };
+    match (normalized(a, roots.old), normalized(b, roots.new)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
 }
 
 /// Compares two folders entry by entry. Links inside them are compared by
 /// where they point, never followed: a folder may hold a link to itself.
-fn same_folder(a: &Path, b: &Path) -> io::Result<bool> {
+fn same_folder(a: &Path, b: &Path, roots: &Roots) -> io::Result<bool> {
     let names = |dir: &Path| -> io::Result<Vec<_>> {
-        let mut names: Vec<_> =
-            fs::read_dir(dir)?.map(|entry| entry.map(|e| e.file_name())).collect::<Result<_, _>>()?;
+        let mut names: Vec<_> = fs::read_dir(dir)?
+            .map(|entry| entry.map(|e| e.file_name()))
+            .collect::<Result<_, _>>()?;
         names.sort();
         Ok(names)
     };
@@ -93,7 +128,7 @@ fn same_folder(a: &Path, b: &Path) -> io::Result<bool> {
         let (x, y) = (fs::symlink_metadata(&a)?, fs::symlink_metadata(&b)?);
         let same = match (x.file_type().is_symlink(), y.file_type().is_symlink()) {
             (true, true) => fs::read_link(&a)? == fs::read_link(&b)?,
-            (false, false) => same_entry(&a, &x, &b, &y),
+            (false, false) => same_entry(&a, &x, &b, &y, roots),
             _ => false,
         };
         if !same {
@@ -229,6 +264,20 @@ mod tests {
         assert!(store.same("d"));
         store.write("bbb-src/d/y", "y\n", 0o444);
         assert!(!store.same("d"), "a file more compares equal");
+    }
+
+    #[test]
+    fn files_that_differ_by_their_bundles_path_alone_are_the_same() {
+        let store = Store::new("bundle-path");
+        let text = |bundle: &str| {
+            let root = store.bundle(bundle).display().to_string();
+            format!("[Service]\nExecStart={root}/scripts/aaa-web-start\n")
+        };
+        store.write("old/static/web.service", &text("old"), 0o444);
+        store.write("new/static/web.service", &text("new"), 0o444);
+        assert!(store.same("web.service"));
+        store.write("new/static/web.service", &text("new").replace("aaa", "bbb"), 0o444);
+        assert!(!store.same("web.service"), "another script compares equal");
     }
 
     #[test]

@@ -40,8 +40,11 @@ fn main() -> ExitCode {
         Command::Inspect(args) => (inspect(&args).map(|()| Status::Done), None),
         Command::Generations(args) => (generations(&args).map(|()| Status::Done), None),
         Command::Diff(args) => {
-            let options =
-                commands::diff::Options { old: args.old.as_deref(), new: &args.new, patch: args.patch };
+            let options = commands::diff::Options {
+                old: args.old.as_deref(),
+                new: &args.new,
+                patch: args.patch,
+            };
             let text = commands::diff::run(options)
                 .map(|diff| report::diff::render(&diff, report::stdout_style()));
             (text.and_then(print).map(|()| Status::Done), None)

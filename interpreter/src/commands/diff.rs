@@ -25,7 +25,7 @@ pub struct Options<'a> {
     /// `None`: the bundle active for this home.
     pub old: Option<&'a Path>,
     pub new: &'a Path,
-    /// `-p`: a unified diff of each changed text file.
+    /// `-p`: a unified diff of each changed text file and Lua chunk.
     pub patch: bool,
 }
 
@@ -38,7 +38,8 @@ pub struct BundleDiff {
     pub new: Option<PathBuf>,
     /// OLD was not named: it is the home's active bundle.
     pub old_is_active: bool,
-    /// Files that are not unit files (those are shown with their units).
+    /// Files, unit files among them (a unit file that differs by the
+    /// bundle's own path alone is the same, as the unit switch has it).
     pub files: Vec<FileDiff>,
     pub units: Vec<UnitDiff>,
     pub keys: Vec<KeyDiff>,
@@ -73,11 +74,11 @@ pub enum Patch {
     Binary,
 }
 
+/// A unit whose file changed (its diff is with the files).
 #[derive(Debug)]
 pub struct UnitDiff {
     pub name: String,
     pub step: UnitStep,
-    pub patch: Option<Patch>,
 }
 
 /// What an activation would do with a unit, if it runs (or, for a new
@@ -119,7 +120,10 @@ pub enum RunChange {
     Added,
     Removed,
     /// A command's old and new command lines.
-    Command { old: String, new: String },
+    Command {
+        old: String,
+        new: String,
+    },
     /// A Lua chunk's code changed; its diff with `-p`.
     Chunk(Option<Patch>),
 }
@@ -128,7 +132,7 @@ pub enum RunChange {
 pub fn run(options: Options) -> Result<BundleDiff> {
     let old_folder = match options.old {
         Some(old) => old.to_path_buf(),
-        None => HomePaths::from_env()?.active_bundle("diff")?,
+        None => HomePaths::from_env()?.active_bundle("diff OLD")?,
     };
     let (old, new) = (open_folder(&old_folder)?, open_folder(options.new)?);
     let mut diff = compare(Some(&old), Some(&new), options.patch)?;
@@ -145,8 +149,8 @@ pub fn compare(old: Option<&Bundle>, new: Option<&Bundle>, patch: bool) -> Resul
     };
     let (old_bundle, new_bundle) = (old.unwrap_or(&nothing), new.unwrap_or(&nothing));
     Ok(BundleDiff {
-        files: file_diffs(old_bundle, new_bundle, patch),
-        units: units(old_bundle, new_bundle, patch)?,
+        files: files(old_bundle, new_bundle, patch),
+        units: units(old_bundle, new_bundle)?,
         keys: dconf_keys(&old_bundle.plan, &new_bundle.plan),
         runs: runs(old, new_bundle, patch),
         old_is_active: false,
@@ -158,20 +162,10 @@ pub fn compare(old: Option<&Bundle>, new: Option<&Bundle>, patch: bool) -> Resul
 /// The targets that both bundles have, whose content differs: what a
 /// switch changes through the static link alone, for a dry run's list.
 pub fn new_content(old: &Bundle, new: &Bundle) -> Vec<String> {
-    file_diffs(old, new, false)
+    files(old, new, false)
         .into_iter()
         .filter(|file| file.change == Change::Changed && file.kinds.is_none())
         .map(|file| file.target)
-        .collect()
-}
-
-/// The files NEW adds, drops or changes, but for unit files: those are
-/// compared (and shown) with their units.
-fn file_diffs(old: &Bundle, new: &Bundle, patch: bool) -> Vec<FileDiff> {
-    let unit_files: Vec<&str> = unit_targets(&old.plan).chain(unit_targets(&new.plan)).collect();
-    files(old, new, patch)
-        .into_iter()
-        .filter(|file| !unit_files.contains(&file.target.as_str()))
         .collect()
 }
 
@@ -197,7 +191,7 @@ fn files(old: &Bundle, new: &Bundle, patch: bool) -> Vec<FileDiff> {
         };
         let entry = |root: &Path| root.join(STATIC_DIR).join(target);
         let patch = (patch && change == Change::Changed)
-            .then(|| file_patch(target, &entry(&old.root), &entry(&new.root)))
+            .then(|| file_patch(target, (old, &entry(&old.root)), (new, &entry(&new.root))))
             .flatten();
         files.push(FileDiff { target: target.to_string(), change, kinds, patch });
     }
@@ -213,15 +207,22 @@ fn targets(plan: &Plan) -> BTreeMap<&str, &'static str> {
         .collect()
 }
 
-fn unit_targets(plan: &Plan) -> impl Iterator<Item = &str> {
-    systemd::planned(plan).unwrap_or_default().iter().map(|unit| unit.target.as_str())
-}
-
-/// The patch between two files (links followed); `None` when either is
-/// not a file (a linked folder).
-fn file_patch(target: &str, old: &Path, new: &Path) -> Option<Patch> {
-    let (old, new) = (std::fs::read(old).ok()?, std::fs::read(new).ok()?);
-    Some(text_patch(target, &old, &new))
+/// The patch between two static entries (links followed), each bundle's
+/// own path written as `${bundle}` (the part of a unit file that differs
+/// in every bundle and is no change); `None` when either is not a file (a
+/// linked folder).
+fn file_patch(target: &str, old: (&Bundle, &Path), new: (&Bundle, &Path)) -> Option<Patch> {
+    let read = |(bundle, path): (&Bundle, &Path)| -> Option<Vec<u8>> {
+        let bytes = std::fs::read(path).ok()?;
+        Some(match String::from_utf8(bytes) {
+            Ok(text) => {
+                let normalized = systemd::normalized(&text, &bundle.root.to_string_lossy());
+                systemd::shown(&normalized, "${bundle}").into_bytes()
+            }
+            Err(not_text) => not_text.into_bytes(),
+        })
+    };
+    Some(text_patch(target, &read(old)?, &read(new)?))
 }
 
 fn text_patch(name: &str, old: &[u8], new: &[u8]) -> Patch {
@@ -239,7 +240,7 @@ fn text_patch(name: &str, old: &[u8], new: &[u8]) -> Patch {
 /// The units NEW adds, drops or changes, compared as the unit switch
 /// compares them (a unit file that differs only in its bundle's own path
 /// is the same).
-fn units(old: &Bundle, new: &Bundle, patch: bool) -> Result<Vec<UnitDiff>> {
+fn units(old: &Bundle, new: &Bundle) -> Result<Vec<UnitDiff>> {
     let old_units = systemd::records(&old.plan);
     let new_units = systemd::planned(&new.plan).unwrap_or_default();
     let compared = systemd::compare_units(&old_units, &old.root, new_units, &new.root)
@@ -247,7 +248,7 @@ fn units(old: &Bundle, new: &Bundle, patch: bool) -> Result<Vec<UnitDiff>> {
     let mut units: Vec<UnitDiff> = compared
         .removed
         .iter()
-        .map(|name| UnitDiff { name: name.to_string(), step: UnitStep::Stop, patch: None })
+        .map(|name| UnitDiff { name: name.to_string(), step: UnitStep::Stop })
         .collect();
     for Compare { unit, compared } in compared.units {
         let step = match compared {
@@ -257,26 +258,10 @@ fn units(old: &Bundle, new: &Bundle, patch: bool) -> Result<Vec<UnitDiff>> {
             Comparison::ReloadTriggers => UnitStep::ReloadTriggers,
             Comparison::Changed => UnitStep::Switch(unit.switch_method),
         };
-        let old_target = old_units.iter().find(|record| record.name == unit.name);
-        let patch = match old_target {
-            Some(record) if patch => unit_patch(&unit.name, (old, &record.target), (new, &unit.target)),
-            _ => None,
-        };
-        units.push(UnitDiff { name: unit.name.clone(), step, patch });
+        units.push(UnitDiff { name: unit.name.clone(), step });
     }
     units.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(units)
-}
-
-/// The patch between two unit files as the switch compares them: each
-/// bundle's own path written as `${bundle}`.
-fn unit_patch(name: &str, old: (&Bundle, &str), new: (&Bundle, &str)) -> Option<Patch> {
-    let read = |(bundle, target): (&Bundle, &str)| {
-        let text = std::fs::read_to_string(bundle.root.join(STATIC_DIR).join(target)).ok()?;
-        let normalized = systemd::normalized(&text, &bundle.root.to_string_lossy());
-        Some(systemd::shown(&normalized, "${bundle}"))
-    };
-    Some(text_patch(name, read(old)?.as_bytes(), read(new)?.as_bytes()))
 }
 
 /// The dconf keys NEW sets, changes or drops (which an activation resets).
@@ -331,9 +316,9 @@ fn runs(old: Option<&Bundle>, new: &Bundle, patch: bool) -> Vec<RunDiff> {
                 _ => Some(RunChange::Added),
             },
             Some(Kind::Lua(old)) => match &node.kind {
-                Kind::Lua(chunk) => Some(RunChange::Chunk(
-                    patch.then(|| text_patch(&chunk.name, old.chunk.as_bytes(), chunk.chunk.as_bytes())),
-                )),
+                Kind::Lua(chunk) => Some(RunChange::Chunk(patch.then(|| {
+                    text_patch(&chunk.name, old.chunk.as_bytes(), chunk.chunk.as_bytes())
+                }))),
                 _ => Some(RunChange::Added),
             },
             Some(_) => Some(RunChange::Added),
@@ -362,7 +347,9 @@ fn command_line(exec: &Exec) -> String {
     if let Some(cwd) = &exec.cwd {
         words.extend(["cd".to_string(), shell_line([cwd.as_str()]), "&&".to_string()]);
     }
-    words.extend(exec.env.iter().map(|(name, value)| shell_line([format!("{name}={value}").as_str()])));
+    words.extend(
+        exec.env.iter().map(|(name, value)| shell_line([format!("{name}={value}").as_str()])),
+    );
     words.push(shell_line(exec.argv.iter().map(String::as_str)));
     let mut line = words.join(" ");
     if let Some(seconds) = exec.timeout {

@@ -317,7 +317,11 @@ impl Progress for ActivationReport<'_> {
         let layers = self.plan.layers.len();
         if !self.console.is_live() && layer + 1 < layers && self.started.elapsed() > PROGRESS_AFTER
         {
-            self.console.write(&format!("{} layer {}/{layers} done\n", self.style.dim("…"), layer + 1));
+            self.console.write(&format!(
+                "{} layer {}/{layers} done\n",
+                self.style.dim("…"),
+                layer + 1
+            ));
         }
     }
 

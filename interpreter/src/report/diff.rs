@@ -76,9 +76,7 @@ fn units(units: &[UnitDiff], style: Style) -> Section {
     section.count(n(|step| matches!(step, UnitStep::Start { .. })), "to start");
     section.count(n(|step| matches!(step, UnitStep::Added)), "added");
     section.count(
-        n(|step| {
-            matches!(step, UnitStep::Switch(SwitchMethod::Restart | SwitchMethod::StopStart))
-        }),
+        n(|step| matches!(step, UnitStep::Switch(SwitchMethod::Restart | SwitchMethod::StopStart))),
         "to restart",
     );
     section.count(
@@ -93,25 +91,29 @@ fn units(units: &[UnitDiff], style: Style) -> Section {
                 let targets: Vec<_> = wanted_by.iter().map(|t| printable(t)).collect();
                 (Mark::Added, format!("starts if {} is active", targets.join(" or ")))
             }
-            UnitStep::Added => (Mark::Added, "added; nothing wants it, so it does not start".into()),
-            UnitStep::Switch(method) => (Mark::Changed, match method {
-                SwitchMethod::Restart => "restarts if running (its file changed)".into(),
-                SwitchMethod::Reload => "reloads if running (its file changed)".into(),
-                SwitchMethod::StopStart => {
-                    "stops and starts again if running (its file changed)".into()
-                }
-                SwitchMethod::KeepOld => {
-                    "its file changed; a running one keeps its old version (keep-old)".into()
-                }
-            }),
+            UnitStep::Added => {
+                (Mark::Added, "added; nothing wants it, so it does not start".into())
+            }
+            UnitStep::Switch(method) => (
+                Mark::Changed,
+                match method {
+                    SwitchMethod::Restart => "restarts if running (its file changed)".into(),
+                    SwitchMethod::Reload => "reloads if running (its file changed)".into(),
+                    SwitchMethod::StopStart => {
+                        "stops and starts again if running (its file changed)".into()
+                    }
+                    SwitchMethod::KeepOld => {
+                        "its file changed; a running one keeps its old version (keep-old)".into()
+                    }
+                },
+            ),
             UnitStep::ReloadTriggers => {
                 (Mark::Changed, "reloads if running (its reload triggers changed)".to_string())
             }
             UnitStep::Stop => (Mark::Removed, "stops if running (removed)".to_string()),
         };
         let name = printable(&unit.name);
-        let patch = patch(unit.patch.as_ref(), style);
-        section.lines.push(format!("{} {name}  {what}{patch}", mark(sign, style)));
+        section.lines.push(format!("{} {name}  {what}", mark(sign, style)));
     }
     section
 }
@@ -130,7 +132,9 @@ fn keys(keys: &[KeyDiff], style: Style) -> Section {
     for key in keys {
         let path = printable(&key.path);
         let line = match (&key.old, &key.new) {
-            (None, Some(new)) => format!("{} {path} = {}", mark(Mark::Added, style), printable(new)),
+            (None, Some(new)) => {
+                format!("{} {path} = {}", mark(Mark::Added, style), printable(new))
+            }
             (Some(old), Some(new)) => format!(
                 "{} {path} = {} (was {})",
                 mark(Mark::Changed, style),

@@ -42,9 +42,9 @@ pub fn render(dry: &DryRun, summary: &Summary, style: Style) -> String {
     };
     let generation = summary.generation.map(|n| format!(" as generation {n}")).unwrap_or_default();
     let first = match (summary.status(), sections::summary(&sections)) {
-        (Status::Failed, _) => format!(
-            "would {what}, but a required node would fail and every change be rolled back"
-        ),
+        (Status::Failed, _) => {
+            format!("would {what}, but a required node would fail and every change be rolled back")
+        }
         (_, Some(changes)) => format!("would {what}{generation}: {changes}"),
         (_, None) => format!("would {what}: nothing to change"),
     };
@@ -70,8 +70,10 @@ fn files(dry: &DryRun, style: Style) -> Section {
                 continue;
             }
             Planned::RemoveDir(dir) => {
-                housekeeping
-                    .push((Mark::Removed, format!("{}/  (folder, if empty)", shown(dry.home, dir))));
+                housekeeping.push((
+                    Mark::Removed,
+                    format!("{}/  (folder, if empty)", shown(dry.home, dir)),
+                ));
                 continue;
             }
             _ => continue,
@@ -104,16 +106,16 @@ fn files(dry: &DryRun, style: Style) -> Section {
     lines.sort_by(|a, b| a.0.cmp(&b.0));
     let n = |wanted| lines.iter().filter(|(_, mark, _)| *mark == wanted).count();
     section.count(n(Mark::Added), "added");
-    section.count(n(Mark::Changed), "changed");
     section.count(n(Mark::Removed), "removed");
+    section.count(n(Mark::Changed), "changed");
     for (path, sign, what) in lines {
         let what = if what.is_empty() { what } else { format!("  {what}") };
         section.lines.push(format!("{} {}{what}", mark(sign, style), shown(dry.home, &path)));
     }
     if dry.verbose {
-        section.lines.extend(housekeeping.into_iter().map(|(sign, line)| {
-            format!("{} {line}", mark(sign, style))
-        }));
+        section.lines.extend(
+            housekeeping.into_iter().map(|(sign, line)| format!("{} {line}", mark(sign, style))),
+        );
     }
     section
 }
@@ -150,7 +152,9 @@ fn file_line(home: &HomePaths, steps: &[&Planned]) -> (Mark, String) {
             Mark::Changed,
             and(Some(kind), "replaces what is there, deleted when the activation ends".into()),
         ),
-        (Some(kind), _) if replaces_link => (Mark::Changed, and(Some(kind), "replaces the link there".into())),
+        (Some(kind), _) if replaces_link => {
+            (Mark::Changed, and(Some(kind), "replaces the link there".into()))
+        }
         (Some(kind), _) => (Mark::Added, kind),
         (None, Some(from)) if removed || removed_copy => (Mark::Removed, restore(from)),
         (None, Some(from)) => (Mark::Changed, restore(from)),
@@ -212,7 +216,11 @@ fn dconf(dry: &DryRun, style: Style) -> Section {
             }
             Planned::DconfReset { path, .. } => {
                 reset += 1;
-                section.lines.push(format!("{} {} reset", mark(Mark::Removed, style), printable(path)));
+                section.lines.push(format!(
+                    "{} {} reset",
+                    mark(Mark::Removed, style),
+                    printable(path)
+                ));
             }
             _ => {}
         }
@@ -238,7 +246,11 @@ fn commands(dry: &DryRun, style: Style) -> Section {
             argv.extend(spec.args.iter().cloned());
             let line = shell_line(argv.iter().map(String::as_str));
             let id = printable(node);
-            section.lines.push(format!("{} {id}{}  {line}", mark(Mark::Same, style), declared(node)));
+            section.lines.push(format!(
+                "{} {id}{}  {line}",
+                mark(Mark::Same, style),
+                declared(node)
+            ));
         }
     }
     section.count(runs, "to run");
@@ -254,7 +266,9 @@ fn commands(dry: &DryRun, style: Style) -> Section {
         section.lines.push(format!("{} {line}", mark(Mark::Same, style)));
     }
     if !dry.chunks.is_empty() {
-        section.counts.push(format!("{} to run", count(dry.chunks.len(), "Lua chunk", "Lua chunks")));
+        section
+            .counts
+            .push(format!("{} to run", count(dry.chunks.len(), "Lua chunk", "Lua chunks")));
     }
     section
 }

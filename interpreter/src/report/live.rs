@@ -84,7 +84,8 @@ impl Console {
             files_done: 0,
             partial: BTreeMap::new(),
         };
-        let shared = Arc::new(Shared { board: Mutex::new(board), wake: Condvar::new(), style, stream });
+        let shared =
+            Arc::new(Shared { board: Mutex::new(board), wake: Condvar::new(), style, stream });
         let ticker = live.then(|| {
             let shared = Arc::clone(&shared);
             std::thread::spawn(move || shared.tick())
@@ -230,7 +231,8 @@ fn draw(board: &mut Board, style: Style) {
 
 /// `layer 2/5 · 1234 files made · running: hello 2.1s, lua:x 0.3s`.
 fn status(board: &Board, now: Instant) -> String {
-    let mut parts = vec![format!("layer {}/{}", (board.layers_done + 1).min(board.layers), board.layers)];
+    let mut parts =
+        vec![format!("layer {}/{}", (board.layers_done + 1).min(board.layers), board.layers)];
     if board.files_done > 0 {
         parts.push(count(board.files_done, "file made", "files made"));
     }

@@ -55,11 +55,20 @@ impl Times {
             let _ = writeln!(text, "{:>11}  {}", millis(*took), printable(id));
         }
         if shown < nodes.len() {
-            let _ = writeln!(text, "{:>11}  ({} more: --timings=all lists them)", "", nodes.len() - shown);
+            let _ = writeln!(
+                text,
+                "{:>11}  ({} more: --timings=all lists them)",
+                "",
+                nodes.len() - shown
+            );
         }
         for (number, (took, reported)) in self.layers.iter().enumerate() {
             let nodes = count(*reported, "node", "nodes");
-            let _ = writeln!(text, "{:>11}  layer {number} ({nodes} that did something)", millis(*took));
+            let _ = writeln!(
+                text,
+                "{:>11}  layer {number} ({nodes} that did something)",
+                millis(*took)
+            );
         }
         let _ = writeln!(text, "{:>11}  total", millis(total));
         text
