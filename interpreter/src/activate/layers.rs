@@ -302,7 +302,7 @@ pub(super) fn settle(
             State::Succeeded
         }
         NodeOutcome::NotNeeded => State::Succeeded,
-        NodeOutcome::Ran { .. } => {
+        NodeOutcome::Ran => {
             summary.commands_run += 1;
             State::Succeeded
         }

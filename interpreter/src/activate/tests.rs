@@ -139,7 +139,7 @@ impl Progress for Log {
     fn node_done(&mut self, node: &Node, outcome: &NodeOutcome, _took: Duration) {
         let what = match outcome {
             NodeOutcome::Linked { .. } => "linked".to_string(),
-            NodeOutcome::Ran { .. } => "ran".to_string(),
+            NodeOutcome::Ran => "ran".to_string(),
             NodeOutcome::Dconf(_) => "dconf".to_string(),
             NodeOutcome::Units(_) => "units".to_string(),
             NodeOutcome::NotNeeded => "not needed".to_string(),

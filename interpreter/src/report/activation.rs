@@ -388,8 +388,7 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
         ),
         Failure::Conflicts { nodes, conflicts } => {
             let plan = Plan { backup_extension: None, nodes: nodes.clone(), layers: Vec::new() };
-            let listed: String =
-                conflicts.iter().map(|conflict| super::render_conflict(conflict, &plan)).collect();
+            let listed = super::conflicts::render(conflicts, &plan);
             (format!("paths are in the way of nodes it created\n{listed}"), None)
         }
         Failure::Units(failed) => (super::units::failures(failed), None),
