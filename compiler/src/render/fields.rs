@@ -73,19 +73,23 @@ pub(super) fn render(m: &mut Message, error: &FieldError) {
 }
 
 fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProblem) {
-    let hint = match problem {
+    m.node_error(
+        node,
+        format!("target {} {}", nix_string(target), crate::target::describe(problem)),
+    );
+    m.hint(target_hint(problem));
+}
+
+/// What to do about a target with `problem`.
+pub(super) fn target_hint(problem: TargetProblem) -> &'static str {
+    match problem {
         TargetProblem::Absolute => {
             "targets are relative to the home: \".config/foo\" means ~/.config/foo"
         }
         TargetProblem::ParentComponent => "targets must stay inside the home: remove the `..`",
         TargetProblem::Home => "name a file or folder inside the home, e.g. \".config/foo\"",
         TargetProblem::NulByte => "remove the NUL byte from the target",
-    };
-    m.node_error(
-        node,
-        format!("target {} {}", nix_string(target), crate::target::describe(problem)),
-    );
-    m.hint(hint);
+    }
 }
 
 fn kind_names() -> String {
