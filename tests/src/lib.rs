@@ -8,6 +8,7 @@ pub mod dconf;
 pub mod engine;
 pub mod luadoc;
 pub mod nixeval;
+pub mod pty;
 pub mod systemd;
 pub mod tree;
 

@@ -223,7 +223,11 @@ fn clear(board: &mut Board) {
 
 fn draw(board: &mut Board, style: Style) {
     let line = status(board, Instant::now());
-    let width = rustix::termios::tcgetwinsize(io::stderr()).map_or(80, |size| size.ws_col);
+    // A terminal that does not know its size says 0.
+    let width = rustix::termios::tcgetwinsize(io::stderr())
+        .ok()
+        .filter(|size| size.ws_col > 0)
+        .map_or(80, |size| size.ws_col);
     let line = cut(&line, usize::from(width.max(20)) - 1);
     let _ = io::stderr().lock().write_all(format!("\r\x1b[K{}", style.dim(&line)).as_bytes());
     board.drawn = true;
