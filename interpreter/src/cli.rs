@@ -226,6 +226,7 @@ enum Sub {
     /// to start, restart or stop; dconf keys; commands to run), then each
     /// change, grouped the same way. Files are compared by content and
     /// mode, unit files as the unit switch compares them.
+    #[command(override_usage = "am diff [OPTIONS] [OLD] NEW")]
     Diff {
         /// `[OLD] NEW`: the bundle to compare from (default: the active
         /// one) and the bundle to compare with it, e.g. a new `./result`.
