@@ -10,6 +10,11 @@
 ---which runs right after the chunk (and before the nodes that wait for the
 ---chunk's node) with the pre-check, journal, rollback and generation
 ---tracking of compiled nodes. In a dry run they are reported, not made.
+---
+---A chunk runs in a process of its own, stopped after its `timeout` (60
+---seconds unless set) whatever it does. It may hold 1 GiB: what Lua
+---allocates and what it hands to these functions (nodes, log lines, files
+---it reads) count together.
 ---@class am
 ---@field home string Absolute path of the home being activated, without a trailing `/`.
 ---@field bundle string Store path of the bundle being activated.
@@ -54,7 +59,9 @@ am.fs = {}
 
 ---dconf keys by folder (`"org/gnome/desktop/interface"`, no slash at either end)
 ---and key, each value GVariant text: `"'prefer-dark'"` (a string), `"true"`,
----`"uint32 250"`.
+---`"uint32 250"`. A value is exactly one GVariant value on one line; folder
+---and key names have no white space, `[`, `]` or control characters, and a
+---key no `=` or `/` and no `#` in front.
 ---@alias am.DconfSettings table<string, table<string, string>>
 
 ---Creates a link node: `target` becomes a link to `source`.
@@ -117,7 +124,8 @@ function am.log.warn(message) end
 function am.fs.exists(path) end
 
 ---The content of the file at `path`, or `nil` when there is none. Any other
----failure to read it (no permission, a folder) is an error.
+---failure to read it (no permission, a folder, more than the chunk's memory
+---has left) is an error.
 ---@param path string Absolute, or relative to the home.
 ---@return string? content
 function am.fs.read(path) end

@@ -7,23 +7,23 @@
 let
   dag = import ./dag.nix { inherit lib; };
 
-  # The lib that modules see: nixpkgs' plus `lib.hm.dag` and
-  # `lib.hm.types.dagOf` (home-manager's names, so its snippets work
-  # unchanged) and the same as `lib.am`, with `lib.am.mkLua`.
-  moduleLib =
+  # The lib that modules see: `base` (nixpkgs' lib, or the `lib` of
+  # `extraSpecialArgs`) plus `lib.hm.dag`, `lib.hm.types.dagOf` and
+  # `lib.hm.gvariant` (home-manager's names, so its snippets work
+  # unchanged), and the same DAG functions as `lib.am`, with `lib.am.mkLua`.
+  extendLib =
+    base:
     let
       extra = {
         hm = {
           inherit dag;
           types = { inherit (dag.types) dagOf dagEntryOf; };
-          # home-manager's GVariant helpers became nixpkgs' `lib.gvariant`.
-          inherit (lib) gvariant;
+          gvariant = import ./hm-gvariant.nix { lib = base; };
         };
         am = { inherit dag mkLua; };
       };
     in
-    if lib ? extend then lib.extend (_: _: extra) else lib // extra;
-  inherit (moduleLib) evalModules;
+    if base ? extend then base.extend (_: _: extra) else base // extra;
 
   # A Lua expression evaluated at activation time, in any string field of a
   # node (nixpkgs' own marker, so its values work unchanged). A plain string
@@ -36,7 +36,10 @@ let
 
   baseModules = [
     ./modules/nodes.nix
+    ./modules/checks.nix
+    ./modules/unknown-options.nix
     ./modules/files.nix
+    ./modules/session.nix
     ./modules/dconf.nix
     ./modules/lua.nix
     ./modules/activation.nix
@@ -57,25 +60,51 @@ let
     else
       builtins.currentSystem;
 
+  # Every failed assertion in one error, as home-manager words it, else
+  # `value` with each warning printed.
+  checked =
+    name: config: value:
+    let
+      failed = map (a: a.message) (builtins.filter (a: !a.assertion) config.assertions);
+      which = lib.optionalString (name != "home-bundle") " (${name})";
+    in
+    if failed != [ ] then
+      throw "\nFailed assertions${which}:\n${lib.concatMapStringsSep "\n" (m: "- ${m}") failed}"
+    else
+      lib.foldr lib.warn value config.warnings;
+
   homeBundle =
     {
       pkgs ? null,
       modules,
       name ? "home-bundle",
+      # Passed to every module as arguments, as home-manager's
+      # `extraSpecialArgs`: known while `imports` are resolved, unlike
+      # `_module.args`. A `lib` here replaces nixpkgs' (and still gets
+      # `lib.hm` and `lib.am`).
+      extraSpecialArgs ? { },
     }:
     let
-      eval = evalModules {
+      eval = lib.evalModules {
         modules = baseModules ++ modules;
         specialArgs = {
           inherit pkgs;
-          lib = moduleLib;
+        }
+        // extraSpecialArgs
+        // {
+          lib = extendLib (extraSpecialArgs.lib or lib);
         };
       };
-      input = builtins.toJSON {
-        version = 1;
-        inherit (eval.config.am) backupFileExtension scripts;
-        nodes = eval.config.am.loweredNodes;
-      };
+      inherit (eval) config;
+      input = checked name config (
+        builtins.toJSON {
+          version = 1;
+          inherit (config.am) backupFileExtension scripts;
+          homeDirectory =
+            if eval.options.home.homeDirectory.isDefined then config.home.homeDirectory else null;
+          nodes = config.am.loweredNodes;
+        }
+      );
       bundle = builtins.derivation {
         inherit name input;
         system = systemOf pkgs;

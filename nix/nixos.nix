@@ -33,14 +33,36 @@ let
     am = cfg.package;
   };
 
+  # As home-manager's NixOS module: modules get `osConfig` (the system's
+  # configuration), then the shared and the user's own `extraSpecialArgs`.
   mkBundle =
     {
       modules,
       name ? "home-bundle",
+      extraSpecialArgs ? { },
     }:
     amLib.homeBundle {
       inherit pkgs name;
       modules = lib.toList modules;
+      extraSpecialArgs = {
+        osConfig = config;
+      }
+      // cfg.extraSpecialArgs
+      // extraSpecialArgs;
+    };
+
+  specialArgsOption =
+    what:
+    mkOption {
+      type = types.attrs;
+      default = { };
+      example = lib.literalExpression "{ inherit inputs; hostName = \"laptop\"; }";
+      description = ''
+        Extra arguments for ${what}, as home-manager's
+        `extraSpecialArgs`: known while `imports` are read, so they can
+        decide which modules to import. Modules also get `osConfig`, the
+        system's configuration.
+      '';
     };
 
   userUnit = name: "activation-manager-${name}";
@@ -71,6 +93,8 @@ let
           '';
         };
 
+        extraSpecialArgs = specialArgsOption "this user's modules; they win over `activation-manager.extraSpecialArgs`";
+
         bundle = mkOption {
           type = types.nullOr types.package;
           readOnly = true;
@@ -82,6 +106,7 @@ let
             else
               mkBundle {
                 name = "home-${name}";
+                inherit (user) extraSpecialArgs;
                 modules = user.modules ++ [
                   {
                     home.username = lib.mkDefault name;
@@ -111,6 +136,8 @@ in
         '';
       };
 
+      extraSpecialArgs = specialArgsOption "the modules of every user's home (and of `mkBundle`)";
+
       mkBundle = mkOption {
         type = types.functionTo types.package;
         readOnly = true;
@@ -121,9 +148,11 @@ in
         '';
         description = ''
           Builds a home bundle from activation-manager modules (a list, or
-          one module) with this system's `pkgs` and `activation-manager.package`,
-          e.g. to offer one in `environment.systemPackages` for anyone to
-          activate with its `bin/activate`.
+          one module) with this system's `pkgs`, `activation-manager.package`
+          and `activation-manager.extraSpecialArgs`, e.g. to offer one in
+          `environment.systemPackages` for anyone to activate with its
+          `bin/activate` (unless its modules set `home.homeDirectory`, which
+          makes it a bundle for that home only).
         '';
       };
     };

@@ -53,7 +53,9 @@ let
 in
 {
   # `option` names the unit in messages; `section` and `body` are the
-  # unit's own section (`Service`, `Timer`, ...) and its keys.
+  # unit's own section (`Service`, `Timer`, ...) and its keys. A unit
+  # written home-manager style (`unit.homeManagerStyle`) gets exactly the
+  # keys its sections hold: no `X-SwitchMethod=` of its own.
   render =
     {
       option,
@@ -69,16 +71,38 @@ in
             Description = unit.description;
             X-Restart-Triggers = triggersHash unit.restartTriggers;
             X-Reload-Triggers = triggersHash unit.reloadTriggers;
-            X-SwitchMethod = switchMethod;
+            X-SwitchMethod = if unit.homeManagerStyle then null else switchMethod;
           }
           // lib.mapAttrs (_: attr: lib.concatStringsSep " " unit.${attr}) dependencyKeys
           // unit.unitConfig
         ))
         (renderSection option section body)
-        (renderSection option "Install" {
-          WantedBy = lib.concatStringsSep " " unit.wantedBy;
-          RequiredBy = lib.concatStringsSep " " unit.requiredBy;
-        })
+        (renderSection option "Install" (
+          {
+            WantedBy = lib.concatStringsSep " " unit.wantedBy;
+            RequiredBy = lib.concatStringsSep " " unit.requiredBy;
+          }
+          // unit.installConfig
+        ))
       ]
+    );
+
+  # A drop-in: `[Unit]` first, `[Install]` last, other sections by name
+  # between them.
+  dropIn =
+    { option, sections }:
+    let
+      rank =
+        name:
+        if name == "Unit" then
+          "0"
+        else if name == "Install" then
+          "2"
+        else
+          "1${name}";
+      names = lib.sort (a: b: rank a < rank b) (builtins.attrNames sections);
+    in
+    lib.concatStringsSep "\n" (
+      lib.filter (s: s != "") (map (name: renderSection option name sections.${name}) names)
     );
 }

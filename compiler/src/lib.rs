@@ -28,6 +28,7 @@ mod tree;
 mod unit_name;
 mod units;
 
+use am_schema::Plan;
 use std::fs;
 use std::path::Path;
 
@@ -55,7 +56,8 @@ pub fn compile(
     sources: &dyn SourceLookup,
 ) -> Result<Compiled, Vec<CompileError>> {
     let mut errors = Vec::new();
-    let input::Input { backup_extension, nodes, scripts } = input::parse(input, &mut errors);
+    let input::Input { backup_extension, home_directory, role, nodes, scripts } =
+        input::parse(input, &mut errors);
     let mut nodes = tree::expand(nodes, sources, &mut errors);
     changes::resolve(&mut nodes, &mut errors);
     source::check(&nodes, store_dir, sources, &mut errors);
@@ -72,7 +74,10 @@ pub fn compile(
     match layers {
         Some(layers) if errors.is_empty() => {
             lower::lower(backup_extension, &nodes, &graph, &layers)
-                .map(|compiled| Compiled { scripts, ..compiled })
+                .map(|compiled| {
+                    let plan = Plan { role, home_directory, ..compiled.plan };
+                    Compiled { plan, scripts, ..compiled }
+                })
                 .map_err(|message| vec![CompileError::from(BuildError::Internal { message })])
         }
         _ => Err(sorted(errors)),

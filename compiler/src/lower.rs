@@ -117,7 +117,13 @@ pub fn lower(
     }
 
     let layers = layers.iter().map(|layer| layer.iter().map(|&v| new_index[v]).collect()).collect();
-    let plan = Plan { backup_extension, nodes: plan_nodes, layers };
+    let plan = Plan {
+        role: am_schema::Role::Home,
+        backup_extension,
+        home_directory: None,
+        nodes: plan_nodes,
+        layers,
+    };
     Ok(Compiled { plan, statics, dynamics, scripts: Vec::new() })
 }
 

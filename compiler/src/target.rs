@@ -12,6 +12,7 @@ pub fn describe(problem: TargetProblem) -> &'static str {
         TargetProblem::ParentComponent => "has a `..` component",
         TargetProblem::Home => "is the home itself",
         TargetProblem::NulByte => "contains a NUL byte",
+        TargetProblem::StateFolder => "is in activation-manager's own state folder or holds it",
     }
 }
 
@@ -24,6 +25,8 @@ pub fn component_problem(name: &str) -> Option<&'static str> {
         Some("contains a `/`")
     } else if name.contains('\0') {
         Some("contains a NUL byte")
+    } else if name == "." || name == ".." {
+        Some("is `.` or `..`")
     } else {
         None
     }

@@ -96,6 +96,11 @@ fn backup_extension_with_a_slash() {
 }
 
 #[test]
+fn home_directory_not_absolute() {
+    input_error!(r#"{"version": 1, "homeDirectory": "home/jane", "nodes": []}"#);
+}
+
+#[test]
 fn input_is_not_an_object() {
     input_error!(r#"[1, 2]"#);
 }
@@ -339,9 +344,9 @@ fn nested_target() {
 #[test]
 fn many_nested_targets_are_cut_short() {
     let mut nodes =
-        vec![json!({ "id": "file:.local", "kind": "link", "target": ".local", "text": "x" })];
+        vec![json!({ "id": "file:.cache", "kind": "link", "target": ".cache", "text": "x" })];
     for i in 0..9 {
-        let target = format!(".local/share/f{i}");
+        let target = format!(".cache/share/f{i}");
         nodes.push(json!({ "id": format!("file:{target}"), "kind": "link", "target": target, "text": "x" }));
     }
     nodes_error!(Value::Array(nodes));
@@ -500,6 +505,8 @@ fn dconf_folders_keys_and_values() {
                     "hint": "wrap it in the type the key has, e.g. (lib.gvariant.mkInt64 5000000000)"
                 },
                 "two-lines": "'a\nb'",
+                "two-values": "'a' 'b'",
+                "#note": "1",
                 "number": 5,
                 "fine": "true"
             }

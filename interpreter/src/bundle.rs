@@ -8,7 +8,7 @@ use am_schema::{PLAN_FILE, Plan, STATIC_DIR};
 
 use crate::cli::BundleArg;
 use crate::error::{Error, Result};
-use crate::home::HomePaths;
+use crate::place::Place;
 
 /// A bundle folder and its decoded plan.
 #[derive(Debug)]
@@ -20,9 +20,11 @@ pub struct Bundle {
 }
 
 /// Opens the bundle named on the command line of `am activate`.
-pub fn open(arg: &BundleArg, home: &HomePaths) -> Result<Bundle> {
+/// `None` for [`BundleArg::Active`], whose bundle depends on the place:
+/// see [`Place::active_bundle`].
+pub fn open(arg: &BundleArg) -> Result<Option<Bundle>> {
     let folder = match arg {
-        BundleArg::Active => home.active_bundle("activate")?,
+        BundleArg::Active => return Ok(None),
         BundleArg::Folder(folder) => folder.clone(),
         BundleArg::Script(script) => {
             // The script is `<bundle>/bin/activate`.
@@ -33,7 +35,7 @@ pub fn open(arg: &BundleArg, home: &HomePaths) -> Result<Bundle> {
             }
         }
     };
-    open_folder(&folder)
+    open_folder(&folder).map(Some)
 }
 
 /// Opens a bundle folder: its plan, which must stay within the home
@@ -87,7 +89,7 @@ pub enum Source {
 /// the active bundle when `path` is `None`.
 pub fn open_for_inspect(
     path: Option<&Path>,
-    home: impl FnOnce() -> Result<HomePaths>,
+    home: impl FnOnce() -> Result<Place>,
 ) -> Result<Inspected> {
     let path = match path {
         Some(path) => path.to_path_buf(),

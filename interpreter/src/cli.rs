@@ -25,13 +25,17 @@ pub enum Command {
     /// Documentation generated from this command line, for the docs site
     /// and packagers.
     Docs(Docs),
+    /// Run the Lua chunk of the job on stdin: the process `am` starts for
+    /// each chunk.
+    LuaChunk,
 }
 
 /// What `am diff` compares.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Diff {
-    /// `None`: the bundle active for this home.
+    /// `None`: the bundle active for `place`.
     pub old: Option<PathBuf>,
+    pub place: Where,
     pub new: PathBuf,
     /// `-p`: a unified diff of each changed text file.
     pub patch: bool,
@@ -67,9 +71,21 @@ pub enum Target {
     Nothing,
 }
 
+/// Which place a command works on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Where {
+    /// Not said: the home (`$HOME`), unless the bundle being activated is a
+    /// system's, which then means the running system.
+    #[default]
+    Unsaid,
+    /// The system whose root is this folder (`/` for `--system`).
+    System(PathBuf),
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub struct Activate {
     pub target: Target,
+    pub place: Where,
     /// How many nodes of one layer may run at the same time.
     pub jobs: NonZeroUsize,
     /// Show the output of commands that succeed and every changed link.
@@ -93,12 +109,15 @@ pub struct Activate {
 pub struct Generations {
     /// Generation numbers to delete.
     pub delete: Vec<u64>,
+    pub place: Where,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Inspect {
     /// A bundle folder or a plan file; `None` is the active bundle.
     pub path: Option<PathBuf>,
+    /// Whose active bundle, when there is no path.
+    pub place: Where,
     pub format: InspectFormat,
 }
 
@@ -134,24 +153,28 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
         }
         Sub::Rollback { to, flags } => Ok(Command::Activate(flags.lower(Target::Rollback(to)))),
         Sub::Deactivate { flags } => Ok(Command::Activate(flags.lower(Target::Nothing))),
-        Sub::Generations { delete } => Ok(Command::Generations(Generations { delete })),
-        Sub::Diff { mut bundles, patch } => {
+        Sub::Generations { delete, place } => {
+            Ok(Command::Generations(Generations { delete, place: place.lower() }))
+        }
+        Sub::Diff { mut bundles, patch, place } => {
             // clap gives one or two bundles: NEW alone, or OLD and NEW.
             let new = bundles.pop().unwrap_or_default();
-            Ok(Command::Diff(Diff { old: bundles.pop(), new, patch }))
+            let place = place.lower();
+            Ok(Command::Diff(Diff { old: bundles.pop(), place, new, patch }))
         }
-        Sub::Inspect(InspectArgs { path, json, dot }) => {
+        Sub::Inspect(InspectArgs { path, json, dot, place }) => {
             let format = match (json, dot) {
                 (true, _) => InspectFormat::Json,
                 (false, true) => InspectFormat::Dot,
                 (false, false) => InspectFormat::Text,
             };
-            Ok(Command::Inspect(Inspect { path, format }))
+            Ok(Command::Inspect(Inspect { path, format, place: place.lower() }))
         }
         Sub::Completions { shell } => Ok(Command::Completions(shell)),
         Sub::Docs { what: DocsSub::Markdown } => Ok(Command::Docs(Docs::Markdown)),
         Sub::Docs { what: DocsSub::Man { dir } } => Ok(Command::Docs(Docs::Man(dir))),
         Sub::Docs { what: DocsSub::LuaApi } => Ok(Command::Docs(Docs::LuaApi)),
+        Sub::LuaChunk => Ok(Command::LuaChunk),
         Sub::BundleEntry { script, args } => {
             // The user's arguments are those of `bin/activate`, which are
             // `am activate`'s flags without the bundle; the script's path as
@@ -218,6 +241,8 @@ enum Sub {
         /// Delete these generations (not the current one).
         #[arg(long, value_name = "N", num_args = 1..)]
         delete: Vec<u64>,
+        #[command(flatten)]
+        place: PlaceArgs,
     },
     /// Show what activating bundle NEW would change compared with bundle
     /// OLD, or with the bundle active for this home when only NEW is given.
@@ -236,6 +261,8 @@ enum Sub {
         /// chunk.
         #[arg(long, short = 'p')]
         patch: bool,
+        #[command(flatten)]
+        place: PlaceArgs,
     },
     /// Print a completion script for SHELL to stdout.
     ///
@@ -254,6 +281,9 @@ enum Sub {
         #[command(subcommand)]
         what: DocsSub,
     },
+    /// Runs one Lua chunk, for `am` itself (see lua/process.rs).
+    #[command(name = crate::lua::SUBCOMMAND, hide = true)]
+    LuaChunk,
     /// Runs a bundle's `bin/activate`, whose first line is
     /// `#!<am> bundle-entry`; the kernel adds the script's path and the
     /// user's arguments.
@@ -325,6 +355,8 @@ struct ActivateFlags {
     /// With `--ask`: show what would change, then go on without asking.
     #[arg(long, short = 'y', requires = "ask")]
     yes: bool,
+    #[command(flatten)]
+    place: PlaceArgs,
 }
 
 impl ActivateFlags {
@@ -336,6 +368,7 @@ impl ActivateFlags {
             jobs.or_else(|| std::thread::available_parallelism().ok()).unwrap_or(NonZeroUsize::MIN);
         Activate {
             target,
+            place: self.place.lower(),
             jobs,
             verbose: self.verbose,
             dry_run: self.dry_run,
@@ -388,6 +421,33 @@ struct InspectArgs {
     /// node to the nodes that wait for it. `dot -Tsvg` draws it.
     #[arg(long, conflicts_with = "json")]
     dot: bool,
+    #[command(flatten)]
+    place: PlaceArgs,
+}
+
+/// Where a command works: a home (the default) or a system.
+#[derive(Debug, clap::Args)]
+struct PlaceArgs {
+    /// Work on the system (its `/etc`, system units and
+    /// `/var/lib/activation-manager`) instead of your home. A system
+    /// bundle's own `bin/activate` needs no flag.
+    #[arg(long)]
+    system: bool,
+    /// The root folder of the system, for an image or a container being
+    /// built: its units are placed and enabled, not started (implies
+    /// --system).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+}
+
+impl PlaceArgs {
+    fn lower(self) -> Where {
+        match (self.system, self.root) {
+            (_, Some(root)) => Where::System(root),
+            (true, None) => Where::System(PathBuf::from("/")),
+            (false, None) => Where::Unsaid,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -455,14 +515,21 @@ mod tests {
     fn inspect_takes_a_path_and_json() {
         let parsed = parse_strs(&["am", "inspect", "--json", "plan.am"]).expect("valid");
         let format = InspectFormat::Json;
-        assert_eq!(parsed, Command::Inspect(Inspect { path: Some("plan.am".into()), format }));
+        assert_eq!(
+            parsed,
+            Command::Inspect(Inspect {
+                path: Some("plan.am".into()),
+                format,
+                place: Where::Unsaid
+            })
+        );
     }
 
     #[test]
     fn inspect_prints_one_format() {
         let parsed = parse_strs(&["am", "inspect", "--dot"]).expect("valid");
         let format = InspectFormat::Dot;
-        assert_eq!(parsed, Command::Inspect(Inspect { path: None, format }));
+        assert_eq!(parsed, Command::Inspect(Inspect { path: None, format, place: Where::Unsaid }));
         let error = parse_strs(&["am", "inspect", "--dot", "--json"]).expect_err("one format");
         assert_eq!(error.exit_code(), 2);
     }
@@ -470,10 +537,11 @@ mod tests {
     #[test]
     fn diff_takes_new_alone_or_old_and_new() {
         let parsed = parse_strs(&["am", "diff", "./result"]).expect("valid");
-        let diff = Diff { old: None, new: "./result".into(), patch: false };
+        let diff = Diff { old: None, place: Where::Unsaid, new: "./result".into(), patch: false };
         assert_eq!(parsed, Command::Diff(diff));
         let parsed = parse_strs(&["am", "diff", "-p", "old", "new"]).expect("valid");
-        let diff = Diff { old: Some("old".into()), new: "new".into(), patch: true };
+        let diff =
+            Diff { old: Some("old".into()), place: Where::Unsaid, new: "new".into(), patch: true };
         assert_eq!(parsed, Command::Diff(diff));
         assert!(parse_strs(&["am", "diff"]).is_err());
         assert!(parse_strs(&["am", "diff", "a", "b", "c"]).is_err());
@@ -501,5 +569,13 @@ mod tests {
         let parsed = parse_strs(&["am", "completions", "zsh"]).expect("valid");
         assert_eq!(parsed, Command::Completions(Shell::Zsh));
         assert!(parse_strs(&["am", "completions", "tcsh"]).is_err());
+    }
+
+    #[test]
+    fn the_chunk_process_has_a_hidden_subcommand() {
+        let subcommand = crate::lua::SUBCOMMAND;
+        assert_eq!(parse_strs(&["am", subcommand]).expect("valid"), Command::LuaChunk);
+        let help = Args::command().render_help().to_string();
+        assert!(!help.contains(subcommand), "{help}");
     }
 }

@@ -9,8 +9,7 @@ use std::path::PathBuf;
 
 use am_schema::DecodeError;
 
-use crate::activate::precheck::Conflict;
-use crate::activate::undo::UndoProblem;
+use crate::activate::findings::{Conflict, UndoProblem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -19,6 +18,23 @@ pub enum Error {
 
     #[error("HOME is {}, which is not an absolute path", .0.display())]
     HomeNotAbsolute(PathBuf),
+
+    #[error("--root {} is not an absolute path", .0.display())]
+    RootNotAbsolute(PathBuf),
+
+    #[error(
+        "a system is activated as root (or, with --root DIR, into a folder you own): \
+         run it with sudo"
+    )]
+    SystemNeedsRoot,
+
+    #[error(
+        "{} is a {bundle} bundle, not a {place} one: a home bundle is activated by its \
+         user, without --system or --root; a system bundle by root, with its own \
+         bin/activate or --system",
+        .path.display()
+    )]
+    WrongRole { path: PathBuf, bundle: &'static str, place: &'static str },
 
     #[error(
         "no bundle is active for this home yet ({} does not exist); \
@@ -60,6 +76,14 @@ pub enum Error {
 
     #[error("could not load {}: {source}", .path.display())]
     StateInvalid { path: PathBuf, source: DecodeError },
+
+    #[error(
+        "this bundle is for the home {} (its home.homeDirectory), but HOME is {}; \
+         nothing was changed\n  hint: activate it as the user of that home, or build it \
+         with home.homeDirectory = \"{}\" (or without home.homeDirectory, for any home)",
+        .expected.display(), .actual.display(), .actual.display()
+    )]
+    WrongHome { expected: PathBuf, actual: PathBuf },
 
     #[error("there is no generation before generation {current} to roll back to")]
     NothingToRollBack { current: u64 },

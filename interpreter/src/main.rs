@@ -10,10 +10,10 @@ mod cli;
 mod commands;
 mod content;
 mod error;
-mod home;
 mod inspect;
 mod lua;
 mod manual;
+mod place;
 mod quote;
 mod report;
 mod state;
@@ -24,7 +24,7 @@ use std::process::ExitCode;
 use crate::activate::Status;
 use crate::cli::Command;
 use crate::error::Error;
-use crate::home::HomePaths;
+use crate::place::Place;
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args_os()) {
@@ -43,6 +43,7 @@ fn main() -> ExitCode {
             let options = commands::diff::Options {
                 old: args.old.as_deref(),
                 new: &args.new,
+                place: &args.place,
                 patch: args.patch,
             };
             let text = commands::diff::run(options)
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         Command::Docs(cli::Docs::Man(dir)) => {
             (manual::man_pages(&dir).map(|()| Status::Done), None)
         }
+        Command::LuaChunk => (lua::serve().map(|()| Status::Done), None),
         Command::Docs(cli::Docs::LuaApi) => {
             let members = lua::members().map_err(|error| Error::Lua(error.to_string()));
             (members.and_then(|lines| print(lines.join("\n") + "\n")).map(|()| Status::Done), None)
@@ -79,15 +81,16 @@ fn main() -> ExitCode {
 }
 
 fn inspect(args: &cli::Inspect) -> Result<(), Error> {
-    let inspected = bundle::open_for_inspect(args.path.as_deref(), HomePaths::from_env)?;
+    let place = || Place::choose(&args.place, None);
+    let inspected = bundle::open_for_inspect(args.path.as_deref(), place)?;
     print(inspect::render(&inspected, args.format, report::stdout_style()))
 }
 
 fn generations(args: &cli::Generations) -> Result<(), Error> {
     let text = if args.delete.is_empty() {
-        commands::generations::list(report::stdout_style())?
+        commands::generations::list(&args.place, report::stdout_style())?
     } else {
-        commands::generations::delete(&args.delete)?
+        commands::generations::delete(&args.place, &args.delete)?
     };
     print(text)
 }

@@ -12,7 +12,9 @@ use support::{Scratch, assert_exit, link, listing, shell, stamp, stderr};
 
 fn three_links() -> Plan {
     Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
+        home_directory: None,
         nodes: vec![link(".config/app/settings.ini"), link(".profile"), link("bin/hello")],
         layers: vec![vec![0, 1, 2]],
     }
@@ -70,8 +72,10 @@ fn a_conflict_refuses_and_changes_nothing() {
     let message = stderr(&output);
     assert!(message.contains("2 paths are in the way; nothing was changed"), "{message}");
     assert!(message.contains(&profile.display().to_string()), "{message}");
-    assert!(message.contains("a file, where file:.profile"), "{message}");
-    assert!(message.contains("a folder, where file:.config/app/settings.ini"), "{message}");
+    assert!(message.contains(&format!("{}  (a file)", profile.display())), "{message}");
+    let settings = scratch.home().join(".config/app/settings.ini");
+    assert!(message.contains(&format!("{}  (a folder)", settings.display())), "{message}");
+    assert!(message.contains("home.file.\".profile\" puts its files here"), "{message}");
 
     assert_eq!(std::fs::read(&profile).ok(), Some(b"my own profile\n".to_vec()));
     assert_eq!((stamp(&profile), listing(&scratch.home())), before);
@@ -89,8 +93,9 @@ fn paths_in_the_way_of_parent_folders_are_conflicts() {
     let output = scratch.am(&["activate", &bundle]);
     assert_exit(&output, 3, "activation with parents in the way");
     let message = stderr(&output);
-    assert!(message.contains("a file, where file:.config/app/settings.ini"), "{message}");
-    assert!(message.contains("needs a folder"), "{message}");
+    let config = scratch.home().join(".config");
+    assert!(message.contains(&format!("{}  (a file)", config.display())), "{message}");
+    assert!(message.contains("home.file.\".config/app/settings.ini\" needs a folder"), "{message}");
     assert!(message.contains("linked folder"), "{message}");
     assert!(!scratch.home().join(".profile").exists(), "a link was created");
 }
@@ -178,7 +183,9 @@ fn bin_activate_runs_am_through_its_shebang() {
 fn a_failed_optional_node_skips_its_dependents_and_the_rest_applies() {
     let scratch = Scratch::new("optional");
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
+        home_directory: None,
         nodes: vec![
             shell("flaky", "echo trying; echo broken >&2; exit 3", false, &[]),
             link(".profile"),
@@ -209,7 +216,9 @@ fn a_failed_optional_node_skips_its_dependents_and_the_rest_applies() {
 fn a_failed_required_node_stops_before_the_next_layer() {
     let scratch = Scratch::new("required");
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
+        home_directory: None,
         nodes: vec![
             shell("broken", "exit 7", true, &[]),
             shell("sibling", "touch \"$HOME/sibling\"", true, &[]),
@@ -249,8 +258,13 @@ fn commands_get_their_env_and_cwd_and_a_missing_program_fails_clearly() {
             when_changed: vec![],
         }),
     };
-    let plan =
-        Plan { backup_extension: None, nodes: vec![node, missing], layers: vec![vec![0, 1]] };
+    let plan = Plan {
+        role: am_schema::Role::Home,
+        backup_extension: None,
+        home_directory: None,
+        nodes: vec![node, missing],
+        layers: vec![vec![0, 1]],
+    };
     let bundle = scratch.bundle("bundle", &plan).display().to_string();
     let output = scratch.am(&["activate", &bundle]);
     assert_exit(&output, 5, "activation");
@@ -263,7 +277,9 @@ fn commands_get_their_env_and_cwd_and_a_missing_program_fails_clearly() {
 fn verbose_shows_the_output_of_successful_commands() {
     let scratch = Scratch::new("verbose");
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
+        home_directory: None,
         nodes: vec![shell("greet", "echo hi there", true, &[])],
         layers: vec![vec![0]],
     };
@@ -296,8 +312,10 @@ fn xdg_state_home_holds_the_state_when_absolute() {
 
 #[test]
 fn home_must_be_set() {
+    let scratch = Scratch::new("no-home");
+    let bundle = scratch.bundle("bundle", &three_links()).display().to_string();
     let output = std::process::Command::new(support::am())
-        .args(["activate", "/nonexistent"])
+        .args(["activate", &bundle])
         .env_remove("HOME")
         .output()
         .expect("am runs");

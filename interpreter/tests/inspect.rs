@@ -16,7 +16,9 @@ fn sample() -> Plan {
         exec.cwd = Some(".config/git".into());
     }
     Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
+        home_directory: None,
         nodes: vec![
             link(".config/git/config"),
             link(".profile"),
@@ -85,7 +87,13 @@ fn without_a_path_the_active_bundle_is_inspected() {
 
     let bundle = scratch.bundle(
         "bundle",
-        &Plan { backup_extension: None, nodes: vec![link(".a")], layers: vec![vec![0]] },
+        &Plan {
+            role: am_schema::Role::Home,
+            backup_extension: None,
+            home_directory: None,
+            nodes: vec![link(".a")],
+            layers: vec![vec![0]],
+        },
     );
     assert_exit(&scratch.am(&["activate", &bundle.display().to_string()]), 0, "activation");
     let output = scratch.am(&["inspect"]);

@@ -1,7 +1,7 @@
 # Options home-manager configurations set that activation-manager does not
 # need, accepted so that a configuration ports by changing only its import
 # line. Each says what it does here (usually nothing) and why.
-{ lib, ... }:
+{ lib, config, ... }:
 let
   inherit (lib) mkOption types;
 
@@ -13,22 +13,32 @@ in
       type = types.str;
       example = "jane";
       description = ''
-        Accepted for compatibility with home-manager; activation-manager
-        does not use it. Targets are relative to `$HOME` at activation time,
-        so one bundle can be activated by any user. Your own modules may
-        still read it (`config.home.username`); then it must be set.
+        The user's name, for your modules to read
+        (`config.home.username`); then it must be set. activation-manager
+        itself does not use it. With the NixOS module it defaults to the
+        user's name.
       '';
     };
 
     home.homeDirectory = mkOption {
-      type = types.str;
+      type = types.path;
+      apply = toString;
       example = "/home/jane";
       description = ''
-        Accepted for compatibility with home-manager; activation-manager
-        does not use it. Targets are relative to `$HOME` at activation time,
-        and `xdg.configHome` and friends are relative to the home. Your own
-        modules may still read it (`config.home.homeDirectory`, e.g. for an
-        absolute `source` outside the store); then it must be set.
+        The user's home, an absolute path. Optional: without it, targets
+        are relative to `$HOME` at activation time and one bundle can be
+        activated in any home. With it, as in home-manager:
+
+        - the bundle is for this home only: `am` refuses to activate it (or
+          roll back to it) when `$HOME` is another folder;
+        - `config.xdg.configHome`, `dataHome`, `stateHome` and `cacheHome`
+          read as absolute paths under it (`/home/jane/.config`), and an
+          absolute `xdg.configHome` inside it is accepted;
+        - a `home.file` (or `xdg.*File`) `target` may be an absolute path
+          inside it, which is made relative to it. An absolute path outside
+          it fails the build.
+
+        With the NixOS module it defaults to the user's home.
       '';
     };
 
@@ -53,6 +63,63 @@ in
       '';
     };
 
+    home.enableNixpkgsReleaseCheck = mkOption {
+      type = types.bool;
+      default = true;
+      description = ''
+        Accepted for compatibility with home-manager, and ignored: there is
+        no home-manager release to compare nixpkgs' with.
+      '';
+    };
+
+    systemd.user.startServices = mkOption {
+      type = types.either types.bool (
+        types.enum [
+          "suggest"
+          "sd-switch"
+        ]
+      );
+      default = true;
+      example = "sd-switch";
+      description = ''
+        Accepted for compatibility with home-manager. activation-manager
+        always switches the user manager the way home-manager's `true` and
+        `"sd-switch"` do: new units wanted by an active target start, changed
+        ones restart (or reload), removed ones stop. `false` and `"suggest"`
+        (print the `systemctl` commands instead) are not available: the
+        build warns and units are switched anyway.
+      '';
+    };
+
+    news.display = mkOption {
+      type = types.enum [
+        "notify"
+        "show"
+        "silent"
+      ];
+      default = "notify";
+      example = "silent";
+      description = ''
+        Accepted for compatibility with home-manager, and ignored:
+        activation-manager has no news to show.
+      '';
+    };
+
+    manual = lib.genAttrs [ "html" "manpages" "json" ] (
+      format:
+      {
+        enable = mkOption {
+          type = types.bool;
+          default = false;
+          description = ''
+            Accepted for compatibility with home-manager
+            (`manual.${format}.enable`), and ignored: activation-manager does not
+            install home-manager's manual.
+          '';
+        };
+      }
+    );
+
     lib = mkOption {
       type = types.attrsOf types.attrs;
       default = { };
@@ -67,6 +134,17 @@ in
       '';
     };
   };
+
+  config.warnings =
+    let
+      setting = config.systemd.user.startServices;
+    in
+    lib.optional (setting != true && setting != "sd-switch") (
+      "systemd.user.startServices = ${builtins.toJSON setting} is not available in "
+      + "activation-manager, which always switches units as home-manager's \"sd-switch\" "
+      + "does (new units wanted by an active target start, changed ones restart, removed "
+      + "ones stop). Remove the setting to silence this warning."
+    );
 
   config.lib.file.mkOutOfStoreSymlink =
     path:

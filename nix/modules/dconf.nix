@@ -1,8 +1,10 @@
 # `dconf.settings`: dconf keys, lowered into one `dconf` node (id `dconf`)
-# whose values are GVariant text. Plain Nix values are rendered here; values
-# made with nixpkgs' `lib.gvariant` helpers render themselves. A value that
-# has no GVariant text (an integer too large for an int32, an empty or mixed
-# list, an attribute set) is handed to the compiler as `{ error; hint; }`,
+# whose values are GVariant text. Plain Nix values are rendered here, as
+# home-manager reads them (an empty list is `@as []`); values made with
+# `lib.hm.gvariant` (home-manager's helpers) or nixpkgs' `lib.gvariant`
+# render themselves. A value that has no GVariant text (an integer too large
+# for an int32, a mixed list, an attribute set) is handed to the compiler as
+# `{ error; hint; }`,
 # so that the build fails with every such key and its option path at once.
 # A Lua value (`lib.am.mkLua`) is passed on as it is: the GVariant text it
 # computes when activating is written.
@@ -73,8 +75,10 @@ let
       broken = lib.findFirst (item: item ? error) null items;
       types = lib.unique (map (item: item.type) items);
     in
+    # home-manager's reading of `[ ]`: an empty array of strings, the type
+    # of most list keys. Another type needs `lib.hm.gvariant.mkEmptyArray`.
     if list == [ ] then
-      bad "is an empty list, whose element type is unknown" "say which, e.g. (lib.gvariant.mkEmptyArray lib.gvariant.type.string)"
+      ok "as" "@as []"
     else if broken != null then
       bad "has an element that ${broken.error}" broken.hint
     else if builtins.length types > 1 then
@@ -86,6 +90,16 @@ let
   option = options.dconf.settings;
 in
 {
+  options.dconf.enable = mkOption {
+    type = types.bool;
+    default = true;
+    description = ''
+      Whether `dconf.settings` are written, as in home-manager (which turns
+      it off on macOS). With `false` the settings are left out of the
+      bundle, and keys an earlier generation set are reset.
+    '';
+  };
+
   options.dconf.settings = mkOption {
     type = types.attrsOf (types.attrsOf types.anything);
     default = { };
@@ -105,10 +119,13 @@ in
     description = ''
       dconf keys to set, by folder (`"org/gnome/desktop/interface"`, no
       slash at either end) and key. Booleans, integers (as int32), floats
-      (as double), strings and non-empty lists of one of them are turned into
-      GVariant values; for any other type use nixpkgs' `lib.gvariant`
-      helpers (`mkUint32`, `mkInt64`, `mkTuple`, `mkVariant`,
-      `mkDictionaryEntry`, `mkEmptyArray`, ...). A Lua value
+      (as double), strings and lists of one of them are turned into
+      GVariant values, an empty list into an empty array of strings
+      (`@as []`), as home-manager does; for any other type use
+      home-manager's `lib.hm.gvariant` helpers (`mkUint32`, `mkInt64`,
+      `mkTuple`, `mkVariant`, `mkDictionaryEntry [ name value ]`,
+      `mkArray type list`, `mkEmptyArray type`, ...) or nixpkgs'
+      `lib.gvariant` ones. A Lua value
       (`lib.am.mkLua "expr"`) is computed when activating and must give
       GVariant text (`"'prefer-dark'"`). The keys are written in one
       batch through `dconf` when activating (inside a private D-Bus session
@@ -117,7 +134,7 @@ in
     '';
   };
 
-  config.am.loweredNodes = lib.optional (settings != { }) {
+  config.am.loweredNodes = lib.optional (config.dconf.enable && settings != { }) {
     id = "dconf";
     kind = "dconf";
     inherit (provenance.whole option [ "dconf" "settings" ]) declaredBy definedIn;

@@ -5,6 +5,11 @@
 # expands into one node per file), plus an `exec` node `onChange:<target>`
 # when `onChange` is set.
 #
+# With `home.homeDirectory` set, `xdg.*Home` read as absolute paths under it
+# (home-manager's values) and a `target` may be absolute inside it: both are
+# made relative to the home here, since targets are relative to `$HOME`. The
+# folders relative to the home are `am.xdgRelative`, for the other modules.
+#
 # `target`, `source` and `text` may be Lua values (`lib.generators.mkLuaInline`,
 # `am.mkLua`), computed at activation time: the compiler turns such a node
 # into a dynamic one. A Lua target gives no id, so the attribute name stands
@@ -18,6 +23,45 @@
 let
   inherit (lib) mkOption types;
   provenance = import ../provenance.nix { inherit lib; };
+
+  homeSet = options.home.homeDirectory.isDefined;
+  home = lib.removeSuffix "/" config.home.homeDirectory;
+  absolute = lib.hasPrefix "/";
+
+  # `path`, relative to the home: a relative path as it is, an absolute one
+  # inside `home.homeDirectory` without it. `option` names it in messages.
+  relativeToHome =
+    option: path:
+    let
+      # What the path most likely is relative to the home: the part after
+      # `/home/<user>/`, else its last component.
+      inHome = builtins.match "/(home|Users)/[^/]+/(.+)" path;
+      guess = if inHome != null then builtins.elemAt inHome 1 else builtins.baseNameOf path;
+    in
+    if !absolute path then
+      path
+    else if !homeSet then
+      throw ''
+        `${option}` is the absolute path "${path}", but home.homeDirectory is not set, so
+        it cannot be made relative to the home. Either set the home (the bundle is then
+        for that home only):
+
+          home.homeDirectory = "/home/jane";
+
+        or write the path relative to the home, which works in any home:
+
+          ${option} = "${guess}";
+      ''
+    else if path == home then
+      ""
+    else if lib.hasPrefix "${home}/" path then
+      lib.removeSuffix "/" (lib.removePrefix "${home}/" path)
+    else
+      throw ''
+        `${option}` is "${path}", outside the home ${home} (home.homeDirectory).
+        activation-manager places files in the home only: write a path inside it, absolute
+        ("${home}/...") or relative to the home.
+      '';
 
   # `source`: a Nix path (copied into the store by toJSON), or a string
   # holding an absolute path, kept as it is: a store path, or a path outside
@@ -69,8 +113,11 @@ let
           defaultText = lib.literalExpression "<name>";
           example = "git/config";
           description = ''
-            Path of the file, relative to the folder of its option family.
-            A Lua value (`lib.am.mkLua "expr"`) is computed when activating,
+            Path of the file, relative to the folder of its option family,
+            or (with `home.homeDirectory` set) an absolute path inside the
+            home, as in home-manager: `"/home/jane/.vimrc"` is `.vimrc` in the
+            home, for any family. An absolute path outside the home fails
+            the build. A Lua value (`lib.am.mkLua "expr"`) is computed when activating,
             and must give a path relative to that folder. The node's id
             cannot come from a target known only then: it is the one the
             entry would have with its attribute name as the target
@@ -186,22 +233,22 @@ let
     }
     {
       path = [ "xdg" "configFile" ];
-      folder = config.xdg.configHome;
+      folder = config.am.xdgRelative.configHome;
       what = "`xdg.configHome`";
     }
     {
       path = [ "xdg" "dataFile" ];
-      folder = config.xdg.dataHome;
+      folder = config.am.xdgRelative.dataHome;
       what = "`xdg.dataHome`";
     }
     {
       path = [ "xdg" "stateFile" ];
-      folder = config.xdg.stateHome;
+      folder = config.am.xdgRelative.stateHome;
       what = "`xdg.stateHome`";
     }
     {
       path = [ "xdg" "cacheFile" ];
-      folder = config.xdg.cacheHome;
+      folder = config.am.xdgRelative.cacheHome;
       what = "`xdg.cacheHome`";
     }
   ];
@@ -228,7 +275,18 @@ let
       lower =
         name: file:
         let
-          under = path: if family.folder == "" then path else "${family.folder}/${path}";
+          # An absolute target is relative to the home, whatever the family
+          # (home-manager's rule).
+          under =
+            path:
+            # Without home.homeDirectory, the compiler reports an absolute
+            # target with every other problem of the bundle.
+            if absolute path then
+              (if homeSet then relativeToHome "${origin.declaredBy}.target" path else path)
+            else if family.folder == "" then
+              path
+            else
+              "${family.folder}/${path}";
           luaTarget = lib.isType "lua-inline" file.target;
           # A Lua target is computed relative to the family's folder too.
           target =
@@ -295,25 +353,48 @@ let
     lib.concatLists (lib.mapAttrsToList lower (lib.filterAttrs (_: file: file.enable) entries));
 
   xdgHome =
-    default: variable:
+    name: relative: variable:
+    let
+      family = "${lib.removeSuffix "Home" name}File";
+    in
     mkOption {
       type = types.str;
-      inherit default;
+      default = if homeSet then "${home}/${relative}" else relative;
+      defaultText = lib.literalExpression ''
+        "''${config.home.homeDirectory}/${relative}" (or "${relative}" without home.homeDirectory)'';
+      example = "/home/jane/${relative}";
+      apply = value: if homeSet && !absolute value then "${home}/${value}" else value;
       description = ''
-        Folder of the ${variable} files, relative to the home. The bundle's
-        targets are fixed when it is built; `$${variable}` at activation time
-        is not consulted.
+        Folder of the ${variable} files (those of `xdg.${family}`, and
+        of other options that put files there). Without `home.homeDirectory` it is relative
+        to the home, and reads so (`"${relative}"`). With it, it reads as an
+        absolute path (`"/home/jane/${relative}"`), as in home-manager, and may
+        be set either way; an absolute one must be inside the home. The
+        bundle's targets are fixed when it is built: `${"$" + variable}` at
+        activation time is not consulted.
       '';
     };
+
+  xdgHomes = {
+    configHome = xdgHome "configHome" ".config" "XDG_CONFIG_HOME";
+    dataHome = xdgHome "dataHome" ".local/share" "XDG_DATA_HOME";
+    stateHome = xdgHome "stateHome" ".local/state" "XDG_STATE_HOME";
+    cacheHome = xdgHome "cacheHome" ".cache" "XDG_CACHE_HOME";
+  };
 in
 {
   options = lib.foldl' lib.recursiveUpdate {
-    xdg = {
-      configHome = xdgHome ".config" "XDG_CONFIG_HOME";
-      dataHome = xdgHome ".local/share" "XDG_DATA_HOME";
-      stateHome = xdgHome ".local/state" "XDG_STATE_HOME";
-      cacheHome = xdgHome ".cache" "XDG_CACHE_HOME";
-    };
+    xdg = xdgHomes;
+    am.xdgRelative = lib.mapAttrs (
+      name: _:
+      mkOption {
+        type = types.str;
+        internal = true;
+        readOnly = true;
+        default = relativeToHome "xdg.${name}" config.xdg.${name};
+        description = "`xdg.${name}`, relative to the home.";
+      }
+    ) xdgHomes;
   } (map (family: lib.setAttrByPath family.path (fileOption family)) families);
 
   config.am.loweredNodes = lib.concatMap lowerFamily families;

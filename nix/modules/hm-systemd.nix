@@ -9,7 +9,9 @@
 #
 # mapped onto the NixOS-style options of systemd.nix (`unitConfig`,
 # `serviceConfig`, `wantedBy`, ...), so home-manager units port unchanged
-# and both styles can be mixed in one unit.
+# and both styles can be mixed in one unit. A unit written this way is
+# marked `homeManagerStyle`: its file holds exactly the keys written, as
+# home-manager's does (no `PATH` from NixOS's defaults is added).
 { lib, ... }:
 let
   inherit (lib) mkOption types;
@@ -58,9 +60,27 @@ let
       description = "home-manager style `${key}=`: merged into `${lib.toLower (builtins.substring 0 1 key)}${builtins.substring 1 (-1) key}`.";
     };
 
+  # The keys of `Install` that are not `WantedBy` or `RequiredBy` (`Alias`,
+  # `Also`, `DefaultInstance`) go to the `[Install]` section as they are.
+  installKey = types.either unitAtom (types.listOf unitAtom);
+  unitAtom = types.oneOf [
+    types.bool
+    types.int
+    types.str
+    types.path
+    types.package
+  ];
+
   hmModule =
     kind:
-    { config, ... }:
+    { config, options, ... }:
+    let
+      sections = [
+        "Unit"
+        kind.section
+        "Install"
+      ];
+    in
     {
       options = {
         Unit = sectionOption "Unit" {
@@ -70,6 +90,7 @@ let
         ${kind.section} = sectionOption kind.section kind.example;
         Install = mkOption {
           type = types.submodule {
+            freeformType = types.attrsOf installKey;
             options = {
               WantedBy = targets "WantedBy";
               RequiredBy = targets "RequiredBy";
@@ -81,11 +102,19 @@ let
           };
           description = ''
             The unit's `[Install]` section, home-manager style: `WantedBy`
-            and `RequiredBy` go to `wantedBy` and `requiredBy`.
+            and `RequiredBy` go to `wantedBy` and `requiredBy`, other keys
+            (`Alias`, `Also`, ...) into the section as they are.
           '';
         };
       };
       config = {
+        # Written with these sections: the unit file holds what they say and
+        # nothing more (see systemd.nix).
+        homeManagerStyle = lib.any (section: options.${section}.highestPrio < 1500) sections;
+        installConfig = removeAttrs config.Install [
+          "WantedBy"
+          "RequiredBy"
+        ];
         unitConfig = config.Unit;
         ${into kind.section} = config.${kind.section};
         # Only when given: an empty definition would outrank a `mkDefault`

@@ -28,7 +28,7 @@ let
 
   # Where configData files go, relative to the home, and so relative to a
   # user unit's working directory (the home, which we set explicitly).
-  configDir = service: "${config.xdg.configHome}/system-services/${service}";
+  configDir = service: "${config.am.xdgRelative.configHome}/system-services/${service}";
 
   # systemd's quoting of one `ExecStart=` argument, as NixOS's
   # `utils.escapeSystemdExecArg`: a JSON string, with `%` and `$` doubled so

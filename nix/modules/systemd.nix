@@ -20,7 +20,7 @@ let
   provenance = import ../provenance.nix { inherit lib; };
   unitFile = import ../systemd-unit.nix { inherit lib; };
 
-  unitDir = "${config.xdg.configHome}/systemd/user";
+  unitDir = "${config.am.xdgRelative.configHome}/systemd/user";
 
   # The shell that runs `script`, `preStart` and `postStart`.
   shell = if pkgs != null then pkgs.runtimeShell else "/bin/sh";
@@ -133,6 +133,26 @@ let
           changed, the unit is reloaded rather than restarted.
         '';
       };
+      homeManagerStyle = mkOption {
+        type = types.bool;
+        default = false;
+        internal = true;
+        description = ''
+          Whether the unit is written with home-manager's sections (`Unit`,
+          `Service`, `Install`, ...; set by hm-systemd.nix): its file then
+          holds exactly the keys written, as home-manager's does, with
+          nothing added (no `PATH`, no `X-SwitchMethod=`).
+        '';
+      };
+      installConfig = mkOption {
+        type = types.attrsOf unitValue;
+        default = { };
+        internal = true;
+        description = ''
+          Keys of `[Install]` besides `WantedBy` and `RequiredBy`
+          (home-manager's `Install`).
+        '';
+      };
     };
   };
 
@@ -182,7 +202,10 @@ let
   serviceModule =
     { name, config, ... }:
     let
-      entries = map (p: if builtins.isPath p then "${p}" else p) (config.path ++ defaultPath);
+      # NixOS's basic tools, not for a unit written home-manager style,
+      # which keeps the user manager's PATH as home-manager's units do.
+      basics = lib.optionals (!config.homeManagerStyle) defaultPath;
+      entries = map (p: if builtins.isPath p then "${p}" else p) (config.path ++ basics);
       searchPath = "${lib.makeBinPath entries}:${lib.makeSearchPathOutput "bin" "sbin" entries}";
       environment =
         lib.filterAttrs (_: v: v != null) config.environment
@@ -213,7 +236,9 @@ let
           description = ''
             Packages whose `bin/` and `sbin/` folders make up `PATH`. When the
             bundle is built with `pkgs`, coreutils, findutils, gnugrep and
-            gnused are added, as NixOS does.
+            gnused are added, as NixOS does, except to a unit written
+            home-manager style (`Service.ExecStart`, ...), which keeps the
+            user manager's `PATH` as in home-manager.
           '';
         };
         script = mkOption {
@@ -374,6 +399,49 @@ let
     else
       "restart";
 
+  noCommands = "has no ExecStart=, ExecStop= or SuccessAction=";
+
+  # Why systemd would refuse to load a service with these `[Service]` keys,
+  # or null: its rules for `ExecStart=` (src/core/service.c,
+  # service_verify). A service without `Type=` is `simple` with an
+  # `ExecStart=`, `oneshot` without. An empty value empties a command
+  # list, as in the unit file.
+  startProblem =
+    body:
+    let
+      commands =
+        key:
+        lib.foldl' (kept: v: if v == "" then [ ] else kept ++ [ v ]) [ ] (
+          lib.toList (body.${key} or [ ])
+        );
+      start = commands "ExecStart";
+      stop = commands "ExecStop";
+      yes =
+        v:
+        v == true
+        || builtins.elem (lib.toLower (toString v)) [
+          "1"
+          "yes"
+          "y"
+          "true"
+          "t"
+          "on"
+        ];
+      successAction = !(builtins.elem (toString (body.SuccessAction or "none")) [ "" "none" ]);
+      type = toString (body.Type or (if start == [ ] then "oneshot" else "simple"));
+      remains = yes (body.RemainAfterExit or false);
+    in
+    if start == [ ] && stop == [ ] && !successAction then
+      noCommands
+    else if start == [ ] && type != "oneshot" then
+      "is Type=${type} without ExecStart=, which only Type=oneshot may lack"
+    else if start == [ ] && !remains && !successAction then
+      "has no ExecStart=, and neither RemainAfterExit=yes nor SuccessAction="
+    else if builtins.length start > 1 && type != "oneshot" then
+      "is Type=${type} with ${toString (builtins.length start)} ExecStart= commands, which only Type=oneshot may have"
+    else
+      null;
+
   # Everything one kind of unit lowers into: link nodes and unit entries.
   lowerKind =
     kind:
@@ -422,17 +490,171 @@ let
           scripts = lib.optionals (kind.option == "services") (
             map (s: lib.nameValuePair s.script.name s.script.content) (serviceScripts name unit)
           );
+          unstartable =
+            let
+              problem = if kind.option == "services" then startProblem (kind.body unit) else null;
+            in
+            lib.optional (problem != null) {
+              inherit unitName problem;
+              inherit (origin) declaredBy definedIn;
+            };
         };
     in
     lib.mapAttrsToList lower (lib.filterAttrs (_: unit: unit.enable) config.systemd.user.${kind.option});
 
   lowered = lib.concatMap lowerKind kinds;
   links = lib.concatMap (unit: unit.links) lowered;
+  unstartable = lib.concatMap (unit: unit.unstartable) lowered;
+  definedBy = lib.listToAttrs (
+    map (unit: lib.nameValuePair unit.entry.name unit.entry.declaredBy) lowered
+  );
+
+  # A unit file in ~/.config/systemd/user hides every unit of its name
+  # installed elsewhere; one that can never start would silently disable
+  # such a unit (a home-manager habit: `Service.Environment` alone, meant as
+  # an override). Each one is named, with the drop-in that was meant.
+  checkStartable =
+    nodes:
+    if unstartable == [ ] then
+      nodes
+    else
+      throw ''
+        ${
+          if builtins.length unstartable == 1 then "This service" else "These services"
+        } could never start: systemd would refuse to load ${
+          if builtins.length unstartable == 1 then "it" else "them"
+        }.
+        ${lib.concatMapStrings (
+          unit: "  ${unit.declaredBy} ${unit.problem} (in ${lib.concatStringsSep ", " unit.definedIn})\n"
+        ) unstartable}
+        To define a service, give it a command: `serviceConfig.ExecStart` (home-manager
+        style: `Service.ExecStart`) or `script`.
+
+        To change a unit installed elsewhere (by your distribution, or a package), do not
+        define it here: a unit file in ~/.config/systemd/user replaces every unit of that
+        name. Override it with a drop-in instead, which changes only the keys you give:
+
+          systemd.user.overrides."${example.unitName}" = {
+            Service.Environment = [ "NAME=value" ];
+          };
+      '';
+
+  # The unit the drop-in example names: one without any command is the
+  # likeliest to be meant as an override.
+  example = lib.findFirst (unit: unit.problem == noCommands) (builtins.head unstartable) (
+    unstartable
+  );
+
+  overrides = config.systemd.user.overrides;
+  overrideTarget = unit: "${unitDir}/${unit}.d/activation-manager.conf";
+
+  # A drop-in file, and a command that makes the manager read it: after a
+  # `daemon-reload` a running unit is restarted (`try-restart`), so the
+  # change applies now. It runs when the file changed, and only with a
+  # running user manager: one that starts later reads the file anyway.
+  reloadDropIns = scriptFor "drop-ins" "reload" ''
+    # Makes the user manager read the drop-ins of the unit $1, and restarts
+    # the unit if it runs.
+    if [ -z "''${XDG_RUNTIME_DIR:-}" ] || [ ! -S "$XDG_RUNTIME_DIR/systemd/private" ]; then
+      echo "no user manager runs: it reads the drop-ins of $1 when it starts"
+      exit 0
+    fi
+    systemctl --user daemon-reload
+    systemctl --user try-restart -- "$1"
+  '';
+
+  lowerOverride =
+    unit: sections:
+    let
+      origin = provenance.of options.systemd.user.overrides [ "systemd" "user" "overrides" ] unit;
+      target = overrideTarget unit;
+    in
+    if !(lib.any (suffix: lib.hasSuffix ".${suffix}" unit) overrideSuffixes) then
+      throw ''
+        `${origin.declaredBy}` does not name a unit: a unit name ends in its type, one of
+        ${lib.concatMapStringsSep ", " (suffix: ".${suffix}") overrideSuffixes} (systemd.user.overrides."${unit}.service").
+      ''
+    else if definedBy ? ${unit} then
+      throw ''
+        `${origin.declaredBy}` overrides ${unit}, which this configuration defines itself
+        (${definedBy.${unit}}): change that definition instead.
+      ''
+    else
+      [
+        (
+          {
+            id = "unit:${unit}.d/activation-manager.conf";
+            kind = "link";
+            inherit target;
+            text = unitFile.dropIn {
+              option = origin.declaredBy;
+              inherit sections;
+            };
+          }
+          // origin
+        )
+        (
+          {
+            id = "override:${unit}";
+            kind = "exec";
+            argv = [
+              reloadDropIns.path
+              unit
+            ];
+            whenChanged = [ target ];
+            after = lib.optional (lowered != [ ]) "systemd:user";
+          }
+          // origin
+        )
+      ];
+
+  # The unit types a user manager has.
+  overrideSuffixes = [
+    "service"
+    "socket"
+    "timer"
+    "path"
+    "target"
+    "slice"
+    "mount"
+    "automount"
+    "scope"
+  ];
 in
 {
-  options.systemd.user = lib.listToAttrs (
-    map (kind: lib.nameValuePair kind.option (unitsOption kind)) kinds
-  );
+  options.systemd.user =
+    lib.listToAttrs (map (kind: lib.nameValuePair kind.option (unitsOption kind)) kinds)
+    // {
+      overrides = mkOption {
+        type = types.attrsOf (types.attrsOf (types.attrsOf unitValue));
+        default = { };
+        example = lib.literalExpression ''
+          {
+            "pipewire.service" = {
+              Service.Environment = [ "PIPEWIRE_LATENCY=128/48000" ];
+            };
+          }
+        '';
+        description = ''
+          Drop-ins for units installed elsewhere (by your distribution, or a
+          package), by unit name with its type (`"pipewire.service"`): each
+          is written as `<unit>.d/activation-manager.conf` in
+          `<xdg.configHome>/systemd/user/`, with the sections and keys given
+          (a list repeats a key, `""` empties a list such as `ExecStart=`).
+          Only those keys change; the unit keeps the rest of its file.
+
+          When a drop-in is new or changed, the user manager reloads and a
+          unit that runs restarts with it (`systemctl --user try-restart`).
+          A drop-in that is removed is gone from the next `daemon-reload`
+          on; a unit that runs keeps its settings until it restarts.
+
+          A unit this configuration defines (`systemd.user.services.<name>`)
+          cannot be overridden: change its definition instead. A service
+          defined here without a command (`ExecStart=`) fails the build,
+          since its file would hide the unit installed elsewhere.
+        '';
+      };
+    };
 
   config = {
     # `startAt` makes a timer of the same name, as in NixOS.
@@ -441,21 +663,26 @@ in
       timerConfig.OnCalendar = service.startAt;
     }) (lib.filterAttrs (_: s: s.enable && s.startAt != [ ]) config.systemd.user.services);
 
-    am.scripts = lib.listToAttrs (lib.concatMap (unit: unit.scripts) lowered);
+    am.scripts =
+      lib.listToAttrs (lib.concatMap (unit: unit.scripts) lowered)
+      // lib.optionalAttrs (overrides != { }) { ${reloadDropIns.name} = reloadDropIns.content; };
 
-    am.loweredNodes = lib.optionals (lowered != [ ]) (
-      links
-      ++ [
-        {
-          id = "systemd:user";
-          kind = "systemd-units";
-          declaredBy = "systemd.user";
-          # The manager reads unit files once, at `daemon-reload`: every
-          # file and `.wants` link must be in place before.
-          after = map (link: link.id) links;
-          units = map (unit: unit.entry) lowered;
-        }
-      ]
+    am.loweredNodes = checkStartable (
+      lib.optionals (lowered != [ ]) (
+        links
+        ++ [
+          {
+            id = "systemd:user";
+            kind = "systemd-units";
+            declaredBy = "systemd.user";
+            # The manager reads unit files once, at `daemon-reload`: every
+            # file and `.wants` link must be in place before.
+            after = map (link: link.id) links;
+            units = map (unit: unit.entry) lowered;
+          }
+        ]
+      )
+      ++ lib.concatLists (lib.mapAttrsToList lowerOverride overrides)
     );
   };
 }

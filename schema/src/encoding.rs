@@ -10,7 +10,7 @@ use crate::state::{Generation, JournalEntry};
 pub const MAGIC: [u8; 8] = *b"AM-PLAN\n";
 /// Bumped on every change to the plan types; old plans are then rejected
 /// with [`DecodeError::UnsupportedVersion`] instead of being misread.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 7;
 
 const HEADER_LEN: usize = 28;
 
@@ -176,7 +176,9 @@ mod tests {
 
     fn sample() -> Plan {
         Plan {
+            role: crate::Role::Home,
             backup_extension: Some("bak".into()),
+            home_directory: Some("/home/jane".into()),
             nodes: vec![
                 Node {
                     id: "file:.config/a".into(),
@@ -239,10 +241,11 @@ mod tests {
     #[test]
     fn other_version_is_named() {
         let mut bytes = encode(&sample());
-        bytes[8..12].copy_from_slice(&7u32.to_le_bytes());
+        let other = FORMAT_VERSION + 1;
+        bytes[8..12].copy_from_slice(&other.to_le_bytes());
         assert_eq!(
             decode(&bytes),
-            Err(DecodeError::UnsupportedVersion { found: 7, supported: FORMAT_VERSION })
+            Err(DecodeError::UnsupportedVersion { found: other, supported: FORMAT_VERSION })
         );
     }
 

@@ -1,7 +1,9 @@
 //! The activation plan: the only contract between `am-compile` and `am`.
 //!
-//! This crate holds data and its encoding, and the one rule of what a
-//! target is ([`target`]), nothing else. The compiler builds a
+//! This crate holds data and its encoding, and the rules both sides of
+//! the contract apply: what a target is ([`target`]) and what dconf
+//! names and values are ([`dconf`]), nothing else. [`chunk`] is what `am`
+//! says to the process it runs a Lua chunk in. The compiler builds a
 //! [`Plan`] from a validated graph; the interpreter executes it without
 //! re-validating. A plan file is a fixed header followed by a postcard payload:
 //!
@@ -17,6 +19,8 @@
 //! The checksum turns a flipped bit into a clear "corrupt" error instead of a
 //! plan that decodes into something subtly different.
 
+pub mod chunk;
+pub mod dconf;
 mod encoding;
 pub mod state;
 mod systemd;
@@ -45,12 +49,27 @@ pub const DYNAMIC_DIR: &str = "dynamic";
 /// Index of a node in [`Plan::nodes`].
 pub type NodeIndex = u32;
 
+/// What a bundle activates: a home, or a system (its `/etc`, units,
+/// accounts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    #[default]
+    Home,
+    System,
+}
+
 /// A compiled, validated and layered activation plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
+    /// Home or system: a bundle activates only into a place of its role.
+    pub role: Role,
     /// Where a file the user owns is moved when a target needs its place
     /// (`<path>.<extension>`); `None` refuses the activation instead.
     pub backup_extension: Option<String>,
+    /// The home the bundle was built for (`home.homeDirectory`), absolute:
+    /// `am` refuses to activate it with another `$HOME`. `None` builds a
+    /// bundle any home can activate.
+    pub home_directory: Option<String>,
     /// Every node, sorted by (layer, id).
     pub nodes: Vec<Node>,
     /// Layers in execution order; the nodes of one layer depend only on nodes

@@ -136,8 +136,9 @@ pub enum JournalEntry {
     /// in its name, so recovery knows them all and nobody else has one.
     Begin { generation: u64, bundle: String, previous: Option<u64>, token: u64 },
     /// The activation stands: `current` was moved. What follows (deleting
-    /// what `force` moved aside, GC roots) is clean-up, never undone.
-    Committed,
+    /// what was moved to the trash, then the folders `prune` that held only
+    /// that, GC roots) is clean-up, never undone; recovery finishes it.
+    Committed { prune: Vec<String> },
     /// A folder was created where nothing was.
     DirCreated { path: String },
     /// A symlink with `content` was created where nothing was.
@@ -149,7 +150,9 @@ pub enum JournalEntry {
     /// `trash` is set, anything `force` or a replacement moves out of the
     /// way (an unedited copy being removed too), to a hidden name beside it
     /// that is deleted once the activation commits.
-    Moved { from: String, to: String, trash: bool },
+    /// `inode` is what was at `from` when the move was journaled: undo
+    /// moves back only that, never something else found at `to`.
+    Moved { from: String, to: String, trash: bool, inode: u64 },
     /// A regular file with content `hash` is being written at `path` where
     /// nothing is: first as `temp` beside it, then renamed into place.
     CopyCreated { path: String, temp: String, hash: ContentHash },

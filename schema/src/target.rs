@@ -11,7 +11,13 @@ pub enum TargetProblem {
     /// Empty, or only `.` and slashes: the home itself.
     Home,
     NulByte,
+    /// In `am`'s own state folder (at its default place), or one of the
+    /// folders holding it: that folder holds only `am`'s records.
+    StateFolder,
 }
+
+/// Where `am` keeps a home's state unless `XDG_STATE_HOME` says otherwise.
+pub const STATE_FOLDER: &str = ".local/state/activation-manager";
 
 /// Normalizes a target: drops `.` components and repeated or trailing
 /// slashes. Rejects absolute paths, `..` components and the home itself.
@@ -37,7 +43,11 @@ pub fn normalize(target: &str) -> Result<String, TargetProblem> {
     if parts.is_empty() {
         return Err(TargetProblem::Home);
     }
-    Ok(parts.join("/"))
+    let target = parts.join("/");
+    if crate::is_within(&target, STATE_FOLDER) || crate::is_within(STATE_FOLDER, &target) {
+        return Err(TargetProblem::StateFolder);
+    }
+    Ok(target)
 }
 
 /// Whether `extension` may name backups `<path>.<extension>`: one file
@@ -72,6 +82,17 @@ mod tests {
         assert_eq!(normalize("./"), Err(TargetProblem::Home));
         assert_eq!(normalize("//"), Err(TargetProblem::Absolute));
         assert_eq!(normalize("a\0b"), Err(TargetProblem::NulByte));
+    }
+
+    #[test]
+    fn rejects_the_state_folder_and_what_holds_it() {
+        for target in
+            [".local/state/activation-manager/x", ".local/state/activation-manager", ".local"]
+        {
+            assert_eq!(normalize(target), Err(TargetProblem::StateFolder), "{target}");
+        }
+        assert_eq!(normalize(".local/share/x"), Ok(".local/share/x".into()));
+        assert_eq!(normalize(".local/state/other"), Ok(".local/state/other".into()));
     }
 
     #[test]

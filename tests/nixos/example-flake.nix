@@ -9,10 +9,14 @@
 # - `activation-manager`: this repository's own flake.nix, its outputs
 #   called with that same `nixpkgs`, so `nixosModules.default` is the real
 #   one.
+#
+# `extraModules` are added to the system's, e.g. to give a user the test's
+# home as `users.users.<name>.home`.
 {
   lib,
   amPackage,
   flake,
+  extraModules ? [ ],
 }:
 let
   nixosSystem =
@@ -29,7 +33,8 @@ let
         # The flake's module defaults the package to the flake's own `am`,
         # built with nixpkgs; the test has its own.
         { activation-manager.package = amPackage; }
-      ];
+      ]
+      ++ extraModules;
     };
   nixpkgs = {
     lib = lib // {

@@ -189,6 +189,20 @@ pub fn build_module_files(dir: &Path, modules: &[&Path], what: &str) -> Bundle {
     Bundle::from_out_link(out_link)
 }
 
+/// A module file in `dir` setting `home.homeDirectory` to `home` (with
+/// `mkForce`, over what the configuration says): a configuration written
+/// for `/home/jane` then builds a bundle that activates in a test's home.
+pub fn home_directory_module(dir: &Path, home: &Path) -> PathBuf {
+    let path = dir.join("home-directory.nix");
+    let text = format!(
+        "{{ lib, ... }}: {{ home.homeDirectory = lib.mkForce {}; }}\n",
+        nix_str(&home.display().to_string())
+    );
+    std::fs::create_dir_all(dir).expect("the build folder is writable");
+    std::fs::write(&path, text).expect("the module file is writable");
+    path
+}
+
 /// Like [`build_bundles`], but reuses the bundles of an earlier call (in
 /// this or another test process) with the same modules and the same `am`:
 /// several tests of one file then evaluate their bundles once. The cache

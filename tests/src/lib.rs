@@ -153,10 +153,16 @@ pub fn nix_command(program: &str) -> Command {
 
 /// The Nix expression building the home bundle of `modules` (paths to files).
 pub fn bundle_expr(modules: &[&Path]) -> String {
+    bundle_expr_with_args(modules, "{ }")
+}
+
+/// [`bundle_expr`] with `extraSpecialArgs` (a Nix expression; `lib` is the
+/// nixpkgs library in it).
+pub fn bundle_expr_with_args(modules: &[&Path], extra_special_args: &str) -> String {
     let modules: Vec<String> = modules.iter().map(|m| nix_path(m)).collect();
     format!(
         "let lib = import {lib}; am = import {nix} {{ inherit lib; am = {pkg}; }}; \
-         in am.homeBundle {{ modules = [ {modules} ]; }}",
+         in am.homeBundle {{ modules = [ {modules} ]; extraSpecialArgs = {extra_special_args}; }}",
         lib = nix_path(&nixpkgs_lib()),
         nix = nix_path(&repo_root().join("nix")),
         pkg = nix_path(&am_package()),
@@ -249,7 +255,8 @@ pub fn snapshot_settings(temp: &Path) -> insta::Settings {
     settings
 }
 
-fn regex_escape(text: &str) -> String {
+/// `text` as a regex matching exactly it, for snapshot filters.
+pub fn regex_escape(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
             let special = "\\.+*?()|[]{}^$#&-~".contains(c);

@@ -19,6 +19,13 @@ pub fn with_library(body: &str) -> String {
     )
 }
 
+/// A stand-in for `pkgs` with the attributes a bundle's evaluation reads
+/// (packages as fake store paths), for library tests that need a `pkgs`
+/// but never build. A Nix expression; `lib` must be in scope.
+pub const STUB_PKGS: &str = "(lib.genAttrs [ \"bash\" \"coreutils\" \"diffutils\" \"findutils\" \"gnugrep\" \"gnused\" \"git\" ] \
+     (name: { type = \"derivation\"; inherit name; outPath = \"/nix/store/00000000000000000000000000000000-${name}\"; }) \
+     // { stdenv.hostPlatform.system = builtins.currentSystem; runtimeShell = \"/bin/sh\"; })";
+
 /// Evaluates `expr` strictly to JSON; `Err` holds Nix's stderr.
 pub fn eval_json(expr: &str) -> Result<serde_json::Value, String> {
     let output = nix_command("nix-instantiate")

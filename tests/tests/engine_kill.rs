@@ -3,12 +3,15 @@
 //! creating a hundred more links at run time, are SIGKILLed
 //! at many moments across their runs; after each, the next `am` run
 //! recovers, the home is exactly what a clean run leaves, and no user file
-//! was ever lost or changed.
+//! was ever lost or changed. A second test puts a fault between the kill
+//! and the recovery: a user file where the killed run had removed (or not
+//! yet made) a link, or a folder replaced by a link to outside the home.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use am_tests::engine::{Home, Module, assert_same_listing, cached_bundles};
+use am_tests::engine::{Home, Module, all_output, assert_same_listing, cached_bundles};
 use am_tests::{assert_exit, have_nix};
 
 /// Files in both bundles (every other one with new content in B), files
@@ -233,4 +236,145 @@ fn sigkill_at_any_moment_is_recovered_by_the_next_run() {
     eprintln!("{report}");
     assert!(interrupted >= 20, "only {interrupted} kills interrupted a run:\n{report}");
     assert!(journals_left >= 3, "only {journals_left} kills left a journal behind:\n{report}");
+}
+
+/// Every target the two bundles make, A's and B's (Lua's too).
+fn all_targets() -> Vec<String> {
+    let groups = [("common", COMMON), ("aonly", A_ONLY), ("bonly", B_ONLY), ("late", LATE)];
+    let mut targets = vec![".profile".to_string()];
+    for (group, count) in groups {
+        targets.extend((0..count).map(|i| target(group, i)));
+    }
+    targets.extend((0..LUA_LINKS).map(|i| format!("lua/d{}/f{i}", i / 10)));
+    targets
+}
+
+/// Folders of the targets, some holding user files.
+const FOLDERS: [&str; 6] = ["common/d3", "aonly/d5", "bonly/d7", "late/d1", "lua/d2", "common"];
+
+/// What the user does between a kill and the next run.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// A file at a target path that is free after the kill.
+    UserFile,
+    /// A folder of targets moved aside, a link to outside the home in its place.
+    LinkedFolder,
+}
+
+#[test]
+fn faults_between_a_kill_and_its_recovery() {
+    if !have_nix() {
+        return;
+    }
+    let bundles = cached_bundles(&[module_a(), module_b()]);
+    let (a, b) = (&bundles[0], &bundles[1]);
+    let reference = with_user_files("fault-reference");
+    assert_exit(&reference.activate(a, &[]), 0, "A in the reference home");
+    let clean_a = reference.listing();
+    assert_exit(&reference.activate(b, &[]), 0, "B in the reference home");
+    let clean_b = reference.listing();
+
+    let home = with_user_files("fault");
+    let outside = home.root.join("outside");
+    std::fs::create_dir_all(&outside).expect("the outside folder");
+    assert_exit(&home.activate(a, &[]), 0, "A");
+    let timed = |bundle, what: &str| {
+        let started = Instant::now();
+        assert_exit(&home.activate(bundle, &[]), 0, what);
+        started.elapsed()
+    };
+    let (to_b_takes, to_a_takes) = (timed(b, "A to B"), timed(a, "B to A"));
+    assert_exit(&home.activate(b, &[]), 0, "A to B again");
+    let targets = all_targets();
+    let mut at_b = true;
+    let mut report = String::new();
+    // Folders the user made for the files: theirs to remove once empty.
+    let mut user_made: Vec<std::path::PathBuf> = Vec::new();
+    for round in 0..24u32 {
+        let (to, to_name, takes) = if at_b { (a, "A", to_a_takes) } else { (b, "B", to_b_takes) };
+        let fault = if round % 2 == 0 { Fault::UserFile } else { Fault::LinkedFolder };
+        let delay = takes * (1 + round % 5) / 6;
+        let killed = home.activate_and_kill(to, delay);
+        // Recovered by the switch that was killed, or by the other one.
+        let (recover_to, expected) = match (round % 3 == 0, at_b) {
+            (false, true) | (true, false) => (a, &clean_a),
+            (false, false) | (true, true) => (b, &clean_b),
+        };
+        let context = format!(
+            "round {round}: switch to {to_name} killed after {delay:?} (interrupted {killed}), \
+             then {fault:?}, recovered by activating {}",
+            if std::ptr::eq(recover_to, a) { "A" } else { "B" }
+        );
+        let _ = writeln!(report, "{context}");
+        match fault {
+            Fault::UserFile => {
+                let free = targets
+                    .iter()
+                    .cycle()
+                    .skip(round as usize * 97)
+                    .take(targets.len())
+                    .find(|t| std::fs::symlink_metadata(home.path.join(t)).is_err());
+                let Some(path) = free else { continue };
+                let text = format!("written after kill {round}\n");
+                let missing = Path::new(path).ancestors().skip(1).map(|dir| home.path.join(dir));
+                user_made.extend(missing.filter(|dir| !dir.exists()));
+                home.write_user_file(path, text.as_bytes());
+                let output = home.activate(recover_to, &[]);
+                let code = output.status.code();
+                assert!(
+                    matches!(code, Some(0 | 3)),
+                    "{context}: {code:?}\n{}",
+                    all_output(&output)
+                );
+                // B moves a user file in its way to its backup.
+                let backup = format!("{path}.bak");
+                let at = match std::fs::symlink_metadata(home.path.join(&backup)) {
+                    Ok(_) => backup,
+                    Err(_) => path.clone(),
+                };
+                home.assert_user_file(&at, text.as_bytes(), &context);
+                // The user removes it, and the folders it leaves empty: a
+                // folder that held a user file is the user's to remove.
+                std::fs::remove_file(home.path.join(&at)).expect("the user removes it");
+                for dir in Path::new(path).ancestors().skip(1) {
+                    if dir.as_os_str().is_empty()
+                        || std::fs::remove_dir(home.path.join(dir)).is_err()
+                    {
+                        break;
+                    }
+                }
+                if code == Some(3) {
+                    assert_exit(&home.activate(recover_to, &[]), 0, &context);
+                }
+            }
+            Fault::LinkedFolder => {
+                let folder = FOLDERS[round as usize % FOLDERS.len()];
+                let path = home.path.join(folder);
+                let saved = home.path.join(format!("{folder}.saved"));
+                let moved = path.is_dir() && std::fs::rename(&path, &saved).is_ok();
+                std::os::unix::fs::symlink(&outside, &path).expect("the folder becomes a link");
+                let output = home.activate(recover_to, &[]);
+                assert_nothing_in(&outside, &format!("{context}\n{}", all_output(&output)));
+                std::fs::remove_file(&path).expect("the user removes the link");
+                if moved {
+                    std::fs::rename(&saved, &path).expect("the user puts the folder back");
+                }
+                let output = home.activate(recover_to, &[]);
+                assert_exit(&output, 0, &format!("{context}: once the folder is back"));
+            }
+        }
+        // The user's folders go once empty (innermost first).
+        user_made.sort_by_key(|dir| std::cmp::Reverse(dir.components().count()));
+        user_made.retain(|dir| dir.exists() && std::fs::remove_dir(dir).is_err());
+        assert_same_listing(&home.listing(), expected, &context);
+        at_b = std::ptr::eq(recover_to, b);
+        assert_user_files(&home, at_b, &context);
+        assert!(!home.has_journal(), "{context}: a journal remains");
+    }
+    eprintln!("{report}");
+}
+
+fn assert_nothing_in(dir: &Path, context: &str) {
+    let found: Vec<_> = std::fs::read_dir(dir).expect("readable").flatten().collect();
+    assert!(found.is_empty(), "{context}: written outside the home: {found:?}");
 }

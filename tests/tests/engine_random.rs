@@ -5,11 +5,22 @@
 //! path is managed), every managed target is right, nothing stale remains,
 //! and a refused step changed nothing.
 //!
+//! Some bundles carry a saboteur: a command that runs after the pre-check
+//! and before the links (between the engine's steps) and either writes a
+//! user file where a link goes, or replaces a folder by a link to a folder
+//! outside the home. Whatever the activation then does, that file is
+//! intact, nothing appears outside the home, and once the user undoes the
+//! sabotage, the next run puts the home exactly where the model says.
+//!
 //! The seed is printed; `AM_RANDOM_SEED=<n>` replays a run.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use am_tests::engine::{Bundle, Home, Module, Rng, all_output, cached_bundles, seed_from_env};
+use std::process::Output;
+
+use am_tests::engine::{
+    Bundle, Home, Module, Rng, all_output, cached_bundles, nix_str, seed_from_env,
+};
 use am_tests::{assert_exit, have_nix};
 
 /// Every path a bundle may manage; none is a folder of another.
@@ -40,12 +51,55 @@ const SEQUENCES: u64 = 4;
 const STEPS: usize = 50;
 const DEFAULT_SEED: u64 = 20_240_917;
 
+/// Folders of the targets, which a saboteur may replace by a link.
+const FOLDERS: [&str; 6] = ["a", "a/b", "c", "d/e", ".config", ".config/x"];
+
 /// What one bundle of the pool manages.
 #[derive(Debug, Clone)]
 struct Spec {
     files: BTreeMap<&'static str, String>,
     /// `am.backupFileExtension = "bak"` in the bundle itself.
     backup_option: bool,
+    sabotage: Option<Sabotage>,
+}
+
+/// What a saboteur command does between the pre-check and the links.
+#[derive(Debug, Clone, Copy)]
+enum Sabotage {
+    /// Puts a user file at this target (removing the link there, if any).
+    WriteAt(&'static str),
+    /// Moves this folder to `<folder>.saved` and puts a link to a folder
+    /// outside the home in its place.
+    LinkFolder(&'static str),
+}
+
+/// The folder outside the home that saboteurs' links point to.
+const OUTSIDE: &str = "../outside";
+/// Where a saboteur notes what it did, beside the home.
+const SABOTAGE_LOG: &str = "../sabotage.log";
+/// A saboteur acts only when this file is there, and removes it: the test
+/// arms it for one activation, not for the run that repairs the home.
+const SABOTAGE_ARMED: &str = "../sabotage.armed";
+const SABOTAGE_TEXT: &str = "sabotage\n";
+
+impl Sabotage {
+    fn script(self) -> String {
+        let armed = format!("cd \"$HOME\" && rm {SABOTAGE_ARMED} 2>/dev/null || exit 0; ");
+        armed
+            + &match self {
+                Sabotage::WriteAt(target) => format!(
+                    "cd \"$HOME\" && if [ -L {target} ]; then rm {target}; fi; \
+                 if [ ! -e {target} ]; then mkdir -p \"$(dirname {target})\" && \
+                 printf '{SABOTAGE_TEXT}' > {target} && echo wrote >> {SABOTAGE_LOG}; fi; exit 0"
+                ),
+                Sabotage::LinkFolder(folder) => format!(
+                    "cd \"$HOME\" && if [ -d {folder} ] && [ ! -L {folder} ]; then \
+                 mv {folder} {folder}.saved && echo saved >> {SABOTAGE_LOG}; fi; \
+                 mkdir -p \"$(dirname {folder})\"; \
+                 if [ ! -e {folder} ]; then ln -s \"$HOME/{OUTSIDE}\" {folder}; fi; exit 0"
+                ),
+            }
+    }
 }
 
 fn random_specs(rng: &mut Rng) -> Vec<Spec> {
@@ -60,7 +114,15 @@ fn random_specs(rng: &mut Rng) -> Vec<Spec> {
                     }
                 }
             }
-            Spec { files, backup_option: index == 4 }
+            let sabotage = match index {
+                1 => {
+                    let targets: Vec<&'static str> = files.keys().copied().collect();
+                    Some(Sabotage::WriteAt(targets[rng.below(targets.len())]))
+                }
+                5 => Some(Sabotage::LinkFolder(FOLDERS[rng.below(FOLDERS.len())])),
+                _ => None,
+            };
+            Spec { files, backup_option: index == 4, sabotage }
         })
         .collect()
 }
@@ -76,6 +138,17 @@ fn module(spec: &Spec, index: usize) -> Module {
     if index % 3 == 2 {
         let first = spec.files.keys().next().map(|t| format!("file:{t}")).unwrap_or_default();
         module = module.exec("hook", "exit 0", &[&first], true);
+    }
+    if let Some(sabotage) = spec.sabotage {
+        // Before every link: it runs after the pre-check, in the first layer.
+        let before: Vec<String> =
+            spec.files.keys().map(|t| nix_str(&format!("file:{t}"))).collect();
+        module = module.line(format!(
+            "am.nodes.sabotage = {{ kind = \"exec\"; argv = [ \"/bin/sh\" \"-c\" {} ]; \
+             before = [ {} ]; }};",
+            nix_str(&sabotage.script()),
+            before.join(" ")
+        ));
     }
     module
 }
@@ -167,7 +240,6 @@ impl World<'_> {
     /// step was refused.
     fn switch(&mut self, x: usize, backup_flag: bool, rollback: bool) -> &'static str {
         let backup = backup_flag || self.specs[x].backup_option;
-        let old_targets = self.targets(self.model.current);
         let new_targets = self.targets(Some(x));
         let conflicts: Vec<&str> = new_targets
             .iter()
@@ -175,6 +247,10 @@ impl World<'_> {
             .filter(|t| self.model.user.get(*t).is_some_and(|u| !u.backed_up))
             .collect();
         let before = self.home.snapshot();
+        let armed = self.home.path.join(SABOTAGE_ARMED);
+        if self.specs[x].sabotage.is_some() {
+            std::fs::write(&armed, "").expect("the saboteur is armed");
+        }
         let output = if rollback {
             self.home.am(&["rollback"])
         } else if backup_flag {
@@ -182,6 +258,7 @@ impl World<'_> {
         } else {
             self.home.activate(&self.bundles[x], &[])
         };
+        let _ = std::fs::remove_file(&armed);
         let context = self.context.clone();
         if !conflicts.is_empty() && !backup {
             assert_exit(&output, 3, &format!("{context}: conflicts at {conflicts:?}"));
@@ -192,11 +269,21 @@ impl World<'_> {
             assert_eq!(self.home.snapshot(), before, "{context}: a refused step changed the home");
             return "refused";
         }
+        if let Some(sabotage) = self.specs[x].sabotage {
+            return self.after_sabotage(x, sabotage, &output, &conflicts, rollback);
+        }
         assert_exit(&output, 0, &context);
-        let moved_aside = !conflicts.is_empty();
+        self.succeeded(x, &conflicts, rollback)
+    }
 
+    /// Updates the model after a switch to `x` that succeeded.
+    fn succeeded(&mut self, x: usize, conflicts: &[&str], rollback: bool) -> &'static str {
+        let context = self.context.clone();
+        let old_targets = self.targets(self.model.current);
+        let new_targets = self.targets(Some(x));
+        let moved_aside = !conflicts.is_empty();
         for path in conflicts {
-            if let Some(user) = self.model.user.get_mut(path) {
+            if let Some(user) = self.model.user.get_mut(*path) {
                 user.backed_up = true;
             }
         }
@@ -230,6 +317,70 @@ impl World<'_> {
         self.model.current_generation = Some(current);
         self.model.deleted_links.clear();
         if moved_aside { "done, moving user files aside" } else { "done" }
+    }
+
+    /// After a switch to a bundle whose saboteur ran: nothing went outside
+    /// the home, the saboteur's file is intact; then the user undoes the
+    /// sabotage and the next run (recovering what could not be undone with
+    /// the folder replaced) brings the home back to the model.
+    fn after_sabotage(
+        &mut self,
+        x: usize,
+        sabotage: Sabotage,
+        output: &Output,
+        conflicts: &[&str],
+        rollback: bool,
+    ) -> &'static str {
+        let context = format!("{}, sabotaged by {sabotage:?}", self.context);
+        let code = output.status.code();
+        assert!(
+            matches!(code, Some(0 | 1 | 4)),
+            "{context}: exit code {code:?}\n{}",
+            all_output(output)
+        );
+        let outside = self.home.root.join("outside");
+        let found: Vec<_> = std::fs::read_dir(&outside).expect("outside").flatten().collect();
+        assert!(found.is_empty(), "{context}: written outside the home: {found:?}");
+        let log_path = self.home.path.join(SABOTAGE_LOG);
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let _ = std::fs::remove_file(&log_path);
+        match sabotage {
+            Sabotage::WriteAt(target) if log.contains("wrote") => {
+                let path = self.home.path.join(target);
+                let found = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|error| panic!("{context}: the user's {target}: {error}"));
+                assert_eq!(found, "sabotage\n", "{context}: the user's {target} changed");
+                assert!(!path.is_symlink(), "{context}: the user's {target} was replaced");
+                std::fs::remove_file(&path).expect("the user removes the file");
+            }
+            Sabotage::WriteAt(_) => {}
+            Sabotage::LinkFolder(folder) => {
+                let path = self.home.path.join(folder);
+                if path.is_symlink() {
+                    std::fs::remove_file(&path).expect("the user removes the link");
+                }
+                if log.contains("saved") {
+                    let saved = self.home.path.join(format!("{folder}.saved"));
+                    std::fs::rename(saved, &path).expect("the user puts the folder back");
+                }
+            }
+        }
+        let what = if code == Some(0) {
+            self.succeeded(x, conflicts, rollback)
+        } else {
+            "failed, and was rolled back"
+        };
+        // The links the saboteur took are repaired, and what could not be
+        // undone while the folder was a link is undone now.
+        if self.model.current.is_some() {
+            let output = self.home.am(&["activate"]);
+            assert_exit(&output, 0, &format!("{context}: the run after the sabotage"));
+        } else if self.home.has_journal() {
+            // Recovery comes first; there is then nothing to deactivate.
+            let _ = self.home.am(&["deactivate"]);
+        }
+        self.model.deleted_links.clear();
+        what
     }
 
     fn deactivate(&mut self) {
@@ -296,6 +447,12 @@ impl World<'_> {
     }
 }
 
+/// A home beside the folder that saboteurs link to.
+fn outside_ready(home: Home) -> Home {
+    std::fs::create_dir_all(home.root.join("outside")).expect("the outside folder");
+    home
+}
+
 #[test]
 fn random_sequences_keep_every_user_file_and_every_target_right() {
     if !have_nix() {
@@ -316,7 +473,7 @@ fn random_sequences_keep_every_user_file_and_every_target_right() {
         let mut world = World {
             specs: &specs,
             bundles: &bundles,
-            home: Home::new(&format!("random-{sequence}")),
+            home: outside_ready(Home::new(&format!("random-{sequence}"))),
             model: Model::default(),
             context: String::new(),
         };

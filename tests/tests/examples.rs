@@ -20,7 +20,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use am_tests::dconf::{self, have_dconf};
-use am_tests::engine::{Bundle, Home, all_output, build_exprs, build_module_files};
+use am_tests::engine::{Bundle, Home, all_output, build_exprs, build_module_files, nix_str};
 use am_tests::nixeval::{eval_json_ok, nix_path, with_library};
 use am_tests::systemd::UserManager;
 use am_tests::{am_bin, assert_exit, fresh_dir, have_nix, repo_root, stderr, stdout, tree};
@@ -186,13 +186,16 @@ fn desktop_example_runs_its_units_in_the_user_manager() {
 }
 
 /// `body`, with `config` bound to the configuration of the `laptop` system
-/// of `examples/nixos/flake.nix`, evaluated with NixOS stubbed.
-fn laptop(body: &str) -> String {
+/// of `examples/nixos/flake.nix`, evaluated with NixOS stubbed, jane's home
+/// being `home` (her bundle is for her home only).
+fn laptop(home: &Path, body: &str) -> String {
     with_library(&format!(
-        "let system = import {stub} {{ inherit lib amPackage; flake = {flake}; }}; \
+        "let system = import {stub} {{ inherit lib amPackage; flake = {flake}; \
+               extraModules = [ {{ users.users.jane.home = {home}; }} ]; }}; \
              config = system.nixosConfigurations.laptop.config; in {body}",
         stub = nix_path(&repo_root().join("tests/nixos/example-flake.nix")),
         flake = nix_path(&repo_root().join("examples/nixos/flake.nix")),
+        home = nix_str(&home.display().to_string()),
     ))
 }
 
@@ -206,13 +209,15 @@ fn nixos_example_builds_and_activates_janes_home() {
     if !have_nix() || !have_dconf() {
         return;
     }
+    let home = Home::new("example-nixos");
     let bundle = build_exprs(
         &fresh_dir("example-nixos"),
-        &[laptop("config.users.users.jane.activation-manager.bundle")],
+        &[laptop(&home.path, "config.users.users.jane.activation-manager.bundle")],
         "jane's bundle must build",
     )
     .remove(0);
     let system = eval_json_ok(&laptop(
+        &home.path,
         "{ packages = config.users.users.jane.packages; \
            login = config.systemd.user.services.activation-manager-jane.serviceConfig.ExecStart; }",
     ));
@@ -222,12 +227,12 @@ fn nixos_example_builds_and_activates_janes_home() {
 
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("the host name");
     let own = format!("dotfiles/hosts/{}.sh", host.trim());
-    let home = Home::new("example-nixos");
     home.write_user_file(&own, b"export BROWSER=firefox\n");
     assert_exit(&dconf::activate(&home, &bundle, &[]), 0, "activating jane's home");
 
     let profile = read(&home, ".profile");
-    assert!(profile.contains("export NOTES=\"/home/jane/notes\""), "{profile}");
+    let notes = format!("export NOTES=\"{}/notes\"", home.path.display());
+    assert!(profile.contains(&notes), "{profile}");
     assert!(read(&home, ".config/git/config").contains("email = jane@example.org"));
     assert!(read(&home, ".config/nano/nanorc").contains("set autoindent"));
     let host_link = home.path.join(".config/profile.d/host.sh");

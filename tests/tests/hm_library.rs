@@ -4,7 +4,7 @@
 //! a `pkgs`, and mistakes home-manager users make are evaluation errors
 //! that show the fix.
 
-use am_tests::nixeval::{eval_error, eval_json, eval_json_ok, pretty, with_library};
+use am_tests::nixeval::{STUB_PKGS, eval_error, eval_json, eval_json_ok, pretty, with_library};
 use am_tests::{fresh_dir, have_nix, snapshot_settings};
 
 /// `config` of a home built from the module text `module`, with `pkgs`
@@ -14,11 +14,6 @@ fn home(module: &str, pkgs: &str, body: &str) -> String {
         "let config = (amLib.homeBundle {{ pkgs = {pkgs}; modules = [ ({module}) ]; }}).config; in {body}"
     ))
 }
-
-/// The `pkgs` attributes a bundle's evaluation reads, as fake store paths.
-const STUB_PKGS: &str = "(lib.genAttrs [ \"bash\" \"coreutils\" \"diffutils\" \"findutils\" \"gnugrep\" \"gnused\" \"git\" ] \
-     (name: { type = \"derivation\"; inherit name; outPath = \"/nix/store/00000000000000000000000000000000-${name}\"; }) \
-     // { stdenv.hostPlatform.system = builtins.currentSystem; })";
 
 /// home-manager's DAG functions give home-manager's values (these are its
 /// own documented results).
@@ -215,17 +210,97 @@ fn home_manager_style_units() {
     });
 }
 
-/// `lib.hm.gvariant`, which home-manager dconf settings use, is nixpkgs'
-/// `lib.gvariant` (home-manager's helpers moved there).
+/// `lib.hm.gvariant` is home-manager's: its functions give home-manager's
+/// values and text (`mkArray` takes the element type, `mkDictionaryEntry` a
+/// list, `mkValue` makes int32s, `@as []` and `null`), where nixpkgs'
+/// `lib.gvariant` has other signatures.
 #[test]
-fn lib_hm_gvariant_is_nixpkgs_gvariant() {
+fn lib_hm_gvariant_is_home_managers() {
     if !have_nix() {
         return;
     }
-    let same = eval_json_ok(&with_library(
-        "let hm = (amLib.homeBundle { modules = [ ({ lib, ... }: { options.out = lib.mkOption { \
-           type = lib.types.raw; description = \"x\"; }; config.out = lib.hm.gvariant.mkUint32 250; }) ]; \
-         }).config.out; in [ (toString hm) hm.type ]",
+    let module = r#"{ lib, ... }: {
+        options.out = lib.mkOption { type = lib.types.raw; description = "x"; };
+        config.out = let g = lib.hm.gvariant; in {
+          array = g.mkArray g.type.string [ "a" "b" ];
+          empty = g.mkEmptyArray g.type.uint32;
+          emptyArray = g.mkArray g.type.string [ ];
+          tuple = g.mkTuple [ 1 "a" true ];
+          entry = g.mkDictionaryEntry [ "zoom" (g.mkVariant 2) ];
+          entryType = g.type.dictionaryEntryOf [ g.type.string g.type.variant ];
+          just = g.mkJust (g.mkUint32 5);
+          nothing = g.mkNothing g.type.string;
+          value = map g.mkValue [ 3 1.5 "it's" [ ] [ 1 2 ] ];
+          none = g.mkValue { };
+          types = map g.typeOf [ 3 [ "a" ] [ ] { } ];
+          checks = [ (g.isArray "as") (g.isTuple "(ii)") (g.isMaybe "ms") (g.isDictionaryEntry "{sv}") ];
+          uint32 = g.mkUint32 250;
+          objectpath = g.mkObjectpath "/org/example";
+        };
+      }"#;
+    let value = eval_json_ok(&with_library(&format!(
+        "let out = (amLib.homeBundle {{ modules = [ ({module}) ]; }}).config.out; \
+         show = v: if v == null then null else if builtins.isList v then map show v \
+           else if builtins.isAttrs v then toString v else v; \
+         in lib.mapAttrs (_: show) out"
+    )));
+    let expected = serde_json::json!({
+        "array": "@as ['a','b']",
+        "empty": "@au []",
+        "emptyArray": "@as []",
+        "tuple": "@(isb) (1,'a',true)",
+        "entry": "@{sv} {'zoom',@v <2>}",
+        "entryType": "{sv}",
+        "just": "just @u 5",
+        "nothing": "@ms nothing",
+        "value": ["3", "1.500000", "'it\\'s'", "@as []", "@ai [1,2]"],
+        "none": null,
+        "types": ["i", "as", "", ""],
+        "checks": [true, true, true, true],
+        "uint32": "@u 250",
+        "objectpath": "objectpath '/org/example'",
+    });
+    assert_eq!(value, expected);
+}
+
+/// `extraSpecialArgs` reach every module (before `imports` are read), and a
+/// `lib` among them replaces nixpkgs' yet still has `lib.hm` and `lib.am`.
+#[test]
+fn extra_special_args_and_their_lib() {
+    if !have_nix() {
+        return;
+    }
+    let value = eval_json_ok(&with_library(
+        "let config = (amLib.homeBundle { \
+           extraSpecialArgs = { host = \"laptop\"; lib = lib.extend (_: _: { mine = 42; }); }; \
+           modules = [ ({ lib, host, ... }: { \
+             imports = lib.optional (host == \"laptop\") { home.file.laptop.text = \"yes\"; }; \
+             home.file.mine.text = toString lib.mine; \
+             home.activation.x = lib.hm.dag.entryAfter [ \"writeBoundary\" ] \"true\"; \
+           }) ]; }).config; \
+         in { files = builtins.attrNames config.home.file; inherit (config.home.file.mine) text; }",
     ));
-    assert_eq!(same, serde_json::json!(["@u 250", "u"]), "lib.hm.gvariant is lib.gvariant");
+    assert_eq!(value, serde_json::json!({ "files": ["laptop", "mine"], "text": "42" }));
+}
+
+/// A warning is printed when the bundle is built, and the build goes on;
+/// `systemd.user.startServices = false`, which activation-manager cannot
+/// honour, is one.
+#[test]
+fn warnings_are_printed_and_the_build_goes_on() {
+    if !have_nix() {
+        return;
+    }
+    let output = am_tests::nix_command("nix-instantiate")
+        .args(["--eval", "--expr"])
+        .arg(with_library(
+            "(amLib.homeBundle { modules = [ { warnings = [ \"mind the gap\" ]; \
+               systemd.user.startServices = false; home.file.a.text = \"a\"; } ]; }).drvPath",
+        ))
+        .output()
+        .expect("nix-instantiate runs");
+    let stderr = am_tests::stderr(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("warning: mind the gap"), "{stderr}");
+    assert!(stderr.contains("systemd.user.startServices = false is not available"), "{stderr}");
 }

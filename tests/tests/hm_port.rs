@@ -2,12 +2,14 @@
 //! written for home-manager and not changed) builds with activation-manager
 //! and activates into a fresh home: its files, its activation blocks in DAG
 //! order, the compatibility options it sets, its home-manager-style systemd
-//! unit and its dconf settings.
+//! unit and its dconf settings. It is written for `/home/jane`; the tests
+//! give `home.homeDirectory` their own home, as a bundle for `/home/jane`
+//! refuses to activate anywhere else.
 
-use am_tests::engine::{Home, build_module_files};
+use am_tests::engine::{Home, build_module_files, home_directory_module};
 use am_tests::{
-    am_bin, assert_exit, fresh_dir, have_nix, repo_root, run_in_home, snapshot_settings, stdout,
-    tree,
+    am_bin, assert_exit, fresh_dir, have_nix, regex_escape, repo_root, run_in_home,
+    snapshot_settings, stdout, tree,
 };
 
 /// The home as `tree::listing` shows it, without dconf's binary database
@@ -28,9 +30,11 @@ fn a_home_manager_configuration_ports_unchanged() {
     }
     let config = repo_root().join("tests/ported/home.nix");
     let temp = fresh_dir("hm-port");
-    let bundle = build_module_files(&temp, &[&config], "the home-manager configuration must build");
-
     let home = Home::with_state_outside("hm-port");
+    let pinned = home_directory_module(&temp, &home.path);
+    let bundle =
+        build_module_files(&temp, &[&config, &pinned], "the home-manager configuration must build");
+
     // The nvim cache that the block before writeBoundary clears.
     home.write_user_file(".cache/nvim/luac/old.luac", b"stale\n");
     assert_exit(&home.activate(&bundle, &[]), 0, "activation of the ported configuration");
@@ -46,7 +50,9 @@ fn a_home_manager_configuration_ports_unchanged() {
     let inspect =
         run_in_home(am_bin(), &["inspect", &bundle.out_link.display().to_string()], &temp);
     assert_exit(&inspect, 0, "am inspect");
-    snapshot_settings(&temp).bind(|| {
+    let mut settings = snapshot_settings(&temp);
+    settings.add_filter(&regex_escape(&home.root.display().to_string()), "[ROOT]");
+    settings.bind(|| {
         insta::assert_snapshot!(
             "hm-port",
             format!(
@@ -70,7 +76,9 @@ fn its_unit_starts_and_its_dconf_settings_apply() {
     let Some(manager) = am_tests::systemd::UserManager::start("hm-port") else { return };
     let config = repo_root().join("tests/ported/home.nix");
     let temp = fresh_dir("hm-port-manager");
-    let bundle = build_module_files(&temp, &[&config], "the home-manager configuration must build");
+    let pinned = home_directory_module(&temp, &manager.home);
+    let bundle =
+        build_module_files(&temp, &[&config, &pinned], "the home-manager configuration must build");
     assert_exit(&manager.activate(&bundle.store_path, &[]), 0, "activation as the user");
     assert_eq!(manager.is_active("notes-sync.service"), "active");
     assert_eq!(manager.show("notes-sync.service", "Description"), "Keep my notes in sync");

@@ -114,11 +114,21 @@ fn a_command_past_its_timeout_is_killed_with_everything_it_started() {
     let pid = log(&home, "background.pid");
     let pid = pid.trim();
     assert!(!pid.is_empty(), "the command did not record its background process");
-    // Killed: gone, or a zombie until its new parent reaps it.
-    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let running = !state.is_empty()
-        && state.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z'));
-    assert!(!running, "the background process {pid} still runs: {state}");
+    // Killed: gone, or a zombie until its new parent reaps it. A SIGKILL
+    // takes effect when the process is next scheduled, so a moment may pass.
+    let running = || {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let alive = !state.is_empty()
+            && state.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z'));
+        alive.then_some(state)
+    };
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while running().is_some() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if let Some(state) = running() {
+        panic!("the background process {pid} still runs: {state}");
+    }
 }
 
 #[test]

@@ -3,9 +3,11 @@
 //! `tests/nixos/nixos-stub-options.nix`: the packages and unit definitions
 //! it yields, and the bundle it builds, activated.
 
-use am_tests::engine::build_exprs;
+use am_tests::engine::{build_exprs, nix_str};
 use am_tests::nixeval::{eval_error, eval_json, eval_json_ok, nix_path, pretty, with_library};
-use am_tests::{assert_exit, fresh_dir, have_nix, repo_root, run_in_home, snapshot_settings};
+use am_tests::{
+    assert_exit, fresh_dir, have_nix, repo_root, run_in_home, snapshot_settings, stderr,
+};
 
 /// `eval` bound to the evaluated test system (`tests/nixos/system.nix`)
 /// plus `extra` modules.
@@ -39,20 +41,30 @@ fn packages_and_units() {
 
 /// The bundle in alice's packages builds and activates, and knows her name
 /// and home through the defaults the module gives `home.username` and
-/// `home.homeDirectory`.
+/// `home.homeDirectory` (her home is the test's own): a bundle for her home
+/// refuses any other.
 #[test]
 fn the_users_bundle_builds_and_activates() {
     if !have_nix() {
         return;
     }
     let temp = fresh_dir("nixos-bundle");
-    let alice = system("", "builtins.head eval.config.users.users.alice.packages");
-    let bundle = build_exprs(&temp, &[alice], "alice's bundle must build").remove(0);
     let home = temp.join("home");
     std::fs::create_dir_all(&home).expect("temp home");
+    let alice = system(
+        &format!("{{ users.users.alice.home = {}; }}", nix_str(&home.display().to_string())),
+        "builtins.head eval.config.users.users.alice.packages",
+    );
+    let bundle = build_exprs(&temp, &[alice], "alice's bundle must build").remove(0);
+    let elsewhere = temp.join("bob");
+    std::fs::create_dir_all(&elsewhere).expect("another home");
+    let refused = run_in_home(bundle.script(), &[], &elsewhere);
+    assert_exit(&refused, 1, "activation in another home");
+    assert!(stderr(&refused).contains("this bundle is for the home"), "{}", stderr(&refused));
+
     assert_exit(&run_in_home(bundle.script(), &[], &home), 0, "activation");
     let who = std::fs::read_to_string(home.join(".config/who")).expect("the file is linked");
-    assert_eq!(who, "alice at /home/alice\n");
+    assert_eq!(who, format!("alice at {}\n", home.display()));
 }
 
 /// `activation-manager.mkBundle` turns modules into a bundle, and cannot
@@ -74,4 +86,37 @@ fn mk_bundle_is_a_read_only_function() {
     .expect_err("a definition of mkBundle is refused");
     let message = eval_error(&error);
     assert!(message.contains("read-only"), "the error says the option is read-only:\n{message}");
+}
+
+/// `extraSpecialArgs`, shared and per user (the user's win), and
+/// `osConfig` reach the user's modules, early enough to decide `imports`.
+#[test]
+fn extra_special_args_reach_the_users_modules() {
+    if !have_nix() {
+        return;
+    }
+    let extra = r#"{
+        activation-manager.extraSpecialArgs = { shared = "everyone"; who = "shared"; };
+        users.users.alice.activation-manager = {
+          extraSpecialArgs.who = "alice";
+          modules = [
+            ({ lib, shared, who, osConfig, ... }: {
+              imports = lib.optional (who == "alice") { home.file.alice-only.text = "yes"; };
+              home.file.args.text = "${shared} ${who} ${osConfig.users.users.alice.home}";
+            })
+          ];
+        };
+      }"#;
+    let value = eval_json_ok(&system(
+        extra,
+        "let files = eval.config.users.users.alice.activation-manager.bundle.config.home.file; \
+         in { names = builtins.attrNames files; args = files.args.text; }",
+    ));
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "names": [".config/who", "alice-only", "args"],
+            "args": "everyone alice /home/alice",
+        })
+    );
 }

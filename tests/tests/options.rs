@@ -10,10 +10,6 @@ use am_tests::{have_nix, repo_root};
 /// (`true` is the only example there is), nor do read-only options (they
 /// cannot be set); everything else listed here is waiting for one.
 const WITHOUT_EXAMPLE: &[(&str, &str)] = &[
-    ("xdg.configHome", "a folder relative to the home: the default shows the form"),
-    ("xdg.dataHome", "a folder relative to the home: the default shows the form"),
-    ("xdg.stateHome", "a folder relative to the home: the default shows the form"),
-    ("xdg.cacheHome", "a folder relative to the home: the default shows the form"),
     ("systemd.user.services.<name>.preStart", "TODO: a shell snippet example"),
     ("systemd.user.services.<name>.postStart", "TODO: a shell snippet example"),
 ];

@@ -3,11 +3,14 @@
 //! from Nix values (or, for a value it cannot render, replaces by
 //! `{ "error": "<why>", "hint": "<fix>" }` so that the build reports it
 //! here, with the others). A value may also be a Lua value, giving the text
-//! at activation time; folder and key names may not. The text itself is
-//! checked by `dconf load` when activating; here only what would break the
-//! key file it is handed over in. Two nodes setting one key are found in
+//! at activation time; folder and key names may not. Names and values are
+//! checked by the rule the Lua API applies at run time
+//! ([`am_schema::dconf`]): names that fit the key file `dconf load` reads,
+//! and one GVariant value on one line; whether a value fits its key's type
+//! is for `dconf load` to say. Two nodes setting one key are found in
 //! `conflicts.rs`.
 
+use am_schema::dconf::{folder_problem, key_problem, value_problem};
 use serde_json::Value;
 
 use super::reader::{Inside, Reader};
@@ -33,7 +36,7 @@ pub(super) fn read(reader: &mut Reader) -> DconfInput {
         return DconfInput { keys };
     };
     for (dir, entries) in dirs {
-        if let Some(problem) = dir_problem(dir) {
+        if let Some(problem) = folder_problem(dir) {
             let (node, dir) = (reader.origin.clone(), dir.clone());
             reader.errors.push(DconfError::BadDconfPath { node, dir, problem }.into());
             continue;
@@ -66,47 +69,15 @@ pub(super) fn read(reader: &mut Reader) -> DconfInput {
     DconfInput { keys }
 }
 
-/// Why a folder cannot be a dconf folder: it must look like
-/// `org/gnome/desktop/interface`, and stand as `[org/gnome/...]` in a key file.
-fn dir_problem(dir: &str) -> Option<&'static str> {
-    Some(if dir.is_empty() {
-        "is empty"
-    } else if dir.starts_with('/') {
-        "starts with a slash"
-    } else if dir.ends_with('/') {
-        "ends with a slash"
-    } else if dir.contains("//") {
-        "has an empty part (`//`)"
-    } else if dir.chars().any(|c| c == '[' || c == ']' || c.is_whitespace() || c.is_control()) {
-        "contains `[`, `]`, white space or a control character"
-    } else {
-        return None;
-    })
-}
-
-/// Why a name cannot be a dconf key: it must stand before `=` in a key file.
-fn key_problem(key: &str) -> Option<&'static str> {
-    Some(if key.is_empty() {
-        "is empty"
-    } else if key.contains('/') {
-        "contains a `/`"
-    } else if key.chars().any(|c| "=[]".contains(c) || c.is_whitespace() || c.is_control()) {
-        "contains `=`, `[`, `]`, white space or a control character"
-    } else {
-        return None;
-    })
-}
-
 /// The GVariant text of a value, or why there is none and, when the Nix
 /// library knew it, how to fix that.
 fn value_text(value: Value) -> Result<String, (String, Option<String>)> {
     let problem = |text: String| Err((text, None));
     match value {
-        Value::String(text) if text.trim().is_empty() => problem("is empty".into()),
-        Value::String(text) if text.contains(['\n', '\r', '\0']) => {
-            problem("spans more than one line, which GVariant text never does".into())
-        }
-        Value::String(text) => Ok(text),
+        Value::String(text) => match value_problem(&text) {
+            Some(why) => problem(why),
+            None => Ok(text),
+        },
         Value::Object(fields) => match (fields.get("error"), fields.get("hint")) {
             (Some(Value::String(error)), hint) => {
                 Err((error.clone(), hint.and_then(Value::as_str).map(String::from)))
@@ -122,27 +93,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn folders_look_like_org_gnome_desktop() {
-        assert_eq!(dir_problem("org/gnome/desktop/interface"), None);
-        assert_eq!(dir_problem("/org/gnome"), Some("starts with a slash"));
-        assert_eq!(dir_problem("org/gnome/"), Some("ends with a slash"));
-        assert_eq!(dir_problem("org//gnome"), Some("has an empty part (`//`)"));
-        assert!(dir_problem("org/gnome shell").is_some());
-        assert!(dir_problem("").is_some());
-    }
-
-    #[test]
-    fn keys_fit_a_key_file() {
-        assert_eq!(key_problem("color-scheme"), None);
-        assert!(key_problem("a/b").is_some());
-        assert!(key_problem("a=b").is_some());
-        assert!(key_problem("").is_some());
-    }
-
-    #[test]
     fn values_are_one_line_of_text() {
         assert_eq!(value_text(Value::String("'dark'".into())), Ok("'dark'".into()));
         assert!(value_text(Value::String("'a\nb'".into())).is_err());
+        assert!(value_text(Value::String("'a' 'b'".into())).is_err());
         assert!(value_text(Value::String(" ".into())).is_err());
         assert!(value_text(serde_json::json!(5)).is_err());
         let problem = serde_json::json!({ "error": "is an empty list", "hint": "say which" });

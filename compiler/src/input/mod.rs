@@ -31,7 +31,7 @@ pub use self::units::UnitsInput;
 use crate::error::{CompileError, FieldError, InputError, NodeRef, SettingError};
 use crate::fields;
 use crate::lua::MaybeLua;
-use crate::nix::describe_value;
+use crate::nix::{describe_value, nix_string};
 use crate::suggest;
 use crate::target;
 
@@ -42,6 +42,10 @@ pub const INPUT_VERSION: u64 = 1;
 #[derive(Debug, Default)]
 pub struct Input {
     pub backup_extension: Option<String>,
+    /// `home.homeDirectory`, when the configuration sets it.
+    pub home_directory: Option<String>,
+    /// `"home"` (the default) or `"system"`.
+    pub role: am_schema::Role,
     pub nodes: Vec<InputNode>,
     /// Files for the bundle's `scripts/`, sorted by name.
     pub scripts: Vec<(String, String)>,
@@ -122,8 +126,10 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Input {
         None => errors.push(malformed("it", "has no `version`".into())),
     }
     let backup_extension = read_backup_extension(root.get("backupFileExtension"), errors);
+    let home_directory = read_home_directory(root.get("homeDirectory"), errors);
+    let role = read_role(root.get("role"), errors);
     let scripts = scripts::read(root.get("scripts"), errors);
-    let known = ["version", "nodes", "backupFileExtension", "scripts"];
+    let known = ["version", "role", "nodes", "backupFileExtension", "homeDirectory", "scripts"];
     for key in root.keys().filter(|k| !known.contains(&k.as_str())) {
         errors.push(malformed("it", format!("has an unknown field `{key}`")));
     }
@@ -149,7 +155,37 @@ pub fn parse(text: &str, errors: &mut Vec<CompileError>) -> Input {
             )),
         }
     }
-    Input { backup_extension, nodes: parsed, scripts }
+    Input { backup_extension, home_directory, role, nodes: parsed, scripts }
+}
+
+/// What the bundle activates; the Nix library writes `"home"` or `"system"`.
+fn read_role(value: Option<&Value>, errors: &mut Vec<CompileError>) -> am_schema::Role {
+    match value {
+        None | Some(Value::Null) => am_schema::Role::Home,
+        Some(Value::String(role)) if role == "home" => am_schema::Role::Home,
+        Some(Value::String(role)) if role == "system" => am_schema::Role::System,
+        Some(other) => {
+            let problem = format!("is {}, not \"home\" or \"system\"", describe_value(other));
+            errors.push(malformed("`role`", problem));
+            am_schema::Role::Home
+        }
+    }
+}
+
+/// The home a bundle is for. The Nix library passes only absolute paths
+/// (`home.homeDirectory` is a `types.path`), so anything else is malformed
+/// input rather than a configuration mistake.
+fn read_home_directory(value: Option<&Value>, errors: &mut Vec<CompileError>) -> Option<String> {
+    let problem = match value {
+        None | Some(Value::Null) => return None,
+        Some(Value::String(path)) if path.starts_with('/') && !path.contains('\0') => {
+            return Some(path.clone());
+        }
+        Some(Value::String(path)) => format!("is {}, not an absolute path", nix_string(path)),
+        Some(other) => format!("is {}, not a string", describe_value(other)),
+    };
+    errors.push(malformed("`homeDirectory`", problem));
+    None
 }
 
 /// The extension must make `<name>.<extension>` a sibling of the original:

@@ -89,6 +89,10 @@ pub(super) fn target_hint(problem: TargetProblem) -> &'static str {
         TargetProblem::ParentComponent => "targets must stay inside the home: remove the `..`",
         TargetProblem::Home => "name a file or folder inside the home, e.g. \".config/foo\"",
         TargetProblem::NulByte => "remove the NUL byte from the target",
+        TargetProblem::StateFolder => {
+            "give the file another target: ~/.local/state/activation-manager holds only \
+             activation-manager's own records"
+        }
     }
 }
 

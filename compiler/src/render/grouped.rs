@@ -184,7 +184,7 @@ fn has_problem(folder: &str, problem: TargetProblem) -> bool {
     match problem {
         TargetProblem::Absolute => folder.starts_with('/'),
         TargetProblem::ParentComponent => folder.split('/').any(|part| part == ".."),
-        TargetProblem::Home | TargetProblem::NulByte => false,
+        TargetProblem::Home | TargetProblem::NulByte | TargetProblem::StateFolder => false,
     }
 }
 
@@ -193,7 +193,9 @@ fn folder_problem(problem: TargetProblem) -> &'static str {
     match problem {
         TargetProblem::Absolute => "is an absolute path",
         TargetProblem::ParentComponent => "leaves the home",
-        TargetProblem::Home | TargetProblem::NulByte => "is not a folder in the home",
+        TargetProblem::Home | TargetProblem::NulByte | TargetProblem::StateFolder => {
+            "is not a folder in the home"
+        }
     }
 }
 
@@ -204,6 +206,7 @@ fn plural_problem(problem: TargetProblem) -> &'static str {
         TargetProblem::ParentComponent => "have a `..` component",
         TargetProblem::Home => "are the home itself",
         TargetProblem::NulByte => "contain a NUL byte",
+        TargetProblem::StateFolder => "are in activation-manager's state folder",
     }
 }
 

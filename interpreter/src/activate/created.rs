@@ -8,14 +8,14 @@ use std::time::Duration;
 use am_schema::{Kind, Node, NodeIndex};
 
 use super::backend::Backend;
-use super::layers::{Done, Run, State, Task, execute, own, settle, task};
 use super::ownership::Ownership;
 use super::precheck::{self, Context, LinkAction, LinkStep};
 use super::target::file_target;
+use super::task::{Done, Run, State, Task, execute, own, settle, task};
 use super::{Failure, NodeOutcome, Progress, Request, Summary};
 use crate::error::Result;
 
-/// Runs a Lua chunk in this worker's Lua state.
+/// Runs a Lua chunk, in a process of its own.
 pub(super) fn run_chunk(
     node: &Node,
     chunk: &am_schema::Lua,
@@ -25,7 +25,7 @@ pub(super) fn run_chunk(
     let limit = chunk.timeout.map(|seconds| Duration::from_secs(seconds.into()));
     let context =
         &crate::lua::Context { time_limit: limit.unwrap_or(context.time_limit), ..*context };
-    match crate::lua::run(node, chunk, context) {
+    match crate::lua::run(node, context) {
         Ok(ran) => {
             let created = ran.created.iter().map(|node| node.id.clone()).collect();
             (NodeOutcome::Lua { created, log: ran.log }, ran.created)

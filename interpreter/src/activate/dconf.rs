@@ -19,6 +19,19 @@ use am_schema::{DconfKey, Kind, Node};
 use super::backend::{Backend, Commit};
 use super::{Failure, NodeOutcome};
 
+/// dconf as the engine uses it: read every key, write keys in one batch,
+/// reset one. The real one is [`Client`]; tests may pass another.
+pub trait Dconf: Sync + std::fmt::Debug {
+    /// Every key dconf holds, by absolute path, with its value's text.
+    fn dump(&self) -> io::Result<HashMap<String, String>>;
+    /// Writes keys (absolute path, GVariant text) in one batch, which
+    /// checks every value before writing any.
+    fn load(&self, keys: &[(&str, &str)]) -> io::Result<()>;
+    fn reset(&self, path: &str) -> io::Result<()>;
+    /// Whether writes go through a private session bus (for the report).
+    fn private_bus(&self) -> bool;
+}
+
 /// How `dconf` is run: directly, or inside a private session bus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Client {
@@ -63,8 +76,13 @@ impl Client {
         command
     }
 
-    /// Every key dconf holds, by absolute path, with its value's text.
-    pub fn dump(&self) -> io::Result<HashMap<String, String>> {
+    fn program(&self) -> &'static str {
+        if self.private_bus { "dbus-run-session" } else { "dconf" }
+    }
+}
+
+impl Dconf for Client {
+    fn dump(&self) -> io::Result<HashMap<String, String>> {
         let output = Command::new("dconf").args(["dump", "/"]).stdin(Stdio::null()).output();
         let output = output.map_err(|error| spawn_error("dconf", error))?;
         if !output.status.success() {
@@ -73,14 +91,12 @@ impl Client {
         Ok(parse_dump(&String::from_utf8_lossy(&output.stdout)))
     }
 
-    /// Writes keys in one `dconf load /`, which checks every value before
-    /// writing any.
-    pub fn load<'a>(&self, keys: impl IntoIterator<Item = (&'a str, &'a str)>) -> io::Result<()> {
-        let output = self.write(&["load", "/"], Some(&keyfile(keys)))?;
+    fn load(&self, keys: &[(&str, &str)]) -> io::Result<()> {
+        let output = self.write(&["load", "/"], Some(&keyfile(keys.iter().copied())))?;
         if output.status.success() { Ok(()) } else { Err(failed("dconf load /", &output.stderr)) }
     }
 
-    pub fn reset(&self, path: &str) -> io::Result<()> {
+    fn reset(&self, path: &str) -> io::Result<()> {
         let output = self.write(&["reset", path], None)?;
         if output.status.success() {
             Ok(())
@@ -89,8 +105,8 @@ impl Client {
         }
     }
 
-    fn program(&self) -> &'static str {
-        if self.private_bus { "dbus-run-session" } else { "dconf" }
+    fn private_bus(&self) -> bool {
+        self.private_bus
     }
 }
 
@@ -172,19 +188,19 @@ pub struct Applied {
 /// Writes the keys of one node that do not already hold what the previous
 /// generation wrote for them.
 pub fn apply(
+    client: &dyn Dconf,
     keys: &[DconfKey],
     previous: Option<&Generation>,
     backend: &impl Backend,
 ) -> NodeOutcome {
-    let client = Client::from_env();
-    match apply_with(&client, keys, previous, backend) {
+    match apply_with(client, keys, previous, backend) {
         Ok(applied) => NodeOutcome::Dconf(applied),
         Err(error) => NodeOutcome::Failed(Failure::Dconf { error }),
     }
 }
 
 fn apply_with(
-    client: &Client,
+    client: &dyn Dconf,
     keys: &[DconfKey],
     previous: Option<&Generation>,
     backend: &impl Backend,
@@ -229,12 +245,13 @@ fn apply_with(
         })
         .collect();
     let written = stale.iter().map(|(path, _)| path.to_string()).collect();
-    Ok(Applied { written, private_bus: client.private_bus, records })
+    Ok(Applied { written, private_bus: client.private_bus(), records })
 }
 
 /// Resets the keys the previous generation set and `kept` does not hold,
 /// journaling their values first. Returns the keys reset.
 pub fn reset_dropped(
+    client: &dyn Dconf,
     previous: Option<&Generation>,
     kept: &[&DconfKey],
     backend: &impl Backend,
@@ -250,7 +267,6 @@ pub fn reset_dropped(
     if dropped.is_empty() {
         return Ok(Vec::new());
     }
-    let client = Client::from_env();
     let before = client.dump()?;
     let changes = dropped
         .iter()
@@ -258,7 +274,7 @@ pub fn reset_dropped(
         .collect();
     backend.record(vec![JournalEntry::DconfChanged { changes }])?;
     for path in &dropped {
-        backend.dconf_reset(&client, path)?;
+        backend.dconf_reset(client, path)?;
     }
     Ok(dropped.into_iter().map(str::to_string).collect())
 }
@@ -266,13 +282,13 @@ pub fn reset_dropped(
 /// Puts keys back the way a journal entry found them: the undo of
 /// [`apply`] and [`reset_dropped`]. Writing a value twice is harmless, so
 /// this may run again after a crash during recovery.
-pub fn restore(client: &Client, changes: &[DconfPrevious]) -> io::Result<()> {
+pub fn restore(client: &dyn Dconf, changes: &[DconfPrevious]) -> io::Result<()> {
     let values: Vec<(&str, &str)> = changes
         .iter()
         .filter_map(|change| Some((change.path.as_str(), change.value.as_deref()?)))
         .collect();
     if !values.is_empty() {
-        client.load(values)?;
+        client.load(&values)?;
     }
     for change in changes.iter().filter(|change| change.value.is_none()) {
         client.reset(&change.path)?;

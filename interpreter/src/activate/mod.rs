@@ -15,6 +15,7 @@ pub mod copy;
 mod created;
 pub mod dconf;
 pub mod exec;
+pub mod findings;
 mod layers;
 mod ownership;
 mod pool;
@@ -24,6 +25,7 @@ pub mod scratch;
 mod stale;
 pub mod systemd;
 pub mod target;
+mod task;
 pub mod undo;
 
 use std::collections::HashSet;
@@ -44,7 +46,7 @@ use self::scratch::{Purpose, Scratch};
 use self::target::file_target;
 use self::undo::UndoProblem;
 use crate::error::{Error, Result};
-use crate::home::HomePaths;
+use crate::place::Place;
 
 /// What to activate, and how.
 #[derive(Debug)]
@@ -52,7 +54,7 @@ pub struct Request<'a> {
     pub plan: &'a Plan,
     /// The canonical bundle folder; `None` deactivates (an empty plan).
     pub bundle: Option<&'a Path>,
-    pub home: &'a HomePaths,
+    pub place: &'a Place,
     /// The current generation, if any.
     pub previous: Option<&'a Generation>,
     /// The number a new generation gets.
@@ -66,6 +68,16 @@ pub struct Request<'a> {
     /// `--dry-run`, for Lua chunks (`am.dry_run`); the backend is what
     /// keeps a dry run from changing anything.
     pub dry_run: bool,
+    pub outside: Outside<'a>,
+}
+
+/// The programs outside `am` an activation talks to, built once where the
+/// command starts and carried in the request: the engine never makes its
+/// own, so tests can run it in process with fakes.
+#[derive(Debug, Clone, Copy)]
+pub struct Outside<'a> {
+    pub dconf: &'a dyn dconf::Dconf,
+    pub units: &'a dyn systemd::UnitManager,
 }
 
 /// Receives every node's outcome, on the thread that called [`activate`],
@@ -285,11 +297,11 @@ pub fn activate(
     let bundle_static = request.bundle.map(|bundle| bundle.join(am_schema::STATIC_DIR));
     let scratch = Scratch::random().map_err(|source| Error::Io {
         action: "draw the activation's random token for",
-        path: request.home.state.clone(),
+        path: request.place.state.clone(),
         source,
     })?;
     let context = Context {
-        home: request.home,
+        place: request.place,
         bundle_static: bundle_static.as_deref(),
         previous: request.previous,
         permissions: &request.permissions,
@@ -304,7 +316,7 @@ pub fn activate(
     };
     backend.begin(begin).map_err(|source| Error::Io {
         action: "start the activation journal in",
-        path: request.home.state.clone(),
+        path: request.place.state.clone(),
         source,
     })?;
     match apply(request, &context, checked, backend, progress) {
@@ -312,7 +324,7 @@ pub fn activate(
         // Whatever was changed before the error is undone now, not left
         // for the next run to find.
         Err(error) => {
-            let problems = backend.rollback();
+            let problems = backend.rollback(request.outside.dconf);
             Err(Error::Aborted { error: Box::new(error), problems })
         }
     }
@@ -332,29 +344,29 @@ fn apply(
         let path = path.to_path_buf();
         move |source| Error::Io { action, path, source }
     };
-    let static_link = request.home.static_link();
-    swap_static(&checked, &static_link, context, backend, &mut summary)
-        .map_err(state_io("update the static link", &static_link))?;
-    let mut ownership = Ownership::new(request.home, request.previous);
+    let static_link = &request.place.static_link;
+    swap_static(&checked, static_link, context, backend, &mut summary)
+        .map_err(state_io("update the static link", static_link))?;
+    let mut ownership = Ownership::new(request.place, request.previous);
     let static_targets = || request.plan.nodes.iter().filter_map(|node| file_target(&node.kind));
     stale::remove(
         &checked.stale,
         &stale::needed_dirs(static_targets()),
         &mut ownership,
-        request.home,
+        request.place,
         backend,
         &mut summary,
     )
-    .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
+    .map_err(state_io("remove targets of the previous generation in", &request.place.dir))?;
 
     let watcher = progress.watcher();
-    let run = layers::Run { request, backend, watcher: &*watcher };
+    let run = task::Run { request, backend, watcher: &*watcher };
     let created = layers::run(&run, context, &mut checked, progress, &mut summary, &mut ownership)?;
     summary.lua_states = crate::lua::states_started();
     if !summary.failed_required.is_empty() {
-        summary.undo_problems = backend.rollback();
+        summary.undo_problems = backend.rollback(request.outside.dconf);
         summary.rolled_back = true;
-        let undone = systemd::undo(&summary.units, &systemd::Systemctl::from_env(), backend);
+        let undone = systemd::undo(&summary.units, request.outside.units, backend);
         summary.warnings.extend(undone);
         return Ok(summary);
     }
@@ -373,18 +385,20 @@ fn apply(
             &stale,
             &stale::needed_dirs(made.iter().copied()),
             &mut ownership,
-            request.home,
+            request.place,
             backend,
             &mut summary,
         )
-        .map_err(state_io("remove targets of the previous generation in", &request.home.home))?;
+        .map_err(state_io("remove targets of the previous generation in", &request.place.dir))?;
     }
     // Keys the previous generation set and no node set now are reset last,
     // when the keys Lua set are known too.
     let mut dconf_keys = dconf::planned(&request.plan.nodes);
     dconf_keys.extend(dconf::planned(&created));
-    summary.dconf_reset = dconf::reset_dropped(request.previous, &dconf_keys, backend)
-        .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
+    let dconf_client = request.outside.dconf;
+    summary.dconf_reset =
+        dconf::reset_dropped(dconf_client, request.previous, &dconf_keys, backend)
+            .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
     systemd::switch_dropped(request, backend, &mut summary);
     let records = std::mem::take(&mut summary.dconf_records);
     let commit = commit_for(request, ownership);
@@ -393,7 +407,7 @@ fn apply(
     summary.generation = commit.record.as_ref().map(|record| record.number);
     summary.warnings = backend
         .commit(commit)
-        .map_err(state_io("record the new generation in", &request.home.state))?;
+        .map_err(state_io("record the new generation in", &request.place.state))?;
     Ok(summary)
 }
 
@@ -414,7 +428,19 @@ fn swap_static(
     let text = |p: &Path| p.to_string_lossy().into_owned();
     let changed = match (previous, bundle_static) {
         (None, Some(content)) => {
-            backend.record(vec![JournalEntry::LinkCreated { path, content: text(content) }])?;
+            // A system's static link is in `/etc/.activation-manager`, made
+            // with the first activation (a home's is in its state folder).
+            let state = context.place.state.as_path();
+            let folder = link.parent().filter(|folder| *folder != state && !folder.exists());
+            let mut entries: Vec<JournalEntry> = folder
+                .iter()
+                .map(|folder| JournalEntry::DirCreated { path: text(folder) })
+                .collect();
+            entries.push(JournalEntry::LinkCreated { path, content: text(content) });
+            backend.record(entries)?;
+            if let Some(folder) = folder {
+                backend.create_dir(folder)?;
+            }
             backend.create_symlink(content, link)?;
             true
         }
@@ -450,7 +476,7 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
     // A folder that waits for the trash to go may hold a target made since
     // (by a Lua chunk): it stays, and stays ours.
     prune_after_trash.retain(|dir| {
-        let Some(relative) = dir.strip_prefix(&request.home.home).ok().and_then(Path::to_str)
+        let Some(relative) = dir.strip_prefix(&request.place.dir).ok().and_then(Path::to_str)
         else {
             return true;
         };

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use am_schema::state::{Generation, Owned, OwnedKind};
 
 use super::precheck::{LinkAction, LinkStep};
-use crate::home::HomePaths;
+use crate::place::Place;
 
 #[derive(Debug)]
 pub struct Ownership<'a> {
@@ -26,9 +26,9 @@ pub struct Ownership<'a> {
 
 impl<'a> Ownership<'a> {
     /// Starts from the folders the previous generation created.
-    pub fn new(home: &'a HomePaths, previous: Option<&'a Generation>) -> Self {
+    pub fn new(place: &'a Place, previous: Option<&'a Generation>) -> Self {
         Ownership {
-            home: &home.home,
+            home: &place.dir,
             previous_backups: previous
                 .map(|p| p.owned.iter().map(|o| (o.target.as_str(), &o.backup)).collect())
                 .unwrap_or_default(),

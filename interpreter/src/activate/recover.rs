@@ -10,7 +10,7 @@ use super::dconf;
 use super::undo::{self, UndoProblem};
 use crate::anchored::Anchored;
 use crate::error::{Error, Result};
-use crate::home::HomePaths;
+use crate::place::Place;
 use crate::state::StateDir;
 use crate::state::journal;
 
@@ -25,9 +25,9 @@ pub enum Recovered {
 
 /// Looks for a journal left behind and finishes or undoes its activation.
 pub fn recover(
-    home: &HomePaths,
+    place: &Place,
     state: &StateDir,
-    dconf: &dconf::Client,
+    dconf: &dyn dconf::Dconf,
 ) -> Result<Option<Recovered>> {
     let path = state.journal_path();
     let io = |action: &'static str, path: &Path| {
@@ -49,8 +49,12 @@ pub fn recover(
             return Ok(None);
         }
     };
-    let fs = Anchored::new([home.home.clone(), state.root.clone()]);
-    if entries.contains(&JournalEntry::Committed) {
+    let fs = Anchored::new([place.dir.clone(), state.root.clone()]);
+    let committed = entries.iter().find_map(|entry| match entry {
+        JournalEntry::Committed { prune } => Some(prune),
+        _ => None,
+    });
+    if let Some(prune) = committed {
         // Only what was really moved is there; the names hold the token,
         // so nothing else can be.
         let trash: Vec<PathBuf> = entries
@@ -61,6 +65,10 @@ pub fn recover(
             })
             .collect();
         delete_trash(&fs, &trash, &mut Vec::new());
+        for dir in prune {
+            // Something that appeared there since keeps the folder: fine.
+            let _ = fs.remove_dir(Path::new(dir));
+        }
         journal::remove(&path).map_err(io("remove", &path))?;
         return Ok(Some(Recovered::Finished { generation }));
     }

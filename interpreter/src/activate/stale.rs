@@ -14,7 +14,8 @@ use super::Summary;
 use super::backend::{Backend, Expect, MoveReason};
 use super::ownership::Ownership;
 use super::precheck::{Removal, StaleStep};
-use crate::home::HomePaths;
+use super::task::moved;
+use crate::place::Place;
 
 /// Removes `steps`, recording in `ownership` what the commit finishes: the
 /// copies moved to the trash, and the folders that held them.
@@ -22,7 +23,7 @@ pub fn remove(
     steps: &[StaleStep],
     needed: &HashSet<&str>,
     ownership: &mut Ownership,
-    home: &HomePaths,
+    home: &Place,
     backend: &impl Backend,
     summary: &mut Summary,
 ) -> io::Result<()> {
@@ -35,22 +36,15 @@ pub fn remove(
                 previous: text(content),
                 content: None,
             }),
-            Some(Removal::Copy { to, .. }) => entries.push(JournalEntry::Moved {
-                from: text(&step.path),
-                to: text(to),
-                trash: true,
-            }),
+            Some(Removal::Copy { to, .. }) => entries.push(moved(&step.path, to, true)),
             None => {}
         }
         if let Some(backup) = &step.restore {
-            entries.push(JournalEntry::Moved {
-                from: text(backup),
-                to: text(&step.path),
-                trash: false,
-            });
+            entries.push(moved(backup, &step.path, false));
         }
     }
     backend.record(entries)?;
+    let mut restored = HashSet::new();
     for step in steps {
         // Looked at once more as it goes: what changed since the pre-check
         // is the user's, and stays.
@@ -70,7 +64,10 @@ pub fn remove(
         }
         if let Some(backup) = step.restore.as_ref().filter(|_| removed || step.remove.is_none()) {
             match backend.rename(backup, &step.path, MoveReason::Restore, &Expect::Anything) {
-                Ok(_) => summary.restored += 1,
+                Ok(_) => {
+                    summary.restored += 1;
+                    restored.insert(step.target.as_str());
+                }
                 // Something new is in its place: the original stays at its
                 // backup, and the report says so.
                 Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
@@ -82,7 +79,7 @@ pub fn remove(
             }
         }
     }
-    let waiting = prune(steps, needed, &mut ownership.created_dirs, home, backend);
+    let waiting = prune(steps, needed, &restored, &mut ownership.created_dirs, home, backend);
     ownership.prune_after_trash.extend(waiting);
     Ok(())
 }
@@ -108,13 +105,15 @@ pub fn needed_dirs<'t>(targets: impl Iterator<Item = &'t str>) -> HashSet<&'t st
 fn prune(
     steps: &[StaleStep],
     needed: &HashSet<&str>,
+    restored: &HashSet<&str>,
     created_dirs: &mut BTreeSet<String>,
-    home: &HomePaths,
+    home: &Place,
     backend: &impl Backend,
 ) -> Vec<PathBuf> {
+    // A folder where a user's original came back holds it.
     let mut candidates: Vec<&str> = steps
         .iter()
-        .filter(|step| step.remove.is_some() && step.restore.is_none())
+        .filter(|step| step.remove.is_some() && !restored.contains(step.target.as_str()))
         .flat_map(|step| Path::new(&step.target).ancestors().skip(1))
         .filter_map(Path::to_str)
         .filter(|dir| !dir.is_empty() && created_dirs.contains(*dir) && !needed.contains(dir))

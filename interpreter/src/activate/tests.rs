@@ -2,6 +2,7 @@
 //! the home is a path that does not exist, so the pre-check finds nothing and
 //! the engine's decisions are all that is tested.
 
+use std::collections::HashMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::sync::Mutex;
@@ -84,12 +85,12 @@ impl Backend for Recorder {
         Ok(())
     }
 
-    fn dconf_load(&self, _client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()> {
+    fn dconf_load(&self, client: &dyn dconf::Dconf, keys: &[(&str, &str)]) -> io::Result<()> {
         self.record(format!("dconf load {keys:?}"));
-        Ok(())
+        client.load(keys)
     }
 
-    fn dconf_reset(&self, _client: &dconf::Client, path: &str) -> io::Result<()> {
+    fn dconf_reset(&self, _client: &dyn dconf::Dconf, path: &str) -> io::Result<()> {
         self.record(format!("dconf reset {path}"));
         Ok(())
     }
@@ -123,7 +124,7 @@ impl Backend for Recorder {
         Ok(Vec::new())
     }
 
-    fn rollback(&self) -> Vec<UndoProblem> {
+    fn rollback(&self, _dconf: &dyn dconf::Dconf) -> Vec<UndoProblem> {
         self.record("rollback".into());
         Vec::new()
     }
@@ -177,20 +178,79 @@ fn link(target: &str) -> Node {
     }
 }
 
+/// dconf in memory: `dump` shows what `load` wrote, spelled as dconf
+/// would (`@u 5` as `uint32 5`).
+#[derive(Debug, Default)]
+struct FakeDconf {
+    keys: Mutex<HashMap<String, String>>,
+}
+
+impl dconf::Dconf for FakeDconf {
+    fn dump(&self) -> io::Result<HashMap<String, String>> {
+        Ok(self.keys.lock().map(|keys| keys.clone()).unwrap_or_default())
+    }
+
+    fn load(&self, keys: &[(&str, &str)]) -> io::Result<()> {
+        let mut held = self.keys.lock().map_err(|_| io::Error::other("poisoned"))?;
+        for (path, value) in keys {
+            let shown =
+                value.strip_prefix("@u ").map_or(value.to_string(), |n| format!("uint32 {n}"));
+            held.insert(path.to_string(), shown);
+        }
+        Ok(())
+    }
+
+    fn reset(&self, path: &str) -> io::Result<()> {
+        self.keys.lock().map_err(|_| io::Error::other("poisoned"))?.remove(path);
+        Ok(())
+    }
+
+    fn private_bus(&self) -> bool {
+        false
+    }
+}
+
+/// A user manager that is not running.
+#[derive(Debug)]
+struct NoManager;
+
+impl systemd::UnitManager for NoManager {
+    fn unavailable(&self) -> Option<String> {
+        Some("no user manager in this test".into())
+    }
+
+    fn active(&self, units: &[&str]) -> io::Result<Vec<bool>> {
+        Ok(vec![false; units.len()])
+    }
+
+    fn change(&self, _change: &systemd::UnitChange) -> io::Result<systemd::Ran> {
+        Err(io::Error::other("no user manager in this test"))
+    }
+
+    fn status(&self, _unit: &str) -> String {
+        String::new()
+    }
+}
+
 fn run(plan: Plan, jobs: usize) -> (Summary, Vec<String>, Vec<String>) {
+    run_with(plan, jobs, &FakeDconf::default())
+}
+
+fn run_with(plan: Plan, jobs: usize, dconf: &FakeDconf) -> (Summary, Vec<String>, Vec<String>) {
     let root = std::env::temp_dir().join(format!("am-engine-missing-{}", std::process::id()));
-    let home = HomePaths::resolve(Some(root.join("home").into()), None).expect("home");
+    let place = Place::resolve(Some(root.join("home").into()), None).expect("home");
     let bundle = root.join("bundle");
     let request = Request {
         plan: &plan,
         bundle: Some(&bundle),
-        home: &home,
+        place: &place,
         previous: None,
         number: 1,
         permissions: Permissions::default(),
         jobs: NonZeroUsize::new(jobs).unwrap_or(NonZeroUsize::MIN),
         verbose: false,
         dry_run: false,
+        outside: Outside { dconf, units: &NoManager },
     };
     let backend = Recorder::default();
     let mut log = Log::default();
@@ -203,7 +263,9 @@ fn run(plan: Plan, jobs: usize) -> (Summary, Vec<String>, Vec<String>) {
 #[test]
 fn state_is_prepared_before_links_are_made() {
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
+        home_directory: None,
         nodes: vec![link(".a"), link("d/.b")],
         layers: vec![vec![0, 1]],
     };
@@ -226,7 +288,9 @@ fn state_is_prepared_before_links_are_made() {
 #[test]
 fn a_failed_optional_node_skips_its_dependents_and_nothing_else() {
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
+        home_directory: None,
         nodes: vec![
             exec("flaky", "fail", false, &[]),
             exec("fine", "ok", true, &[]),
@@ -256,7 +320,9 @@ fn a_failed_optional_node_skips_its_dependents_and_nothing_else() {
 #[test]
 fn a_failed_required_node_finishes_its_layer_and_stops() {
     let plan = Plan {
+        role: am_schema::Role::Home,
         backup_extension: None,
+        home_directory: None,
         nodes: vec![
             exec("broken", "fail", true, &[]),
             exec("sibling", "ok", true, &[]),
@@ -272,4 +338,34 @@ fn a_failed_required_node_finishes_its_layer_and_stops() {
     assert!(summary.rolled_back);
     assert_eq!(summary.status(), Status::Failed);
     assert_eq!((summary.failed_required.clone(), summary.not_run), (vec![0], 2));
+}
+
+#[test]
+fn dconf_keys_go_to_the_client_the_request_carries() {
+    let key = |key: &str, value: &str| am_schema::DconfKey {
+        dir: "org/test".into(),
+        key: key.into(),
+        value: value.into(),
+    };
+    let node = Node {
+        id: "dconf".into(),
+        declared_by: "dconf.settings".into(),
+        required: true,
+        after: vec![],
+        kind: Kind::Dconf(am_schema::Dconf { keys: vec![key("size", "@u 5"), key("name", "'x'")] }),
+    };
+    let plan = Plan {
+        role: am_schema::Role::Home,
+        backup_extension: None,
+        home_directory: None,
+        nodes: vec![node],
+        layers: vec![vec![0]],
+    };
+    let dconf = FakeDconf::default();
+    let (summary, _, log) = run_with(plan, 1, &dconf);
+    assert_eq!(log, ["dconf: dconf"]);
+    assert_eq!(summary.dconf_written, 2);
+    let held = dconf::Dconf::dump(&dconf).expect("dump");
+    assert_eq!(held.get("/org/test/size").map(String::as_str), Some("uint32 5"));
+    assert_eq!(held.get("/org/test/name").map(String::as_str), Some("'x'"));
 }

@@ -15,31 +15,15 @@
 
 use std::collections::HashSet;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use am_schema::state::{ContentHash, JournalEntry};
 
 use super::copy::hash_at;
 use super::dconf;
+pub use super::findings::{UndoProblem, all_settled};
 use super::scratch::{Purpose, Scratch};
 use crate::anchored::{Anchored, Found};
-
-/// A change that could not be undone, or a path left alone because it no
-/// longer holds what the activation made, with why.
-#[derive(Debug)]
-pub struct UndoProblem {
-    pub path: PathBuf,
-    pub error: io::Error,
-    /// Someone else's file is there: left as it is, for good. Otherwise
-    /// the undo failed (a permission, a full disk) and may be tried again.
-    pub left_alone: bool,
-}
-
-/// Whether every problem is a path left as it is: then there is nothing
-/// left to try again, and the journal may go.
-pub fn all_settled(problems: &[UndoProblem]) -> bool {
-    problems.iter().all(|problem| problem.left_alone)
-}
 
 impl UndoProblem {
     fn failed(path: &Path) -> impl FnOnce(io::Error) -> UndoProblem + '_ {
@@ -53,7 +37,7 @@ pub fn undo(
     entries: &[JournalEntry],
     token: u64,
     fs: &Anchored,
-    dconf: &dconf::Client,
+    dconf: &dyn dconf::Dconf,
 ) -> Vec<UndoProblem> {
     let mut problems = Vec::new();
     let undo = Undo { fs, dconf, entries, scratch: Scratch { token } };
@@ -63,9 +47,7 @@ pub fn undo(
     let unmoved: HashSet<&str> = entries
         .iter()
         .filter_map(|entry| match entry {
-            JournalEntry::Moved { from, to, .. }
-                if fs.found(Path::new(to)).is_ok_and(|f| f == Found::Missing) =>
-            {
+            JournalEntry::Moved { from, to, inode, .. } if !undo.holds(Path::new(to), *inode) => {
                 Some(from.as_str())
             }
             _ => None,
@@ -81,7 +63,7 @@ pub fn undo(
 
 struct Undo<'a> {
     fs: &'a Anchored,
-    dconf: &'a dconf::Client,
+    dconf: &'a dyn dconf::Dconf,
     entries: &'a [JournalEntry],
     scratch: Scratch,
 }
@@ -106,7 +88,7 @@ impl Undo<'_> {
     fn one(&self, entry: &JournalEntry, unmoved: &HashSet<&str>) -> Step {
         let fs = self.fs;
         match entry {
-            JournalEntry::Begin { .. } | JournalEntry::Committed => Ok(()),
+            JournalEntry::Begin { .. } | JournalEntry::Committed { .. } => Ok(()),
             JournalEntry::DirCreated { path } => {
                 let path = Path::new(path);
                 // Only an empty folder is removed: anything inside is someone's.
@@ -164,17 +146,16 @@ impl Undo<'_> {
             JournalEntry::DconfChanged { changes } => {
                 dconf::restore(self.dconf, changes).map_err(at(Path::new("dconf")))
             }
-            JournalEntry::Moved { from, to, .. } => {
+            JournalEntry::Moved { from, to, inode, .. } => {
                 let (back, moved) = (Path::new(from), Path::new(to));
-                match (self.found(back)?, self.found(moved)?) {
-                    (Found::Missing, Found::Missing) => Err(left_as_is(
-                        back,
-                        format!("it was moved to {} and is no longer there", moved.display()),
-                    )),
-                    (Found::Missing, _) => fs.rename_new(moved, back).map_err(at(back)),
-                    // The move never happened.
-                    (_, Found::Missing) => Ok(()),
-                    (found, _) => Err(left_as_is(
+                // Only what was moved goes back: at `to` may be something
+                // else, if the move never happened.
+                if !self.holds(moved, *inode) {
+                    return Ok(());
+                }
+                match self.found(back)? {
+                    Found::Missing => fs.rename_new(moved, back).map_err(at(back)),
+                    found => Err(left_as_is(
                         back,
                         format!(
                             "it holds {}, so what was there is left at {}",
@@ -185,6 +166,11 @@ impl Undo<'_> {
                 }
             }
         }
+    }
+
+    /// Whether `path` holds the file with `inode` (0: none was recorded).
+    fn holds(&self, path: &Path, inode: u64) -> bool {
+        inode != 0 && self.fs.inode(path).is_ok_and(|found| found == Some(inode))
     }
 
     fn found(&self, path: &Path) -> Result<Found, UndoProblem> {

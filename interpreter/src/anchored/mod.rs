@@ -107,6 +107,19 @@ impl Anchored {
         }
     }
 
+    /// The inode of what is at `path` (links not followed), if anything.
+    pub fn inode(&self, path: &Path) -> io::Result<Option<u64>> {
+        let (dir, name) = match self.parent(path) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            other => other?,
+        };
+        match rustix::fs::statat(&*dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(stat) => Ok(Some(stat.st_ino)),
+            Err(Errno::NOENT) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// The content of the link at `path`.
     pub fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
         let (dir, name) = self.parent(path)?;

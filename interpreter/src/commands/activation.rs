@@ -3,6 +3,7 @@
 //! target bundle, and run the engine with the real or the dry-run backend.
 
 use std::io::IsTerminal;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use am_schema::Plan;
@@ -12,12 +13,13 @@ use crate::activate::backend::{DryRunBackend, RealBackend};
 use crate::activate::dconf;
 use crate::activate::precheck::Permissions;
 use crate::activate::recover::recover;
-use crate::activate::{self, Request, Status};
+use crate::activate::systemd::Systemctl;
+use crate::activate::{self, Outside, Request, Status};
 use crate::bundle::{self, Bundle};
 use crate::cli::{Activate, Target};
 use crate::commands::diff;
 use crate::error::{Error, Result};
-use crate::home::HomePaths;
+use crate::place::{Place, Role};
 use crate::report::dry_run::DryRun;
 use crate::report::{self, ActivationReport};
 use crate::state::StateDir;
@@ -26,44 +28,80 @@ use crate::state::lock::HomeLock;
 /// Runs one activation. The plan comes back beside the result so that
 /// conflicts can be reported with the nodes that want each path.
 pub fn run(args: &Activate) -> (Result<Status>, Option<Plan>) {
-    let home = match HomePaths::from_env().and_then(|home| home.check_owner().map(|()| home)) {
-        Ok(home) => home,
+    // A bundle named on the command line says whether it is a home's or a
+    // system's, which says where the state, the lock and the targets are.
+    let named = match &args.target {
+        Target::Bundle(arg) => match bundle::open(arg) {
+            Ok(bundle) => bundle,
+            Err(error) => return (Err(error), None),
+        },
+        _ => None,
+    };
+    let role = named.as_ref().map(|bundle| bundle.plan.role);
+    let place = match Place::choose(&args.place, role).and_then(|p| p.check_owner().map(|()| p)) {
+        Ok(place) => place,
         Err(error) => return (Err(error), None),
     };
-    let state = StateDir::new(home.state.clone());
-    let _lock = match HomeLock::acquire(&home.home, report::waiting_for_lock) {
+    let state = StateDir::new(place.state.clone());
+    let _lock = match lock(&place) {
         Ok(lock) => lock,
-        Err(source) => {
-            let error = Error::Io { action: "lock", path: home.home.clone(), source };
-            return (Err(error), None);
-        }
+        Err(error) => return (Err(error), None),
     };
-    match prepare(args, &home, &state) {
+    // The programs outside `am` are found once, here, and handed down.
+    let (dconf, units) = (dconf::Client::from_env(), Systemctl::for_place(&place));
+    let outside = Outside { dconf: &dconf, units: &units };
+    match prepare(args, &place, &state, outside, named) {
         Ok((bundle, previous)) => {
-            let result = execute(args, &home, &state, bundle.as_ref(), previous.as_ref());
+            let result = execute(args, &place, &state, outside, bundle.as_ref(), previous.as_ref());
             (result, bundle.map(|bundle| bundle.plan))
         }
         Err(error) => (Err(error), None),
     }
 }
 
+/// Takes the lock of the place: its home folder, or a system's state
+/// folder (made if missing).
+pub fn lock(place: &Place) -> Result<HomeLock> {
+    let folder = match place.role {
+        Role::Home => &place.dir,
+        Role::System => {
+            std::fs::create_dir_all(&place.state).map_err(|source| Error::Io {
+                action: "create the state folder",
+                path: place.state.clone(),
+                source,
+            })?;
+            &place.state
+        }
+    };
+    HomeLock::acquire(folder, report::waiting_for_lock).map_err(|source| Error::Io {
+        action: "lock",
+        path: folder.clone(),
+        source,
+    })
+}
+
 /// Recovers, then finds the current generation and the bundle to activate
 /// (`None` to deactivate).
 fn prepare(
     args: &Activate,
-    home: &HomePaths,
+    place: &Place,
     state: &StateDir,
+    outside: Outside,
+    named: Option<Bundle>,
 ) -> Result<(Option<Bundle>, Option<Generation>)> {
     if args.dry_run {
         if state.journal_path().exists() {
             report::note("an interrupted activation will be rolled back before a real run");
         }
-    } else if let Some(recovered) = recover(home, state, &dconf::Client::from_env())? {
+    } else if let Some(recovered) = recover(place, state, outside.dconf)? {
         report::recovered(&recovered);
     }
     let previous = state.current()?;
     let bundle = match &args.target {
-        Target::Bundle(arg) => Some(bundle::open(arg, home)?),
+        Target::Bundle(_) => match named {
+            Some(bundle) => Some(bundle),
+            None => Some(bundle::open_folder(&place.active_bundle("activate")?)?),
+        },
         Target::Rollback(to) => {
             let current = previous.as_ref().ok_or(Error::NoCurrentGeneration)?;
             let number = match to {
@@ -88,17 +126,47 @@ fn prepare(
             None
         }
     };
+    if let Some(bundle) = &bundle {
+        place.check_role(bundle.plan.role, &bundle.root)?;
+        check_home(&bundle.plan, place)?;
+    }
     Ok((bundle, previous))
+}
+
+/// A bundle built for one home (`home.homeDirectory`) refuses another
+/// `$HOME`: its files and commands may name that home's absolute paths.
+/// The same folder reached through another path (a symlinked `/home`)
+/// is the same home, as home-manager's `-ef` check has it.
+fn check_home(plan: &Plan, place: &Place) -> Result<()> {
+    let Some(expected) = plan.home_directory.as_deref().map(Path::new) else { return Ok(()) };
+    if expected == place.dir || same_file(expected, &place.dir) {
+        return Ok(());
+    }
+    Err(Error::WrongHome { expected: expected.to_path_buf(), actual: place.dir.clone() })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 fn execute(
     args: &Activate,
-    home: &HomePaths,
+    place: &Place,
     state: &StateDir,
+    outside: Outside,
     bundle: Option<&Bundle>,
     previous: Option<&Generation>,
 ) -> Result<Status> {
-    let empty = Plan { backup_extension: None, nodes: Vec::new(), layers: Vec::new() };
+    let empty = Plan {
+        role: place.role,
+        backup_extension: None,
+        home_directory: None,
+        nodes: Vec::new(),
+        layers: Vec::new(),
+    };
     let plan = bundle.map_or(&empty, |bundle| &bundle.plan);
     let permissions = Permissions {
         force: args.force,
@@ -108,13 +176,14 @@ fn execute(
     let request = Request {
         plan,
         bundle: bundle.map(|bundle| bundle.root.as_path()),
-        home,
+        place,
         previous,
         number: state.next_number()?,
         permissions,
         jobs: args.jobs,
         verbose: args.verbose,
         dry_run: args.dry_run,
+        outside,
     };
     if args.ask && !ask(args, previous, bundle)? {
         report::note("not activated; nothing was changed");
@@ -132,7 +201,7 @@ fn execute(
         };
         let dry = DryRun {
             plan,
-            home,
+            place,
             bundle: target.as_deref(),
             planned: &planned,
             new_content: &new_content,
@@ -146,7 +215,7 @@ fn execute(
         })?;
         summary
     } else {
-        let backend = RealBackend::new(state.clone(), home, dconf::Client::from_env());
+        let backend = RealBackend::new(state.clone(), place);
         activate::activate(&request, &backend, &mut report)?
     };
     report.summary(target.as_deref(), &summary);

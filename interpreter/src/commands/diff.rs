@@ -8,23 +8,26 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use am_schema::{Exec, Kind, Node, Plan, STATIC_DIR, SwitchMethod};
+use am_schema::{Exec, Kind, Node, Plan, Role, STATIC_DIR, SwitchMethod};
 
 use crate::activate::changes::Changes;
 use crate::activate::systemd::{self, Compare, Comparison};
 use crate::activate::target::file_target;
 use crate::bundle::{Bundle, open_folder};
+use crate::cli::Where;
 use crate::content::same_static;
 use crate::error::{Error, Result};
-use crate::home::HomePaths;
+use crate::place::Place;
 use crate::quote::shell_line;
 
 /// What `am diff` compares, and how much it shows.
 #[derive(Debug, Clone, Copy)]
 pub struct Options<'a> {
-    /// `None`: the bundle active for this home.
+    /// `None`: the bundle active for `place`.
     pub old: Option<&'a Path>,
     pub new: &'a Path,
+    /// Whose active bundle, when OLD is not given.
+    pub place: &'a Where,
     /// `-p`: a unified diff of each changed text file and Lua chunk.
     pub patch: bool,
 }
@@ -132,7 +135,7 @@ pub enum RunChange {
 pub fn run(options: Options) -> Result<BundleDiff> {
     let old_folder = match options.old {
         Some(old) => old.to_path_buf(),
-        None => HomePaths::from_env()?.active_bundle("diff OLD")?,
+        None => Place::choose(options.place, None)?.active_bundle("diff OLD")?,
     };
     let (old, new) = (open_folder(&old_folder)?, open_folder(options.new)?);
     let mut diff = compare(Some(&old), Some(&new), options.patch)?;
@@ -145,7 +148,13 @@ pub fn run(options: Options) -> Result<BundleDiff> {
 pub fn compare(old: Option<&Bundle>, new: Option<&Bundle>, patch: bool) -> Result<BundleDiff> {
     let nothing = Bundle {
         root: PathBuf::new(),
-        plan: Plan { backup_extension: None, nodes: Vec::new(), layers: Vec::new() },
+        plan: Plan {
+            role: Role::default(),
+            backup_extension: None,
+            home_directory: None,
+            nodes: Vec::new(),
+            layers: Vec::new(),
+        },
     };
     let (old_bundle, new_bundle) = (old.unwrap_or(&nothing), new.unwrap_or(&nothing));
     Ok(BundleDiff {

@@ -3,16 +3,16 @@
 
 use std::fmt::Write as _;
 
+use crate::cli::Where;
 use crate::error::{Error, Result};
-use crate::home::HomePaths;
+use crate::place::Place;
 use crate::state::StateDir;
-use crate::state::lock::HomeLock;
 use crate::state::time::format_utc;
 use crate::style::Style;
 
 /// The listing, one generation a line, oldest first, the current marked.
-pub fn list(style: Style) -> Result<String> {
-    let state = StateDir::new(HomePaths::from_env()?.state);
+pub fn list(place: &Where, style: Style) -> Result<String> {
+    let state = StateDir::new(Place::choose(place, None)?.state);
     let current = state.current_number()?;
     let mut text = String::new();
     for number in state.numbers()? {
@@ -33,12 +33,11 @@ pub fn list(style: Style) -> Result<String> {
 }
 
 /// Deletes generations (never the current one), each with its GC root.
-pub fn delete(numbers: &[u64]) -> Result<String> {
-    let home = HomePaths::from_env()?;
-    home.check_owner()?;
-    let _lock = HomeLock::acquire(&home.home, crate::report::waiting_for_lock)
-        .map_err(|source| Error::Io { action: "lock", path: home.home.clone(), source })?;
-    let state = StateDir::new(home.state);
+pub fn delete(place: &Where, numbers: &[u64]) -> Result<String> {
+    let place = Place::choose(place, None)?;
+    place.check_owner()?;
+    let _lock = super::activation::lock(&place)?;
+    let state = StateDir::new(place.state);
     let current = state.current_number()?;
     let existing = state.numbers()?;
     for &number in numbers {

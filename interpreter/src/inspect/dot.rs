@@ -143,7 +143,9 @@ mod tests {
     #[test]
     fn layers_become_clusters_and_after_edges_become_arrows() {
         let plan = Plan {
+            role: am_schema::Role::Home,
             backup_extension: None,
+            home_directory: None,
             nodes: vec![link(".a", true, vec![]), link(".b", false, vec![0])],
             layers: vec![vec![0], vec![1]],
         };

@@ -240,7 +240,9 @@ mod tests {
     #[test]
     fn a_plan_renders_as_one_line_of_json() {
         let plan = Plan {
+            role: am_schema::Role::Home,
             backup_extension: None,
+            home_directory: None,
             nodes: vec![
                 Node {
                     id: "file:.a".into(),

@@ -30,6 +30,9 @@ pub fn render(plan: &Plan, header: &Header, style: Style) -> String {
     let label = if header.source_key == "bundle" { "bundle" } else { "plan" };
     let _ = writeln!(out, "{} {}", style.bold(label), printable(&header.source_path));
     let _ = writeln!(out, "{}", counts(plan));
+    if let Some(home) = &plan.home_directory {
+        let _ = writeln!(out, "for the home {} only (home.homeDirectory)", printable(home));
+    }
 
     let rows: Vec<Row> = plan.nodes.iter().map(|node| Row::of(node, plan)).collect();
     let id_width = rows.iter().map(|row| width(&row.id)).max().unwrap_or(0);
@@ -248,7 +251,13 @@ mod tests {
 
     #[test]
     fn empty_plan_has_only_a_header() {
-        let plan = Plan { backup_extension: None, nodes: vec![], layers: vec![] };
+        let plan = Plan {
+            role: am_schema::Role::Home,
+            backup_extension: None,
+            home_directory: None,
+            nodes: vec![],
+            layers: vec![],
+        };
         assert_eq!(
             render(&plan, &header(), Style::PLAIN),
             "bundle /nix/store/x-home\n0 nodes in 0 layers\n"
@@ -258,7 +267,9 @@ mod tests {
     #[test]
     fn columns_line_up_and_extras_follow() {
         let plan = Plan {
+            role: am_schema::Role::Home,
             backup_extension: None,
+            home_directory: None,
             nodes: vec![
                 Node {
                     id: "file:.a".into(),

@@ -2,17 +2,24 @@
 //! must go through the `am` API, so that dry run, journal and rollback see
 //! it. Hence no `io`, no `package`/`require`, no `debug`, no file loading,
 //! and of `os` only what reads the clock and the environment.
+//!
+//! Code is text only: Lua does not check bytecode, and mutated bytecode
+//! makes the VM follow wild pointers. So `string.dump` is gone and `load`
+//! reads text whatever mode it is asked for, as the chunk itself is.
 
-use mlua::{Lua, LuaOptions, StdLib, Table};
+use mlua::{ChunkMode, Function, Lua, LuaOptions, StdLib, Table};
 
 /// `os` functions a chunk may use: none of them changes anything.
 const OS_KEPT: &[&str] = &["clock", "date", "difftime", "getenv", "time"];
 
-/// What one Lua state may allocate: far more than any configuration needs.
-const MEMORY_LIMIT: usize = 1 << 30;
-
 /// Base-library functions that read or run files.
 const BASE_REMOVED: &[&str] = &["dofile", "loadfile"];
+
+/// `load` as Lua has it, but for text only: the mode argument is replaced
+/// by `"t"`, and the arguments after it pass on as they came (Lua tells an
+/// `env` of nil from none).
+const TEXT_LOAD: &str = "local load = ...\n\
+                         return function(chunk, name, mode, ...) return load(chunk, name, \"t\", ...) end";
 
 pub fn new_state() -> mlua::Result<Lua> {
     let libraries = StdLib::STRING
@@ -22,9 +29,6 @@ pub fn new_state() -> mlua::Result<Lua> {
         | StdLib::COROUTINE
         | StdLib::OS;
     let lua = Lua::new_with(libraries, LuaOptions::default())?;
-    // A chunk building a string without end fails, instead of taking the
-    // machine's memory with it.
-    lua.set_memory_limit(MEMORY_LIMIT)?;
     let globals = lua.globals();
     for name in BASE_REMOVED {
         globals.raw_remove(*name)?;
@@ -35,6 +39,12 @@ pub fn new_state() -> mlua::Result<Lua> {
         kept.raw_set(*name, os.get::<mlua::Value>(*name)?)?;
     }
     globals.set("os", kept)?;
+    let string: Table = globals.get("string")?;
+    string.raw_remove("dump")?;
+    let load: Function = globals.get("load")?;
+    let text_load: Function =
+        lua.load(TEXT_LOAD).set_name("=load").set_mode(ChunkMode::Text).call(load)?;
+    globals.set("load", text_load)?;
     Ok(lua)
 }
 
@@ -57,6 +67,8 @@ mod tests {
             "os.rename",
             "os.exit",
             "os.tmpname",
+            "string.dump",
+            "('').dump",
         ] {
             let code = format!("return {absent} == nil");
             let gone: bool = lua.load(&code).eval().expect("evaluates");
@@ -67,5 +79,26 @@ mod tests {
             let there: bool = lua.load(&code).eval().expect("evaluates");
             assert!(there, "{present} is missing");
         }
+    }
+
+    #[test]
+    fn load_reads_text_only() {
+        let lua = new_state().expect("a state starts");
+        let refused: String = lua
+            .load(r#"return select(2, load("\27LuaT\0\25\147\r\n\26\n", "bytes", "b"))"#)
+            .eval()
+            .expect("evaluates");
+        assert!(refused.contains("attempt to load a binary chunk (mode is 't')"), "{refused}");
+        // Text loads with every mode, and an `env` argument still counts,
+        // even as nil.
+        let code = r#"
+            local env = { x = 41 }
+            assert(load("return x + 1", "n", "b", env)() == 42)
+            assert(load("return 2")() == 2)
+            assert(select(2, pcall(load("return x", "n", "t", nil))):find("nil value"))
+            return true
+        "#;
+        let ran: bool = lua.load(code).eval().expect("text loads");
+        assert!(ran);
     }
 }

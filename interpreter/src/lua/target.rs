@@ -17,6 +17,9 @@ pub fn relative(target: &str) -> Result<String, String> {
             format!("{target:?} has `..`; write the plain path below the home")
         }
         TargetProblem::NulByte => format!("{target:?} holds a NUL byte"),
+        TargetProblem::StateFolder => {
+            format!("{target:?} is in activation-manager's own state folder or holds it")
+        }
     })?;
     if normal != target.strip_suffix('/').unwrap_or(target) {
         return Err(format!("{target:?} is not written plainly; write {normal:?}"));

@@ -387,7 +387,13 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             None,
         ),
         Failure::Conflicts { nodes, conflicts } => {
-            let plan = Plan { backup_extension: None, nodes: nodes.clone(), layers: Vec::new() };
+            let plan = Plan {
+                role: am_schema::Role::Home,
+                backup_extension: None,
+                home_directory: None,
+                nodes: nodes.clone(),
+                layers: Vec::new(),
+            };
             let listed = super::conflicts::render(conflicts, &plan);
             (format!("paths are in the way of nodes it created\n{listed}"), None)
         }

@@ -129,8 +129,8 @@ fn group(key: &Key, members: &[&Conflict]) -> String {
                 if members.len() == 1 { "a folder" } else { "folders" }
             ),
             format!(
-                "replace {them} by real folders yourself (files are never placed through a \
-                 linked folder)"
+                "replace {them} by {} yourself (files are never placed through a linked folder)",
+                if members.len() == 1 { "a real folder" } else { "real folders" }
             ),
         ),
         Key::Unreadable => (

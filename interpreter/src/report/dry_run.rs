@@ -13,7 +13,7 @@ use super::sections::{self, Group, Mark, Section, count, mark};
 use crate::activate::backend::{MoveReason, Planned};
 use crate::activate::systemd::{UnitChange, Verb};
 use crate::activate::{Status, Summary};
-use crate::home::HomePaths;
+use crate::place::{Place, Role};
 use crate::quote::{printable, shell_line};
 use crate::style::Style;
 
@@ -21,7 +21,7 @@ use crate::style::Style;
 #[derive(Debug)]
 pub struct DryRun<'a> {
     pub plan: &'a Plan,
-    pub home: &'a HomePaths,
+    pub place: &'a Place,
     /// `None` when deactivating.
     pub bundle: Option<&'a Path>,
     pub planned: &'a [Planned],
@@ -54,7 +54,7 @@ pub fn render(dry: &DryRun, summary: &Summary, style: Style) -> String {
 /// Each path's steps, then one line per path.
 fn files(dry: &DryRun, style: Style) -> Section {
     let mut section = Section::new(Group::Files);
-    let static_link = dry.home.static_link();
+    let static_link = &dry.place.static_link;
     let mut steps: BTreeMap<&Path, Vec<&Planned>> = BTreeMap::new();
     let mut housekeeping = Vec::new();
     for change in dry.planned {
@@ -66,24 +66,28 @@ fn files(dry: &DryRun, style: Style) -> Section {
             Planned::Move { to, why: MoveReason::Restore, .. } => to.as_path(),
             Planned::Move { from, .. } => from.as_path(),
             Planned::CreateDir(dir) => {
-                housekeeping.push((Mark::Added, format!("{}/  (folder)", shown(dry.home, dir))));
+                housekeeping.push((Mark::Added, format!("{}/  (folder)", shown(dry.place, dir))));
                 continue;
             }
             Planned::RemoveDir(dir) => {
                 housekeeping.push((
                     Mark::Removed,
-                    format!("{}/  (folder, if empty)", shown(dry.home, dir)),
+                    format!("{}/  (folder, if empty)", shown(dry.place, dir)),
                 ));
                 continue;
             }
             _ => continue,
         };
-        if path == static_link {
+        if path == static_link.as_path() {
             let line = match change {
                 Planned::CreateLink { content, .. } | Planned::ReplaceLink { content, .. } => {
-                    format!("{}  now points to {}", shown(dry.home, path), shown(dry.home, content))
+                    format!(
+                        "{}  now points to {}",
+                        shown(dry.place, path),
+                        shown(dry.place, content)
+                    )
                 }
-                _ => format!("{}  removed", shown(dry.home, path)),
+                _ => format!("{}  removed", shown(dry.place, path)),
             };
             housekeeping.push((Mark::Changed, line));
             continue;
@@ -93,12 +97,12 @@ fn files(dry: &DryRun, style: Style) -> Section {
     let mut lines: Vec<(PathBuf, Mark, String)> = steps
         .into_iter()
         .map(|(path, steps)| {
-            let (mark, what) = file_line(dry.home, &steps);
+            let (mark, what) = file_line(dry.place, &steps);
             (path.to_path_buf(), mark, what)
         })
         .collect();
     for target in dry.new_content {
-        let path = dry.home.target(target);
+        let path = dry.place.target(target);
         if !lines.iter().any(|(at, ..)| *at == path) {
             lines.push((path, Mark::Changed, "new content".to_string()));
         }
@@ -110,7 +114,7 @@ fn files(dry: &DryRun, style: Style) -> Section {
     section.count(n(Mark::Changed), "changed");
     for (path, sign, what) in lines {
         let what = if what.is_empty() { what } else { format!("  {what}") };
-        section.lines.push(format!("{} {}{what}", mark(sign, style), shown(dry.home, &path)));
+        section.lines.push(format!("{} {}{what}", mark(sign, style), shown(dry.place, &path)));
     }
     if dry.verbose {
         section.lines.extend(
@@ -121,7 +125,7 @@ fn files(dry: &DryRun, style: Style) -> Section {
 }
 
 /// How one path changes, from its steps in order.
-fn file_line(home: &HomePaths, steps: &[&Planned]) -> (Mark, String) {
+fn file_line(place: &Place, steps: &[&Planned]) -> (Mark, String) {
     let mut created = None;
     let (mut replaces_link, mut removed, mut removed_copy) = (false, false, false);
     let (mut backup, mut trash, mut restored) = (None, false, None);
@@ -138,14 +142,14 @@ fn file_line(home: &HomePaths, steps: &[&Planned]) -> (Mark, String) {
             _ => {}
         }
     }
-    let restore = |from: &Path| format!("your original comes back from {}", shown(home, from));
+    let restore = |from: &Path| format!("your original comes back from {}", shown(place, from));
     let and = |first: Option<String>, then: String| match first.filter(|f| !f.is_empty()) {
         Some(first) => format!("{first}; {then}"),
         None => then,
     };
     match (created, restored) {
         (Some(kind), _) if backup.is_some() => {
-            let to = backup.map(|to| shown(home, to)).unwrap_or_default();
+            let to = backup.map(|to| shown(place, to)).unwrap_or_default();
             (Mark::Changed, and(Some(kind), format!("what is there moves to {to}")))
         }
         (Some(kind), _) if trash => (
@@ -273,10 +277,12 @@ fn commands(dry: &DryRun, style: Style) -> Section {
     section
 }
 
-/// `~/x` for a path in the home, else the path.
-fn shown(home: &HomePaths, path: &Path) -> String {
-    match path.strip_prefix(&home.home) {
-        Ok(relative) => format!("~/{}", printable(&relative.to_string_lossy())),
-        Err(_) => printable(&path.to_string_lossy()).into_owned(),
+/// `~/x` for a path in a home, else the path.
+fn shown(place: &Place, path: &Path) -> String {
+    match path.strip_prefix(&place.dir) {
+        Ok(relative) if place.role == Role::Home => {
+            format!("~/{}", printable(&relative.to_string_lossy()))
+        }
+        _ => printable(&path.to_string_lossy()).into_owned(),
     }
 }

@@ -116,17 +116,18 @@ impl Backend for DryRunBackend {
         self.plan(Planned::WriteCopy { path: path.to_path_buf(), mode })
     }
 
-    fn dconf_load(&self, client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()> {
+    fn dconf_load(&self, client: &dyn dconf::Dconf, keys: &[(&str, &str)]) -> io::Result<()> {
         for (path, value) in keys {
             let (path, value) = (path.to_string(), value.to_string());
-            self.plan(Planned::DconfWrite { path, value, private_bus: client.private_bus })?;
+            let private_bus = client.private_bus();
+            self.plan(Planned::DconfWrite { path, value, private_bus })?;
         }
         Ok(())
     }
 
-    fn dconf_reset(&self, client: &dconf::Client, path: &str) -> io::Result<()> {
+    fn dconf_reset(&self, client: &dyn dconf::Dconf, path: &str) -> io::Result<()> {
         let path = path.to_string();
-        self.plan(Planned::DconfReset { path, private_bus: client.private_bus })
+        self.plan(Planned::DconfReset { path, private_bus: client.private_bus() })
     }
 
     fn rename(
@@ -167,7 +168,7 @@ impl Backend for DryRunBackend {
         Ok(Vec::new())
     }
 
-    fn rollback(&self) -> Vec<UndoProblem> {
+    fn rollback(&self, _dconf: &dyn dconf::Dconf) -> Vec<UndoProblem> {
         Vec::new()
     }
 }

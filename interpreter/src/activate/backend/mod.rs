@@ -119,8 +119,8 @@ pub trait Backend: Sync {
     /// to the trash is deleted at commit.
     fn rename(&self, from: &Path, to: &Path, why: MoveReason, expect: &Expect) -> io::Result<bool>;
     /// Writes dconf keys (path, GVariant text) in one batch.
-    fn dconf_load(&self, client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()>;
-    fn dconf_reset(&self, client: &dconf::Client, path: &str) -> io::Result<()>;
+    fn dconf_load(&self, client: &dyn dconf::Dconf, keys: &[(&str, &str)]) -> io::Result<()>;
+    fn dconf_reset(&self, client: &dyn dconf::Dconf, path: &str) -> io::Result<()>;
     /// Makes one change to the user's systemd manager.
     fn unit_change(&self, manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran>;
     /// Removes a folder we created if it is empty; true when it was removed.
@@ -131,8 +131,9 @@ pub trait Backend: Sync {
     /// Makes the activation stand: records, `current`, GC root, clean-up.
     /// Returns warnings that do not undo it (a GC root Nix refused).
     fn commit(&self, commit: Commit) -> io::Result<Vec<String>>;
-    /// Undoes everything journaled since [`Backend::begin`].
-    fn rollback(&self) -> Vec<UndoProblem>;
+    /// Undoes everything journaled since [`Backend::begin`] (dconf keys
+    /// through `dconf`).
+    fn rollback(&self, dconf: &dyn dconf::Dconf) -> Vec<UndoProblem>;
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -14,7 +14,7 @@ use crate::activate::exec::{Captured, ExecSpec};
 use crate::activate::systemd::{Ran, UnitChange, UnitManager};
 use crate::activate::undo::{self, UndoProblem};
 use crate::anchored::{Anchored, Found};
-use crate::home::HomePaths;
+use crate::place::Place;
 use crate::state::StateDir;
 use crate::state::journal::Journal;
 
@@ -28,7 +28,6 @@ use crate::state::journal::Journal;
 pub struct RealBackend {
     state: StateDir,
     fs: Anchored,
-    dconf: dconf::Client,
     journal: Mutex<JournalState>,
     /// What this activation moved to the trash, deleted at commit: only
     /// what was really moved, never a name someone else holds.
@@ -50,11 +49,10 @@ enum JournalState {
 }
 
 impl RealBackend {
-    pub fn new(state: StateDir, home: &HomePaths, dconf: dconf::Client) -> Self {
+    pub fn new(state: StateDir, place: &Place) -> Self {
         RealBackend {
-            fs: Anchored::new([home.home.clone(), state.root.clone()]),
+            fs: Anchored::new([place.dir.clone(), state.root.clone()]),
             state,
-            dconf,
             journal: Mutex::new(JournalState::NotBegun),
             trash: Mutex::default(),
         }
@@ -202,11 +200,11 @@ impl Backend for RealBackend {
         self.fs.sync_parent(path)
     }
 
-    fn dconf_load(&self, client: &dconf::Client, keys: &[(&str, &str)]) -> io::Result<()> {
-        client.load(keys.iter().copied())
+    fn dconf_load(&self, client: &dyn dconf::Dconf, keys: &[(&str, &str)]) -> io::Result<()> {
+        client.load(keys)
     }
 
-    fn dconf_reset(&self, client: &dconf::Client, path: &str) -> io::Result<()> {
+    fn dconf_reset(&self, client: &dyn dconf::Dconf, path: &str) -> io::Result<()> {
         client.reset(path)
     }
 
@@ -241,7 +239,8 @@ impl Backend for RealBackend {
         }
         self.state.set_current(commit.current)?;
         if let JournalState::Open { journal, .. } = &mut *self.journal() {
-            journal.append(vec![JournalEntry::Committed])?;
+            let prune = commit.prune_after_trash.iter().map(|d| d.to_string_lossy().into_owned());
+            journal.append(vec![JournalEntry::Committed { prune: prune.collect() }])?;
         }
         delete_trash(&self.fs, &std::mem::take(&mut *lock(&self.trash)), &mut warnings);
         for dir in &commit.prune_after_trash {
@@ -263,9 +262,9 @@ impl Backend for RealBackend {
         Ok(warnings)
     }
 
-    fn rollback(&self) -> Vec<UndoProblem> {
+    fn rollback(&self, dconf: &dyn dconf::Dconf) -> Vec<UndoProblem> {
         let Some((journal, token)) = self.take_journal() else { return Vec::new() };
-        let problems = undo::undo(journal.entries(), token, &self.fs, &self.dconf);
+        let problems = undo::undo(journal.entries(), token, &self.fs, dconf);
         // The journal stays when something could not be undone, so the
         // next run tries again; paths left as they are stay so for good.
         if undo::all_settled(&problems) {

@@ -120,5 +120,5 @@ fn recorded_hash(target: &str, previous: Option<&Generation>) -> Option<ContentH
 
 /// The target of a path in the home.
 fn target_of(path: &Path, context: &Context) -> String {
-    path.strip_prefix(&context.home.home).unwrap_or(path).to_string_lossy().into_owned()
+    path.strip_prefix(&context.place.dir).unwrap_or(path).to_string_lossy().into_owned()
 }

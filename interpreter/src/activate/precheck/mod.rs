@@ -22,9 +22,10 @@ use am_schema::{Kind, Node, NodeIndex, Plan};
 use self::classify::{Entry, FolderCache, Parents, classify, found, same_content};
 pub use self::copy::CopyStep;
 use super::backend::Expect;
+pub use super::findings::{Conflict, Found, Wanted};
 use super::scratch::{Purpose, Scratch};
 use super::target::file_target;
-use crate::home::HomePaths;
+use crate::place::Place;
 
 /// What the user allowed the activation to do with paths in the way.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub struct Permissions {
 /// Everything the pre-check looks at.
 #[derive(Debug)]
 pub struct Context<'a> {
-    pub home: &'a HomePaths,
+    pub place: &'a Place,
     /// The bundle's canonical `static/`; `None` when deactivating.
     pub bundle_static: Option<&'a Path>,
     pub previous: Option<&'a Generation>,
@@ -155,53 +156,13 @@ pub struct Checked {
     pub stale: Vec<StaleStep>,
 }
 
-/// A path in the way of the activation.
-#[derive(Debug)]
-pub struct Conflict {
-    pub path: PathBuf,
-    pub found: Found,
-    /// Why the path matters: the nodes whose targets are at or below it.
-    pub wanted_by: Wanted,
-    /// A backup extension was given, but this backup path exists already.
-    pub backup_taken: Option<PathBuf>,
-}
-
-/// What was found at a conflicting path.
-#[derive(Debug)]
-pub enum Found {
-    File,
-    Folder,
-    /// Something that is neither file, folder nor link (a socket, a fifo).
-    Special,
-    /// A symlink, with its content: where a link is wanted, one not made by
-    /// activation-manager; where a folder is wanted, any link.
-    Link(PathBuf),
-    /// The path could not be looked at.
-    Unreadable(io::Error),
-    /// The path is activation-manager's own state folder, or in it.
-    StateFolder,
-}
-
-/// Who needs a conflicting path.
-#[derive(Debug)]
-pub enum Wanted {
-    /// A link node wants a link exactly here.
-    Link(NodeIndex),
-    /// These link nodes need the path to be a folder holding their targets.
-    Folder(Vec<NodeIndex>),
-    /// The activation's own state folder (`$STATE`) must be a folder.
-    StateDir,
-    /// The activation's own static link (`$STATE/static`) must be a link.
-    StaticLink,
-}
-
 /// Checks every path the activation of `plan` would touch.
 pub fn check(plan: &Plan, context: &Context) -> Result<Checked, Vec<Conflict>> {
-    let home = context.home;
+    let place = context.place;
     // Conflicts are keyed by path: fifty targets under one `.config` that is a
     // file make one conflict, listing them all, and the list comes out sorted.
     let mut conflicts: BTreeMap<PathBuf, Conflict> = BTreeMap::new();
-    let state = check_state(home, &mut conflicts);
+    let state = check_state(place, &mut conflicts);
     let targets: HashSet<&str> =
         plan.nodes.iter().filter_map(|node| file_target(&node.kind)).collect();
     // What Lua made is known to be stale only once the chunks ran, unless
@@ -254,7 +215,7 @@ fn check_files(
     removed: &HashSet<PathBuf>,
     conflicts: &mut BTreeMap<PathBuf, Conflict>,
 ) -> HashMap<NodeIndex, LinkStep> {
-    let home = context.home;
+    let place = context.place;
     let mut folders = FolderCache::new(removed);
     let mut links = HashMap::new();
     for (index, node) in nodes.iter().enumerate() {
@@ -262,18 +223,18 @@ fn check_files(
             Kind::Link(link) => {
                 let content = match &link.source {
                     Some(source) => PathBuf::from(source),
-                    None => home.link_content(&link.target),
+                    None => place.link_content(&link.target),
                 };
                 (&link.target, link.force, None, content)
             }
             Kind::Copy(copy) => {
-                (&copy.target, copy.force, Some(copy), home.link_content(&copy.target))
+                (&copy.target, copy.force, Some(copy), place.link_content(&copy.target))
             }
             _ => continue,
         };
         let index = index as NodeIndex;
-        let path = home.target(target);
-        if let Some(state) = home.state_in_home().and_then(Path::to_str)
+        let path = place.target(target);
+        if let Some(state) = place.reserved_in_dir().and_then(Path::to_str)
             && (am_schema::is_within(target, state) || am_schema::is_within(state, target))
         {
             let conflict = Conflict {
@@ -294,7 +255,7 @@ fn check_files(
             }
         };
         let (action, missing_dirs) =
-            match folders.check_parents(&home.home, target, index, conflicts) {
+            match folders.check_parents(&place.dir, target, index, conflicts) {
                 Parents::Bad => continue,
                 Parents::Missing(dirs) => (LinkAction::Create, dirs),
                 Parents::Present => {
@@ -347,7 +308,7 @@ fn link_action(
         _ => {}
     }
     // A compiled link's bytes are in the bundle; a created one's at its source.
-    let managed_bytes = match wanted.content.starts_with(context.home.static_link()) {
+    let managed_bytes = match context.place.is_static_content(wanted.content) {
         true => context.bundle_static.map(|dir| dir.join(target)),
         false => Some(wanted.content.to_path_buf()),
     };
@@ -361,7 +322,7 @@ fn link_action(
 /// it may be replaced: one into our static folder, one the previous
 /// generation's Lua made (with just this content), or home-manager's.
 fn link_is_ours(current: &Path, target: &str, context: &Context) -> bool {
-    current.starts_with(context.home.static_link())
+    context.place.is_static_content(current)
         || is_home_manager_link(current)
         || matches!(previous_owned(target, context.previous),
             Some(Owned { kind: OwnedKind::LuaLink(content), .. }) if Path::new(content) == current)
@@ -447,13 +408,13 @@ fn is_free(path: &Path) -> bool {
 /// Targets of the previous generation that are `stale`.
 fn stale_steps(context: &Context, stale: impl Fn(&Owned) -> bool) -> Vec<StaleStep> {
     let Some(previous) = context.previous else { return Vec::new() };
-    let home = context.home;
+    let place = context.place;
     previous
         .owned
         .iter()
         .filter(|owned| stale(owned))
         .map(|owned| {
-            let path = home.target(&owned.target);
+            let path = place.target(&owned.target);
             let scratch = &context.scratch;
             let link = |content: PathBuf| {
                 let ours = std::fs::read_link(&path).is_ok_and(|current| current == content);
@@ -461,7 +422,7 @@ fn stale_steps(context: &Context, stale: impl Fn(&Owned) -> bool) -> Vec<StaleSt
                 ours.then_some(Removal::Link { content, aside })
             };
             let remove = match &owned.kind {
-                OwnedKind::Link => link(home.link_content(&owned.target)),
+                OwnedKind::Link => link(place.link_content(&owned.target)),
                 OwnedKind::LuaLink(content) => link(PathBuf::from(content)),
                 // Moved aside, not deleted, until the activation commits,
                 // so a rollback can put it back.
@@ -478,7 +439,7 @@ fn stale_steps(context: &Context, stale: impl Fn(&Owned) -> bool) -> Vec<StaleSt
             let restore = owned
                 .backup
                 .as_deref()
-                .map(|backup| home.target(backup))
+                .map(|backup| place.target(backup))
                 .filter(|_| ours || std::fs::symlink_metadata(&path).is_err());
             StaleStep { target: owned.target.clone(), path, remove, restore }
         })
@@ -515,17 +476,24 @@ fn is_home_manager_link(content: &Path) -> bool {
 
 /// The state folder must be a folder (a link to one is fine: people move
 /// `~/.local/state` around) and the static link, if present, a link.
-fn check_state(home: &HomePaths, conflicts: &mut BTreeMap<PathBuf, Conflict>) -> StateStep {
+fn check_state(place: &Place, conflicts: &mut BTreeMap<PathBuf, Conflict>) -> StateStep {
     let mut add = |path: PathBuf, found, wanted_by| {
         conflicts.insert(path.clone(), Conflict { path, found, wanted_by, backup_taken: None });
     };
-    match std::fs::metadata(&home.state) {
+    match std::fs::metadata(&place.state) {
         Ok(meta) if meta.is_dir() => {}
         Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-        Ok(_) => add(home.state.clone(), found(classify(&home.state)), Wanted::StateDir),
-        Err(error) => add(home.state.clone(), Found::Unreadable(error), Wanted::StateDir),
+        Ok(_) => add(place.state.clone(), found(classify(&place.state)), Wanted::StateDir),
+        Err(error) => add(place.state.clone(), Found::Unreadable(error), Wanted::StateDir),
     }
-    let static_link = home.static_link();
+    // A system's static link has a folder of its own in `/etc`.
+    if let Some(folder) = place.static_link.parent().filter(|folder| *folder != place.state) {
+        match classify(folder) {
+            Ok(Entry::Missing | Entry::Folder) => {}
+            other => add(folder.to_path_buf(), found(other), Wanted::StaticLink),
+        }
+    }
+    let static_link = place.static_link.clone();
     let static_previous = match classify(&static_link) {
         Ok(Entry::Missing) => None,
         Ok(Entry::Link(previous)) => Some(previous),

@@ -10,7 +10,7 @@ use super::*;
 
 struct Scratch {
     root: PathBuf,
-    home: HomePaths,
+    place: Place,
 }
 
 impl Scratch {
@@ -23,8 +23,8 @@ impl Scratch {
         ));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join("home")).expect("temp dir is writable");
-        let home = HomePaths::resolve(Some(root.join("home").into()), None).expect("home");
-        Scratch { root, home }
+        let place = Place::resolve(Some(root.join("home").into()), None).expect("home");
+        Scratch { root, place }
     }
 
     fn bundle_static(&self) -> PathBuf {
@@ -32,14 +32,14 @@ impl Scratch {
     }
 
     fn path(&self, rel: &str) -> PathBuf {
-        self.home.home.join(rel)
+        self.place.dir.join(rel)
     }
 
     fn check(&self, plan: &Plan) -> Result<Checked, Vec<Conflict>> {
         let bundle_static = self.bundle_static();
         let permissions = Permissions::default();
         let context = Context {
-            home: &self.home,
+            place: &self.place,
             bundle_static: Some(&bundle_static),
             previous: None,
             permissions: &permissions,
@@ -67,7 +67,13 @@ fn links(targets: &[&str]) -> Plan {
         })
         .collect();
     let layer = (0..nodes.len() as u32).collect();
-    Plan { backup_extension: None, nodes, layers: vec![layer] }
+    Plan {
+        role: am_schema::Role::Home,
+        backup_extension: None,
+        home_directory: None,
+        nodes,
+        layers: vec![layer],
+    }
 }
 
 fn action(checked: &Checked, index: u32) -> Option<&LinkAction> {
@@ -86,17 +92,17 @@ fn fresh_home_creates_everything() {
     );
     assert_eq!(
         checked.links.get(&1).map(|step| step.content.clone()),
-        Some(scratch.home.link_content(".config/a/b"))
+        Some(scratch.place.link_content(".config/a/b"))
     );
 }
 
 #[test]
 fn our_links_are_unchanged_or_replaced() {
     let scratch = Scratch::new();
-    std::fs::create_dir_all(&scratch.home.state).expect("state");
-    symlink(scratch.bundle_static(), scratch.home.static_link()).expect("static link");
-    symlink(scratch.home.link_content(".a"), scratch.path(".a")).expect("link");
-    let old = scratch.home.link_content("old-name");
+    std::fs::create_dir_all(&scratch.place.state).expect("state");
+    symlink(scratch.bundle_static(), scratch.place.static_link.clone()).expect("static link");
+    symlink(scratch.place.link_content(".a"), scratch.path(".a")).expect("link");
+    let old = scratch.place.link_content("old-name");
     symlink(&old, scratch.path(".b")).expect("link");
     let checked = scratch.check(&links(&[".a", ".b"])).expect("no conflicts");
     assert_eq!(checked.state, StateStep { static_previous: Some(scratch.bundle_static()) });
@@ -148,14 +154,14 @@ fn a_parent_in_the_way_is_one_conflict_naming_every_target_below() {
 #[test]
 fn state_paths_in_the_way_are_conflicts() {
     let scratch = Scratch::new();
-    std::fs::create_dir_all(scratch.home.static_link()).expect("static as a folder");
+    std::fs::create_dir_all(scratch.place.static_link.clone()).expect("static as a folder");
     let conflicts = scratch.check(&links(&[])).expect_err("static is a folder");
     assert_eq!(conflicts.len(), 1);
     assert!(matches!(conflicts[0].wanted_by, Wanted::StaticLink));
 
     let scratch = Scratch::new();
     std::fs::create_dir_all(scratch.path(".local/state")).expect("state home");
-    std::fs::write(&scratch.home.state, "").expect("state as a file");
+    std::fs::write(&scratch.place.state, "").expect("state as a file");
     let conflicts = scratch.check(&links(&[])).expect_err("state is a file");
     assert!(matches!(conflicts[0].wanted_by, Wanted::StateDir));
 }

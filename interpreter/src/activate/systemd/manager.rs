@@ -102,7 +102,7 @@ pub struct Ran {
 }
 
 /// The user's service manager.
-pub trait UnitManager: Sync {
+pub trait UnitManager: Sync + std::fmt::Debug {
     /// Why units cannot be managed now, or `None` when a manager answers.
     fn unavailable(&self) -> Option<String>;
     /// Whether each unit is active (or activating, or reloading), in order.
@@ -113,35 +113,76 @@ pub trait UnitManager: Sync {
     fn status(&self, unit: &str) -> String;
 }
 
-/// The manager of the user running `am`, reached through `systemctl --user`
-/// (which talks to `$XDG_RUNTIME_DIR/systemd/private`, no D-Bus needed).
+/// A manager reached through `systemctl`: the user's (`--user`, which talks
+/// to `$XDG_RUNTIME_DIR/systemd/private`, no D-Bus needed), or the system's.
 #[derive(Debug, Clone)]
 pub struct Systemctl {
-    runtime_dir: Option<PathBuf>,
+    scope: Scope,
+}
+
+#[derive(Debug, Clone)]
+enum Scope {
+    User {
+        runtime_dir: Option<PathBuf>,
+    },
+    System,
+    /// A system tree under `--root`: its manager is not running here.
+    Offline(PathBuf),
 }
 
 impl Systemctl {
+    /// The manager of the user running `am`.
     pub fn from_env() -> Systemctl {
         let runtime_dir =
             std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).filter(|dir| dir.is_absolute());
-        Systemctl { runtime_dir }
+        Systemctl { scope: Scope::User { runtime_dir } }
+    }
+
+    /// The manager of the place: the user's for a home, the system's for
+    /// the running system, none for a tree under `--root`.
+    pub fn for_place(place: &crate::place::Place) -> Systemctl {
+        match (&place.role, &place.root) {
+            (crate::place::Role::Home, _) => Systemctl::from_env(),
+            (_, Some(root)) if place.is_offline() => {
+                Systemctl { scope: Scope::Offline(root.clone()) }
+            }
+            _ => Systemctl { scope: Scope::System },
+        }
     }
 
     fn run(&self, args: &[&str]) -> io::Result<std::process::Output> {
-        Command::new("systemctl").arg("--user").args(args).stdin(Stdio::null()).output().map_err(
-            |error| io::Error::new(error.kind(), format!("could not run systemctl: {error}")),
-        )
+        let mut command = Command::new("systemctl");
+        if let Scope::User { .. } = self.scope {
+            command.arg("--user");
+        }
+        command.args(args).stdin(Stdio::null()).output().map_err(|error| {
+            io::Error::new(error.kind(), format!("could not run systemctl: {error}"))
+        })
     }
 }
 
 impl UnitManager for Systemctl {
     fn unavailable(&self) -> Option<String> {
-        let Some(dir) = &self.runtime_dir else {
-            return Some("XDG_RUNTIME_DIR is not set".into());
-        };
-        let socket = dir.join("systemd/private");
-        if std::fs::symlink_metadata(&socket).is_err() {
-            return Some(format!("{} does not exist", socket.display()));
+        match &self.scope {
+            Scope::User { runtime_dir: None } => return Some("XDG_RUNTIME_DIR is not set".into()),
+            Scope::User { runtime_dir: Some(dir) } => {
+                let socket = dir.join("systemd/private");
+                if std::fs::symlink_metadata(&socket).is_err() {
+                    return Some(format!("{} does not exist", socket.display()));
+                }
+            }
+            Scope::System => {
+                if std::fs::symlink_metadata("/run/systemd/system").is_err() {
+                    return Some("this system was not booted with systemd".into());
+                }
+            }
+            Scope::Offline(root) => {
+                return Some(format!(
+                    "{} is not the running system: its units are placed and enabled, and start \
+                     when it boots",
+                    root.display()
+                ));
+            }
         }
         let output = match self.run(&["is-system-running"]) {
             Ok(output) => output,
@@ -153,10 +194,10 @@ impl UnitManager for Systemctl {
         match state.as_str() {
             "initializing" | "starting" | "running" | "degraded" | "maintenance" => None,
             "" => Some(format!(
-                "`systemctl --user is-system-running` could not connect: {}",
+                "`systemctl is-system-running` could not connect: {}",
                 String::from_utf8_lossy(&output.stderr).trim()
             )),
-            state => Some(format!("the user manager is {state}")),
+            state => Some(format!("the service manager is {state}")),
         }
     }
 
@@ -177,7 +218,7 @@ impl UnitManager for Systemctl {
             Ok(states)
         } else {
             Err(io::Error::other(format!(
-                "`systemctl --user is-active` answered {} lines for {} units: {}",
+                "`systemctl is-active` answered {} lines for {} units: {}",
                 states.len(),
                 units.len(),
                 String::from_utf8_lossy(&output.stderr).trim()

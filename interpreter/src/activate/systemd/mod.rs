@@ -88,8 +88,8 @@ pub fn records(plan: &Plan) -> Vec<UnitRecord> {
 }
 
 /// The work of the `systemd-units` node, with the user's own manager.
-pub fn node(switch: &Switch, backend: &impl Backend) -> NodeOutcome {
-    match self::switch(switch, &Systemctl::from_env(), backend) {
+pub fn node(switch: &Switch, manager: &dyn UnitManager, backend: &impl Backend) -> NodeOutcome {
+    match self::switch(switch, manager, backend) {
         Ok(switched) => NodeOutcome::Units(switched),
         Err(failed) => NodeOutcome::Failed(Failure::Units(failed)),
     }
@@ -105,7 +105,7 @@ pub fn switch_dropped(request: &Request, backend: &impl Backend, summary: &mut S
         return;
     }
     let dropped = Switch { units: &[], bundle: request.bundle, previous: request.previous };
-    match switch(&dropped, &Systemctl::from_env(), backend) {
+    match switch(&dropped, request.outside.units, backend) {
         Ok(switched) => {
             summary.units.extend(switched.done);
             summary.units_skipped = switched.skipped;

@@ -1,59 +1,72 @@
 //! The `am` table a chunk sees. Its functions only describe: `am.link{...}`
-//! and friends add a node to the chunk's result, `am.fs` only reads. Every
-//! argument is checked here, with messages that name the function and the
-//! field, because Lua computed it and nothing checked it before.
+//! and friends hand a node to `am`, `am.fs` only reads. Every argument is
+//! checked here, with messages that name the function and the field,
+//! because Lua computed it and nothing checked it before.
+//!
+//! What a chunk hands over counts against its memory limit together with
+//! what Lua holds (see [`Budget`]): `am` keeps it, so a chunk could
+//! otherwise hold many times the limit through copies of one string.
 //!
 //! lua/am.lua annotates every member for editors; `am __docs lua-api` lists
 //! the members from the table built here, and a test keeps the two in step.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
 use std::path::Path;
 use std::rc::Rc;
 
+use am_schema::chunk::{ChunkEvent, encode_event};
 use am_schema::{Copy, CopySource, Dconf, DconfKey, Exec, Kind, Link, Node};
-use mlua::{Lua, Table, Value};
+use mlua::{ChunkMode, Lua, Table, Value};
 
 use super::target::{absolute, relative};
-use super::{Context, Failed, LogLine, Ran};
+use super::{Context, size_text};
+
+/// Where the frames of a chunk's events go, as it makes them.
+pub type Sink = Box<dyn FnMut(&[u8]) -> std::io::Result<()>>;
 
 /// What one chunk has done so far.
-#[derive(Debug, Default)]
 struct Run {
     parent: String,
     declared_by: String,
     required: bool,
-    ran: Ran,
     /// Targets created by this chunk, to refuse a second node at one.
     targets: HashSet<String>,
     /// Created nodes by kind, for the ids of nodes without a target.
     counts: BTreeMap<&'static str, usize>,
+    budget: Budget,
+    send: Sink,
 }
 
 impl Run {
-    fn new(parent: &Node) -> Rc<RefCell<Run>> {
+    fn new(parent: &Node, budget: Budget, send: Sink) -> Rc<RefCell<Run>> {
         Rc::new(RefCell::new(Run {
             parent: parent.id.clone(),
             declared_by: parent.declared_by.clone(),
             required: parent.required,
-            ran: Ran::default(),
             targets: HashSet::new(),
             counts: BTreeMap::new(),
+            budget,
+            send,
         }))
     }
 
-    /// Adds a created node and gives its id: `<parent>/<kind>:<target>`
+    /// Hands a created node over and gives its id: `<parent>/<kind>:<target>`
     /// for files, `<parent>/<kind>:<n>` otherwise.
-    fn create(&mut self, kind: Kind, function: &str) -> mlua::Result<String> {
+    fn create(&mut self, lua: &Lua, kind: Kind, function: &str) -> mlua::Result<String> {
         let name = kind.name();
         let suffix = match &kind {
             Kind::Link(Link { target, .. }) | Kind::Copy(Copy { target, .. }) => {
-                if !self.targets.insert(target.clone()) {
+                if self.targets.contains(target) {
                     return Err(fail(
                         function,
                         format!("~/{target} is already created by this chunk"),
                     ));
                 }
+                // The set of targets stays here: its bytes count too.
+                self.budget.charge(lua, target.len(), function)?;
+                self.targets.insert(target.clone());
                 target.clone()
             }
             _ => {
@@ -63,81 +76,148 @@ impl Run {
             }
         };
         let id = format!("{}/{name}:{suffix}", self.parent);
-        self.ran.created.push(Node {
+        let node = Node {
             id: id.clone(),
             declared_by: self.declared_by.clone(),
             required: self.required,
             after: Vec::new(),
             kind,
-        });
+        };
+        self.hand_over(lua, &ChunkEvent::Created(node), function)?;
         Ok(id)
     }
 
-    fn log(&mut self, warning: bool, text: String) {
-        self.ran.log.push(LogLine { warning, text });
+    fn log(&mut self, lua: &Lua, warning: bool, text: String, function: &str) -> mlua::Result<()> {
+        self.hand_over(lua, &ChunkEvent::Log { warning, text }, function)
+    }
+
+    /// Sends one event to `am`, once it fits the budget.
+    fn hand_over(&mut self, lua: &Lua, event: &ChunkEvent, function: &str) -> mlua::Result<()> {
+        let frame = encode_event(event);
+        self.budget.charge(lua, frame.len(), function)?;
+        (self.send)(&frame)
+            .map_err(|error| fail(function, format!("could not hand it to am: {error}")))
     }
 }
 
-/// Runs `chunk` for `node` in `lua`, with a fresh `am` table and a fresh
-/// global environment, so one chunk cannot leave anything to the next.
+/// What a chunk holds: Lua's memory and what it handed to `am`, which
+/// together may not pass its limit. Each handed byte lowers Lua's own
+/// limit by one, so that a string built without end fails too.
+#[derive(Debug)]
+struct Budget {
+    limit: usize,
+    handed: usize,
+}
+
+impl Budget {
+    fn new(lua: &Lua, limit: usize) -> mlua::Result<Budget> {
+        lua.set_memory_limit(limit)?;
+        Ok(Budget { limit, handed: 0 })
+    }
+
+    /// Bytes the chunk may still take.
+    fn left(&self, lua: &Lua) -> usize {
+        self.limit.saturating_sub(self.handed + lua.used_memory())
+    }
+
+    /// Counts `bytes` more handed over, or fails `function` when they do not fit.
+    fn charge(&mut self, lua: &Lua, bytes: usize, function: &str) -> mlua::Result<()> {
+        self.fits(lua, bytes, function)?;
+        self.handed += bytes;
+        lua.set_memory_limit(self.limit - self.handed)?;
+        Ok(())
+    }
+
+    /// Fails `function` when `bytes` more would pass the limit.
+    fn fits(&self, lua: &Lua, bytes: usize, function: &str) -> mlua::Result<()> {
+        let left = self.left(lua);
+        if bytes <= left {
+            return Ok(());
+        }
+        Err(out_of_memory(function, "handing this over", bytes, left, self.limit))
+    }
+}
+
+/// Why `function` cannot take `bytes` more for `what`, with `left` of `limit`.
+fn out_of_memory(
+    function: &str,
+    what: &str,
+    bytes: usize,
+    left: usize,
+    limit: usize,
+) -> mlua::Error {
+    fail(
+        function,
+        format!(
+            "out of memory: {what} takes {} MiB, and {} MiB are left of the chunk's {} (for \
+             what Lua holds and what the chunk handed to am)",
+            bytes.div_ceil(1 << 20),
+            left >> 20,
+            size_text(limit)
+        ),
+    )
+}
+
+/// Runs `chunk` for `node` in a state of its own, which may hold `memory`
+/// bytes, sending each node it creates and each line it logs to `send` as
+/// it makes them; gives Lua's message and traceback when the chunk fails.
 pub fn run(
-    lua: &Lua,
     node: &Node,
     chunk: &am_schema::Lua,
     context: &Context,
-) -> Result<Ran, Failed> {
-    let run = Run::new(node);
-    let result = environment(lua, &run, context).and_then(|env| {
-        stop_after(lua, context.time_limit)?;
+    memory: usize,
+    send: Sink,
+) -> Result<(), String> {
+    let start = |error: mlua::Error| format!("could not start Lua: {error}");
+    let lua = super::sandbox::new_state().map_err(start)?;
+    let budget = Budget::new(&lua, memory).map_err(start)?;
+    let run = Run::new(node, budget, send);
+    let result = install(&lua, &run, context).and_then(|()| {
+        stop_after(&lua, context.time_limit)?;
         // `=` makes Lua show the name as it is, not as `[string "..."]`.
-        let ran =
-            lua.load(&chunk.chunk).set_name(format!("={}", chunk.name)).set_environment(env).exec();
-        lua.remove_hook();
-        ran
+        lua.load(&chunk.chunk).set_name(format!("={}", chunk.name)).set_mode(ChunkMode::Text).exec()
     });
-    let ran = std::mem::take(&mut run.borrow_mut().ran);
-    match result {
-        Ok(()) => Ok(ran),
-        Err(error) => Err(Failed { message: message(&error), log: ran.log }),
-    }
+    result.map_err(|error| message(&error, memory))
 }
 
 /// Makes the chunk fail once it has run for `limit`: every 10,000
-/// instructions, a hook looks at the clock.
+/// instructions, a hook looks at the clock. A chunk can catch that error
+/// or run where no hook fires (C code); its process is killed then.
 fn stop_after(lua: &Lua, limit: std::time::Duration) -> mlua::Result<()> {
     let started = std::time::Instant::now();
     let triggers = mlua::HookTriggers::new().every_nth_instruction(10_000);
     lua.set_hook(triggers, move |_, _| {
         if started.elapsed() > limit {
-            return Err(mlua::Error::runtime(format!(
-                "stopped after {} s (an endless loop? if it needs longer, raise its `timeout`)",
-                limit.as_secs_f64()
-            )));
+            return Err(mlua::Error::runtime(super::stopped(limit)));
         }
         Ok(mlua::VmState::Continue)
     })
 }
 
-/// Lua's message and traceback, without mlua's `runtime error: ` prefix.
-fn message(error: &mlua::Error) -> String {
+/// Lua's message and traceback, without mlua's `runtime error: ` prefix;
+/// `memory` is the chunk's limit, for when it ran out.
+fn message(error: &mlua::Error, memory: usize) -> String {
     let text = match error {
         mlua::Error::CallbackError { traceback, cause } => {
-            format!("{}\n{traceback}", message(cause))
+            format!("{}\n{traceback}", message(cause, memory))
         }
         mlua::Error::RuntimeError(text) | mlua::Error::SyntaxError { message: text, .. } => {
             text.clone()
+        }
+        mlua::Error::MemoryError(text) => {
+            format!("{text}: the chunk reached its memory limit of {}", size_text(memory))
         }
         other => other.to_string(),
     };
     text.trim_end().to_string()
 }
 
-/// The globals of one chunk: `am`, a `print` that goes to the node's log
-/// (output of parallel nodes must not interleave), and the shared library
-/// behind them.
-fn environment(lua: &Lua, run: &Rc<RefCell<Run>>, context: &Context) -> mlua::Result<Table> {
-    let env = lua.create_table()?;
-    env.set("am", am_table(lua, run, context)?)?;
+/// Makes the chunk's globals: `am`, and a `print` that goes to the node's
+/// log (output of parallel nodes must not interleave). The state runs
+/// this one chunk, so they are the chunk's own.
+fn install(lua: &Lua, run: &Rc<RefCell<Run>>, context: &Context) -> mlua::Result<()> {
+    let globals = lua.globals();
+    globals.set("am", am_table(lua, run, context)?)?;
     let log = Rc::clone(run);
     let print = lua.create_function(move |lua, values: mlua::Variadic<Value>| {
         let texts: Vec<String> = values
@@ -148,14 +228,9 @@ fn environment(lua: &Lua, run: &Rc<RefCell<Run>>, context: &Context) -> mlua::Re
                     .map_or_else(|| format!("{value:?}"), |s| s.to_string_lossy()))
             })
             .collect::<mlua::Result<_>>()?;
-        log.borrow_mut().log(false, texts.join("\t"));
-        Ok(())
+        log.borrow_mut().log(lua, false, texts.join("\t"), "print")
     })?;
-    env.set("print", print)?;
-    let meta = lua.create_table()?;
-    meta.set("__index", lua.globals())?;
-    env.set_metatable(Some(meta))?;
-    Ok(env)
+    globals.set("print", print)
 }
 
 fn am_table(lua: &Lua, run: &Rc<RefCell<Run>>, context: &Context) -> mlua::Result<Table> {
@@ -183,22 +258,25 @@ fn am_table(lua: &Lua, run: &Rc<RefCell<Run>>, context: &Context) -> mlua::Resul
         let run = Rc::clone(run);
         let function = lua.create_function(move |lua, value: Value| {
             let text = lua.coerce_string(value)?.map(|s| s.to_string_lossy()).unwrap_or_default();
-            run.borrow_mut().log(warning, text);
-            Ok(())
+            run.borrow_mut().log(lua, warning, text, &format!("am.log.{name}"))
         })?;
         log.set(name, function)?;
     }
     am.set("log", log)?;
-    am.set("fs", fs_table(lua, context.home)?)?;
+    am.set("fs", fs_table(lua, run, context.home)?)?;
 
     let creators: [(&str, Creator); 4] =
         [("link", link), ("copy", copy), ("exec", exec), ("dconf", dconf)];
     for (name, creator) in creators {
         let run = Rc::clone(run);
-        let function = lua.create_function(move |_, table: Table| {
+        let function = lua.create_function(move |lua, table: Table| {
             let function = format!("am.{name}");
-            let kind = creator(&Fields { table, function: &function })?;
-            run.borrow_mut().create(kind, &function)
+            let (left, limit) = {
+                let budget = &run.borrow().budget;
+                (budget.left(lua), budget.limit)
+            };
+            let kind = creator(&Fields { table, function: &function, left, limit })?;
+            run.borrow_mut().create(lua, kind, &function)
         })?;
         am.set(name, function)?;
     }
@@ -275,14 +353,16 @@ fn exec(fields: &Fields) -> mlua::Result<Kind> {
 }
 
 fn dconf(fields: &Fields) -> mlua::Result<Kind> {
+    use am_schema::dconf::{folder_problem, key_problem, value_problem};
     let mut keys = Vec::new();
     for pair in fields.table.pairs::<Value, Value>() {
         let (dir, settings) = pair?;
         let dir = fields.string_value("folder", dir)?;
+        // Slashes around the folder are forgiven, as `dconf` forgives them.
         let trimmed = dir.trim_matches('/');
-        if trimmed.is_empty() || trimmed.contains("//") {
+        if let Some(problem) = folder_problem(trimmed) {
             return Err(fields.fail(format!(
-                "{dir:?} is not a dconf folder like \"org/gnome/desktop/interface\""
+                "{dir:?} is not a dconf folder like \"org/gnome/desktop/interface\": it {problem}"
             )));
         }
         let Value::Table(settings) = settings else {
@@ -291,10 +371,15 @@ fn dconf(fields: &Fields) -> mlua::Result<Kind> {
         for pair in settings.pairs::<Value, Value>() {
             let (key, value) = pair?;
             let key = fields.string_value(&format!("[{dir:?}] key"), key)?;
-            if key.is_empty() || key.contains('/') {
-                return Err(fields.fail(format!("{key:?} in [{dir:?}] is not a dconf key name")));
+            if let Some(problem) = key_problem(&key) {
+                return Err(fields
+                    .fail(format!("{key:?} in [{dir:?}] is not a dconf key name: it {problem}")));
             }
-            let value = fields.string_value(&format!("[{dir:?}].{key}"), value)?;
+            let field = format!("[{dir:?}].{key}");
+            let value = fields.string_value(&field, value)?;
+            if let Some(problem) = value_problem(&value) {
+                return Err(fields.fail(format!("`{field}`: {value:?} {problem}")));
+            }
             keys.push(DconfKey { dir: trimmed.to_string(), key, value });
         }
     }
@@ -309,6 +394,11 @@ fn dconf(fields: &Fields) -> mlua::Result<Kind> {
 struct Fields<'a> {
     table: Table,
     function: &'a str,
+    /// What the chunk's memory budget had left when the call began: a
+    /// string longer than that is refused before it is copied.
+    left: usize,
+    /// The chunk's memory limit, for that message.
+    limit: usize,
 }
 
 impl Fields<'_> {
@@ -339,6 +429,10 @@ impl Fields<'_> {
 
     fn string_value(&self, field: &str, value: Value) -> mlua::Result<String> {
         match value {
+            Value::String(text) if text.as_bytes().len() > self.left => {
+                let (what, bytes) = (format!("`{field}`"), text.as_bytes().len());
+                Err(out_of_memory(self.function, &what, bytes, self.left, self.limit))
+            }
             Value::String(text) => text
                 .to_str()
                 .map(|text| text.to_string())
@@ -413,7 +507,7 @@ fn fail(function: &str, text: String) -> mlua::Error {
 }
 
 /// `am.fs`: reading only, paths relative to the home.
-fn fs_table(lua: &Lua, home: &Path) -> mlua::Result<Table> {
+fn fs_table(lua: &Lua, run: &Rc<RefCell<Run>>, home: &Path) -> mlua::Result<Table> {
     let fs = lua.create_table()?;
     let resolve = {
         let home = home.to_path_buf();
@@ -422,12 +516,24 @@ fn fs_table(lua: &Lua, home: &Path) -> mlua::Result<Table> {
     let at = resolve.clone();
     fs.set("exists", lua.create_function(move |_, path: String| Ok(at(path).exists()))?)?;
     let at = resolve.clone();
+    let run = Rc::clone(run);
     fs.set(
         "read",
-        lua.create_function(move |lua, path: String| match std::fs::read(at(path.clone())) {
-            Ok(bytes) => Ok(Some(lua.create_string(bytes)?)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(mlua::Error::runtime(format!("am.fs.read: {path}: {error}"))),
+        lua.create_function(move |lua, path: String| {
+            // Read no more than the budget has left (a file may be endless,
+            // like /dev/zero), plus one byte to tell that it is larger.
+            let left = run.borrow().budget.left(lua);
+            let mut bytes = Vec::new();
+            let read = std::fs::File::open(at(path.clone()))
+                .and_then(|file| file.take(left as u64 + 1).read_to_end(&mut bytes));
+            match read {
+                Ok(_) => {
+                    run.borrow().budget.fits(lua, bytes.len(), "am.fs.read")?;
+                    Ok(Some(lua.create_string(bytes)?))
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(error) => Err(mlua::Error::runtime(format!("am.fs.read: {path}: {error}"))),
+            }
         })?,
     )?;
     fs.set(
@@ -464,7 +570,15 @@ fn host_name() -> String {
 /// `am __docs lua-api` prints for the type-hint sync test.
 pub fn members() -> mlua::Result<Vec<String>> {
     let lua = super::sandbox::new_state()?;
-    let run = Rc::new(RefCell::new(Run::default()));
+    let parent = Node {
+        id: String::new(),
+        declared_by: String::new(),
+        required: false,
+        after: Vec::new(),
+        kind: Kind::Dconf(Dconf { keys: Vec::new() }),
+    };
+    let budget = Budget::new(&lua, super::MEMORY_LIMIT)?;
+    let run = Run::new(&parent, budget, Box::new(|_| Ok(())));
     let context = Context {
         home: Path::new("/"),
         bundle: None,

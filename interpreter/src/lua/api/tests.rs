@@ -1,8 +1,14 @@
+//! The `am` API in this process: what the chunk's own process does, with
+//! its frames read back by the same code `am` reads them with.
+
+use std::cell::RefCell;
 use std::path::Path;
+use std::rc::Rc;
 
 use am_schema::{CopySource, Kind, Node};
 
-use super::super::{Context, Failed, Ran, sandbox};
+use super::super::process::Reply;
+use super::super::{Context, Failed, Ran};
 
 fn chunk_node() -> Node {
     Node {
@@ -18,17 +24,41 @@ fn chunk_node() -> Node {
     }
 }
 
+/// The memory limit of the chunks here: `am`'s is 1 GiB, which takes
+/// long to fill.
+const MEMORY: usize = 64 << 20;
+
+/// Runs `code` as the chunk `name` and reads back what it handed over.
+fn run_in(code: &str, name: &str, context: &Context) -> Result<Ran, Failed> {
+    let chunk = am_schema::Lua { chunk: code.into(), name: name.into(), timeout: None };
+    let frames = Rc::new(RefCell::new(Vec::new()));
+    let sent = Rc::clone(&frames);
+    let send = Box::new(move |frame: &[u8]| {
+        sent.borrow_mut().extend_from_slice(frame);
+        Ok(())
+    });
+    let result = super::run(&chunk_node(), &chunk, context, MEMORY, send);
+    let mut reply = Reply::default();
+    reply.read(frames.borrow().as_slice()).expect("within the cap");
+    assert_eq!(reply.failure, None, "a failure is sent by the process, not the API");
+    match result {
+        Ok(()) => Ok(Ran { created: reply.created, log: reply.log }),
+        Err(message) => Err(Failed { message, log: reply.log }),
+    }
+}
+
+fn context(home: &Path) -> Context<'_> {
+    Context { home, bundle: None, dry_run: false, time_limit: super::super::TIME_LIMIT }
+}
+
 fn run(code: &str) -> Result<Ran, Failed> {
-    let lua = sandbox::new_state().expect("a state starts");
-    let chunk =
-        am_schema::Lua { chunk: code.into(), name: "lua.tasks.t.script".into(), timeout: None };
     let context = Context {
         home: Path::new("/home/me"),
         bundle: Some(Path::new("/nix/store/b")),
         dry_run: true,
         time_limit: super::super::TIME_LIMIT,
     };
-    super::run(&lua, &chunk_node(), &chunk, &context)
+    run_in(code, "lua.tasks.t.script", &context)
 }
 
 fn failure(code: &str) -> String {
@@ -101,22 +131,11 @@ fn bad_arguments_name_the_function_and_field() {
 }
 
 #[test]
-fn errors_keep_what_was_logged_and_chunks_do_not_share_globals() {
-    let lua = sandbox::new_state().expect("a state starts");
-    let context = Context {
-        home: Path::new("/h"),
-        bundle: None,
-        dry_run: false,
-        time_limit: super::super::TIME_LIMIT,
-    };
-    let chunk = |code: &str| am_schema::Lua { chunk: code.into(), name: "n".into(), timeout: None };
-    let failed =
-        super::run(&lua, &chunk_node(), &chunk("leak = 1 print('before') error('boom')"), &context)
-            .expect_err("error() fails the chunk");
+fn errors_keep_what_was_logged() {
+    let failed = run_in("print('before') error('boom')", "n", &context(Path::new("/h")))
+        .expect_err("error() fails the chunk");
     assert!(failed.message.starts_with("n:1: boom\nstack traceback:"), "{}", failed.message);
     assert_eq!(failed.log.len(), 1);
-    super::run(&lua, &chunk_node(), &chunk("assert(leak == nil, 'a global leaked')"), &context)
-        .expect("a second chunk sees fresh globals");
 }
 
 #[test]
@@ -125,9 +144,6 @@ fn fs_reads_relative_to_the_home() {
     std::fs::create_dir_all(home.join("d")).expect("folder");
     std::fs::write(home.join("d/b"), "B").expect("file");
     std::fs::write(home.join("d/a"), "A").expect("file");
-    let lua = sandbox::new_state().expect("a state starts");
-    let context =
-        Context { home: &home, bundle: None, dry_run: false, time_limit: super::super::TIME_LIMIT };
     let code = r#"
         local names = am.fs.list("d")
         assert(#names == 2 and names[1] == "a" and names[2] == "b", table.concat(names, ","))
@@ -136,8 +152,7 @@ fn fs_reads_relative_to_the_home() {
         assert(am.fs.exists("d") and not am.fs.exists("nope"))
         assert(am.host.name ~= "" and am.host.os == "linux")
     "#;
-    let chunk = am_schema::Lua { chunk: code.into(), name: "n".into(), timeout: None };
-    let result = super::run(&lua, &chunk_node(), &chunk, &context);
+    let result = run_in(code, "n", &context(&home));
     let _ = std::fs::remove_dir_all(&home);
     result.expect("am.fs works");
 }
@@ -153,30 +168,65 @@ fn members_lists_the_whole_api() {
 }
 
 #[test]
-fn an_endless_chunk_is_stopped_and_the_state_stays_usable() {
-    let lua = sandbox::new_state().expect("a state starts");
+fn an_endless_chunk_is_stopped_and_memory_runs_out() {
     let limit = std::time::Duration::from_millis(50);
     let context =
         Context { home: Path::new("/h"), bundle: None, dry_run: false, time_limit: limit };
-    let chunk = |code: &str| am_schema::Lua { chunk: code.into(), name: "n".into(), timeout: None };
     let started = std::time::Instant::now();
-    let failed = super::run(&lua, &chunk_node(), &chunk("while true do end"), &context)
-        .expect_err("an endless loop is stopped");
+    let failed =
+        run_in("while true do end", "n", &context).expect_err("an endless loop is stopped");
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "stopped late");
     assert!(failed.message.contains("stopped after 0.05 s"), "{}", failed.message);
-    super::run(
-        &lua,
-        &chunk_node(),
-        &chunk("local x = 0 for i = 1, 1000 do x = x + i end"),
-        &context,
-    )
-    .expect("the next chunk runs with a fresh clock");
-    let huge = super::run(
-        &lua,
-        &chunk_node(),
-        &chunk("local s = 'x' while true do s = s .. s end"),
-        &context,
-    )
-    .expect_err("memory runs out");
-    assert!(huge.message.contains("memory"), "{}", huge.message);
+    let huge = run_in("local s = 'x' while true do s = s .. s end", "n", &context)
+        .expect_err("memory runs out");
+    assert!(
+        huge.message.contains("not enough memory: the chunk reached its memory limit of 64 MiB"),
+        "{}",
+        huge.message
+    );
+}
+
+/// What the chunk hands over counts against its memory: nodes, log lines,
+/// and what it reads.
+#[test]
+fn what_the_api_keeps_counts_against_the_memory_limit() {
+    let home = Path::new("/h");
+    // Eleven copies of one 8 MiB string: Lua holds it once.
+    let hoard = "local s = string.rep('x', 8 * 1024 * 1024)\n\
+                 for i = 1, 11 do am.copy{ target = 'big/' .. i, text = s } end";
+    let failed = run_in(hoard, "n", &context(home)).expect_err("the copies pass the limit");
+    assert!(failed.message.starts_with("am.copy: out of memory: "), "{}", failed.message);
+    assert!(failed.message.contains("of the chunk's 64 MiB"), "{}", failed.message);
+    assert!(failed.message.contains("n:2: in main chunk"), "{}", failed.message);
+    let logs = "local s = string.rep('x', 20 * 1024 * 1024)\n\
+                for i = 1, 4 do print(s) end";
+    let failed = run_in(logs, "n", &context(home)).expect_err("the lines pass the limit");
+    assert!(failed.message.contains("print: out of memory"), "{}", failed.message);
+    assert_eq!(failed.log.len(), 2, "the lines handed over before are kept");
+    let endless = run_in("am.fs.read('/dev/zero')", "n", &context(home)).expect_err("no end");
+    assert!(endless.message.contains("am.fs.read: out of memory"), "{}", endless.message);
+}
+
+#[test]
+fn dconf_names_and_values_fit_a_key_file() {
+    let cases = [
+        (
+            "am.dconf{ ['org/x'] = { k = \"'a'\\n[org/y]\\nk='b'\" } }",
+            "`[\"org/x\"].k`: \"'a'\\n[org/y]\\nk='b'\" spans more than one line",
+        ),
+        (
+            "am.dconf{ ['org/x'] = { k = \"'a' 'b'\" } }",
+            "is not one GVariant value: `'b'` follows the value",
+        ),
+        ("am.dconf{ ['org/x]\\n[org/y'] = { k = '1' } }", "is not a dconf folder like"),
+        (
+            "am.dconf{ ['org/x'] = { ['k=1\\nj'] = '1' } }",
+            "is not a dconf key name: it contains `=`",
+        ),
+    ];
+    for (code, expected) in cases {
+        let message = failure(code);
+        assert!(message.starts_with("am.dconf: "), "{code}\ngave: {message}");
+        assert!(message.contains(expected), "{code}\ngave: {message}\nwanted: {expected}");
+    }
 }

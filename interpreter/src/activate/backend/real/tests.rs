@@ -11,7 +11,7 @@ use crate::activate::scratch::{Purpose, Scratch};
 
 struct Fixture {
     root: PathBuf,
-    home: HomePaths,
+    place: Place,
     backend: RealBackend,
 }
 
@@ -20,16 +20,16 @@ impl Fixture {
         let root = std::env::temp_dir().join(format!("am-real-{label}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join("home")).expect("home");
-        let home = HomePaths::resolve(Some(root.join("home").into()), None).expect("home paths");
-        let state = StateDir::new(home.state.clone());
-        let backend = RealBackend::new(state, &home, dconf::Client { private_bus: true });
+        let place = Place::resolve(Some(root.join("home").into()), None).expect("home paths");
+        let state = StateDir::new(place.state.clone());
+        let backend = RealBackend::new(state, &place);
         let begin = Begin { number: 1, previous: None, bundle: None, token: 7 };
         backend.begin(begin).expect("begin");
-        Fixture { root, home, backend }
+        Fixture { root, place, backend }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
-        self.home.home.join(rel)
+        self.place.dir.join(rel)
     }
 }
 

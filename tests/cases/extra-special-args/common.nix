@@ -1,0 +1,7 @@
+{ owner, ... }:
+{
+  xdg.configFile."git/config".text = ''
+    [user]
+      name = ${owner}
+  '';
+}

@@ -1,0 +1,4 @@
+{ host, ... }:
+{
+  xdg.configFile."battery/profile".text = "powersave on ${host}\n";
+}
