@@ -129,7 +129,14 @@ impl<'a> ActivationReport<'a> {
                     style.yellow(&subject)
                 );
             }
-            Status::Failed => text.push_str(&self.failure(&subject, summary)),
+            Status::Failed => {
+                let subject = match (self.dry_run, bundle) {
+                    (true, _) => subject.clone(),
+                    (false, Some(_)) => format!("activation of {what}"),
+                    (false, None) => "deactivation".to_string(),
+                };
+                text.push_str(&self.failure(&subject, summary));
+            }
         }
         for path in &summary.left_alone {
             let _ = writeln!(

@@ -113,7 +113,8 @@ fn group(key: &Key, members: &[&Conflict]) -> String {
         Key::Link { option, lua: Some(function) } => (
             format!("{option} creates files here with {function}"),
             format!(
-                "move {them} away yourself, or pass force = true to {function} to replace {them}"
+                "move {them} away yourself, or set force = true in its {function}{{...}} call to \
+                 replace {them}"
             ),
         ),
         Key::Folder { option, link: false } => (
