@@ -40,6 +40,7 @@ let
     ./modules/unknown-options.nix
     ./modules/files.nix
     ./modules/session.nix
+    ./modules/packages.nix
     ./modules/dconf.nix
     ./modules/lua.nix
     ./modules/activation.nix
@@ -73,6 +74,15 @@ let
     else
       lib.foldr lib.warn value config.warnings;
 
+  # What modules need to make derivations of their own (the package tree
+  # of `home.packages`): the bundle's compiler and system.
+  buildModule = pkgs: {
+    am.build = {
+      compiler = "${amDir}/bin/am-compile";
+      system = systemOf pkgs;
+    };
+  };
+
   homeBundle =
     {
       pkgs ? null,
@@ -86,7 +96,7 @@ let
     }:
     let
       eval = lib.evalModules {
-        modules = baseModules ++ modules;
+        modules = baseModules ++ [ (buildModule pkgs) ] ++ modules;
         specialArgs = {
           inherit pkgs;
         }

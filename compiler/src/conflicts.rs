@@ -1,9 +1,10 @@
 //! Two nodes claiming one thing: one id, one target, a target inside
-//! another node's target, or one dconf key.
+//! another node's target, one dconf key, or the profile entry of a home's
+//! packages.
 
 use std::collections::BTreeMap;
 
-use crate::error::{CompileError, DconfError, GraphError, NodeRef};
+use crate::error::{CompileError, DconfError, GraphError, NodeRef, PackagesError};
 use crate::input::{Body, InputNode};
 use crate::target;
 
@@ -19,6 +20,7 @@ pub fn check(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
     shared_targets(&by_target, errors);
     nested_targets(&by_target, errors);
     dconf_keys(nodes, errors);
+    profiles(nodes, errors);
 }
 
 fn link_target(node: &InputNode) -> Option<&str> {
@@ -100,5 +102,18 @@ fn dconf_keys(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
         if nodes.len() > 1 {
             errors.push(DconfError::DconfKeyConflict { path, nodes }.into());
         }
+    }
+}
+
+/// A home's packages are one entry of one profile: two profile nodes would
+/// replace each other's entry.
+fn profiles(nodes: &[InputNode], errors: &mut Vec<CompileError>) {
+    let profiles: Vec<NodeRef> = nodes
+        .iter()
+        .filter(|node| matches!(node.body, Some(Body::Profile(_))))
+        .map(|node| node.origin.clone())
+        .collect();
+    if profiles.len() > 1 {
+        errors.push(PackagesError::SecondProfileNode { nodes: profiles }.into());
     }
 }

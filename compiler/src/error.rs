@@ -177,7 +177,39 @@ pub enum CompileError {
     #[error(transparent)]
     Graph(#[from] GraphError),
     #[error(transparent)]
+    Packages(#[from] PackagesError),
+    #[error(transparent)]
+    System(#[from] SystemError),
+    #[error(transparent)]
     Build(#[from] BuildError),
+}
+
+/// What only a system bundle may have, and its `accounts` and `tmpfiles`.
+#[derive(Debug, thiserror::Error)]
+pub enum SystemError {
+    /// `what` is the field or kind: `owner`, `kind tmpfiles`, ...
+    #[error("node {node} has {what}, which only a system bundle may have")]
+    OnlyInSystem { node: NodeRef, what: &'static str },
+
+    /// The units' scope must be the bundle's: `user` for a home.
+    #[error("systemd-units node {node} has scope {scope:?} in a {role} bundle")]
+    WrongScope { node: NodeRef, scope: String, role: &'static str },
+
+    #[error("{} nodes have kind {kind}; a bundle has at most one", nodes.len())]
+    SecondNode { kind: &'static str, nodes: Vec<NodeRef> },
+
+    #[error(
+        "tmpfiles node {node} names the rules file {target:?}, which no link or copy node makes"
+    )]
+    RulesWithoutFile { node: NodeRef, target: String },
+
+    /// An entry of `users` or `groups` has the wrong shape or value.
+    #[error("accounts node {node}: {list} #{position} {problem}")]
+    MalformedAccount { node: NodeRef, list: &'static str, position: usize, problem: String },
+
+    /// `field` is `owner` or `group`; `value` is not a name or `+<id>`.
+    #[error("node {node}: {field} {value:?} is not a user or group name, nor +<number>")]
+    BadOwner { node: NodeRef, field: &'static str, value: String },
 }
 
 /// The input file is not what the Nix library writes: not JSON, another
@@ -404,6 +436,79 @@ pub enum GraphError {
     UnknownChangedTarget { node: NodeRef, target: String, suggestion: Option<String> },
 }
 
+/// `home.packages`: the `profile` node, and the package tree that
+/// `am-compile packages` merges from the packages as nixpkgs' `buildEnv`
+/// would. Problems of the tree have no node: `origin` is the option the
+/// packages were declared by.
+#[derive(Debug, thiserror::Error)]
+pub enum PackagesError {
+    #[error("profile node {node}: profile {value:?} {problem}")]
+    BadProfileDirectory { node: NodeRef, value: String, problem: &'static str },
+
+    /// An entry of `packages` has the wrong shape; `position` counts from 1.
+    #[error("profile node {node}: package #{position} {problem}")]
+    MalformedPackage { node: NodeRef, position: usize, problem: String },
+
+    /// The tree must be a folder in the store, which the build can read.
+    #[error("profile node {node} has path {path:?}, which {problem}")]
+    BadTreePath { node: NodeRef, path: String, problem: &'static str },
+
+    /// A profile gets one entry of a home's packages, made by one node.
+    #[error("{} nodes have kind profile; a bundle has at most one", nodes.len())]
+    SecondProfileNode { nodes: Vec<NodeRef> },
+
+    /// A system bundle has no user whose profile the packages go into.
+    #[error("profile node {node} is in a system bundle")]
+    ProfileInSystem { node: NodeRef },
+
+    /// Two packages of one priority provide `file` (relative to the tree),
+    /// with other bytes or one of them as a folder.
+    #[error("{first} and {second} both provide {file}")]
+    Collision { origin: NodeRef, file: String, first: Provider, second: Provider },
+
+    /// An output of a package is a file: only folders merge into a tree.
+    #[error("{package} is the file {path}, not a folder")]
+    NotAFolder { origin: NodeRef, package: PackageRef, path: String },
+}
+
+/// A package of `home.packages`, as the tree builder knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageRef {
+    /// Position in the option's list, counted from 1; for a package
+    /// another one propagates (`propagated-user-env-packages`), the
+    /// position of that one.
+    pub position: usize,
+    pub name: String,
+    pub version: String,
+    /// Brought in by the package at `position`, not listed itself.
+    pub propagated: bool,
+}
+
+impl std::fmt::Display for PackageRef {
+    /// "hello 2.12 (element 3)".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let version =
+            if self.version.is_empty() { String::new() } else { format!(" {}", self.version) };
+        let how = if self.propagated { "propagated by element" } else { "element" };
+        write!(f, "{}{version} ({how} {})", self.name, self.position)
+    }
+}
+
+/// One side of a collision: the package and what it has at the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provider {
+    pub package: PackageRef,
+    /// The path in the package (a store path) the tree would link to.
+    pub path: String,
+    pub folder: bool,
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.package)
+    }
+}
+
 /// The build itself, not the configuration: the command line, the file
 /// system, or a bug.
 #[derive(Debug, thiserror::Error)]
@@ -461,6 +566,8 @@ impl CompileError {
             CompileError::Lua(e) => e.sort_key(),
             CompileError::Unit(e) => e.sort_key(),
             CompileError::Graph(e) => e.sort_key(),
+            CompileError::Packages(e) => e.sort_key(),
+            CompileError::System(e) => e.sort_key(),
             CompileError::Build(e) => e.sort_key(),
         }
     }
@@ -488,6 +595,19 @@ impl InputError {
             InputError::InvalidJson { .. } => (0, String::new(), 0),
             InputError::UnsupportedVersion { .. } => (1, String::new(), 0),
             InputError::MalformedInput { what, .. } => (2, what.clone(), 0),
+        }
+    }
+}
+
+impl SystemError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            SystemError::OnlyInSystem { node, .. } => by_node(44, node),
+            SystemError::WrongScope { node, .. } => by_node(45, node),
+            SystemError::SecondNode { kind, .. } => (46, kind.to_string(), 0),
+            SystemError::RulesWithoutFile { node, .. } => by_node(47, node),
+            SystemError::MalformedAccount { node, .. } => by_node(48, node),
+            SystemError::BadOwner { node, .. } => by_node(49, node),
         }
     }
 }
@@ -587,6 +707,25 @@ impl GraphError {
                 (41, id, position)
             }
             GraphError::UnknownChangedTarget { node, .. } => by_node(42, node),
+        }
+    }
+}
+
+impl PackagesError {
+    fn sort_key(&self) -> SortKey {
+        match self {
+            PackagesError::BadProfileDirectory { node, .. }
+            | PackagesError::BadTreePath { node, .. }
+            | PackagesError::ProfileInSystem { node } => by_node(26, node),
+            PackagesError::MalformedPackage { node, position, .. } => {
+                (27, node_key(node).0, *position)
+            }
+            PackagesError::SecondProfileNode { nodes } => {
+                let (id, position) = nodes.first().map(node_key).unwrap_or_default();
+                (36, id, position)
+            }
+            PackagesError::NotAFolder { path, .. } => (37, path.clone(), 0),
+            PackagesError::Collision { file, .. } => (38, file.clone(), 0),
         }
     }
 }

@@ -15,6 +15,10 @@ pub enum Shape {
     Seconds,
     /// dconf folders, each an attribute set of keys and GVariant texts.
     DconfSettings,
+    /// A list of attribute sets, one per package.
+    Packages,
+    /// A list of attribute sets, one per user or group.
+    Accounts,
 }
 
 impl Shape {
@@ -30,6 +34,8 @@ impl Shape {
             Shape::DconfSettings => {
                 "an attribute set of dconf folders, each an attribute set of GVariant texts"
             }
+            Shape::Packages => "a list of packages (attribute sets with name, version, outputs)",
+            Shape::Accounts => "a list of attribute sets, one per user or group",
         }
     }
 }
@@ -76,7 +82,33 @@ pub const COPY: &[Field] = &[
     field("permissions", Shape::String, "permissions = \"0600\";"),
     field("executable", Shape::Bool, "executable = true;"),
     field("force", Shape::Bool, "force = true;"),
+    field("owner", Shape::String, "owner = \"nginx\";"),
+    field("group", Shape::String, "group = \"+33\";"),
 ];
+
+pub const TMPFILES: &[Field] =
+    &[field("target", Shape::String, "target = \"tmpfiles.d/00-activation-manager.conf\";")];
+
+pub const ACCOUNTS: &[Field] = &[
+    field("users", Shape::Accounts, "users = [ { name = \"nginx\"; group = \"nginx\"; } ];"),
+    field("groups", Shape::Accounts, "groups = [ { name = \"nginx\"; gid = null; } ];"),
+];
+
+/// The fields of one user of an `accounts` node.
+pub const USER_FIELDS: &[&str] = &[
+    "name",
+    "uid",
+    "group",
+    "extraGroups",
+    "home",
+    "createHome",
+    "shell",
+    "description",
+    "isSystemUser",
+];
+
+/// The fields of one group of an `accounts` node.
+pub const GROUP_FIELDS: &[&str] = &["name", "gid"];
 
 pub const TREE: &[Field] = &[
     field("target", Shape::String, "target = \".config/nvim\";"),
@@ -109,11 +141,27 @@ pub const LUA: &[Field] = &[
     field("timeout", Shape::Seconds, "timeout = 10;"),
 ];
 
-pub const SYSTEMD_UNITS: &[Field] = &[field(
-    "units",
-    Shape::Units,
-    "units = [ { name = \"hello.service\"; target = \".config/systemd/user/hello.service\"; } ];",
-)];
+pub const SYSTEMD_UNITS: &[Field] = &[
+    field(
+        "units",
+        Shape::Units,
+        "units = [ { name = \"hello.service\"; target = \".config/systemd/user/hello.service\"; } ];",
+    ),
+    field("scope", Shape::String, "scope = \"system\";"),
+];
+
+pub const PROFILE: &[Field] = &[
+    field("profile", Shape::String, "profile = \".nix-profile\";"),
+    field("path", Shape::String, "path = config.home.path;"),
+    field(
+        "packages",
+        Shape::Packages,
+        "packages = [ { name = \"hello\"; version = \"2.12\"; outputs = [ \"${pkgs.hello}\" ]; } ];",
+    ),
+];
+
+/// The fields of one entry of a `profile` node's `packages`.
+pub const PACKAGE_FIELDS: &[&str] = &["name", "version", "outputs"];
 
 /// The fields of one entry of a `systemd-units` node's `units`.
 pub const UNIT_FIELDS: &[&str] =
@@ -148,12 +196,15 @@ pub const SYNONYMS: &[(&str, &str)] = &[
 
 /// The kinds this compiler knows, sorted, with their own fields.
 pub const KINDS: &[(&str, &[Field])] = &[
+    ("accounts", ACCOUNTS),
     ("copy", COPY),
     ("dconf", DCONF),
     ("exec", EXEC),
     ("link", LINK),
     ("lua", LUA),
+    ("profile", PROFILE),
     ("systemd-units", SYSTEMD_UNITS),
+    ("tmpfiles", TMPFILES),
     ("tree", TREE),
 ];
 

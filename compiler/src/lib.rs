@@ -7,6 +7,10 @@
 //! runs even after another one failed, so one build reports every problem
 //! of the configuration. Nothing here prints: [`render`] makes the text and
 //! the binary shows it.
+//!
+//! Beside it, [`build_tree`] builds the package tree of `home.packages`
+//! (`am-compile packages`), a derivation of its own that the bundle's
+//! profile node installs.
 
 mod bundle;
 mod changes;
@@ -20,9 +24,11 @@ mod layer;
 mod lower;
 mod lua;
 mod nix;
+mod packages;
 pub mod render;
 mod source;
 mod suggest;
+mod system;
 mod target;
 mod tree;
 mod unit_name;
@@ -35,11 +41,12 @@ use std::path::Path;
 pub use bundle::activate_script;
 pub use error::{
     BuildError, CompileError, CycleStep, DconfError, Direction, FieldError, FileError, GraphError,
-    InputError, IoAction, IoError, LuaError, LuaSyntaxError, NodeRef, PermissionsProblem,
-    SettingError, TargetProblem, UnitError, UnitNameProblem, UnitRef,
+    InputError, IoAction, IoError, LuaError, LuaSyntaxError, NodeRef, PackageRef, PackagesError,
+    PermissionsProblem, Provider, SettingError, TargetProblem, UnitError, UnitNameProblem, UnitRef,
 };
 pub use input::INPUT_VERSION;
 pub use lower::{Compiled, DynamicFile, StaticContent, StaticFile};
+pub use packages::{TreeBuilt, TreeOptions, build_tree, name_and_version};
 pub use source::{RealFilesystem, SourceKind, SourceLookup};
 
 /// Where Nix keeps its store unless `NIX_STORE` says otherwise.
@@ -59,6 +66,7 @@ pub fn compile(
     let input::Input { backup_extension, home_directory, role, nodes, scripts } =
         input::parse(input, &mut errors);
     let mut nodes = tree::expand(nodes, sources, &mut errors);
+    system::check(role, &mut nodes, &mut errors);
     changes::resolve(&mut nodes, &mut errors);
     source::check(&nodes, store_dir, sources, &mut errors);
     conflicts::check(&nodes, &mut errors);
@@ -80,7 +88,7 @@ pub fn compile(
                 })
                 .map_err(|message| vec![CompileError::from(BuildError::Internal { message })])
         }
-        _ => Err(sorted(errors)),
+        _ => Err(render::sorted(errors)),
     }
 }
 
@@ -109,14 +117,9 @@ pub fn build(options: &BuildOptions) -> Result<Compiled, Vec<CompileError>> {
         (compiled, am_bin) => {
             let mut errors = compiled.err().unwrap_or_default();
             errors.extend(am_bin.map(CompileError::from));
-            return Err(sorted(errors));
+            return Err(render::sorted(errors));
         }
     };
     bundle::write(&compiled, options.out, options.am_bin).map_err(|e| vec![e.into()])?;
     Ok(compiled)
-}
-
-fn sorted(mut errors: Vec<CompileError>) -> Vec<CompileError> {
-    errors.sort_by_cached_key(|e| (e.sort_key(), render::render(e)));
-    errors
 }

@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 
 use am_schema::{
-    Copy, CopySource, Dconf, DconfKey, Exec, Kind, Link, Lua, Node, NodeIndex, Plan, fnv1a64,
+    Accounts, Copy, CopySource, Dconf, DconfKey, Exec, Kind, Link, Lua, Node, NodeIndex, Plan,
+    Profile, Tmpfiles, fnv1a64,
 };
 
 use crate::graph::Graph;
@@ -149,6 +150,8 @@ fn static_kind(body: &Body, id: &str, statics: &mut Vec<StaticFile>) -> Result<K
                 mode: copy.mode,
                 force: copy.force,
                 source: CopySource::Static,
+                owner: copy.owner.clone(),
+                group: copy.group.clone(),
             })
         }
         Body::Dconf(dconf) => Kind::Dconf(Dconf {
@@ -176,6 +179,18 @@ fn static_kind(body: &Body, id: &str, statics: &mut Vec<StaticFile>) -> Result<K
                 internal(id, "has a unit without a valid name, target or switch method")
             })?)
         }
+        Body::Profile(profile) => Kind::Profile(Profile {
+            profile: profile.profile.clone().ok_or_else(|| internal(id, "has no profile"))?,
+            path: profile.path.clone().ok_or_else(|| internal(id, "has no tree"))?,
+            packages: profile.packages.clone(),
+        }),
+        Body::Tmpfiles(tmpfiles) => Kind::Tmpfiles(Tmpfiles {
+            target: tmpfiles.target.clone().ok_or_else(|| internal(id, "has no rules file"))?,
+        }),
+        Body::Accounts(accounts) => Kind::Accounts(Accounts {
+            groups: accounts.groups.clone(),
+            users: accounts.users.clone(),
+        }),
         Body::Tree(_) => return Err(internal(id, "is a tree that was not expanded")),
         Body::Lua(_) => return Err(internal(id, "is a lua node without its chunk")),
     })
@@ -204,7 +219,12 @@ fn lua_chunk(body: &Body, id: &str, dynamics: &mut Vec<DynamicFile>) -> Result<S
         }
         Body::Exec(exec) => chunk::exec(&exec.argv, &exec.env, exec.cwd.as_ref(), exec.timeout),
         Body::Dconf(dconf) => chunk::dconf(&dconf.keys),
-        Body::Tree(_) | Body::SystemdUnits(_) | Body::Lua(_) => {
+        Body::Tree(_)
+        | Body::SystemdUnits(_)
+        | Body::Lua(_)
+        | Body::Tmpfiles(_)
+        | Body::Accounts(_)
+        | Body::Profile(_) => {
             return Err(internal(id, "has Lua values in a kind that cannot have them"));
         }
     })

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use am_compiler::{BuildOptions, DEFAULT_STORE_DIR};
+use am_compiler::{BuildOptions, DEFAULT_STORE_DIR, TreeOptions};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -31,10 +31,41 @@ enum Command {
         #[arg(long, env = "NIX_STORE", value_name = "DIR", default_value = DEFAULT_STORE_DIR)]
         store_dir: String,
     },
+    /// Merge a home's packages into one tree of links, as nixpkgs' buildEnv
+    /// does (the builder of a home's `home-manager-path` derivation).
+    Packages {
+        /// The packages: JSON written by the Nix library.
+        #[arg(long, env = "packagesPath", value_name = "FILE")]
+        input: PathBuf,
+        /// The tree to create; it must not exist.
+        #[arg(long, env = "out", value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
-    let Command::Build { input, out, am_bin, store_dir } = Cli::parse().command;
+    match Cli::parse().command {
+        Command::Build { input, out, am_bin, store_dir } => build(input, out, am_bin, store_dir),
+        Command::Packages { input, out } => {
+            let options = TreeOptions { input: &input, out: &out };
+            match am_compiler::build_tree(&options) {
+                Ok(built) => {
+                    eprintln!(
+                        "am-compile: merged {} packages into {} links",
+                        built.packages, built.links
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    eprint!("{}", am_compiler::render::packages_report(&errors));
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn build(input: PathBuf, out: PathBuf, am_bin: String, store_dir: String) -> ExitCode {
     let options = BuildOptions { input: &input, out: &out, am_bin: &am_bin, store_dir: &store_dir };
     match am_compiler::build(&options) {
         Ok(compiled) => {

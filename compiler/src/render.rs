@@ -19,6 +19,8 @@ mod grouped;
 mod input;
 mod lua;
 mod message;
+mod packages;
+mod system;
 mod units;
 
 use std::fmt::Write;
@@ -26,9 +28,25 @@ use std::fmt::Write;
 use self::message::Message;
 use crate::error::CompileError;
 
-/// The whole report: every problem (many instances of one mistake told
-/// as one), then a summary line.
+/// The whole report of a bundle build: every problem (many instances of
+/// one mistake told as one), then a summary line.
 pub fn report(errors: &[CompileError]) -> String {
+    report_of(errors, "the bundle")
+}
+
+/// The report of `am-compile packages`, which builds a package tree.
+pub fn packages_report(errors: &[CompileError]) -> String {
+    report_of(errors, "the package tree")
+}
+
+/// Problems in the order users know: by kind of problem, then by node id
+/// (or what else they are about), then by their text.
+pub fn sorted(mut errors: Vec<CompileError>) -> Vec<CompileError> {
+    errors.sort_by_cached_key(|e| (e.sort_key(), render(e)));
+    errors
+}
+
+fn report_of(errors: &[CompileError], what: &str) -> String {
     let mut out = String::new();
     let instances: Vec<Option<grouped::Instance>> = errors.iter().map(grouped::instance).collect();
     let mut told = vec![false; errors.len()];
@@ -76,7 +94,7 @@ pub fn report(errors: &[CompileError]) -> String {
     };
     let _ = writeln!(
         out,
-        "am-compile: {count} {problems}{place}{told_together}; the bundle was not built."
+        "am-compile: {count} {problems}{place}{told_together}; {what} was not built."
     );
     out
 }
@@ -93,6 +111,8 @@ pub fn render(error: &CompileError) -> String {
         CompileError::Lua(error) => lua::render(&mut m, error),
         CompileError::Unit(error) => units::render(&mut m, error),
         CompileError::Graph(error) => graph::render(&mut m, error),
+        CompileError::Packages(error) => packages::render(&mut m, error),
+        CompileError::System(error) => system::render(&mut m, error),
         CompileError::Build(error) => input::build(&mut m, error),
     }
     m.into_text()

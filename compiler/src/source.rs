@@ -9,7 +9,7 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::error::{CompileError, FileError};
+use crate::error::{CompileError, FileError, PackagesError};
 use crate::input::{Body, Content, InputNode};
 use crate::lua::MaybeLua;
 
@@ -112,12 +112,25 @@ pub fn in_store(path: &str, store_dir: &str) -> bool {
 ///
 /// Other sources are not checked: a link to a path outside the store is
 /// allowed to point at something that only exists at activation time.
+///
+/// The tree of a profile node must be a folder that is itself a store
+/// path: Nix installs store paths, and would install the whole store path
+/// around a folder inside one.
 pub fn check(
     nodes: &[InputNode],
     store_dir: &str,
     lookup: &dyn SourceLookup,
     errors: &mut Vec<CompileError>,
 ) {
+    for node in nodes {
+        if let Some(Body::Profile(profile)) = &node.body {
+            let Some(path) = &profile.path else { continue };
+            if let Some(problem) = tree_problem(path, store_dir, lookup) {
+                let (node, path) = (node.origin.clone(), path.clone());
+                errors.push(PackagesError::BadTreePath { node, path, problem }.into());
+            }
+        }
+    }
     for node in nodes {
         let (link, copy) = match &node.body {
             Some(Body::Link(link)) => (link, false),
@@ -153,6 +166,21 @@ pub fn check(
             _ => {}
         }
     }
+}
+
+/// Why the tree of a profile node cannot be installed, if it cannot.
+fn tree_problem(path: &str, store_dir: &str, lookup: &dyn SourceLookup) -> Option<&'static str> {
+    let store_dir = store_dir.trim_end_matches('/');
+    let name = path.strip_prefix(store_dir).and_then(|rest| rest.strip_prefix('/'));
+    Some(match (name, lookup.kind(Path::new(path))) {
+        (None, _) => "is not in the Nix store",
+        (Some(name), _) if name.is_empty() || name.contains('/') => {
+            "is inside a store path, not one itself"
+        }
+        (_, None) => "does not exist",
+        (_, Some(SourceKind::File)) => "is a file, not a folder",
+        (_, Some(SourceKind::Directory)) => return None,
+    })
 }
 
 #[cfg(test)]

@@ -107,6 +107,8 @@ fn file_node(
         executable: None,
         force: tree.force,
         mode: tree.mode,
+        owner: None,
+        group: None,
     };
     InputNode {
         origin,

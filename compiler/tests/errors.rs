@@ -16,6 +16,7 @@ fn sources() -> BTreeMap<String, SourceKind> {
         ("/nix/store/aaaa-vimrc".to_string(), SourceKind::File),
         ("/nix/store/bbbb-nvim".to_string(), SourceKind::Directory),
         ("/nix/store/bbbb-nvim/init.lua".to_string(), SourceKind::File),
+        ("/nix/store/cccc-home-manager-path".to_string(), SourceKind::Directory),
     ])
 }
 
@@ -62,6 +63,17 @@ macro_rules! nodes_error {
     ($nodes:expr) => {{
         let nodes = with_provenance($nodes);
         let text = json!({ "version": 1, "nodes": nodes }).to_string();
+        insta::with_settings!({ description => describe(&nodes), omit_expression => true }, {
+            insta::assert_snapshot!(report_for_text(&text));
+        });
+    }};
+}
+
+/// Snapshots the report for the nodes of a system bundle.
+macro_rules! system_error {
+    ($nodes:expr) => {{
+        let nodes = with_provenance($nodes);
+        let text = json!({ "version": 1, "role": "system", "nodes": nodes }).to_string();
         insta::with_settings!({ description => describe(&nodes), omit_expression => true }, {
             insta::assert_snapshot!(report_for_text(&text));
         });
@@ -576,5 +588,92 @@ fn lua_node_without_a_script() {
     nodes_error!(json!([
         { "id": "a", "kind": "lua", "script": " \n" },
         { "id": "b", "kind": "lua", "code": "print(1)" }
+    ]));
+}
+
+// Profiles (home.packages).
+
+/// A profile node as the Nix library writes it for `home.packages`.
+fn profile(id: &str, fields: Value) -> Value {
+    let mut node = json!({
+        "id": id,
+        "kind": "profile",
+        "declaredBy": "home.packages",
+        "profile": ".nix-profile",
+        "path": "/nix/store/cccc-home-manager-path",
+        "packages": [{ "name": "hello", "version": "2.12", "outputs": ["/nix/store/eeee-hello-2.12"] }],
+    });
+    if let (Value::Object(node), Value::Object(fields)) = (&mut node, fields) {
+        node.extend(fields);
+    }
+    node
+}
+
+#[test]
+fn profile_outside_the_home_and_malformed_packages() {
+    nodes_error!(json!([profile(
+        "packages",
+        json!({
+            "profile": "../elsewhere/.nix-profile",
+            "packages": [
+                { "name": "hello", "version": 2, "outputs": ["/nix/store/eeee-hello-2.12"], "priority": 5 },
+                { "version": "1.0" },
+                "ripgrep",
+            ],
+        })
+    )]));
+}
+
+#[test]
+fn profile_tree_that_is_no_store_path_of_its_own() {
+    for path in
+        ["/home/me/tree", "/nix/store/dddd-missing", "/nix/store/cccc-home-manager-path/bin"]
+    {
+        nodes_error!(json!([profile("packages", json!({ "path": path }))]));
+    }
+}
+
+#[test]
+fn two_profile_nodes() {
+    nodes_error!(json!([profile("packages", json!({})), profile("more-packages", json!({}))]));
+}
+
+#[test]
+fn profile_in_a_system_bundle() {
+    system_error!(json!([profile("packages", json!({}))]));
+}
+
+// System bundles.
+
+#[test]
+fn what_only_a_system_has_in_a_home() {
+    nodes_error!(json!([
+        { "id": "file:ssh", "kind": "copy", "target": "ssh", "text": "x", "owner": "sshd" },
+        { "id": "tmpfiles", "kind": "tmpfiles", "target": "ssh" },
+        { "id": "accounts", "kind": "accounts", "users": [] },
+        { "id": "units", "kind": "systemd-units", "units": [], "scope": "system" }
+    ]));
+}
+
+#[test]
+fn rules_without_their_file_and_two_accounts_nodes() {
+    system_error!(json!([
+        { "id": "tmpfiles", "kind": "tmpfiles", "target": "tmpfiles.d/00-am.conf" },
+        { "id": "accounts", "kind": "accounts", "groups": [{ "name": "web" }] },
+        { "id": "accounts-2", "kind": "accounts", "groups": [{ "name": "db" }] }
+    ]));
+}
+
+#[test]
+fn malformed_users_and_owners() {
+    system_error!(json!([
+        { "id": "accounts", "kind": "accounts",
+          "users": [
+            { "name": "Web Server", "group": "web", "home": "var/www" },
+            { "name": "db", "uid": "seven", "shell": 7, "colour": "blue" }
+          ],
+          "groups": [ "web" ] },
+        { "id": "file:motd", "kind": "copy", "target": "motd", "text": "x",
+          "owner": "root:root", "group": "+abc" }
     ]));
 }

@@ -60,6 +60,7 @@ let
     onChange = idsWhere (node: node.kind == "exec" && (node.whenChanged or [ ]) != [ ]);
     systemd = idsWhere (node: node.kind == "systemd-units");
     dconf = idsWhere (node: node.kind == "dconf");
+    packages = idsWhere (node: node.kind == "profile");
   };
 
   # home-manager's anchors, in its order: checkLinkTargets and
@@ -75,8 +76,9 @@ let
   # where writing starts: an entry after it waits for every link, unless
   # the entry must itself come before the links (home-manager's
   # `entryBetween [ "linkGeneration" ] [ "writeBoundary" ]`), where it runs
-  # before them. Nothing installs packages (packages come with the files),
-  # so installPackages is writeBoundary again.
+  # before them. installPackages is the profile node (`home.packages`),
+  # which, like home-manager's, comes after writeBoundary; an entry after it
+  # waits for the packages too.
   afterWriteBoundary = entry: if precedesFiles ? ${entry} then [ ] else phase.files;
   anchors = {
     checkLinkTargets = {
@@ -95,8 +97,8 @@ let
       beforeFiles = true;
     };
     installPackages = {
-      after = afterWriteBoundary;
-      before = [ ];
+      after = entry: afterWriteBoundary entry ++ phase.packages;
+      before = phase.packages;
     };
     linkGeneration = {
       after = _: phase.files;
@@ -211,12 +213,13 @@ in
         entry that itself comes before the links);
         `before = [ "checkLinkTargets" ]`, `[ "writeBoundary" ]` or
         `[ "linkGeneration" ]` run before every file link;
-        `onFilesChange`, `reloadSystemd` and `dconfSettings` order against
-        the `onChange` commands, the systemd unit switch and the dconf
-        settings. One difference: `am` checks every target for paths in the
-        way before it runs any node, so a block before `checkLinkTargets`
-        cannot clear such a path; `force = true` or `am.backupFileExtension`
-        does that instead.
+        `installPackages`, `onFilesChange`, `reloadSystemd` and
+        `dconfSettings` order against the installation of `home.packages`
+        into the Nix profile, the `onChange` commands, the systemd unit
+        switch and the dconf settings. One difference: `am` checks every
+        target for paths in the way before it runs any node, so a block
+        before `checkLinkTargets` cannot clear such a path; `force = true`
+        or `am.backupFileExtension` does that instead.
 
         Each body starts with home-manager's environment: `run` (runs its
         command; `run --quiet`, `run --silence`), `verboseEcho`,

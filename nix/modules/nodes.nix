@@ -28,8 +28,11 @@ let
             folder, `mode` `"link"` or `"copy"`, `permissions`, `force`),
             `exec` (fields `argv`, `env`, `cwd`, `timeout` in seconds, and
             `whenChanged`: targets whose change makes it run), `dconf`
-            (`settings`: folder to key to GVariant text) or `lua` (`script`:
-            a Lua chunk run when activating, see `lua.tasks`). A link's or
+            (`settings`: folder to key to GVariant text), `lua` (`script`:
+            a Lua chunk run when activating, see `lua.tasks`) or `profile`
+            (`path`, a package tree installed into the Nix profile at
+            `profile` as one entry, and `packages`, what it holds, by
+            `name`, `version` and `outputs`: see `home.packages`). A link's or
             copy's `target` and `source`, a copy's `text`, `argv` items,
             `env` values, `cwd` and dconf values may be Lua values
             (`lib.am.mkLua "expr"`), computed when activating.

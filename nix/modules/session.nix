@@ -5,10 +5,11 @@
 # `home.shellAliases` a file of `alias` lines for bash and zsh.
 #
 # home-manager installs `hm-session-vars.sh` into the profile
-# (`~/.nix-profile/etc/profile.d/`). Until activation-manager manages the
-# profile, the file is linked at `<xdg.dataHome>/activation-manager/`, beside
-# the aliases; `am.sessionVariablesText` holds its text for whatever installs
-# it elsewhere. Each file is written only when there is something in it.
+# (`~/.nix-profile/etc/profile.d/`). activation-manager installs only
+# `home.packages` there (`packages.nix`), so the file is linked at
+# `<xdg.dataHome>/activation-manager/`, beside the aliases;
+# `am.sessionVariablesText` holds its text for whatever installs it
+# elsewhere. Each file is written only when there is something in it.
 #
 # A value may be a Lua value (`lib.am.mkLua "expr"`), computed when
 # activating: the file is then a copy whose text is computed in Lua.
@@ -189,7 +190,7 @@ in
 
         home-manager puts it in the Nix profile
         (`~/.nix-profile/etc/profile.d/hm-session-vars.sh`); activation-manager
-        does not manage the profile yet. Variables of the systemd user
+        installs only `home.packages` there. Variables of the systemd user
         manager (and so of graphical sessions) are
         `systemd.user.sessionVariables`.
       '';

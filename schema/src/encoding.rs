@@ -10,14 +10,14 @@ use crate::state::{Generation, JournalEntry};
 pub const MAGIC: [u8; 8] = *b"AM-PLAN\n";
 /// Bumped on every change to the plan types; old plans are then rejected
 /// with [`DecodeError::UnsupportedVersion`] instead of being misread.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 
 const HEADER_LEN: usize = 28;
 
 /// First bytes of every generation record.
 pub const GENERATION_MAGIC: [u8; 8] = *b"AM-GEN1\n";
 /// Bumped on every change to the state types.
-pub const STATE_VERSION: u32 = 3;
+pub const STATE_VERSION: u32 = 5;
 
 /// Why bytes could not be read as a plan or state file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -278,6 +278,20 @@ mod tests {
                 name: "a.service".into(),
                 target: ".config/systemd/user/a.service".into(),
             }],
+            profile: Some(crate::state::ProfileRecord {
+                profile: "/home/jane/.local/state/nix/profiles/profile".into(),
+                path: "/nix/store/y-home-manager-path".into(),
+                packages: vec![crate::Package {
+                    name: "hello".into(),
+                    version: "2.12".into(),
+                    outputs: vec!["/nix/store/z-hello-2.12".into()],
+                }],
+            }),
+            accounts: crate::state::AccountsRecord {
+                users: vec!["web".into()],
+                groups: vec!["web".into()],
+                locked: vec![],
+            },
         };
         let bytes = encode_generation(&generation);
         assert_eq!(decode_generation(&bytes), Ok(generation));

@@ -22,7 +22,9 @@
 pub mod chunk;
 pub mod dconf;
 mod encoding;
+mod profile;
 pub mod state;
+mod system;
 mod systemd;
 pub mod target;
 
@@ -31,7 +33,9 @@ pub use encoding::{
     decode_journal, encode, encode_generation, encode_journal_entry, fnv1a64,
 };
 
+pub use profile::{Package, Profile, store_name};
 use serde::{Deserialize, Serialize};
+pub use system::{Accounts, GroupAccount, Tmpfiles, UserAccount};
 pub use systemd::{SwitchMethod, SystemdUnits, Unit};
 
 /// Where the plan sits inside a bundle (`$out/plan.am`).
@@ -104,6 +108,9 @@ pub enum Kind {
     Dconf(Dconf),
     SystemdUnits(SystemdUnits),
     Lua(Lua),
+    Tmpfiles(Tmpfiles),
+    Accounts(Accounts),
+    Profile(Profile),
 }
 
 impl Kind {
@@ -116,6 +123,9 @@ impl Kind {
             Kind::Dconf(_) => "dconf",
             Kind::SystemdUnits(_) => "systemd-units",
             Kind::Lua(_) => "lua",
+            Kind::Tmpfiles(_) => "tmpfiles",
+            Kind::Accounts(_) => "accounts",
+            Kind::Profile(_) => "profile",
         }
     }
 }
@@ -174,6 +184,10 @@ pub struct Copy {
     /// Where the bytes come from: the bundle's `static/<target>` for every
     /// compiled node; a file or a text for nodes a Lua chunk creates.
     pub source: CopySource,
+    /// The owner and group a system bundle's copy gets (a name, or
+    /// `+<id>`), looked up when it is written; `None` keeps `am`'s own.
+    pub owner: Option<String>,
+    pub group: Option<String>,
 }
 
 /// The bytes of a [`Copy`].

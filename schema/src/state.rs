@@ -26,6 +26,37 @@ pub struct Generation {
     /// The systemd user units of this generation's bundle, sorted by name;
     /// the next activation compares their files with its own.
     pub units: Vec<UnitRecord>,
+    /// The users and groups activations of a system created, and those
+    /// locked since the configuration dropped them.
+    pub accounts: AccountsRecord,
+    /// The entry this generation installed into a Nix profile
+    /// (`home.packages`); a later generation without it removes it.
+    pub profile: Option<ProfileRecord>,
+}
+
+/// What `am` did to a system's accounts, which it never deletes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountsRecord {
+    /// Users an activation created with `useradd`, sorted.
+    pub users: Vec<String>,
+    /// Groups an activation created with `groupadd`, sorted.
+    pub groups: Vec<String>,
+    /// Of those users, the ones locked because the configuration dropped
+    /// them, sorted.
+    pub locked: Vec<String>,
+}
+
+/// The package tree a generation installed into a Nix profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRecord {
+    /// The profile itself (the link Nix switches between its generations,
+    /// e.g. `~/.local/state/nix/profiles/profile`), absolute: where the
+    /// profile directory led when it was installed.
+    pub profile: String,
+    /// The store path of the tree installed as one entry.
+    pub path: String,
+    /// What the tree holds, as the plan listed it.
+    pub packages: Vec<crate::Package>,
 }
 
 /// A systemd unit a generation had.
@@ -159,6 +190,26 @@ pub enum JournalEntry {
     /// dconf keys are being written or reset; each change holds what to
     /// put back.
     DconfChanged { changes: Vec<DconfPrevious> },
+    /// A user (`group` false) or group is being created in the system whose
+    /// root is `root`; undoing deletes it (it holds nothing yet).
+    AccountCreated { root: String, group: bool, name: String },
+    /// A user is being locked (`locked`) or unlocked; undoing does the
+    /// opposite.
+    AccountLocked { root: String, name: String, locked: bool },
+    /// Nix's tools are about to change the Nix profile `profile` (absolute),
+    /// whose current generation is `previous` (`None`: no profile yet) and
+    /// whose newest generation is `newest` (0: none), after making the
+    /// folders `made_dirs` (outermost first) and the link `made_link` to the
+    /// profile (`home.profileDirectory`, when it was missing). Undone by
+    /// making `previous` current again and deleting every generation newer
+    /// than `newest`, then the link, then the folders if they are empty.
+    ProfileChanged {
+        profile: String,
+        previous: Option<u64>,
+        newest: u64,
+        made_dirs: Vec<String>,
+        made_link: Option<String>,
+    },
 }
 
 /// A dconf key's value before an activation changed it.

@@ -7,7 +7,10 @@
 pub mod dconf;
 pub mod engine;
 pub mod luadoc;
+pub mod machine;
+pub mod nix_user;
 pub mod nixeval;
+pub mod packages;
 pub mod pty;
 pub mod systemd;
 pub mod tree;
@@ -234,14 +237,17 @@ pub fn assert_exit(output: &Output, code: i32, what: &str) {
 /// The lines `am-compile` printed in a failed `nix-build`, without Nix's own
 /// framing ("building ...", "error: builder for ... failed"), which differs
 /// between Nix versions.
+///
+/// The builder that failed is the one Nix started last before saying so:
+/// a bundle whose package tree fails is preceded by the builds of the
+/// packages, when they were not built before.
 pub fn compiler_output(nix_stderr: &str) -> String {
-    nix_stderr
-        .lines()
-        .skip_while(|line| !line.starts_with("building '"))
-        .skip(1)
-        .take_while(|line| !line.starts_with("error: builder for"))
-        .map(|line| format!("{line}\n"))
-        .collect()
+    let lines: Vec<&str> = nix_stderr.lines().collect();
+    let end = lines.iter().position(|line| line.starts_with("error: builder for"));
+    let end = end.unwrap_or(lines.len());
+    let building = lines[..end].iter().rposition(|line| line.starts_with("building '"));
+    let start = building.map_or(end, |at| at + 1);
+    lines[start..end].iter().map(|line| format!("{line}\n")).collect()
 }
 
 /// Insta settings that replace store hashes and temp folders by stable names.
@@ -263,4 +269,12 @@ pub fn regex_escape(text: &str) -> String {
             special.then_some('\\').into_iter().chain(std::iter::once(c))
         })
         .collect()
+}
+
+/// Whether the tests run as root (needed for users, cgroups, namespaces).
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| status.lines().find(|l| l.starts_with("Uid:")).map(str::to_string))
+        .is_some_and(|line| line.split_whitespace().nth(1) == Some("0"))
 }

@@ -214,13 +214,13 @@ const SLOTS: u32 = 8;
 /// holding the PID of the test process, removed on drop. A folder whose
 /// process is gone was left by a killed run and is taken over.
 #[derive(Debug)]
-struct Slot {
-    user: String,
+pub(crate) struct Slot {
+    pub(crate) user: String,
     lock: PathBuf,
 }
 
 impl Slot {
-    fn take(label: &str) -> Slot {
+    pub(crate) fn take(label: &str) -> Slot {
         let locks = Path::new("/run/am-test-users");
         std::fs::create_dir_all(locks).expect("/run is writable");
         // The lock folder is made whole aside and renamed into place, which
@@ -323,11 +323,7 @@ fn start_manager(
 
 /// What this machine lacks to run a user manager, if anything.
 fn missing_prerequisite() -> Option<String> {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| status.lines().find(|l| l.starts_with("Uid:")).map(str::to_string))
-        .is_some_and(|line| line.split_whitespace().nth(1) == Some("0"));
-    if !root {
+    if !crate::running_as_root() {
         return Some("the tests do not run as root (needed to make users and cgroups)".into());
     }
     for program in ["useradd", "setpriv", "dbus-daemon", "systemctl"] {
@@ -348,7 +344,7 @@ fn missing_prerequisite() -> Option<String> {
 
 /// Makes the user unless it exists; `useradd` fails while another test
 /// holds the lock on /etc/passwd, so it is retried.
-fn ensure_user(user: &str) {
+pub(crate) fn ensure_user(user: &str) {
     for _ in 0..50 {
         if Command::new("id").arg("-u").arg(user).output().is_ok_and(|o| o.status.success()) {
             return;
@@ -362,7 +358,7 @@ fn ensure_user(user: &str) {
     panic!("could not create the test user {user}");
 }
 
-fn id(user: &str, flag: &str) -> u32 {
+pub(crate) fn id(user: &str, flag: &str) -> u32 {
     let output = Command::new("id").arg(flag).arg(user).output().expect("id runs");
     stdout(&output)
         .trim()
@@ -370,7 +366,7 @@ fn id(user: &str, flag: &str) -> u32 {
         .unwrap_or_else(|_| panic!("id {flag} {user}: {}", stderr(&output)))
 }
 
-fn make_owned_dir(path: &Path, user: &str, mode: &str) {
+pub(crate) fn make_owned_dir(path: &Path, user: &str, mode: &str) {
     std::fs::create_dir_all(path).expect("the folder can be made");
     run_ok(Command::new("chown").arg(format!("{user}:{user}")).arg(path));
     run_ok(Command::new("chmod").arg(mode).arg(path));

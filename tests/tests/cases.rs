@@ -17,7 +17,11 @@
 //! - `dconf.settings`: then it activates inside a private session bus with
 //!   the home's own dconf database (never the developer's), whose binary
 //!   file is left out of the listing, and the snapshot ends with what
-//!   `dconf dump /` shows.
+//!   `dconf dump /` shows;
+//! - `home.packages`: then the snapshot ends with what the Nix profile
+//!   holds (`~/.nix-profile`, which activation makes), and the listing
+//!   leaves out `~/.nix-defexpr`, which Nix's own `nix-env` makes and
+//!   whose channel links name the user running the tests.
 
 use std::path::Path;
 
@@ -39,6 +43,7 @@ fn run_case(name: &str) {
     let config = case.join("home.nix");
     let source = std::fs::read_to_string(&config).expect("case has a home.nix");
     let uses_dconf = source.contains("dconf.settings");
+    let uses_packages = source.contains("home.packages");
     if uses_dconf && !name.starts_with("invalid-") && !have_dconf() {
         return;
     }
@@ -86,10 +91,12 @@ fn run_case(name: &str) {
     };
     let listing = || {
         let listing = tree::listing(&home.path);
-        if !uses_dconf {
+        if !uses_dconf && !uses_packages {
             return listing;
         }
-        let keep = |line: &&str| !line.starts_with(".config/dconf/user");
+        let nix_own = |line: &str| uses_packages && line.starts_with(".nix-defexpr");
+        let dconf_own = |line: &str| uses_dconf && line.starts_with(".config/dconf/user");
+        let keep = |line: &&str| !dconf_own(line) && !nix_own(line);
         listing.lines().filter(keep).map(|line| format!("{line}\n")).collect()
     };
     activate("first activation");
@@ -103,6 +110,9 @@ fn run_case(name: &str) {
     }
     if pins_home {
         more += &format!("\n---- text of the linked files\n{}", linked_texts(&home.path));
+    }
+    if uses_packages {
+        more += &format!("\n---- ~/.nix-profile after activation\n{}", profile(&home.path));
     }
     settings.bind(|| {
         insta::assert_snapshot!(
@@ -125,6 +135,27 @@ fn bundle_expr_for(case: &Path, pins_home: bool, home: &Path) -> String {
     let args = case.join("args.nix");
     let args = if args.is_file() { format!("import {}", nix_path(&args)) } else { "{ }".into() };
     bundle_expr_with_args(&modules, &args)
+}
+
+/// What the home's Nix profile holds: each folder at its top (`bin/`,
+/// `share/`, links into the package tree) listed inside, so that it shows
+/// which package each file comes from.
+fn profile(home: &Path) -> String {
+    let profile = home.join(".nix-profile");
+    let mut out = String::new();
+    for line in tree::listing(&profile).lines() {
+        let Some((name, _)) = line.split_once(" -> ") else { continue };
+        match std::fs::canonicalize(profile.join(name)) {
+            Ok(folder) if folder.is_dir() => {
+                out += &format!("{name}/\n");
+                for inner in tree::listing(&folder).lines() {
+                    out += &format!("{name}/{inner}\n");
+                }
+            }
+            _ => out += &format!("{line}\n"),
+        }
+    }
+    out
 }
 
 /// The text of every file the home links to, outside the state folder, by

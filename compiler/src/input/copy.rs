@@ -3,7 +3,7 @@
 //! option that has it, not the activation.
 
 use super::reader::Reader;
-use crate::error::{CompileError, FieldError, FileError, PermissionsProblem};
+use crate::error::{CompileError, FieldError, FileError, PermissionsProblem, SystemError};
 
 /// The mode a copy node asks for; `None` leaves it to the source's
 /// executable bit (`0755` or `0644`).
@@ -25,6 +25,32 @@ pub(super) fn read_mode(reader: &mut Reader, executable: Option<bool>) -> Option
         },
         (None, executable) => executable.map(|executable| if executable { 0o755 } else { 0o644 }),
     }
+}
+
+/// A copy's `owner` or `group`: a user or group name as `useradd` accepts
+/// it, or `+<id>` (NixOS's `environment.etc.<n>.user` spelling).
+pub(super) fn read_owner(reader: &mut Reader, field: &'static str) -> Option<String> {
+    let value = reader.string(field)?;
+    if is_account_name(&value) || value.strip_prefix('+').is_some_and(is_number) {
+        return Some(value);
+    }
+    let node = reader.origin.clone();
+    reader.errors.push(SystemError::BadOwner { node, field, value }.into());
+    None
+}
+
+/// A user or group name: what `useradd` and `groupadd` take by default
+/// (a letter or `_` first, then letters, digits, `_`, `-`, a final `$`).
+pub(crate) fn is_account_name(name: &str) -> bool {
+    let body = name.strip_suffix('$').unwrap_or(name);
+    let mut chars = body.chars();
+    name.len() <= 32
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+fn is_number(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 10 && text.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Reports `permissions` on a node that makes links: a link has no mode of

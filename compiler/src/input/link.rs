@@ -19,6 +19,9 @@ pub struct LinkInput {
     pub force: bool,
     /// A copy's permission bits, when `permissions` or `executable` set them.
     pub mode: Option<u32>,
+    /// A copy's owner and group (system bundles only): a name or `+<id>`.
+    pub owner: Option<String>,
+    pub group: Option<String>,
 }
 
 #[derive(Debug)]
@@ -70,7 +73,10 @@ pub(super) fn read(reader: &mut Reader, copy: bool) -> LinkInput {
     let mut text = reader.text("text");
     let mut executable = reader.bool("executable");
     let force = reader.bool("force").unwrap_or(false);
+    let (mut owner, mut group) = (None, None);
     let mode = if copy {
+        owner = copy::read_owner(reader, "owner");
+        group = copy::read_owner(reader, "group");
         copy::read_mode(reader, executable.take())
     } else {
         copy::refuse_permissions(reader);
@@ -101,7 +107,7 @@ pub(super) fn read(reader: &mut Reader, copy: bool) -> LinkInput {
             (None, None) => None,
         },
     };
-    LinkInput { target, content, executable, force, mode }
+    LinkInput { target, content, executable, force, mode, owner, group }
 }
 
 /// What a link cannot do with Lua: point at Lua text (a link needs a file

@@ -9,23 +9,29 @@
 //! kind's own fields are read by its module, through the [`reader`]. Nothing
 //! here imports the compiler's later stages: they import these types.
 
+mod accounts;
 mod copy;
 mod dconf;
 mod exec;
 mod link;
 mod lua;
+mod profile;
 mod reader;
 mod scripts;
+mod tmpfiles;
 mod tree;
 mod units;
 
 use serde_json::{Map, Value};
 
+pub use self::accounts::AccountsInput;
 pub use self::dconf::DconfInput;
 pub use self::exec::ExecInput;
 pub use self::link::{Content, LinkInput};
 pub use self::lua::ScriptInput;
+pub use self::profile::ProfileInput;
 use self::reader::Reader;
+pub use self::tmpfiles::TmpfilesInput;
 pub use self::tree::TreeInput;
 pub use self::units::UnitsInput;
 use crate::error::{CompileError, FieldError, InputError, NodeRef, SettingError};
@@ -75,6 +81,9 @@ pub enum Body {
     Exec(ExecInput),
     SystemdUnits(UnitsInput),
     Lua(ScriptInput),
+    Profile(ProfileInput),
+    Tmpfiles(TmpfilesInput),
+    Accounts(AccountsInput),
 }
 
 impl Body {
@@ -89,7 +98,12 @@ impl Body {
             }
             Body::Exec(exec) => exec.has_lua_values(),
             Body::Dconf(dconf) => dconf.keys.iter().any(|(_, _, value)| value.is_lua()),
-            Body::Tree(_) | Body::SystemdUnits(_) | Body::Lua(_) => false,
+            Body::Tree(_)
+            | Body::SystemdUnits(_)
+            | Body::Lua(_)
+            | Body::Tmpfiles(_)
+            | Body::Accounts(_)
+            | Body::Profile(_) => false,
         }
     }
 }
@@ -265,6 +279,9 @@ fn read_node(
         Some("exec") => Some(Body::Exec(exec::read(&mut reader))),
         Some("systemd-units") => Some(Body::SystemdUnits(units::read(&mut reader))),
         Some("lua") => Some(Body::Lua(lua::read(&mut reader))),
+        Some("profile") => Some(Body::Profile(profile::read(&mut reader))),
+        Some("tmpfiles") => Some(Body::Tmpfiles(tmpfiles::read(&mut reader))),
+        Some("accounts") => Some(Body::Accounts(accounts::read(&mut reader))),
         _ => None,
     };
     InputNode { origin: reader.origin, after, before, required, body }

@@ -16,6 +16,8 @@ use crate::unit_name;
 #[derive(Debug, Default)]
 pub struct UnitsInput {
     pub units: Vec<UnitInput>,
+    /// `"user"` or `"system"`, when given: it must be the bundle's.
+    pub scope: Option<String>,
 }
 
 /// One unit; fields with problems are `None` (and the problem recorded).
@@ -33,15 +35,16 @@ pub struct UnitInput {
 
 /// Reads the `units` field of a `systemd-units` node.
 pub(super) fn read(reader: &mut Reader) -> UnitsInput {
+    let scope = reader.string("scope");
     let items = match reader.get("units") {
         Some(Value::Array(items)) => items,
         Some(other) => {
             reader.mismatch("units", other, None);
-            return UnitsInput::default();
+            return UnitsInput { units: Vec::new(), scope };
         }
         None => {
             reader.missing_unless_set("units");
-            return UnitsInput::default();
+            return UnitsInput { units: Vec::new(), scope };
         }
     };
     let (node, errors) = (&reader.origin, &mut *reader.errors);
@@ -62,7 +65,7 @@ pub(super) fn read(reader: &mut Reader) -> UnitsInput {
             }
         })
         .collect();
-    UnitsInput { units }
+    UnitsInput { units, scope }
 }
 
 fn read_unit(
@@ -141,8 +144,13 @@ fn read_unit(
     UnitInput { origin, name, target, switch_method, wanted_by }
 }
 
-/// A string field of a unit; `null` is absent.
-fn string(object: &Map<String, Value>, field: &str, problems: &mut Vec<String>) -> Option<String> {
+/// A string field of a unit (or another entry of a list of attribute
+/// sets); `null` is absent.
+pub(super) fn string(
+    object: &Map<String, Value>,
+    field: &str,
+    problems: &mut Vec<String>,
+) -> Option<String> {
     match object.get(field)? {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
@@ -153,8 +161,8 @@ fn string(object: &Map<String, Value>, field: &str, problems: &mut Vec<String>) 
     }
 }
 
-/// A list-of-strings field of a unit; absent is empty.
-fn string_list(
+/// A list-of-strings field of a unit (or another entry); absent is empty.
+pub(super) fn string_list(
     object: &Map<String, Value>,
     field: &str,
     problems: &mut Vec<String>,

@@ -37,6 +37,14 @@ impl Message {
         let _ = writeln!(self.text, "  {line}");
     }
 
+    /// One line per node: its id and the option that declared it.
+    pub(super) fn nodes(&mut self, nodes: &[NodeRef]) {
+        for node in nodes {
+            let by = node.declared_by.as_deref().map(|by| format!(" (declared by {by})"));
+            self.line(format!("`{}`{}", id_or_position(node), by.unwrap_or_default()));
+        }
+    }
+
     pub(super) fn hint(&mut self, hint: impl AsRef<str>) {
         let _ = writeln!(self.text, "  hint: {}", hint.as_ref());
     }

@@ -77,10 +77,7 @@ pub(super) fn render(m: &mut Message, error: &UnitError) {
         }
         UnitError::SecondUnitsNode { nodes } => {
             m.error(format!("{} nodes have kind systemd-units", nodes.len()));
-            for node in nodes {
-                let by = node.declared_by.as_deref().map(|by| format!(" (declared by {by})"));
-                m.line(format!("`{}`{}", id_or_position(node), by.unwrap_or_default()));
-            }
+            m.nodes(nodes);
             m.hint("list every unit in one node: the user manager is reloaded once per activation");
         }
     }

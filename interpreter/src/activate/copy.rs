@@ -47,6 +47,41 @@ pub fn mode_of(path: &Path) -> io::Result<u32> {
     Ok(std::fs::metadata(path)?.permissions().mode() & 0o7777)
 }
 
+/// Who a system's copy belongs to, as its configuration names them (a name
+/// or `+<id>`), and the system's `etc` folder whose files tell the ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerSpec {
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub etc: PathBuf,
+}
+
+/// The ids a copy gets; `None` keeps the one of the user running `am`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ids {
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+}
+
+impl OwnerSpec {
+    /// Looks the names up now: the accounts node may have created them
+    /// since the pre-check.
+    pub fn ids(&self) -> io::Result<Ids> {
+        let database = super::accounts::Database::read(&self.etc)?;
+        let lookup = |name: &Option<String>, group: bool| -> io::Result<Option<u32>> {
+            let Some(name) = name else { return Ok(None) };
+            let what = if group { "group" } else { "user" };
+            database.id(name, group).map(Some).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("no {what} {name:?} in {}", self.etc.display()),
+                )
+            })
+        };
+        Ok(Ids { uid: lookup(&self.user, false)?, gid: lookup(&self.group, true)? })
+    }
+}
+
 /// Where a copy's bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CopyFrom {

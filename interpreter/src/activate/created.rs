@@ -165,7 +165,7 @@ fn created_tasks<'a>(
         let Some(node) = nodes.get(index) else { continue };
         let task = match (&node.kind, step) {
             (Kind::Link(_) | Kind::Copy(_), Some(step)) if step.action != LinkAction::Unchanged => {
-                Task::Link(step)
+                Task::Link(Box::new(step))
             }
             (Kind::Link(_) | Kind::Copy(_), step) => {
                 if let Some(step) = step {

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use am_schema::state::{DconfPrevious, DconfRecord, Generation, JournalEntry};
 use am_schema::{DconfKey, Kind, Node};
 
-use super::backend::{Backend, Commit};
+use super::backend::Backend;
 use super::{Failure, NodeOutcome};
 
 /// dconf as the engine uses it: read every key, write keys in one batch,
@@ -299,15 +299,12 @@ pub fn restore(client: &dyn Dconf, changes: &[DconfPrevious]) -> io::Result<()> 
 /// The generation's dconf records: those the nodes reported, and for keys of
 /// nodes that did not run (failed or skipped optional ones) what the
 /// previous generation recorded, so that a later generation still resets
-/// them. A commit that would keep the previous generation gets a new one
-/// when these records differ from its own.
-pub fn commit_with(
-    mut commit: Commit,
+/// them. Sorted by path.
+pub fn records(
     mut records: Vec<DconfRecord>,
     planned: &[&DconfKey],
     previous: Option<&Generation>,
-    number: u64,
-) -> Commit {
+) -> Vec<DconfRecord> {
     if let Some(previous) = previous {
         let reported: Vec<String> = records.iter().map(|r| r.path.clone()).collect();
         let missing = previous.dconf.iter().filter(|record| {
@@ -316,19 +313,7 @@ pub fn commit_with(
         records.extend(missing.cloned());
     }
     records.sort_by(|a, b| a.path.cmp(&b.path));
-    match (&mut commit.record, previous) {
-        (Some(record), _) => record.dconf = records,
-        (None, Some(previous)) if commit.current.is_some() && previous.dconf != records => {
-            let mut record = previous.clone();
-            record.number = number;
-            record.activated_at = crate::state::time::now();
-            record.dconf = records;
-            commit.current = Some(number);
-            commit.record = Some(record);
-        }
-        (None, _) => {}
-    }
-    commit
+    records
 }
 
 #[cfg(test)]
@@ -367,6 +352,8 @@ mod tests {
             created_dirs: Vec::new(),
             dconf,
             units: Vec::new(),
+            profile: None,
+            accounts: Default::default(),
         }
     }
 
@@ -378,36 +365,10 @@ mod tests {
     fn keys_of_a_node_that_did_not_run_keep_their_records() {
         let previous = generation(vec![record("/org/a/x", "1"), record("/org/b/y", "2")]);
         let (x, y) = (key("org/a", "x", "1"), key("org/b", "y", "3"));
-        let commit = Commit {
-            record: Some(generation(Vec::new())),
-            current: Some(2),
-            prune_after_trash: vec![],
-        };
         // Only the node of `x` ran; `y`'s failed, so `y` still holds what
         // the previous generation wrote, and must be reset when dropped.
-        let commit =
-            commit_with(commit, vec![record("/org/a/x", "1")], &[&x, &y], Some(&previous), 2);
-        let dconf = commit.record.map(|record| record.dconf).unwrap_or_default();
+        let dconf = records(vec![record("/org/a/x", "1")], &[&x, &y], Some(&previous));
         assert_eq!(dconf, [record("/org/a/x", "1"), record("/org/b/y", "2")]);
-    }
-
-    #[test]
-    fn a_changed_record_alone_makes_a_new_generation() {
-        let previous = generation(vec![record("/org/a/x", "1")]);
-        let x = key("org/a", "x", "1");
-        let kept = Commit { record: None, current: Some(1), prune_after_trash: vec![] };
-        let same = commit_with(kept, vec![record("/org/a/x", "1")], &[&x], Some(&previous), 2);
-        assert!(same.record.is_none(), "an unchanged activation recorded a generation");
-
-        let kept = Commit { record: None, current: Some(1), prune_after_trash: vec![] };
-        let mut rewritten = record("/org/a/x", "1");
-        rewritten.written = "int32 1".into();
-        let new = commit_with(kept, vec![rewritten.clone()], &[&x], Some(&previous), 2);
-        assert_eq!(new.current, Some(2));
-        assert_eq!(
-            new.record.map(|record| (record.number, record.dconf)),
-            Some((2, vec![rewritten]))
-        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct ExecSpec {
     pub cwd: PathBuf,
     /// Seconds the command may run.
     pub timeout: Option<u32>,
+    /// What the command reads on stdin; `None` is `/dev/null`.
+    pub stdin: Option<String>,
 }
 
 impl ExecSpec {
@@ -36,7 +38,30 @@ impl ExecSpec {
         let program =
             if program.contains('/') { cwd.join(program) } else { PathBuf::from(program) };
         let env = exec.env.clone();
-        Some(ExecSpec { program, args: args.to_vec(), env, cwd, timeout: exec.timeout })
+        Some(ExecSpec {
+            program,
+            args: args.to_vec(),
+            env,
+            cwd,
+            timeout: exec.timeout,
+            stdin: None,
+        })
+    }
+
+    /// A command `am` itself runs for a node (`useradd`, `systemd-tmpfiles`):
+    /// `argv[0]` looked up in `PATH`, in `cwd`.
+    pub fn command(argv: Vec<String>, cwd: &Path) -> ExecSpec {
+        let mut argv = argv.into_iter();
+        let program = PathBuf::from(argv.next().unwrap_or_default());
+        let args = argv.collect();
+        ExecSpec {
+            program,
+            args,
+            env: Vec::new(),
+            cwd: cwd.to_path_buf(),
+            timeout: None,
+            stdin: None,
+        }
     }
 }
 
@@ -69,7 +94,7 @@ pub fn run_captured(spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captu
         .args(&spec.args)
         .envs(spec.env.iter().map(|(name, value)| (name, value)))
         .current_dir(&spec.cwd)
-        .stdin(Stdio::null())
+        .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(writer.try_clone()?)
         .stderr(writer);
     if spec.timeout.is_some() {
@@ -91,6 +116,15 @@ pub fn run_captured(spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captu
     // The command object holds the parent's copies of the write end; they
     // must be closed or the read below never sees the end of the pipe.
     drop(command);
+    // Written from a thread, so that a command writing much output before it
+    // reads its input cannot block on a full pipe while this one writes.
+    if let (Some(text), Some(mut pipe)) = (spec.stdin.clone(), child.stdin.take()) {
+        std::thread::spawn(move || {
+            use std::io::Write;
+            // A command that exits without reading it all closes the pipe.
+            let _ = pipe.write_all(text.as_bytes());
+        });
+    }
     let mut captured = Vec::new();
     let Some(seconds) = spec.timeout else {
         let read = read_all(&mut reader, &mut |piece| {

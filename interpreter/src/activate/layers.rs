@@ -53,7 +53,9 @@ pub(super) fn run<B: Backend>(
             }
             let task = match &node.kind {
                 Kind::Link(_) | Kind::Copy(_) => match checked.links.remove(&index) {
-                    Some(step) if step.action != LinkAction::Unchanged => Task::Link(step),
+                    Some(step) if step.action != LinkAction::Unchanged => {
+                        Task::Link(Box::new(step))
+                    }
                     // Already right: done without touching anything.
                     step => {
                         if let Some(step) = step {

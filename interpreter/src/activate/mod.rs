@@ -9,6 +9,7 @@
 //! [`Watcher`] about nodes starting and the output of commands as it
 //! comes); the caller renders that, and the [`Summary`] at the end.
 
+mod accounts;
 pub mod backend;
 pub mod changes;
 pub mod copy;
@@ -20,12 +21,14 @@ mod layers;
 mod ownership;
 mod pool;
 pub mod precheck;
+pub mod profile;
 pub mod recover;
 pub mod scratch;
 mod stale;
 pub mod systemd;
 pub mod target;
 mod task;
+mod tmpfiles;
 pub mod undo;
 
 use std::collections::HashSet;
@@ -36,7 +39,7 @@ use std::process::ExitStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
-use am_schema::state::{DconfRecord, Generation, JournalEntry};
+use am_schema::state::{AccountsRecord, DconfRecord, Generation, JournalEntry, ProfileRecord};
 use am_schema::{Node, NodeIndex, Plan};
 
 use self::backend::{Backend, Begin, Commit};
@@ -122,6 +125,16 @@ pub enum NodeOutcome {
     Dconf(dconf::Applied),
     /// The user manager was switched to the bundle's units (or skipped).
     Units(systemd::Switched),
+    /// The home's packages are the entry of its Nix profile.
+    Profile(profile::Applied),
+    /// The system's users and groups are there.
+    Accounts(accounts::Applied),
+    /// The tmpfiles rules were applied (`created`), and the dropped ones
+    /// removed (`removed` of them), or nothing needed doing.
+    Tmpfiles {
+        created: bool,
+        removed: usize,
+    },
     /// An `onChange` command that did not run: none of its files changed.
     NotNeeded,
     /// A command ran and succeeded (its output went to the [`Watcher`]).
@@ -181,6 +194,8 @@ pub enum Failure {
     },
     /// Units failed to start, stop, restart or reload.
     Units(systemd::SwitchFailed),
+    /// The Nix profile could not be read or changed.
+    Profile(profile::Failed),
     /// A Lua chunk raised an error: its message and traceback.
     Lua {
         message: String,
@@ -192,6 +207,16 @@ pub enum Failure {
         node: String,
         what: String,
         owner: String,
+    },
+    /// A command changing the system's users or groups failed.
+    Accounts {
+        command: String,
+        error: String,
+    },
+    /// `systemd-tmpfiles` failed.
+    Tmpfiles {
+        command: String,
+        output: String,
     },
     /// A bug in `am` kept the node from running.
     Bug(&'static str),
@@ -220,10 +245,21 @@ pub struct Summary {
     pub dconf_reset: Vec<String>,
     /// What dconf nodes reported for the generation record.
     pub dconf_records: Vec<DconfRecord>,
+    /// What the accounts node (or the locking of dropped users) leaves for
+    /// the generation record; `None`: the previous generation's stands.
+    pub accounts: Option<AccountsRecord>,
+    /// Users locked after the layers, because the plan has no accounts.
+    pub locked_users: Vec<String>,
     /// Changes made to the user's systemd manager, in order.
     pub units: Vec<systemd::UnitChange>,
     /// Why units were left alone: no user manager runs.
     pub units_skipped: Option<String>,
+    /// What the profile node installed (or found installed), for the
+    /// generation record.
+    pub profile: Option<am_schema::state::ProfileRecord>,
+    /// The packages the Nix profile gained, lost or changed, when it was
+    /// changed.
+    pub packages: Option<profile::PackageChanges>,
     pub links_unchanged: usize,
     /// Users' paths moved to a backup.
     pub backed_up: usize,
@@ -280,6 +316,7 @@ impl Summary {
             && self.links_created + self.links_replaced + self.commands_run == 0
             && self.copies_written + self.dconf_written + self.dconf_reset.len() == 0
             && self.units.is_empty()
+            && self.packages.is_none()
             && self.removed.len() + self.restored + self.backed_up == 0
             && self.failed_required.is_empty()
             && self.failed_optional.is_empty()
@@ -400,9 +437,17 @@ fn apply(
         dconf::reset_dropped(dconf_client, request.previous, &dconf_keys, backend)
             .map_err(state_io("reset dropped keys with", Path::new("dconf")))?;
     systemd::switch_dropped(request, backend, &mut summary);
-    let records = std::mem::take(&mut summary.dconf_records);
-    let commit = commit_for(request, ownership);
-    let commit = dconf::commit_with(commit, records, &dconf_keys, request.previous, request.number);
+    profile::remove_dropped(request.plan, request.place, request.previous, backend, &mut summary)
+        .map_err(state_io(
+            "remove the packages of the previous generation from",
+            &request.place.dir,
+        ))?;
+    accounts::lock_dropped(request, backend, &mut summary);
+    let dconf =
+        dconf::records(std::mem::take(&mut summary.dconf_records), &dconf_keys, request.previous);
+    let accounts = summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous));
+    let installed = profile::record(request.plan, summary.profile.take(), request.previous);
+    let commit = commit_for(request, ownership, dconf, accounts, installed);
 
     summary.generation = commit.record.as_ref().map(|record| record.number);
     summary.warnings = backend
@@ -470,7 +515,13 @@ fn swap_static(
 
 /// What the activation leaves behind: a new generation record when the
 /// managed state differs from the previous generation's.
-fn commit_for(request: &Request, ownership: Ownership) -> Commit {
+fn commit_for(
+    request: &Request,
+    ownership: Ownership,
+    dconf: Vec<DconfRecord>,
+    accounts: AccountsRecord,
+    profile: Option<ProfileRecord>,
+) -> Commit {
     let Ownership { mut owned, mut created_dirs, mut prune_after_trash, .. } = ownership;
     owned.sort_by(|a, b| a.target.cmp(&b.target));
     // A folder that waits for the trash to go may hold a target made since
@@ -492,10 +543,16 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
         return Commit { record: None, current: None, prune_after_trash };
     };
     let bundle = bundle.to_string_lossy().into_owned();
+    // Keys dconf now shows otherwise, accounts made or locked, a profile
+    // entry installed or dropped: a change of the managed state too,
+    // recorded even when no file changed.
     let unchanged = request.previous.is_some_and(|previous| {
         previous.bundle == bundle
             && previous.owned == owned
             && previous.created_dirs == created_dirs
+            && previous.dconf == dconf
+            && previous.accounts == accounts
+            && previous.profile == profile
     });
     if unchanged {
         let current = request.previous.map(|previous| previous.number);
@@ -507,8 +564,10 @@ fn commit_for(request: &Request, ownership: Ownership) -> Commit {
         activated_at: crate::state::time::now(),
         owned,
         created_dirs,
-        dconf: Vec::new(),
+        dconf,
         units: systemd::records(request.plan),
+        accounts,
+        profile,
     };
     Commit { current: Some(record.number), record: Some(record), prune_after_trash }
 }

@@ -10,6 +10,7 @@ use am_schema::state::JournalEntry;
 use am_schema::{DconfKey, Kind, Node, NodeIndex};
 
 use super::backend::{Backend, Expect, MoveReason};
+use super::copy::OwnerSpec;
 use super::exec::ExecSpec;
 use super::ownership::Ownership;
 use super::precheck::{DisplaceReason, LinkAction, LinkStep};
@@ -30,11 +31,14 @@ pub(super) enum State {
 #[derive(Debug)]
 pub(super) enum Task<'a> {
     /// A link or a copy.
-    Link(LinkStep),
+    Link(Box<LinkStep>),
     Exec(Option<ExecSpec>),
     Dconf(&'a [DconfKey]),
     Units(super::systemd::Switch<'a>),
+    Tmpfiles(&'a am_schema::Tmpfiles),
+    Accounts(&'a am_schema::Accounts),
     Lua(&'a Node, &'a am_schema::Lua),
+    Profile(&'a am_schema::Profile),
     /// A link or copy without its step: a bug, reported as such.
     Misplaced,
 }
@@ -77,6 +81,9 @@ pub(super) fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
             previous: request.previous,
         }),
         Kind::Lua(chunk) => Task::Lua(node, chunk),
+        Kind::Profile(profile) => Task::Profile(profile),
+        Kind::Tmpfiles(tmpfiles) => Task::Tmpfiles(tmpfiles),
+        Kind::Accounts(accounts) => Task::Accounts(accounts),
         Kind::Link(_) | Kind::Copy(_) => Task::Misplaced,
     }
 }
@@ -200,6 +207,16 @@ pub(super) fn settle(
             summary.units_skipped.clone_from(&switched.skipped);
             State::Succeeded
         }
+        NodeOutcome::Profile(applied) => {
+            summary.profile = Some(applied.record.clone());
+            summary.packages.clone_from(&applied.changes);
+            State::Succeeded
+        }
+        NodeOutcome::Accounts(applied) => {
+            summary.accounts = Some(applied.record.clone());
+            State::Succeeded
+        }
+        NodeOutcome::Tmpfiles { .. } => State::Succeeded,
         NodeOutcome::NotNeeded => State::Succeeded,
         NodeOutcome::Ran => {
             summary.commands_run += 1;
@@ -278,7 +295,7 @@ fn perform(
             return match link(&step, backend) {
                 Ok(how) => {
                     let (path, copied) = (step.path.clone(), step.copy.is_some());
-                    (NodeOutcome::Linked { path, how, copied }, Vec::new(), Some(step))
+                    (NodeOutcome::Linked { path, how, copied }, Vec::new(), Some(*step))
                 }
                 Err(error) => {
                     let failure = Failure::Link { path: step.path, error };
@@ -290,6 +307,16 @@ fn perform(
             super::dconf::apply(request.outside.dconf, keys, request.previous, backend)
         }
         Task::Units(switch) => super::systemd::node(&switch, request.outside.units, backend),
+        Task::Profile(profile) => {
+            super::profile::apply(profile, request.place, request.previous, backend)
+        }
+        Task::Tmpfiles(tmpfiles) => {
+            let (place, bundle) = (request.place, request.bundle);
+            super::tmpfiles::apply(tmpfiles, id, place, bundle, request.previous, backend)
+        }
+        Task::Accounts(accounts) => {
+            super::accounts::apply(accounts, id, request.place, request.previous, backend)
+        }
         Task::Exec(None) => NodeOutcome::Failed(Failure::EmptyArgv),
         Task::Lua(node, chunk) => {
             let (outcome, created) = super::created::run_chunk(node, chunk, lua);
@@ -327,7 +354,10 @@ fn link(step: &LinkStep, backend: &impl Backend) -> std::io::Result<LinkHow> {
     let path = &step.path;
     // Puts the link or copy at a path that is free.
     let create = || match &step.copy {
-        Some(copy) => backend.write_copy(&copy.from, path, &copy.temp, copy.mode),
+        Some(copy) => {
+            let owner = copy.owner.as_ref().map(OwnerSpec::ids).transpose()?.unwrap_or_default();
+            backend.write_copy(&copy.from, path, &copy.temp, copy.mode, owner)
+        }
         None => backend.create_symlink(&step.content, path),
     };
     let done = |ok: bool| if ok { Ok(()) } else { Err(changed_since(path)) };

@@ -80,7 +80,14 @@ impl Backend for Recorder {
         Ok(true)
     }
 
-    fn write_copy(&self, _from: &CopyFrom, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
+    fn write_copy(
+        &self,
+        _from: &CopyFrom,
+        path: &Path,
+        _temp: &Path,
+        mode: u32,
+        _owner: super::copy::Ids,
+    ) -> io::Result<()> {
         self.record(format!("copy {} {mode:o}", path.display()));
         Ok(())
     }
@@ -102,6 +109,14 @@ impl Backend for Recorder {
     ) -> io::Result<systemd::Ran> {
         self.record(format!("systemctl {}", change.args().join(" ")));
         Ok(systemd::Ran { success: true, output: String::new() })
+    }
+
+    fn profile_switch(
+        &self,
+        switch: &super::profile::Switch,
+    ) -> io::Result<Result<(), super::profile::NixFailed>> {
+        self.record(format!("profile {}", switch.profile.display()));
+        Ok(Ok(()))
     }
 
     fn remove_dir_if_empty(&self, path: &Path) -> bool {
@@ -143,6 +158,9 @@ impl Progress for Log {
             NodeOutcome::Ran => "ran".to_string(),
             NodeOutcome::Dconf(_) => "dconf".to_string(),
             NodeOutcome::Units(_) => "units".to_string(),
+            NodeOutcome::Profile(_) => "profile".to_string(),
+            NodeOutcome::Accounts(_) => "accounts".to_string(),
+            NodeOutcome::Tmpfiles { .. } => "tmpfiles".to_string(),
             NodeOutcome::NotNeeded => "not needed".to_string(),
             NodeOutcome::Failed(_) => "failed".to_string(),
             NodeOutcome::Skipped { because } => format!("skipped because of #{because}"),

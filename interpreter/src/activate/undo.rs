@@ -20,9 +20,9 @@ use std::path::Path;
 use am_schema::state::{ContentHash, JournalEntry};
 
 use super::copy::hash_at;
-use super::dconf;
 pub use super::findings::{UndoProblem, all_settled};
 use super::scratch::{Purpose, Scratch};
+use super::{accounts, dconf};
 use crate::anchored::{Anchored, Found};
 
 impl UndoProblem {
@@ -145,6 +145,20 @@ impl Undo<'_> {
             }
             JournalEntry::DconfChanged { changes } => {
                 dconf::restore(self.dconf, changes).map_err(at(Path::new("dconf")))
+            }
+            JournalEntry::ProfileChanged { profile, previous, newest, made_dirs, made_link } => {
+                let changed = super::profile::undo::Changed {
+                    profile,
+                    previous: *previous,
+                    newest: *newest,
+                    made_dirs,
+                    made_link: made_link.as_deref(),
+                };
+                super::profile::undo::undo(changed, self.scratch)
+            }
+            JournalEntry::AccountCreated { name, .. }
+            | JournalEntry::AccountLocked { name, .. } => {
+                accounts::undo(entry).map_err(at(Path::new(name)))
             }
             JournalEntry::Moved { from, to, inode, .. } => {
                 let (back, moved) = (Path::new(from), Path::new(to));

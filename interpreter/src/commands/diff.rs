@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use am_schema::{Exec, Kind, Node, Plan, Role, STATIC_DIR, SwitchMethod};
 
 use crate::activate::changes::Changes;
+use crate::activate::profile::{self, PackageChanges};
 use crate::activate::systemd::{self, Compare, Comparison};
 use crate::activate::target::file_target;
 use crate::bundle::{Bundle, open_folder};
@@ -46,6 +47,10 @@ pub struct BundleDiff {
     pub files: Vec<FileDiff>,
     pub units: Vec<UnitDiff>,
     pub keys: Vec<KeyDiff>,
+    /// The packages the Nix profile gains, loses or changes.
+    pub packages: PackageChanges,
+    /// The profile the packages go into, before and after, when it moved.
+    pub profile_moved: Option<(String, String)>,
     /// Commands and Lua chunks that would run, and those that changed or
     /// went.
     pub runs: Vec<RunDiff>,
@@ -161,6 +166,8 @@ pub fn compare(old: Option<&Bundle>, new: Option<&Bundle>, patch: bool) -> Resul
         files: files(old_bundle, new_bundle, patch),
         units: units(old_bundle, new_bundle)?,
         keys: dconf_keys(&old_bundle.plan, &new_bundle.plan),
+        packages: packages(&old_bundle.plan, &new_bundle.plan),
+        profile_moved: profile_moved(&old_bundle.plan, &new_bundle.plan),
         runs: runs(old, new_bundle, patch),
         old_is_active: false,
         old: old.map(|bundle| bundle.root.clone()),
@@ -292,6 +299,21 @@ fn dconf_keys(old: &Plan, new: &Plan) -> Vec<KeyDiff> {
     diffs.extend(old.into_iter().map(|(path, was)| KeyDiff { path, old: Some(was), new: None }));
     diffs.sort_by(|a, b| a.path.cmp(&b.path));
     diffs
+}
+
+/// The packages NEW installs into the Nix profile that OLD does not, and
+/// the other way round, by name and version (as the profile node compares
+/// them).
+fn packages(old: &Plan, new: &Plan) -> PackageChanges {
+    let list = |plan| profile::planned(plan).map(|p| p.packages.clone()).unwrap_or_default();
+    PackageChanges::between(&list(old), &list(new))
+}
+
+/// The profile the packages go into, when both bundles have one and it
+/// differs.
+fn profile_moved(old: &Plan, new: &Plan) -> Option<(String, String)> {
+    let (before, after) = (profile::planned(old)?, profile::planned(new)?);
+    (before.profile != after.profile).then(|| (before.profile.clone(), after.profile.clone()))
 }
 
 /// The commands and Lua chunks that NEW runs, changes or drops; with no

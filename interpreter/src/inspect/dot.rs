@@ -70,6 +70,7 @@ fn node_statement(index: usize, node: &Node) -> String {
         "copy" => ("note", "#e6f4e6", String::from("filled")),
         "exec" => ("box", "#fdf1dc", String::from("filled,rounded")),
         "lua" => ("component", "#f3e8fb", String::from("filled")),
+        "profile" => ("folder", "#fbeee6", String::from("filled")),
         _ => ("box", "#eeeeee", String::from("filled")),
     };
     let label = match &node.kind {

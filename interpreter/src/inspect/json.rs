@@ -79,6 +79,20 @@ pub fn render(plan: &Plan, header: &Header) -> String {
                     copy.mode.map(|mode| format!("{mode:04o}")).as_deref(),
                     Writer::string,
                 );
+                json.key("owner");
+                json.optional(copy.owner.as_deref(), Writer::string);
+                json.key("group");
+                json.optional(copy.group.as_deref(), Writer::string);
+            }
+            Kind::Tmpfiles(tmpfiles) => {
+                json.key("target");
+                json.string(&tmpfiles.target);
+            }
+            Kind::Accounts(accounts) => {
+                json.key("groups");
+                json.strings(accounts.groups.iter().map(|group| group.name.as_str()));
+                json.key("users");
+                json.strings(accounts.users.iter().map(|user| user.name.as_str()));
             }
             Kind::Lua(lua) => {
                 json.key("dynamic");
@@ -98,6 +112,25 @@ pub fn render(plan: &Plan, header: &Header) -> String {
                     json.string(&key.value);
                 }
                 json.close('}');
+            }
+            Kind::Profile(profile) => {
+                json.key("profile");
+                json.string(&profile.profile);
+                json.key("path");
+                json.string(&profile.path);
+                json.key("packages");
+                json.open('[');
+                for package in &profile.packages {
+                    json.open('{');
+                    json.key("name");
+                    json.string(&package.name);
+                    json.key("version");
+                    json.string(&package.version);
+                    json.key("outputs");
+                    json.strings(package.outputs.iter().map(String::as_str));
+                    json.close('}');
+                }
+                json.close(']');
             }
             Kind::SystemdUnits(units) => {
                 json.key("units");

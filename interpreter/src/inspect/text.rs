@@ -125,6 +125,8 @@ struct Row {
 enum Extra {
     Cwd(String),
     Mode(u32),
+    /// `owner:group` of a system's copy.
+    Owner(String),
     Timeout(u32),
     WhenChanged(String),
     Optional,
@@ -139,6 +141,7 @@ impl Extra {
         match self {
             Extra::Cwd(cwd) => format!("cwd: {cwd}"),
             Extra::Mode(mode) => format!("mode {mode:04o}"),
+            Extra::Owner(owner) => format!("owner {owner}"),
             Extra::Timeout(seconds) => format!("timeout: {seconds}s"),
             Extra::WhenChanged(targets) => format!("when changed: {targets}"),
             Extra::Optional => style.yellow("optional"),
@@ -153,11 +156,38 @@ impl Row {
     fn of(node: &Node, plan: &Plan) -> Row {
         let mut extras = Vec::new();
         let mut details = Vec::new();
+        let place = match plan.role {
+            am_schema::Role::Home => "~/",
+            am_schema::Role::System => "/etc/",
+        };
         let action = match &node.kind {
-            Kind::Link(link) => format!("~/{}", printable(&link.target)),
+            Kind::Link(link) => format!("{place}{}", printable(&link.target)),
             Kind::Copy(copy) => {
                 extras.extend(copy.mode.map(Extra::Mode));
-                format!("~/{}", printable(&copy.target))
+                if copy.owner.is_some() || copy.group.is_some() {
+                    let owner = copy.owner.as_deref().unwrap_or("");
+                    let group = copy.group.as_deref().map(|g| format!(":{g}")).unwrap_or_default();
+                    extras.push(Extra::Owner(printable(&format!("{owner}{group}")).into_owned()));
+                }
+                format!("{place}{}", printable(&copy.target))
+            }
+            Kind::Tmpfiles(tmpfiles) => {
+                format!("tmpfiles rules {place}{}", printable(&tmpfiles.target))
+            }
+            Kind::Accounts(accounts) => {
+                details = accounts
+                    .groups
+                    .iter()
+                    .map(|group| format!("group {}", printable(&group.name)))
+                    .chain(accounts.users.iter().map(|user| {
+                        format!("user {} (group {})", printable(&user.name), printable(&user.group))
+                    }))
+                    .collect();
+                format!(
+                    "{}, {}",
+                    plural(accounts.users.len(), "user", "users"),
+                    plural(accounts.groups.len(), "group", "groups")
+                )
             }
             Kind::Dconf(dconf) => {
                 details = dconf
@@ -170,6 +200,19 @@ impl Row {
             Kind::SystemdUnits(units) => {
                 details = units.units.iter().map(unit_detail).collect();
                 plural(units.units.len(), "unit", "units")
+            }
+            Kind::Profile(profile) => {
+                details = std::iter::once(format!("as {}", printable(&profile.path)))
+                    .chain(profile.packages.iter().map(|package| {
+                        printable(&crate::activate::profile::name_and_version(package)).into_owned()
+                    }))
+                    .collect();
+                let into = if profile.profile.starts_with('/') {
+                    printable(&profile.profile).into_owned()
+                } else {
+                    format!("~/{}", printable(&profile.profile))
+                };
+                format!("{} into {into}", plural(profile.packages.len(), "package", "packages"))
             }
             Kind::Lua(lua) => {
                 // The chunk is the node: show it whole, it is what runs.

@@ -138,6 +138,14 @@ impl<'a> ActivationReport<'a> {
                 text.push_str(&self.failure(&subject, summary));
             }
         }
+        for user in &summary.locked_users {
+            let _ = writeln!(
+                text,
+                "{} locked user {}: the configuration no longer has it (it is never deleted)",
+                style.yellow("note:"),
+                printable(user)
+            );
+        }
         for path in &summary.left_alone {
             let _ = writeln!(
                 text,
@@ -252,6 +260,42 @@ impl<'a> ActivationReport<'a> {
             // Unit changes are listed with the summary, with those made
             // outside the node.
             NodeOutcome::Units(_) => String::new(),
+            NodeOutcome::Profile(_) if self.dry_run => String::new(),
+            NodeOutcome::Profile(applied) => profile_done(applied, self.verbose, style),
+            NodeOutcome::Accounts(applied) => {
+                let mut text = String::new();
+                for (verb, what) in
+                    [("created", &applied.created), ("locked user", &applied.locked)]
+                        .into_iter()
+                        .chain([("unlocked user", &applied.unlocked)])
+                {
+                    for name in what {
+                        let _ = writeln!(text, "{} {}", style.green(verb), printable(name));
+                    }
+                }
+                for difference in &applied.differences {
+                    let _ = writeln!(
+                        text,
+                        "{} {} (left as it is)",
+                        style.yellow("note:"),
+                        printable(difference)
+                    );
+                }
+                if self.dry_run { String::new() } else { text }
+            }
+            NodeOutcome::Tmpfiles { created, removed } if self.verbose => {
+                let mut text = String::new();
+                if *created {
+                    let _ = writeln!(text, "{} {}", style.green("applied"), describe(node));
+                }
+                if *removed > 0 {
+                    let rules = count(*removed, "dropped rule", "dropped rules");
+                    let _ =
+                        writeln!(text, "{} {rules} of {}", style.green("removed"), describe(node));
+                }
+                text
+            }
+            NodeOutcome::Tmpfiles { .. } => String::new(),
             NodeOutcome::Lua { created, log } => {
                 let mut text = lua_log(log, node, style);
                 if self.dry_run {
@@ -376,6 +420,10 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             Some(output.as_slice()),
         ),
         Failure::Dconf { error } => (error.to_string(), None),
+        Failure::Accounts { command, error } => (format!("{command} failed: {error}"), None),
+        Failure::Tmpfiles { command, output } => {
+            (format!("{command} failed"), Some(output.as_bytes()))
+        }
         Failure::Bug(what) => {
             (format!("internal error: {what}; please report this as a bug"), None)
         }
@@ -405,6 +453,16 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
             (format!("paths are in the way of nodes it created\n{listed}"), None)
         }
         Failure::Units(failed) => (super::units::failures(failed), None),
+        Failure::Profile(failed) if failed.by_nix => (
+            format!(
+                "{}\n    hint: a package you installed yourself (nix-env -i, nix profile install) \
+                 may provide a file of these packages: `nix-env -q` or `nix profile list` \
+                 lists them, `nix-env -e NAME` or `nix profile remove NAME` removes one",
+                failed.reason
+            ),
+            Some(failed.output.as_slice()),
+        ),
+        Failure::Profile(failed) => (failed.reason.clone(), None),
         Failure::Exit { status, output } => {
             let reason = match (status.code(), status.signal()) {
                 (Some(code), _) => format!("exited with status {code}"),
@@ -477,12 +535,50 @@ fn changes(summary: &Summary) -> String {
         parts.push(count(summary.dconf_reset.len(), "dconf key reset", "dconf keys reset"));
     }
     parts.extend(super::units::counts(&summary.units));
+    if let Some(packages) = &summary.packages {
+        parts.push(match packages.counts() {
+            counts if counts.is_empty() => "Nix profile updated".to_string(),
+            counts => counts,
+        });
+    }
     if summary.commands_run > 0 {
         parts.push(count(summary.commands_run, "command run", "commands run"));
     }
     let mut text = if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") };
     if let Some(number) = summary.generation {
         let _ = write!(text, " (generation {number})");
+    }
+    text
+}
+
+/// What the profile node did: the link to the profile it made, if it made
+/// one, and under `--verbose` which packages changed.
+fn profile_done(
+    applied: &crate::activate::profile::Applied,
+    verbose: bool,
+    style: Style,
+) -> String {
+    let mut text = String::new();
+    if applied.made_link {
+        let _ = writeln!(
+            text,
+            "{} made {}, a link to the new Nix profile {}",
+            style.yellow("note:"),
+            printable(&applied.link.to_string_lossy()),
+            printable(&applied.profile.to_string_lossy())
+        );
+    }
+    let Some(changes) = applied.changes.as_ref().filter(|_| verbose) else {
+        return text;
+    };
+    let _ = writeln!(
+        text,
+        "{} the Nix profile {}",
+        style.green("updated"),
+        printable(&applied.profile.to_string_lossy())
+    );
+    for change in changes.lines() {
+        let _ = writeln!(text, "    {} {}", change.sign, printable(&change.text));
     }
     text
 }

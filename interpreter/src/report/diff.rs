@@ -19,10 +19,15 @@ pub fn render(diff: &BundleDiff, style: Style) -> String {
         files(&diff.files, style),
         units(&diff.units, style),
         keys(&diff.keys, style),
+        packages(diff, style),
         runs(&diff.runs, style),
     ];
-    let changed = !(diff.files.is_empty() && diff.units.is_empty() && diff.keys.is_empty())
-        || diff.runs.iter().any(|run| run.change.is_some());
+    let same = diff.files.is_empty()
+        && diff.units.is_empty()
+        && diff.keys.is_empty()
+        && diff.packages.lines().is_empty()
+        && diff.profile_moved.is_none();
+    let changed = !same || diff.runs.iter().any(|run| run.change.is_some());
     let mut text = match (sections::summary(&sections), changed) {
         (Some(summary), true) => format!("{summary}\n"),
         (Some(summary), false) => format!("no changes to files, units or dconf keys · {summary}\n"),
@@ -147,6 +152,31 @@ fn keys(keys: &[KeyDiff], style: Style) -> Section {
             (None, None) => continue,
         };
         section.lines.push(line);
+    }
+    section
+}
+
+fn packages(diff: &BundleDiff, style: Style) -> Section {
+    let mut section = Section::new(Group::Packages);
+    let changes = &diff.packages;
+    section.count(changes.added.len(), "added");
+    section.count(changes.removed.len(), "removed");
+    section.count(changes.changed.len(), "changed");
+    for line in changes.lines() {
+        let sign = match line.sign {
+            '+' => Mark::Added,
+            '-' => Mark::Removed,
+            _ => Mark::Changed,
+        };
+        section.lines.push(format!("{} {}", mark(sign, style), printable(&line.text)));
+    }
+    if let Some((before, after)) = &diff.profile_moved {
+        section.lines.push(format!(
+            "{} they now go into the Nix profile {} (were in {})",
+            mark(Mark::Changed, style),
+            printable(after),
+            printable(before)
+        ));
     }
     section
 }

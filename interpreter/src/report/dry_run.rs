@@ -35,7 +35,13 @@ pub struct DryRun<'a> {
 
 /// The whole list.
 pub fn render(dry: &DryRun, summary: &Summary, style: Style) -> String {
-    let sections = [files(dry, style), units(dry, style), dconf(dry, style), commands(dry, style)];
+    let sections = [
+        files(dry, style),
+        units(dry, style),
+        dconf(dry, style),
+        packages(dry, style),
+        commands(dry, style),
+    ];
     let what = match dry.bundle {
         Some(bundle) => format!("activate {}", printable(&bundle.to_string_lossy())),
         None => "deactivate".to_string(),
@@ -101,6 +107,15 @@ fn files(dry: &DryRun, style: Style) -> Section {
             (path.to_path_buf(), mark, what)
         })
         .collect();
+    // The profile node's link to the Nix profile, made before Nix runs.
+    let profile_links = dry.planned.iter().filter_map(|change| match change {
+        Planned::Profile(switch) => switch.link.as_ref(),
+        _ => None,
+    });
+    for (link, profile) in profile_links {
+        let what = format!("a link to the Nix profile {}", printable(&profile.to_string_lossy()));
+        lines.push((link.clone(), Mark::Added, what));
+    }
     for target in dry.new_content {
         let path = dry.place.target(target);
         if !lines.iter().any(|(at, ..)| *at == path) {
@@ -233,6 +248,45 @@ fn dconf(dry: &DryRun, style: Style) -> Section {
         section.counts.push(format!("{} to write", count(written, "key", "keys")));
     }
     section.count(reset, "to reset");
+    section
+}
+
+/// What the profile node would install or remove: each package, and the
+/// tool that runs on which profile.
+fn packages(dry: &DryRun, style: Style) -> Section {
+    let mut section = Section::new(Group::Packages);
+    let path = |p: &Path| printable(&p.to_string_lossy()).into_owned();
+    for change in dry.planned {
+        let Planned::Profile(switch) = change else { continue };
+        let changes = &switch.changes;
+        section.count(changes.added.len(), "added");
+        section.count(changes.removed.len(), "removed");
+        section.count(changes.changed.len(), "changed");
+        if changes.lines().is_empty() && switch.install.is_some() {
+            section.counts.push("the profile rebuilt".to_string());
+        }
+        for line in changes.lines() {
+            let sign = match line.sign {
+                '+' => Mark::Added,
+                '-' => Mark::Removed,
+                _ => Mark::Changed,
+            };
+            section.lines.push(format!("{} {}", mark(sign, style), printable(&line.text)));
+        }
+        let (tool, profile) = (switch.format.tool(), path(&switch.profile));
+        let step = match &switch.install {
+            Some(tree) => {
+                format!("install {} into the Nix profile {profile} ({tool})", printable(tree))
+            }
+            None if !switch.remove.is_empty() => {
+                let old: Vec<String> =
+                    switch.remove.iter().map(|old| printable(old).into_owned()).collect();
+                format!("remove {} from the Nix profile {profile} ({tool})", old.join(", "))
+            }
+            None => continue,
+        };
+        section.lines.push(format!("{} {step}", mark(Mark::Same, style)));
+    }
     section
 }
 

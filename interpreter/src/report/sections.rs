@@ -1,5 +1,5 @@
 //! The shape `am diff` and a dry run share: one summary line, then the
-//! details in groups (files, units, dconf keys, commands), each line
+//! details in groups (files, units, dconf keys, packages, commands), each line
 //! marked `+` (new), `-` (gone) or `~` (changed), so that what one shows
 //! reads like the other.
 
@@ -13,9 +13,8 @@ pub enum Group {
     Files,
     Units,
     Dconf,
-    // Packages go here, between dconf keys and commands, once a bundle can
-    // hold a profile node: their counts in the summary line, their names
-    // (with versions) in the details.
+    /// The packages of the profile node.
+    Packages,
     Commands,
 }
 
@@ -25,6 +24,7 @@ impl Group {
             Group::Files => "files",
             Group::Units => "units",
             Group::Dconf => "dconf",
+            Group::Packages => "packages",
             Group::Commands => "commands",
         }
     }

@@ -10,9 +10,10 @@ use std::sync::Mutex;
 use am_schema::state::JournalEntry;
 
 use super::{Backend, Begin, Commit, Expect, MoveReason, lock};
-use crate::activate::copy::CopyFrom;
+use crate::activate::copy::{CopyFrom, Ids};
 use crate::activate::dconf;
 use crate::activate::exec::{Captured, ExecSpec};
+use crate::activate::profile;
 use crate::activate::systemd::{Ran, UnitChange, UnitManager};
 use crate::activate::undo::UndoProblem;
 
@@ -44,6 +45,8 @@ pub enum Planned {
         private_bus: bool,
     },
     Unit(UnitChange),
+    /// A Nix profile changed with Nix's tools.
+    Profile(profile::Switch),
     Move {
         from: PathBuf,
         to: PathBuf,
@@ -112,7 +115,14 @@ impl Backend for DryRunBackend {
         self.plan(Planned::RemoveLink(path.to_path_buf())).map(|()| true)
     }
 
-    fn write_copy(&self, _from: &CopyFrom, path: &Path, _temp: &Path, mode: u32) -> io::Result<()> {
+    fn write_copy(
+        &self,
+        _from: &CopyFrom,
+        path: &Path,
+        _temp: &Path,
+        mode: u32,
+        _owner: Ids,
+    ) -> io::Result<()> {
         self.plan(Planned::WriteCopy { path: path.to_path_buf(), mode })
     }
 
@@ -149,6 +159,13 @@ impl Backend for DryRunBackend {
         // would be tried.
         let _ = self.plan(Planned::RemoveDir(path.to_path_buf()));
         false
+    }
+
+    fn profile_switch(
+        &self,
+        switch: &profile::Switch,
+    ) -> io::Result<Result<(), profile::NixFailed>> {
+        self.plan(Planned::Profile(switch.clone())).map(Ok)
     }
 
     fn unit_change(&self, _manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran> {

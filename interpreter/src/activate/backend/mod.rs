@@ -15,9 +15,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use am_schema::state::{ContentHash, Generation, JournalEntry};
 
-use super::copy::CopyFrom;
+use super::copy::{CopyFrom, Ids};
 use super::dconf;
 use super::exec::{Captured, ExecSpec};
+use super::profile;
 use super::systemd::{Ran, UnitChange, UnitManager};
 use super::undo::UndoProblem;
 
@@ -113,7 +114,14 @@ pub trait Backend: Sync {
     fn remove_symlink(&self, path: &Path, content: &Path, aside: &Path) -> io::Result<bool>;
     /// Writes a copy of `from` with `mode` at `path` (through `temp`);
     /// fails when anything is at `path`.
-    fn write_copy(&self, from: &CopyFrom, path: &Path, temp: &Path, mode: u32) -> io::Result<()>;
+    fn write_copy(
+        &self,
+        from: &CopyFrom,
+        path: &Path,
+        temp: &Path,
+        mode: u32,
+        owner: Ids,
+    ) -> io::Result<()>;
     /// Moves a path to `to` (or back), never replacing anything there, if
     /// what is moved is still `expect`; otherwise puts it back. What goes
     /// to the trash is deleted at commit.
@@ -121,6 +129,12 @@ pub trait Backend: Sync {
     /// Writes dconf keys (path, GVariant text) in one batch.
     fn dconf_load(&self, client: &dyn dconf::Dconf, keys: &[(&str, &str)]) -> io::Result<()>;
     fn dconf_reset(&self, client: &dyn dconf::Dconf, path: &str) -> io::Result<()>;
+    /// Changes a Nix profile with Nix's tools (after making the folders
+    /// it needs); `Ok(Err(_))` when a command of Nix failed.
+    fn profile_switch(
+        &self,
+        switch: &profile::Switch,
+    ) -> io::Result<Result<(), profile::NixFailed>>;
     /// Makes one change to the user's systemd manager.
     fn unit_change(&self, manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran>;
     /// Removes a folder we created if it is empty; true when it was removed.

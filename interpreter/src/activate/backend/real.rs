@@ -8,9 +8,10 @@ use std::sync::{Mutex, MutexGuard};
 use am_schema::state::JournalEntry;
 
 use super::{Backend, Begin, Commit, Expect, MoveReason, lock};
-use crate::activate::copy::{CopyFrom, hash_at};
+use crate::activate::copy::{CopyFrom, Ids, hash_at};
 use crate::activate::dconf;
 use crate::activate::exec::{Captured, ExecSpec};
+use crate::activate::profile;
 use crate::activate::systemd::{Ran, UnitChange, UnitManager};
 use crate::activate::undo::{self, UndoProblem};
 use crate::anchored::{Anchored, Found};
@@ -176,7 +177,14 @@ impl Backend for RealBackend {
         Ok(false)
     }
 
-    fn write_copy(&self, from: &CopyFrom, path: &Path, temp: &Path, mode: u32) -> io::Result<()> {
+    fn write_copy(
+        &self,
+        from: &CopyFrom,
+        path: &Path,
+        temp: &Path,
+        mode: u32,
+        owner: Ids,
+    ) -> io::Result<()> {
         // Into `temp` first (flushed, so a crash never leaves a half-written
         // file at `path`), then linked to `path`, which fails if anything
         // appeared there since the pre-check.
@@ -188,7 +196,13 @@ impl Backend for RealBackend {
                 }
                 CopyFrom::Text(text) => file.write_all(text.as_bytes())?,
             }
-            // The mode given to open() went through the umask; this one does not.
+            // The owner first: changing it may clear set-id bits. The mode
+            // given to open() went through the umask; this one does not.
+            if owner != Ids::default() {
+                let uid = owner.uid.map(rustix::fs::Uid::from_raw);
+                let gid = owner.gid.map(rustix::fs::Gid::from_raw);
+                rustix::fs::fchown(&file, uid, gid)?;
+            }
             rustix::fs::fchmod(&file, rustix::fs::Mode::from_raw_mode(mode))?;
             file.sync_all()?;
             drop(file);
@@ -222,6 +236,13 @@ impl Backend for RealBackend {
 
     fn remove_dir_if_empty(&self, path: &Path) -> bool {
         self.fs.remove_dir(path).is_ok()
+    }
+
+    fn profile_switch(
+        &self,
+        switch: &profile::Switch,
+    ) -> io::Result<Result<(), profile::NixFailed>> {
+        profile::run(switch)
     }
 
     fn unit_change(&self, manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran> {

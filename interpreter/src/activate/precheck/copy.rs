@@ -13,7 +13,7 @@ use super::{
     link_is_ours, previous_owned, trashed,
 };
 use crate::activate::backend::Expect;
-use crate::activate::copy::{CopyFrom, hash_file, mode_of};
+use crate::activate::copy::{CopyFrom, OwnerSpec, hash_file, mode_of};
 use crate::activate::scratch::Purpose;
 
 /// What a copy node writes.
@@ -26,6 +26,8 @@ pub struct CopyStep {
     pub mode: u32,
     /// The hash of the bytes written, recorded in the generation.
     pub hash: ContentHash,
+    /// A system's copy's owner and group, looked up when it is written.
+    pub owner: Option<OwnerSpec>,
 }
 
 /// Reads the bytes for a copy; a source that cannot be read (a source
@@ -59,7 +61,13 @@ pub(super) fn step(
     })?;
     let executable = source_mode & 0o100 != 0;
     let mode = copy.mode.unwrap_or(if executable { 0o755 } else { 0o644 });
-    Ok(CopyStep { from, temp: context.scratch.beside(wanted.path, Purpose::New), mode, hash })
+    let owner = (copy.owner.is_some() || copy.group.is_some()).then(|| OwnerSpec {
+        user: copy.owner.clone(),
+        group: copy.group.clone(),
+        etc: context.place.dir.clone(),
+    });
+    let temp = context.scratch.beside(wanted.path, Purpose::New);
+    Ok(CopyStep { from, temp, mode, hash, owner })
 }
 
 /// Decides what to do at a copy target whose parents are folders.
@@ -76,7 +84,10 @@ pub(super) fn action(
         Ok(Entry::Missing) => return Ok(LinkAction::Create),
         Ok(Entry::File) => {
             let found = hash_file(path).ok();
-            if found == Some(step.hash) && mode_of(path).ok() == Some(step.mode) {
+            if found == Some(step.hash)
+                && mode_of(path).ok() == Some(step.mode)
+                && owned_right(path, step)
+            {
                 return Ok(LinkAction::Unchanged);
             }
             let target = target_of(path, context);
@@ -121,4 +132,14 @@ fn recorded_hash(target: &str, previous: Option<&Generation>) -> Option<ContentH
 /// The target of a path in the home.
 fn target_of(path: &Path, context: &Context) -> String {
     path.strip_prefix(&context.place.dir).unwrap_or(path).to_string_lossy().into_owned()
+}
+
+/// Whether the file at `path` belongs to who the copy names (always, for a
+/// copy that names nobody); a name that does not resolve yet (the accounts
+/// node creates it) means the copy is written again.
+fn owned_right(path: &Path, step: &CopyStep) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(owner) = &step.owner else { return true };
+    let (Ok(ids), Ok(meta)) = (owner.ids(), std::fs::symlink_metadata(path)) else { return false };
+    ids.uid.is_none_or(|uid| uid == meta.uid()) && ids.gid.is_none_or(|gid| gid == meta.gid())
 }

@@ -307,6 +307,8 @@ fn copy(fields: &Fields) -> mlua::Result<Kind> {
         mode: fields.mode()?,
         force: fields.bool("force")?,
         source,
+        owner: None,
+        group: None,
     }))
 }
 

@@ -45,13 +45,19 @@ fn a_copy_is_written_with_its_mode_and_never_over_a_file() {
     let (path, temp) =
         (fixture.path("to"), Scratch { token: 7 }.beside(&fixture.path("to"), Purpose::New));
     let from = CopyFrom::Text("content\n".into());
-    fixture.backend.write_copy(&from, &path, &temp, 0o600).expect("the copy is written");
+    fixture
+        .backend
+        .write_copy(&from, &path, &temp, 0o600, Ids::default())
+        .expect("the copy is written");
     assert_eq!(std::fs::read(&path).expect("copy"), b"content\n");
     let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     assert!(std::fs::symlink_metadata(&temp).is_err(), "the temporary file is left behind");
 
-    let error = fixture.backend.write_copy(&from, &path, &temp, 0o644).expect_err("refused");
+    let error = fixture
+        .backend
+        .write_copy(&from, &path, &temp, 0o644, Ids::default())
+        .expect_err("refused");
     assert_eq!(error.kind(), io::ErrorKind::AlreadyExists);
     assert_eq!(std::fs::read(&path).expect("copy"), b"content\n");
 }
