@@ -159,17 +159,7 @@ fn keys(keys: &[KeyDiff], style: Style) -> Section {
 fn packages(diff: &BundleDiff, style: Style) -> Section {
     let mut section = Section::new(Group::Packages);
     let changes = &diff.packages;
-    section.count(changes.added.len(), "added");
-    section.count(changes.removed.len(), "removed");
-    section.count(changes.changed.len(), "changed");
-    for line in changes.lines() {
-        let sign = match line.sign {
-            '+' => Mark::Added,
-            '-' => Mark::Removed,
-            _ => Mark::Changed,
-        };
-        section.lines.push(format!("{} {}", mark(sign, style), printable(&line.text)));
-    }
+    sections::packages(&mut section, changes, style);
     if let Some((before, after)) = &diff.profile_moved {
         section.lines.push(format!(
             "{} they now go into the Nix profile {} (were in {})",

@@ -259,19 +259,9 @@ fn packages(dry: &DryRun, style: Style) -> Section {
     for change in dry.planned {
         let Planned::Profile(switch) = change else { continue };
         let changes = &switch.changes;
-        section.count(changes.added.len(), "added");
-        section.count(changes.removed.len(), "removed");
-        section.count(changes.changed.len(), "changed");
+        sections::packages(&mut section, changes, style);
         if changes.lines().is_empty() && switch.install.is_some() {
             section.counts.push("the profile rebuilt".to_string());
-        }
-        for line in changes.lines() {
-            let sign = match line.sign {
-                '+' => Mark::Added,
-                '-' => Mark::Removed,
-                _ => Mark::Changed,
-            };
-            section.lines.push(format!("{} {}", mark(sign, style), printable(&line.text)));
         }
         let (tool, profile) = (switch.format.tool(), path(&switch.profile));
         let step = match &switch.install {

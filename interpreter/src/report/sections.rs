@@ -5,6 +5,8 @@
 
 use std::fmt::Write as _;
 
+use crate::activate::profile::PackageChanges;
+use crate::quote::printable;
 use crate::style::Style;
 
 /// The groups changes are listed in, in this order.
@@ -95,6 +97,22 @@ pub fn details(sections: &[Section], style: Style) -> String {
         }
     }
     text
+}
+
+/// The packages a profile gains, loses or changes: counted, and a line
+/// each.
+pub fn packages(section: &mut Section, changes: &PackageChanges, style: Style) {
+    section.count(changes.added.len(), "added");
+    section.count(changes.removed.len(), "removed");
+    section.count(changes.changed.len(), "changed");
+    for line in changes.lines() {
+        let sign = match line.sign {
+            '+' => Mark::Added,
+            '-' => Mark::Removed,
+            _ => Mark::Changed,
+        };
+        section.lines.push(format!("{} {}", self::mark(sign, style), printable(&line.text)));
+    }
 }
 
 /// `1 key` / `2 keys`.
