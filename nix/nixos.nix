@@ -41,69 +41,12 @@ let
     am = cfg.package;
   };
 
-  # As home-manager's NixOS module: modules get `osConfig` (the system's
-  # configuration), then the shared and the user's own `extraSpecialArgs`.
-  specialArgsWith = extraSpecialArgs: {
+  homeOptions = import ./home-options.nix { inherit lib; };
+  inherit (homeOptions) specialArgsOption;
+  builders = homeOptions.buildersFor {
+    inherit amLib pkgs cfg;
     osConfig = config;
-  }
-  // cfg.extraSpecialArgs
-  // extraSpecialArgs;
-
-  mkBundle =
-    {
-      modules,
-      name ? "home-bundle",
-      extraSpecialArgs ? { },
-    }:
-    amLib.homeBundle {
-      inherit pkgs name;
-      modules = lib.toList modules;
-      extraSpecialArgs = specialArgsWith extraSpecialArgs;
-    };
-
-  # A home-manager configuration, evaluated by the home-manager of
-  # `activation-manager.home-manager`, with activation-manager modules
-  # beside it.
-  mkHomeManagerBundle =
-    {
-      modules,
-      amModules,
-      name,
-      extraSpecialArgs,
-    }:
-    if cfg.home-manager == null then
-      throw ''
-        ${name} has activation-manager.homeManagerModules, which home-manager evaluates, but
-        activation-manager.home-manager is not set. Give it home-manager's source, e.g. your
-        flake's input:
-
-          activation-manager.home-manager = inputs.home-manager;
-      ''
-    else
-      amLib.homeManagerBundle {
-        inherit (cfg) home-manager;
-        inherit
-          pkgs
-          name
-          modules
-          amModules
-          ;
-        extraSpecialArgs = specialArgsWith extraSpecialArgs;
-      };
-
-  specialArgsOption =
-    what:
-    mkOption {
-      type = types.attrs;
-      default = { };
-      example = lib.literalExpression "{ inherit inputs; hostName = \"laptop\"; }";
-      description = ''
-        Extra arguments for ${what}, as home-manager's
-        `extraSpecialArgs`: known while `imports` are read, so they can
-        decide which modules to import. Modules also get `osConfig`, the
-        system's configuration.
-      '';
-    };
+  };
 
   userUnit = name: "activation-manager-${name}";
 
@@ -113,73 +56,15 @@ let
       user = config.activation-manager;
     in
     {
-      options.activation-manager = {
-        modules = mkOption {
-          type = types.listOf types.deferredModule;
-          default = [ ];
-          example = lib.literalExpression ''
-            [
-              ./home.nix
-              { home.file.".config/git/config".text = "[user]\n  name = Jane\n"; }
-            ]
-          '';
-          description = ''
-            The activation-manager modules of this user's home (added to
-            the home-manager configuration of `homeManagerModules`, if it
-            has one). When either is not empty, their bundle is installed
-            in the user's packages and activated by the user unit
-            `activation-manager-<name>.service` at login, and by
-            `nixos-rebuild switch` while the user is logged in.
-            `home.username` and `home.homeDirectory` default to this user's
-            name and home.
-          '';
-        };
-
-        homeManagerModules = mkOption {
-          type = types.listOf types.deferredModule;
-          default = [ ];
-          example = lib.literalExpression "[ ./home.nix ]";
-          description = ''
-            home-manager modules: this user's home-manager configuration, kept
-            as it is. home-manager (`activation-manager.home-manager`)
-            evaluates them with its own modules, and activation-manager
-            activates the result instead of home-manager's activation script
-            (see the migration guide's "Keep your home-manager
-            configuration"). `modules`, if any, are activation-manager
-            modules added to the same bundle. `home.username` and
-            `home.homeDirectory` default to this user's name and home.
-          '';
-        };
-
-        extraSpecialArgs = specialArgsOption "this user's modules; they win over `activation-manager.extraSpecialArgs`";
-
-        bundle = mkOption {
-          type = types.nullOr types.package;
-          readOnly = true;
-          defaultText = lib.literalMD "the bundle of `homeManagerModules` (with `modules`), else of `modules`, or `null` when there are none";
-          description = "The home bundle built from `homeManagerModules` and `modules` (read-only).";
-          default =
-            let
-              defaults = {
-                home.username = lib.mkDefault name;
-                home.homeDirectory = lib.mkDefault config.home;
-              };
-            in
-            if user.homeManagerModules != [ ] then
-              mkHomeManagerBundle {
-                name = "home-${name}";
-                inherit (user) extraSpecialArgs;
-                modules = user.homeManagerModules ++ [ defaults ];
-                amModules = user.modules;
-              }
-            else if user.modules != [ ] then
-              mkBundle {
-                name = "home-${name}";
-                inherit (user) extraSpecialArgs;
-                modules = user.modules ++ [ defaults ];
-              }
-            else
-              null;
+      options.activation-manager = homeOptions.userOptions {
+        activated = ''
+          their bundle is installed in the user's packages and
+          activated by the user unit `activation-manager-<name>.service`
+          at login, and by `nixos-rebuild switch` while the user is
+          logged in.'';
+        bundle = builders.userBundle {
+          inherit name user;
+          inherit (config) home;
         };
       };
 
@@ -204,23 +89,12 @@ in
 
       extraSpecialArgs = specialArgsOption "the modules of every user's home (and of `mkBundle`)";
 
-      home-manager = mkOption {
-        type = types.nullOr types.path;
-        default = null;
-        example = lib.literalExpression "inputs.home-manager";
-        description = ''
-          home-manager's source (your flake's `home-manager` input, or a path
-          to a checkout), whose modules evaluate the users'
-          `activation-manager.homeManagerModules`. Any home-manager release
-          works; pick the one that matches your nixpkgs, as with
-          home-manager itself.
-        '';
-      };
+      home-manager = homeOptions.homeManagerOption;
 
       mkBundle = mkOption {
         type = types.functionTo types.package;
         readOnly = true;
-        default = modules: mkBundle { inherit modules; };
+        default = modules: builders.mkBundle { inherit modules; };
         defaultText = lib.literalMD "a function from activation-manager modules to their home bundle";
         example = lib.literalExpression ''
           config.activation-manager.mkBundle [ ./home.nix ]

@@ -1,6 +1,8 @@
-# Scripts the compiler writes into a bundle for the user units
-# (`am.scripts`), shared by modules/systemd.nix and the home-manager front
-# end (home-manager/units.nix).
+# Scripts the compiler writes into a bundle for units (`am.scripts`),
+# shared by systemd-units.nix (the units of both managers), system/homes.nix
+# and the home-manager front end (home-manager/units.nix). `reloadDropIns`
+# is the user manager's (modules/systemd.nix); a system's is in
+# system/systemd.nix.
 { lib, pkgs }:
 let
   # The shell that runs them.

@@ -158,7 +158,7 @@ fn a_system_bundle_is_activated_as_root_with_sudo() {
     let machine = lab.machine(0);
     let bundle = &am_tests::engine::build_exprs(
         &lab.dir().join("build"),
-        &[system_bundle_expr("am-remote/motd", "managed from afar\n")],
+        &[system_bundle_expr(&lab.dir().join("build"), "am-remote/motd", "managed from afar\n")],
         "the system bundle must build",
     )[0];
     let host = machine.host(DEPLOY_USER);
@@ -272,22 +272,48 @@ fn is_gc_root(machine: &Machine, link: &str) -> bool {
     walk(&machine.path("/nix/var/nix/gcroots"), Path::new(link))
 }
 
-/// A system bundle of one `/etc` file, built by `am-compile` from compiler
-/// input as ARCHITECTURE.md's contract gives it (`"role": "system"`): what
-/// `switch` carries over is the bundle, whichever Nix made it. When
-/// `lib.systemBundle` is on main, `environment.etc.<t>.text` says the same.
-fn system_bundle_expr(target: &str, text: &str) -> String {
-    let am = am_tests::nix_path(&am_tests::am_package());
-    let node = format!(
-        "{{ id = \"file:{target}\"; declaredBy = \"environment.etc.\\\"{target}\\\"\"; \
-         kind = \"link\"; target = {}; text = {}; }}",
-        nix_str(target),
-        nix_str(text)
+/// A system bundle of one `/etc` file (`environment.etc`), its module
+/// written into `dir`.
+fn system_bundle_expr(dir: &Path, target: &str, text: &str) -> String {
+    let module = dir.join("system.nix");
+    std::fs::create_dir_all(dir).expect("the build folder is writable");
+    let config = format!("{{ environment.etc.{}.text = {}; }}\n", nix_str(target), nix_str(text));
+    std::fs::write(&module, config).expect("the module can be written");
+    am_tests::system::system_bundle_expr(&[&module])
+}
+
+/// `examples/system`, switched over ssh to a machine whose `/etc` is a
+/// copy of a real one: the distribution's `/etc/motd` is moved aside (the
+/// example allows backups), the server's account, files, tmpfiles folder
+/// and units are made there and nowhere else; no systemd runs the machine,
+/// so units are placed and jane's home is left for the next activation.
+#[test]
+fn the_system_example_is_switched_to_a_machine() {
+    let Some(lab) = lab("remote-example", 1) else { return };
+    let machine = lab.machine(0);
+    let config = am_tests::repo_root().join("examples/system/system.nix");
+    let bundle = &am_tests::engine::build_exprs(
+        &lab.dir().join("build"),
+        &[am_tests::system::system_bundle_expr(&[&config])],
+        "examples/system must build",
+    )[0];
+    let motd = std::fs::read_to_string(machine.path("/etc/motd")).unwrap_or_default();
+
+    let switched = lab.am(
+        &["switch", &bundle.arg(), "--target-host", &machine.host(DEPLOY_USER), "--sudo"],
+        NIX_COMMAND,
     );
-    format!(
-        "let am = {am}; in builtins.derivation {{ name = \"system-bundle\"; \
-         system = builtins.currentSystem; builder = \"${{am}}/bin/am-compile\"; \
-         args = [ \"build\" ]; amBin = \"${{am}}/bin/am\"; passAsFile = [ \"input\" ]; \
-         input = builtins.toJSON {{ version = 1; role = \"system\"; nodes = [ {node} ]; }}; }}"
-    )
+    assert_exit(&switched, 0, "examples/system over ssh");
+    let seen = lab.on(machine, DEPLOY_USER, "cat /etc/motd /etc/motd.pre-am");
+    assert_eq!(
+        stdout(&seen),
+        format!("This machine serves the hello-web pages on port 8080.\n{motd}"),
+        "{}",
+        stderr(&seen)
+    );
+    let account = lab.on(machine, DEPLOY_USER, "getent passwd hello-web");
+    assert!(stdout(&account).contains("/var/lib/hello-web"), "{}", stderr(&account));
+    assert!(machine.path("/var/lib/hello-web/reports").is_dir(), "the tmpfiles folder");
+    assert!(machine.path("/etc/systemd/system/hello-web.service").is_symlink());
+    assert!(!Path::new("/etc/hello-web").exists(), "this machine's own /etc was touched");
 }
