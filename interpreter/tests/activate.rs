@@ -150,6 +150,29 @@ fn switching_bundles_swaps_the_static_link_and_keeps_shared_links() {
 }
 
 #[test]
+fn a_folder_we_made_goes_once_the_user_empties_it() {
+    let scratch = Scratch::new("prune-later");
+    let first = scratch.bundle("first", &three_links()).display().to_string();
+    let mut plan = three_links();
+    plan.nodes.truncate(2);
+    plan.layers = vec![vec![0, 1]];
+    let second = scratch.bundle("second", &plan).display().to_string();
+    assert_exit(&scratch.am(&["activate", &first]), 0, "first bundle");
+    let user_file = scratch.home().join("bin/notes");
+    std::fs::write(&user_file, "mine\n").expect("user file");
+
+    // bin/hello goes; bin holds the user's file, so it stays.
+    assert_exit(&scratch.am(&["activate", &second]), 0, "second bundle");
+    assert_eq!(std::fs::read(&user_file).ok(), Some(b"mine\n".to_vec()));
+    // Once the user removed the file, the next run removes the folder it
+    // made, though nothing in it changed in that run.
+    std::fs::remove_file(&user_file).expect("the user removes the file");
+    assert_exit(&scratch.am(&["activate", &second]), 0, "second bundle again");
+    assert!(!scratch.home().join("bin").exists(), "bin was left behind");
+    assert!(scratch.home().join(".config/app").is_dir(), "a needed folder went");
+}
+
+#[test]
 fn without_an_active_bundle_the_message_says_what_to_pass() {
     let scratch = Scratch::new("no-active");
     let output = scratch.am(&["activate"]);
