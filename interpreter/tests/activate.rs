@@ -180,7 +180,8 @@ fn a_home_the_first_release_activated_switches_to_a_new_bundle() {
     let scratch = Scratch::new("upgrade");
     let state = scratch.state();
     std::fs::create_dir_all(state.join("generations")).expect("state folder");
-    let record = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/tests/fixtures/generation-v3");
+    let record =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/tests/fixtures/generation-v3");
     std::fs::copy(record, state.join("generations/1")).expect("the old record");
     symlink("generations/1", state.join("current")).expect("current");
     std::fs::create_dir_all(scratch.home().join("notes")).expect("notes");

@@ -24,5 +24,10 @@ fn a_record_of_an_unknown_version_is_refused() {
     let mut bytes = include_bytes!("fixtures/generation-v3").to_vec();
     bytes[8] = 2;
     let error = am_schema::decode_generation(&bytes).expect_err("version 2 never existed");
-    assert!(error.to_string().contains("written by an older activation-manager; use the am that wrote it"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("written by an older activation-manager; use the am that wrote it"),
+        "{error}"
+    );
 }
