@@ -91,7 +91,7 @@ impl<'a> ActivationReport<'a> {
         if self.verbose && !self.dry_run {
             text.push_str(&beyond_nodes(bundle, summary, style));
         }
-        text.push_str(&super::units::done(summary, style, self.dry_run));
+        text.push_str(&super::units::done(summary, style, self.dry_run, self.plan.role));
         let what = match bundle {
             Some(bundle) => printable(&bundle.to_string_lossy()).into_owned(),
             None => String::new(),
