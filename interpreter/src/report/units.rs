@@ -124,6 +124,10 @@ mod tests {
             "1 unit change failed\n  start web.service: Job for web.service failed.\n    \
              See the status.\n    │ × web.service\n    │      Active: failed"
         );
-        assert_eq!(planned(&act(Verb::Restart, "web.service")), "web.service  restart (changed)");
+        let restart = act(Verb::Restart, "web.service");
+        assert_eq!(planned(&restart, Role::Home), "web.service  restart (changed)");
+        let reload = UnitChange::DaemonReload;
+        assert_eq!(planned(&reload, Role::Home), "systemctl --user daemon-reload");
+        assert_eq!(planned(&reload, Role::System), "systemctl daemon-reload");
     }
 }
