@@ -108,7 +108,7 @@ pub const USER_FIELDS: &[&str] = &[
 ];
 
 /// The fields of one group of an `accounts` node.
-pub const GROUP_FIELDS: &[&str] = &["name", "gid"];
+pub const GROUP_FIELDS: &[&str] = &["name", "gid", "members"];
 
 pub const TREE: &[Field] = &[
     field("target", Shape::String, "target = \".config/nvim\";"),

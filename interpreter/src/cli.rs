@@ -19,10 +19,7 @@ pub enum Command {
     Activate(Activate),
     Inspect(Inspect),
     Generations(Generations),
-    Diff {
-        old: PathBuf,
-        new: PathBuf,
-    },
+    Diff(Diff),
     Switch(Switch),
     /// Print the completion script of a shell.
     Completions(Shell),
@@ -32,6 +29,26 @@ pub enum Command {
     /// Run the Lua chunk of the job on stdin: the process `am` starts for
     /// each chunk.
     LuaChunk,
+}
+
+/// What `am diff` compares.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Diff {
+    /// `None`: the bundle active for `place`.
+    pub old: Option<PathBuf>,
+    pub place: Where,
+    pub new: PathBuf,
+    /// `-p`: a unified diff of each changed text file.
+    pub patch: bool,
+}
+
+/// What `--timings` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Timings {
+    /// The slowest 20 nodes, each layer, and the total.
+    Slowest,
+    /// Every node, slowest first, each layer, and the total.
+    All,
 }
 
 /// What `am __docs` generates.
@@ -82,7 +99,11 @@ pub struct Activate {
     pub backup_ext: Option<String>,
     pub overwrite_backup: bool,
     /// Print per-node and per-layer wall time.
-    pub timings: bool,
+    pub timings: Option<Timings>,
+    /// `--ask`: show what would change and ask before changing it.
+    pub ask: bool,
+    /// `--yes`: with `--ask`, the answer: show the changes, then go on.
+    pub yes: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -152,7 +173,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
         Sub::Generations { delete, place } => {
             Ok(Command::Generations(Generations { delete, place: place.lower() }))
         }
-        Sub::Diff { old, new } => Ok(Command::Diff { old, new }),
+        Sub::Diff { mut bundles, patch, place } => {
+            // clap gives one or two bundles: NEW alone, or OLD and NEW.
+            let new = bundles.pop().unwrap_or_default();
+            let place = place.lower();
+            Ok(Command::Diff(Diff { old: bundles.pop(), place, new, patch }))
+        }
         Sub::Switch(SwitchArgs { bundle, target_host, sudo, build_host, flags }) => {
             Ok(Command::Switch(Switch {
                 bundle,
@@ -245,12 +271,25 @@ enum Sub {
         #[command(flatten)]
         place: PlaceArgs,
     },
-    /// Show what activating NEW would change compared with OLD (two bundles).
+    /// Show what activating bundle NEW would change compared with bundle
+    /// OLD, or with the bundle active for this home when only NEW is given.
+    ///
+    /// A summary line comes first (files added, removed and changed; units
+    /// to start, restart or stop; dconf keys; commands to run), then each
+    /// change, grouped the same way. Files are compared by content and
+    /// mode, unit files as the unit switch compares them.
+    #[command(override_usage = "am diff [OPTIONS] [OLD] NEW")]
     Diff {
-        /// The bundle to compare from, e.g. the one active now.
-        old: PathBuf,
-        /// The bundle to compare with it, e.g. a new `./result`.
-        new: PathBuf,
+        /// `[OLD] NEW`: the bundle to compare from (default: the active
+        /// one) and the bundle to compare with it, e.g. a new `./result`.
+        #[arg(value_name = "BUNDLE", num_args = 1..=2, required = true)]
+        bundles: Vec<PathBuf>,
+        /// Also print a unified diff of each changed text file and Lua
+        /// chunk.
+        #[arg(long, short = 'p')]
+        patch: bool,
+        #[command(flatten)]
+        place: PlaceArgs,
     },
     Switch(SwitchArgs),
     /// Print a completion script for SHELL to stdout.
@@ -326,9 +365,24 @@ struct ActivateFlags {
     /// Allow replacing an existing `<path>.<EXT>` backup.
     #[arg(long, requires = "backup_ext")]
     overwrite_backup: bool,
-    /// Print how long each node and each layer took.
+    /// Print how long the slowest 20 nodes and each layer took, and the
+    /// total; `--timings=all` lists every node.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "slowest"
+    )]
+    timings: Option<Timings>,
+    /// Show what would change (as `am diff` does) and ask before changing
+    /// it; refused when stdin is not a terminal, unless `--yes` answers.
     #[arg(long)]
-    timings: bool,
+    ask: bool,
+    /// With `--ask`: show what would change, then go on without asking.
+    #[arg(long, short = 'y', requires = "ask")]
+    yes: bool,
     #[command(flatten)]
     place: PlaceArgs,
 }
@@ -350,6 +404,8 @@ impl ActivateFlags {
             backup_ext: self.backup_ext,
             overwrite_backup: self.overwrite_backup,
             timings: self.timings,
+            ask: self.ask,
+            yes: self.yes,
         }
     }
 }
@@ -368,6 +424,8 @@ impl ActivateFlags {
             backup_ext,
             overwrite_backup,
             timings,
+            ask,
+            yes,
             place: PlaceArgs { system, root },
         } = self;
         let mut args = Vec::new();
@@ -379,7 +437,10 @@ impl ActivateFlags {
             (dry_run, "--dry-run"),
             (force, "--force"),
             (overwrite_backup, "--overwrite-backup"),
-            (timings, "--timings"),
+            (timings == Some(Timings::Slowest), "--timings"),
+            (timings == Some(Timings::All), "--timings=all"),
+            (ask, "--ask"),
+            (yes, "--yes"),
             (system, "--system"),
         ];
         args.extend(switches.iter().filter(|(on, _)| *on).map(|(_, flag)| flag.to_string()));
@@ -654,6 +715,36 @@ mod tests {
         }
         let error = parse_strs(&["am", "switch", "./result"]).expect_err("a target is needed");
         assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn diff_takes_new_alone_or_old_and_new() {
+        let parsed = parse_strs(&["am", "diff", "./result"]).expect("valid");
+        let diff = Diff { old: None, place: Where::Unsaid, new: "./result".into(), patch: false };
+        assert_eq!(parsed, Command::Diff(diff));
+        let parsed = parse_strs(&["am", "diff", "-p", "old", "new"]).expect("valid");
+        let diff =
+            Diff { old: Some("old".into()), place: Where::Unsaid, new: "new".into(), patch: true };
+        assert_eq!(parsed, Command::Diff(diff));
+        assert!(parse_strs(&["am", "diff"]).is_err());
+        assert!(parse_strs(&["am", "diff", "a", "b", "c"]).is_err());
+    }
+
+    #[test]
+    fn timings_take_an_optional_which() {
+        assert_eq!(activate(&["am", "activate"]).timings, None);
+        assert_eq!(activate(&["am", "activate", "--timings"]).timings, Some(Timings::Slowest));
+        assert_eq!(activate(&["am", "activate", "--timings=all"]).timings, Some(Timings::All));
+        // `--timings` takes no separate word: the bundle stays the bundle.
+        let parsed = activate(&["am", "activate", "--timings", "./result"]);
+        assert_eq!(parsed.target, Target::Bundle(BundleArg::Folder("./result".into())));
+    }
+
+    #[test]
+    fn yes_answers_ask() {
+        let parsed = activate(&["am", "activate", "--ask", "--yes"]);
+        assert!(parsed.ask && parsed.yes);
+        assert!(parse_strs(&["am", "activate", "--yes"]).is_err(), "--yes without --ask");
     }
 
     #[test]

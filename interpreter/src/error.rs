@@ -97,6 +97,13 @@ pub enum Error {
     #[error("this home has no active generation (never activated, or deactivated)")]
     NoCurrentGeneration,
 
+    /// `--ask` without a terminal to ask on, and without `--yes`.
+    #[error(
+        "--ask needs a terminal to ask on, and stdin is not one: pass --yes as well to \
+         show the changes and go on, or leave out --ask"
+    )]
+    AskWithoutTerminal,
+
     /// The pre-check found paths in the way; nothing was changed.
     #[error("{} in the way; nothing was changed", paths_in_the_way(.0.len()))]
     Refused(Vec<Conflict>),

@@ -99,6 +99,15 @@ impl Root {
         std::fs::write(path, text).expect("the file can be written");
     }
 
+    /// Appends `text` to the file at `rel` (an account of the machine's).
+    pub fn append(&self, rel: &str, text: &str) {
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.join(rel))
+            .expect("the file can be appended to");
+        std::io::Write::write_all(&mut file, text.as_bytes()).expect("the file can be written");
+    }
+
     fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);
         // A system activation does not read the home; the tests' own user

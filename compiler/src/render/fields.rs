@@ -73,7 +73,16 @@ pub(super) fn render(m: &mut Message, error: &FieldError) {
 }
 
 fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProblem) {
-    let hint = match problem {
+    m.node_error(
+        node,
+        format!("target {} {}", nix_string(target), crate::target::describe(problem)),
+    );
+    m.hint(target_hint(problem));
+}
+
+/// What to do about a target with `problem`.
+pub(super) fn target_hint(problem: TargetProblem) -> &'static str {
+    match problem {
         TargetProblem::Absolute => {
             "targets are relative to the home: \".config/foo\" means ~/.config/foo"
         }
@@ -84,12 +93,7 @@ fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProb
             "give the file another target: ~/.local/state/activation-manager holds only \
              activation-manager's own records"
         }
-    };
-    m.node_error(
-        node,
-        format!("target {} {}", nix_string(target), crate::target::describe(problem)),
-    );
-    m.hint(hint);
+    }
 }
 
 fn kind_names() -> String {

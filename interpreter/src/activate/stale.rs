@@ -61,7 +61,7 @@ pub fn remove<'t>(
             None => false,
         };
         if removed {
-            summary.removed += 1;
+            summary.removed.push(step.path.clone());
         } else {
             summary.left_alone.push(step.path.clone());
         }
@@ -115,20 +115,28 @@ fn prune<'t>(
     home: &Place,
     backend: &impl Backend,
 ) -> Vec<PathBuf> {
-    // A folder where a user's original came back holds it.
-    let mut candidates: Vec<&str> = steps
+    // A folder where a user's original came back holds it. Besides the
+    // folders of the removed targets, every folder an activation made that
+    // the new plan does not need: one that held a user's file when its
+    // targets went is removed once the user has removed the file.
+    let mut candidates: Vec<String> = steps
         .iter()
         .filter(|step| step.remove.is_some() && !restored.contains(step.target.as_str()))
         .flat_map(|step| folders_of(&step.target))
+        .chain(created_dirs.iter().map(String::as_str))
         .filter(|dir| created_dirs.contains(*dir))
+        .map(str::to_string)
         .collect();
     if candidates.is_empty() {
         return Vec::new();
     }
     let needed = needed();
-    candidates.retain(|dir| !needed.contains(dir));
+    candidates.retain(|dir| !needed.contains(dir.as_str()));
     // Deepest first, so a folder is tried after the folders inside it.
-    candidates.sort_by_key(|dir| std::cmp::Reverse((dir.matches('/').count(), *dir)));
+    candidates.sort_by(|a, b| {
+        let depth = |dir: &String| dir.matches('/').count();
+        depth(b).cmp(&depth(a)).then_with(|| b.cmp(a))
+    });
     candidates.dedup();
     let trashed: Vec<&str> = steps
         .iter()
@@ -136,7 +144,7 @@ fn prune<'t>(
         .map(|step| step.target.as_str())
         .collect();
     let mut after_trash = Vec::new();
-    for dir in candidates {
+    for dir in &candidates {
         let path = home.target(dir);
         if backend.remove_dir_if_empty(&path) {
             created_dirs.remove(dir);

@@ -20,10 +20,10 @@ pub fn list(place: &Where, style: Style) -> Result<String> {
         let marker = if Some(number) == current { style.green("(current)") } else { String::new() };
         let _ = writeln!(
             text,
-            "{number:>4}  {}  {}  {} targets  {marker}",
+            "{number:>4}  {}  {}  {}  {marker}",
             format_utc(generation.activated_at),
             generation.bundle,
-            generation.owned.len(),
+            crate::report::count(generation.owned.len(), "target", "targets"),
         );
     }
     if text.is_empty() {

@@ -252,8 +252,8 @@ impl Backend for RealBackend {
         manager.change(change)
     }
 
-    fn run(&self, _node: &str, spec: &ExecSpec) -> io::Result<Captured> {
-        crate::activate::exec::run_captured(spec)
+    fn run(&self, _node: &str, spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captured> {
+        crate::activate::exec::run_captured(spec, output)
     }
 
     fn commit(&self, commit: Commit) -> io::Result<Vec<String>> {
