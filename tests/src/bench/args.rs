@@ -4,14 +4,16 @@
 use std::path::PathBuf;
 
 pub const USAGE: &str = "\
-usage: am-bench [--files 1000,10000] [--runs 5] [--tools LIST] [--dir DIR] [--out FILE]
+usage: am-bench [--files 1000,10000] [--runs 5] [--tools LIST] [--dir DIR] [--out FILE] [--keep]
 
   --files LIST  workload sizes, comma-separated (default 1000,10000)
   --runs N      timed repetitions per scenario; the median is reported (default 5)
   --tools LIST  the tools to time, comma-separated, of floor, am, systemd-tmpfiles,
                 stow and smfh (default: all; `am,floor` while working on am)
   --dir DIR     folder for homes, stores and inputs; use a tmpfs (default: a temp folder)
-  --out FILE    where the Markdown report goes (default target/bench/activation.md)";
+  --out FILE    where the Markdown report goes (default target/bench/activation.md)
+  --keep        keep each workload's folder under DIR (home, inputs, bundles as
+                nix/gN/result), to profile a tool by hand afterwards";
 
 #[derive(Debug)]
 pub struct Args {
@@ -21,12 +23,20 @@ pub struct Args {
     pub tools: Vec<&'static str>,
     pub dir: Option<PathBuf>,
     pub out: Option<PathBuf>,
+    /// Leave each workload's folder in place instead of freeing it.
+    pub keep: bool,
 }
 
 /// Parses the flags after the program name; `Err` holds what to tell the user.
 pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut parsed =
-        Args { files: vec![1000, 10_000], runs: 5, tools: TOOLS.to_vec(), dir: None, out: None };
+    let mut parsed = Args {
+        files: vec![1000, 10_000],
+        runs: 5,
+        tools: TOOLS.to_vec(),
+        dir: None,
+        out: None,
+        keep: false,
+    };
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -35,6 +45,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--tools" => parsed.tools = tools(&value()?)?,
             "--dir" => parsed.dir = Some(PathBuf::from(value()?)),
             "--out" => parsed.out = Some(PathBuf::from(value()?)),
+            "--keep" => parsed.keep = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown flag {other}\n{USAGE}")),
         }

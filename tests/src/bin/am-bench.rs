@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         builds.push(am::empty_home(&root));
     }
     for &files in &args.files {
-        let (size_rows, size_builds) = bench_size(&root, files, args.runs, &args.tools);
+        let (size_rows, size_builds) = bench_size(&root, files, &args);
         rows.extend(size_rows);
         builds.extend(size_builds);
     }
@@ -54,14 +54,10 @@ fn main() -> ExitCode {
 }
 
 /// Generates one workload, builds `am`'s bundles (when `am` is among
-/// `names`), times the named tools, and frees the folder again (a tmpfs is
-/// memory).
-fn bench_size(
-    root: &Path,
-    files: usize,
-    runs: usize,
-    names: &[&str],
-) -> (Vec<Row>, Vec<am::Build>) {
+/// the tools asked for), times them, and frees the folder again (a tmpfs is
+/// memory) unless asked to `keep` it.
+fn bench_size(root: &Path, files: usize, args: &args::Args) -> (Vec<Row>, Vec<am::Build>) {
+    let (runs, names) = (args.runs, &args.tools);
     eprintln!("==> {files} files");
     let workload = workload::generate(files, workload::SEED);
     let layout = Layout::new(root.join(format!("files-{files}")));
@@ -82,7 +78,9 @@ fn bench_size(
         });
     }
     let rows = measure::rows(&mut tools, &layout, &workload, runs);
-    if let Err(e) = fs::remove_dir_all(layout.root()) {
+    if args.keep {
+        eprintln!("    kept {}", layout.root().display());
+    } else if let Err(e) = fs::remove_dir_all(layout.root()) {
         eprintln!("warning: could not remove {}: {e}", layout.root().display());
     }
     (rows, builds)
