@@ -24,6 +24,18 @@ fn real(path: PathBuf) -> PathBuf {
     std::fs::canonicalize(&path).unwrap_or(path)
 }
 
+/// `path` as text, for journal entries and records: what
+/// `to_string_lossy` gives, found faster for the valid UTF-8 that nearly
+/// every path is (`to_str` checks a word at a time, where the lossy
+/// conversion walks byte by byte). A first activation of ten thousand
+/// files turns twenty thousand paths into text.
+pub fn text(path: &Path) -> String {
+    match path.to_str() {
+        Some(text) => text.to_owned(),
+        None => path.to_string_lossy().into_owned(),
+    }
+}
+
 /// `base.join(relative)`, for the relative paths an activation joins
 /// twice per target: as bytes, where `Path::join` parses `base` into
 /// components first. Anything else (absolute or empty) goes to `join`.

@@ -49,7 +49,7 @@ use self::scratch::{Purpose, Scratch};
 use self::target::file_target;
 use self::undo::UndoProblem;
 use crate::error::{Error, Result};
-use crate::place::Place;
+use crate::place::{Place, text};
 
 /// What to activate, and how.
 #[derive(Debug)]
@@ -471,7 +471,6 @@ fn swap_static(
         return Ok(());
     }
     let path = link.to_string_lossy().into_owned();
-    let text = |p: &Path| p.to_string_lossy().into_owned();
     let changed = match (previous, bundle_static) {
         (None, Some(content)) => {
             // A system's static link is in `/etc/.activation-manager`, made

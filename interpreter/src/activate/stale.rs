@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use am_schema::is_within;
 use am_schema::state::JournalEntry;
@@ -16,7 +16,7 @@ use super::backend::{Backend, Expect, MoveReason};
 use super::ownership::Ownership;
 use super::precheck::{Removal, StaleStep};
 use super::task::moved;
-use crate::place::Place;
+use crate::place::{Place, text};
 
 /// Removes `steps`, recording in `ownership` what the commit finishes: the
 /// copies moved to the trash, and the folders that held them. `needed`
@@ -30,7 +30,6 @@ pub fn remove<'t>(
     backend: &impl Backend,
     summary: &mut Summary,
 ) -> io::Result<()> {
-    let text = |p: &Path| p.to_string_lossy().into_owned();
     let mut entries = Vec::new();
     for step in steps {
         match &step.remove {

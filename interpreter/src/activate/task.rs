@@ -17,6 +17,7 @@ use super::precheck::{DisplaceReason, LinkAction, LinkStep};
 use super::target::file_target;
 use super::{Failure, LinkHow, NodeOutcome, Request, Summary, Watcher, pool};
 use crate::error::{Error, Result};
+use crate::place::text;
 
 /// Where a node stands while the layers run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +120,6 @@ pub(super) fn execute<'n, B: Backend>(
         .cloned()
         .chain(more_dirs)
         .collect();
-    let text = |p: &Path| p.to_string_lossy().into_owned();
     let mut intents: Vec<JournalEntry> =
         dirs.iter().map(|dir| JournalEntry::DirCreated { path: text(dir) }).collect();
     for (_, task) in &tasks {
@@ -244,7 +244,6 @@ pub(super) fn settle(
 /// Appends the journal entries of a link step (its folders aside) to
 /// `entries`, in the order its changes are made.
 fn link_intents(step: &LinkStep, entries: &mut Vec<JournalEntry>) {
-    let text = |p: &Path| p.to_string_lossy().into_owned();
     // What puts the new link or copy in place, once the path is free.
     let created = || match &step.copy {
         Some(copy) => JournalEntry::CopyCreated {
@@ -276,7 +275,6 @@ fn link_intents(step: &LinkStep, entries: &mut Vec<JournalEntry>) {
 /// `from` now, so that undo moves back only what was moved.
 pub(super) fn moved(from: &Path, to: &Path, trash: bool) -> JournalEntry {
     use std::os::unix::fs::MetadataExt;
-    let text = |p: &Path| p.to_string_lossy().into_owned();
     let inode = std::fs::symlink_metadata(from).map_or(0, |meta| meta.ino());
     JournalEntry::Moved { from: text(from), to: text(to), trash, inode }
 }
