@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 use am_schema::state::{Generation, Owned, OwnedKind};
 
 use super::precheck::{LinkAction, LinkStep, previous_owned};
-use crate::place::Place;
+use crate::place::{Place, text};
 
 #[derive(Debug)]
 pub struct Ownership<'a> {
     home: &'a Path,
-    /// The previous generation: its backups stay recorded while their
-    /// targets stay managed.
+    /// The previous generation, if it recorded any backup: its backups
+    /// stay recorded while their targets stay managed.
     previous: Option<&'a Generation>,
     pub owned: Vec<Owned>,
     /// Relative to the home.
@@ -29,7 +29,9 @@ impl<'a> Ownership<'a> {
     pub fn new(place: &'a Place, previous: Option<&'a Generation>) -> Self {
         Ownership {
             home: &place.dir,
-            previous,
+            // Most generations hold no backup: then no target needs the
+            // search for its previous record (a binary search per target).
+            previous: previous.filter(|p| p.owned.iter().any(|owned| owned.backup.is_some())),
             owned: Vec::new(),
             created_dirs: previous
                 .map(|p| p.created_dirs.iter().cloned().collect())
@@ -41,7 +43,7 @@ impl<'a> Ownership<'a> {
     /// Records a folder this activation created.
     pub fn created_dir(&mut self, path: &Path) {
         if let Ok(relative) = path.strip_prefix(self.home) {
-            self.created_dirs.insert(relative.to_string_lossy().into_owned());
+            self.created_dirs.insert(text(relative));
         }
     }
 
@@ -50,8 +52,7 @@ impl<'a> Ownership<'a> {
     /// static entry tells it apart.
     pub fn add(&mut self, target: &str, step: &LinkStep, by_lua: bool) {
         let home = self.home;
-        let relative =
-            |path: &Path| path.strip_prefix(home).ok().map(|p| p.to_string_lossy().into_owned());
+        let relative = |path: &Path| path.strip_prefix(home).ok().map(text);
         let backup = match &step.action {
             LinkAction::Displace(displace) if !displace.reason.is_trash() => relative(&displace.to),
             LinkAction::Displace(_) => None,
@@ -61,7 +62,7 @@ impl<'a> Ownership<'a> {
             (Some(copy), false) => OwnedKind::Copy(copy.hash),
             (Some(copy), true) => OwnedKind::LuaCopy(copy.hash),
             (None, false) => OwnedKind::Link,
-            (None, true) => OwnedKind::LuaLink(step.content.to_string_lossy().into_owned()),
+            (None, true) => OwnedKind::LuaLink(text(&step.content)),
         };
         self.owned.push(Owned { target: target.to_string(), backup, kind });
     }
