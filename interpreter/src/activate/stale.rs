@@ -89,7 +89,19 @@ pub fn remove<'t>(
 /// The folders `targets` live in: never pruned, even when a removal leaves
 /// one empty for a moment.
 pub fn needed_dirs<'t>(targets: impl Iterator<Item = &'t str>) -> FxHashSet<&'t str> {
-    targets.flat_map(folders_of).collect()
+    let mut needed = FxHashSet::default();
+    let mut last_folder = None;
+    for target in targets {
+        // Neighbouring targets mostly share their folder (plans list them
+        // sorted): its folders are in the set already.
+        let folder = target.rsplit_once('/').map(|(folder, _)| folder);
+        if folder.is_some() && folder == last_folder {
+            continue;
+        }
+        last_folder = folder;
+        needed.extend(folders_of(target));
+    }
+    needed
 }
 
 /// The folders a normalized target is in, innermost first: `a/b` and `a`
@@ -153,4 +165,17 @@ fn prune<'t>(
         }
     }
     after_trash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needed_dirs_are_every_folder_of_every_target() {
+        let targets = ["a/b/c", "a/b/d", "a/e", "f", "g/h", "a/b/i", "g/h/j"];
+        let mut needed: Vec<&str> = needed_dirs(targets.into_iter()).into_iter().collect();
+        needed.sort_unstable();
+        assert_eq!(needed, ["a", "a/b", "g", "g/h"]);
+    }
 }
