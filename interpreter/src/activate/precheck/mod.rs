@@ -66,7 +66,10 @@ pub enum LinkAction {
     /// The link is already exactly right: do nothing, write nothing.
     Unchanged,
     /// Something of the user's is there: move it aside, then create the link.
-    Displace(Displace),
+    /// Boxed, as is a step's copy: ten thousand steps are moved about
+    /// (into tasks, back from the workers), and this, the rare case, would
+    /// more than double the size of every one.
+    Displace(Box<Displace>),
 }
 
 /// Where a path in the way goes.
@@ -117,7 +120,7 @@ pub struct LinkStep {
     pub missing_dirs: Vec<PathBuf>,
     /// Set for a copy node: a copy of the bundle's bytes goes to `path`
     /// instead of a link (`content` then only tells our old link apart).
-    pub copy: Option<CopyStep>,
+    pub copy: Option<Box<CopyStep>>,
 }
 
 /// A target of the previous generation that the new plan drops.
@@ -262,7 +265,13 @@ impl Candidate<'_> {
         missing_dirs: Vec<PathBuf>,
         copy: Option<CopyStep>,
     ) -> LinkStep {
-        LinkStep { path: self.path, content: self.content, action, missing_dirs, copy }
+        LinkStep {
+            path: self.path,
+            content: self.content,
+            action,
+            missing_dirs,
+            copy: copy.map(Box::new),
+        }
     }
 }
 
@@ -422,7 +431,7 @@ pub(in crate::activate) fn previous_owned<'g>(
 /// Moves `path` to its trash name beside it, if it still is `expect`.
 fn trashed(path: &Path, reason: DisplaceReason, expect: Expect, context: &Context) -> LinkAction {
     let to = context.scratch.beside(path, Purpose::Trash);
-    LinkAction::Displace(Displace { to, reason, expect, old_backup: None })
+    LinkAction::Displace(Box::new(Displace { to, reason, expect, old_backup: None }))
 }
 
 /// What to do with something of the user's at a target: replace it when
@@ -449,12 +458,12 @@ fn displace_or_conflict(
         };
         if is_free(&keep) {
             let reason = DisplaceReason::Adopted;
-            return Ok(LinkAction::Displace(Displace {
+            return Ok(LinkAction::Displace(Box::new(Displace {
                 to: keep,
                 reason,
                 expect,
                 old_backup: None,
-            }));
+            })));
         }
     }
     let mut conflict = Conflict {
@@ -479,7 +488,8 @@ fn displace_or_conflict(
         }
     };
     let reason = DisplaceReason::Backup;
-    Ok(LinkAction::Displace(Displace { to: backup, reason, expect: Expect::Anything, old_backup }))
+    let displace = Displace { to: backup, reason, expect: Expect::Anything, old_backup };
+    Ok(LinkAction::Displace(Box::new(displace)))
 }
 
 /// Whether nothing is at `path`.
