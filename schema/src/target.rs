@@ -29,7 +29,8 @@ pub fn normalize(target: &str) -> Result<String, TargetProblem> {
     let target = match parts(target)? {
         Parts::Normal => target.to_owned(),
         Parts::Dropped => {
-            let kept: Vec<&str> = target.split('/').filter(|part| !is_dropped(part)).collect();
+            let kept: Vec<&str> =
+                target.split('/').filter(|part| !is_dropped(part.as_bytes())).collect();
             kept.join("/")
         }
     };
@@ -52,18 +53,23 @@ enum Parts {
 
 /// Checks every `/`-separated part of a target, and whether any is one
 /// that normalizing drops; at least one part must be kept.
+///
+/// Looked at as bytes (`/`, `.` and NUL are single bytes in UTF-8): a plan
+/// has a target per file, and splitting on a `char` pattern costs several
+/// times as much.
 fn parts(target: &str) -> Result<Parts, TargetProblem> {
-    if target.contains('\0') {
+    let bytes = target.as_bytes();
+    if bytes.contains(&0) {
         return Err(TargetProblem::NulByte);
     }
-    if target.starts_with('/') {
+    if bytes.first() == Some(&b'/') {
         return Err(TargetProblem::Absolute);
     }
     let (mut kept, mut dropped) = (false, false);
-    for part in target.split('/') {
+    for part in bytes.split(|&byte| byte == b'/') {
         match part {
             _ if is_dropped(part) => dropped = true,
-            ".." => return Err(TargetProblem::ParentComponent),
+            b".." => return Err(TargetProblem::ParentComponent),
             _ => kept = true,
         }
     }
@@ -76,8 +82,8 @@ fn parts(target: &str) -> Result<Parts, TargetProblem> {
 
 /// The parts normalizing drops: `.`, and the empty ones of repeated or
 /// trailing slashes.
-fn is_dropped(part: &str) -> bool {
-    matches!(part, "" | ".")
+fn is_dropped(part: &[u8]) -> bool {
+    matches!(part, b"" | b".")
 }
 
 fn outside_state_folder(target: &str) -> Result<(), TargetProblem> {
