@@ -54,8 +54,11 @@ struct Root {
     /// Opened on first use: the state folder may not exist before the
     /// first change is journaled.
     handle: Mutex<Option<Arc<OwnedFd>>>,
-    /// Opened folders below the root, by path relative to it.
-    folders: Mutex<FxHashMap<PathBuf, Arc<OwnedFd>>>,
+    /// Opened folders below the root, by path relative to it, spelled
+    /// plainly (names joined by single slashes). Keyed by the path's bytes:
+    /// `Path`'s own hash parses components, at a cost beside the system
+    /// call each lookup comes with.
+    folders: Mutex<FxHashMap<OsString, Arc<OwnedFd>>>,
 }
 
 impl Anchored {
@@ -72,11 +75,13 @@ impl Anchored {
 
     /// The opened parent folder of `path` and the name of `path` in it.
     fn parent<'p>(&self, path: &'p Path) -> io::Result<(Arc<OwnedFd>, &'p OsStr)> {
-        let (root, folder, name) = match self.split_plain(path) {
-            Some(split) => split,
-            None => self.split(path)?,
-        };
-        Ok((root.folder(folder)?, name))
+        match self.split_plain(path) {
+            Some((root, folder, name)) => Ok((root.folder(folder)?, name)),
+            None => {
+                let (root, folder, name) = self.split(path)?;
+                Ok((root.folder(&folder)?, name))
+            }
+        }
     }
 
     /// [`Anchored::parent`]'s split of a path as every caller spells it:
@@ -101,9 +106,10 @@ impl Anchored {
         Some((root, Path::new(OsStr::from_bytes(folder)), OsStr::from_bytes(name)))
     }
 
-    /// The root of `path`, the folder below it holding `path`, and its
-    /// name; an error unless `path` is a plain path below a root.
-    fn split<'p>(&self, path: &'p Path) -> io::Result<(&Root, &'p Path, &'p OsStr)> {
+    /// The root of `path`, the folder below it holding `path` (spelled
+    /// plainly), and its name; an error unless `path` is a plain path below
+    /// a root.
+    fn split<'p>(&self, path: &'p Path) -> io::Result<(&Root, PathBuf, &'p OsStr)> {
         let (root, relative) = self
             .roots
             .iter()
@@ -116,7 +122,8 @@ impl Anchored {
                 format!("{} is not a plain path below {}", path.display(), root.path.display()),
             )
         })?;
-        Ok((root, relative.parent().unwrap_or(Path::new("")), name))
+        let folder = relative.parent().unwrap_or(Path::new("")).components().collect();
+        Ok((root, folder, name))
     }
 
     /// What is at `path`, links not followed; `Missing` too when a folder
@@ -169,7 +176,7 @@ impl Anchored {
     pub fn create_dir(&self, path: &Path) -> io::Result<()> {
         let (dir, name) = self.parent(path)?;
         match rustix::fs::mkdirat(&*dir, name, Mode::from_raw_mode(0o777)) {
-            Err(Errno::EXIST) => open_folder(&dir, name, path).map(drop),
+            Err(Errno::EXIST) => open_folder(&dir, name, || path.to_path_buf()).map(drop),
             other => Ok(other?),
         }
     }
@@ -279,7 +286,13 @@ impl Anchored {
     fn forget(&self, path: &Path) {
         for root in &self.roots {
             if let Ok(relative) = path.strip_prefix(&root.path) {
-                lock(&root.folders).retain(|folder, _| !folder.starts_with(relative));
+                // Spelled as the keys are, to compare bytes.
+                let relative: PathBuf = relative.components().collect();
+                let relative = relative.as_os_str().as_bytes();
+                let gone = |folder: &OsString| {
+                    relative.is_empty() || is_within(folder.as_bytes(), relative)
+                };
+                lock(&root.folders).retain(|folder, _| !gone(folder));
                 return;
             }
         }
@@ -287,20 +300,29 @@ impl Anchored {
 }
 
 impl Root {
-    /// The opened folder at `relative` (the root itself when empty).
+    /// The opened folder at `relative`, a plainly spelled path (the root
+    /// itself when empty).
     fn folder(&self, relative: &Path) -> io::Result<Arc<OwnedFd>> {
-        let Some(name) = relative.file_name() else { return self.open() };
-        if let Some(folder) = lock(&self.folders).get(relative) {
+        let bytes = relative.as_os_str().as_bytes();
+        if bytes.is_empty() {
+            return self.open();
+        }
+        if let Some(folder) = lock(&self.folders).get(relative.as_os_str()) {
             return Ok(Arc::clone(folder));
         }
-        let parent = self.folder(relative.parent().unwrap_or(Path::new("")))?;
-        let folder = Arc::new(open_folder(&parent, name, &self.path.join(relative))?);
+        let (parent, name) = match bytes.iter().rposition(|&byte| byte == b'/') {
+            Some(slash) => (&bytes[..slash], &bytes[slash + 1..]),
+            None => (&bytes[..0], bytes),
+        };
+        let parent = self.folder(Path::new(OsStr::from_bytes(parent)))?;
+        let name = OsStr::from_bytes(name);
+        let folder = Arc::new(open_folder(&parent, name, || self.path.join(relative))?);
         let mut folders = lock(&self.folders);
         if folders.len() >= CACHED_FOLDERS {
             // Those in use stay open through their `Arc`.
             folders.clear();
         }
-        folders.insert(relative.to_path_buf(), Arc::clone(&folder));
+        folders.insert(relative.as_os_str().to_os_string(), Arc::clone(&folder));
         Ok(folder)
     }
 
@@ -319,8 +341,9 @@ impl Root {
     }
 }
 
-/// Opens the folder `name` in `dir`, refusing a link.
-fn open_folder(dir: &OwnedFd, name: &OsStr, path: &Path) -> io::Result<OwnedFd> {
+/// Opens the folder `name` in `dir`, refusing a link; `path` gives its
+/// whole path, for the message when it is not a folder.
+fn open_folder(dir: &OwnedFd, name: &OsStr, path: impl FnOnce() -> PathBuf) -> io::Result<OwnedFd> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(|error| match error {
         // ELOOP: a link where a folder must be; ENOTDIR: a file.
@@ -328,7 +351,7 @@ fn open_folder(dir: &OwnedFd, name: &OsStr, path: &Path) -> io::Result<OwnedFd> 
             io::ErrorKind::NotADirectory,
             format!(
                 "{} is not a folder (activation-manager never places files through a link or a file)",
-                path.display()
+                path().display()
             ),
         ),
         other => other.into(),
@@ -357,6 +380,11 @@ fn remove_tree(dir: &OwnedFd, name: &OsStr) -> io::Result<()> {
         remove_tree(&folder, &entry)?;
     }
     Ok(rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
+}
+
+/// Whether the plainly spelled `path` is `folder` or inside it.
+fn is_within(path: &[u8], folder: &[u8]) -> bool {
+    path.strip_prefix(folder).is_some_and(|rest| rest.is_empty() || rest.first() == Some(&b'/'))
 }
 
 fn outside(path: &Path, roots: &[Root]) -> io::Error {

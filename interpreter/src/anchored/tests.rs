@@ -117,7 +117,7 @@ fn the_fast_split_agrees_with_the_careful_one() {
         let (careful_root, careful_folder, careful_name) = fs.split(Path::new(path)).expect(path);
         assert_eq!(
             (&root.path, folder, name),
-            (&careful_root.path, careful_folder, careful_name),
+            (&careful_root.path, careful_folder.as_path(), careful_name),
             "{path}"
         );
     }
@@ -128,5 +128,27 @@ fn the_fast_split_agrees_with_the_careful_one() {
         assert!(fs.split_plain(Path::new(path)).is_none(), "{path}");
     }
     assert_eq!(fs.split(Path::new("/home/me//a")).expect("a//b").2, "a");
+    // Its folder comes back spelled plainly, as opened folders are kept.
+    let (_, folder, _) = fs.split(Path::new("/home/me/a//b/./c")).expect("a//b/./c");
+    assert_eq!(folder.as_os_str(), "a/b");
     assert!(fs.split(Path::new("/home/me/a/../b")).is_err());
+}
+
+#[test]
+fn a_moved_folder_is_forgotten_however_it_is_spelled() {
+    let dir = scratch("forget");
+    let root = dir.join("home");
+    std::fs::create_dir(&root).expect("home");
+    let fs = Anchored::new([root.clone()]);
+    fs.create_dir(&root.join("a")).expect("a");
+    fs.create_dir(&root.join("a/b")).expect("a/b");
+    // Opens and keeps `a` and `a/b`.
+    fs.symlink(Path::new("/x"), &root.join("a/b/x")).expect("a link in a/b");
+    let home = root.to_str().expect("a UTF-8 scratch folder");
+    fs.rename_new(Path::new(&format!("{home}/a//b")), &root.join("c")).expect("a/b moved to c");
+    fs.create_dir(&root.join("a/b")).expect("a new a/b");
+    fs.symlink(Path::new("/y"), &root.join("a/b/y")).expect("a link in the new a/b");
+    assert!(root.join("a/b/y").symlink_metadata().is_ok(), "the link went into the new folder");
+    assert!(root.join("c/y").symlink_metadata().is_err(), "not into the moved one");
+    let _ = std::fs::remove_dir_all(&dir);
 }
