@@ -31,6 +31,13 @@ pub fn classify(path: &Path) -> io::Result<Entry> {
         Err(error) if error.kind() != io::ErrorKind::InvalidInput => return Err(error),
         Err(_) => {}
     }
+    classify_folder(path)
+}
+
+/// [`classify`] for a path expected to be a folder (a target's parent):
+/// `lstat` first, where `readlink` would fail on a folder and cost a second
+/// system call for each of the home's folders.
+pub fn classify_folder(path: &Path) -> io::Result<Entry> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Entry::Missing),
@@ -177,7 +184,7 @@ impl<'a> FolderCache<'a> {
         if let Some(seen) = self.seen.get(path) {
             return *seen;
         }
-        let seen = match classify(path) {
+        let seen = match classify_folder(path) {
             Ok(Entry::Folder) => Seen::Folder,
             Ok(Entry::Missing) => Seen::Missing,
             Ok(Entry::Link(_)) if self.removed.contains(path) => Seen::Missing,
