@@ -13,9 +13,13 @@ pub struct WorkerPanicked;
 
 /// Runs `work` on every item, on at most `jobs` threads, calling `done` on
 /// the calling thread with each result as soon as its chunk is finished.
+/// The `inline` items are worked on the calling thread itself, in order,
+/// while the other threads take the rest (so still at most `jobs` items
+/// run at a time).
 pub fn run_all<T, R>(
     jobs: NonZeroUsize,
     items: Vec<T>,
+    inline: Vec<T>,
     work: impl Fn(T) -> R + Sync,
     mut done: impl FnMut(R),
 ) -> Result<(), WorkerPanicked>
@@ -23,10 +27,11 @@ where
     T: Send,
     R: Send,
 {
-    let workers = jobs.get().min(items.len());
+    let threads = if inline.is_empty() { jobs.get() } else { jobs.get() - 1 };
+    let workers = threads.min(items.len());
     // One item, or one job: threads would only add their start-up cost.
-    if workers <= 1 {
-        items.into_iter().for_each(|item| done(work(item)));
+    if workers <= 1 && (workers == 0 || inline.is_empty()) {
+        inline.into_iter().chain(items).for_each(|item| done(work(item)));
         return Ok(());
     }
     // Items go out in chunks: ten thousand links would otherwise cost ten
@@ -60,6 +65,7 @@ where
         }
         // The loop below ends when the last worker drops its sender.
         drop(result_tx);
+        inline.into_iter().for_each(|item| done(work(item)));
         for results in result_rx {
             results.into_iter().for_each(&mut done);
         }
@@ -117,7 +123,8 @@ mod tests {
     #[test]
     fn every_item_is_done_once() {
         let mut results = Vec::new();
-        run_all(jobs(4), (0..100).collect(), |n| n * 2, |r| results.push(r)).expect("no panic");
+        run_all(jobs(4), (0..100).collect(), Vec::new(), |n| n * 2, |r| results.push(r))
+            .expect("no panic");
         results.sort();
         assert_eq!(results, (0..100).map(|n| n * 2).collect::<Vec<_>>());
     }
@@ -132,9 +139,25 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
             running.fetch_sub(1, Ordering::SeqCst);
         };
-        run_all(jobs(3), (0..20).collect(), work, |()| {}).expect("no panic");
-        assert!(peak.load(Ordering::SeqCst) <= 3);
-        assert!(peak.load(Ordering::SeqCst) >= 2, "items did not run in parallel");
+        for inline in [Vec::new(), (20..30).collect()] {
+            peak.store(0, Ordering::SeqCst);
+            run_all(jobs(3), (0..20).collect(), inline, work, |()| {}).expect("no panic");
+            assert!(peak.load(Ordering::SeqCst) <= 3);
+            assert!(peak.load(Ordering::SeqCst) >= 2, "items did not run in parallel");
+        }
+    }
+
+    #[test]
+    fn inline_items_run_on_the_calling_thread_beside_the_others() {
+        let caller = std::thread::current().id();
+        let mut results = Vec::new();
+        let work = |n: u32| (n, std::thread::current().id());
+        run_all(jobs(2), (0..10).collect(), vec![100, 101], work, |r| results.push(r))
+            .expect("no panic");
+        assert_eq!(results.len(), 12);
+        for (n, thread) in results {
+            assert_eq!(thread == caller, n >= 100, "item {n}");
+        }
     }
 
     #[test]
@@ -153,8 +176,14 @@ mod tests {
     fn one_job_runs_on_the_calling_thread() {
         let caller = std::thread::current().id();
         let mut threads = Vec::new();
-        run_all(jobs(1), vec![1, 2], |_| std::thread::current().id(), |id| threads.push(id))
-            .expect("no panic");
-        assert_eq!(threads, [caller, caller]);
+        run_all(
+            jobs(1),
+            vec![1, 2],
+            vec![3],
+            |_| std::thread::current().id(),
+            |id| threads.push(id),
+        )
+        .expect("no panic");
+        assert_eq!(threads, [caller, caller, caller]);
     }
 }

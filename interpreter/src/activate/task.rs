@@ -167,8 +167,18 @@ pub(super) fn execute<'n, B: Backend>(
         }
         finished(done);
     };
-    pool::run_all(request.jobs, tasks, work, finished)
+    // Links are made on this thread, the other nodes on the pool beside
+    // it: a link is one system call, and two threads making ten thousand
+    // of them were slower than one (on a tmpfs: contention in the kernel,
+    // and each new thread's memory to fault in).
+    let (inline, tasks) = tasks.into_iter().partition(|(_, task)| is_link(task));
+    pool::run_all(request.jobs, tasks, inline, work, finished)
         .map_err(|_| Error::Internal("a worker thread panicked"))
+}
+
+/// Whether `task` makes a link (not a copy).
+fn is_link(task: &Task) -> bool {
+    matches!(task, Task::Link(step) if step.copy.is_none())
 }
 
 /// Records in `ownership` what the link or copy step of `node` made.
