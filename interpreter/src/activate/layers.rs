@@ -33,7 +33,7 @@ pub(super) fn run<B: Backend>(
     let mut lua = Created::new(plan);
     for (layer_number, layer) in plan.layers.iter().enumerate() {
         let started = Instant::now();
-        let mut tasks = Vec::new();
+        let mut tasks = Vec::with_capacity(layer.len());
         // Folders a skipped link would have made: later links may need them.
         let mut orphan_dirs = Vec::new();
         for &index in layer {

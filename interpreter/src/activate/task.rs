@@ -120,8 +120,9 @@ pub(super) fn execute<'n, B: Backend>(
         .cloned()
         .chain(more_dirs)
         .collect();
-    let mut intents: Vec<JournalEntry> =
-        dirs.iter().map(|dir| JournalEntry::DirCreated { path: text(dir) }).collect();
+    // Most steps journal one entry: the vector is made once, not regrown.
+    let mut intents = Vec::with_capacity(dirs.len() + tasks.len());
+    intents.extend(dirs.iter().map(|dir| JournalEntry::DirCreated { path: text(dir) }));
     for (_, task) in &tasks {
         if let Task::Link(step) = task {
             link_intents(step, &mut intents);

@@ -289,7 +289,7 @@ fn check_files(
 ) -> LinkSteps {
     let place = context.place;
     let reserved = place.reserved_in_dir().and_then(Path::to_str);
-    let mut candidates = Vec::new();
+    let mut candidates = Vec::with_capacity(nodes.len());
     for (index, node) in nodes.iter().enumerate() {
         let (target, force, copy, content) = match &node.kind {
             Kind::Link(link) => {
