@@ -153,6 +153,12 @@ pub fn nix_command(program: &str) -> Command {
     cmd
 }
 
+/// `nix-store --delete PATH`: fails for a path that is still alive (a GC
+/// root, or an out-link, keeps it).
+pub fn nix_store_delete(path: &Path) -> Output {
+    nix_command("nix-store").arg("--delete").arg(path).output().expect("nix-store runs")
+}
+
 /// The Nix expression building the home bundle of `modules` (paths to files).
 pub fn bundle_expr(modules: &[&Path]) -> String {
     bundle_expr_with_args(modules, "{ }")

@@ -518,7 +518,8 @@ fn commit_for(
     let created_dirs: Vec<String> = created_dirs.into_iter().collect();
 
     let Some(bundle) = request.bundle else {
-        return Commit { record: None, current: None, prune_after_trash };
+        let deactivated = request.previous.map(|previous| previous.number);
+        return Commit { record: None, current: None, deactivated, prune_after_trash };
     };
     let bundle = bundle.to_string_lossy().into_owned();
     // Keys dconf now shows otherwise, accounts made or locked, a profile
@@ -534,7 +535,7 @@ fn commit_for(
     });
     if unchanged {
         let current = request.previous.map(|previous| previous.number);
-        return Commit { record: None, current, prune_after_trash };
+        return Commit { record: None, current, deactivated: None, prune_after_trash };
     }
     let record = Generation {
         number: request.number,
@@ -547,7 +548,12 @@ fn commit_for(
         accounts,
         profile,
     };
-    Commit { current: Some(record.number), record: Some(record), prune_after_trash }
+    Commit {
+        current: Some(record.number),
+        record: Some(record),
+        deactivated: None,
+        prune_after_trash,
+    }
 }
 
 #[cfg(test)]

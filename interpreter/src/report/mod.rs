@@ -6,6 +6,7 @@
 //! two messages never mix.
 
 mod activation;
+pub mod lifecycle;
 mod units;
 
 use std::io::{self, Write};
