@@ -253,6 +253,17 @@ fn target_is_the_home() {
 }
 
 #[test]
+fn tilde_for_the_home() {
+    nodes_error!(json!([
+        { "id": "file:~/.bashrc", "kind": "link", "target": "~/.bashrc", "text": "echo hi\n",
+          "declaredBy": "home.file.\"~/.bashrc\"" },
+        { "id": "file:.config/~/.config/git/config", "kind": "link",
+          "target": ".config/~/.config/git/config", "text": "[user]\n",
+          "declaredBy": "xdg.configFile.\"~/.config/git/config\"" }
+    ]));
+}
+
+#[test]
 fn relative_source() {
     nodes_error!(json!([
         { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "source": "dotfiles/vimrc" }

@@ -73,6 +73,7 @@ pub(super) fn render(m: &mut Message, error: &FieldError) {
 }
 
 fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProblem) {
+    let tilde;
     let hint = match problem {
         TargetProblem::Absolute => {
             "targets are relative to the home: \".config/foo\" means ~/.config/foo"
@@ -83,6 +84,21 @@ fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProb
         TargetProblem::StateFolder => {
             "give the file another target: ~/.local/state/activation-manager holds only \
              activation-manager's own records"
+        }
+        TargetProblem::Tilde => {
+            tilde = match crate::target::without_tilde(target) {
+                Some((meant, folder)) if folder.is_empty() => format!(
+                    "targets are relative to the home already: write {} for ~/{meant}",
+                    nix_string(&meant)
+                ),
+                Some((meant, folder)) => format!(
+                    "this option's names are relative to ~/{folder} already: write {} for \
+                     ~/{folder}/{meant}",
+                    nix_string(&meant)
+                ),
+                None => "name a file or folder inside the home, e.g. \".config/foo\"".into(),
+            };
+            &tilde
         }
     };
     m.node_error(
