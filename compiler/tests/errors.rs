@@ -263,6 +263,51 @@ fn tilde_for_the_home() {
     ]));
 }
 
+/// `home.activation` entries as the Nix library lowers them: the DAG entry
+/// rides along, and messages quote it.
+fn activation(name: &str, after: &[&str], before: &[&str]) -> Value {
+    let ids = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .map(|n| {
+                if *n == "writeBoundary" {
+                    "file:.profile".into()
+                } else {
+                    format!("activation:{n}")
+                }
+            })
+            .collect()
+    };
+    json!({
+        "id": format!("activation:{name}"), "kind": "exec", "argv": ["/bin/bash", "-c", "true"],
+        "after": ids(after), "before": ids(before),
+        "declaredBy": format!("home.activation.{name}"),
+        "dag": { "option": "home.activation", "name": name, "after": after, "before": before,
+                 "anchors": ["checkLinkTargets", "linkGeneration", "writeBoundary"] }
+    })
+}
+
+#[test]
+fn activation_entry_naming_nothing() {
+    nodes_error!(json!([
+        { "id": "file:.profile", "kind": "link", "target": ".profile", "text": "x" },
+        activation("first", &[], &[]),
+        activation("second", &["frist", "writeBoundary"], &[]),
+        activation("third", &[], &["linkGeneratoin"])
+    ]));
+}
+
+#[test]
+fn activation_entries_in_a_cycle() {
+    nodes_error!(json!([
+        { "id": "file:.profile", "kind": "link", "target": ".profile", "text": "x" },
+        activation("a", &["writeBoundary", "c"], &[]),
+        activation("b", &["a"], &[]),
+        activation("c", &["b"], &["a"]),
+        activation("self", &["self"], &[])
+    ]));
+}
+
 #[test]
 fn relative_source() {
     nodes_error!(json!([
@@ -524,6 +569,15 @@ fn lua_syntax_errors() {
         { "id": "file:.face", "kind": "copy", "target": lua("'.face' .. = 1"), "text": "x" },
         { "id": "dconf", "kind": "dconf", "declaredBy": "dconf.settings",
           "settings": { "org/gnome/desktop/background": { "picture-uri": lua("'\"file://' .. os.getenv('HOME') .. '\"") } } }
+    ]));
+}
+
+#[test]
+fn lua_syntax_error_in_a_script_file() {
+    nodes_error!(json!([
+        { "id": "lua:wallpapers", "kind": "lua", "declaredBy": "lua.tasks.wallpapers",
+          "scriptFile": "/home/me/tasks/wallpapers.lua",
+          "script": "for _, name in ipairs(am.fs.list(\"Pictures\")) do\n  am.link{ target = name\nend\n" }
     ]));
 }
 

@@ -13,6 +13,7 @@ pub mod backend;
 mod changes;
 pub mod copy;
 mod created;
+mod dangling;
 pub mod dconf;
 pub mod exec;
 pub mod findings;
@@ -421,6 +422,13 @@ fn apply(
             &request.place.dir,
         ))?;
     accounts::lock_dropped(request, backend, &mut summary);
+    let place_dir = &request.place.dir;
+    summary.warnings.extend(dangling::warnings(
+        &request.plan.nodes,
+        context.bundle_static,
+        place_dir,
+    ));
+    summary.warnings.extend(dangling::warnings(&created, None, place_dir));
     let dconf =
         dconf::records(std::mem::take(&mut summary.dconf_records), &dconf_keys, request.previous);
     let accounts = summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous));
@@ -428,9 +436,10 @@ fn apply(
     let commit = commit_for(request, ownership, dconf, accounts, installed);
 
     summary.generation = commit.record.as_ref().map(|record| record.number);
-    summary.warnings = backend
+    let committed = backend
         .commit(commit)
         .map_err(state_io("record the new generation in", &request.place.state))?;
+    summary.warnings.extend(committed);
     Ok(summary)
 }
 
