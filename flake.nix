@@ -23,6 +23,15 @@
     {
       lib = {
         homeBundle = args: (libFor args.pkgs).homeBundle args;
+        # A machine's /etc files, system units, tmpfiles rules, service
+        # users and its users' homes, activated as root (`am --system`).
+        systemBundle = args: (libFor args.pkgs).systemBundle args;
+        # A home-manager configuration, evaluated by home-manager's own
+        # modules (`home-manager` is its flake input or a checkout) and
+        # activated by activation-manager; and the same for a
+        # configuration home-manager already evaluated (`config`).
+        homeManagerBundle = args: (libFor args.pkgs).homeManagerBundle args;
+        homeManagerConfigBundle = args: (libFor args.pkgs).homeManagerConfigBundle args;
         mkLua = lib.generators.mkLuaInline;
         # home-manager-compatible DAG entries (`lib.hm.dag` inside modules).
         dag = import ./nix/dag.nix { inherit lib; };
@@ -49,6 +58,10 @@
         example-desktop = self.lib.homeBundle {
           inherit pkgs;
           modules = [ ./examples/desktop/home.nix ];
+        };
+        example-system = self.lib.systemBundle {
+          inherit pkgs;
+          modules = [ ./examples/system/system.nix ];
         };
       });
 

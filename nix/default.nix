@@ -34,10 +34,14 @@ let
   # which keeps the bundle self-contained) all interpolate to a folder with bin/.
   amDir = "${am}";
 
-  baseModules = [
+  # The modules every bundle has: raw nodes, checks, unknown options.
+  commonModules = [
     ./modules/nodes.nix
     ./modules/checks.nix
     ./modules/unknown-options.nix
+  ];
+
+  homeModules = commonModules ++ [
     ./modules/files.nix
     ./modules/session.nix
     ./modules/packages.nix
@@ -48,6 +52,24 @@ let
     ./modules/services.nix
     ./modules/systemd.nix
     ./modules/hm-systemd.nix
+  ];
+
+  # A system's modules; `homes.nix` builds users' homes with `homeBundle`
+  # (or the home-manager front end's `homeManagerBundle`).
+  systemModules = commonModules ++ [
+    ./modules/lua.nix
+    ./system/etc.nix
+    ./system/systemd.nix
+    ./system/tmpfiles.nix
+    ./system/users.nix
+    (lib.setDefaultModuleLocation ./system/homes.nix (
+      import ./system/homes.nix {
+        amLib = {
+          inherit homeBundle;
+          inherit (frontEnd) homeManagerBundle;
+        };
+      }
+    ))
   ];
 
   # The system the bundle is built for: the one of `pkgs` when given, else the
@@ -67,7 +89,7 @@ let
     name: config: value:
     let
       failed = map (a: a.message) (builtins.filter (a: !a.assertion) config.assertions);
-      which = lib.optionalString (name != "home-bundle") " (${name})";
+      which = lib.optionalString (name != "home-bundle" && name != "system-bundle") " (${name})";
     in
     if failed != [ ] then
       throw "\nFailed assertions${which}:\n${lib.concatMapStringsSep "\n" (m: "- ${m}") failed}"
@@ -83,11 +105,20 @@ let
     };
   };
 
-  homeBundle =
+  # The bundle of `modules` evaluated with `roleModules pkgs`: the module
+  # system's evaluation, checked, handed to `am-compile` as the compiler
+  # input (`version`, the nodes and scripts, and `input` for the role's
+  # own fields).
+  bundleOf =
+    {
+      role,
+      roleModules,
+      input ? _: { },
+    }:
     {
       pkgs ? null,
       modules,
-      name ? "home-bundle",
+      name ? "${role}-bundle",
       # Passed to every module as arguments, as home-manager's
       # `extraSpecialArgs`: known while `imports` are resolved, unlike
       # `_module.args`. A `lib` here replaces nixpkgs' (and still gets
@@ -96,7 +127,7 @@ let
     }:
     let
       eval = lib.evalModules {
-        modules = baseModules ++ [ (buildModule pkgs) ] ++ modules;
+        modules = roleModules pkgs ++ [ { am.role = role; } ] ++ modules;
         specialArgs = {
           inherit pkgs;
         }
@@ -106,32 +137,65 @@ let
         };
       };
       inherit (eval) config;
-      input = checked name config (
-        builtins.toJSON {
-          version = 1;
-          inherit (config.am) backupFileExtension scripts;
-          homeDirectory =
-            if eval.options.home.homeDirectory.isDefined then config.home.homeDirectory else null;
-          nodes = config.am.loweredNodes;
-        }
+      compilerInput = checked name config (
+        builtins.toJSON (
+          {
+            version = 1;
+            inherit (config.am) backupFileExtension scripts;
+            nodes = config.am.loweredNodes;
+          }
+          // input eval
+        )
       );
-      bundle = builtins.derivation {
-        inherit name input;
-        system = systemOf pkgs;
-        builder = "${amDir}/bin/am-compile";
-        args = [ "build" ];
-        amBin = "${amDir}/bin/am";
-        # The input of a large home is megabytes; an environment variable is
-        # limited to 128 KiB by the kernel, a file is not.
-        passAsFile = [ "input" ];
-      };
+      bundle = builtins.derivation (
+        {
+          inherit name;
+          input = compilerInput;
+          system = systemOf pkgs;
+          builder = "${amDir}/bin/am-compile";
+          args = [ "build" ];
+          amBin = "${amDir}/bin/am";
+          # The input of a large home is megabytes; an environment variable
+          # is limited to 128 KiB by the kernel, a file is not.
+          passAsFile = [ "input" ];
+        }
+        # Built first, as inputs the compiler never reads; none of them is
+        # in the bundle's output, so none is kept with it.
+        // lib.optionalAttrs (config.am.buildChecks != [ ]) { checks = config.am.buildChecks; }
+      );
     in
     bundle
     // {
       inherit (eval) config options;
       meta.mainProgram = "activate";
     };
+
+  homeBundle = bundleOf {
+    role = "home";
+    roleModules = pkgs: homeModules ++ [ (buildModule pkgs) ];
+    # No `role`: a home is what an input without one is.
+    input = eval: {
+      homeDirectory =
+        if eval.options.home.homeDirectory.isDefined then eval.config.home.homeDirectory else null;
+    };
+  };
+
+  # A machine's files in /etc, its system units, tmpfiles rules, service
+  # users, and the homes of its users, activated as root (`am --system`).
+  systemBundle = bundleOf {
+    role = "system";
+    roleModules = _: systemModules;
+    input = _: { role = "system"; };
+  };
+
+  frontEnd = import ./home-manager { inherit lib homeBundle; };
 in
 {
-  inherit homeBundle dag mkLua;
+  inherit
+    homeBundle
+    systemBundle
+    dag
+    mkLua
+    ;
+  inherit (frontEnd) homeManagerBundle homeManagerConfigBundle;
 }

@@ -16,6 +16,14 @@
 #   changed; when jane is not logged in it does nothing (the next login
 #   activates).
 #
+# A user may instead keep a home-manager configuration:
+#
+#   activation-manager.home-manager = inputs.home-manager;
+#   users.users.jane.activation-manager.homeManagerModules = [ ./jane/home.nix ];
+#
+# which home-manager evaluates and activation-manager activates (`modules`
+# are then activation-manager modules added to it).
+#
 # Without the flake: `imports = [ "${activation-manager}/nix/nixos.nix" ];`,
 # and `activation-manager.package` defaults to building `am` with `pkgs`.
 {
@@ -33,37 +41,12 @@ let
     am = cfg.package;
   };
 
-  # As home-manager's NixOS module: modules get `osConfig` (the system's
-  # configuration), then the shared and the user's own `extraSpecialArgs`.
-  mkBundle =
-    {
-      modules,
-      name ? "home-bundle",
-      extraSpecialArgs ? { },
-    }:
-    amLib.homeBundle {
-      inherit pkgs name;
-      modules = lib.toList modules;
-      extraSpecialArgs = {
-        osConfig = config;
-      }
-      // cfg.extraSpecialArgs
-      // extraSpecialArgs;
-    };
-
-  specialArgsOption =
-    what:
-    mkOption {
-      type = types.attrs;
-      default = { };
-      example = lib.literalExpression "{ inherit inputs; hostName = \"laptop\"; }";
-      description = ''
-        Extra arguments for ${what}, as home-manager's
-        `extraSpecialArgs`: known while `imports` are read, so they can
-        decide which modules to import. Modules also get `osConfig`, the
-        system's configuration.
-      '';
-    };
+  homeOptions = import ./home-options.nix { inherit lib; };
+  inherit (homeOptions) specialArgsOption;
+  builders = homeOptions.buildersFor {
+    inherit amLib pkgs cfg;
+    osConfig = config;
+  };
 
   userUnit = name: "activation-manager-${name}";
 
@@ -73,47 +56,15 @@ let
       user = config.activation-manager;
     in
     {
-      options.activation-manager = {
-        modules = mkOption {
-          type = types.listOf types.deferredModule;
-          default = [ ];
-          example = lib.literalExpression ''
-            [
-              ./home.nix
-              { home.file.".config/git/config".text = "[user]\n  name = Jane\n"; }
-            ]
-          '';
-          description = ''
-            The activation-manager modules of this user's home. When not
-            empty, their bundle is installed in the user's packages and
-            activated by the user unit `activation-manager-<name>.service`
-            at login, and by `nixos-rebuild switch` while the user is
-            logged in. `home.username` and `home.homeDirectory` default to
-            this user's name and home.
-          '';
-        };
-
-        extraSpecialArgs = specialArgsOption "this user's modules; they win over `activation-manager.extraSpecialArgs`";
-
-        bundle = mkOption {
-          type = types.nullOr types.package;
-          readOnly = true;
-          defaultText = lib.literalMD "the bundle of `modules`, or `null` when there are none";
-          description = "The home bundle built from `modules` (read-only).";
-          default =
-            if user.modules == [ ] then
-              null
-            else
-              mkBundle {
-                name = "home-${name}";
-                inherit (user) extraSpecialArgs;
-                modules = user.modules ++ [
-                  {
-                    home.username = lib.mkDefault name;
-                    home.homeDirectory = lib.mkDefault config.home;
-                  }
-                ];
-              };
+      options.activation-manager = homeOptions.userOptions {
+        activated = ''
+          their bundle is installed in the user's packages and
+          activated by the user unit `activation-manager-<name>.service`
+          at login, and by `nixos-rebuild switch` while the user is
+          logged in.'';
+        bundle = builders.userBundle {
+          inherit name user;
+          inherit (config) home;
         };
       };
 
@@ -138,10 +89,12 @@ in
 
       extraSpecialArgs = specialArgsOption "the modules of every user's home (and of `mkBundle`)";
 
+      home-manager = homeOptions.homeManagerOption;
+
       mkBundle = mkOption {
         type = types.functionTo types.package;
         readOnly = true;
-        default = modules: mkBundle { inherit modules; };
+        default = modules: builders.mkBundle { inherit modules; };
         defaultText = lib.literalMD "a function from activation-manager modules to their home bundle";
         example = lib.literalExpression ''
           config.activation-manager.mkBundle [ ./home.nix ]

@@ -96,3 +96,16 @@ need_dconf() {
   command -v dbus-run-session >/dev/null || missing+=(dbus)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
+
+# Machines for the `am switch` tests (tests/src/remote.rs): network
+# namespaces (iproute2), a mount namespace each (util-linux's unshare), sshd
+# and ssh (openssh-server, openssh-client), and sudo for --sudo.
+need_remote_lab() {
+  local missing=()
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v unshare >/dev/null || missing+=(util-linux)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v ssh >/dev/null || missing+=(openssh-client)
+  command -v sudo >/dev/null || missing+=(sudo)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}

@@ -70,7 +70,12 @@ fn build(input: PathBuf, out: PathBuf, am_bin: String, store_dir: String) -> Exi
     match am_compiler::build(&options) {
         Ok(compiled) => {
             let (nodes, layers) = (compiled.plan.nodes.len(), compiled.plan.layers.len());
-            eprintln!("am-compile: wrote the bundle: {nodes} nodes in {layers} layers");
+            let plural = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
+            let (nodes, layers) =
+                (plural(nodes, "node", "nodes"), plural(layers, "layer", "layers"));
+            eprintln!("am-compile: wrote the bundle: {nodes} in {layers}");
             ExitCode::SUCCESS
         }
         Err(errors) => {

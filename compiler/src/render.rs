@@ -15,6 +15,7 @@ mod dconf;
 mod fields;
 mod files;
 mod graph;
+mod grouped;
 mod input;
 mod lua;
 mod message;
@@ -27,7 +28,8 @@ use std::fmt::Write;
 use self::message::Message;
 use crate::error::CompileError;
 
-/// The whole report of a bundle build: every problem, then a summary line.
+/// The whole report of a bundle build: every problem (many instances of
+/// one mistake told as one), then a summary line.
 pub fn report(errors: &[CompileError]) -> String {
     report_of(errors, "the bundle")
 }
@@ -46,8 +48,34 @@ pub fn sorted(mut errors: Vec<CompileError>) -> Vec<CompileError> {
 
 fn report_of(errors: &[CompileError], what: &str) -> String {
     let mut out = String::new();
-    for error in errors {
-        out.push_str(&render(error));
+    let instances: Vec<Option<grouped::Instance>> = errors.iter().map(grouped::instance).collect();
+    let mut told = vec![false; errors.len()];
+    let (mut in_groups, mut groups) = (0, 0);
+    for (at, error) in errors.iter().enumerate() {
+        if told[at] {
+            continue;
+        }
+        let same: Vec<usize> = match &instances[at] {
+            Some(instance) => (at..errors.len())
+                .filter(|&other| {
+                    !told[other]
+                        && instances[other].as_ref().is_some_and(|o| o.same_mistake(instance))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        if same.len() >= grouped::AT_LEAST {
+            let group: Vec<grouped::Instance> =
+                same.iter().filter_map(|&other| instances[other]).collect();
+            same.iter().for_each(|&other| told[other] = true);
+            let mut m = Message::default();
+            grouped::render(&mut m, &group);
+            out.push_str(&m.into_text());
+            (in_groups, groups) = (in_groups + same.len(), groups + 1);
+        } else {
+            told[at] = true;
+            out.push_str(&render(error));
+        }
     }
     let count = errors.len();
     let problems = if count == 1 { "problem" } else { "problems" };
@@ -58,7 +86,16 @@ fn report_of(errors: &[CompileError], what: &str) -> String {
     } else {
         ""
     };
-    let _ = writeln!(out, "am-compile: {count} {problems}{place}; {what} was not built.");
+    let told_together = match groups {
+        0 => String::new(),
+        1 if in_groups == count => " (one mistake)".to_string(),
+        1 => format!(" ({in_groups} of them one mistake)"),
+        n => format!(" ({in_groups} of them from {n} mistakes)"),
+    };
+    let _ = writeln!(
+        out,
+        "am-compile: {count} {problems}{place}{told_together}; {what} was not built."
+    );
     out
 }
 

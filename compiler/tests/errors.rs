@@ -245,6 +245,61 @@ fn target_leaving_the_home() {
 }
 
 #[test]
+fn many_absolute_targets_are_one_message() {
+    let nodes: Vec<Value> = ["a", "b", "c", "d", "e", "f", "g"]
+        .iter()
+        .map(|name| {
+            let target = format!("/etc/{name}.conf");
+            json!({ "id": format!("file:{target}"), "kind": "link", "target": target, "text": "x" })
+        })
+        .collect();
+    nodes_error!(Value::Array(nodes));
+}
+
+#[test]
+fn targets_below_a_folder_option_with_a_tilde_name_it() {
+    // `xdg.configHome = "~/.config";`, as a shell would have it.
+    let nodes: Vec<Value> = ["git/config", "nvim/init.lua", "kitty/kitty.conf"]
+        .iter()
+        .map(|name| {
+            let target = format!("~/.config/{name}");
+            json!({
+                "id": format!("file:{target}"), "kind": "link", "target": target, "text": "x",
+                "declaredBy": format!("xdg.configFile.\"{name}\"")
+            })
+        })
+        .collect();
+    nodes_error!(Value::Array(nodes));
+}
+
+#[test]
+fn targets_below_a_folder_option_that_leaves_the_home_name_it() {
+    let nodes: Vec<Value> = ["git/config", "nvim/init.lua", "kitty/kitty.conf"]
+        .iter()
+        .map(|name| {
+            let target = format!("../shared/.config/{name}");
+            json!({
+                "id": format!("file:{target}"), "kind": "link", "target": target, "text": "x",
+                "declaredBy": format!("xdg.configFile.\"{name}\"")
+            })
+        })
+        .collect();
+    nodes_error!(Value::Array(nodes));
+}
+
+#[test]
+fn many_missing_store_sources_are_one_message() {
+    let nodes: Vec<Value> = ["a", "b", "c"]
+        .iter()
+        .map(|name| {
+            let source = format!("/nix/store/cccc-gone/{name}");
+            json!({ "id": format!("file:.{name}"), "kind": "link", "target": format!(".{name}"), "source": source })
+        })
+        .collect();
+    nodes_error!(Value::Array(nodes));
+}
+
+#[test]
 fn target_is_the_home() {
     nodes_error!(json!([
         { "id": "file:./", "kind": "link", "target": "./", "text": "hi" },

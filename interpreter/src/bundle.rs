@@ -72,22 +72,6 @@ fn check_plan(plan: &Plan) -> std::result::Result<(), String> {
     }
 }
 
-/// Whether a target's static entry is the same in two bundles (given by
-/// their folders): the same link, or a file with the same bytes and mode.
-/// A bundle without the entry (or gone from the store) differs.
-pub fn same_static(old: &Path, new: &Path, target: &str) -> bool {
-    let (a, b) = (old.join(STATIC_DIR).join(target), new.join(STATIC_DIR).join(target));
-    if let (Ok(a), Ok(b)) = (std::fs::read_link(&a), std::fs::read_link(&b)) {
-        return a == b;
-    }
-    let mode = |p: &Path| {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(p).map(|m| m.permissions().mode()).ok()
-    };
-    mode(&a) == mode(&b)
-        && matches!((std::fs::read(&a), std::fs::read(&b)), (Ok(x), Ok(y)) if x == y)
-}
-
 /// What `am inspect` shows: a whole bundle, or a lone plan file.
 #[derive(Debug)]
 pub struct Inspected {

@@ -22,10 +22,8 @@ pub enum Command {
     Activate(Activate),
     Inspect(Inspect),
     Generations(Generations),
-    Diff {
-        old: PathBuf,
-        new: PathBuf,
-    },
+    Diff(Diff),
+    Switch(Switch),
     /// Print the completion script of a shell.
     Completions(Shell),
     /// Documentation generated from this command line, for the docs site
@@ -36,6 +34,26 @@ pub enum Command {
     LuaChunk,
     /// Print the generation numbers of a place, for the shell completions.
     CompleteGenerations(Where),
+}
+
+/// What `am diff` compares.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Diff {
+    /// `None`: the bundle active for `place`.
+    pub old: Option<PathBuf>,
+    pub place: Where,
+    pub new: PathBuf,
+    /// `-p`: a unified diff of each changed text file.
+    pub patch: bool,
+}
+
+/// What `--timings` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Timings {
+    /// The slowest 20 nodes, each layer, and the total.
+    Slowest,
+    /// Every node, slowest first, each layer, and the total.
+    All,
 }
 
 /// What `am __docs` generates.
@@ -86,7 +104,11 @@ pub struct Activate {
     pub backup_ext: Option<String>,
     pub overwrite_backup: bool,
     /// Print per-node and per-layer wall time.
-    pub timings: bool,
+    pub timings: Option<Timings>,
+    /// `--ask`: show what would change and ask before changing it.
+    pub ask: bool,
+    /// `--yes`: with `--ask`, the answer: show the changes, then go on.
+    pub yes: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -136,6 +158,22 @@ pub enum InspectFormat {
     Dot,
 }
 
+/// What `am switch` deploys, and where.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Switch {
+    /// A built bundle (`./result`), or with `build_host`, the derivation
+    /// that builds one.
+    pub bundle: PathBuf,
+    /// `[user@]host`, as ssh takes it, to activate on.
+    pub target_host: String,
+    /// `[user@]host` to build the derivation on.
+    pub build_host: Option<String>,
+    /// Run `bin/activate` under `sudo` on the target.
+    pub sudo: bool,
+    /// The activation flags the user gave, for `bin/activate` on the target.
+    pub activate_args: Vec<String>,
+}
+
 /// How the bundle to activate was named.
 #[derive(Debug, PartialEq, Eq)]
 pub enum BundleArg {
@@ -168,7 +206,21 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
             Ok(Command::Generations(Generations { delete, place: place.lower(), dry_run }))
         }
         Sub::CompleteGenerations { place } => Ok(Command::CompleteGenerations(place.lower())),
-        Sub::Diff { old, new } => Ok(Command::Diff { old, new }),
+        Sub::Diff { mut bundles, patch, place } => {
+            // clap gives one or two bundles: NEW alone, or OLD and NEW.
+            let new = bundles.pop().unwrap_or_default();
+            let place = place.lower();
+            Ok(Command::Diff(Diff { old: bundles.pop(), place, new, patch }))
+        }
+        Sub::Switch(SwitchArgs { bundle, target_host, sudo, build_host, flags }) => {
+            Ok(Command::Switch(Switch {
+                bundle,
+                target_host,
+                build_host,
+                sudo,
+                activate_args: flags.into_args()?,
+            }))
+        }
         Sub::Inspect(InspectArgs { path, json, dot, place }) => {
             let format = match (json, dot) {
                 (true, _) => InspectFormat::Json,
@@ -204,7 +256,8 @@ Exit codes:
   2  usage error
   3  refused: paths are in the way; nothing was changed
   4  failed: a required node failed; every change was rolled back
-  5  partial: optional nodes failed and their dependents were skipped";
+  5  partial: optional nodes failed and their dependents were skipped
+  6  am switch: ssh, the copy or the remote build failed (see its output)";
 
 /// Activates and inspects home bundles built by activation-manager.
 #[derive(Debug, Parser)]
@@ -280,13 +333,27 @@ enum Sub {
         #[command(flatten)]
         place: PlaceArgs,
     },
-    /// Show what activating NEW would change compared with OLD (two bundles).
+    /// Show what activating bundle NEW would change compared with bundle
+    /// OLD, or with the bundle active for this home when only NEW is given.
+    ///
+    /// A summary line comes first (files added, removed and changed; units
+    /// to start, restart or stop; dconf keys; commands to run), then each
+    /// change, grouped the same way. Files are compared by content and
+    /// mode, unit files as the unit switch compares them.
+    #[command(override_usage = "am diff [OPTIONS] [OLD] NEW")]
     Diff {
-        /// The bundle to compare from, e.g. the one active now.
-        old: PathBuf,
-        /// The bundle to compare with it, e.g. a new `./result`.
-        new: PathBuf,
+        /// `[OLD] NEW`: the bundle to compare from (default: the active
+        /// one) and the bundle to compare with it, e.g. a new `./result`.
+        #[arg(value_name = "BUNDLE", num_args = 1..=2, required = true)]
+        bundles: Vec<PathBuf>,
+        /// Also print a unified diff of each changed text file and Lua
+        /// chunk.
+        #[arg(long, short = 'p')]
+        patch: bool,
+        #[command(flatten)]
+        place: PlaceArgs,
     },
+    Switch(SwitchArgs),
     /// Print a completion script for SHELL to stdout.
     ///
     /// Load it from your shell's startup file, e.g. for bash:
@@ -367,9 +434,24 @@ struct ActivateFlags {
     /// Allow replacing an existing `<path>.<EXT>` backup.
     #[arg(long, requires = "backup_ext")]
     overwrite_backup: bool,
-    /// Print how long each node and each layer took.
+    /// Print how long the slowest 20 nodes and each layer took, and the
+    /// total; `--timings=all` lists every node.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "slowest"
+    )]
+    timings: Option<Timings>,
+    /// Show what would change (as `am diff` does) and ask before changing
+    /// it; refused when stdin is not a terminal, unless `--yes` answers.
     #[arg(long)]
-    timings: bool,
+    ask: bool,
+    /// With `--ask`: show what would change, then go on without asking.
+    #[arg(long, short = 'y', requires = "ask")]
+    yes: bool,
     #[command(flatten)]
     place: PlaceArgs,
 }
@@ -386,6 +468,14 @@ struct DeactivateFlags {
     /// Print every change that would be made, and change nothing.
     #[arg(long, short = 'n')]
     dry_run: bool,
+    /// Show what would be removed (as `am diff` does) and ask before
+    /// removing it; refused when stdin is not a terminal, unless `--yes`
+    /// answers.
+    #[arg(long)]
+    ask: bool,
+    /// With `--ask`: show what would be removed, then go on without asking.
+    #[arg(long, short = 'y', requires = "ask")]
+    yes: bool,
     #[command(flatten)]
     place: PlaceArgs,
 }
@@ -401,7 +491,9 @@ impl DeactivateFlags {
             force: false,
             backup_ext: None,
             overwrite_backup: false,
-            timings: false,
+            timings: None,
+            ask: self.ask,
+            yes: self.yes,
         }
     }
 }
@@ -423,7 +515,59 @@ impl ActivateFlags {
             backup_ext: self.backup_ext,
             overwrite_backup: self.overwrite_backup,
             timings: self.timings,
+            ask: self.ask,
+            yes: self.yes,
         }
+    }
+}
+
+impl ActivateFlags {
+    /// The flags again as `bin/activate` reads them, for an activation on
+    /// another machine: what was not given stays unsaid, so the target's
+    /// own defaults (its number of CPUs) apply there.
+    fn into_args(self) -> Result<Vec<String>, clap::Error> {
+        // Named one by one, so that a new flag cannot be forgotten here.
+        let ActivateFlags {
+            jobs,
+            verbose,
+            dry_run,
+            force,
+            backup_ext,
+            overwrite_backup,
+            timings,
+            ask,
+            yes,
+            place: PlaceArgs { system, root },
+        } = self;
+        let mut args = Vec::new();
+        if let Some(jobs) = jobs {
+            args.extend(["--jobs".to_string(), jobs.to_string()]);
+        }
+        let switches = [
+            (verbose, "--verbose"),
+            (dry_run, "--dry-run"),
+            (force, "--force"),
+            (overwrite_backup, "--overwrite-backup"),
+            (timings == Some(Timings::Slowest), "--timings"),
+            (timings == Some(Timings::All), "--timings=all"),
+            (ask, "--ask"),
+            (yes, "--yes"),
+            (system, "--system"),
+        ];
+        args.extend(switches.iter().filter(|(on, _)| *on).map(|(_, flag)| flag.to_string()));
+        if let Some(ext) = backup_ext {
+            args.extend(["--backup-ext".to_string(), ext]);
+        }
+        if let Some(root) = root {
+            let root = root.into_os_string().into_string().map_err(|root| {
+                clap::Error::raw(
+                    clap::error::ErrorKind::InvalidUtf8,
+                    format!("--root {root:?} is not UTF-8, which a remote command line needs\n"),
+                )
+            })?;
+            args.extend(["--root".to_string(), root]);
+        }
+        Ok(args)
     }
 }
 
@@ -480,6 +624,52 @@ fn parse_jobs(value: &str) -> Result<NonZeroUsize, String> {
 struct EntryArgs {
     #[command(flatten)]
     flags: ActivateFlags,
+}
+
+/// Copy a bundle to another machine and activate it there, over ssh.
+///
+/// Copies the closure of BUNDLE to the target host (`nix copy --to
+/// ssh://HOST` when the installed Nix has the `nix-command` feature on,
+/// else `nix-copy-closure --to HOST`), then runs the bundle's own
+/// `bin/activate` there with the activation flags given here, showing its
+/// output as it comes. `am switch` exits with that activation's exit code,
+/// or 6 when ssh, the copy or the remote build failed. With --dry-run, the
+/// bundle is copied all the same, and the target lists what would change
+/// there. ssh takes its options from `~/.ssh/config` and `NIX_SSHOPTS`, as
+/// Nix's own copies do.
+#[derive(Debug, clap::Args)]
+struct SwitchArgs {
+    /// The bundle, built (e.g. `./result`); with --build-host, its
+    /// derivation (a `.drv`, e.g. from `nix-instantiate`).
+    bundle: PathBuf,
+    /// The machine to activate on: `[user@]host` as ssh takes it. A home
+    /// bundle is activated as that user, a system bundle needs root there
+    /// (or --sudo).
+    #[arg(long, value_name = "HOST", value_parser = parse_host)]
+    target_host: String,
+    /// Activate with `sudo` on the target, e.g. a system bundle when ssh
+    /// logs in as a user other than root.
+    #[arg(long)]
+    sudo: bool,
+    /// Build BUNDLE's derivation on HOST rather than here, then copy the
+    /// bundle from HOST to the target.
+    #[arg(long, value_name = "HOST", value_parser = parse_host)]
+    build_host: Option<String>,
+    #[command(flatten)]
+    flags: ActivateFlags,
+}
+
+/// A host for ssh and for Nix's `ssh://` store URLs: `[user@]name`, where
+/// the name is one ssh resolves (an address, or a `Host` of `~/.ssh/config`).
+fn parse_host(value: &str) -> Result<String, String> {
+    let fits = |c: char| !c.is_whitespace() && !c.is_control() && !"/?#".contains(c);
+    if !value.is_empty() && !value.starts_with('-') && value.chars().all(fits) {
+        Ok(value.to_string())
+    } else {
+        Err("a host is `[user@]name` as ssh takes it, e.g. `root@web1` or a `Host` of \
+             ~/.ssh/config; a port or a key goes into ~/.ssh/config or NIX_SSHOPTS"
+            .to_string())
+    }
 }
 
 /// Show what a bundle does, layer by layer.
@@ -648,12 +838,101 @@ mod tests {
     }
 
     #[test]
+    fn switch_passes_the_activation_flags_on_as_given() {
+        let parsed = parse_strs(&[
+            "am",
+            "switch",
+            "./result",
+            "--target-host",
+            "me@web",
+            "-n",
+            "-j",
+            "2",
+            "--root",
+            "/srv/image",
+            "-b",
+            "bak",
+            "--sudo",
+        ])
+        .expect("valid");
+        let expected = Switch {
+            bundle: "./result".into(),
+            target_host: "me@web".to_string(),
+            build_host: None,
+            sudo: true,
+            activate_args: [
+                "--jobs",
+                "2",
+                "--dry-run",
+                "--backup-ext",
+                "bak",
+                "--root",
+                "/srv/image",
+            ]
+            .map(String::from)
+            .to_vec(),
+        };
+        assert_eq!(parsed, Command::Switch(expected));
+        // Unsaid, the number of jobs is left to the target's CPUs.
+        let parsed =
+            parse_strs(&["am", "switch", "x.drv", "--build-host", "b", "--target-host", "t"]);
+        match parsed.expect("valid") {
+            Command::Switch(switch) => {
+                assert_eq!(switch.build_host.as_deref(), Some("b"));
+                assert!(switch.activate_args.is_empty(), "{:?}", switch.activate_args);
+            }
+            other => panic!("parsed into {other:?}"),
+        }
+    }
+
+    #[test]
     fn ages_have_a_unit() {
         assert_eq!(parse_age("2w").map(|age| age.seconds), Ok(14 * 86_400));
         assert_eq!(parse_age("12h").map(|age| age.seconds), Ok(12 * 3600));
         assert_eq!(parse_age("90s").map(|age| age.seconds), Ok(90));
         assert!(parse_age("99999999999999999999d").is_err(), "overflow");
         assert!(parse_age("-1d").is_err());
+    }
+
+    #[test]
+    fn switch_refuses_hosts_that_ssh_or_nix_would_misread() {
+        for host in ["-oProxyCommand=x", "ssh://h", "me@web/x", "a b", ""] {
+            let error = parse_strs(&["am", "switch", "./result", &format!("--target-host={host}")])
+                .expect_err(host);
+            assert_eq!(error.exit_code(), 2, "{host}");
+        }
+        let error = parse_strs(&["am", "switch", "./result"]).expect_err("a target is needed");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn diff_takes_new_alone_or_old_and_new() {
+        let parsed = parse_strs(&["am", "diff", "./result"]).expect("valid");
+        let diff = Diff { old: None, place: Where::Unsaid, new: "./result".into(), patch: false };
+        assert_eq!(parsed, Command::Diff(diff));
+        let parsed = parse_strs(&["am", "diff", "-p", "old", "new"]).expect("valid");
+        let diff =
+            Diff { old: Some("old".into()), place: Where::Unsaid, new: "new".into(), patch: true };
+        assert_eq!(parsed, Command::Diff(diff));
+        assert!(parse_strs(&["am", "diff"]).is_err());
+        assert!(parse_strs(&["am", "diff", "a", "b", "c"]).is_err());
+    }
+
+    #[test]
+    fn timings_take_an_optional_which() {
+        assert_eq!(activate(&["am", "activate"]).timings, None);
+        assert_eq!(activate(&["am", "activate", "--timings"]).timings, Some(Timings::Slowest));
+        assert_eq!(activate(&["am", "activate", "--timings=all"]).timings, Some(Timings::All));
+        // `--timings` takes no separate word: the bundle stays the bundle.
+        let parsed = activate(&["am", "activate", "--timings", "./result"]);
+        assert_eq!(parsed.target, Target::Bundle(BundleArg::Folder("./result".into())));
+    }
+
+    #[test]
+    fn yes_answers_ask() {
+        let parsed = activate(&["am", "activate", "--ask", "--yes"]);
+        assert!(parsed.ask && parsed.yes);
+        assert!(parse_strs(&["am", "activate", "--yes"]).is_err(), "--yes without --ask");
     }
 
     #[test]

@@ -103,6 +103,13 @@ pub enum Error {
     #[error("this home has no active generation (never activated, or deactivated)")]
     NoCurrentGeneration,
 
+    /// `--ask` without a terminal to ask on, and without `--yes`.
+    #[error(
+        "--ask needs a terminal to ask on, and stdin is not one: pass --yes as well to \
+         show the changes and go on, or leave out --ask"
+    )]
+    AskWithoutTerminal,
+
     /// The pre-check found paths in the way; nothing was changed.
     #[error("{} in the way; nothing was changed", paths_in_the_way(.0.len()))]
     Refused(Vec<Conflict>),
@@ -124,6 +131,33 @@ pub enum Error {
         undone(.problems), .journal.display()
     )]
     RecoveryIncomplete { journal: PathBuf, problems: Vec<UndoProblem> },
+
+    #[error(
+        "{} is not in the Nix store ({}): am switch copies a bundle with everything it \
+         needs, which only a store path has; pass what nix-build made (e.g. ./result)",
+        .path.display(), .store.display()
+    )]
+    NotInStore { path: PathBuf, store: PathBuf },
+
+    #[error(
+        "{} is a derivation, not a built bundle: build it first (`nix-store --realise \
+         {}`), or pass --build-host HOST to build it there",
+        .0.display(), .0.display()
+    )]
+    DerivationWithoutBuildHost(PathBuf),
+
+    #[error(
+        "--build-host builds the bundle there, so it needs the bundle's derivation, not \
+         the built bundle {}: pass its .drv (`nix-instantiate home.nix`, or \
+         `nix eval --raw .#ATTR.drvPath` for a flake)",
+        .0.display()
+    )]
+    BuildHostNeedsDerivation(PathBuf),
+
+    /// A step of `am switch` on the way to another machine failed: ssh
+    /// itself, a copy or a remote build.
+    #[error("{step} failed: {failure}; {after}")]
+    Remote { step: String, failure: String, after: &'static str },
 
     /// Lua could not start (out of memory, or a bug in `am`).
     #[error("could not start Lua: {0}")]

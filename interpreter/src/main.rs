@@ -8,6 +8,7 @@ mod anchored;
 mod bundle;
 mod cli;
 mod commands;
+mod content;
 mod error;
 mod inspect;
 mod lua;
@@ -38,10 +39,23 @@ fn main() -> ExitCode {
         Command::Activate(args) => commands::activation::run(&args),
         Command::Inspect(args) => (inspect(&args).map(|()| Status::Done), None),
         Command::Generations(args) => (generations(&args).map(|()| Status::Done), None),
-        Command::Diff { old, new } => {
-            let text = commands::diff::run(&old, &new, report::stdout_style());
+        Command::Diff(args) => {
+            let options = commands::diff::Options {
+                old: args.old.as_deref(),
+                new: &args.new,
+                place: &args.place,
+                patch: args.patch,
+            };
+            let text = commands::diff::run(options)
+                .map(|diff| report::diff::render(&diff, report::stdout_style()));
             (text.and_then(print).map(|()| Status::Done), None)
         }
+        Command::Switch(args) => match commands::switch::run(&args) {
+            // The activation on the target said how it went, and its exit
+            // code is am's.
+            Ok(remote) => return ExitCode::from(remote),
+            Err(error) => (Err(error), None),
+        },
         Command::Completions(shell) => {
             (print(manual::completions(shell)).map(|()| Status::Done), None)
         }
@@ -69,6 +83,8 @@ fn main() -> ExitCode {
             report::error(&error, plan.as_ref());
             ExitCode::from(match error {
                 Error::Refused(_) => 3,
+                Error::Remote { .. } => 6,
+                Error::AskWithoutTerminal => 2,
                 _ => 1,
             })
         }

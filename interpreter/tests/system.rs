@@ -42,6 +42,15 @@ fn a_system_bundle_is_activated_below_the_root() {
         std::fs::read_link(root.join("etc/.activation-manager/static")).expect("static");
     assert_eq!(static_link, std::path::Path::new(&a).join("static"));
     assert!(root.join("var/lib/activation-manager/generations/1").is_file());
+    if rustix::process::geteuid().is_root() {
+        // A system's bundles are rooted from a folder of am's own.
+        let state_root = root.join("var/lib/activation-manager/gcroots/1");
+        let registered = std::fs::read_dir("/nix/var/nix/gcroots/activation-manager")
+            .expect("the system's GC roots")
+            .flatten()
+            .any(|entry| std::fs::read_link(entry.path()).is_ok_and(|to| to == state_root));
+        assert!(registered, "no GC root for {}", state_root.display());
+    }
     assert_eq!(std::fs::read_to_string(root.join("etc/hostname")).expect("kept"), "machine\n");
     assert!(!scratch.home().join(".local").exists(), "a system activation touched the home");
 

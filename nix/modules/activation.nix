@@ -20,23 +20,10 @@ let
   provenance = import ../provenance.nix { inherit lib; };
   dag = import ../dag.nix { inherit lib; };
 
-  bash = if pkgs != null then "${pkgs.bash}/bin/bash" else "/bin/bash";
-
-  # What home-manager puts first in PATH (less nix, jq, gettext and ncurses,
-  # which nothing of ours needs), plus `home.extraActivationPath`.
-  activationPath = lib.makeBinPath (
-    lib.optionals (pkgs != null) [
-      pkgs.bash
-      pkgs.coreutils
-      pkgs.diffutils
-      pkgs.findutils
-      pkgs.gnugrep
-      pkgs.gnused
-    ]
-    ++ config.home.extraActivationPath
-  );
-
-  prelude = ../activation-prelude.sh;
+  block = import ../bash-block.nix {
+    inherit lib pkgs;
+    inherit (config.home) extraActivationPath;
+  };
 
   entries = config.home.activation;
   nodeId = name: "activation:${name}";
@@ -113,8 +100,10 @@ let
       after = _: phase.files ++ phase.systemd;
       before = phase.systemd;
     };
+    # home-manager's dconfSettings comes after installPackages: an entry
+    # after it waits for the packages as well.
     dconfSettings = {
-      after = entry: afterWriteBoundary entry ++ phase.dconf;
+      after = entry: afterWriteBoundary entry ++ phase.packages ++ phase.dconf;
       before = phase.dconf;
     };
   };
@@ -150,22 +139,12 @@ let
   lower = name: entry: {
     id = nodeId name;
     kind = "exec";
-    # `$0` is the option, so bash's own errors read
-    # "home.activation.foo: line 2: ...". The prelude is sourced on the
-    # body's first line so that line numbers are the body's.
-    argv = [
-      bash
-      "-euo"
-      "pipefail"
-      "-c"
-      ". ${prelude}; ${entry.data}"
-      (lib.showOption [
-        "home"
-        "activation"
-        name
-      ])
-    ];
-    env = lib.optionalAttrs (activationPath != "") { AM_ACTIVATION_PATH = activationPath; };
+    argv = block.argv (lib.showOption [
+      "home"
+      "activation"
+      name
+    ]) entry.data;
+    inherit (block) env;
     after = uniqueIds (lib.concatMap (resolveAfter name) entry.after);
     before = uniqueIds (lib.concatMap resolveBefore entry.before);
     # The entry as written, so that the compiler's messages about its order

@@ -1,7 +1,8 @@
 # `assertions` and `warnings`, as NixOS and home-manager have them, so that
 # modules written for either keep their checks. `homeBundle` reads them when
 # the bundle is built: every failed assertion is listed in one error, in
-# home-manager's words, and each warning is printed.
+# home-manager's words, and each warning is printed. `am.buildChecks` are
+# derivations the bundle's build waits for.
 { lib, ... }:
 let
   inherit (lib) mkOption types;
@@ -42,6 +43,17 @@ in
         Failed assertions:
         - this home is not meant for root
         ```
+      '';
+    };
+
+    am.buildChecks = mkOption {
+      type = types.listOf types.package;
+      internal = true;
+      default = [ ];
+      description = ''
+        Derivations that must build before the bundle does, without
+        becoming part of it: home-manager's `home.checks`, from the
+        home-manager front end.
       '';
     };
 

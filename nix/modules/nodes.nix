@@ -1,5 +1,6 @@
-# `am.nodes`: raw plan nodes, the escape hatch under every other option, and
-# `am.loweredNodes`, the list every option module lowers into.
+# `am.nodes`: raw plan nodes, the escape hatch under every other option,
+# `am.loweredNodes`, the list every option module lowers into, and
+# `am.role`, whether the bundle is a home's or a system's.
 {
   lib,
   config,
@@ -35,7 +36,11 @@ let
             `name`, `version` and `outputs`: see `home.packages`). A link's or
             copy's `target` and `source`, a copy's `text`, `argv` items,
             `env` values, `cwd` and dconf values may be Lua values
-            (`lib.am.mkLua "expr"`), computed when activating.
+            (`lib.am.mkLua "expr"`), computed when activating. A system
+            bundle has `tmpfiles` (`target`: the rules file) and
+            `accounts` (`users`, `groups`, as `users.users` lowers them)
+            too, and its copies may have an `owner` and a `group`; it has
+            no `profile`.
           '';
         };
       }
@@ -84,6 +89,19 @@ in
         `scripts/<name>`, by name. Options refer to them as
         `''${builtins.placeholder "out"}/scripts/<name>`, which Nix turns into
         the bundle's path.
+      '';
+    };
+
+    role = mkOption {
+      type = types.enum [
+        "home"
+        "system"
+      ];
+      internal = true;
+      readOnly = true;
+      description = ''
+        What the bundle activates, set by `homeBundle` or `systemBundle`:
+        a home, or a machine (its `/etc`, system units and accounts).
       '';
     };
 

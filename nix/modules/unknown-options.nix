@@ -76,6 +76,25 @@ let
     else
       lib.concatStringsSep "\n" (lib.mapAttrsToList line byOption);
 
+  # What a bundle of each role reads instead, and where to look.
+  whatIsRead = {
+    home = ''
+      activation-manager reads home-manager's core options (home.file, xdg.*File,
+      home.activation, home.sessionVariables, systemd.user.*, dconf.settings, ...), but
+      not its programs.* and services.* modules: for those, write the files they would
+      have written (xdg.configFile."git/config".text = ...). The page "Migrating from
+      home-manager" of activation-manager's documentation (docs/src/guides/home-manager.md)
+      lists every home-manager option it reads and what to write instead of the others.'';
+    system = ''
+      A system bundle reads NixOS's options for files, units and accounts
+      (environment.etc, systemd.services|timers|sockets|paths|targets,
+      systemd.tmpfiles, users.users, users.groups), but not NixOS's services.* and
+      programs.* modules, which need a whole NixOS: write the files and units they
+      would have written (environment.etc."nginx/nginx.conf".text = ...). The page
+      "Manage a machine" of activation-manager's documentation
+      (docs/src/guides/system.md) lists what a system bundle reads.'';
+  };
+
   unknownOption = lib.mkOptionType {
     name = "unknownOption";
     description = "an option activation-manager does not have";
@@ -88,12 +107,7 @@ let
           activation-manager does not have these options:
           ${describe defs}
 
-          activation-manager reads home-manager's core options (home.file, xdg.*File,
-          home.activation, home.sessionVariables, systemd.user.*, dconf.settings, ...), but
-          not its programs.* and services.* modules: for those, write the files they would
-          have written (xdg.configFile."git/config".text = ...). The page "Migrating from
-          home-manager" of activation-manager's documentation (docs/src/guides/home-manager.md)
-          lists every home-manager option it reads and what to write instead of the others.
+          ${whatIsRead.${options.am.role.value}}
         '';
   };
 in

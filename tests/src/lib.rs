@@ -11,6 +11,9 @@ pub mod machine;
 pub mod nix_user;
 pub mod nixeval;
 pub mod packages;
+pub mod pty;
+pub mod remote;
+pub mod system;
 pub mod systemd;
 pub mod tree;
 

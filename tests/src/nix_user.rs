@@ -8,7 +8,8 @@
 //! folder (`NIX_DAEMON_SOCKET_PATH`), so that no daemon of the machine is
 //! needed or touched, and stopped by its PID when the test ends. Several
 //! daemons serve one store safely: Nix locks what it builds and registers.
-//! The user's commands get `NIX_REMOTE=daemon` and that socket.
+//! The user's commands get `NIX_REMOTE=daemon` and that socket. A daemon
+//! alone (`NixDaemon`) serves the user of a `systemd::UserManager` too.
 
 use std::ffi::OsStr;
 use std::os::unix::process::CommandExt;
@@ -26,6 +27,71 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// The settings every Nix command of the tests runs with.
 const NIX_CONFIG: &str = "experimental-features = nix-command flakes\nsubstituters =\n";
 
+/// A private `nix-daemon`, for the Nix commands of a test user: started as
+/// root on a socket in `<dir>/daemon/`, stopped by its PID when dropped.
+#[derive(Debug)]
+pub struct NixDaemon {
+    socket: PathBuf,
+    daemon: Child,
+}
+
+impl NixDaemon {
+    /// Starts a daemon whose socket and log are in `dir` (which must be
+    /// reachable by the user: its parents searchable). Returns `None`,
+    /// after [`require`] said why, when this machine cannot run one; panics
+    /// when it could but the daemon did not start.
+    pub fn start(dir: &Path) -> Option<NixDaemon> {
+        let missing = missing_prerequisite();
+        if !require("a Nix daemon for a test user", missing.is_none()) {
+            eprintln!("  because {}", missing.unwrap_or_default());
+            return None;
+        }
+        let program = find_program("nix-daemon")?;
+        let socket_dir = dir.join("daemon");
+        make_owned_dir(&socket_dir, "root", "0755");
+        let socket = socket_dir.join("socket");
+        let log_path = socket_dir.join("daemon.log");
+        let log = std::fs::File::create(&log_path).expect("the log can be made");
+        let daemon = Command::new(program)
+            .env("NIX_DAEMON_SOCKET_PATH", &socket)
+            .env("NIX_CONFIG", NIX_CONFIG)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("the log can be shared"))
+            .stderr(log)
+            .spawn()
+            .expect("nix-daemon starts");
+        let mut this = NixDaemon { socket, daemon };
+        let started = Instant::now();
+        while !this.socket.exists() {
+            let exited = this.daemon.try_wait().ok().flatten();
+            if exited.is_some() || started.elapsed() > START_TIMEOUT {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                panic!("nix-daemon did not open its socket (exit {exited:?}):\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(this)
+    }
+
+    /// The environment that sends a user's Nix commands to this daemon,
+    /// with the tests' settings.
+    pub fn env(&self) -> [(&'static str, &OsStr); 3] {
+        [
+            ("NIX_REMOTE", OsStr::new("daemon")),
+            ("NIX_DAEMON_SOCKET_PATH", self.socket.as_os_str()),
+            ("NIX_CONFIG", OsStr::new(NIX_CONFIG)),
+        ]
+    }
+}
+
+impl Drop for NixDaemon {
+    fn drop(&mut self) {
+        // Only the daemon this test started, by its PID.
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
 /// A test user with a fresh home, and a Nix daemon serving it.
 #[derive(Debug)]
 pub struct NixUser {
@@ -33,8 +99,7 @@ pub struct NixUser {
     pub uid: u32,
     pub gid: u32,
     pub home: PathBuf,
-    socket: PathBuf,
-    daemon: Child,
+    daemon: NixDaemon,
     _slot: Slot,
 }
 
@@ -43,12 +108,9 @@ impl NixUser {
     /// daemon for it. Returns `None`, after [`require`] said why, when this
     /// machine cannot; panics when it could but the daemon did not start.
     pub fn start(label: &str) -> Option<NixUser> {
-        let missing = missing_prerequisite();
-        if !require("a Nix daemon for a test user", missing.is_none()) {
-            eprintln!("  because {}", missing.unwrap_or_default());
+        if !require("a Nix daemon for a test user", missing_prerequisite().is_none()) {
             return None;
         }
-        let daemon_program = find_program("nix-daemon")?;
         let slot = Slot::take(label);
         let user = slot.user.clone();
         ensure_user(&user);
@@ -58,44 +120,15 @@ impl NixUser {
         make_owned_dir(&dir, "root", "0755");
         let home = dir.join("home");
         make_owned_dir(&home, &user, "0755");
-        let socket_dir = dir.join("daemon");
-        make_owned_dir(&socket_dir, "root", "0755");
-        let socket = socket_dir.join("socket");
-        let log = std::fs::File::create(dir.join("daemon.log")).expect("the log can be made");
-        let daemon = Command::new(daemon_program)
-            .env("NIX_DAEMON_SOCKET_PATH", &socket)
-            .env("NIX_CONFIG", NIX_CONFIG)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("the log can be shared"))
-            .stderr(log)
-            .spawn()
-            .expect("nix-daemon starts");
-        let mut this = NixUser { user, uid, gid, home, socket, daemon, _slot: slot };
-        this.wait_for_socket(&dir);
-        Some(this)
-    }
-
-    fn wait_for_socket(&mut self, dir: &Path) {
-        let started = Instant::now();
-        while !self.socket.exists() {
-            let exited = self.daemon.try_wait().ok().flatten();
-            if exited.is_some() || started.elapsed() > START_TIMEOUT {
-                let log = std::fs::read_to_string(dir.join("daemon.log")).unwrap_or_default();
-                panic!("nix-daemon did not open its socket (exit {exited:?}):\n{log}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let daemon = NixDaemon::start(&dir)?;
+        Some(NixUser { user, uid, gid, home, daemon, _slot: slot })
     }
 
     /// A command run as the user with a session's environment and nothing
     /// else: `HOME`, `USER`, `LOGNAME`, a system `PATH`, and the daemon.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut command = self.as_user(program);
-        command
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-            .env("NIX_REMOTE", "daemon")
-            .env("NIX_DAEMON_SOCKET_PATH", &self.socket)
-            .env("NIX_CONFIG", NIX_CONFIG);
+        command.env("PATH", "/usr/local/bin:/usr/bin:/bin").envs(self.daemon.env());
         command
     }
 
@@ -121,14 +154,6 @@ impl NixUser {
             .uid(self.uid)
             .gid(self.gid);
         command
-    }
-}
-
-impl Drop for NixUser {
-    fn drop(&mut self) {
-        // Only the daemon this test started, by its PID.
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
     }
 }
 

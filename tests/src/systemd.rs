@@ -164,6 +164,25 @@ impl UserManager {
         stdout(&output).trim().to_string()
     }
 
+    /// Runs `PROGRAM ARGS` as the user inside a session bus of its own
+    /// (`dbus-run-session`), as dconf needs one.
+    pub fn in_session(&self, program: &Path, args: &[&str]) -> Output {
+        self.command("dbus-run-session")
+            .arg("--")
+            .arg(program)
+            .args(args)
+            .output()
+            .expect("dbus-run-session runs")
+    }
+
+    /// `dconf read PATH` as the user: the key's value as dconf prints it,
+    /// empty when unset.
+    pub fn dconf_read(&self, path: &str) -> String {
+        let output = self.command("dconf").args(["read", path]).output().expect("dconf runs");
+        assert!(output.status.success(), "dconf read {path} failed: {output:?}");
+        stdout(&output).trim_end().to_string()
+    }
+
     /// Activates a bundle as the user: `<bundle>/bin/activate ARGS`.
     pub fn activate(&self, bundle: &Path, args: &[&str]) -> Output {
         self.command(bundle.join("bin/activate")).args(args).output().expect("activate runs")

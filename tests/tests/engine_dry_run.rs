@@ -1,9 +1,10 @@
-//! `--dry-run` prints every change an activation would make (create, replace,
-//! remove, backup, run) and changes nothing: not the home, not the state, and
-//! no state folder where there was none.
+//! `--dry-run` prints every change an activation would make (on stdout:
+//! files added, changed, removed, backed up, commands to run) and changes
+//! nothing: not the home, not the state, and no state folder where there
+//! was none.
 
 use am_tests::engine::{Home, Module, all_output, cached_bundles};
-use am_tests::{assert_exit, have_nix};
+use am_tests::{assert_exit, have_nix, stdout};
 
 fn module_a() -> Module {
     Module::new()
@@ -24,15 +25,14 @@ fn module_b() -> Module {
         .exec("dry-hook", "echo dry-hook-ran > \"$HOME/hook.out\"", &["file:.added"], true)
 }
 
-/// Panics unless some line of `output` names `what` and says `word` (in any
-/// case; "backup" also as "backed up" or "back up").
-fn assert_says(output: &str, what: &str, word: &str) {
+/// Panics unless some line of `output` names `what`, starts with `mark`
+/// (`+` added, `-` removed, `~` changed) and says `word`.
+fn assert_says(output: &str, what: &str, mark: &str, word: &str) {
     let says = |line: &str| {
-        let line = line.to_lowercase();
-        line.contains(word) || (word == "backup" && line.contains("back"))
+        let line = line.trim_start();
+        line.starts_with(mark) && line.contains(what) && line.contains(word)
     };
-    let found = output.lines().any(|line| line.contains(what) && says(line));
-    assert!(found, "no line says {word:?} about {what}:\n{output}");
+    assert!(output.lines().any(says), "no line {mark} {what} ... {word}:\n{output}");
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn dry_run_prints_every_change_and_changes_nothing() {
     let output = home.activate(a, &["--dry-run"]);
     assert_exit(&output, 0, "dry run of a first activation");
     for target in [".same", ".changed", ".removed", "olddir/x"] {
-        assert_says(&all_output(&output), target, "create");
+        assert_says(&stdout(&output), target, "+", "");
     }
     assert_eq!(home.snapshot(), empty, "a dry run changed an empty home");
     assert!(!home.path.join(".local").exists(), "a dry run made the state folder");
@@ -61,14 +61,16 @@ fn dry_run_prints_every_change_and_changes_nothing() {
     let before = home.snapshot();
     let output = home.activate(b, &["--dry-run", "--backup-ext", "bak"]);
     assert_exit(&output, 0, "dry run of the switch to B");
-    let text = all_output(&output);
-    assert_says(&text, ".added", "create");
-    assert_says(&text, "newdir/sub/y", "create");
-    assert_says(&text, ".removed", "remove");
-    assert_says(&text, "olddir/x", "remove");
-    assert_says(&text, ".in-the-way", "backup");
-    assert_says(&text, ".forced", "replace");
-    assert_says(&text, "dry-hook", "run");
+    let text = stdout(&output);
+    assert!(text.starts_with("would activate"), "{text}");
+    assert_says(&text, ".added", "+", "");
+    assert_says(&text, "newdir/sub/y", "+", "");
+    assert_says(&text, ".removed", "-", "");
+    assert_says(&text, "olddir/x", "-", "");
+    assert_says(&text, ".in-the-way", "~", "moves to ~/.in-the-way.bak");
+    assert_says(&text, ".forced", "~", "replaces what is there");
+    assert_says(&text, ".changed", "~", "new content");
+    assert_says(&text, "dry-hook", "", "dry-hook-ran");
     assert_eq!(home.snapshot(), before, "a dry run changed the home or its state");
     home.assert_absent("hook.out", "a dry run ran a command");
 

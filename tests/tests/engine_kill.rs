@@ -306,6 +306,13 @@ fn faults_between_a_kill_and_its_recovery() {
             if std::ptr::eq(recover_to, a) { "A" } else { "B" }
         );
         let _ = writeln!(report, "{context}");
+        // Every fourth round, the run that recovers is killed too, early
+        // (while it undoes the first): the next one must clean up after both.
+        if round % 4 == 1 {
+            let early = Duration::from_millis(1 + u64::from(round % 5) * 3);
+            let killed_again = home.activate_and_kill(recover_to, early);
+            let _ = writeln!(report, "  the recovery killed after {early:?}: {killed_again}");
+        }
         match fault {
             Fault::UserFile => {
                 let free = targets
@@ -370,6 +377,8 @@ fn faults_between_a_kill_and_its_recovery() {
         at_b = std::ptr::eq(recover_to, b);
         assert_user_files(&home, at_b, &context);
         assert!(!home.has_journal(), "{context}: a journal remains");
+        assert_no_temporaries(&home.path, ".am-", &context);
+        assert_no_temporaries(&home.state(), ".tmp-", &context);
     }
     eprintln!("{report}");
 }
@@ -377,4 +386,18 @@ fn faults_between_a_kill_and_its_recovery() {
 fn assert_nothing_in(dir: &Path, context: &str) {
     let found: Vec<_> = std::fs::read_dir(dir).expect("readable").flatten().collect();
     assert!(found.is_empty(), "{context}: written outside the home: {found:?}");
+}
+
+/// Panics if a name holding `mark` (a run's temporary) is left below `dir`.
+fn assert_no_temporaries(dir: &Path, mark: &str, context: &str) {
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(!name.contains(mark), "{context}: {} is left", entry.path().display());
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                folders.push(entry.path());
+            }
+        }
+    }
 }

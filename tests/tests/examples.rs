@@ -11,6 +11,13 @@
 //!   nixpkgs library with NixOS stubbed (`tests/nixos/example-flake.nix`):
 //!   this checks the example's wiring and the home it builds, not that it
 //!   is a bootable system.
+//! - the system one (`examples/system`) is built with `systemBundle` and
+//!   activated into a temporary root (`--root`), twice and then
+//!   deactivated: its files, accounts, tmpfiles rules and units are made
+//!   there; no system manager runs for the tree, so its units and jane's
+//!   home are placed, not started. It is also activated in a throwaway
+//!   machine with a real system manager (`am_tests::machine`), where its
+//!   server serves its page and jane's home is activated as jane.
 //!
 //! dconf always runs isolated, in a private session bus (`dbus-run-session`)
 //! with the temporary home's own `~/.config/dconf`, so that no test touches
@@ -21,9 +28,11 @@ use std::path::{Path, PathBuf};
 
 use am_tests::dconf::{self, have_dconf};
 use am_tests::engine::{Bundle, Home, all_output, build_exprs, build_module_files, nix_str};
+use am_tests::machine::Machine;
 use am_tests::nixeval::{eval_json_ok, nix_path, with_library};
+use am_tests::system::{Root, system_bundle_expr};
 use am_tests::systemd::UserManager;
-use am_tests::{am_bin, assert_exit, fresh_dir, have_nix, repo_root, stderr, stdout, tree};
+use am_tests::{am_bin, assert_exit, fresh_dir, have_nix, repo_root, stderr, tree};
 
 /// Every `examples/<name>/home.nix`, sorted.
 fn examples() -> Vec<(String, PathBuf)> {
@@ -147,20 +156,8 @@ fn desktop_example_runs_its_units_in_the_user_manager() {
             .expect("the note is given to the test user");
     }
     // As the user, in a session bus of its own.
-    let in_session = |program: &Path, args: &[&str]| {
-        manager
-            .command("dbus-run-session")
-            .arg("--")
-            .arg(program)
-            .args(args)
-            .output()
-            .expect("dbus-run-session runs")
-    };
-    let key = |path: &str| {
-        let output = manager.command("dconf").args(["read", path]).output().expect("dconf runs");
-        assert_exit(&output, 0, &format!("dconf read {path}"));
-        stdout(&output).trim_end().to_string()
-    };
+    let in_session = |program: &Path, args: &[&str]| manager.in_session(program, args);
+    let key = |path: &str| manager.dconf_read(path);
     let color_scheme = "/org/gnome/desktop/interface/color-scheme";
 
     let output = in_session(&bundle.script(), &[]);
@@ -248,4 +245,151 @@ fn nixos_example_builds_and_activates_janes_home() {
     home.assert_absent(".config/profile.d/host.sh", "deactivate");
     home.assert_user_file(&own, b"export BROWSER=firefox\n", "deactivate");
     assert_eq!(dconf::dump(&home), "", "deactivating left dconf keys behind");
+}
+
+/// `examples/system` under `--root`, in a tree that has what a distribution
+/// starts with (root, the `users` group): the server's files, its account
+/// and group, the secret only that group reads, the report's folder, the
+/// units and their `.wants` links, and jane's account and home unit; a
+/// second activation changes nothing; deactivating removes the files and
+/// units and keeps the accounts (locked, never deleted).
+#[test]
+fn system_example_activates_under_a_root() {
+    if !have_nix() {
+        return;
+    }
+    let config = repo_root().join("examples/system/system.nix");
+    let bundle = build_exprs(
+        &fresh_dir("example-system"),
+        &[system_bundle_expr(&[&config])],
+        "examples/system does not build",
+    )
+    .remove(0);
+    let root = Root::with_accounts("example-system");
+
+    // Verbose, for what jane's node said.
+    let first = root.activate(&bundle, &["--verbose"]);
+    assert_exit(&first, 0, "activating examples/system under --root");
+    let said = all_output(&first);
+    assert!(
+        said.contains("is not the running system: the home of jane is not activated"),
+        "{said}"
+    );
+    assert_eq!(
+        root.read("etc/motd").as_deref(),
+        Some("This machine serves the hello-web pages on port 8080.\n")
+    );
+    assert!(root.read("etc/hello-web/pages/index.html").is_some_and(|page| page.contains("hello")));
+    let server = root.account("passwd", "hello-web").expect("the server's account");
+    assert_eq!(server[5..], ["/var/lib/hello-web", "/usr/sbin/nologin"], "{server:?}");
+    let group = root.account("group", "hello-web").expect("the server's group");
+    let jane = root.account("passwd", "jane").expect("jane's account");
+    // Her shell is the distribution's default for useradd.
+    assert_eq!(jane[3..6], ["100", "Jane Doe", "/home/jane"], "{jane:?}");
+
+    let token = std::fs::symlink_metadata(root.join("etc/hello-web/token")).expect("the token");
+    assert!(token.is_file(), "a mode makes a copy");
+    assert_eq!(token.permissions().mode() & 0o7777, 0o640);
+    assert_eq!(std::os::unix::fs::MetadataExt::gid(&token).to_string(), group[2], "its group");
+    let reports = std::fs::metadata(root.join("var/lib/hello-web/reports")).expect("tmpfiles");
+    assert_eq!(reports.permissions().mode() & 0o7777, 0o750);
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&reports).to_string(), server[2], "its owner");
+
+    let units = "etc/systemd/system";
+    for unit in [
+        "hello-web.service",
+        "multi-user.target.wants/hello-web.service",
+        "hello-web-report.timer",
+        "timers.target.wants/hello-web-report.timer",
+    ] {
+        assert!(root.read(&format!("{units}/{unit}")).is_some(), "{unit} is not placed");
+    }
+    let home_unit = root.read(&format!("{units}/activation-manager-home-jane.service"));
+    let home_unit = home_unit.expect("jane's home unit is placed");
+    assert!(home_unit.contains("User=jane"), "{home_unit}");
+    let after_first = root.etc_listing();
+
+    assert_exit(&root.activate(&bundle, &[]), 0, "activating examples/system again");
+    assert_eq!(root.etc_listing(), after_first, "a second run changed /etc");
+
+    assert_exit(&root.am("deactivate", &[]), 0, "deactivating examples/system");
+    let left = root.etc_listing();
+    assert!(!left.contains(" -> ") && !left.contains("token"), "left behind:\n{left}");
+    assert!(root.account("passwd", "hello-web").is_some(), "an account was deleted");
+    assert!(root.locked("hello-web"), "the account is not locked");
+}
+
+/// `examples/system` in a throwaway machine whose systemd is PID 1: the
+/// server (on a free port, the example's `hello-web.port`, since the
+/// machine shares the host's network) serves its page, the report's timer
+/// is active, jane's home is activated as jane, and deactivating stops the
+/// units. The report runs once by hand and writes where tmpfiles made
+/// room for it.
+#[test]
+fn system_example_runs_in_a_real_system_manager() {
+    if !have_nix() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port");
+    let dir = fresh_dir("example-system-machine");
+    let port_module = dir.join("port.nix");
+    std::fs::write(&port_module, format!("{{ hello-web.port = {port}; }}\n")).expect("a module");
+    let config = repo_root().join("examples/system/system.nix");
+    let bundle =
+        build_exprs(&dir, &[system_bundle_expr(&[&config, &port_module])], "examples/system")
+            .remove(0);
+    let am = am_bin();
+    let Some(machine) = Machine::boot("example-system", &[am.parent().unwrap_or(&am)]) else {
+        return;
+    };
+    let inside = |argv: &[&str]| {
+        let output = machine.run(argv);
+        (output.status.code(), all_output(&output))
+    };
+
+    let (code, said) = inside(&[&bundle.script().display().to_string(), "--verbose"]);
+    assert_eq!(code, Some(0), "activating examples/system in the machine: {said}");
+    for unit in ["hello-web.service", "hello-web-report.timer"] {
+        assert!(machine.is_active(unit), "{unit} is not active: {said}");
+    }
+    let page = fetch(port);
+    assert!(page.contains("Hello from a machine managed by activation-manager"), "{page}");
+    let (_, url) = inside(&["cat", "/home/jane/hello-web.url"]);
+    assert_eq!(url, format!("http://localhost:{port}/\n"), "jane's home reads osConfig");
+    let (_, owner) = inside(&["stat", "--format=%U", "/home/jane/.local/state/activation-manager"]);
+    assert_eq!(owner.trim(), "jane", "jane's home was activated as jane");
+
+    let started = machine.systemctl(&["start", "hello-web-report.service"]);
+    let (_, pages) = inside(&["cat", "/var/lib/hello-web/reports/pages"]);
+    let (_, status) = inside(&["systemctl", "status", "hello-web-report.service"]);
+    assert!(started.status.success(), "the report failed: {status}");
+    assert_eq!(pages.trim(), "1", "the report ran as hello-web where tmpfiles made room: {status}");
+
+    let (code, said) = inside(&[&am.display().to_string(), "deactivate", "--system"]);
+    assert_eq!(code, Some(0), "deactivating: {said}");
+    assert!(!machine.is_active("hello-web.service"), "the server still runs: {said}");
+}
+
+/// The page the host gets from `127.0.0.1:<port>`, retried for a few
+/// seconds while the server starts.
+fn fetch(port: u16) -> String {
+    use std::io::{Read, Write};
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let request = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
+            let mut page = String::new();
+            if stream.write_all(request.as_bytes()).is_ok()
+                && stream.read_to_string(&mut page).is_ok()
+                && !page.is_empty()
+            {
+                return page;
+            }
+        }
+        assert!(started.elapsed().as_secs() < 10, "nothing answers on port {port}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

@@ -3,11 +3,11 @@
 //! `am_tests::systemd` for how it runs on a machine without systemd as PID 1),
 //! and every result checked with the manager's own answers.
 
-use am_tests::engine::{Home, Module, all_output, build_bundles, build_module_files};
+use am_tests::engine::{Home, Module, build_bundles, build_module_files};
 use am_tests::systemd::UserManager;
 use am_tests::{
     am_bin, assert_exit, fresh_dir, have_nix, repo_root, run_in_home, snapshot_settings, stderr,
-    tree,
+    stdout, tree,
 };
 
 /// A service wanted by `default.target` that runs `exec`.
@@ -80,14 +80,15 @@ fn units_start_restart_reload_and_stop_with_the_real_manager() {
             .expect("am diff runs");
         assert_exit(&output, 0, "am diff");
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
-        text.lines().filter(|line| line.contains(" unit ")).collect::<Vec<_>>().join("\n")
+        // The units group: a unit's name, then what happens to it.
+        text.lines().filter(|line| line.contains(".service  ")).collect::<Vec<_>>().join("\n")
     };
     assert_eq!(
         unit_diff(&first, &second),
-        "~ unit change.service  changed (switch: restart)\n\
-         ~ unit reloader.service  reload triggers changed"
+        "  ~ change.service  restarts if running (its file changed)\n  \
+         ~ reloader.service  reloads if running (its reload triggers changed)"
     );
-    assert_eq!(unit_diff(&second, &third), "- unit gone.service  removed");
+    assert_eq!(unit_diff(&second, &third), "  - gone.service  stops if running (removed)");
 
     // First generation: every unit is new and wanted by default.target.
     let output = manager.activate(&first, &[]);
@@ -105,15 +106,19 @@ fn units_start_restart_reload_and_stop_with_the_real_manager() {
     let before = tree::listing(&manager.home);
     let output = manager.activate(&second, &["--dry-run"]);
     assert_exit(&output, 0, "dry run of the second activation");
-    let said = all_output(&output);
-    let units_said: Vec<&str> =
-        said.lines().filter(|l| l.contains(".service") || l.contains("daemon-reload")).collect();
+    let said = stdout(&output);
+    // The units group of the list, daemon-reload aside (`--verbose` shows it).
+    let units_said: Vec<&str> = said
+        .lines()
+        .skip_while(|l| *l != "units")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
     assert_eq!(
         units_said,
         [
-            "would run systemctl --user daemon-reload",
-            "would restart change.service (changed)",
-            "would reload reloader.service (reload triggers changed)",
+            "  ~ change.service  restart (changed)",
+            "  ~ reloader.service  reload (reload triggers changed)",
         ],
         "{said}"
     );
@@ -136,7 +141,7 @@ fn units_start_restart_reload_and_stop_with_the_real_manager() {
     // Third generation: the removed unit is stopped and its files are gone.
     let output = manager.activate(&third, &["--dry-run"]);
     assert_exit(&output, 0, "dry run of the third activation");
-    assert_line(&all_output(&output), "would stop gone.service (removed)");
+    assert_line(&stdout(&output), "  - gone.service  stop (removed)");
     assert_eq!(manager.is_active("gone.service"), "active", "a dry run stopped gone.service");
     let output = manager.activate(&third, &[]);
     assert_exit(&output, 0, "third activation");

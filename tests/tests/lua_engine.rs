@@ -58,10 +58,7 @@ fn a_lua_node_links_what_it_finds_and_later_generations_clean_up() {
     let output = home.activate(all, &["--verbose"]);
     assert_exit(&output, 0, "activation of the Lua node");
     let text = all_output(&output);
-    assert!(
-        text.contains("lua: wallpapers: linked wallpapers"),
-        "the log line is missing:\n{text}"
-    );
+    assert!(text.contains("wallpapers │ linked wallpapers"), "the log line is missing:\n{text}");
     assert!(text.contains("creating 4 nodes"), "the created nodes are not listed:\n{text}");
     let index = std::fs::read_to_string(home.path.join(".local/share/backgrounds/index.txt"));
     assert_eq!(index.expect("the copy Lua made"), "a.png\nb.png\nc.png");
@@ -72,7 +69,9 @@ fn a_lua_node_links_what_it_finds_and_later_generations_clean_up() {
     assert_eq!(home.current(), Some(1));
 
     let diff = all_output(&home.am(&["diff", &all.arg(), &fewer.arg()]));
-    assert!(diff.contains("~ Lua chunk wallpapers  changed"), "{diff}");
+    let changed =
+        |line: &str| line.starts_with("  ~ Lua chunk wallpapers (") && line.ends_with(")  changed");
+    assert!(diff.lines().any(changed), "{diff}");
     assert!(diff.contains("known only when they run"), "{diff}");
 
     // A generation whose chunk creates fewer links: the dropped one goes,
@@ -108,14 +107,14 @@ fn a_dry_run_lists_the_nodes_lua_would_create_and_changes_nothing() {
     let output = home.activate(&bundles[0], &["--dry-run"]);
     assert_exit(&output, 0, "dry run");
     let text = all_output(&output);
-    assert!(text.contains("would run wallpapers"), "the chunk is not reported:\n{text}");
+    assert!(text.contains("Lua chunk wallpapers"), "the chunk is not reported:\n{text}");
     for name in ["a.png", "b.png", "c.png"] {
         assert!(
             text.contains(&format!("wallpapers/link:.local/share/backgrounds/{name}")),
             "{text}"
         );
         let created = text.lines().any(|line| {
-            line.contains(&format!("backgrounds/{name}")) && line.to_lowercase().contains("create")
+            line.trim_start().starts_with("+ ") && line.ends_with(&format!("backgrounds/{name}"))
         });
         assert!(created, "the link to {name} is not in the list of changes:\n{text}");
     }

@@ -120,3 +120,63 @@ fn extra_special_args_reach_the_users_modules() {
         })
     );
 }
+
+/// A user's `homeManagerModules` are evaluated by the home-manager of
+/// `activation-manager.home-manager` (here the stand-in
+/// `tests/home-manager/stub`), with the user's name and home as defaults,
+/// `osConfig` and the `extraSpecialArgs`, and the user's `modules` (hers
+/// in the test system, and one more) join the same bundle as
+/// activation-manager modules.
+#[test]
+fn home_manager_modules_are_evaluated_by_home_manager() {
+    if !have_nix() {
+        return;
+    }
+    let stub = nix_path(&repo_root().join("tests/home-manager/stub"));
+    let extra = format!(
+        r#"{{
+        activation-manager.home-manager = {stub};
+        activation-manager.extraSpecialArgs.host = "laptop";
+        users.users.alice.activation-manager = {{
+          homeManagerModules = [
+            ({{ config, host, osConfig, ... }}: {{
+              xdg.configFile.hm-who.text = "${{config.home.username}} on ${{host}} at ${{osConfig.users.users.alice.home}}";
+            }})
+          ];
+          modules = [ {{ am.nodes.hello = {{ kind = "exec"; argv = [ "/bin/true" ]; }}; }} ];
+        }};
+      }}"#
+    );
+    let value = eval_json_ok(&system(
+        &extra,
+        "let bundle = builtins.head eval.config.users.users.alice.packages; in \
+         { name = bundle.name; nodes = map (node: { inherit (node) id declaredBy; text = node.text or null; }) \
+           bundle.config.am.loweredNodes; }",
+    ));
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "name": "home-alice",
+            "nodes": [
+                {
+                    "id": "file:.config/hm-who",
+                    "declaredBy": "xdg.configFile.hm-who",
+                    "text": "alice on laptop at /home/alice"
+                },
+                // tests/nixos/alice-home.nix, her activation-manager module.
+                { "id": "file:.config/who", "declaredBy": "home.file.\".config/who\"", "text": "alice at /home/alice\n" },
+                { "id": "hello", "declaredBy": "am.nodes.hello", "text": null },
+            ],
+        })
+    );
+
+    let error = eval_json(&system(
+        "{ users.users.alice.activation-manager.homeManagerModules = [ { } ]; }",
+        "(builtins.head eval.config.users.users.alice.packages).drvPath",
+    ))
+    .expect_err("without home-manager's source there is nothing to evaluate them with");
+    assert!(
+        eval_error(&error).contains("activation-manager.home-manager = inputs.home-manager;"),
+        "{error}"
+    );
+}

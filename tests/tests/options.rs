@@ -1,7 +1,7 @@
 //! Option reference data (`nix/docs.nix`, `lib.optionAttrSetToDocList`):
-//! it is generated for every option of the home library and of the NixOS
-//! module, and every option has a type, a description and, where one helps,
-//! an example.
+//! it is generated for every option of the home library, of system bundles
+//! and of the NixOS module, and every option has a type, a description and,
+//! where one helps, an example.
 
 use am_tests::nixeval::{eval_json_ok, nix_path, with_library};
 use am_tests::{have_nix, repo_root};
@@ -9,16 +9,21 @@ use am_tests::{have_nix, repo_root};
 /// Options that need no example, and why. Booleans need none anywhere
 /// (`true` is the only example there is), nor do read-only options (they
 /// cannot be set); everything else listed here is waiting for one.
-const WITHOUT_EXAMPLE: &[(&str, &str)] = &[
-    ("systemd.user.services.<name>.preStart", "TODO: a shell snippet example"),
-    ("systemd.user.services.<name>.postStart", "TODO: a shell snippet example"),
-];
+const WITHOUT_EXAMPLE: &[(&str, &str)] = &[];
 
 /// The doc list of the home library's options.
 fn home_options() -> serde_json::Value {
     eval_json_ok(&with_library(
         "import (root + \"/nix/docs.nix\") { inherit lib; \
          options = (amLib.homeBundle { modules = [ ]; }).options; }",
+    ))
+}
+
+/// The doc list of a system bundle's options.
+fn system_options() -> serde_json::Value {
+    eval_json_ok(&with_library(
+        "import (root + \"/nix/docs.nix\") { inherit lib; \
+         options = (amLib.systemBundle { modules = [ ]; }).options; }",
     ))
 }
 
@@ -72,6 +77,32 @@ fn every_home_option_has_a_description_and_an_example() {
         assert!(names.contains(&expected), "the doc list misses {expected}: {names:?}");
     }
     assert!(!names.iter().any(|n| n.starts_with("_module")), "module-system options are left out");
+    let problems = problems(&list);
+    assert!(problems.is_empty(), "options without docs:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_system_option_has_a_description_and_an_example() {
+    if !have_nix() {
+        return;
+    }
+    let list = system_options();
+    let names = names(&list);
+    for expected in [
+        "environment.etc.<name>.mode",
+        "systemd.services.<name>.serviceConfig",
+        "systemd.targets",
+        "systemd.tmpfiles.rules",
+        "users.users.<name>.isSystemUser",
+        "users.groups.<name>.members",
+        "activation-manager.users.<name>.modules",
+        "am.nodes",
+    ] {
+        assert!(names.contains(&expected), "the doc list misses {expected}: {names:?}");
+    }
+    for home_only in ["home.file", "systemd.user.services", "dconf.settings"] {
+        assert!(!names.contains(&home_only), "a system bundle has {home_only}");
+    }
     let problems = problems(&list);
     assert!(problems.is_empty(), "options without docs:\n{}", problems.join("\n"));
 }

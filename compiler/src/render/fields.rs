@@ -73,8 +73,19 @@ pub(super) fn render(m: &mut Message, error: &FieldError) {
 }
 
 fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProblem) {
-    let tilde;
-    let hint = match problem {
+    m.node_error(
+        node,
+        format!("target {} {}", nix_string(target), crate::target::describe(problem)),
+    );
+    m.hint(match problem {
+        TargetProblem::Tilde => tilde_hint(target),
+        _ => target_hint(problem).to_string(),
+    });
+}
+
+/// What to do about a target with `problem`.
+pub(super) fn target_hint(problem: TargetProblem) -> &'static str {
+    match problem {
         TargetProblem::Absolute => {
             "targets are relative to the home: \".config/foo\" means ~/.config/foo"
         }
@@ -86,26 +97,27 @@ fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProb
              activation-manager's own records"
         }
         TargetProblem::Tilde => {
-            tilde = match crate::target::without_tilde(target) {
-                Some((meant, folder)) if folder.is_empty() => format!(
-                    "targets are relative to the home already: write {} for ~/{meant}",
-                    nix_string(&meant)
-                ),
-                Some((meant, folder)) => format!(
-                    "this option's names are relative to ~/{folder} already: write {} for \
-                     ~/{folder}/{meant}",
-                    nix_string(&meant)
-                ),
-                None => "name a file or folder inside the home, e.g. \".config/foo\"".into(),
-            };
-            &tilde
+            "targets are relative to the home already (those of xdg.configFile and its kind \
+             to their folder): leave out the `~/`"
         }
-    };
-    m.node_error(
-        node,
-        format!("target {} {}", nix_string(target), crate::target::describe(problem)),
-    );
-    m.hint(hint);
+    }
+}
+
+/// What one target with a `~` component was meant to be, in the words of
+/// its option.
+fn tilde_hint(target: &str) -> String {
+    match crate::target::without_tilde(target) {
+        Some((meant, folder)) if folder.is_empty() => format!(
+            "targets are relative to the home already: write {} for ~/{meant}",
+            nix_string(&meant)
+        ),
+        Some((meant, folder)) => format!(
+            "this option's names are relative to ~/{folder} already: write {} for \
+             ~/{folder}/{meant}",
+            nix_string(&meant)
+        ),
+        None => target_hint(TargetProblem::Home).to_string(),
+    }
 }
 
 fn kind_names() -> String {

@@ -281,8 +281,10 @@ impl<B: Backend> Run<'_, B> {
         let failed = |error: String| Failure::Accounts { command: line.clone(), error };
         self.backend.record(vec![entry]).map_err(|error| failed(error.to_string()))?;
         let spec = ExecSpec::command(args, Path::new("/"));
-        let captured =
-            self.backend.run(self.node, &spec).map_err(|error| failed(error.to_string()))?;
+        let captured = self
+            .backend
+            .run(self.node, &spec, &|_| {})
+            .map_err(|error| failed(error.to_string()))?;
         if captured.status.success() {
             Ok(())
         } else {

@@ -9,7 +9,7 @@ use am_schema::{Plan, is_within};
 
 use super::Request;
 use super::target::file_target;
-use crate::bundle::same_static;
+use crate::content::same_static;
 
 /// The bundles an activation goes from and to.
 #[derive(Debug)]
@@ -23,7 +23,13 @@ pub struct Changes<'a> {
 impl<'a> Changes<'a> {
     pub fn new(request: &'a Request) -> Changes<'a> {
         let old = request.previous.map(|previous| Path::new(&previous.bundle));
-        Changes { plan: request.plan, old, new: request.bundle }
+        Changes::between(request.plan, old, request.bundle)
+    }
+
+    /// The changes from the bundle `old` to `new`, whose plan is `plan`
+    /// (`am diff` asks the same question an activation asks).
+    pub fn between(plan: &'a Plan, old: Option<&'a Path>, new: Option<&'a Path>) -> Changes<'a> {
+        Changes { plan, old, new }
     }
 
     /// Whether a command with these `when_changed` targets runs: always when

@@ -76,14 +76,15 @@ pub struct Captured {
 }
 
 /// Spawns the command with stdin from `/dev/null` and stdout and stderr on
-/// one pipe, reads the pipe to its end and waits for the command. An error
-/// means the command could not be started.
+/// one pipe, reads the pipe to its end (handing each piece to `output` as
+/// it comes) and waits for the command. An error means the command could
+/// not be started.
 ///
 /// The read ends when every holder of the pipe's write end exits, so a
 /// command that leaves a background process holding its stdout keeps the
 /// node running until that process exits too (as a shell pipeline would),
 /// or until its timeout.
-pub fn run_captured(spec: &ExecSpec) -> io::Result<Captured> {
+pub fn run_captured(spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captured> {
     // One pipe for both streams keeps the order in which a failing command
     // wrote its progress and its error. std creates it close-on-exec, so
     // commands that other workers spawn at the same time do not inherit it.
@@ -124,40 +125,69 @@ pub fn run_captured(spec: &ExecSpec) -> io::Result<Captured> {
             let _ = pipe.write_all(text.as_bytes());
         });
     }
+    let mut captured = Vec::new();
     let Some(seconds) = spec.timeout else {
-        let mut output = Vec::new();
-        let read = reader.read_to_end(&mut output);
+        let read = read_all(&mut reader, &mut |piece| {
+            output(piece);
+            captured.extend_from_slice(piece);
+        });
         let status = child.wait()?;
         read?;
-        return Ok(Captured { status, output, timed_out: false });
+        return Ok(Captured { status, output: captured, timed_out: false });
     };
     // The pipe is read on a thread of its own, so that this one can watch
-    // the clock.
+    // the clock; the pieces come back over a channel.
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut output = Vec::new();
-        let read = reader.read_to_end(&mut output);
-        let _ = sender.send(read.map(|_| output));
-    });
-    let limit = Duration::from_secs(u64::from(seconds));
-    let deadline = Instant::now() + limit;
-    let read = receiver.recv_timeout(limit);
-    let (status, timed_out) = match read {
-        // The output has not ended: the command, or something it started
-        // in the background, still runs.
-        Err(_) => {
-            kill_group(&child);
-            (child.wait()?, true)
+        let read = read_all(&mut reader, &mut |piece| {
+            let _ = sender.send(Ok(piece.to_vec()));
+        });
+        if let Err(error) = read {
+            let _ = sender.send(Err(error));
         }
-        Ok(_) => wait_until(&mut child, deadline)?,
+    });
+    let deadline = Instant::now() + Duration::from_secs(u64::from(seconds));
+    let mut take = |piece: Vec<u8>| {
+        output(&piece);
+        captured.extend_from_slice(&piece);
     };
-    let output = match read {
-        Ok(read) => read?,
-        // Killed: the pipe ends once the group is gone, unless something
-        // left the group and holds it; its output is then not waited for.
-        Err(_) => receiver.recv_timeout(Duration::from_secs(1)).unwrap_or(Ok(Vec::new()))?,
+    let ended = loop {
+        match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(piece) => take(piece?),
+            Err(mpsc::RecvTimeoutError::Disconnected) => break true,
+            // The output has not ended: the command, or something it
+            // started in the background, still runs.
+            Err(mpsc::RecvTimeoutError::Timeout) => break false,
+        }
     };
-    Ok(Captured { status, output, timed_out })
+    let (status, timed_out) = if ended {
+        wait_until(&mut child, deadline)?
+    } else {
+        kill_group(&child);
+        let status = child.wait()?;
+        // The pipe ends once the group is gone, unless something left the
+        // group and holds it; its output is then not waited for.
+        let grace = Instant::now() + Duration::from_secs(1);
+        while let Ok(piece) = receiver.recv_timeout(grace.saturating_duration_since(Instant::now()))
+        {
+            take(piece?);
+        }
+        (status, true)
+    };
+    Ok(Captured { status, output: captured, timed_out })
+}
+
+/// Reads `reader` to its end, handing each piece to `piece` as it comes.
+fn read_all(reader: &mut impl Read, piece: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+    let mut buffer = [0; 8192];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => piece(&buffer[..n]),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 /// Kills the process group the child leads (its id is the group's).
@@ -227,7 +257,7 @@ mod tests {
     fn output_of_both_streams_is_captured_in_order() {
         let argv = ["sh", "-c", "echo out; echo err >&2; echo \"$AM_TEST\"; exit 3"];
         let spec = ExecSpec::new(&exec(&argv, Some("/")), Path::new("/")).expect("spec");
-        let captured = run_captured(&spec).expect("sh runs");
+        let captured = run_captured(&spec, &|_| {}).expect("sh runs");
         assert_eq!(captured.status.code(), Some(3));
         assert_eq!(String::from_utf8_lossy(&captured.output), "out\nerr\nyes\n");
     }
@@ -236,7 +266,7 @@ mod tests {
     fn a_missing_working_folder_is_named() {
         let spec = ExecSpec::new(&exec(&["true"], Some("/nonexistent/am-test")), Path::new("/"))
             .expect("spec");
-        let error = run_captured(&spec).map(|_| ()).map_err(|e| e.to_string());
+        let error = run_captured(&spec, &|_| {}).map(|_| ()).map_err(|e| e.to_string());
         assert_eq!(error, Err("its working folder /nonexistent/am-test is not a folder".into()));
     }
 
@@ -244,7 +274,7 @@ mod tests {
     fn a_missing_program_is_a_spawn_error() {
         let spec =
             ExecSpec::new(&exec(&["/nonexistent/am-test"], None), Path::new("/")).expect("spec");
-        assert!(run_captured(&spec).is_err());
+        assert!(run_captured(&spec, &|_| {}).is_err());
     }
 
     #[test]
@@ -256,10 +286,34 @@ mod tests {
             ExecSpec::new(&exec(&["sh", "-c", script], Some("/")), Path::new("/")).expect("spec");
         spec.timeout = Some(1);
         let started = Instant::now();
-        let captured = run_captured(&spec).expect("sh runs");
+        let captured = run_captured(&spec, &|_| {}).expect("sh runs");
         assert!(captured.timed_out, "the command was not reported as timed out");
         assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
         assert_eq!(String::from_utf8_lossy(&captured.output), "started\n");
+    }
+
+    #[test]
+    fn output_comes_as_it_is_written() {
+        // The second line is written a while after the first: the first
+        // must have arrived by then.
+        let script = "echo first; sleep 1; echo second";
+        for timeout in [None, Some(30)] {
+            let mut spec = ExecSpec::new(&exec(&["sh", "-c", script], Some("/")), Path::new("/"))
+                .expect("spec");
+            spec.timeout = timeout;
+            let started = Instant::now();
+            let pieces = std::sync::Mutex::new(Vec::new());
+            let output = |piece: &[u8]| {
+                let mut pieces = pieces.lock().unwrap_or_else(|p| p.into_inner());
+                pieces.push((started.elapsed(), String::from_utf8_lossy(piece).into_owned()));
+            };
+            let captured = run_captured(&spec, &output).expect("sh runs");
+            assert_eq!(String::from_utf8_lossy(&captured.output), "first\nsecond\n");
+            let pieces = pieces.into_inner().unwrap_or_else(|p| p.into_inner());
+            let (when, first) = pieces.first().cloned().unwrap_or_default();
+            assert!(first.starts_with("first"), "{pieces:?}");
+            assert!(when < Duration::from_millis(900), "the first line came late: {pieces:?}");
+        }
     }
 
     #[test]
@@ -267,7 +321,7 @@ mod tests {
         let mut spec = ExecSpec::new(&exec(&["sh", "-c", "echo quick"], Some("/")), Path::new("/"))
             .expect("spec");
         spec.timeout = Some(30);
-        let captured = run_captured(&spec).expect("sh runs");
+        let captured = run_captured(&spec, &|_| {}).expect("sh runs");
         assert!(!captured.timed_out);
         assert!(captured.status.success());
         assert_eq!(String::from_utf8_lossy(&captured.output), "quick\n");

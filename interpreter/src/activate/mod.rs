@@ -5,12 +5,13 @@
 //! generation; or, when a required node fails, undo it all.
 //!
 //! The engine never prints. It changes the home only through a [`Backend`]
-//! and tells a [`Progress`] about every node as it finishes; the caller
-//! renders that, and the [`Summary`] at the end.
+//! and tells a [`Progress`] about every node as it finishes (and its
+//! [`Watcher`] about nodes starting and the output of commands as it
+//! comes); the caller renders that, and the [`Summary`] at the end.
 
 mod accounts;
 pub mod backend;
-mod changes;
+pub mod changes;
 pub mod copy;
 mod created;
 mod dangling;
@@ -36,6 +37,7 @@ use std::io;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
+use std::sync::Arc;
 use std::time::Duration;
 
 use am_schema::state::{AccountsRecord, DconfRecord, Generation, JournalEntry, ProfileRecord};
@@ -87,7 +89,28 @@ pub struct Outside<'a> {
 pub trait Progress {
     fn node_done(&mut self, node: &Node, outcome: &NodeOutcome, took: Duration);
     fn layer_done(&mut self, layer: usize, took: Duration);
+    /// What the worker threads tell while nodes run; asked for once, before
+    /// the first layer.
+    fn watcher(&self) -> Arc<dyn Watcher> {
+        Arc::new(Unwatched)
+    }
 }
+
+/// Told from the worker threads, while nodes run, what [`Progress`] learns
+/// only when they are done. Links and copies are not announced: they take
+/// microseconds, and there may be ten thousand of them.
+pub trait Watcher: Send + Sync + std::fmt::Debug {
+    /// A node other than a link or copy starts.
+    fn node_started(&self, _node: &Node) {}
+    /// A command of `node` wrote `bytes` (stdout and stderr, as they come).
+    fn output(&self, _node: &Node, _bytes: &[u8]) {}
+}
+
+/// A [`Watcher`] that ignores everything.
+#[derive(Debug)]
+pub struct Unwatched;
+
+impl Watcher for Unwatched {}
 
 /// How one node ended. Unchanged links are not reported: they did nothing.
 #[derive(Debug)]
@@ -115,10 +138,8 @@ pub enum NodeOutcome {
     },
     /// An `onChange` command that did not run: none of its files changed.
     NotNeeded,
-    /// A command ran and succeeded.
-    Ran {
-        output: Vec<u8>,
-    },
+    /// A command ran and succeeded (its output went to the [`Watcher`]).
+    Ran,
     /// A Lua chunk ran and created these nodes (their ids), which run next.
     Lua {
         created: Vec<String>,
@@ -244,7 +265,7 @@ pub struct Summary {
     /// Users' paths moved to a backup.
     pub backed_up: usize,
     /// Targets of the previous generation removed.
-    pub removed: usize,
+    pub removed: Vec<PathBuf>,
     /// Users' originals moved back from their backup.
     pub restored: usize,
     /// Targets of the previous generation the user changed: left alone.
@@ -297,7 +318,7 @@ impl Summary {
             && self.copies_written + self.dconf_written + self.dconf_reset.len() == 0
             && self.units.is_empty()
             && self.packages.is_none()
-            && self.removed + self.restored + self.backed_up == 0
+            && self.removed.len() + self.restored + self.backed_up == 0
             && self.failed_required.is_empty()
             && self.failed_optional.is_empty()
     }
@@ -376,7 +397,8 @@ fn apply(
     )
     .map_err(state_io("remove targets of the previous generation in", &request.place.dir))?;
 
-    let run = task::Run { request, backend };
+    let watcher = progress.watcher();
+    let run = task::Run { request, backend, watcher: &*watcher };
     let created = layers::run(&run, context, &mut checked, progress, &mut summary, &mut ownership)?;
     summary.lua_states = crate::lua::states_started();
     if !summary.failed_required.is_empty() {

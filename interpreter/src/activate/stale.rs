@@ -58,7 +58,7 @@ pub fn remove(
             None => false,
         };
         if removed {
-            summary.removed += 1;
+            summary.removed.push(step.path.clone());
         } else {
             summary.left_alone.push(step.path.clone());
         }

@@ -15,7 +15,7 @@ use super::exec::ExecSpec;
 use super::ownership::Ownership;
 use super::precheck::{DisplaceReason, LinkAction, LinkStep};
 use super::target::file_target;
-use super::{Failure, LinkHow, NodeOutcome, Request, Summary, pool};
+use super::{Failure, LinkHow, NodeOutcome, Request, Summary, Watcher, pool};
 use crate::error::{Error, Result};
 
 /// Where a node stands while the layers run.
@@ -55,11 +55,13 @@ pub(super) struct Done {
     pub took: Duration,
 }
 
-/// What tasks run with: the request, and the backend making the changes.
+/// What tasks run with: the request, the backend making the changes, and
+/// who is told about nodes while they run.
 #[derive(Debug)]
 pub(super) struct Run<'r, 'a, B> {
     pub request: &'r Request<'a>,
     pub backend: &'r B,
+    pub watcher: &'r dyn Watcher,
 }
 
 /// The task of a node that is not a link or a copy: those come with their
@@ -69,6 +71,12 @@ pub(super) fn task<'a>(node: &'a Node, request: &Request<'a>) -> Task<'a> {
         Kind::Exec(exec) => Task::Exec(ExecSpec::new(exec, &request.place.dir).map(|mut spec| {
             if request.verbose {
                 spec.env.push(("AM_VERBOSE".into(), "1".into()));
+            }
+            // A system's commands learn which root they activate, so that
+            // one talking to the system manager can tell a tree under
+            // `--root` from the running system.
+            if let Some(root) = &request.place.root {
+                spec.env.push(("AM_ROOT".into(), root.to_string_lossy().into_owned()));
             }
             spec
         })),
@@ -100,7 +108,7 @@ pub(super) fn execute<'n, B: Backend>(
     by_lua: bool,
     mut finished: impl FnMut(Done),
 ) -> Result<()> {
-    let Run { request, backend } = *run;
+    let Run { request, backend, watcher } = *run;
     let dirs: BTreeSet<PathBuf> = tasks
         .iter()
         .filter_map(|(_, task)| match task {
@@ -141,8 +149,17 @@ pub(super) fn execute<'n, B: Backend>(
     };
     let work = |(index, task): (usize, Task)| {
         let started = Instant::now();
-        let id = node_of(index).map_or("", |node| node.id.as_str());
-        let (outcome, created, made) = perform(id, task, request, backend, &lua_context);
+        let node = node_of(index);
+        if let (Some(node), false) = (node, matches!(task, Task::Link(_))) {
+            watcher.node_started(node);
+        }
+        let output = |bytes: &[u8]| {
+            if let Some(node) = node {
+                watcher.output(node, bytes);
+            }
+        };
+        let id = node.map_or("", |node| node.id.as_str());
+        let (outcome, created, made) = perform(id, task, request, backend, &lua_context, &output);
         Done { index, outcome, created, made, took: started.elapsed() }
     };
     let finished = |done: Done| {
@@ -207,7 +224,7 @@ pub(super) fn settle(
         }
         NodeOutcome::Tmpfiles { .. } => State::Succeeded,
         NodeOutcome::NotNeeded => State::Succeeded,
-        NodeOutcome::Ran { .. } => {
+        NodeOutcome::Ran => {
             summary.commands_run += 1;
             State::Succeeded
         }
@@ -269,13 +286,15 @@ pub(super) fn moved(from: &Path, to: &Path, trash: bool) -> JournalEntry {
 }
 
 /// Does one node's work; runs on a worker thread. Gives the nodes a Lua
-/// chunk created too, and the step of a link or copy that was made.
+/// chunk created too, and the step of a link or copy that was made. A
+/// command's output goes to `output` as it comes, too.
 fn perform(
     id: &str,
     task: Task,
     request: &Request,
     backend: &impl Backend,
     lua: &crate::lua::Context,
+    output: &dyn Fn(&[u8]),
 ) -> (NodeOutcome, Vec<Node>, Option<LinkStep>) {
     let outcome = match task {
         Task::Link(step) => {
@@ -312,14 +331,12 @@ fn perform(
         Task::Misplaced => {
             NodeOutcome::Failed(Failure::Bug("a link or copy lost its pre-checked step"))
         }
-        Task::Exec(Some(spec)) => match backend.run(id, &spec) {
+        Task::Exec(Some(spec)) => match backend.run(id, &spec, output) {
             Ok(captured) if captured.timed_out => NodeOutcome::Failed(Failure::TimedOut {
                 seconds: spec.timeout.unwrap_or_default(),
                 output: captured.output,
             }),
-            Ok(captured) if captured.status.success() => {
-                NodeOutcome::Ran { output: captured.output }
-            }
+            Ok(captured) if captured.status.success() => NodeOutcome::Ran,
             Ok(captured) => NodeOutcome::Failed(Failure::Exit {
                 status: captured.status,
                 output: captured.output,

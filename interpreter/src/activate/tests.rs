@@ -124,7 +124,7 @@ impl Backend for Recorder {
         true
     }
 
-    fn run(&self, _node: &str, spec: &ExecSpec) -> io::Result<Captured> {
+    fn run(&self, _node: &str, spec: &ExecSpec, _output: &dyn Fn(&[u8])) -> io::Result<Captured> {
         self.record(format!("run {}", spec.program.display()));
         let code = if spec.program == Path::new("fail") { 1 } else { 0 };
         Ok(Captured {
@@ -155,7 +155,7 @@ impl Progress for Log {
     fn node_done(&mut self, node: &Node, outcome: &NodeOutcome, _took: Duration) {
         let what = match outcome {
             NodeOutcome::Linked { .. } => "linked".to_string(),
-            NodeOutcome::Ran { .. } => "ran".to_string(),
+            NodeOutcome::Ran => "ran".to_string(),
             NodeOutcome::Dconf(_) => "dconf".to_string(),
             NodeOutcome::Units(_) => "units".to_string(),
             NodeOutcome::Profile(_) => "profile".to_string(),

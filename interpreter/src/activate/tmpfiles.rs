@@ -65,7 +65,7 @@ fn run(node: &str, spec: ExecSpec, backend: &impl Backend) -> Result<(), Failure
     let mut argv = vec![spec.program.to_string_lossy().into_owned()];
     argv.extend(spec.args.iter().cloned());
     let command = crate::quote::shell_line(argv.iter().map(String::as_str));
-    match backend.run(node, &spec) {
+    match backend.run(node, &spec, &|_| {}) {
         Ok(captured) if captured.status.success() => Ok(()),
         Ok(captured) => {
             let output = String::from_utf8_lossy(&captured.output).trim().to_string();

@@ -2,6 +2,7 @@
 //! lock the home, finish or undo an interrupted activation, work out the
 //! target bundle, and run the engine with the real or the dry-run backend.
 
+use std::io::IsTerminal;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -16,8 +17,10 @@ use crate::activate::systemd::Systemctl;
 use crate::activate::{self, Outside, Request, Status, Summary};
 use crate::bundle::{self, Bundle};
 use crate::cli::{Activate, Target};
+use crate::commands::diff;
 use crate::error::{Error, Result};
 use crate::place::{Place, Role};
+use crate::report::dry_run::DryRun;
 use crate::report::{self, ActivationReport};
 use crate::state::StateDir;
 use crate::state::lock::HomeLock;
@@ -50,13 +53,15 @@ pub fn run(args: &Activate) -> (Result<Status>, Option<Plan>) {
     match prepare(args, &place, &state, outside, named) {
         Ok(Prepared { bundle, previous, rollback }) => {
             let result = execute(args, &place, &state, outside, bundle.as_ref(), previous.as_ref());
-            if let (Ok(summary), Some(to)) = (&result, rollback) {
+            if let (Ok(Some(summary)), Some(to)) = (&result, rollback) {
                 if summary.status() != Status::Failed {
                     let from = previous.as_ref().map(|previous| previous.number);
                     report::lifecycle::rolled_back(from, to, summary.generation, args.dry_run);
                 }
             }
-            (result.map(|summary| summary.status()), bundle.map(|bundle| bundle.plan))
+            // Declined (`--ask`) is done too: nothing was asked to change.
+            let status = result.map(|summary| summary.map_or(Status::Done, |s| s.status()));
+            (status, bundle.map(|bundle| bundle.plan))
         }
         Err(error) => (Err(error), None),
     }
@@ -181,7 +186,7 @@ fn execute(
     outside: Outside,
     bundle: Option<&Bundle>,
     previous: Option<&Generation>,
-) -> Result<Summary> {
+) -> Result<Option<Summary>> {
     let empty = Plan {
         role: place.role,
         backup_extension: None,
@@ -207,19 +212,72 @@ fn execute(
         dry_run: args.dry_run,
         outside,
     };
+    if args.ask && !ask(args, previous, bundle)? {
+        report::note("not activated; nothing was changed");
+        return Ok(None);
+    }
     let mut report = ActivationReport::new(plan, args.verbose, args.dry_run, args.timings);
     let target = bundle.map(|bundle| bundle.root.clone());
     let summary = if args.dry_run {
         let backend = DryRunBackend::default();
         let summary = activate::activate(&request, &backend, &mut report)?;
-        report.dry_run(&backend.planned());
+        let planned = backend.planned();
+        let new_content = match (previous_bundle(previous), bundle) {
+            (Some(old), Some(new)) => diff::new_content(&old, new),
+            _ => Vec::new(),
+        };
+        let dry = DryRun {
+            plan,
+            place,
+            bundle: target.as_deref(),
+            planned: &planned,
+            new_content: &new_content,
+            chunks: &[],
+            verbose: args.verbose,
+        };
+        report.dry_run(dry, &summary).map_err(|source| Error::Io {
+            action: "write to",
+            path: "stdout".into(),
+            source,
+        })?;
         summary
     } else {
         let backend = RealBackend::new(state.clone(), place);
         activate::activate(&request, &backend, &mut report)?
     };
-    report.summary(target.as_deref(), &summary, args.dry_run);
-    Ok(summary)
+    report.summary(target.as_deref(), &summary);
+    Ok(Some(summary))
+}
+
+/// The bundle of the current generation, if it is still there (a bundle
+/// the garbage collector took is compared as if nothing were active).
+fn previous_bundle(previous: Option<&Generation>) -> Option<Bundle> {
+    bundle::open_folder(Path::new(&previous?.bundle)).ok()
+}
+
+/// `--ask`: shows what activating `bundle` over the current generation
+/// changes, as `am diff` does, and asks whether to go on; `--yes` answers
+/// yes. Without a terminal to ask on, and without `--yes`, refuses.
+fn ask(args: &Activate, previous: Option<&Generation>, bundle: Option<&Bundle>) -> Result<bool> {
+    if !args.yes && !std::io::stdin().is_terminal() {
+        return Err(Error::AskWithoutTerminal);
+    }
+    let old = previous_bundle(previous);
+    let diff = diff::compare(old.as_ref(), bundle, false)?;
+    let text = report::diff::render(&diff, report::stdout_style());
+    let stdout = |text: &str| {
+        report::stdout(text).map_err(|source| Error::Io {
+            action: "write to",
+            path: "stdout".into(),
+            source,
+        })
+    };
+    stdout(&text)?;
+    if args.yes {
+        return Ok(true);
+    }
+    let answer = report::ask("Activate? [y/N] ");
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
 
 #[cfg(test)]

@@ -1,183 +1,393 @@
-//! `am diff OLD NEW`: what activating bundle NEW over bundle OLD would
-//! change, target by target, command by command, dconf key by key and unit
-//! by unit, without a home.
+//! `am diff [OLD] NEW`: what activating bundle NEW over bundle OLD (by
+//! default the active one) would change. Files are compared by content,
+//! units by the unit switch's own rule, commands by their command lines,
+//! and the commands that would run are decided as an activation decides
+//! them: all worked out from the two bundles, without touching the home.
+//! `report::diff` renders the result.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use am_schema::{Kind, Plan};
+use am_schema::{Exec, Kind, Node, Plan, Role, STATIC_DIR, SwitchMethod};
 
-use crate::activate::profile;
+use crate::activate::changes::Changes;
+use crate::activate::profile::{self, PackageChanges};
 use crate::activate::systemd::{self, Compare, Comparison};
 use crate::activate::target::file_target;
-use crate::bundle::{Bundle, open_folder, same_static};
+use crate::bundle::{Bundle, open_folder};
+use crate::cli::Where;
+use crate::content::same_static;
 use crate::error::{Error, Result};
-use crate::quote::printable;
-use crate::style::Style;
+use crate::place::Place;
+use crate::quote::shell_line;
 
-pub fn run(old: &Path, new: &Path, style: Style) -> Result<String> {
-    let (old, new) = (open_folder(old)?, open_folder(new)?);
-    let old_links = links(&old.plan);
-    let new_links = links(&new.plan);
-    let mut lines = Vec::new();
-    for target in old_links.keys().filter(|target| !new_links.contains_key(*target)) {
-        lines.push(format!("{} ~/{}  removed", style.red("-"), printable(target)));
-    }
-    for (target, kind) in &new_links {
-        match old_links.get(target) {
-            None => lines.push(format!("{} ~/{}  added", style.green("+"), printable(target))),
-            Some(old_kind) if old_kind != kind => {
-                lines.push(format!("{} ~/{}  now a {kind}", style.yellow("~"), printable(target)))
-            }
-            Some(_) if !same_static(&old.root, &new.root, target) => lines.push(format!(
-                "{} ~/{}  content changed",
-                style.yellow("~"),
-                printable(target)
-            )),
-            Some(_) => {}
-        }
-    }
-    let (old_runs, new_runs) = (runs(&old.plan), runs(&new.plan));
-    for (id, kind) in old_runs.iter().filter(|(id, _)| !new_runs.contains_key(*id)) {
-        lines.push(format!("{} {} {}  removed", style.red("-"), what_runs(kind), printable(id)));
-    }
-    for (id, kind) in &new_runs {
-        let change = match old_runs.get(id) {
-            None => format!("{} {} {}  added", style.green("+"), what_runs(kind), printable(id)),
-            Some(old) if old != kind => {
-                format!("{} {} {}  changed", style.yellow("~"), what_runs(kind), printable(id))
-            }
-            Some(_) => continue,
-        };
-        lines.push(change);
-    }
-    let (old_keys, new_keys) = (dconf_keys(&old.plan), dconf_keys(&new.plan));
-    for path in old_keys.keys().filter(|path| !new_keys.contains_key(*path)) {
-        lines.push(format!("{} dconf {}  reset", style.red("-"), printable(path)));
-    }
-    for (path, value) in &new_keys {
-        let (sign, what) = match old_keys.get(path) {
-            None => (style.green("+"), "set to"),
-            Some(old) if old != value => (style.yellow("~"), "changed to"),
-            Some(_) => continue,
-        };
-        lines.push(format!("{sign} dconf {}  {what} {}", printable(path), printable(value)));
-    }
-    lines.extend(units(&old, &new, style)?);
-    lines.extend(packages(&old.plan, &new.plan, style));
-    let mut text = String::new();
-    if lines.is_empty() {
-        text.push_str(
-            "no differences in targets, commands, Lua chunks, dconf keys, units or packages\n",
-        );
-    }
-    if new_runs.values().any(|kind| matches!(kind, Kind::Lua(_))) {
-        lines.push(format!(
-            "{} what Lua chunks create is known only when they run: \
-             `result/bin/activate --dry-run` lists it",
-            style.dim("note:")
-        ));
-    }
-    for line in lines {
-        let _ = writeln!(text, "{line}");
-    }
-    Ok(text)
+/// What `am diff` compares, and how much it shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// `None`: the bundle active for `place`.
+    pub old: Option<&'a Path>,
+    pub new: &'a Path,
+    /// Whose active bundle, when OLD is not given.
+    pub place: &'a Where,
+    /// `-p`: a unified diff of each changed text file and Lua chunk.
+    pub patch: bool,
 }
 
-/// The systemd units NEW adds, drops or changes, compared as an activation
-/// compares them; which of them run decides at activation time what is
-/// started, restarted or stopped.
-fn units(old: &Bundle, new: &Bundle, style: Style) -> Result<Vec<String>> {
-    let old_units = systemd::records(&old.plan);
-    let new_units = systemd::planned(&new.plan).unwrap_or_default();
-    let compared = systemd::compare_units(&old_units, &old.root, new_units, &new.root)
-        .map_err(|(_, path, source)| Error::BundleUnreadable { path, source })?;
-    let mut lines: Vec<String> = compared
-        .removed
-        .iter()
-        .map(|name| format!("{} unit {}  removed", style.red("-"), printable(name)))
-        .collect();
-    for Compare { unit, compared } in compared.units {
-        let name = printable(&unit.name);
-        match compared {
-            Comparison::Same => {}
-            Comparison::New => lines.push(format!("{} unit {name}  added", style.green("+"))),
-            Comparison::ReloadTriggers => {
-                lines.push(format!("{} unit {name}  reload triggers changed", style.yellow("~")))
-            }
-            Comparison::Changed => lines.push(format!(
-                "{} unit {name}  changed (switch: {})",
-                style.yellow("~"),
-                unit.switch_method.name()
-            )),
-        }
-    }
-    Ok(lines)
+/// Every difference between two bundles that an activation would act on.
+#[derive(Debug)]
+pub struct BundleDiff {
+    /// `None`: nothing is active (a first activation).
+    pub old: Option<PathBuf>,
+    /// `None`: nothing will be (a deactivation).
+    pub new: Option<PathBuf>,
+    /// OLD was not named: it is the home's active bundle.
+    pub old_is_active: bool,
+    /// Files, unit files among them (a unit file that differs by the
+    /// bundle's own path alone is the same, as the unit switch has it).
+    pub files: Vec<FileDiff>,
+    pub units: Vec<UnitDiff>,
+    pub keys: Vec<KeyDiff>,
+    /// The packages the Nix profile gains, loses or changes.
+    pub packages: PackageChanges,
+    /// The profile the packages go into, before and after, when it moved.
+    pub profile_moved: Option<(String, String)>,
+    /// Commands and Lua chunks that would run, and those that changed or
+    /// went.
+    pub runs: Vec<RunDiff>,
 }
 
-/// The packages NEW installs into the Nix profile that OLD does not, and
-/// the other way round, by name and version; and a move to another profile.
-fn packages(old: &Plan, new: &Plan, style: Style) -> Vec<String> {
-    let (before, after) = (profile::planned(old), profile::planned(new));
-    let list =
-        |plan: Option<&am_schema::Profile>| plan.map(|p| p.packages.clone()).unwrap_or_default();
-    let changes = profile::PackageChanges::between(&list(before), &list(after));
-    let mut lines: Vec<String> = changes
-        .lines()
+/// How something of NEW compares with OLD's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Change {
+    Added,
+    Removed,
+    Changed,
+}
+
+#[derive(Debug)]
+pub struct FileDiff {
+    pub target: String,
+    pub change: Change,
+    /// The kinds of node before and after, when a link became a copy or
+    /// back.
+    pub kinds: Option<(&'static str, &'static str)>,
+    pub patch: Option<Patch>,
+}
+
+/// The unified diff of a changed file (with `-p`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Patch {
+    Text(String),
+    /// One side is not text (not UTF-8, or holding a NUL byte).
+    Binary,
+}
+
+/// A unit whose file changed (its diff is with the files).
+#[derive(Debug)]
+pub struct UnitDiff {
+    pub name: String,
+    pub step: UnitStep,
+}
+
+/// What an activation would do with a unit, if it runs (or, for a new
+/// one, if a target that wants it is active).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitStep {
+    /// A new unit that these targets want: started when one is active.
+    Start { wanted_by: Vec<String> },
+    /// A new unit that nothing wants: its file is linked, nothing starts it.
+    Added,
+    /// Its file changed: switched by its method if it runs.
+    Switch(SwitchMethod),
+    /// Only `X-Reload-Triggers=` changed: reloaded if it runs.
+    ReloadTriggers,
+    /// Dropped: stopped if it runs.
+    Stop,
+}
+
+#[derive(Debug)]
+pub struct KeyDiff {
+    pub path: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// A command or Lua chunk.
+#[derive(Debug)]
+pub struct RunDiff {
+    pub id: String,
+    pub declared_by: String,
+    pub lua: bool,
+    pub change: Option<RunChange>,
+    /// Whether it runs when NEW is activated (never for a removed one).
+    pub runs: bool,
+}
+
+#[derive(Debug)]
+pub enum RunChange {
+    Added,
+    Removed,
+    /// A command's old and new command lines.
+    Command {
+        old: String,
+        new: String,
+    },
+    /// A Lua chunk's code changed; its diff with `-p`.
+    Chunk(Option<Patch>),
+}
+
+/// Compares the bundles `options` names.
+pub fn run(options: Options) -> Result<BundleDiff> {
+    let old_folder = match options.old {
+        Some(old) => old.to_path_buf(),
+        None => Place::choose(options.place, None)?.active_bundle("diff OLD")?,
+    };
+    let (old, new) = (open_folder(&old_folder)?, open_folder(options.new)?);
+    let mut diff = compare(Some(&old), Some(&new), options.patch)?;
+    diff.old_is_active = options.old.is_none();
+    Ok(diff)
+}
+
+/// Compares two bundles; `None` stands for no bundle at all (before the
+/// first activation, after a deactivation).
+pub fn compare(old: Option<&Bundle>, new: Option<&Bundle>, patch: bool) -> Result<BundleDiff> {
+    let nothing = Bundle {
+        root: PathBuf::new(),
+        plan: Plan {
+            role: Role::default(),
+            backup_extension: None,
+            home_directory: None,
+            nodes: Vec::new(),
+            layers: Vec::new(),
+        },
+    };
+    let (old_bundle, new_bundle) = (old.unwrap_or(&nothing), new.unwrap_or(&nothing));
+    Ok(BundleDiff {
+        files: files(old_bundle, new_bundle, patch),
+        units: units(old_bundle, new_bundle)?,
+        keys: dconf_keys(&old_bundle.plan, &new_bundle.plan),
+        packages: packages(&old_bundle.plan, &new_bundle.plan),
+        profile_moved: profile_moved(&old_bundle.plan, &new_bundle.plan),
+        runs: runs(old, new_bundle, patch),
+        old_is_active: false,
+        old: old.map(|bundle| bundle.root.clone()),
+        new: new.map(|bundle| bundle.root.clone()),
+    })
+}
+
+/// The targets that both bundles have, whose content differs: what a
+/// switch changes through the static link alone, for a dry run's list.
+pub fn new_content(old: &Bundle, new: &Bundle) -> Vec<String> {
+    files(old, new, false)
         .into_iter()
-        .map(|change| {
-            let sign = match change.sign {
-                '+' => style.green("+"),
-                '-' => style.red("-"),
-                _ => style.yellow("~"),
-            };
-            let what = match change.sign {
-                '+' => "added",
-                '-' => "removed",
-                _ => "changed",
-            };
-            format!("{sign} package {}  {what}", printable(&change.text))
+        .filter(|file| file.change == Change::Changed && file.kinds.is_none())
+        .map(|file| file.target)
+        .collect()
+}
+
+/// The files NEW adds, drops or changes, by target.
+fn files(old: &Bundle, new: &Bundle, patch: bool) -> Vec<FileDiff> {
+    let (old_targets, new_targets) = (targets(&old.plan), targets(&new.plan));
+    let mut files: Vec<FileDiff> = old_targets
+        .keys()
+        .filter(|target| !new_targets.contains_key(*target))
+        .map(|target| FileDiff {
+            target: target.to_string(),
+            change: Change::Removed,
+            kinds: None,
+            patch: None,
         })
         .collect();
-    if let (Some(before), Some(after)) = (before, after) {
-        if before.profile != after.profile {
-            lines.push(format!(
-                "{} packages now go into the Nix profile {} (were in {})",
-                style.yellow("~"),
-                printable(&after.profile),
-                printable(&before.profile)
-            ));
-        }
+    for (target, kind) in &new_targets {
+        let (change, kinds) = match old_targets.get(target) {
+            None => (Change::Added, None),
+            Some(old_kind) if old_kind != kind => (Change::Changed, Some((*old_kind, *kind))),
+            Some(_) if !same_static(&old.root, &new.root, target) => (Change::Changed, None),
+            Some(_) => continue,
+        };
+        let entry = |root: &Path| root.join(STATIC_DIR).join(target);
+        let patch = (patch && change == Change::Changed)
+            .then(|| file_patch(target, (old, &entry(&old.root)), (new, &entry(&new.root))))
+            .flatten();
+        files.push(FileDiff { target: target.to_string(), change, kinds, patch });
     }
-    lines
+    files.sort_by(|a, b| a.target.cmp(&b.target));
+    files
 }
 
 /// Every file target, with the kind of node that makes it.
-fn links(plan: &Plan) -> BTreeMap<&str, &'static str> {
+fn targets(plan: &Plan) -> BTreeMap<&str, &'static str> {
     plan.nodes
         .iter()
         .filter_map(|node| Some((file_target(&node.kind)?, node.kind.name())))
         .collect()
 }
 
-/// Every dconf key by path, with its value.
-fn dconf_keys(plan: &Plan) -> BTreeMap<String, &str> {
-    crate::activate::dconf::planned(&plan.nodes)
-        .into_iter()
-        .map(|key| (key.path(), key.value.as_str()))
-        .collect()
+/// The patch between two static entries (links followed), each bundle's
+/// own path written as `${bundle}` (the part of a unit file that differs
+/// in every bundle and is no change); `None` when either is not a file (a
+/// linked folder).
+fn file_patch(target: &str, old: (&Bundle, &Path), new: (&Bundle, &Path)) -> Option<Patch> {
+    let read = |(bundle, path): (&Bundle, &Path)| -> Option<Vec<u8>> {
+        let bytes = std::fs::read(path).ok()?;
+        Some(match String::from_utf8(bytes) {
+            Ok(text) => {
+                let normalized = systemd::normalized(&text, &bundle.root.to_string_lossy());
+                systemd::shown(&normalized, "${bundle}").into_bytes()
+            }
+            Err(not_text) => not_text.into_bytes(),
+        })
+    };
+    Some(text_patch(target, &read(old)?, &read(new)?))
 }
 
-/// Every node that runs something (a command or a Lua chunk), by id.
-fn runs(plan: &Plan) -> BTreeMap<&str, &Kind> {
-    plan.nodes
+fn text_patch(name: &str, old: &[u8], new: &[u8]) -> Patch {
+    let text = |bytes| match std::str::from_utf8(bytes) {
+        Ok(text) if !text.contains('\0') => Some(text),
+        _ => None,
+    };
+    let (Some(old), Some(new)) = (text(old), text(new)) else { return Patch::Binary };
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut unified = diff.unified_diff();
+    let text = unified.context_radius(3).header(&format!("a/{name}"), &format!("b/{name}"));
+    Patch::Text(text.to_string())
+}
+
+/// The units NEW adds, drops or changes, compared as the unit switch
+/// compares them (a unit file that differs only in its bundle's own path
+/// is the same).
+fn units(old: &Bundle, new: &Bundle) -> Result<Vec<UnitDiff>> {
+    let old_units = systemd::records(&old.plan);
+    let new_units = systemd::planned(&new.plan).unwrap_or_default();
+    let compared = systemd::compare_units(&old_units, &old.root, new_units, &new.root)
+        .map_err(|(_, path, source)| Error::BundleUnreadable { path, source })?;
+    let mut units: Vec<UnitDiff> = compared
+        .removed
         .iter()
-        .filter(|node| matches!(node.kind, Kind::Exec(_) | Kind::Lua(_)))
-        .map(|node| (node.id.as_str(), &node.kind))
-        .collect()
+        .map(|name| UnitDiff { name: name.to_string(), step: UnitStep::Stop })
+        .collect();
+    for Compare { unit, compared } in compared.units {
+        let step = match compared {
+            Comparison::Same => continue,
+            Comparison::New if unit.wanted_by.is_empty() => UnitStep::Added,
+            Comparison::New => UnitStep::Start { wanted_by: unit.wanted_by.clone() },
+            Comparison::ReloadTriggers => UnitStep::ReloadTriggers,
+            Comparison::Changed => UnitStep::Switch(unit.switch_method),
+        };
+        units.push(UnitDiff { name: unit.name.clone(), step });
+    }
+    units.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(units)
 }
 
-fn what_runs(kind: &Kind) -> &'static str {
-    if matches!(kind, Kind::Lua(_)) { "Lua chunk" } else { "command" }
+/// The dconf keys NEW sets, changes or drops (which an activation resets).
+fn dconf_keys(old: &Plan, new: &Plan) -> Vec<KeyDiff> {
+    let keys = |plan: &Plan| -> BTreeMap<String, String> {
+        crate::activate::dconf::planned(&plan.nodes)
+            .into_iter()
+            .map(|key| (key.path(), key.value.clone()))
+            .collect()
+    };
+    let (mut old, new) = (keys(old), keys(new));
+    let mut diffs = Vec::new();
+    for (path, value) in new {
+        match old.remove(&path) {
+            Some(was) if was == value => {}
+            was => diffs.push(KeyDiff { path, old: was, new: Some(value) }),
+        }
+    }
+    diffs.extend(old.into_iter().map(|(path, was)| KeyDiff { path, old: Some(was), new: None }));
+    diffs.sort_by(|a, b| a.path.cmp(&b.path));
+    diffs
+}
+
+/// The packages NEW installs into the Nix profile that OLD does not, and
+/// the other way round, by name and version (as the profile node compares
+/// them).
+fn packages(old: &Plan, new: &Plan) -> PackageChanges {
+    let list = |plan| profile::planned(plan).map(|p| p.packages.clone()).unwrap_or_default();
+    PackageChanges::between(&list(old), &list(new))
+}
+
+/// The profile the packages go into, when both bundles have one and it
+/// differs.
+fn profile_moved(old: &Plan, new: &Plan) -> Option<(String, String)> {
+    let (before, after) = (profile::planned(old)?, profile::planned(new)?);
+    (before.profile != after.profile).then(|| (before.profile.clone(), after.profile.clone()))
+}
+
+/// The commands and Lua chunks that NEW runs, changes or drops; with no
+/// OLD, every command runs.
+fn runs(old: Option<&Bundle>, new: &Bundle, patch: bool) -> Vec<RunDiff> {
+    let by_id = |plan: &Plan| -> BTreeMap<String, Node> {
+        plan.nodes
+            .iter()
+            .filter(|node| matches!(node.kind, Kind::Exec(_) | Kind::Lua(_)))
+            .map(|node| (node.id.clone(), node.clone()))
+            .collect()
+    };
+    let mut old_runs = old.map(|old| by_id(&old.plan)).unwrap_or_default();
+    let new_runs = by_id(&new.plan);
+    // The question an activation asks about each `onChange` command.
+    let old_root = old.map(|old| old.root.as_path());
+    let changes = Changes::between(&new.plan, old_root, Some(&new.root));
+    let mut diffs = Vec::new();
+    for (id, node) in new_runs {
+        let runs = match &node.kind {
+            Kind::Exec(exec) => changes.any(&exec.when_changed),
+            _ => true,
+        };
+        let change = match old_runs.remove(&id).map(|old| old.kind) {
+            None => Some(RunChange::Added),
+            Some(old) if old == node.kind => None,
+            Some(Kind::Exec(old)) => match &node.kind {
+                Kind::Exec(exec) => {
+                    Some(RunChange::Command { old: command_line(&old), new: command_line(exec) })
+                }
+                _ => Some(RunChange::Added),
+            },
+            Some(Kind::Lua(old)) => match &node.kind {
+                Kind::Lua(chunk) => Some(RunChange::Chunk(patch.then(|| {
+                    text_patch(&chunk.name, old.chunk.as_bytes(), chunk.chunk.as_bytes())
+                }))),
+                _ => Some(RunChange::Added),
+            },
+            Some(_) => Some(RunChange::Added),
+        };
+        if change.is_none() && !runs {
+            continue;
+        }
+        let lua = matches!(node.kind, Kind::Lua(_));
+        diffs.push(RunDiff { id, declared_by: node.declared_by, lua, change, runs });
+    }
+    diffs.extend(old_runs.into_values().map(|node| RunDiff {
+        lua: matches!(node.kind, Kind::Lua(_)),
+        id: node.id,
+        declared_by: node.declared_by,
+        change: Some(RunChange::Removed),
+        runs: false,
+    }));
+    diffs.sort_by(|a, b| a.id.cmp(&b.id));
+    diffs
+}
+
+/// A command as a shell line: its folder, environment and arguments, and
+/// what limits it.
+fn command_line(exec: &Exec) -> String {
+    let mut words: Vec<String> = Vec::new();
+    if let Some(cwd) = &exec.cwd {
+        words.extend(["cd".to_string(), shell_line([cwd.as_str()]), "&&".to_string()]);
+    }
+    words.extend(
+        exec.env.iter().map(|(name, value)| shell_line([format!("{name}={value}").as_str()])),
+    );
+    words.push(shell_line(exec.argv.iter().map(String::as_str)));
+    let mut line = words.join(" ");
+    if let Some(seconds) = exec.timeout {
+        line.push_str(&format!("  (timeout {seconds}s)"));
+    }
+    if !exec.when_changed.is_empty() {
+        line.push_str(&format!("  (when {} changed)", exec.when_changed.join(", ")));
+    }
+    line
 }

@@ -1,6 +1,8 @@
-//! The commands of `am` that change or list a home's state, each from
-//! parsed arguments to a result `main.rs` maps to an exit code.
+//! The commands of `am` that change or list a home's state (or another
+//! machine's, `switch`), each from parsed arguments to a result `main.rs`
+//! maps to an exit code.
 
 pub mod activation;
 pub mod diff;
 pub mod generations;
+pub mod switch;

@@ -1,16 +1,23 @@
-//! Reporting one activation: node outcomes as they finish, the dry run's
-//! list of changes, timings, and the summary line.
+//! Reporting one activation: node outcomes as they finish (above a live
+//! status line on a terminal), the dry run's list of changes, timings, and
+//! the summary line.
 
 use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use am_schema::{Node, Plan};
+use am_schema::{Kind, Node, Plan};
 
-use super::{describe, stderr, stderr_style};
-use crate::activate::backend::{MoveReason, Planned};
-use crate::activate::{Failure, LinkHow, NodeOutcome, Progress, Status, Summary};
+use super::describe;
+use super::dry_run::DryRun;
+use super::live::Console;
+use super::sections::count;
+use super::timings::Times;
+use crate::activate::backend::Planned;
+use crate::activate::{Failure, LinkHow, NodeOutcome, Progress, Status, Summary, Watcher};
+use crate::cli::Timings;
 use crate::quote::printable;
 use crate::style::Style;
 
@@ -18,7 +25,8 @@ use crate::style::Style;
 const PRIVATE_BUS: &str = "no session bus (DBUS_SESSION_BUS_ADDRESS is unset): dconf runs \
                            inside a private one (dbus-run-session)";
 
-/// After this long, a progress line tells how far the layers have got.
+/// Off a terminal, after this long, a line tells how far the layers have
+/// got (on one, the status line does).
 const PROGRESS_AFTER: Duration = Duration::from_secs(2);
 
 /// Reports node outcomes while an activation runs.
@@ -30,118 +38,106 @@ pub struct ActivationReport<'a> {
     /// Nothing is really done: the dry run's list says what would be.
     dry_run: bool,
     /// Per-node and per-layer times, printed at the end with `--timings`.
-    timings: Option<Vec<String>>,
+    times: Option<Times>,
+    /// The Lua chunks a dry run ran, with the ids of what each created.
+    chunks: Vec<(String, Vec<String>)>,
+    console: Console,
     started: Instant,
 }
 
 impl<'a> ActivationReport<'a> {
-    pub fn new(plan: &'a Plan, verbose: bool, dry_run: bool, timings: bool) -> Self {
+    pub fn new(plan: &'a Plan, verbose: bool, dry_run: bool, timings: Option<Timings>) -> Self {
+        let style = super::stderr_style();
         ActivationReport {
             plan,
-            style: stderr_style(),
+            style,
             verbose,
             dry_run,
-            timings: timings.then(Vec::new),
+            times: timings.map(Times::new),
+            chunks: Vec::new(),
+            console: Console::new(style, verbose, plan.layers.len()),
             started: Instant::now(),
         }
     }
 
-    /// Lists what a dry run would change, in order.
-    pub fn dry_run(&self, planned: &[Planned]) {
-        let path = |p: &Path| printable(&p.to_string_lossy()).into_owned();
-        let mut text = String::new();
-        let mut private = false;
-        for change in planned {
-            let line = match change {
-                Planned::CreateDir(dir) => format!("create folder {}", path(dir)),
-                Planned::CreateLink { path: at, content } => {
-                    format!("create link {} -> {}", path(at), path(content))
-                }
-                Planned::ReplaceLink { path: at, content } => {
-                    format!("replace link {} -> {}", path(at), path(content))
-                }
-                Planned::RemoveLink(at) => format!("remove link {}", path(at)),
-                Planned::Move { from, why: MoveReason::RemoveCopy, .. } => {
-                    format!("remove copy {}", path(from))
-                }
-                Planned::WriteCopy { path: at, mode } => {
-                    format!("write copy {} (mode {mode:04o})", path(at))
-                }
-                Planned::DconfWrite { path, value, private_bus } => {
-                    private |= private_bus;
-                    format!("write dconf key {} = {}", printable(path), printable(value))
-                }
-                Planned::DconfReset { path, private_bus } => {
-                    private |= private_bus;
-                    format!("reset dconf key {}", printable(path))
-                }
-                Planned::Move { from, to, why: MoveReason::Backup } => {
-                    format!("move {} to its backup {}", path(from), path(to))
-                }
-                Planned::Move { from, why: MoveReason::Trash, .. } => {
-                    format!("replace {} (moved aside, deleted at the end)", path(from))
-                }
-                Planned::Move { from, to, why: MoveReason::Restore } => {
-                    format!("restore {} from its backup {}", path(to), path(from))
-                }
-                Planned::RemoveDir(dir) => format!("remove folder {} if empty", path(dir)),
-                Planned::Unit(change) => super::units::planned(change),
-                Planned::Profile(switch) => profile_planned(switch, &self.style.dim("would")),
-                Planned::Run { node, spec } => {
-                    let mut argv = vec![spec.program.to_string_lossy().into_owned()];
-                    argv.extend(spec.args.iter().cloned());
-                    let line = crate::quote::shell_line(argv.iter().map(String::as_str));
-                    format!("run {}: {line}", printable(node))
-                }
-                Planned::Commit { generation: Some(number), trash } if trash.is_empty() => {
-                    format!("record generation {number}")
-                }
-                Planned::Commit { generation: Some(number), trash } => {
-                    format!("record generation {number}, then delete {}", moved_aside(trash))
-                }
-                Planned::Commit { generation: None, trash } if !trash.is_empty() => {
-                    format!("delete {}", moved_aside(trash))
-                }
-                Planned::Commit { .. } => continue,
-            };
-            let _ = writeln!(text, "{} {line}", self.style.dim("would"));
-        }
+    /// Prints a dry run's list on stdout, where `less` and `grep` can have
+    /// it; a note about dconf's bus goes to stderr.
+    pub fn dry_run(&mut self, dry: DryRun, summary: &Summary) -> std::io::Result<()> {
+        self.console.finish();
+        let dry = DryRun { chunks: &self.chunks, ..dry };
+        let private = dry.planned.iter().any(|change| match change {
+            Planned::DconfWrite { private_bus, .. } | Planned::DconfReset { private_bus, .. } => {
+                *private_bus
+            }
+            _ => false,
+        });
         if private {
-            let _ = writeln!(text, "{} {PRIVATE_BUS}", self.style.yellow("note:"));
+            self.console.write(&format!("{} {PRIVATE_BUS}\n", self.style.yellow("note:")));
         }
-        stderr(&text);
+        super::stdout(&super::dry_run::render(&dry, summary, super::stdout_style()))
     }
 
-    /// The last line: what the activation did; timings before it if asked.
-    pub fn summary(&self, bundle: Option<&Path>, summary: &Summary, dry_run: bool) {
-        if let Some(lines) = &self.timings {
-            let total = self.started.elapsed();
-            stderr(&format!("{}{:>9}  total\n", lines.concat(), millis(total)));
-        }
+    /// The end: timings if asked, what was done beyond the nodes under
+    /// `--verbose`, the units switched, and the last line. A dry run's
+    /// last line is its list's first, on stdout: only what went wrong is
+    /// said here.
+    pub fn summary(&mut self, bundle: Option<&Path>, summary: &Summary) {
+        self.console.finish();
         let style = self.style;
+        let mut text = String::new();
+        if let Some(times) = &self.times {
+            text.push_str(&times.render(self.started.elapsed()));
+        }
+        if self.verbose && !self.dry_run {
+            text.push_str(&beyond_nodes(bundle, summary, style));
+        }
+        text.push_str(&super::units::done(summary, style, self.dry_run));
         let what = match bundle {
             Some(bundle) => printable(&bundle.to_string_lossy()).into_owned(),
-            None => "nothing (deactivated)".to_string(),
+            None => String::new(),
         };
+        let verb = match (self.dry_run, bundle) {
+            (true, Some(_)) => "dry run of",
+            (true, None) => "dry run of deactivating",
+            (false, Some(_)) => "activated",
+            (false, None) => "deactivated",
+        };
+        let subject = if what.is_empty() { verb.to_string() } else { format!("{verb} {what}") };
         let changes = changes(summary);
-        let verb = if dry_run { "dry run of" } else { "activated" };
-        let mut text = match summary.status() {
+        match summary.status() {
+            Status::Done if self.dry_run => {}
             Status::Done if summary.nothing_changed() => {
-                format!("{} {what}: nothing to change\n", style.green(verb))
+                let _ = writeln!(text, "{}: nothing to change", style.green(&subject));
             }
-            Status::Done => format!("{} {what}: {changes}\n", style.green(verb)),
-            Status::Partial => format!(
-                "{} {what} with failures: {}, {} skipped; {changes}\n",
-                style.yellow(verb),
-                count(
+            Status::Done => {
+                let _ = writeln!(text, "{}: {changes}", style.green(&subject));
+            }
+            Status::Partial => {
+                let failed = count(
                     summary.failed_optional.len(),
                     "optional node failed",
-                    "optional nodes failed"
-                ),
-                summary.skipped,
-            ),
-            Status::Failed => self.failure(&what, summary),
-        };
+                    "optional nodes failed",
+                );
+                let skipped = match summary.skipped {
+                    0 => String::new(),
+                    n => format!(", {n} skipped"),
+                };
+                let changes = if self.dry_run { String::new() } else { format!("; {changes}") };
+                let _ = writeln!(
+                    text,
+                    "{} with failures: {failed}{skipped}{changes}",
+                    style.yellow(&subject)
+                );
+            }
+            Status::Failed => {
+                let subject = match (self.dry_run, bundle) {
+                    (true, _) => subject.clone(),
+                    (false, Some(_)) => format!("activation of {what}"),
+                    (false, None) => "deactivation".to_string(),
+                };
+                text.push_str(&self.failure(&subject, summary));
+            }
+        }
         for user in &summary.locked_users {
             let _ = writeln!(
                 text,
@@ -162,7 +158,7 @@ impl<'a> ActivationReport<'a> {
             let _ = writeln!(
                 text,
                 "{} {} ran in {}",
-                style.dim("lua:"),
+                style.dim("Lua:"),
                 count(summary.lua_chunks, "chunk", "chunks"),
                 count(summary.lua_states, "Lua state", "Lua states"),
             );
@@ -170,11 +166,10 @@ impl<'a> ActivationReport<'a> {
         for warning in &summary.warnings {
             let _ = writeln!(text, "{} {warning}", style.yellow("warning:"));
         }
-        text.insert_str(0, &super::units::done(summary, style, dry_run));
-        stderr(&text);
+        self.console.write(&text);
     }
 
-    fn failure(&self, what: &str, summary: &Summary) -> String {
+    fn failure(&self, subject: &str, summary: &Summary) -> String {
         let ids: Vec<String> = summary
             .failed_required
             .iter()
@@ -183,7 +178,7 @@ impl<'a> ActivationReport<'a> {
             .collect();
         let mut text = format!(
             "{}: required {} {} failed",
-            self.style.red(&format!("activation of {what} failed")),
+            self.style.red(&format!("{subject} failed")),
             if ids.len() == 1 { "node" } else { "nodes" },
             ids.join(", "),
         );
@@ -191,7 +186,9 @@ impl<'a> ActivationReport<'a> {
             let _ = write!(text, ", {} not run", count(summary.not_run, "node", "nodes"));
         }
         let problems = &summary.undo_problems;
-        text.push_str(if problems.is_empty() {
+        text.push_str(if self.dry_run {
+            "; a real run would roll every change back\n"
+        } else if problems.is_empty() {
             "; every change was rolled back\n"
         } else if crate::activate::undo::all_settled(problems) {
             "; every change was rolled back, except where a path now holds someone else's file:\n"
@@ -204,16 +201,12 @@ impl<'a> ActivationReport<'a> {
         }
         text
     }
-}
 
-impl Progress for ActivationReport<'_> {
-    fn node_done(&mut self, node: &Node, outcome: &NodeOutcome, took: Duration) {
-        if let Some(lines) = &mut self.timings {
-            lines.push(format!("{:>9}  {}\n", millis(took), printable(&node.id)));
-        }
+    /// What a node's outcome says, if anything.
+    fn outcome(&mut self, node: &Node, outcome: &NodeOutcome) -> String {
         let style = self.style;
-        let text = match outcome {
-            NodeOutcome::Linked { .. } | NodeOutcome::Ran { .. } | NodeOutcome::Dconf(_)
+        match outcome {
+            NodeOutcome::Linked { .. } | NodeOutcome::Ran | NodeOutcome::Dconf(_)
                 if self.dry_run =>
             {
                 String::new()
@@ -305,27 +298,35 @@ impl Progress for ActivationReport<'_> {
             NodeOutcome::Tmpfiles { .. } => String::new(),
             NodeOutcome::Lua { created, log } => {
                 let mut text = lua_log(log, node, style);
-                if self.verbose || self.dry_run {
-                    let verb = if self.dry_run { "would run" } else { "ran" };
+                if self.dry_run {
+                    self.chunks.push((node.id.clone(), created.clone()));
+                } else if self.verbose {
                     let ids: Vec<String> =
                         created.iter().map(|id| printable(id).into_owned()).collect();
                     let made = match ids.len() {
                         0 => "creating no node".to_string(),
                         n => format!("creating {}: {}", count(n, "node", "nodes"), ids.join(", ")),
                     };
-                    let _ = writeln!(text, "{} {}, {made}", style.green(verb), describe(node));
+                    let _ = writeln!(text, "{} {}, {made}", style.green("ran"), describe(node));
                 }
                 text
             }
-            NodeOutcome::Ran { output } if self.verbose => {
-                let output = if output.is_empty() { String::new() } else { indented(output) };
-                format!("{} {}\n{output}", style.green("ran"), describe(node))
+            // Its output was shown as it came.
+            NodeOutcome::Ran if self.verbose => {
+                format!("{} {}\n", style.green("ran"), describe(node))
             }
-            NodeOutcome::Linked { .. } | NodeOutcome::Ran { .. } => String::new(),
+            NodeOutcome::Linked { .. } | NodeOutcome::Ran => String::new(),
             NodeOutcome::Failed(failure) => {
                 let label = if node.required { "failed" } else { "failed (optional)" };
                 let (reason, output) = reason(failure);
-                let output = output.map(indented).unwrap_or_default();
+                let output = match output {
+                    // Under --verbose it was shown as it came.
+                    Some(output) if self.verbose && !output.is_empty() => {
+                        "    (its output is above)\n".to_string()
+                    }
+                    Some(output) => indented(output),
+                    None => String::new(),
+                };
                 let log = match failure {
                     Failure::Lua { log, .. } => lua_log(log, node, style),
                     _ => String::new(),
@@ -343,25 +344,65 @@ impl Progress for ActivationReport<'_> {
                     describe(node)
                 )
             }
-        };
-        if !text.is_empty() {
-            stderr(&text);
-        }
-    }
-
-    fn layer_done(&mut self, layer: usize, took: Duration) {
-        if let Some(lines) = &mut self.timings {
-            lines.push(format!("{:>9}  layer {layer}\n", millis(took)));
-        }
-        let layers = self.plan.layers.len();
-        if layer + 1 < layers && self.started.elapsed() > PROGRESS_AFTER {
-            stderr(&format!("{} layer {}/{layers} done\n", self.style.dim("…"), layer + 1));
         }
     }
 }
 
-fn millis(duration: Duration) -> String {
-    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+impl Progress for ActivationReport<'_> {
+    fn node_done(&mut self, node: &Node, outcome: &NodeOutcome, took: Duration) {
+        if let Some(times) = &mut self.times {
+            times.node(&node.id, took);
+        }
+        let file = matches!(outcome, NodeOutcome::Linked { .. })
+            && matches!(node.kind, Kind::Link(_) | Kind::Copy(_));
+        self.console.node_done(node, file);
+        let text = self.outcome(node, outcome);
+        self.console.write(&text);
+    }
+
+    fn layer_done(&mut self, layer: usize, took: Duration) {
+        if let Some(times) = &mut self.times {
+            times.layer(took);
+        }
+        self.console.layer_done();
+        let layers = self.plan.layers.len();
+        if !self.console.is_live() && layer + 1 < layers && self.started.elapsed() > PROGRESS_AFTER
+        {
+            self.console.write(&format!(
+                "{} layer {}/{layers} done\n",
+                self.style.dim("…"),
+                layer + 1
+            ));
+        }
+    }
+
+    fn watcher(&self) -> Arc<dyn Watcher> {
+        self.console.watcher()
+    }
+}
+
+/// Under `--verbose`: what the activation did besides running nodes (the
+/// static link, removals, dconf resets).
+fn beyond_nodes(bundle: Option<&Path>, summary: &Summary, style: Style) -> String {
+    let mut text = String::new();
+    if summary.static_switched {
+        let _ = match bundle {
+            Some(bundle) => writeln!(
+                text,
+                "{} the static link to {}",
+                style.green("switched"),
+                printable(&bundle.join(am_schema::STATIC_DIR).to_string_lossy())
+            ),
+            None => writeln!(text, "{} the static link", style.green("removed")),
+        };
+    }
+    for path in &summary.removed {
+        let _ = writeln!(text, "{} {}", style.green("removed"), printable(&path.to_string_lossy()));
+    }
+    for key in &summary.dconf_reset {
+        let _ = writeln!(text, "{} {}", style.green("reset dconf key"), printable(key));
+    }
+    text
 }
 
 /// Why a node failed, and the command's output if it ran.
@@ -408,8 +449,7 @@ fn reason(failure: &Failure) -> (String, Option<&[u8]>) {
                 nodes: nodes.clone(),
                 layers: Vec::new(),
             };
-            let listed: String =
-                conflicts.iter().map(|conflict| super::render_conflict(conflict, &plan)).collect();
+            let listed = super::conflicts::render(conflicts, &plan);
             (format!("paths are in the way of nodes it created\n{listed}"), None)
         }
         Failure::Units(failed) => (super::units::failures(failed), None),
@@ -452,8 +492,12 @@ fn indented_text(text: &str) -> String {
 fn lua_log(log: &[crate::lua::LogLine], node: &Node, style: Style) -> String {
     log.iter()
         .map(|line| {
-            let label = if line.warning { style.yellow("warning:") } else { style.dim("lua:") };
-            format!("{label} {}: {}\n", printable(&node.id), printable(&line.text))
+            let (id, text) = (printable(&node.id), printable(&line.text));
+            if line.warning {
+                format!("{} {id}: {text}\n", style.yellow("warning:"))
+            } else {
+                format!("{} {text}\n", style.dim(&format!("{id} │")))
+            }
         })
         .collect()
 }
@@ -474,7 +518,7 @@ fn changes(summary: &Summary) -> String {
     links(summary.links_created, "created", &mut parts);
     links(summary.links_replaced, "replaced", &mut parts);
     links(summary.links_unchanged, "unchanged", &mut parts);
-    links(summary.removed, "removed", &mut parts);
+    links(summary.removed.len(), "removed", &mut parts);
     if summary.backed_up > 0 {
         parts.push(count(summary.backed_up, "path backed up", "paths backed up"));
     }
@@ -503,34 +547,6 @@ fn changes(summary: &Summary) -> String {
     let mut text = if parts.is_empty() { "nothing".to_string() } else { parts.join(", ") };
     if let Some(number) = summary.generation {
         let _ = write!(text, " (generation {number})");
-    }
-    text
-}
-
-/// The dry run's lines for a profile change: the link made to the profile,
-/// then what is installed or removed with which tool, and every package
-/// the profile gains or loses. `would` starts each line after the first.
-fn profile_planned(switch: &crate::activate::profile::Switch, would: &str) -> String {
-    let path = |p: &Path| printable(&p.to_string_lossy()).into_owned();
-    let mut lines = Vec::new();
-    if let Some((link, profile)) = &switch.link {
-        lines.push(format!("create link {} -> {} (the Nix profile)", path(link), path(profile)));
-    }
-    let tool = switch.format.tool();
-    let profile = path(&switch.profile);
-    match &switch.install {
-        Some(tree) => lines
-            .push(format!("install {} into the Nix profile {profile} ({tool})", printable(tree))),
-        None if !switch.remove.is_empty() => {
-            let old: Vec<String> =
-                switch.remove.iter().map(|o| printable(o).into_owned()).collect();
-            lines.push(format!("remove {} from the Nix profile {profile} ({tool})", old.join(", ")))
-        }
-        None => {}
-    }
-    let mut text = lines.join(&format!("\n{would} "));
-    for change in switch.changes.lines() {
-        let _ = write!(text, "\n      {} {}", change.sign, printable(&change.text));
     }
     text
 }
@@ -565,18 +581,6 @@ fn profile_done(
         let _ = writeln!(text, "    {} {}", change.sign, printable(&change.text));
     }
     text
-}
-
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// "the 2 paths moved aside": their names are the activation's own.
-fn moved_aside(trash: &[PathBuf]) -> String {
-    match trash.len() {
-        1 => "the path moved aside".to_string(),
-        n => format!("the {n} paths moved aside"),
-    }
 }
 
 #[cfg(test)]

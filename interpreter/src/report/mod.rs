@@ -6,15 +6,20 @@
 //! two messages never mix.
 
 mod activation;
+mod conflicts;
+pub mod diff;
+pub mod dry_run;
 pub mod lifecycle;
+mod live;
+mod sections;
+mod timings;
 mod units;
 
 use std::io::{self, Write};
 
-use am_schema::{CopySource, Kind, Node, NodeIndex, Plan};
+use am_schema::{Node, Plan};
 
 pub use self::activation::ActivationReport;
-use crate::activate::precheck::{Conflict, Found, Wanted};
 use crate::activate::recover::Recovered;
 use crate::error::Error;
 use crate::quote::printable;
@@ -43,99 +48,37 @@ fn stderr(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// Prints an error, in full: conflicts are listed one by one.
+/// Prints an error, in full: conflicts are listed, grouped.
 pub fn error(error: &Error, plan: Option<&Plan>) {
     let style = Style::for_stream(&io::stderr());
     let mut text = format!("{} {error}\n", style.red("error:"));
     if let (Error::Refused(conflicts), Some(plan)) = (error, plan) {
-        for conflict in conflicts {
-            text.push_str(&render_conflict(conflict, plan));
-        }
+        text.push_str(&conflicts::refused(conflicts, plan));
     }
     stderr(&text);
 }
 
-pub(crate) fn render_conflict(conflict: &Conflict, plan: &Plan) -> String {
-    let what = match &conflict.found {
-        Found::File => "a file".to_string(),
-        Found::Folder => "a folder".to_string(),
-        Found::Special => "a special file (socket, fifo or device)".to_string(),
-        Found::Link(content) => format!("a link to {}", printable(&content.to_string_lossy())),
-        Found::Unreadable(error) => format!("cannot be checked ({error})"),
-        Found::StateFolder => "activation-manager's own state folder".to_string(),
-    };
-    let node = |index: &NodeIndex| match plan.nodes.get(*index as usize) {
-        Some(node) => describe(node),
-        None => format!("node #{index}"),
-    };
-    let wanted = match &conflict.wanted_by {
-        Wanted::Link(index) => format!("where {} puts a link", node(index)),
-        Wanted::Folder(nodes) => {
-            let first = nodes.first().map(node).unwrap_or_default();
-            match nodes.len() {
-                0 | 1 => format!("where {first} needs a folder"),
-                n => format!("where {first} and {} more need a folder", n - 1),
-            }
-        }
-        Wanted::StateDir => "where activation-manager keeps its state (a folder)".to_string(),
-        Wanted::StaticLink => "where activation-manager keeps its link to the bundle".to_string(),
-    };
-    if let Some(backup) = &conflict.backup_taken {
-        return format!(
-            "  {}\n    {what}, {wanted}, and its backup {} exists already\n    \
-             fix: move the old backup away, or pass --overwrite-backup to replace it\n",
-            printable(&conflict.path.to_string_lossy()),
-            printable(&backup.to_string_lossy()),
-        );
+/// Asks `question` on stderr and reads one line of answer from stdin;
+/// an unreadable stdin answers nothing.
+pub fn ask(question: &str) -> String {
+    stderr(question);
+    let mut answer = String::new();
+    if io::stdin().read_line(&mut answer).is_err() {
+        answer.clear();
     }
-    let fix = match (&conflict.found, &conflict.wanted_by) {
-        (Found::Unreadable(_), _) => "make it readable for this user, or remove it",
-        (Found::StateFolder, _) => {
-            "give the file another target; activation-manager's state folder \
-             ($XDG_STATE_HOME/activation-manager) holds only its own records"
-        }
-        (_, Wanted::Link(index)) => {
-            let node = plan.nodes.get(*index as usize);
-            let option = node.map(|n| match created_by_lua(n) {
-                Some(function) => format!("force = true in its {function}{{...}} call"),
-                None => format!("{}.force = true", printable(&n.declared_by)),
-            });
-            let name = conflict.path.file_name().unwrap_or_default().to_string_lossy();
-            return format!(
-                "  {}\n    {what}, {wanted}\n    fix: move it away yourself, or set \
-                 {} to replace it,\n         or activate with --backup-ext EXT \
-                 to keep it as {}.EXT; then activate again\n",
-                printable(&conflict.path.to_string_lossy()),
-                option.unwrap_or_default(),
-                printable(&name),
-            );
-        }
-        (_, Wanted::StateDir | Wanted::StaticLink) => "move it elsewhere or remove it yourself",
-        (Found::Folder, _) => "move the folder elsewhere or remove it yourself",
-        (Found::Link(_), Wanted::Folder(_)) => {
-            "replace the link by a real folder yourself (files are never placed \
-             through a linked folder)"
-        }
-        _ => "move the file elsewhere or remove it yourself",
-    };
-    format!(
-        "  {}\n    {what}, {wanted}\n    fix: {fix}, then activate again\n",
-        printable(&conflict.path.to_string_lossy())
-    )
-}
-
-/// The `am` function that created a node at run time, if Lua made it.
-fn created_by_lua(node: &am_schema::Node) -> Option<&'static str> {
-    match &node.kind {
-        Kind::Link(link) if link.source.is_some() => Some("am.link"),
-        Kind::Copy(copy) if copy.source != CopySource::Static => Some("am.copy"),
-        _ => None,
-    }
+    answer
 }
 
 /// Said once when another activation of this home holds the lock.
 pub fn waiting_for_lock() {
     note("waiting for another activation of this home to finish");
+}
+
+/// A step of `am switch` and the command line that does it, said before
+/// it runs, so that its own output below has a heading.
+pub fn step(what: &str, command: &str) {
+    let style = stderr_style();
+    stderr(&format!("{} {what}\n    {}\n", style.bold("==>"), style.dim(command)));
 }
 
 /// A one-line note on stderr.

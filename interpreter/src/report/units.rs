@@ -9,12 +9,12 @@ use crate::activate::systemd::{SwitchFailed, UnitChange, Verb};
 use crate::quote::printable;
 use crate::style::Style;
 
-/// A dry run's line, after "would".
+/// A dry run's line about a unit change.
 pub fn planned(change: &UnitChange) -> String {
     match change {
-        UnitChange::DaemonReload => "run systemctl --user daemon-reload".to_string(),
+        UnitChange::DaemonReload => "systemctl --user daemon-reload".to_string(),
         UnitChange::Unit { verb, unit, why } => {
-            format!("{} {} ({})", verb.name(), printable(unit), why.describe())
+            format!("{}  {} ({})", printable(unit), verb.name(), why.describe())
         }
     }
 }
@@ -117,6 +117,6 @@ mod tests {
             "1 unit change failed\n  start web.service: Job for web.service failed.\n    \
              See the status.\n    │ × web.service\n    │      Active: failed"
         );
-        assert_eq!(planned(&act(Verb::Restart, "web.service")), "restart web.service (changed)");
+        assert_eq!(planned(&act(Verb::Restart, "web.service")), "web.service  restart (changed)");
     }
 }

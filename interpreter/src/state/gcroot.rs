@@ -14,15 +14,28 @@ use std::process::Command;
 const GCROOTS: &str = "/nix/var/nix/gcroots";
 
 /// Makes `<state>/gcroots/<number>` a symlink to `bundle` and registers it
-/// as an indirect root.
-pub fn register(state: &super::StateDir, number: u64, bundle: &Path) -> io::Result<()> {
+/// as an indirect root: a system's in `/nix/var/nix/gcroots/activation-manager/`
+/// (made if missing; only root activates a system), a home's where its
+/// user may write.
+pub fn register(
+    state: &super::StateDir,
+    number: u64,
+    bundle: &Path,
+    role: am_schema::Role,
+) -> io::Result<()> {
     let link = state.link_gcroot(number, bundle)?;
     let link = link.as_path();
     let name = format!(
         "activation-manager-{:016x}",
         am_schema::fnv1a64(link.as_os_str().as_encoded_bytes())
     );
-    let mut dirs = vec![PathBuf::from(GCROOTS).join("auto")];
+    let mut dirs = Vec::new();
+    if role == am_schema::Role::System {
+        let ours = PathBuf::from(GCROOTS).join("activation-manager");
+        let _ = std::fs::create_dir_all(&ours);
+        dirs.push(ours);
+    }
+    dirs.push(PathBuf::from(GCROOTS).join("auto"));
     if let Some(user) = std::env::var_os("USER") {
         dirs.push(PathBuf::from(GCROOTS).join("per-user").join(user));
     }

@@ -22,6 +22,14 @@ name of an entry, e.g. `\".config/git/config\"` in
 `home.file.\".config/git/config\".text`.
 ";
 
+const SYSTEM_OPTIONS_INTRO: &str = "
+Every option a system bundle (`lib.systemBundle`) can set; see [Manage a
+machine](../guides/system.md). `<name>` stands for the attribute name of an
+entry, e.g. `\"nginx/nginx.conf\"` in `environment.etc.\"nginx/nginx.conf\".text`.
+The homes a system bundle builds for its users have the options of the
+[option reference](options.md).
+";
+
 const NIXOS_OPTIONS_INTRO: &str = "
 The options of the NixOS module (`nixosModules.default` of the flake, or
 `nix/nixos.nix`); see [Using the NixOS module](../guides/nixos.md). The options
@@ -41,6 +49,7 @@ const SHOWN_EXAMPLE: &str = "examples/desktop/home.nix";
 pub fn generate(repo: &Path) -> Result<Vec<Generated>, String> {
     let lib = am_tests::nixpkgs_lib();
     let home_options = options::evaluate(repo, "docs/gen/options.nix", &lib)?;
+    let system_options = options::evaluate(repo, "docs/gen/system-options.nix", &lib)?;
     let nixos_options = options::evaluate(repo, "docs/gen/nixos-options.nix", &lib)?;
     let am = am_tests::am_bin();
     let cli = run(Command::new(&am).args(["__docs", "markdown"]))?;
@@ -60,6 +69,14 @@ pub fn generate(repo: &Path) -> Result<Vec<Generated>, String> {
         Generated {
             path: "docs/src/reference/options.md",
             content: options::render("Option reference", HOME_OPTIONS_INTRO, &home_options),
+        },
+        Generated {
+            path: "docs/src/reference/system-options.md",
+            content: options::render(
+                "System bundle options",
+                SYSTEM_OPTIONS_INTRO,
+                &system_options,
+            ),
         },
         Generated {
             path: "docs/src/reference/nixos-options.md",

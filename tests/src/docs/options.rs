@@ -1,6 +1,7 @@
 //! The option reference pages, from the Nix options themselves:
-//! `docs/gen/options.nix` (a home's options) and `docs/gen/nixos-options.nix`
-//! (the NixOS module's) evaluate them with `lib.optionAttrSetToDocList`
+//! `docs/gen/options.nix` (a home's options), `docs/gen/system-options.nix`
+//! (a system bundle's) and `docs/gen/nixos-options.nix` (the NixOS
+//! module's) evaluate them with `lib.optionAttrSetToDocList`
 //! (through `nix/docs.nix`), and this module turns that list into Markdown.
 
 use std::fmt::Write as _;

@@ -173,7 +173,7 @@ impl Backend for DryRunBackend {
         Ok(Ran { success: true, output: String::new() })
     }
 
-    fn run(&self, node: &str, spec: &ExecSpec) -> io::Result<Captured> {
+    fn run(&self, node: &str, spec: &ExecSpec, _output: &dyn Fn(&[u8])) -> io::Result<Captured> {
         self.plan(Planned::Run { node: node.to_string(), spec: spec.clone() })?;
         Ok(Captured { status: ExitStatus::from_raw(0), output: Vec::new(), timed_out: false })
     }

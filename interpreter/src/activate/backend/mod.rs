@@ -142,8 +142,9 @@ pub trait Backend: Sync {
     fn unit_change(&self, manager: &dyn UnitManager, change: &UnitChange) -> io::Result<Ran>;
     /// Removes a folder we created if it is empty; true when it was removed.
     fn remove_dir_if_empty(&self, path: &Path) -> bool;
-    /// Runs the command of node `node`.
-    fn run(&self, node: &str, spec: &ExecSpec) -> io::Result<Captured>;
+    /// Runs the command of node `node`, handing its output to `output` as
+    /// it comes (as well as capturing it).
+    fn run(&self, node: &str, spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captured>;
     /// Makes the activation stand: records, `current`, GC root, clean-up.
     /// Returns warnings that do not undo it (a GC root Nix refused).
     fn commit(&self, commit: Commit) -> io::Result<Vec<String>>;

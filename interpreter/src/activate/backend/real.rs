@@ -28,6 +28,8 @@ use crate::state::journal::Journal;
 #[derive(Debug)]
 pub struct RealBackend {
     state: StateDir,
+    /// A home's or a system's: where its GC roots are registered.
+    role: am_schema::Role,
     fs: Anchored,
     journal: Mutex<JournalState>,
     /// What this activation moved to the trash, deleted at commit: only
@@ -53,6 +55,7 @@ impl RealBackend {
     pub fn new(state: StateDir, place: &Place) -> Self {
         RealBackend {
             fs: Anchored::new([place.dir.clone(), state.root.clone()]),
+            role: place.role,
             state,
             journal: Mutex::new(JournalState::NotBegun),
             trash: Mutex::default(),
@@ -249,8 +252,8 @@ impl Backend for RealBackend {
         manager.change(change)
     }
 
-    fn run(&self, _node: &str, spec: &ExecSpec) -> io::Result<Captured> {
-        crate::activate::exec::run_captured(spec)
+    fn run(&self, _node: &str, spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captured> {
+        crate::activate::exec::run_captured(spec, output)
     }
 
     fn commit(&self, commit: Commit) -> io::Result<Vec<String>> {
@@ -279,7 +282,9 @@ impl Backend for RealBackend {
         }
         if let Some(record) = &commit.record {
             let bundle = Path::new(&record.bundle);
-            if let Err(error) = crate::state::gcroot::register(&self.state, record.number, bundle) {
+            if let Err(error) =
+                crate::state::gcroot::register(&self.state, record.number, bundle, self.role)
+            {
                 warnings.push(format!(
                     "the bundle is not protected from garbage collection ({error}); \
                      `nix-store --gc` may delete it and leave the home's links dangling"

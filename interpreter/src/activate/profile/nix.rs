@@ -100,7 +100,7 @@ pub fn run(switch: &Switch) -> io::Result<Result<(), NixFailed>> {
         })?;
     }
     for spec in switch.commands() {
-        let captured = run_captured(&spec).map_err(|error| {
+        let captured = run_captured(&spec, &|_| {}).map_err(|error| {
             let program = spec.program.display();
             io::Error::new(
                 error.kind(),

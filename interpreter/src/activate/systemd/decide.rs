@@ -42,6 +42,12 @@ pub fn normalized(text: &str, bundle: &str) -> String {
     if bundle.is_empty() { text.to_string() } else { text.replace(bundle, BUNDLE) }
 }
 
+/// A normalized unit file for people to read, its bundle's path written
+/// as `bundle`.
+pub fn shown(normalized: &str, bundle: &str) -> String {
+    normalized.replace(BUNDLE, bundle)
+}
+
 /// Compares normalized unit files.
 pub fn compare(old: Option<&str>, new: &str) -> Comparison {
     let Some(old) = old else { return Comparison::New };

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use am_schema::state::{Generation, UnitRecord};
 use am_schema::{Kind, Plan, STATIC_DIR, Unit};
 
-pub use self::decide::{Compare, Comparison};
+pub use self::decide::{Compare, Comparison, normalized, shown};
 pub use self::manager::{Ran, Systemctl, UnitChange, UnitManager, Verb, Why};
 use super::backend::Backend;
 use super::{Failure, NodeOutcome, Request, Summary};
