@@ -8,10 +8,10 @@
 
 use std::collections::BTreeSet;
 
-use am_tests::engine::{Home, Module, all_output, build_bundles, build_exprs, cached_bundles};
+use am_tests::engine::{Home, Module, all_output, build_bundles, cached_bundles};
+use am_tests::system::{Root, build_system_bundles};
 use am_tests::{
-    am_bin, am_package, assert_exit, fresh_dir, have_nix, nix_path, nix_store_delete,
-    snapshot_settings, stderr, stdout,
+    am_bin, assert_exit, fresh_dir, have_nix, nix_store_delete, snapshot_settings, stderr, stdout,
 };
 
 fn module(name: &str) -> Module {
@@ -232,70 +232,36 @@ fn completions_offer_the_generation_numbers() {
     }
 }
 
-/// The expression of a system bundle linking `files` (target to text)
-/// below `/etc`, built as `lib.systemBundle` builds one: the compiler
-/// input with `role = "system"`, handed to `am-compile`.
-fn system_bundle_expr(name: &str, files: &[(&str, &str)]) -> String {
-    let nodes: Vec<String> = files
-        .iter()
-        .map(|(target, text)| {
-            format!(
-                "{{ id = \"file:{target}\"; kind = \"link\"; target = \"{target}\"; \
-                 text = \"{text}\"; declaredBy = \"environment.etc.{target}\"; }}"
-            )
-        })
-        .collect();
-    format!(
-        "let am = {pkg}; in builtins.derivation {{ \
-           name = \"{name}\"; system = builtins.currentSystem; \
-           builder = \"${{am}}/bin/am-compile\"; args = [ \"build\" ]; amBin = \"${{am}}/bin/am\"; \
-           input = builtins.toJSON {{ version = 1; role = \"system\"; nodes = [ {} ]; }}; \
-           passAsFile = [ \"input\" ]; }}",
-        nodes.join(" "),
-        pkg = nix_path(&am_package()),
-    )
-}
-
 #[test]
 fn a_system_under_root_has_the_same_lifecycle() {
     if !have_nix() {
         return;
     }
-    let dir = fresh_dir("lifecycle-system");
-    let exprs = [
-        system_bundle_expr("system-a", &[("motd", "A\\n")]),
-        system_bundle_expr("system-b", &[("motd", "B\\n"), ("issue", "B\\n")]),
-    ];
-    let bundles = build_exprs(&dir, &exprs, "the system bundles must build");
+    let bundles = build_system_bundles(
+        "lifecycle-system",
+        &[
+            "{ ... }: { environment.etc.motd.text = \"A\\n\"; }\n",
+            "{ ... }: { environment.etc.motd.text = \"B\\n\"; environment.etc.issue.text = \"B\\n\"; }\n",
+        ],
+    );
+    let root = Root::new("lifecycle-system");
     let home = Home::new("lifecycle-system");
-    let root = home.root.join("root");
-    std::fs::create_dir_all(root.join("etc")).expect("etc");
-    let root_arg = root.display().to_string();
-    let am = |args: &[&str]| {
-        let mut all = args.to_vec();
-        all.extend(["--root", &root_arg]);
-        home.am(&all)
-    };
-    assert_exit(&am(&["activate", &bundles[0].arg()]), 0, "A under --root");
-    assert_exit(&am(&["activate", &bundles[1].arg()]), 0, "B under --root");
-    assert_exit(&am(&["deactivate"]), 0, "deactivate under --root");
-    assert!(root.join("etc/motd").symlink_metadata().is_err(), "deactivate left motd");
+    assert_exit(&root.activate(&bundles[0], &[]), 0, "A under --root");
+    assert_exit(&root.activate(&bundles[1], &[]), 0, "B under --root");
+    assert_exit(&root.am("deactivate", &[]), 0, "deactivate under --root");
+    assert_eq!(root.read("etc/motd"), None, "deactivate left motd");
 
-    let output = am(&["rollback", "--to", "1"]);
+    let output = root.am("rollback", &["--to", "1"]);
     assert_exit(&output, 0, "rollback --to 1 under --root after deactivate");
     assert_says(&output, "rolled back from none (deactivated) to 1");
-    // Links below a root hold the path seen inside it: the static link
-    // says which bundle they lead to.
-    let static_link = std::fs::read_link(root.join("etc/.activation-manager/static"));
-    assert_eq!(static_link.ok(), Some(bundles[0].store_path.join("static")));
-    assert!(root.join("etc/motd").is_symlink(), "A's motd is missing");
-    assert!(root.join("etc/issue").symlink_metadata().is_err(), "B's issue is there");
+    assert_eq!(root.read("etc/motd").as_deref(), Some("A\n"));
+    assert_eq!(root.read("etc/issue"), None, "B's issue is there");
 
-    let output = am(&["generations"]);
+    let output = root.am("generations", &[]);
     assert_exit(&output, 0, "generations under --root");
     settings(&home).bind(|| insta::assert_snapshot!("generations-system", stdout(&output)));
 
-    let output = am(&["generations", "--keep", "1"]);
+    let output = root.am("generations", &["--keep", "1"]);
     assert_exit(&output, 0, "--keep 1 under --root");
     assert_eq!(stdout(&output), "deleted generations 1, 2 and their GC roots\n");
     let state = root.join("var/lib/activation-manager");
@@ -306,6 +272,6 @@ fn a_system_under_root_has_the_same_lifecycle() {
     assert_eq!(left, ["3"], "the roots of the deleted generations remain");
 
     // The completions of a system's generations name its root.
-    let line = format!("am rollback --root {root_arg} --to ''");
+    let line = format!("am rollback --root {} --to ''", root.path.display());
     assert_eq!(in_shell(&home, "bash", &bash_completion(&line)), "3\n");
 }
