@@ -154,3 +154,11 @@ need_remote_lab() {
   command -v sudo >/dev/null || missing+=(sudo)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
+
+# zsh and fish, whose completion scripts the tests run (bash is there).
+need_shells() {
+  local missing=()
+  command -v zsh >/dev/null || missing+=(zsh)
+  command -v fish >/dev/null || missing+=(fish)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
