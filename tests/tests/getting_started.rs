@@ -108,11 +108,13 @@ fn stub_nixpkgs(dir: &Path) -> PathBuf {
          {{ ... }}:\n\
          (import {stub} {{ path = ./.; }}) // {{\n  \
            lib = import ./lib;\n  \
-           # nix/package.nix, built: the am of these tests.\n  \
-           callPackage = _: _: {am};\n\
+           # nix/package.nix, built: the am of these tests, named as\n  \
+           # nix/package.nix names it.\n  \
+           callPackage = _: _: builtins.path {{ path = {am}; name = \"activation-manager-{version}\"; }};\n\
          }}\n",
         stub = nix_path(&stub),
         am = nix_path(&am_package()),
+        version = env!("CARGO_PKG_VERSION"),
     );
     std::fs::write(nixpkgs.join("default.nix"), text).expect("writable");
     nixpkgs

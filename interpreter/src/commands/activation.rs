@@ -59,6 +59,12 @@ pub fn run(args: &Activate) -> (Result<Status>, Option<Plan>) {
                     report::lifecycle::rolled_back(from, to, summary.generation, args.dry_run);
                 }
             }
+            let deactivated = matches!(args.target, Target::Nothing) && !args.dry_run;
+            if let (true, Ok(Some(summary)), Some(previous)) = (deactivated, &result, &previous) {
+                if summary.status() != Status::Failed {
+                    report::lifecycle::deactivated(previous.number, Path::new(&previous.bundle));
+                }
+            }
             // Declined (`--ask`) is done too: nothing was asked to change.
             let status = result.map(|summary| summary.map_or(Status::Done, |s| s.status()));
             (status, bundle.map(|bundle| bundle.plan))

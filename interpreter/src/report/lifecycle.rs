@@ -1,13 +1,35 @@
 //! What the commands of a generation's life say beyond an activation's
-//! summary: where a rollback went.
+//! summary: where a rollback went, and how to undo a deactivation.
 
-use super::{stderr, stderr_style};
+use std::path::Path;
+
+use super::{note, stderr, stderr_style};
+use crate::quote::printable;
 
 /// `rolled back from 3 to 2`, after the summary of the rollback's
 /// activation. `from` is `None` after `am deactivate`; `recorded` is the
 /// new generation the rollback made, if it made one.
 pub fn rolled_back(from: Option<u64>, to: u64, recorded: Option<u64>, dry_run: bool) {
     stderr(&rollback_line(from, to, recorded, dry_run, stderr_style()));
+}
+
+/// After `am deactivate`: how to bring generation `number` back, with the
+/// `am` of its bundle when the deactivation took `am` itself off `PATH`
+/// (`am.command` installs it with the home).
+pub fn deactivated(number: u64, bundle: &Path) {
+    note(&deactivated_line(number, bundle));
+}
+
+fn deactivated_line(number: u64, bundle: &Path) -> String {
+    let own = bundle.join(am_schema::AM_COMMAND);
+    let mut text = format!("`am rollback` activates generation {number} again");
+    if own.exists() {
+        text.push_str(&format!(
+            "; if am has left your PATH with it, run {} rollback",
+            printable(&own.to_string_lossy())
+        ));
+    }
+    text
 }
 
 fn rollback_line(
@@ -46,5 +68,17 @@ mod tests {
             "rolled back from none (deactivated) to 2 (recorded as generation 4)\n"
         );
         assert_eq!(line(Some(3), None, true), "would roll back from 3 to 2\n");
+    }
+
+    #[test]
+    fn a_deactivation_says_how_to_come_back() {
+        let gone = Path::new("/nonexistent/bundle");
+        assert_eq!(deactivated_line(3, gone), "`am rollback` activates generation 3 again");
+        let bundle = std::env::temp_dir().join(format!("am-deactivated-{}", std::process::id()));
+        std::fs::create_dir_all(bundle.join("bin")).expect("writable");
+        std::fs::write(bundle.join("bin/am"), "").expect("writable");
+        let line = deactivated_line(3, &bundle);
+        assert!(line.ends_with(&format!("run {}/bin/am rollback", bundle.display())), "{line}");
+        let _ = std::fs::remove_dir_all(&bundle);
     }
 }
