@@ -13,13 +13,16 @@
 //! nixpkgs channel. There is no network, and full nixpkgs cannot build
 //! Rust offline, so `<nixpkgs>` is a stand-in: the nixpkgs library, the
 //! packages of `tests/nixpkgs-stub/pkgs.nix`, and a `callPackage` that gives
-//! the `am` package these tests were built with.
+//! the `am` package these tests were built with. The flake page's
+//! `github:NixOS/nixpkgs` is that stand-in too, as a flake: its `nix`
+//! commands get `--override-input nixpkgs path:<stand-in>`, the one word
+//! the tests add to a page.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use am_tests::engine::Home;
-use am_tests::{am_package, fresh_dir, have_nix, nix_path, nixpkgs_lib, repo_root, stdout};
+use am_tests::{am_package, fresh_dir, have_nix, nixpkgs_lib, repo_root, stdout};
 
 /// One step of a page.
 #[derive(Debug)]
@@ -96,27 +99,49 @@ fn matches(expected: &str, line: &str) -> bool {
     true
 }
 
-/// The stand-in for `<nixpkgs>`: a folder with the library as `lib` and a
-/// `default.nix` giving the test packages and the `am` under test.
+/// The stand-in for nixpkgs, self-contained so that it can be a flake too:
+/// the library as `lib`, the test packages, the `am` under test as `am/`,
+/// a `default.nix` for `<nixpkgs>` and a `flake.nix` with `lib` and
+/// `legacyPackages`.
 fn stub_nixpkgs(dir: &Path) -> PathBuf {
     let nixpkgs = dir.join("nixpkgs");
     std::fs::create_dir_all(&nixpkgs).expect("writable");
-    std::os::unix::fs::symlink(nixpkgs_lib(), nixpkgs.join("lib")).expect("a link");
-    let stub = repo_root().join("tests/nixpkgs-stub/pkgs.nix");
-    let text = format!(
+    let copy = |from: &Path, to: &str| {
+        let output = Command::new("cp")
+            .args(["-r", "--no-preserve=mode"])
+            .arg(from)
+            .arg(nixpkgs.join(to))
+            .output()
+            .expect("cp runs");
+        assert!(output.status.success(), "cp {}: {}", from.display(), am_tests::stderr(&output));
+    };
+    copy(&nixpkgs_lib(), "lib");
+    copy(&repo_root().join("tests/nixpkgs-stub/pkgs.nix"), "pkgs.nix");
+    copy(&am_package(), "am");
+    // Copies lose the modes; the programs must stay programs.
+    for program in ["am", "am-compile"] {
+        let path = nixpkgs.join("am/bin").join(program);
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+    }
+    let default = format!(
         "# TEST-ONLY stand-in for nixpkgs (tests/tests/getting_started.rs).\n\
-         {{ ... }}:\n\
-         (import {stub} {{ path = ./.; }}) // {{\n  \
+         {{ system ? builtins.currentSystem, ... }}:\n\
+         (import ./pkgs.nix {{ path = ./.; }}) // {{\n  \
            lib = import ./lib;\n  \
+           stdenv.hostPlatform.system = system;\n  \
            # nix/package.nix, built: the am of these tests, named as\n  \
            # nix/package.nix names it.\n  \
-           callPackage = _: _: builtins.path {{ path = {am}; name = \"activation-manager-{version}\"; }};\n\
+           callPackage = _: _: builtins.path {{ path = ./am; name = \"activation-manager-{version}\"; }};\n\
          }}\n",
-        stub = nix_path(&stub),
-        am = nix_path(&am_package()),
         version = env!("CARGO_PKG_VERSION"),
     );
-    std::fs::write(nixpkgs.join("default.nix"), text).expect("writable");
+    std::fs::write(nixpkgs.join("default.nix"), default).expect("writable");
+    let flake = "{\n  outputs = _: let lib = import ./lib; in {\n    inherit lib;\n    \
+                 legacyPackages = lib.genAttrs [ \"x86_64-linux\" \"aarch64-linux\" \
+                 \"x86_64-darwin\" \"aarch64-darwin\" ]\n      \
+                 (system: import ./default.nix { inherit system; });\n  };\n}\n";
+    std::fs::write(nixpkgs.join("flake.nix"), flake).expect("writable");
     nixpkgs
 }
 
@@ -142,13 +167,37 @@ fn checkout() -> PathBuf {
     checkout
 }
 
+/// How the home gets its checkout of the repository.
+#[derive(Debug, Clone, Copy)]
+enum Checkout {
+    /// A link to one checkout kept between runs, whose `target/` survives.
+    Kept,
+    /// A clone of its own: a flake's `path:` input takes a folder.
+    Cloned,
+}
+
 /// Follows the pages, in order, in one home.
-fn follow(pages: &[&str]) {
+fn follow(pages: &[&str], checkout_as: Checkout) {
     let home = Home::new("getting-started");
     let scratch = fresh_dir("getting-started");
     let nixpkgs = stub_nixpkgs(&scratch);
-    std::os::unix::fs::symlink(checkout(), home.path.join("activation-manager"))
-        .expect("the checkout in the home");
+    let in_home = home.path.join("activation-manager");
+    match checkout_as {
+        Checkout::Kept => {
+            std::os::unix::fs::symlink(checkout(), &in_home).expect("the checkout in the home");
+        }
+        Checkout::Cloned => {
+            let output = Command::new("git")
+                .args(["clone", "--quiet"])
+                .arg(repo_root())
+                .arg(&in_home)
+                .output()
+                .expect("git runs");
+            assert!(output.status.success(), "git clone: {}", am_tests::stderr(&output));
+        }
+    }
+    let home_text = home.path.display().to_string();
+    let override_input = format!("--override-input nixpkgs path:{}", nixpkgs.display());
     let path = format!("{}/.nix-profile/bin:/usr/local/bin:/usr/bin:/bin", home.path.display());
     let cargo_bin =
         am_tests::find_program("cargo").and_then(|cargo| cargo.parent().map(Path::to_path_buf));
@@ -188,10 +237,11 @@ fn follow(pages: &[&str]) {
             match step {
                 Step::File { path, text } => {
                     let path = home.path.join(path.trim_start_matches("~/"));
-                    std::fs::write(&path, text)
+                    std::fs::write(&path, text.replace("/home/jane", &home_text))
                         .unwrap_or_else(|e| panic!("{page}: write {}: {e}", path.display()));
                 }
                 Step::Run { command, expected } => {
+                    let command = with_override(&command, &override_input);
                     let script = format!(
                         "cd {cwd} && {{ {command}\n}} 2>&1; status=$?; pwd > {file}; exit $status",
                         cwd = cwd.display(),
@@ -203,7 +253,6 @@ fn follow(pages: &[&str]) {
                     cwd = PathBuf::from(
                         std::fs::read_to_string(&cwd_file).expect("the folder was written").trim(),
                     );
-                    let home_text = home.path.display().to_string();
                     let mut lines = said.lines();
                     for line in &expected {
                         let line = line.replace("/home/jane", &home_text);
@@ -219,12 +268,32 @@ fn follow(pages: &[&str]) {
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
+/// A flake command (`nix run .#home -- ...`) with `extra` after its
+/// installable; any other command as it is.
+fn with_override(command: &str, extra: &str) -> String {
+    let words: Vec<&str> = command.splitn(4, ' ').collect();
+    match words.as_slice() {
+        ["nix", sub, installable, rest @ ..] if ["run", "build"].contains(sub) => {
+            format!("nix {sub} {installable} {extra} {}", rest.join(" "))
+        }
+        _ => command.to_string(),
+    }
+}
+
 #[test]
 fn the_getting_started_pages_work_word_for_word() {
     if !have_nix() {
         return;
     }
-    follow(&["first-home.md", "without-flakes.md"]);
+    follow(&["first-home.md", "without-flakes.md"], Checkout::Kept);
+}
+
+#[test]
+fn the_flake_page_works_word_for_word() {
+    if !have_nix() {
+        return;
+    }
+    follow(&["flakes.md"], Checkout::Cloned);
 }
 
 #[test]
@@ -240,4 +309,10 @@ fn page_steps_are_read_in_order() {
     assert!(matches("…-home-bundle", "/nix/store/x-home-bundle"));
     assert!(!matches("a … c", "a b d"));
     assert!(matches("exact", "exact  "));
+    let extra = "--override-input nixpkgs path:/x";
+    assert_eq!(
+        with_override("nix run .#home -- --dry-run  # flags", extra),
+        "nix run .#home --override-input nixpkgs path:/x -- --dry-run  # flags"
+    );
+    assert_eq!(with_override("nix-build", extra), "nix-build");
 }
