@@ -150,6 +150,61 @@ fn switching_bundles_swaps_the_static_link_and_keeps_shared_links() {
 }
 
 #[test]
+fn a_folder_we_made_goes_once_the_user_empties_it() {
+    let scratch = Scratch::new("prune-later");
+    let first = scratch.bundle("first", &three_links()).display().to_string();
+    let mut plan = three_links();
+    plan.nodes.truncate(2);
+    plan.layers = vec![vec![0, 1]];
+    let second = scratch.bundle("second", &plan).display().to_string();
+    assert_exit(&scratch.am(&["activate", &first]), 0, "first bundle");
+    let user_file = scratch.home().join("bin/notes");
+    std::fs::write(&user_file, "mine\n").expect("user file");
+
+    // bin/hello goes; bin holds the user's file, so it stays.
+    assert_exit(&scratch.am(&["activate", &second]), 0, "second bundle");
+    assert_eq!(std::fs::read(&user_file).ok(), Some(b"mine\n".to_vec()));
+    // Once the user removed the file, the next run removes the folder it
+    // made, though nothing in it changed in that run.
+    std::fs::remove_file(&user_file).expect("the user removes the file");
+    assert_exit(&scratch.am(&["activate", &second]), 0, "second bundle again");
+    assert!(!scratch.home().join("bin").exists(), "bin was left behind");
+    assert!(scratch.home().join(".config/app").is_dir(), "a needed folder went");
+}
+
+#[test]
+fn a_home_the_first_release_activated_switches_to_a_new_bundle() {
+    // The state the first release's `am` left after activating three links
+    // (`.profile`, `copied.txt`, `notes/todo.txt`): its record, `current`,
+    // and the links themselves.
+    let scratch = Scratch::new("upgrade");
+    let state = scratch.state();
+    std::fs::create_dir_all(state.join("generations")).expect("state folder");
+    let record =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/tests/fixtures/generation-v3");
+    std::fs::copy(record, state.join("generations/1")).expect("the old record");
+    symlink("generations/1", state.join("current")).expect("current");
+    std::fs::create_dir_all(scratch.home().join("notes")).expect("notes");
+    for target in [".profile", "copied.txt", "notes/todo.txt"] {
+        symlink(state.join("static").join(target), scratch.home().join(target)).expect("link");
+    }
+    let mut plan = three_links();
+    plan.nodes = vec![link(".profile")];
+    plan.layers = vec![vec![0]];
+    let bundle = scratch.bundle("new", &plan).display().to_string();
+
+    let output = scratch.am(&["activate", &bundle]);
+    assert_exit(&output, 0, "the first activation after the upgrade");
+    assert!(stderr(&output).contains("2 removed"), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(scratch.home().join(".profile")).ok().as_deref(),
+        Some("new:.profile")
+    );
+    assert!(!scratch.home().join("notes").exists(), "the old generation's folder stayed");
+    assert!(!scratch.home().join("copied.txt").exists(), "an old link stayed");
+}
+
+#[test]
 fn without_an_active_bundle_the_message_says_what_to_pass() {
     let scratch = Scratch::new("no-active");
     let output = scratch.am(&["activate"]);

@@ -24,11 +24,8 @@ pub const STATE_VERSION: u32 = 5;
 pub enum DecodeError {
     #[error("not {0} (the file does not start with the expected magic)")]
     WrongMagic(&'static str),
-    #[error(
-        "format version {found} is not supported by this am (it reads version {supported}); \
-         use the am the file was written with"
-    )]
-    UnsupportedVersion { found: u32, supported: u32 },
+    #[error("{}", unsupported(what, *found, *supported))]
+    UnsupportedVersion { what: &'static str, found: u32, supported: u32 },
     #[error("truncated: expected {expected} bytes, found {found}")]
     Truncated { expected: u64, found: u64 },
     #[error("corrupt: the checksum does not match the content")]
@@ -36,6 +33,19 @@ pub enum DecodeError {
     #[error("corrupt: {0}")]
     Malformed(String),
 }
+
+fn unsupported(what: &str, found: u32, supported: u32) -> String {
+    let (by, what_to_do) = match (found < supported, what == PLAN) {
+        (true, true) => ("an older", "rebuild the bundle with this one"),
+        _ => (if found < supported { "an older" } else { "a newer" }, "use the am that wrote it"),
+    };
+    format!(
+        "format version {found} is not supported by this am (it reads version {supported}): \
+         it was written by {by} activation-manager; {what_to_do}"
+    )
+}
+
+const PLAN: &str = "an activation plan";
 
 /// Encodes a plan with its header.
 pub fn encode(plan: &Plan) -> Vec<u8> {
@@ -45,7 +55,7 @@ pub fn encode(plan: &Plan) -> Vec<u8> {
 /// Decodes a plan file, checking magic, version, length, checksum and that
 /// every node index points at a node.
 pub fn decode(bytes: &[u8]) -> Result<Plan, DecodeError> {
-    let plan = unseal(bytes, MAGIC, FORMAT_VERSION, "an activation plan")?;
+    let plan = unseal(bytes, MAGIC, FORMAT_VERSION, PLAN)?;
     check_indices(&plan)?;
     Ok(plan)
 }
@@ -55,9 +65,18 @@ pub fn encode_generation(generation: &Generation) -> Vec<u8> {
     seal(GENERATION_MAGIC, STATE_VERSION, generation)
 }
 
-/// Decodes a generation record.
+/// Decodes a generation record, also one an earlier released `am` wrote
+/// (see `state::earlier`): upgrading `am` must not strand a home.
 pub fn decode_generation(bytes: &[u8]) -> Result<Generation, DecodeError> {
-    unseal(bytes, GENERATION_MAGIC, STATE_VERSION, "a generation record")
+    let what = "a generation record";
+    match unseal(bytes, GENERATION_MAGIC, STATE_VERSION, what) {
+        Err(DecodeError::UnsupportedVersion { found: 3, .. }) => {
+            let earlier: crate::state::earlier::GenerationV3 =
+                unseal(bytes, GENERATION_MAGIC, 3, what)?;
+            Ok(earlier.into())
+        }
+        other => other,
+    }
 }
 
 /// One journal frame: payload length (u32 LE), FNV-1a of the payload (u64
@@ -75,7 +94,11 @@ pub fn encode_journal_entry(entry: &JournalEntry) -> Vec<u8> {
 /// Decodes a journal. Reading stops at the first incomplete or damaged
 /// frame: the journal is written before each change is made, so a frame cut
 /// off by a crash describes a change that never happened.
-pub fn decode_journal(mut bytes: &[u8]) -> Vec<JournalEntry> {
+///
+/// A whole frame (its checksum matches) that does not decode was written
+/// by another version of `am`: that is an error, never a shorter journal,
+/// since undoing only part of an activation would leave it half done.
+pub fn decode_journal(mut bytes: &[u8]) -> Result<Vec<JournalEntry>, DecodeError> {
     let mut entries = Vec::new();
     while bytes.len() >= 12 {
         let len = u32::from_le_bytes(field(bytes, 0)) as usize;
@@ -84,11 +107,19 @@ pub fn decode_journal(mut bytes: &[u8]) -> Vec<JournalEntry> {
         if fnv1a64(payload) != checksum {
             break;
         }
-        let Ok(entry) = postcard::from_bytes(payload) else { break };
+        let entry = match postcard::take_from_bytes(payload) {
+            Ok((entry, [])) => entry,
+            _ => {
+                return Err(DecodeError::Malformed(format!(
+                    "entry {} is not one this am writes",
+                    entries.len() + 1
+                )));
+            }
+        };
         entries.push(entry);
         bytes = &bytes[12 + len..];
     }
-    entries
+    Ok(entries)
 }
 
 fn seal<T: Serialize>(magic: [u8; 8], version: u32, value: &T) -> Vec<u8> {
@@ -119,7 +150,7 @@ fn unseal<T: DeserializeOwned>(
     }
     let found = u32::from_le_bytes(field(bytes, 8));
     if found != version {
-        return Err(DecodeError::UnsupportedVersion { found, supported: version });
+        return Err(DecodeError::UnsupportedVersion { what, found, supported: version });
     }
     let payload_len = u64::from_le_bytes(field(bytes, 12));
     let checksum = u64::from_le_bytes(field(bytes, 20));
@@ -243,10 +274,15 @@ mod tests {
         let mut bytes = encode(&sample());
         let other = FORMAT_VERSION + 1;
         bytes[8..12].copy_from_slice(&other.to_le_bytes());
+        let error = decode(&bytes).expect_err("another version");
         assert_eq!(
-            decode(&bytes),
-            Err(DecodeError::UnsupportedVersion { found: other, supported: FORMAT_VERSION })
+            error,
+            DecodeError::UnsupportedVersion { what: PLAN, found: other, supported: FORMAT_VERSION }
         );
+        assert!(error.to_string().contains("by a newer activation-manager"), "{error}");
+        bytes[8..12].copy_from_slice(&(FORMAT_VERSION - 1).to_le_bytes());
+        let error = decode(&bytes).expect_err("an older version");
+        assert!(error.to_string().contains("rebuild the bundle with this one"), "{error}");
     }
 
     #[test]
@@ -310,11 +346,31 @@ mod tests {
             JournalEntry::LinkCreated { path: "/home/a/.b".into(), content: "/s/.b".into() },
         ];
         let bytes: Vec<u8> = entries.iter().flat_map(encode_journal_entry).collect();
-        assert_eq!(decode_journal(&bytes), entries);
+        assert_eq!(decode_journal(&bytes), Ok(entries.clone()));
         let first_len = encode_journal_entry(&entries[0]).len();
         for cut in first_len..bytes.len() {
-            assert_eq!(decode_journal(&bytes[..cut]), entries[..1], "cut at {cut}");
+            assert_eq!(decode_journal(&bytes[..cut]), Ok(entries[..1].to_vec()), "cut at {cut}");
         }
+    }
+
+    /// The first release's `Begin`, which had no token.
+    #[derive(serde::Serialize)]
+    enum FirstReleaseEntry {
+        Begin { generation: u64, bundle: String, previous: Option<u64> },
+    }
+
+    #[test]
+    fn a_journal_of_another_am_is_an_error_not_a_shorter_journal() {
+        let old = FirstReleaseEntry::Begin {
+            generation: 2,
+            bundle: "/nix/store/x".into(),
+            previous: Some(1),
+        };
+        let payload = postcard::to_stdvec(&old).expect("serializes");
+        let mut bytes = (payload.len() as u32).to_le_bytes().to_vec();
+        bytes.extend_from_slice(&fnv1a64(&payload).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        assert!(matches!(decode_journal(&bytes), Err(DecodeError::Malformed(_))));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod earlier;
+
 /// One successful activation: what it activated and what it owns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Generation {

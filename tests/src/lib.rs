@@ -135,9 +135,14 @@ pub fn am_package() -> PathBuf {
     package
 }
 
-/// A new empty folder under the system's temp dir.
+/// A new empty folder under the system's temp dir. It is left behind for
+/// a look after a failure; the first call of each test process removes the
+/// folders of test processes that have ended (unless `AM_KEEP_TEST_DIRS` is
+/// set), so they do not pile up (each may hold a GC root of a build).
 pub fn fresh_dir(label: &str) -> PathBuf {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
+    static SWEEP: std::sync::Once = std::sync::Once::new();
+    SWEEP.call_once(sweep_ended_test_dirs);
     let dir = std::env::temp_dir().join(format!(
         "am-test-{label}-{}-{}",
         std::process::id(),
@@ -146,6 +151,31 @@ pub fn fresh_dir(label: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir is writable");
     dir
+}
+
+/// Removes `am-test-<label>-<pid>-<n>` folders of processes no longer running.
+fn sweep_ended_test_dirs() {
+    if std::env::var_os("AM_KEEP_TEST_DIRS").is_some() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|name| name.strip_prefix("am-test-")) else {
+            continue;
+        };
+        let mut parts = rest.rsplit('-');
+        let (Some(_counter), Some(pid)) = (parts.next(), parts.next()) else { continue };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if Path::new("/proc").join(pid.to_string()).exists() {
+            continue;
+        }
+        if std::fs::remove_dir_all(entry.path()).is_err() {
+            // A test may leave read-only folders (copies out of the store).
+            let _ = Command::new("chmod").arg("-R").arg("u+w").arg(entry.path()).status();
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// The environment every Nix command of the tests runs with: flakes on, no

@@ -50,7 +50,7 @@ fn a_home_bundle_is_copied_and_activated_as_the_ssh_user() {
     let store_path = arg(&bundle.store_path);
     let step = format!("copying {store_path} to {host}\n    nix copy --to ssh://{host}");
     assert!(text.contains(&step), "the copy is not said, or not with nix copy:\n{text}");
-    assert!(text.contains("dry run of"), "the remote report is shown:\n{text}");
+    assert!(text.contains("would activate"), "the remote report is shown:\n{text}");
     assert!(text.contains(".config/greeting"), "{text}");
     assert!(machine.has_store_path(&bundle.store_path), "the bundle was not copied:\n{text}");
     assert!(!machine.path("/home/deploy/.config").exists(), "a dry run changed the home");

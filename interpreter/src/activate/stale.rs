@@ -110,16 +110,24 @@ fn prune(
     home: &Place,
     backend: &impl Backend,
 ) -> Vec<PathBuf> {
-    // A folder where a user's original came back holds it.
-    let mut candidates: Vec<&str> = steps
+    // A folder where a user's original came back holds it. Besides the
+    // folders of the removed targets, every folder an activation made that
+    // the new plan does not need: one that held a user's file when its
+    // targets went is removed once the user has removed the file.
+    let mut candidates: Vec<String> = steps
         .iter()
         .filter(|step| step.remove.is_some() && !restored.contains(step.target.as_str()))
         .flat_map(|step| Path::new(&step.target).ancestors().skip(1))
         .filter_map(Path::to_str)
+        .chain(created_dirs.iter().map(String::as_str))
         .filter(|dir| !dir.is_empty() && created_dirs.contains(*dir) && !needed.contains(dir))
+        .map(str::to_string)
         .collect();
     // Deepest first, so a folder is tried after the folders inside it.
-    candidates.sort_by_key(|dir| std::cmp::Reverse((dir.matches('/').count(), *dir)));
+    candidates.sort_by(|a, b| {
+        let depth = |dir: &String| dir.matches('/').count();
+        depth(b).cmp(&depth(a)).then_with(|| b.cmp(a))
+    });
     candidates.dedup();
     let trashed: Vec<&str> = steps
         .iter()
@@ -127,7 +135,7 @@ fn prune(
         .map(|step| step.target.as_str())
         .collect();
     let mut after_trash = Vec::new();
-    for dir in candidates {
+    for dir in &candidates {
         let path = home.target(dir);
         if backend.remove_dir_if_empty(&path) {
             created_dirs.remove(dir);

@@ -73,7 +73,7 @@ pub fn list(place: &Where, style: Style) -> Result<String> {
             generation.number,
             format_utc(generation.activated_at),
             generation.bundle,
-            count(generation.owned.len(), "target", "targets"),
+            crate::report::count(generation.owned.len(), "target", "targets"),
         );
     }
     match (history.entries.last(), history.current) {
@@ -222,10 +222,6 @@ fn ranges(numbers: &[u64]) -> String {
         })
         .collect();
     runs.join(", ")
-}
-
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

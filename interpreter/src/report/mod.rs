@@ -20,6 +20,7 @@ use std::io::{self, Write};
 use am_schema::{Node, Plan};
 
 pub use self::activation::ActivationReport;
+pub use self::sections::count;
 use crate::activate::recover::Recovered;
 use crate::error::Error;
 use crate::quote::printable;

@@ -49,10 +49,16 @@ impl Journal {
     }
 }
 
-/// Reads a journal left behind, if there is one.
+/// Reads a journal left behind, if there is one. One another version of
+/// `am` wrote is an error that says how to finish it.
 pub fn read(path: &Path) -> io::Result<Option<Vec<JournalEntry>>> {
     match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(am_schema::decode_journal(&bytes))),
+        Ok(bytes) => am_schema::decode_journal(&bytes).map(Some).map_err(|error| {
+            io::Error::other(format!(
+                "{error}: an activation by another version of am was cut short; run the \
+                 `bin/activate` of a bundle built with that version to finish it, then this one"
+            ))
+        }),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(error),
     }

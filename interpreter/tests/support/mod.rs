@@ -114,24 +114,9 @@ pub fn shell(id: &str, script: &str, required: bool, after: &[NodeIndex]) -> Nod
     }
 }
 
-pub fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-pub fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Panics with the command's output unless it exited with `code`.
-pub fn assert_exit(output: &Output, code: i32, what: &str) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "{what}: expected exit code {code}\n--- stdout\n{}--- stderr\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
+// The output helpers every end-to-end test uses, from the test crate.
+#[allow(unused_imports)] // Each test file uses its own subset.
+pub use am_tests::{assert_exit, stderr, stdout};
 
 /// Inode, change time and modification time as `lstat` sees them: any
 /// replacement or write shows up as a difference.
