@@ -52,7 +52,14 @@ in
     let
       # Modules get `osConfig`, then the shared and the user's own
       # `extraSpecialArgs`.
-      specialArgsWith = extraSpecialArgs: { inherit osConfig; } // cfg.extraSpecialArgs // extraSpecialArgs;
+      specialArgsWith =
+        extraSpecialArgs: { inherit osConfig; } // cfg.extraSpecialArgs // extraSpecialArgs;
+
+      # `am` comes with the system that builds the home, not into the
+      # user's Nix profile (which they may not use at all).
+      systemsCommand = {
+        am.command.enable = lib.mkDefault false;
+      };
 
       mkBundle =
         {
@@ -62,7 +69,7 @@ in
         }:
         amLib.homeBundle {
           inherit pkgs name;
-          modules = lib.toList modules;
+          modules = [ systemsCommand ] ++ lib.toList modules;
           extraSpecialArgs = specialArgsWith extraSpecialArgs;
         };
 
@@ -91,8 +98,8 @@ in
               pkgs
               name
               modules
-              amModules
               ;
+            amModules = [ systemsCommand ] ++ amModules;
             extraSpecialArgs = specialArgsWith extraSpecialArgs;
           };
     in

@@ -18,7 +18,9 @@ in
     name: {
       declaredBy = "${prefix}.${lib.showOption [ name ]}";
       definedIn = files (
-        builtins.filter (def: builtins.isAttrs def.value && def.value ? ${name}) option.definitionsWithLocations
+        builtins.filter (
+          def: builtins.isAttrs def.value && def.value ? ${name}
+        ) option.definitionsWithLocations
       );
     };
 

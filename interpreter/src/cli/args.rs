@@ -1,8 +1,6 @@
-//! The command line: clap structs that mirror the flags, lowered into a
-//! [`Command`] that the rest of `am` works with.
-//!
-//! Parsing only checks what the flags say; whether a bundle exists is found
-//! out later, when it is opened.
+//! The clap definitions of `am` and of a bundle's `bin/activate`, and
+//! their lowering into [`Command`]: everything clap needs stays here, so
+//! the rest of `am` sees only the plain types of the parent module.
 
 use std::ffi::OsString;
 use std::num::NonZeroUsize;
@@ -11,155 +9,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use clap_complete::Shell;
 
-/// What `am` was asked to do.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Command {
-    /// Activate a bundle, roll back to an older generation, or deactivate:
-    /// all three are one activation of the engine with another target.
-    Activate(Activate),
-    Inspect(Inspect),
-    Generations(Generations),
-    Diff(Diff),
-    Switch(Switch),
-    /// Print the completion script of a shell.
-    Completions(Shell),
-    /// Documentation generated from this command line, for the docs site
-    /// and packagers.
-    Docs(Docs),
-    /// Run the Lua chunk of the job on stdin: the process `am` starts for
-    /// each chunk.
-    LuaChunk,
-}
-
-/// What `am diff` compares.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Diff {
-    /// `None`: the bundle active for `place`.
-    pub old: Option<PathBuf>,
-    pub place: Where,
-    pub new: PathBuf,
-    /// `-p`: a unified diff of each changed text file.
-    pub patch: bool,
-}
-
-/// What `--timings` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Timings {
-    /// The slowest 20 nodes, each layer, and the total.
-    Slowest,
-    /// Every node, slowest first, each layer, and the total.
-    All,
-}
-
-/// What `am __docs` generates.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Docs {
-    /// The command line reference page of the docs site, to stdout.
-    Markdown,
-    /// One man page per command, into this folder.
-    Man(PathBuf),
-    /// Every member of the Lua `am` table, for the type-hint sync test.
-    LuaApi,
-}
-
-/// What an activation makes the home match.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Target {
-    Bundle(BundleArg),
-    /// The generation before the current one, or the one numbered.
-    Rollback(Option<u64>),
-    /// Nothing: remove everything the current generation owns.
-    Nothing,
-}
-
-/// Which place a command works on.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Where {
-    /// Not said: the home (`$HOME`), unless the bundle being activated is a
-    /// system's, which then means the running system.
-    #[default]
-    Unsaid,
-    /// The system whose root is this folder (`/` for `--system`).
-    System(PathBuf),
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub struct Activate {
-    pub target: Target,
-    pub place: Where,
-    /// How many nodes of one layer may run at the same time.
-    pub jobs: NonZeroUsize,
-    /// Show the output of commands that succeed and every changed link.
-    pub verbose: bool,
-    /// Print what would change and change nothing.
-    pub dry_run: bool,
-    /// Replace anything in the way of any target.
-    pub force: bool,
-    /// Move paths in the way to `<path>.<ext>` (overrides the bundle's).
-    pub backup_ext: Option<String>,
-    pub overwrite_backup: bool,
-    /// Print per-node and per-layer wall time.
-    pub timings: Option<Timings>,
-    /// `--ask`: show what would change and ask before changing it.
-    pub ask: bool,
-    /// `--yes`: with `--ask`, the answer: show the changes, then go on.
-    pub yes: bool,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub struct Generations {
-    /// Generation numbers to delete.
-    pub delete: Vec<u64>,
-    pub place: Where,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub struct Inspect {
-    /// A bundle folder or a plan file; `None` is the active bundle.
-    pub path: Option<PathBuf>,
-    /// Whose active bundle, when there is no path.
-    pub place: Where,
-    pub format: InspectFormat,
-}
-
-/// How `am inspect` prints a plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InspectFormat {
-    /// Aligned lines for people.
-    Text,
-    /// JSON for tools.
-    Json,
-    /// A Graphviz graph.
-    Dot,
-}
-
-/// What `am switch` deploys, and where.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Switch {
-    /// A built bundle (`./result`), or with `build_host`, the derivation
-    /// that builds one.
-    pub bundle: PathBuf,
-    /// `[user@]host`, as ssh takes it, to activate on.
-    pub target_host: String,
-    /// `[user@]host` to build the derivation on.
-    pub build_host: Option<String>,
-    /// Run `bin/activate` under `sudo` on the target.
-    pub sudo: bool,
-    /// The activation flags the user gave, for `bin/activate` on the target.
-    pub activate_args: Vec<String>,
-}
-
-/// How the bundle to activate was named.
-#[derive(Debug, PartialEq, Eq)]
-pub enum BundleArg {
-    /// Not at all: the bundle this home's static link points into.
-    Active,
-    /// A bundle folder, e.g. `./result`.
-    Folder(PathBuf),
-    /// The bundle's own `bin/activate`, which the kernel hands to
-    /// `am bundle-entry` through the script's `#!` line.
-    Script(PathBuf),
-}
+use super::*;
 
 /// Parses the arguments of `am` (the first one is the program name).
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::Error> {
@@ -169,10 +19,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
             Ok(Command::Activate(flags.lower(Target::Bundle(bundle))))
         }
         Sub::Rollback { to, flags } => Ok(Command::Activate(flags.lower(Target::Rollback(to)))),
-        Sub::Deactivate { flags } => Ok(Command::Activate(flags.lower(Target::Nothing))),
-        Sub::Generations { delete, place } => {
-            Ok(Command::Generations(Generations { delete, place: place.lower() }))
+        Sub::Deactivate { flags } => Ok(Command::Activate(flags.lower())),
+        Sub::Generations { delete, older_than, keep, dry_run, place } => {
+            let delete = if !delete.is_empty() {
+                Some(Delete::Numbers(delete))
+            } else if older_than.is_some() || keep.is_some() {
+                Some(Delete::Old { older_than, keep })
+            } else {
+                None
+            };
+            Ok(Command::Generations(Generations { delete, place: place.lower(), dry_run }))
         }
+        Sub::CompleteGenerations { place } => Ok(Command::CompleteGenerations(place.lower())),
         Sub::Diff { mut bundles, patch, place } => {
             // clap gives one or two bundles: NEW alone, or OLD and NEW.
             let new = bundles.pop().unwrap_or_default();
@@ -250,8 +108,12 @@ enum Sub {
     Inspect(InspectArgs),
     /// Activate the generation before the current one again, as a new
     /// generation.
+    ///
+    /// After `am deactivate`, the generation it ended is activated again.
+    /// Either way, it says where it went: `rolled back from 3 to 2`.
     Rollback {
-        /// Roll back to this generation instead of the one before the current.
+        /// Roll back to this generation instead of the one before the current
+        /// (any kept one, also after `am deactivate`).
         #[arg(long, value_name = "N")]
         to: Option<u64>,
         #[command(flatten)]
@@ -259,15 +121,40 @@ enum Sub {
     },
     /// Remove everything the current generation owns, and move the
     /// originals that were backed up back into place.
+    ///
+    /// The generation stays in the list, marked as deactivated: `am
+    /// rollback` activates it again.
     Deactivate {
         #[command(flatten)]
-        flags: ActivateFlags,
+        flags: DeactivateFlags,
     },
     /// List this home's generations, or delete old ones (and their GC roots).
+    ///
+    /// The list marks the current generation and those `am deactivate`
+    /// ended. The current generation is never deleted.
+    #[command(group(clap::ArgGroup::new("deletion").multiple(true)))]
     Generations {
-        /// Delete these generations (not the current one).
-        #[arg(long, value_name = "N", num_args = 1..)]
+        /// Delete these generations.
+        #[arg(
+            long,
+            value_name = "N",
+            num_args = 1..,
+            group = "deletion",
+            conflicts_with_all = ["older_than", "keep"]
+        )]
         delete: Vec<u64>,
+        /// Delete the generations that stopped being current more than AGE
+        /// ago (`30d`; `s`, `h`, `d` and `w` are seconds, hours, days and
+        /// weeks), so that what was active AGE ago stays.
+        #[arg(long = "delete-older-than", value_name = "AGE", value_parser = parse_age, group = "deletion")]
+        older_than: Option<Age>,
+        /// Delete all but the N newest generations; with
+        /// --delete-older-than, only those that are old too.
+        #[arg(long, value_name = "N", value_parser = parse_keep, group = "deletion")]
+        keep: Option<NonZeroUsize>,
+        /// Print which generations would be deleted, and delete none.
+        #[arg(long, short = 'n', requires = "deletion")]
+        dry_run: bool,
         #[command(flatten)]
         place: PlaceArgs,
     },
@@ -312,6 +199,13 @@ enum Sub {
     /// Runs one Lua chunk, for `am` itself (see lua/process.rs).
     #[command(name = crate::lua::SUBCOMMAND, hide = true)]
     LuaChunk,
+    /// Prints the generation numbers, one a line with a tab and a
+    /// description, for the completion scripts (see manual.rs).
+    #[command(name = COMPLETE_GENERATIONS, hide = true)]
+    CompleteGenerations {
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
     /// Runs a bundle's `bin/activate`, whose first line is
     /// `#!<am> bundle-entry`; the kernel adds the script's path and the
     /// user's arguments.
@@ -385,6 +279,48 @@ struct ActivateFlags {
     yes: bool,
     #[command(flatten)]
     place: PlaceArgs,
+}
+
+/// The flags of `am deactivate`: those of `am activate` that mean
+/// something without a bundle. It runs no node (no `--jobs`, no
+/// `--timings`) and puts nothing in the way of anything (no `--force`,
+/// no backups), so those are refused rather than ignored.
+#[derive(Debug, clap::Args)]
+struct DeactivateFlags {
+    /// Also list each path removed or put back.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Print every change that would be made, and change nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Show what would be removed (as `am diff` does) and ask before
+    /// removing it; refused when stdin is not a terminal, unless `--yes`
+    /// answers.
+    #[arg(long)]
+    ask: bool,
+    /// With `--ask`: show what would be removed, then go on without asking.
+    #[arg(long, short = 'y', requires = "ask")]
+    yes: bool,
+    #[command(flatten)]
+    place: PlaceArgs,
+}
+
+impl DeactivateFlags {
+    fn lower(self) -> Activate {
+        Activate {
+            target: Target::Nothing,
+            place: self.place.lower(),
+            jobs: NonZeroUsize::MIN,
+            verbose: self.verbose,
+            dry_run: self.dry_run,
+            force: false,
+            backup_ext: None,
+            overwrite_backup: false,
+            timings: None,
+            ask: self.ask,
+            yes: self.yes,
+        }
+    }
 }
 
 impl ActivateFlags {
@@ -467,6 +403,35 @@ fn parse_backup_ext(value: &str) -> Result<String, String> {
         Err("a backup extension is a file name's end such as `bak`: not empty, \
              not `.` or `..`, and without `/`"
             .to_string())
+    }
+}
+
+/// `30d`: a whole number and a unit.
+fn parse_age(value: &str) -> Result<Age, String> {
+    let problem = || {
+        "expected a whole number and a unit, e.g. `30d`: `s` seconds, `h` hours, \
+         `d` days, `w` weeks"
+            .to_string()
+    };
+    let split = value.find(|c: char| !c.is_ascii_digit()).ok_or_else(problem)?;
+    let (number, unit) = value.split_at(split);
+    let unit_seconds = match unit {
+        "s" => 1,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(problem()),
+    };
+    let seconds = number.parse::<u64>().ok().and_then(|n| n.checked_mul(unit_seconds));
+    let seconds = seconds.ok_or_else(problem)?;
+    Ok(Age { seconds, text: value.to_string() })
+}
+
+fn parse_keep(value: &str) -> Result<NonZeroUsize, String> {
+    match value.parse::<usize>() {
+        Ok(keep) => NonZeroUsize::new(keep)
+            .ok_or_else(|| "at least 1 generation is kept; --keep 1 keeps the newest".to_string()),
+        Err(_) => Err("expected a whole number of generations, e.g. 5".to_string()),
     }
 }
 
@@ -575,190 +540,4 @@ impl PlaceArgs {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse_strs(args: &[&str]) -> Result<Command, clap::Error> {
-        parse(args.iter().map(OsString::from))
-    }
-
-    fn activate(args: &[&str]) -> Activate {
-        match parse_strs(args) {
-            Ok(Command::Activate(activate)) => activate,
-            other => panic!("{args:?} parsed into {other:?}"),
-        }
-    }
-
-    #[test]
-    fn clap_definition_is_consistent() {
-        Args::command().debug_assert();
-        EntryArgs::command().debug_assert();
-    }
-
-    #[test]
-    fn activate_takes_an_optional_bundle() {
-        let explicit = activate(&["am", "activate", "./result", "--jobs", "3", "-v"]);
-        assert_eq!(explicit.target, Target::Bundle(BundleArg::Folder("./result".into())));
-        assert_eq!(explicit.jobs.get(), 3);
-        assert!(explicit.verbose);
-        assert_eq!(activate(&["am", "activate"]).target, Target::Bundle(BundleArg::Active));
-    }
-
-    #[test]
-    fn zero_jobs_is_a_usage_error() {
-        let error = parse_strs(&["am", "activate", "--jobs", "0"]).expect_err("0 is rejected");
-        assert_eq!(error.exit_code(), 2);
-    }
-
-    #[test]
-    fn bundle_entry_parses_the_users_flags_like_activate() {
-        let entry = activate(&["am", "bundle-entry", "/b/bin/activate", "--verbose", "-j", "2"]);
-        assert_eq!(entry.target, Target::Bundle(BundleArg::Script("/b/bin/activate".into())));
-        assert!(entry.verbose);
-        assert_eq!(entry.jobs.get(), 2);
-    }
-
-    #[test]
-    fn bundle_entry_help_is_activates_help() {
-        let error = parse_strs(&["am", "bundle-entry", "./result/bin/activate", "--help"])
-            .expect_err("help is shown");
-        assert_eq!(error.kind(), clap::error::ErrorKind::DisplayHelp);
-        let help = error.render().to_string();
-        assert!(help.contains("--jobs"), "{help}");
-        assert!(help.contains("./result/bin/activate"), "{help}");
-    }
-
-    #[test]
-    fn bundle_entry_rejects_a_bundle_argument() {
-        let error = parse_strs(&["am", "bundle-entry", "/b/bin/activate", "./other"])
-            .expect_err("activate takes no bundle");
-        assert_eq!(error.exit_code(), 2);
-    }
-
-    #[test]
-    fn inspect_takes_a_path_and_json() {
-        let parsed = parse_strs(&["am", "inspect", "--json", "plan.am"]).expect("valid");
-        let format = InspectFormat::Json;
-        assert_eq!(
-            parsed,
-            Command::Inspect(Inspect {
-                path: Some("plan.am".into()),
-                format,
-                place: Where::Unsaid
-            })
-        );
-    }
-
-    #[test]
-    fn inspect_prints_one_format() {
-        let parsed = parse_strs(&["am", "inspect", "--dot"]).expect("valid");
-        let format = InspectFormat::Dot;
-        assert_eq!(parsed, Command::Inspect(Inspect { path: None, format, place: Where::Unsaid }));
-        let error = parse_strs(&["am", "inspect", "--dot", "--json"]).expect_err("one format");
-        assert_eq!(error.exit_code(), 2);
-    }
-
-    #[test]
-    fn switch_passes_the_activation_flags_on_as_given() {
-        let parsed = parse_strs(&[
-            "am",
-            "switch",
-            "./result",
-            "--target-host",
-            "me@web",
-            "-n",
-            "-j",
-            "2",
-            "--root",
-            "/srv/image",
-            "-b",
-            "bak",
-            "--sudo",
-        ])
-        .expect("valid");
-        let expected = Switch {
-            bundle: "./result".into(),
-            target_host: "me@web".to_string(),
-            build_host: None,
-            sudo: true,
-            activate_args: [
-                "--jobs",
-                "2",
-                "--dry-run",
-                "--backup-ext",
-                "bak",
-                "--root",
-                "/srv/image",
-            ]
-            .map(String::from)
-            .to_vec(),
-        };
-        assert_eq!(parsed, Command::Switch(expected));
-        // Unsaid, the number of jobs is left to the target's CPUs.
-        let parsed =
-            parse_strs(&["am", "switch", "x.drv", "--build-host", "b", "--target-host", "t"]);
-        match parsed.expect("valid") {
-            Command::Switch(switch) => {
-                assert_eq!(switch.build_host.as_deref(), Some("b"));
-                assert!(switch.activate_args.is_empty(), "{:?}", switch.activate_args);
-            }
-            other => panic!("parsed into {other:?}"),
-        }
-    }
-
-    #[test]
-    fn switch_refuses_hosts_that_ssh_or_nix_would_misread() {
-        for host in ["-oProxyCommand=x", "ssh://h", "me@web/x", "a b", ""] {
-            let error = parse_strs(&["am", "switch", "./result", &format!("--target-host={host}")])
-                .expect_err(host);
-            assert_eq!(error.exit_code(), 2, "{host}");
-        }
-        let error = parse_strs(&["am", "switch", "./result"]).expect_err("a target is needed");
-        assert_eq!(error.exit_code(), 2);
-    }
-
-    #[test]
-    fn diff_takes_new_alone_or_old_and_new() {
-        let parsed = parse_strs(&["am", "diff", "./result"]).expect("valid");
-        let diff = Diff { old: None, place: Where::Unsaid, new: "./result".into(), patch: false };
-        assert_eq!(parsed, Command::Diff(diff));
-        let parsed = parse_strs(&["am", "diff", "-p", "old", "new"]).expect("valid");
-        let diff =
-            Diff { old: Some("old".into()), place: Where::Unsaid, new: "new".into(), patch: true };
-        assert_eq!(parsed, Command::Diff(diff));
-        assert!(parse_strs(&["am", "diff"]).is_err());
-        assert!(parse_strs(&["am", "diff", "a", "b", "c"]).is_err());
-    }
-
-    #[test]
-    fn timings_take_an_optional_which() {
-        assert_eq!(activate(&["am", "activate"]).timings, None);
-        assert_eq!(activate(&["am", "activate", "--timings"]).timings, Some(Timings::Slowest));
-        assert_eq!(activate(&["am", "activate", "--timings=all"]).timings, Some(Timings::All));
-        // `--timings` takes no separate word: the bundle stays the bundle.
-        let parsed = activate(&["am", "activate", "--timings", "./result"]);
-        assert_eq!(parsed.target, Target::Bundle(BundleArg::Folder("./result".into())));
-    }
-
-    #[test]
-    fn yes_answers_ask() {
-        let parsed = activate(&["am", "activate", "--ask", "--yes"]);
-        assert!(parsed.ask && parsed.yes);
-        assert!(parse_strs(&["am", "activate", "--yes"]).is_err(), "--yes without --ask");
-    }
-
-    #[test]
-    fn completions_name_a_shell() {
-        let parsed = parse_strs(&["am", "completions", "zsh"]).expect("valid");
-        assert_eq!(parsed, Command::Completions(Shell::Zsh));
-        assert!(parse_strs(&["am", "completions", "tcsh"]).is_err());
-    }
-
-    #[test]
-    fn the_chunk_process_has_a_hidden_subcommand() {
-        let subcommand = crate::lua::SUBCOMMAND;
-        assert_eq!(parse_strs(&["am", subcommand]).expect("valid"), Command::LuaChunk);
-        let help = Args::command().render_help().to_string();
-        assert!(!help.contains(subcommand), "{help}");
-    }
-}
+mod tests;

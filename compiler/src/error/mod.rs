@@ -1,4 +1,4 @@
-//! Every problem the compiler reports, as data; `render.rs` turns it into text.
+//! Every problem the compiler reports, as data; `render/` turns it into text.
 //!
 //! The `#[error]` strings are one-line summaries, for logs and for callers
 //! of the library. What a user reads in a failed Nix build is produced by
@@ -10,150 +10,12 @@ use std::path::PathBuf;
 pub use crate::target::TargetProblem;
 pub use crate::unit_name::NameProblem as UnitNameProblem;
 
-/// The node a problem is about, with what the Nix library told us of its origin.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct NodeRef {
-    /// `None` when the input node has no usable `id`.
-    pub id: Option<String>,
-    /// Position in the input's `nodes` list, counted from 1; names a node that
-    /// has no id.
-    pub position: usize,
-    /// The node's kind when it is a known one; makes messages read
-    /// "link node `x`" rather than "node `x`".
-    pub kind: Option<&'static str>,
-    /// The option that declared the node, e.g. `home.file.".vimrc"`.
-    pub declared_by: Option<String>,
-    /// The files that define that option.
-    pub defined_in: Vec<String>,
-}
+mod subjects;
 
-impl std::fmt::Display for NodeRef {
-    /// "`hello` (am.nodes.hello)", or "#3" for a node without id.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.id {
-            Some(id) => write!(f, "`{id}`")?,
-            None => write!(f, "#{}", self.position)?,
-        }
-        match &self.declared_by {
-            Some(option) => write!(f, " ({option})"),
-            None => Ok(()),
-        }
-    }
-}
-
-/// One entry of a `systemd-units` node's `units`, with its own provenance
-/// (`systemd.user.services.foo`), which messages name rather than the node.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct UnitRef {
-    pub node: NodeRef,
-    /// Position in `units`, counted from 1.
-    pub position: usize,
-    /// The name as written, valid or not.
-    pub name: Option<String>,
-    pub declared_by: Option<String>,
-    pub defined_in: Vec<String>,
-}
-
-impl std::fmt::Display for UnitRef {
-    /// "`foo.service` (systemd.user.services.foo)".
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.name {
-            Some(name) => write!(f, "`{name}`")?,
-            None => write!(f, "#{} of node {}", self.position, self.node)?,
-        }
-        match &self.declared_by {
-            Some(option) => write!(f, " ({option})"),
-            None => Ok(()),
-        }
-    }
-}
-
-/// Whether a dependency was written as `after` or `before`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Direction {
-    After,
-    Before,
-}
-
-impl Direction {
-    pub fn field(self) -> &'static str {
-        match self {
-            Direction::After => "after",
-            Direction::Before => "before",
-        }
-    }
-}
-
-/// Why a copy's `permissions` string was rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PermissionsProblem {
-    NotOctal,
-    /// setuid, setgid or sticky.
-    SpecialBits,
-    /// The owner could not read the file, and `am` must, to notice edits.
-    OwnerCannotRead,
-}
-
-impl PermissionsProblem {
-    pub fn describe(self) -> &'static str {
-        match self {
-            PermissionsProblem::NotOctal => "it is not three or four octal digits",
-            PermissionsProblem::SpecialBits => "it sets setuid, setgid or sticky bits",
-            PermissionsProblem::OwnerCannotRead => "the owner could not read the file",
-        }
-    }
-}
-
-/// One step of a drawn dependency cycle: `node` waits for the next step's node.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CycleStep {
-    pub node: NodeRef,
-    /// Which declarations made the edge from this node to the next one: the
-    /// node's own `after`, the next node's `before`, or both.
-    pub by_after: bool,
-    pub by_before: bool,
-}
-
-/// A syntax error in Lua code, placed in the text the user wrote (not in
-/// the `return (...)` the compiler wraps an expression in).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LuaSyntaxError {
-    /// The parser's message.
-    pub message: String,
-    /// Counted from 1.
-    pub line: usize,
-    /// Counted from 1, in characters.
-    pub column: usize,
-    /// How many characters the error is about, at least 1.
-    pub width: usize,
-    /// The line holding the error, as written.
-    pub source_line: String,
-}
-
-/// What the compiler was doing when the file system failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IoAction {
-    ReadInput,
-    CreateOutput,
-    Write,
-    CopySource,
-    Link,
-    /// Listing the files of a tree's source folder.
-    ListSource,
-}
-
-impl IoAction {
-    pub fn verb(self) -> &'static str {
-        match self {
-            IoAction::ReadInput => "read the input",
-            IoAction::CreateOutput => "create the bundle folder",
-            IoAction::Write => "write",
-            IoAction::CopySource => "copy the source",
-            IoAction::Link => "create the link",
-            IoAction::ListSource => "list the files of",
-        }
-    }
-}
+pub use subjects::{
+    CycleStep, DagEntry, Direction, IoAction, LuaSyntaxError, LuaText, NodeRef, PermissionsProblem,
+    UnitRef,
+};
 
 /// Every way compiling a configuration can fail, in families. Each family
 /// is rendered by its own module of `render/`, whose `match` the Rust
@@ -347,7 +209,7 @@ pub enum LuaError {
     /// `argv[2]`, `env.HOME`, `settings."org/gnome/x".key`. `expression`
     /// tells a Lua value from a script.
     #[error("{field} of node {node}: Lua syntax error at line {}, column {}: {}", error.line, error.column, error.message)]
-    LuaSyntax { node: NodeRef, field: String, expression: bool, error: LuaSyntaxError },
+    LuaSyntax { node: NodeRef, field: String, text: LuaText, error: LuaSyntaxError },
 
     /// A Lua value where the field must be known when the bundle is built
     /// (`field` as in `LuaSyntax`).
@@ -424,6 +286,11 @@ pub enum GraphError {
         missing: String,
         suggestion: Option<String>,
     },
+
+    /// A DAG entry (`home.activation.<name>`) orders against `name`, which
+    /// is neither another entry of its option nor an anchor.
+    #[error("node {node} has {} = [ {name:?} ], but no entry or anchor has that name", direction.field())]
+    UnknownDagName { node: NodeRef, direction: Direction, name: String, suggestion: Option<String> },
 
     /// `chain` starts at the first node; its last step leads back to it.
     /// `others` are further nodes of the same knot not on the drawn cycle.
@@ -701,7 +568,8 @@ impl GraphError {
             GraphError::DuplicateId { id, .. } => (30, id.clone(), 0),
             GraphError::TargetConflict { target, .. } => (31, target.clone(), 0),
             GraphError::NestedTarget { outer_target, .. } => (32, outer_target.clone(), 0),
-            GraphError::UnknownDependency { node, .. } => by_node(40, node),
+            GraphError::UnknownDependency { node, .. }
+            | GraphError::UnknownDagName { node, .. } => by_node(40, node),
             GraphError::Cycle { chain, .. } => {
                 let (id, position) = chain.first().map(|s| node_key(&s.node)).unwrap_or_default();
                 (41, id, position)
@@ -752,6 +620,7 @@ mod tests {
             kind: Some("exec"),
             declared_by: Some("am.nodes.hello".into()),
             defined_in: vec![],
+            dag: None,
         };
         let error = CompileError::from(FieldError::EmptyArgv { node });
         assert_eq!(error.to_string(), "exec node `hello` (am.nodes.hello) has an empty `argv`");
