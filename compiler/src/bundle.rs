@@ -8,10 +8,13 @@ use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, symlink};
 use std::path::{Component, Path};
 
-use am_schema::{ACTIVATE_SCRIPT, AM_COMMAND, DYNAMIC_DIR, PLAN_FILE, SCRIPTS_DIR, STATIC_DIR};
+use am_schema::{
+    ACTIVATE_SCRIPT, AM_COMMAND, DYNAMIC_DIR, OUTSIDE_SOURCES_FILE, PLAN_FILE, SCRIPTS_DIR,
+    STATIC_DIR,
+};
 
 use crate::error::{IoAction, IoError};
-use crate::lower::{Compiled, StaticContent};
+use crate::lower::{Compiled, StaticContent, StaticFile};
 
 const DIR_MODE: u32 = 0o755;
 const FILE_MODE: u32 = 0o444;
@@ -46,13 +49,20 @@ pub fn am_bin_problem(am_bin: &str) -> Option<&'static str> {
 
 /// Writes the bundle into `out`, which must not exist yet or be empty.
 /// Nothing else is written, so the folder holds exactly the bundle.
-pub fn write(compiled: &Compiled, out: &Path, am_bin: &str) -> Result<(), IoError> {
+pub fn write(
+    compiled: &Compiled,
+    out: &Path,
+    am_bin: &str,
+    store_dir: &str,
+) -> Result<(), IoError> {
     create_out(out)?;
     write_file(out, Path::new(PLAN_FILE), &am_schema::encode(&compiled.plan), FILE_MODE)?;
     create_dirs(out, Path::new(STATIC_DIR))?;
     for file in &compiled.statics {
         write_entry(out, &Path::new(STATIC_DIR).join(&file.target), &file.content)?;
     }
+    let outside = outside_sources(&compiled.statics, store_dir);
+    write_file(out, Path::new(OUTSIDE_SOURCES_FILE), outside.as_bytes(), FILE_MODE)?;
     // Only bundles with such files have the folder.
     for file in &compiled.dynamics {
         write_entry(out, &Path::new(DYNAMIC_DIR).join(&file.name), &file.content)?;
@@ -65,6 +75,17 @@ pub fn write(compiled: &Compiled, out: &Path, am_bin: &str) -> Result<(), IoErro
     write_file(out, Path::new(ACTIVATE_SCRIPT), script.as_bytes(), EXECUTABLE_MODE)?;
     let command = out.join(AM_COMMAND);
     symlink(am_bin, &command).map_err(io_error(IoAction::Link, &command))
+}
+
+/// The targets whose entry links outside the store, joined by NUL bytes:
+/// only those sources can be missing at activation time, and `am` reads
+/// this instead of every entry of the bundle.
+fn outside_sources(statics: &[StaticFile], store_dir: &str) -> String {
+    let outside = statics.iter().filter(|file| match &file.content {
+        StaticContent::Symlink { source } => !Path::new(source).starts_with(store_dir),
+        _ => false,
+    });
+    outside.map(|file| file.target.as_str()).collect::<Vec<_>>().join("\0")
 }
 
 /// Writes one entry of `static/` or `dynamic/`.

@@ -120,6 +120,7 @@ pub fn build(options: &BuildOptions) -> Result<Compiled, Vec<CompileError>> {
             return Err(render::sorted(errors));
         }
     };
-    bundle::write(&compiled, options.out, options.am_bin).map_err(|e| vec![e.into()])?;
+    bundle::write(&compiled, options.out, options.am_bin, options.store_dir)
+        .map_err(|e| vec![e.into()])?;
     Ok(compiled)
 }

@@ -189,6 +189,7 @@ fn bundle_holds_exactly_the_plan_the_statics_the_script_and_am() {
         ("bin", "dir 755".to_string()),
         ("bin/activate", format!("file 555 {:?}", am_compiler::activate_script(AM))),
         ("bin/am", format!("link -> {AM}")),
+        ("outside-sources", "file 444 \"\"".into()),
         ("plan.am", "(checked above)".into()),
         ("static", "dir 755".into()),
         ("static/.config", "dir 755".into()),

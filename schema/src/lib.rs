@@ -47,6 +47,10 @@ pub const ACTIVATE_SCRIPT: &str = "bin/activate";
 /// A link to the `am` the bundle was built with, which `bin/activate` runs:
 /// `./result/bin/am` works before any `am` is installed.
 pub const AM_COMMAND: &str = "bin/am";
+/// The targets of `static/` whose entry links outside the Nix store (an
+/// out-of-store symlink's source, which may be missing), separated by NUL
+/// bytes: `am` warns of a missing one without looking at every entry.
+pub const OUTSIDE_SOURCES_FILE: &str = "outside-sources";
 /// The bundle folder holding executable scripts that unit files run.
 pub const SCRIPTS_DIR: &str = "scripts";
 /// The bundle folder holding the files that chunks of nodes with Lua

@@ -446,12 +446,9 @@ fn apply(
         ))?;
     accounts::lock_dropped(request, backend, &mut summary);
     let place_dir = &request.place.dir;
-    summary.warnings.extend(dangling::warnings(
-        &request.plan.nodes,
-        context.bundle_static,
-        place_dir,
-    ));
-    summary.warnings.extend(dangling::warnings(&created, None, place_dir));
+    let outside = dangling::sources(&request.plan.nodes, context.bundle_static);
+    summary.warnings.extend(dangling::warnings(&outside, place_dir));
+    summary.warnings.extend(dangling::warnings(&dangling::sources(&created, None), place_dir));
     let dconf =
         dconf::records(std::mem::take(&mut summary.dconf_records), &dconf_keys, request.previous);
     let accounts = summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous));
