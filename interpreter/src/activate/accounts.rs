@@ -13,6 +13,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 
 use am_schema::state::{AccountsRecord, Generation, JournalEntry};
 use am_schema::{Accounts, Kind, UserAccount};
@@ -280,7 +281,10 @@ impl<B: Backend> Run<'_, B> {
         let line = crate::quote::shell_line(args.iter().map(String::as_str));
         let failed = |error: String| Failure::Accounts { command: line.clone(), error };
         self.backend.record(vec![entry]).map_err(|error| failed(error.to_string()))?;
-        let spec = ExecSpec::command(args, Path::new("/"));
+        let mut spec = ExecSpec::command(args, Path::new("/"));
+        // Should `am` be killed while the command runs, the next run waits
+        // for it before undoing the entry just recorded.
+        spec.holds_lock = true;
         let captured = self
             .backend
             .run(self.node, &spec, &|_| {})
@@ -328,7 +332,10 @@ pub fn undo(entry: &JournalEntry) -> io::Result<()> {
         args.insert(1, "--root".into());
         args.insert(2, root.clone());
     }
-    let output = std::process::Command::new(&args[0]).args(&args[1..]).output()?;
+    // Holding the lock, like the forward command: a recovery killed while
+    // it runs leaves it to finish before the next recovery undoes again.
+    let stdin = crate::state::lock::for_command().map_or_else(Stdio::null, Stdio::from);
+    let output = std::process::Command::new(&args[0]).args(&args[1..]).stdin(stdin).output()?;
     if output.status.success() {
         Ok(())
     } else {

@@ -26,6 +26,10 @@ pub struct ExecSpec {
     pub timeout: Option<u32>,
     /// What the command reads on stdin; `None` is `/dev/null`.
     pub stdin: Option<String>,
+    /// Whether, without `stdin`, its stdin is a handle on the lock of the
+    /// place (see `state::lock::for_command`), for a command whose change
+    /// the journal records and the next run may undo.
+    pub holds_lock: bool,
 }
 
 impl ExecSpec {
@@ -45,6 +49,7 @@ impl ExecSpec {
             cwd,
             timeout: exec.timeout,
             stdin: None,
+            holds_lock: false,
         })
     }
 
@@ -61,6 +66,7 @@ impl ExecSpec {
             cwd: cwd.to_path_buf(),
             timeout: None,
             stdin: None,
+            holds_lock: false,
         }
     }
 }
@@ -94,7 +100,11 @@ pub fn run_captured(spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captu
         .args(&spec.args)
         .envs(spec.env.iter().map(|(name, value)| (name, value)))
         .current_dir(&spec.cwd)
-        .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(match (&spec.stdin, spec.holds_lock) {
+            (Some(_), _) => Stdio::piped(),
+            (None, true) => crate::state::lock::for_command().map_or_else(Stdio::null, Stdio::from),
+            (None, false) => Stdio::null(),
+        })
         .stdout(writer.try_clone()?)
         .stderr(writer);
     if spec.timeout.is_some() {

@@ -1,11 +1,14 @@
 //! One activation of a home at a time: an exclusive `flock` on the home
 //! folder itself, so that no file has to be created before the pre-check
 //! (a refused first activation leaves nothing behind). The kernel drops the
-//! lock when the process ends, however it ends.
+//! lock when the process ends, however it ends, and every process holding
+//! a handle on it has ended: a command `am` runs for a journaled change
+//! gets one ([`for_command`]).
 
 use std::fs::File;
 use std::io;
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use rustix::fs::{FlockOperation, flock};
 
@@ -13,6 +16,23 @@ use rustix::fs::{FlockOperation, flock};
 #[derive(Debug)]
 pub struct HomeLock {
     _file: File,
+}
+
+/// A second handle on the lock this process holds (one `am` holds one
+/// place's lock at a time), while it holds it.
+static HELD: Mutex<Option<File>> = Mutex::new(None);
+
+/// A handle on the lock this process holds, for the stdin of a command
+/// whose change is journaled (`useradd`, `usermod`): the lock is then held
+/// until the command exits too, even when `am` is killed first. The next
+/// run, which undoes the journal, waits for the command instead of racing
+/// it: a `usermod` still running would hold the account files' own lock
+/// (and the undo would fail), or change them after the undo (and the
+/// account would stay as the killed run left it, with no record of it).
+/// `None` when no lock is held, or the handle could not be made.
+pub fn for_command() -> Option<File> {
+    let held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+    held.as_ref().and_then(|file| file.try_clone().ok())
 }
 
 impl HomeLock {
@@ -28,7 +48,17 @@ impl HomeLock {
             }
             Err(error) => return Err(error.into()),
         }
+        // The same open file (not the folder opened again), which is what
+        // the lock belongs to.
+        *HELD.lock().unwrap_or_else(PoisonError::into_inner) = file.try_clone().ok();
         Ok(HomeLock { _file: file })
+    }
+}
+
+impl Drop for HomeLock {
+    /// The second handle goes first: the lock ends with the last handle.
+    fn drop(&mut self) {
+        HELD.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
 }
 

@@ -57,6 +57,7 @@ impl Switch {
             cwd: self.cwd.clone(),
             timeout: None,
             stdin: None,
+            holds_lock: false,
         };
         let nix_profile = |action: &str, path: &str| {
             let args = ["--extra-experimental-features", "nix-command", "profile", action];
