@@ -22,6 +22,7 @@ use super::backend::Backend;
 use super::exec::ExecSpec;
 use super::{Failure, NodeOutcome, Request, Summary};
 use crate::place::Place;
+use crate::state::StateDir;
 
 /// A user or group as the system's files have it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +124,7 @@ fn apply_with(
         command: format!("read {}", place.dir.join("passwd").display()),
         error: error.to_string(),
     })?;
-    let before = kept(previous);
+    let before = kept(previous, place);
     let run = Run { node, root: root_of(place), backend };
     let mut applied = Applied::default();
     let mut created_groups: BTreeSet<String> = before.groups.iter().cloned().collect();
@@ -176,7 +177,7 @@ fn apply_with(
 /// is a warning: the users stay as they were, and the next run tries again.
 pub fn lock_dropped(request: &Request, backend: &impl Backend, summary: &mut Summary) {
     let has_node = request.plan.nodes.iter().any(|node| matches!(node.kind, Kind::Accounts(_)));
-    let before = kept(request.previous);
+    let before = kept(request.previous, request.place);
     if has_node || before.users.len() == before.locked.len() {
         return;
     }
@@ -193,10 +194,25 @@ pub fn lock_dropped(request: &Request, backend: &impl Backend, summary: &mut Sum
     }
 }
 
-/// The record a generation keeps when no accounts node ran: the previous
-/// one's.
-pub fn kept(previous: Option<&Generation>) -> AccountsRecord {
-    previous.map(|previous| previous.accounts.clone()).unwrap_or_default()
+/// The record a run starts from, and a generation keeps when no accounts
+/// node ran: the previous generation's. With none, the place was
+/// deactivated (or never activated): deactivating locked every user the
+/// newest generation had created and recorded that nowhere, so they count
+/// as created and locked, and a configuration that has them again unlocks
+/// them (instead of leaving its own service accounts locked).
+pub fn kept(previous: Option<&Generation>, place: &Place) -> AccountsRecord {
+    if let Some(previous) = previous {
+        return previous.accounts.clone();
+    }
+    let state = StateDir::new(place.state.clone());
+    let newest = state.numbers().ok().and_then(|numbers| numbers.last().copied());
+    match newest.and_then(|number| state.read(number).ok()) {
+        Some(deactivated) => {
+            let AccountsRecord { users, groups, .. } = deactivated.accounts;
+            AccountsRecord { locked: users.clone(), users, groups }
+        }
+        None => AccountsRecord::default(),
+    }
 }
 
 /// A system tree under `--root` is changed with `--root`; the running one

@@ -445,7 +445,7 @@ fn apply(
     accounts::lock_dropped(request, backend, &mut summary);
     let dconf =
         dconf::records(std::mem::take(&mut summary.dconf_records), &dconf_keys, request.previous);
-    let accounts = summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous));
+    let accounts = summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous, request.place));
     let installed = profile::record(request.plan, summary.profile.take(), request.previous);
     let commit = commit_for(request, ownership, dconf, accounts, installed);
 
