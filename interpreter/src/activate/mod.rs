@@ -129,10 +129,9 @@ pub enum NodeOutcome {
     Profile(profile::Applied),
     /// The system's users and groups are there.
     Accounts(accounts::Applied),
-    /// The tmpfiles rules were applied (`created`), and the dropped ones
-    /// removed (`removed` of them), or nothing needed doing.
+    /// The tmpfiles rules were applied, and the dropped ones removed
+    /// (`removed` of them).
     Tmpfiles {
-        created: bool,
         removed: usize,
     },
     /// An `onChange` command that did not run: none of its files changed.
