@@ -11,6 +11,7 @@ pub mod machine;
 pub mod nix_user;
 pub mod nixeval;
 pub mod packages;
+pub mod place;
 pub mod pty;
 pub mod remote;
 pub mod system;
