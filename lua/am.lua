@@ -47,7 +47,7 @@ am.fs = {}
 ---@field target string Path of the file, relative to the home.
 ---@field source? string Absolute path of the file whose bytes are copied.
 ---@field text? string The file's content.
----@field mode? integer|string Permission bits: an octal string (`"0600"`), or a number (`384` is `0600`; Lua has no octal literals). Default `"0755"` when `source` is executable, else `"0644"`.
+---@field permissions? string Permission bits as an octal string (`"0600"`), as the Nix option `home.file.<name>.permissions` takes them (Lua has no octal numbers, so a number is refused). Default `"0755"` when `source` is executable, else `"0644"`.
 ---@field force? boolean Replace whatever is at `target`, without a backup. Default `false`.
 
 ---A command.
@@ -78,7 +78,7 @@ function am.link(spec) end
 ---only while it still has the bytes `am` wrote.
 ---
 ---```lua
----am.copy{ target = ".config/foo/host", text = am.host.name .. "\n", mode = "0600" }
+---am.copy{ target = ".config/foo/host", text = am.host.name .. "\n", permissions = "0600" }
 ---```
 ---@param spec am.CopySpec
 ---@return string id The new node's id.

@@ -45,6 +45,7 @@ let
     ./modules/files.nix
     ./modules/session.nix
     ./modules/packages.nix
+    ./modules/command.nix
     ./modules/dconf.nix
     ./modules/lua.nix
     ./modules/activation.nix
@@ -102,6 +103,9 @@ let
     am.build = {
       compiler = "${amDir}/bin/am-compile";
       system = systemOf pkgs;
+      # The derivation when there is one (its name and version are the
+      # profile entry's), else the folder as a store path.
+      package = if lib.isDerivation am then am else amDir;
     };
   };
 

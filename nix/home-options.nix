@@ -54,6 +54,12 @@ in
       # `extraSpecialArgs`.
       specialArgsWith = extraSpecialArgs: { inherit osConfig; } // cfg.extraSpecialArgs // extraSpecialArgs;
 
+      # `am` comes with the system that builds the home, not into the
+      # user's Nix profile (which they may not use at all).
+      systemsCommand = {
+        am.command.enable = lib.mkDefault false;
+      };
+
       mkBundle =
         {
           modules,
@@ -62,7 +68,7 @@ in
         }:
         amLib.homeBundle {
           inherit pkgs name;
-          modules = lib.toList modules;
+          modules = [ systemsCommand ] ++ lib.toList modules;
           extraSpecialArgs = specialArgsWith extraSpecialArgs;
         };
 
@@ -91,8 +97,8 @@ in
               pkgs
               name
               modules
-              amModules
               ;
+            amModules = [ systemsCommand ] ++ amModules;
             extraSpecialArgs = specialArgsWith extraSpecialArgs;
           };
     in

@@ -108,7 +108,9 @@ if ! build_log=$(cd "$repo" && cargo build --release --quiet --bins 2>&1); then
   export AM_BENCH_SKIP_AM="cargo build failed: $reason"
 fi
 export AM_BIN_DIR="$repo/target/release"
-export AM_NIXPKGS_LIB="${AM_NIXPKGS_LIB:-$(nixpkgs_lib)}"
+# An assignment of its own, so that `set -e` stops here when none is found.
+AM_NIXPKGS_LIB=$(nixpkgs_lib)
+export AM_NIXPKGS_LIB
 
 # Homes go on a tmpfs: on ext4 with `discard`, bulk deletes between runs make
 # the disk, not the tools, the thing being measured.

@@ -6,14 +6,19 @@ source "$(dirname "$0")/lib.sh"
 need_nix
 need_cargo
 
+# First, so that a machine without it hears so before a long build.
+lib=$(nixpkgs_lib)
+say "using the nixpkgs library at $lib"
+
 say "building am and am-compile (cargo build --release)"
-(cd "$repo" && cargo build --release --quiet --bins)
+(cd "$repo" && cargo build --release --quiet -p am-interpreter -p am-compiler --bins)
+target=$(cd "$repo" && cd "${CARGO_TARGET_DIR:-target}" && pwd)
 
 # The Nix library takes a folder holding bin/am and bin/am-compile; as a path
 # it is copied into the store, so the bundle refers to a store am.
-pkg="$repo/target/demo-am"
+pkg="$target/demo-am"
 rm -rf "$pkg" && mkdir -p "$pkg/bin"
-cp "$repo/target/release/am" "$repo/target/release/am-compile" "$pkg/bin/"
+cp "$target/release/am" "$target/release/am-compile" "$pkg/bin/"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/am-demo.XXXXXX")
 home="$work/home"
@@ -21,7 +26,7 @@ mkdir -p "$home"
 say "building the bundle of examples/minimal/home.nix (nix-build)"
 nix-build --out-link "$work/result" --expr "
   let
-    lib = import $(nixpkgs_lib);
+    lib = import $lib;
     am = import $repo/nix { inherit lib; am = $pkg; };
   in am.homeBundle { modules = [ $repo/examples/minimal/home.nix ]; }"
 
@@ -34,5 +39,5 @@ say "the home now holds"
 done)
 
 say "am inspect $work/result"
-"$repo/target/release/am" inspect "$work/result"
+"$target/release/am" inspect "$work/result"
 say "done; remove $work when you no longer need it"

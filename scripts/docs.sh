@@ -14,7 +14,9 @@ need_nix
 need_cargo
 need_docs_tools
 
-export AM_NIXPKGS_LIB="${AM_NIXPKGS_LIB:-$(nixpkgs_lib)}"
+# An assignment of its own, so that `set -e` stops here when none is found.
+AM_NIXPKGS_LIB=$(nixpkgs_lib)
+export AM_NIXPKGS_LIB
 cd "$repo"
 say "building am, am-compile and am-docs"
 cargo build --bins --quiet

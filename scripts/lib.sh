@@ -35,18 +35,63 @@ need_cargo() {
   command -v cc >/dev/null || apt_install gcc
 }
 
-# The nixpkgs library, without network: AM_NIXPKGS_LIB, the snapshot beside
-# this checkout, or <nixpkgs/lib> from NIX_PATH.
+# The nixpkgs library (a folder holding nixpkgs' lib/default.nix), looked for
+# where a user's machine has it; the first place that has it wins:
+#   1. AM_NIXPKGS_LIB, when set;
+#   2. the nixpkgs this checkout's flake.lock pins, when it is in the Nix store
+#      (a `nix build` of the flake, or an earlier download, put it there);
+#   3. the offline snapshot beside the checkout, ../shared/nixpkgs-lib/lib;
+#   4. <nixpkgs/lib> through NIX_PATH (a channel), if it is recent enough;
+#   5. the nixpkgs flake.lock pins, downloaded by builtins.fetchTarball and
+#      checked against its hash (this needs the network).
+# Prints the folder; when no place has it, says what it looked for and dies.
 nixpkgs_lib() {
+  local looked=() lib locked hash url store found
   if [ -n "${AM_NIXPKGS_LIB:-}" ]; then
-    echo "$AM_NIXPKGS_LIB"
-  elif [ -d "$repo/../shared/nixpkgs-lib/lib" ]; then
-    (cd "$repo/../shared/nixpkgs-lib/lib" && pwd)
-  elif nix-instantiate --find-file nixpkgs/lib >/dev/null 2>&1; then
-    nix-instantiate --find-file nixpkgs/lib
+    if [ -f "$AM_NIXPKGS_LIB/default.nix" ]; then echo "$AM_NIXPKGS_LIB"; return; fi
+    looked+=("AM_NIXPKGS_LIB=$AM_NIXPKGS_LIB, which holds no default.nix")
   else
-    die "no nixpkgs library found: set AM_NIXPKGS_LIB=/path/to/nixpkgs/lib (or use the flake)"
+    looked+=("AM_NIXPKGS_LIB, which is not set")
   fi
+  # "<narHash> <tarball url>" of the pinned nixpkgs, read by Nix (no jq needed).
+  locked=$(nix-instantiate --eval --expr "
+    let l = (builtins.fromJSON (builtins.readFile $repo/flake.lock)).nodes.nixpkgs.locked;
+    in \"\${l.narHash} https://github.com/\${l.owner}/\${l.repo}/archive/\${l.rev}.tar.gz\"" \
+    2>/dev/null | tr -d '"') || locked=""
+  hash=${locked%% *} url=${locked#* }
+  if [ -n "$locked" ]; then
+    # The store path a fetch of it by its hash gives, whoever fetched it.
+    store=$(nix-store --print-fixed-path --recursive sha256 "$hash" source)
+    if nix-store --check-validity "$store" 2>/dev/null && [ -f "$store/lib/default.nix" ]; then
+      echo "$store/lib"; return
+    fi
+    looked+=("the nixpkgs flake.lock pins ($url), which is not in the Nix store ($store)")
+  else
+    looked+=("$repo/flake.lock, which pins no nixpkgs")
+  fi
+  lib="$repo/../shared/nixpkgs-lib/lib"
+  if [ -f "$lib/default.nix" ]; then (cd "$lib" && pwd); return; fi
+  looked+=("the offline snapshot beside this checkout, $(cd "$repo/.." && pwd)/shared/nixpkgs-lib/lib, which does not exist")
+  if lib=$(nix-instantiate --find-file nixpkgs/lib 2>/dev/null); then
+    # The library uses lib.generators.mkLuaInline, which older channels lack.
+    if [ "$(nix-instantiate --eval --expr "(import $lib).generators ? mkLuaInline" 2>/dev/null)" = true ]; then
+      echo "$lib"; return
+    fi
+    looked+=("<nixpkgs/lib> through NIX_PATH, $lib, which is too old (it has no lib.generators.mkLuaInline)")
+  else
+    looked+=("<nixpkgs/lib> through NIX_PATH${NIX_PATH:+ ($NIX_PATH)}, which has no nixpkgs")
+  fi
+  if [ -n "$locked" ]; then
+    say "downloading the nixpkgs flake.lock pins ($url)"
+    if found=$(nix-instantiate --eval --expr "builtins.fetchTarball { url = \"$url\"; sha256 = \"$hash\"; }" 2>&1); then
+      echo "$(echo "$found" | tail -n 1 | tr -d '"')/lib"; return
+    fi
+    looked+=("a download of $url, which failed: $(echo "$found" | tail -n 1)")
+  fi
+  printf 'error: no nixpkgs library found. Looked at:\n' >&2
+  printf '  - %s\n' "${looked[@]}" >&2
+  printf 'Set AM_NIXPKGS_LIB=/path/to/nixpkgs/lib, add a channel (nix-channel --add https://nixos.org/channels/nixpkgs-unstable nixpkgs), or run this with network access once.\n' >&2
+  exit 1
 }
 
 # The docs site's tools: mdbook (compiled by cargo once, a few minutes, then
@@ -107,5 +152,13 @@ need_remote_lab() {
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v ssh >/dev/null || missing+=(openssh-client)
   command -v sudo >/dev/null || missing+=(sudo)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+# zsh and fish, whose completion scripts the tests run (bash is there).
+need_shells() {
+  local missing=()
+  command -v zsh >/dev/null || missing+=(zsh)
+  command -v fish >/dev/null || missing+=(fish)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }

@@ -12,9 +12,12 @@ command -v cargo-nextest >/dev/null || { say "installing cargo-nextest"; cargo i
 (need_systemd_user) || say "systemd, dbus or setpriv is missing: the systemd unit tests will skip"
 (need_dconf) || say "dconf-cli or dbus is missing: the dconf tests will skip"
 (need_lua_check) || say "emmylua_check is missing: the Lua type-check tests will skip"
+(need_shells) || say "zsh or fish is missing: their completion tests will skip"
 (need_remote_lab) || say "iproute2, openssh-server or sudo is missing: the am switch tests will skip"
 
-export AM_NIXPKGS_LIB="${AM_NIXPKGS_LIB:-$(nixpkgs_lib)}"
+# An assignment of its own, so that `set -e` stops here when none is found.
+AM_NIXPKGS_LIB=$(nixpkgs_lib)
+export AM_NIXPKGS_LIB
 # Snapshots are reviewed by people: tests never write them unless asked.
 export INSTA_UPDATE="${INSTA_UPDATE:-no}"
 

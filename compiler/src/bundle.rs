@@ -1,5 +1,6 @@
 //! Writing the bundle folder: `plan.am`, `static/<target>`,
-//! `dynamic/<name>`, `scripts/<name>` and `bin/activate`, with fixed modes so the output does not depend on the
+//! `dynamic/<name>`, `scripts/<name>`, `bin/activate` and the link
+//! `bin/am`, with fixed modes so the output does not depend on the
 //! builder's umask.
 
 use std::fs::{self, OpenOptions, Permissions};
@@ -7,7 +8,7 @@ use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, symlink};
 use std::path::{Component, Path};
 
-use am_schema::{ACTIVATE_SCRIPT, DYNAMIC_DIR, PLAN_FILE, SCRIPTS_DIR, STATIC_DIR};
+use am_schema::{ACTIVATE_SCRIPT, AM_COMMAND, DYNAMIC_DIR, PLAN_FILE, SCRIPTS_DIR, STATIC_DIR};
 
 use crate::error::{IoAction, IoError};
 use crate::lower::{Compiled, StaticContent};
@@ -61,7 +62,9 @@ pub fn write(compiled: &Compiled, out: &Path, am_bin: &str) -> Result<(), IoErro
         write_file(out, &relative, text.as_bytes(), EXECUTABLE_MODE)?;
     }
     let script = activate_script(am_bin);
-    write_file(out, Path::new(ACTIVATE_SCRIPT), script.as_bytes(), EXECUTABLE_MODE)
+    write_file(out, Path::new(ACTIVATE_SCRIPT), script.as_bytes(), EXECUTABLE_MODE)?;
+    let command = out.join(AM_COMMAND);
+    symlink(am_bin, &command).map_err(io_error(IoAction::Link, &command))
 }
 
 /// Writes one entry of `static/` or `dynamic/`.

@@ -25,6 +25,50 @@ pub struct NodeRef {
     pub declared_by: Option<String>,
     /// The files that define that option.
     pub defined_in: Vec<String>,
+    /// The DAG entry the node was lowered from (`home.activation.<name>`),
+    /// whose names messages quote instead of the lowered ids.
+    pub dag: Option<Box<DagEntry>>,
+}
+
+/// A DAG entry as the user wrote it: `home.activation.a =
+/// lib.hm.dag.entryAfter [ "writeBoundary" "c" ] ...` is `{ option =
+/// "home.activation"; name = "a"; after = [ "writeBoundary" "c" ]; }`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DagEntry {
+    /// The option holding the entries, e.g. `home.activation`.
+    pub option: String,
+    pub name: String,
+    pub after: Vec<String>,
+    pub before: Vec<String>,
+    /// The names an entry may order against besides the other entries
+    /// (home-manager's `writeBoundary`, ...).
+    pub anchors: Vec<String>,
+}
+
+impl DagEntry {
+    /// The entry as written in Nix: `entryAfter [ "a" ]`,
+    /// `entryBetween [ "b" ] [ "a" ]`, ...
+    pub fn constructor(&self) -> String {
+        let list = |names: &[String]| {
+            let quoted: Vec<String> = names.iter().map(|n| crate::nix::nix_string(n)).collect();
+            format!("[ {} ]", quoted.join(" "))
+        };
+        match (self.before.is_empty(), self.after.is_empty()) {
+            (true, true) => "entryAnywhere".to_string(),
+            (true, false) => format!("entryAfter {}", list(&self.after)),
+            (false, true) => format!("entryBefore {}", list(&self.before)),
+            (false, false) => {
+                format!("entryBetween {} {}", list(&self.before), list(&self.after))
+            }
+        }
+    }
+
+    /// The name a lowered id stands for, if the node's id is the entry's
+    /// name with a prefix (`activation:a`) and `id` has the same prefix.
+    pub fn name_of<'a>(&self, own_id: &str, id: &'a str) -> Option<&'a str> {
+        let prefix = own_id.strip_suffix(self.name.as_str())?;
+        id.strip_prefix(prefix)
+    }
 }
 
 impl std::fmt::Display for NodeRef {
@@ -112,6 +156,17 @@ pub struct CycleStep {
     /// node's own `after`, the next node's `before`, or both.
     pub by_after: bool,
     pub by_before: bool,
+}
+
+/// What Lua text a syntax error is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LuaText {
+    /// A Lua value: one expression.
+    Expression,
+    /// A node's `script`, written in the configuration.
+    Script,
+    /// A node's `script`, read from this `.lua` file (`scriptFile`).
+    ScriptFile(String),
 }
 
 /// A syntax error in Lua code, placed in the text the user wrote (not in
@@ -347,7 +402,7 @@ pub enum LuaError {
     /// `argv[2]`, `env.HOME`, `settings."org/gnome/x".key`. `expression`
     /// tells a Lua value from a script.
     #[error("{field} of node {node}: Lua syntax error at line {}, column {}: {}", error.line, error.column, error.message)]
-    LuaSyntax { node: NodeRef, field: String, expression: bool, error: LuaSyntaxError },
+    LuaSyntax { node: NodeRef, field: String, text: LuaText, error: LuaSyntaxError },
 
     /// A Lua value where the field must be known when the bundle is built
     /// (`field` as in `LuaSyntax`).
@@ -424,6 +479,11 @@ pub enum GraphError {
         missing: String,
         suggestion: Option<String>,
     },
+
+    /// A DAG entry (`home.activation.<name>`) orders against `name`, which
+    /// is neither another entry of its option nor an anchor.
+    #[error("node {node} has {} = [ {name:?} ], but no entry or anchor has that name", direction.field())]
+    UnknownDagName { node: NodeRef, direction: Direction, name: String, suggestion: Option<String> },
 
     /// `chain` starts at the first node; its last step leads back to it.
     /// `others` are further nodes of the same knot not on the drawn cycle.
@@ -701,7 +761,8 @@ impl GraphError {
             GraphError::DuplicateId { id, .. } => (30, id.clone(), 0),
             GraphError::TargetConflict { target, .. } => (31, target.clone(), 0),
             GraphError::NestedTarget { outer_target, .. } => (32, outer_target.clone(), 0),
-            GraphError::UnknownDependency { node, .. } => by_node(40, node),
+            GraphError::UnknownDependency { node, .. }
+            | GraphError::UnknownDagName { node, .. } => by_node(40, node),
             GraphError::Cycle { chain, .. } => {
                 let (id, position) = chain.first().map(|s| node_key(&s.node)).unwrap_or_default();
                 (41, id, position)
@@ -752,6 +813,7 @@ mod tests {
             kind: Some("exec"),
             declared_by: Some("am.nodes.hello".into()),
             defined_in: vec![],
+            dag: None,
         };
         let error = CompileError::from(FieldError::EmptyArgv { node });
         assert_eq!(error.to_string(), "exec node `hello` (am.nodes.hello) has an empty `argv`");

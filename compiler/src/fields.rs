@@ -19,6 +19,9 @@ pub enum Shape {
     Packages,
     /// A list of attribute sets, one per user or group.
     Accounts,
+    /// The DAG entry a node was lowered from: `option`, `name`, `after`,
+    /// `before`, `anchors`.
+    DagEntry,
 }
 
 impl Shape {
@@ -36,6 +39,9 @@ impl Shape {
             }
             Shape::Packages => "a list of packages (attribute sets with name, version, outputs)",
             Shape::Accounts => "a list of attribute sets, one per user or group",
+            Shape::DagEntry => {
+                "an attribute set with option, name, after, before and anchors (a DAG entry)"
+            }
         }
     }
 }
@@ -62,6 +68,11 @@ pub const COMMON: &[Field] = &[
     field("after", Shape::StringList, "after = [ \"file:.config/git/config\" ];"),
     field("before", Shape::StringList, "before = [ \"file:.bashrc\" ];"),
     field("required", Shape::Bool, "required = false;"),
+    field(
+        "dag",
+        Shape::DagEntry,
+        "dag = { option = \"home.activation\"; name = \"a\"; after = [ \"b\" ]; before = [ ]; anchors = [ ]; };",
+    ),
 ];
 
 /// The fields users may set on every node, listed in unknown-field hints.
@@ -108,7 +119,7 @@ pub const USER_FIELDS: &[&str] = &[
 ];
 
 /// The fields of one group of an `accounts` node.
-pub const GROUP_FIELDS: &[&str] = &["name", "gid"];
+pub const GROUP_FIELDS: &[&str] = &["name", "gid", "members"];
 
 pub const TREE: &[Field] = &[
     field("target", Shape::String, "target = \".config/nvim\";"),
@@ -139,6 +150,7 @@ pub const LUA: &[Field] = &[
         "script = ''am.exec{ argv = { \"/bin/sh\", \"-c\", \"echo hi\" } }'';",
     ),
     field("timeout", Shape::Seconds, "timeout = 10;"),
+    field("scriptFile", Shape::String, "scriptFile = \"/home/jane/tasks/wallpapers.lua\";"),
 ];
 
 pub const SYSTEMD_UNITS: &[Field] = &[

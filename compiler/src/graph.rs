@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::error::{CompileError, Direction, GraphError, NodeRef};
+use crate::error::{CompileError, DagEntry, Direction, GraphError, NodeRef};
 use crate::input::InputNode;
 use crate::suggest;
 
@@ -36,6 +36,7 @@ impl Graph {
             kind: None,
             declared_by: None,
             defined_in: vec![],
+            dag: None,
         };
         Graph {
             ids: (0..deps.len()).map(|i| format!("n{i}")).collect(),
@@ -59,6 +60,13 @@ impl Graph {
         }
         dependents
     }
+}
+
+/// The DAG entry of `node` and the user's name behind the lowered id
+/// `missing`, if the node is a DAG entry.
+fn dag_name<'a>(node: &'a NodeRef, missing: &'a str) -> Option<(&'a DagEntry, &'a str)> {
+    let dag = node.dag.as_deref()?;
+    Some((dag, dag.name_of(node.id.as_deref()?, missing)?))
 }
 
 /// Builds the graph from every node that has an id. Duplicate ids share one
@@ -93,6 +101,19 @@ pub fn build(nodes: &[InputNode], errors: &mut Vec<CompileError>) -> Graph {
         }
     }
     for (_, direction, missing, node) in unknown {
+        // An entry of a DAG names entries and anchors, not ids.
+        if let Some((dag, name)) = dag_name(node, missing) {
+            let siblings = nodes
+                .iter()
+                .filter_map(|other| other.origin.dag.as_deref())
+                .filter(|other| other.option == dag.option)
+                .map(|other| other.name.as_str());
+            let names = siblings.chain(dag.anchors.iter().map(String::as_str));
+            let suggestion = suggest::closest(name, names).map(String::from);
+            let (node, name) = (node.clone(), name.to_string());
+            errors.push(GraphError::UnknownDagName { node, direction, name, suggestion }.into());
+            continue;
+        }
         let suggestion = suggest::closest(missing, index.keys().copied()).map(String::from);
         errors.push(
             GraphError::UnknownDependency {

@@ -87,7 +87,12 @@ pub fn lower(
         let kind = match &node.body {
             Some(Body::Lua(script)) => {
                 let chunk = script.script.clone().ok_or_else(|| internal(id, "has no script"))?;
-                let name = format!("{}.script", option(node, id));
+                // Lua's messages name the chunk: the file it came from, if
+                // it came from one, else the option holding it.
+                let name = match &script.file {
+                    Some(file) => file.clone(),
+                    None => format!("{}.script", option(node, id)),
+                };
                 Kind::Lua(Lua { chunk, name, timeout: script.timeout })
             }
             Some(body) if body.has_lua_values() => {

@@ -50,10 +50,11 @@ fn main() -> ExitCode {
             let options = TreeOptions { input: &input, out: &out };
             match am_compiler::build_tree(&options) {
                 Ok(built) => {
-                    eprintln!(
-                        "am-compile: merged {} packages into {} links",
-                        built.packages, built.links
+                    let (packages, links) = (
+                        plural(built.packages, "package", "packages"),
+                        plural(built.links, "link", "links"),
                     );
+                    eprintln!("am-compile: merged {packages} into {links}");
                     ExitCode::SUCCESS
                 }
                 Err(errors) => {
@@ -70,9 +71,6 @@ fn build(input: PathBuf, out: PathBuf, am_bin: String, store_dir: String) -> Exi
     match am_compiler::build(&options) {
         Ok(compiled) => {
             let (nodes, layers) = (compiled.plan.nodes.len(), compiled.plan.layers.len());
-            let plural = |n: usize, one: &str, many: &str| {
-                format!("{n} {}", if n == 1 { one } else { many })
-            };
             let (nodes, layers) =
                 (plural(nodes, "node", "nodes"), plural(layers, "layer", "layers"));
             eprintln!("am-compile: wrote the bundle: {nodes} in {layers}");
@@ -83,4 +81,9 @@ fn build(input: PathBuf, out: PathBuf, am_bin: String, store_dir: String) -> Exi
             ExitCode::FAILURE
         }
     }
+}
+
+/// `1 node`, `2 nodes`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -13,7 +13,23 @@ pub fn describe(problem: TargetProblem) -> &'static str {
         TargetProblem::Home => "is the home itself",
         TargetProblem::NulByte => "contains a NUL byte",
         TargetProblem::StateFolder => "is in activation-manager's own state folder or holds it",
+        TargetProblem::Tilde => "has a `~` component, which would be a folder named `~`",
     }
+}
+
+/// What a target with a `~` component was meant to be, and the folder the
+/// option puts its names in (`""` for the home): the path after the last
+/// `~/`, without that folder if the user wrote it again
+/// (`xdg.configFile."~/.config/git/config"` is `.config/~/.config/git/config`,
+/// meant as `git/config` in `.config`). `None` when nothing follows the `~`.
+pub fn without_tilde(target: &str) -> Option<(String, String)> {
+    let (folder, after) = match target.rsplit_once("/~/") {
+        Some((folder, after)) => (folder.to_string(), after),
+        None => (String::new(), target.strip_prefix("~/")?),
+    };
+    let repeated = after.strip_prefix(folder.as_str()).and_then(|rest| rest.strip_prefix('/'));
+    let meant = repeated.unwrap_or(after).trim_matches('/');
+    (!meant.is_empty()).then(|| (meant.to_string(), folder))
 }
 
 /// Why `name` cannot name a file beside others in one folder (a backup
@@ -41,6 +57,18 @@ pub fn ancestors(target: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tilde_is_taken_off_with_what_the_option_adds() {
+        let meant =
+            |target| without_tilde(target).map(|(meant, folder)| format!("{folder}|{meant}"));
+        assert_eq!(meant("~/.config/foo").as_deref(), Some("|.config/foo"));
+        assert_eq!(meant(".config/~/.config/git/config").as_deref(), Some(".config|git/config"));
+        assert_eq!(meant(".config/~/git/config").as_deref(), Some(".config|git/config"));
+        assert_eq!(meant(".config/~/.configure").as_deref(), Some(".config|.configure"));
+        assert_eq!(meant("~"), None);
+        assert_eq!(meant("~/"), None);
+    }
 
     #[test]
     fn lists_ancestors_outermost_first() {

@@ -171,7 +171,7 @@ fn tree(root: &Path) -> BTreeMap<String, String> {
 }
 
 #[test]
-fn bundle_holds_exactly_the_plan_the_statics_and_the_script() {
+fn bundle_holds_exactly_the_plan_the_statics_the_script_and_am() {
     let tmp = TempDir::new("layout");
     let store = fake_store(&tmp.0);
     let input_file = tmp.0.join("input.json");
@@ -188,6 +188,7 @@ fn bundle_holds_exactly_the_plan_the_statics_and_the_script() {
     let expected: BTreeMap<String, String> = [
         ("bin", "dir 755".to_string()),
         ("bin/activate", format!("file 555 {:?}", am_compiler::activate_script(AM))),
+        ("bin/am", format!("link -> {AM}")),
         ("plan.am", "(checked above)".into()),
         ("static", "dir 755".into()),
         ("static/.config", "dir 755".into()),

@@ -257,6 +257,22 @@ fn many_absolute_targets_are_one_message() {
 }
 
 #[test]
+fn targets_below_a_folder_option_with_a_tilde_name_it() {
+    // `xdg.configHome = "~/.config";`, as a shell would have it.
+    let nodes: Vec<Value> = ["git/config", "nvim/init.lua", "kitty/kitty.conf"]
+        .iter()
+        .map(|name| {
+            let target = format!("~/.config/{name}");
+            json!({
+                "id": format!("file:{target}"), "kind": "link", "target": target, "text": "x",
+                "declaredBy": format!("xdg.configFile.\"{name}\"")
+            })
+        })
+        .collect();
+    nodes_error!(Value::Array(nodes));
+}
+
+#[test]
 fn targets_below_a_folder_option_that_leaves_the_home_name_it() {
     let nodes: Vec<Value> = ["git/config", "nvim/init.lua", "kitty/kitty.conf"]
         .iter()
@@ -288,6 +304,62 @@ fn target_is_the_home() {
     nodes_error!(json!([
         { "id": "file:./", "kind": "link", "target": "./", "text": "hi" },
         { "id": "file:", "kind": "link", "target": "", "text": "hi" }
+    ]));
+}
+
+#[test]
+fn tilde_for_the_home() {
+    nodes_error!(json!([
+        { "id": "file:~/.bashrc", "kind": "link", "target": "~/.bashrc", "text": "echo hi\n",
+          "declaredBy": "home.file.\"~/.bashrc\"" },
+        { "id": "file:.config/~/.config/git/config", "kind": "link",
+          "target": ".config/~/.config/git/config", "text": "[user]\n",
+          "declaredBy": "xdg.configFile.\"~/.config/git/config\"" }
+    ]));
+}
+
+/// `home.activation` entries as the Nix library lowers them: the DAG entry
+/// rides along, and messages quote it.
+fn activation(name: &str, after: &[&str], before: &[&str]) -> Value {
+    let ids = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .map(|n| {
+                if *n == "writeBoundary" {
+                    "file:.profile".into()
+                } else {
+                    format!("activation:{n}")
+                }
+            })
+            .collect()
+    };
+    json!({
+        "id": format!("activation:{name}"), "kind": "exec", "argv": ["/bin/bash", "-c", "true"],
+        "after": ids(after), "before": ids(before),
+        "declaredBy": format!("home.activation.{name}"),
+        "dag": { "option": "home.activation", "name": name, "after": after, "before": before,
+                 "anchors": ["checkLinkTargets", "linkGeneration", "writeBoundary"] }
+    })
+}
+
+#[test]
+fn activation_entry_naming_nothing() {
+    nodes_error!(json!([
+        { "id": "file:.profile", "kind": "link", "target": ".profile", "text": "x" },
+        activation("first", &[], &[]),
+        activation("second", &["frist", "writeBoundary"], &[]),
+        activation("third", &[], &["linkGeneratoin"])
+    ]));
+}
+
+#[test]
+fn activation_entries_in_a_cycle() {
+    nodes_error!(json!([
+        { "id": "file:.profile", "kind": "link", "target": ".profile", "text": "x" },
+        activation("a", &["writeBoundary", "c"], &[]),
+        activation("b", &["a"], &[]),
+        activation("c", &["b"], &["a"]),
+        activation("self", &["self"], &[])
     ]));
 }
 
@@ -552,6 +624,15 @@ fn lua_syntax_errors() {
         { "id": "file:.face", "kind": "copy", "target": lua("'.face' .. = 1"), "text": "x" },
         { "id": "dconf", "kind": "dconf", "declaredBy": "dconf.settings",
           "settings": { "org/gnome/desktop/background": { "picture-uri": lua("'\"file://' .. os.getenv('HOME') .. '\"") } } }
+    ]));
+}
+
+#[test]
+fn lua_syntax_error_in_a_script_file() {
+    nodes_error!(json!([
+        { "id": "lua:wallpapers", "kind": "lua", "declaredBy": "lua.tasks.wallpapers",
+          "scriptFile": "/home/me/tasks/wallpapers.lua",
+          "script": "for _, name in ipairs(am.fs.list(\"Pictures\")) do\n  am.link{ target = name\nend\n" }
     ]));
 }
 

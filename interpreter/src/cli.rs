@@ -11,6 +11,9 @@ use std::path::PathBuf;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use clap_complete::Shell;
 
+/// The hidden subcommand the completion scripts run for generation numbers.
+pub const COMPLETE_GENERATIONS: &str = "__complete-generations";
+
 /// What `am` was asked to do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
@@ -29,6 +32,8 @@ pub enum Command {
     /// Run the Lua chunk of the job on stdin: the process `am` starts for
     /// each chunk.
     LuaChunk,
+    /// Print the generation numbers of a place, for the shell completions.
+    CompleteGenerations(Where),
 }
 
 /// What `am diff` compares.
@@ -108,9 +113,29 @@ pub struct Activate {
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Generations {
-    /// Generation numbers to delete.
-    pub delete: Vec<u64>,
+    /// `None` lists the generations.
+    pub delete: Option<Delete>,
     pub place: Where,
+    /// Say what would be deleted, and delete nothing.
+    pub dry_run: bool,
+}
+
+/// Which generations `am generations` deletes (never the current one).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delete {
+    /// These, by number.
+    Numbers(Vec<u64>),
+    /// Those that stopped being current longer than `older_than` ago, and
+    /// are not among the `keep` newest; each `None` rules out nothing.
+    Old { older_than: Option<Age>, keep: Option<NonZeroUsize> },
+}
+
+/// A span of time as written on the command line (`30d`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Age {
+    pub seconds: u64,
+    /// As the user wrote it, for messages.
+    pub text: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -169,10 +194,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, clap::
             Ok(Command::Activate(flags.lower(Target::Bundle(bundle))))
         }
         Sub::Rollback { to, flags } => Ok(Command::Activate(flags.lower(Target::Rollback(to)))),
-        Sub::Deactivate { flags } => Ok(Command::Activate(flags.lower(Target::Nothing))),
-        Sub::Generations { delete, place } => {
-            Ok(Command::Generations(Generations { delete, place: place.lower() }))
+        Sub::Deactivate { flags } => Ok(Command::Activate(flags.lower())),
+        Sub::Generations { delete, older_than, keep, dry_run, place } => {
+            let delete = if !delete.is_empty() {
+                Some(Delete::Numbers(delete))
+            } else if older_than.is_some() || keep.is_some() {
+                Some(Delete::Old { older_than, keep })
+            } else {
+                None
+            };
+            Ok(Command::Generations(Generations { delete, place: place.lower(), dry_run }))
         }
+        Sub::CompleteGenerations { place } => Ok(Command::CompleteGenerations(place.lower())),
         Sub::Diff { mut bundles, patch, place } => {
             // clap gives one or two bundles: NEW alone, or OLD and NEW.
             let new = bundles.pop().unwrap_or_default();
@@ -250,8 +283,12 @@ enum Sub {
     Inspect(InspectArgs),
     /// Activate the generation before the current one again, as a new
     /// generation.
+    ///
+    /// After `am deactivate`, the generation it ended is activated again.
+    /// Either way, it says where it went: `rolled back from 3 to 2`.
     Rollback {
-        /// Roll back to this generation instead of the one before the current.
+        /// Roll back to this generation instead of the one before the current
+        /// (any kept one, also after `am deactivate`).
         #[arg(long, value_name = "N")]
         to: Option<u64>,
         #[command(flatten)]
@@ -259,15 +296,40 @@ enum Sub {
     },
     /// Remove everything the current generation owns, and move the
     /// originals that were backed up back into place.
+    ///
+    /// The generation stays in the list, marked as deactivated: `am
+    /// rollback` activates it again.
     Deactivate {
         #[command(flatten)]
-        flags: ActivateFlags,
+        flags: DeactivateFlags,
     },
     /// List this home's generations, or delete old ones (and their GC roots).
+    ///
+    /// The list marks the current generation and those `am deactivate`
+    /// ended. The current generation is never deleted.
+    #[command(group(clap::ArgGroup::new("deletion").multiple(true)))]
     Generations {
-        /// Delete these generations (not the current one).
-        #[arg(long, value_name = "N", num_args = 1..)]
+        /// Delete these generations.
+        #[arg(
+            long,
+            value_name = "N",
+            num_args = 1..,
+            group = "deletion",
+            conflicts_with_all = ["older_than", "keep"]
+        )]
         delete: Vec<u64>,
+        /// Delete the generations that stopped being current more than AGE
+        /// ago (`30d`; `s`, `h`, `d` and `w` are seconds, hours, days and
+        /// weeks), so that what was active AGE ago stays.
+        #[arg(long = "delete-older-than", value_name = "AGE", value_parser = parse_age, group = "deletion")]
+        older_than: Option<Age>,
+        /// Delete all but the N newest generations; with
+        /// --delete-older-than, only those that are old too.
+        #[arg(long, value_name = "N", value_parser = parse_keep, group = "deletion")]
+        keep: Option<NonZeroUsize>,
+        /// Print which generations would be deleted, and delete none.
+        #[arg(long, short = 'n', requires = "deletion")]
+        dry_run: bool,
         #[command(flatten)]
         place: PlaceArgs,
     },
@@ -312,6 +374,13 @@ enum Sub {
     /// Runs one Lua chunk, for `am` itself (see lua/process.rs).
     #[command(name = crate::lua::SUBCOMMAND, hide = true)]
     LuaChunk,
+    /// Prints the generation numbers, one a line with a tab and a
+    /// description, for the completion scripts (see manual.rs).
+    #[command(name = COMPLETE_GENERATIONS, hide = true)]
+    CompleteGenerations {
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
     /// Runs a bundle's `bin/activate`, whose first line is
     /// `#!<am> bundle-entry`; the kernel adds the script's path and the
     /// user's arguments.
@@ -385,6 +454,48 @@ struct ActivateFlags {
     yes: bool,
     #[command(flatten)]
     place: PlaceArgs,
+}
+
+/// The flags of `am deactivate`: those of `am activate` that mean
+/// something without a bundle. It runs no node (no `--jobs`, no
+/// `--timings`) and puts nothing in the way of anything (no `--force`,
+/// no backups), so those are refused rather than ignored.
+#[derive(Debug, clap::Args)]
+struct DeactivateFlags {
+    /// Also list each path removed or put back.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Print every change that would be made, and change nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Show what would be removed (as `am diff` does) and ask before
+    /// removing it; refused when stdin is not a terminal, unless `--yes`
+    /// answers.
+    #[arg(long)]
+    ask: bool,
+    /// With `--ask`: show what would be removed, then go on without asking.
+    #[arg(long, short = 'y', requires = "ask")]
+    yes: bool,
+    #[command(flatten)]
+    place: PlaceArgs,
+}
+
+impl DeactivateFlags {
+    fn lower(self) -> Activate {
+        Activate {
+            target: Target::Nothing,
+            place: self.place.lower(),
+            jobs: NonZeroUsize::MIN,
+            verbose: self.verbose,
+            dry_run: self.dry_run,
+            force: false,
+            backup_ext: None,
+            overwrite_backup: false,
+            timings: None,
+            ask: self.ask,
+            yes: self.yes,
+        }
+    }
 }
 
 impl ActivateFlags {
@@ -467,6 +578,35 @@ fn parse_backup_ext(value: &str) -> Result<String, String> {
         Err("a backup extension is a file name's end such as `bak`: not empty, \
              not `.` or `..`, and without `/`"
             .to_string())
+    }
+}
+
+/// `30d`: a whole number and a unit.
+fn parse_age(value: &str) -> Result<Age, String> {
+    let problem = || {
+        "expected a whole number and a unit, e.g. `30d`: `s` seconds, `h` hours, \
+         `d` days, `w` weeks"
+            .to_string()
+    };
+    let split = value.find(|c: char| !c.is_ascii_digit()).ok_or_else(problem)?;
+    let (number, unit) = value.split_at(split);
+    let unit_seconds = match unit {
+        "s" => 1,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(problem()),
+    };
+    let seconds = number.parse::<u64>().ok().and_then(|n| n.checked_mul(unit_seconds));
+    let seconds = seconds.ok_or_else(problem)?;
+    Ok(Age { seconds, text: value.to_string() })
+}
+
+fn parse_keep(value: &str) -> Result<NonZeroUsize, String> {
+    match value.parse::<usize>() {
+        Ok(keep) => NonZeroUsize::new(keep)
+            .ok_or_else(|| "at least 1 generation is kept; --keep 1 keeps the newest".to_string()),
+        Err(_) => Err("expected a whole number of generations, e.g. 5".to_string()),
     }
 }
 
@@ -659,6 +799,45 @@ mod tests {
     }
 
     #[test]
+    fn deactivate_refuses_the_flags_of_an_activation() {
+        let parsed = activate(&["am", "deactivate", "--dry-run", "--root", "/mnt"]);
+        assert_eq!(parsed.target, Target::Nothing);
+        assert!(parsed.dry_run);
+        assert_eq!(parsed.place, Where::System("/mnt".into()));
+        for flag in ["--force", "--jobs=2", "--backup-ext=bak", "--timings"] {
+            let error = parse_strs(&["am", "deactivate", flag]).expect_err(flag);
+            assert_eq!(error.kind(), clap::error::ErrorKind::UnknownArgument, "{flag}");
+        }
+    }
+
+    #[test]
+    fn generations_delete_by_number_or_by_age_and_count() {
+        let generations = |args: &[&str]| match parse_strs(args) {
+            Ok(Command::Generations(generations)) => generations,
+            other => panic!("{args:?} parsed into {other:?}"),
+        };
+        assert_eq!(generations(&["am", "generations"]).delete, None);
+        let numbers = generations(&["am", "generations", "--delete", "1", "3"]);
+        assert_eq!(numbers.delete, Some(Delete::Numbers(vec![1, 3])));
+        let old = generations(&["am", "generations", "--delete-older-than", "30d", "--keep", "2"]);
+        let age = Age { seconds: 30 * 86_400, text: "30d".into() };
+        let keep = NonZeroUsize::new(2);
+        assert_eq!(old.delete, Some(Delete::Old { older_than: Some(age), keep }));
+        assert!(generations(&["am", "generations", "--keep", "1", "-n"]).dry_run);
+        for bad in [
+            &["am", "generations", "--delete-older-than", "30"][..],
+            &["am", "generations", "--delete-older-than", "3m"],
+            &["am", "generations", "--delete-older-than", "d"],
+            &["am", "generations", "--keep", "0"],
+            &["am", "generations", "--delete", "1", "--keep", "1"],
+            &["am", "generations", "--dry-run"],
+        ] {
+            let error = parse_strs(bad).expect_err("refused");
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn switch_passes_the_activation_flags_on_as_given() {
         let parsed = parse_strs(&[
             "am",
@@ -704,6 +883,15 @@ mod tests {
             }
             other => panic!("parsed into {other:?}"),
         }
+    }
+
+    #[test]
+    fn ages_have_a_unit() {
+        assert_eq!(parse_age("2w").map(|age| age.seconds), Ok(14 * 86_400));
+        assert_eq!(parse_age("12h").map(|age| age.seconds), Ok(12 * 3600));
+        assert_eq!(parse_age("90s").map(|age| age.seconds), Ok(90));
+        assert!(parse_age("99999999999999999999d").is_err(), "overflow");
+        assert!(parse_age("-1d").is_err());
     }
 
     #[test]

@@ -91,6 +91,12 @@ pub enum Error {
     #[error("this home has no generation {0}; `am generations` lists them")]
     NoSuchGeneration(u64),
 
+    #[error("generation {0} is the current one already; `am activate` activates its bundle again")]
+    RollbackToCurrent(u64),
+
+    #[error("there is no generation to roll back to: activate a bundle first")]
+    NoGenerations,
+
     #[error("generation {0} is the current one; activate another before deleting it")]
     DeleteCurrent(u64),
 

@@ -66,6 +66,10 @@ fn main() -> ExitCode {
             (manual::man_pages(&dir).map(|()| Status::Done), None)
         }
         Command::LuaChunk => (lua::serve().map(|()| Status::Done), None),
+        Command::CompleteGenerations(place) => {
+            let numbers = commands::generations::numbers(&place);
+            (numbers.and_then(print).map(|()| Status::Done), None)
+        }
         Command::Docs(cli::Docs::LuaApi) => {
             let members = lua::members().map_err(|error| Error::Lua(error.to_string()));
             (members.and_then(|lines| print(lines.join("\n") + "\n")).map(|()| Status::Done), None)
@@ -94,10 +98,9 @@ fn inspect(args: &cli::Inspect) -> Result<(), Error> {
 }
 
 fn generations(args: &cli::Generations) -> Result<(), Error> {
-    let text = if args.delete.is_empty() {
-        commands::generations::list(&args.place, report::stdout_style())?
-    } else {
-        commands::generations::delete(&args.place, &args.delete)?
+    let text = match &args.delete {
+        None => commands::generations::list(&args.place, report::stdout_style())?,
+        Some(delete) => commands::generations::delete(&args.place, delete, args.dry_run)?,
     };
     print(text)
 }

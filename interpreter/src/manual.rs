@@ -15,7 +15,11 @@ use clap_complete::Shell;
 use crate::cli;
 use crate::error::Error;
 
-/// The completion script of `shell` for `am`.
+mod completions;
+
+/// The completion script of `shell` for `am`: clap_complete's, which
+/// knows every command and flag, and, for bash, zsh and fish, the
+/// generation numbers after `rollback --to` and `generations --delete`.
 pub fn completions(shell: Shell) -> String {
     // clap_complete offers hidden subcommands too (`bundle-entry`, which
     // only the kernel calls, and `__docs`), so complete a copy without them.
@@ -26,7 +30,13 @@ pub fn completions(shell: Shell) -> String {
         clap::Command::new("am").version(env!("CARGO_PKG_VERSION")).subcommands(visible);
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut completed, "am", &mut script);
-    String::from_utf8_lossy(&script).into_owned()
+    let script = String::from_utf8_lossy(&script).into_owned();
+    match shell {
+        Shell::Bash => completions::bash(&script),
+        Shell::Zsh => completions::zsh(&script),
+        Shell::Fish => completions::fish(&script),
+        _ => script,
+    }
 }
 
 /// Writes `am.1` and one page per command (`am-activate.1`, ...) into `dir`.
@@ -205,6 +215,17 @@ mod tests {
             page.contains("| 3 | refused: paths are in the way; nothing was changed |"),
             "{page}"
         );
+    }
+
+    #[test]
+    fn completions_offer_generation_numbers() {
+        let bash = completions(Shell::Bash);
+        assert!(bash.contains(cli::COMPLETE_GENERATIONS), "{bash}");
+        assert!(!bash.contains("complete -F _am "), "clap's own function is wrapped:\n{bash}");
+        let zsh = completions(Shell::Zsh);
+        assert_eq!(zsh.matches(":N:_am_generation_numbers'").count(), 2, "{zsh}");
+        let fish = completions(Shell::Fish);
+        assert_eq!(fish.matches("-f -a \"(__fish_am_generation_numbers)\"").count(), 2, "{fish}");
     }
 
     #[test]

@@ -143,7 +143,7 @@ fn node(id: &str, kind: am_schema::Kind, after: &[u32]) -> am_schema::Node {
 fn services_plan(with_users: bool) -> Plan {
     use am_schema::{Accounts, Copy, CopySource, GroupAccount, Kind, Tmpfiles, UserAccount};
     let accounts = Accounts {
-        groups: vec![GroupAccount { name: "web".into(), gid: None }],
+        groups: vec![GroupAccount { name: "web".into(), gid: None, members: vec![] }],
         users: vec![UserAccount {
             name: "web".into(),
             uid: None,

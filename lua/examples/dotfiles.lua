@@ -29,7 +29,7 @@ if email then
   am.copy{
     target = config_dir() .. "/git/identity",
     text = "[user]\n  email = " .. email:gsub("%s+$", "") .. "\n",
-    mode = "0600",
+    permissions = "0600",
   }
 else
   am.log.warn("no ~/dotfiles/email: git gets no identity")

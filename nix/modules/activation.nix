@@ -147,6 +147,17 @@ let
     inherit (block) env;
     after = uniqueIds (lib.concatMap (resolveAfter name) entry.after);
     before = uniqueIds (lib.concatMap resolveBefore entry.before);
+    # The entry as written, so that the compiler's messages about its order
+    # (a name of nothing, a cycle) quote `entryAfter [ "b" ]`, not ids.
+    dag = {
+      option = lib.showOption [
+        "home"
+        "activation"
+      ];
+      inherit name;
+      inherit (entry) after before;
+      anchors = builtins.attrNames anchors;
+    };
   }
   // provenance.of options.home.activation [ "home" "activation" ] name;
 

@@ -65,6 +65,9 @@ let
       script = if builtins.isString task.script then task.script else builtins.readFile task.script;
       inherit (task) after before required;
     }
+    # The file a script was read from names it in Lua's messages, at build
+    # time and at activation time.
+    // lib.optionalAttrs (!builtins.isString task.script) { scriptFile = toString task.script; }
     // lib.optionalAttrs (task.timeout != null) { inherit (task) timeout; }
     // provenance.of options.lua.tasks [ "lua" "tasks" ] name;
 in

@@ -109,7 +109,12 @@ let
           type = types.listOf types.str;
           default = [ ];
           example = [ "systemd-journal" ];
-          description = "The account's other groups.";
+          description = ''
+            The account's supplementary groups. They are joined with
+            `gpasswd --add`, also by an account the machine already has,
+            and left once dropped from here (only those an activation
+            joined: a membership the machine had stays).
+          '';
         };
         home = mkOption {
           type = types.str;
@@ -171,7 +176,10 @@ let
           example = [ "jane" ];
           description = ''
             Users added to the group besides those that name it in
-            `extraGroups`, such as accounts the machine already has.
+            `extraGroups`, such as accounts the machine already has. A
+            member the machine does not have is reported and skipped.
+            Dropping a member removes it from the group only if an
+            activation added it.
           '';
         };
       };
@@ -292,8 +300,9 @@ in
         machine's services run as (`serviceConfig.User`). A missing one is
         created with `useradd` (and `--root` under `am --root`), after the
         links in `/etc` and before the copies, tmpfiles rules and units that
-        may name it. One that exists is left as it is; where it differs
-        from its options, the activation says so. An account is never
+        may name it. One that exists is left as it is but for its
+        `extraGroups`, which it joins; where it differs from its other
+        options, the activation says so. An account is never
         deleted, nor its files: one that a previous generation created and
         this one no longer has is locked (`usermod --lock --expiredate 1`),
         and creating it again unlocks it. Passwords and SSH keys are not

@@ -10,14 +10,14 @@ use crate::state::{Generation, JournalEntry};
 pub const MAGIC: [u8; 8] = *b"AM-PLAN\n";
 /// Bumped on every change to the plan types; old plans are then rejected
 /// with [`DecodeError::UnsupportedVersion`] instead of being misread.
-pub const FORMAT_VERSION: u32 = 8;
+pub const FORMAT_VERSION: u32 = 9;
 
 const HEADER_LEN: usize = 28;
 
 /// First bytes of every generation record.
 pub const GENERATION_MAGIC: [u8; 8] = *b"AM-GEN1\n";
 /// Bumped on every change to the state types.
-pub const STATE_VERSION: u32 = 5;
+pub const STATE_VERSION: u32 = 6;
 
 /// Why bytes could not be read as a plan or state file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -327,6 +327,10 @@ mod tests {
                 users: vec!["web".into()],
                 groups: vec!["web".into()],
                 locked: vec![],
+                joined: vec![crate::state::Membership {
+                    user: "web".into(),
+                    group: "audio".into(),
+                }],
             },
         };
         let bytes = encode_generation(&generation);

@@ -44,6 +44,9 @@ pub const PLAN_FILE: &str = "plan.am";
 pub const STATIC_DIR: &str = "static";
 /// The bundle's entry point, the same as `am activate <bundle>`.
 pub const ACTIVATE_SCRIPT: &str = "bin/activate";
+/// A link to the `am` the bundle was built with, which `bin/activate` runs:
+/// `./result/bin/am` works before any `am` is installed.
+pub const AM_COMMAND: &str = "bin/am";
 /// The bundle folder holding executable scripts that unit files run.
 pub const SCRIPTS_DIR: &str = "scripts";
 /// The bundle folder holding the files that chunks of nodes with Lua

@@ -46,6 +46,16 @@ pub struct AccountsRecord {
     /// Of those users, the ones locked because the configuration dropped
     /// them, sorted.
     pub locked: Vec<String>,
+    /// Memberships an activation added (with `useradd --groups` or
+    /// `gpasswd --add`), sorted: only these are removed when dropped.
+    pub joined: Vec<Membership>,
+}
+
+/// A user's membership of a supplementary group.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Membership {
+    pub user: String,
+    pub group: String,
 }
 
 /// The package tree a generation installed into a Nix profile.
@@ -198,6 +208,9 @@ pub enum JournalEntry {
     /// A user is being locked (`locked`) or unlocked; undoing does the
     /// opposite.
     AccountLocked { root: String, name: String, locked: bool },
+    /// `user` is being added to (`joined`) or removed from `group`;
+    /// undoing does the opposite.
+    GroupMembership { root: String, user: String, group: String, joined: bool },
     /// Nix's tools are about to change the Nix profile `profile` (absolute),
     /// whose current generation is `previous` (`None`: no profile yet) and
     /// whose newest generation is `newest` (0: none), after making the

@@ -13,7 +13,8 @@ pub struct Tmpfiles {
 }
 
 /// Users and groups a system bundle needs, created with the distribution's
-/// `groupadd` and `useradd` when missing, never deleted.
+/// `groupadd` and `useradd` when missing, never deleted; the memberships
+/// they list are added, and removed once dropped if `am` added them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Accounts {
     /// Sorted by name.
@@ -27,6 +28,9 @@ pub struct GroupAccount {
     pub name: String,
     /// `None`: the next free system id.
     pub gid: Option<u32>,
+    /// Accounts the machine already has (not among `users`) that join the
+    /// group, sorted.
+    pub members: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,13 +14,17 @@ pub enum TargetProblem {
     /// In `am`'s own state folder (at its default place), or one of the
     /// folders holding it: that folder holds only `am`'s records.
     StateFolder,
+    /// Has a `~` component: a shell's name for the home, which a target
+    /// (relative to the home already) would make a folder named `~`.
+    Tilde,
 }
 
 /// Where `am` keeps a home's state unless `XDG_STATE_HOME` says otherwise.
 pub const STATE_FOLDER: &str = ".local/state/activation-manager";
 
 /// Normalizes a target: drops `.` components and repeated or trailing
-/// slashes. Rejects absolute paths, `..` components and the home itself.
+/// slashes. Rejects absolute paths, `..` and `~` components and the home
+/// itself.
 ///
 /// `..` is rejected rather than resolved: `a/../b` is almost certainly a
 /// mistake, and resolving it would let two differently spelled targets
@@ -37,6 +41,7 @@ pub fn normalize(target: &str) -> Result<String, TargetProblem> {
         match part {
             "" | "." => {}
             ".." => return Err(TargetProblem::ParentComponent),
+            "~" => return Err(TargetProblem::Tilde),
             _ => parts.push(part),
         }
     }
@@ -82,6 +87,15 @@ mod tests {
         assert_eq!(normalize("./"), Err(TargetProblem::Home));
         assert_eq!(normalize("//"), Err(TargetProblem::Absolute));
         assert_eq!(normalize("a\0b"), Err(TargetProblem::NulByte));
+    }
+
+    #[test]
+    fn rejects_a_tilde_for_the_home() {
+        assert_eq!(normalize("~/.config/foo"), Err(TargetProblem::Tilde));
+        assert_eq!(normalize(".config/~/foo"), Err(TargetProblem::Tilde));
+        assert_eq!(normalize("~"), Err(TargetProblem::Tilde));
+        assert_eq!(normalize("~foo/x"), Ok("~foo/x".into()));
+        assert_eq!(normalize(".emacs~"), Ok(".emacs~".into()));
     }
 
     #[test]

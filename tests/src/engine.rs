@@ -403,8 +403,11 @@ impl Home {
     /// so that even a link replaced by an identical one shows. For "nothing
     /// changed" checks within one home.
     pub fn snapshot(&self) -> String {
-        let options =
-            ListOptions { replace: self.replacements(), link_stamps: true, ..ListOptions::default() };
+        let options = ListOptions {
+            replace: self.replacements(),
+            link_stamps: true,
+            ..ListOptions::default()
+        };
         let mut out = list_tree(&self.path, &options);
         if let Some(state_home) = &self.xdg_state_home {
             out.push_str("---- $XDG_STATE_HOME\n");

@@ -187,10 +187,21 @@ pub fn nix_command(program: &str) -> Command {
     cmd
 }
 
+/// `nix-store --delete PATH`: fails for a path that is still alive (a GC
+/// root, or an out-link, keeps it).
+pub fn nix_store_delete(path: &Path) -> Output {
+    nix_command("nix-store").arg("--delete").arg(path).output().expect("nix-store runs")
+}
+
 /// The Nix expression building the home bundle of `modules` (paths to files).
 pub fn bundle_expr(modules: &[&Path]) -> String {
     bundle_expr_with_args(modules, "{ }")
 }
+
+/// The module every test home gets first: no `am` command in the home
+/// (`am.command.enable`), which would give each test home a Nix profile
+/// and its `nix-env` run. A test of the command sets it again.
+pub const NO_COMMAND: &str = "({ lib, ... }: { am.command.enable = lib.mkDefault false; })";
 
 /// [`bundle_expr`] with `extraSpecialArgs` (a Nix expression; `lib` is the
 /// nixpkgs library in it).
@@ -198,7 +209,8 @@ pub fn bundle_expr_with_args(modules: &[&Path], extra_special_args: &str) -> Str
     let modules: Vec<String> = modules.iter().map(|m| nix_path(m)).collect();
     format!(
         "let lib = import {lib}; am = import {nix} {{ inherit lib; am = {pkg}; }}; \
-         in am.homeBundle {{ modules = [ {modules} ]; extraSpecialArgs = {extra_special_args}; }}",
+         in am.homeBundle {{ modules = [ {NO_COMMAND} {modules} ]; \
+         extraSpecialArgs = {extra_special_args}; }}",
         lib = nix_path(&nixpkgs_lib()),
         nix = nix_path(&repo_root().join("nix")),
         pkg = nix_path(&am_package()),

@@ -8,11 +8,21 @@ use crate::{am_package, nix_command, nixpkgs_lib, repo_root, stderr};
 
 /// `let lib = <snapshot>; amLib = import ./nix { ... }; in <body>`: the
 /// prefix every library test expression starts with. `amLib` is bound to
-/// the `am` under test, `root` is the repository.
+/// the `am` under test, its `homeBundle` (and the home-manager front
+/// end's bundles) giving every home [`crate::NO_COMMAND`] first; `root` is
+/// the repository.
 pub fn with_library(body: &str) -> String {
     format!(
         "let lib = import {lib}; root = {root}; amPackage = \"${{{pkg}}}\"; \
-         amLib = import (root + \"/nix\") {{ inherit lib; am = amPackage; }}; in {body}",
+         amLibWithCommand = import (root + \"/nix\") {{ inherit lib; am = amPackage; }}; \
+         noCommand = {no_command}; \
+         withModule = field: build: args: build (args // {{ ${{field}} = [ noCommand ] ++ (args.${{field}} or [ ]); }}); \
+         amLib = amLibWithCommand // {{ \
+           homeBundle = withModule \"modules\" amLibWithCommand.homeBundle; \
+           homeManagerBundle = withModule \"amModules\" amLibWithCommand.homeManagerBundle; \
+           homeManagerConfigBundle = withModule \"amModules\" amLibWithCommand.homeManagerConfigBundle; \
+         }}; in {body}",
+        no_command = crate::NO_COMMAND,
         lib = nix_path(&nixpkgs_lib()),
         root = nix_path(&repo_root()),
         pkg = nix_path(&am_package()),

@@ -104,6 +104,15 @@ impl Root {
         std::fs::write(path, text).expect("the file can be written");
     }
 
+    /// Appends `text` to the file at `rel` (an account of the machine's).
+    pub fn append(&self, rel: &str, text: &str) {
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.join(rel))
+            .expect("the file can be appended to");
+        std::io::Write::write_all(&mut file, text.as_bytes()).expect("the file can be written");
+    }
+
     fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = Command::new(program);
         // A system activation does not read the home; the tests' own user
@@ -239,7 +248,8 @@ impl Place for Root {
         let mut out = list_tree(&self.path, &options);
         for file in ACCOUNT_FILES {
             let text = std::fs::read_to_string(self.join(&format!("etc/{file}")));
-            let mut records: Vec<String> = text.unwrap_or_default().lines().map(str::to_string).collect();
+            let mut records: Vec<String> =
+                text.unwrap_or_default().lines().map(str::to_string).collect();
             if file == "shadow" {
                 // The day of the last password change is the day the
                 // account was made, which two trees need not share.

@@ -5,12 +5,11 @@
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
 
 use am_tests::engine::{
     Home, Module, all_output, assert_same_listing, build_bundles, cached_bundles,
 };
-use am_tests::{assert_exit, fresh_dir, have_nix, nix_command, stderr, stdout};
+use am_tests::{assert_exit, fresh_dir, have_nix, nix_command, nix_store_delete, stderr, stdout};
 
 const A: [(&str, &str); 6] = [
     (".a-only", "a only\n"),
@@ -182,11 +181,6 @@ fn a_later_layer_links_into_a_folder_an_earlier_layer_made() {
     assert_exit(&home.activate(&bundles[0], &[]), 0, "activation");
     home.assert_managed("shared/first", b"first\n", "after the activation");
     home.assert_managed("shared/late", b"late\n", "after the activation");
-}
-
-/// `nix-store --delete PATH`: fails for a path that is still alive.
-fn nix_store_delete(path: &Path) -> std::process::Output {
-    nix_command("nix-store").arg("--delete").arg(path).output().expect("nix-store runs")
 }
 
 #[test]

@@ -47,6 +47,7 @@ fn lua_tasks_lower_to_lua_nodes() {
             },
             {
                 "id": "lua:wallpapers", "kind": "lua", "script": "am.log.info(\"from a file\")\n",
+                "scriptFile": file.display().to_string(),
                 "after": ["file:.bashrc"], "before": ["dconf"], "required": false,
                 "declaredBy": "lua.tasks.wallpapers", "definedIn": defined_in,
             },

@@ -29,6 +29,16 @@ fn raw_copy(id: &str, target: &str, text: &str, after: &str) -> String {
     )
 }
 
+/// Bundle A links `.gone`; B drops it and has a required command that
+/// writes the user's file there, then runs `then`.
+fn gone_in_b_then(then: &str) -> Vec<am_tests::engine::Bundle> {
+    let a = Module::new().file(".keep", "keep\n").file(".gone", "gone in B\n");
+    let script = format!("printf 'mine\\n' > \"$HOME/.gone\"; {then}");
+    let b =
+        Module::new().file(".keep", "keep\n").exec("write-then", &script, &["file:.keep"], true);
+    cached_bundles(&[a, b])
+}
+
 /// #11.1: after a link was removed, a file the user wrote at its path was
 /// replaced by the old link when a later required node failed.
 #[test]
@@ -36,14 +46,7 @@ fn undo_never_puts_a_link_back_over_a_file_written_since() {
     if !have_nix() {
         return;
     }
-    let a = Module::new().file(".keep", "keep\n").file(".gone", "gone in B\n");
-    let b = Module::new().file(".keep", "keep\n").exec(
-        "write-then-fail",
-        "printf 'mine\\n' > \"$HOME/.gone\"; exit 1",
-        &["file:.keep"],
-        true,
-    );
-    let bundles = cached_bundles(&[a, b]);
+    let bundles = gone_in_b_then("exit 1");
     let home = Home::new("undo-user-file");
     assert_exit(&home.activate(&bundles[0], &[]), 0, "A");
     let output = home.activate(&bundles[1], &[]);
@@ -62,14 +65,7 @@ fn recovery_never_puts_a_link_back_over_a_file_written_since() {
     if !have_nix() {
         return;
     }
-    let a = Module::new().file(".keep", "keep\n").file(".gone", "gone in B\n");
-    let b = Module::new().file(".keep", "keep\n").exec(
-        "write-then-wait",
-        "printf 'mine\\n' > \"$HOME/.gone\"; sleep 60",
-        &["file:.keep"],
-        true,
-    );
-    let bundles = cached_bundles(&[a, b]);
+    let bundles = gone_in_b_then("sleep 60");
     let home = Home::new("recover-user-file");
     assert_exit(&home.activate(&bundles[0], &[]), 0, "A");
     let mut child = home

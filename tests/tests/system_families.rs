@@ -63,6 +63,11 @@ fn units_rules_and_accounts_follow_their_generations() {
     let said = format!("{}{}", stdout(&first), stderr(&first));
     assert!(said.contains(&format!("root: {}", root.path.display())), "AM_ROOT: {said}");
     assert!(said.contains("is not the running system: the system manager reads"), "{said}");
+    let note = format!(
+        "no running system manager to switch units with ({} is not the running system)",
+        root.path.display()
+    );
+    assert!(said.contains(&note), "{said}");
 
     for unit in [
         "web.service",

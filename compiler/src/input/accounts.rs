@@ -134,7 +134,8 @@ impl Entry<'_> {
         }
     }
 
-    fn names(&mut self, field: &str) -> Vec<String> {
+    /// A list of user or group names (`what`), sorted, without repeats.
+    fn names(&mut self, field: &str, what: &str) -> Vec<String> {
         let items = match self.object.get(field) {
             None | Some(Value::Null) => return Vec::new(),
             Some(Value::Array(items)) => items,
@@ -149,7 +150,7 @@ impl Entry<'_> {
                 Value::String(name) if is_account_name(name) => Some(name.clone()),
                 other => {
                     self.problems.push(format!(
-                        "has in `{field}` {}, not a group name",
+                        "has in `{field}` {}, not a {what} name",
                         describe_value(other)
                     ));
                     None
@@ -165,14 +166,15 @@ impl Entry<'_> {
 fn read_group(entry: &mut Entry) -> Option<GroupAccount> {
     let name = entry.name("name");
     let gid = entry.id("gid");
-    Some(GroupAccount { name: name?, gid })
+    let members = entry.names("members", "user");
+    Some(GroupAccount { name: name?, gid, members })
 }
 
 fn read_user(entry: &mut Entry) -> Option<UserAccount> {
     let name = entry.name("name");
     let group = entry.name("group");
     let uid = entry.id("uid");
-    let extra_groups = entry.names("extraGroups");
+    let extra_groups = entry.names("extraGroups", "group");
     let home = entry.string("home").unwrap_or_else(|| "/var/empty".to_string());
     if !home.starts_with('/') {
         entry.problems.push(format!("has `home` {home:?}, not an absolute path"));

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod copy;
+mod dag;
 mod dconf;
 mod exec;
 mod link;
@@ -237,6 +238,7 @@ fn read_node(
     // Provenance first: every later message about this node names it.
     reader.origin.declared_by = reader.string("declaredBy");
     reader.origin.defined_in = reader.string_list("definedIn").unwrap_or_default();
+    reader.origin.dag = dag::read(&mut reader).map(Box::new);
     reader.origin.id = match reader.string("id") {
         Some(id) if !id.is_empty() => Some(id),
         Some(_) => {

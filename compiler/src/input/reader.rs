@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{CompileError, FieldError, LuaError, NodeRef};
+use crate::error::{CompileError, FieldError, LuaError, LuaText, NodeRef};
 use crate::fields::{self, Field};
 use crate::lua::{self, MaybeLua};
 use crate::nix::{describe_value, nix_attribute};
@@ -58,8 +58,14 @@ impl<'a> Reader<'a> {
         position: usize,
         errors: &'a mut Vec<CompileError>,
     ) -> Self {
-        let origin =
-            NodeRef { id: None, position, kind: None, declared_by: None, defined_in: Vec::new() };
+        let origin = NodeRef {
+            id: None,
+            position,
+            kind: None,
+            declared_by: None,
+            defined_in: Vec::new(),
+            dag: None,
+        };
         Reader { object, origin, kind_fields: &[], misspelled: Vec::new(), errors }
     }
 
@@ -175,7 +181,8 @@ impl<'a> Reader<'a> {
     pub(super) fn lua_expression(&mut self, field: String, expr: &str) -> MaybeLua {
         if let Some(error) = lua::syntax::check_expression(expr) {
             let node = self.origin.clone();
-            self.errors.push(LuaError::LuaSyntax { node, field, expression: true, error }.into());
+            self.errors
+                .push(LuaError::LuaSyntax { node, field, text: LuaText::Expression, error }.into());
         }
         MaybeLua::Lua(expr.to_string())
     }

@@ -23,7 +23,8 @@ pub enum Bytes<'a> {
     BundleFile(&'a str),
 }
 
-/// `am.link{...}`, or with `copy` `am.copy{...}`; `mode` is for copies.
+/// `am.link{...}`, or with `copy` `am.copy{...}`; `mode` is for copies
+/// (their `permissions`).
 pub fn file(copy: bool, target: &MaybeLua, bytes: Bytes, mode: Option<u32>, force: bool) -> String {
     let (field, bytes) = match bytes {
         Bytes::Source(source) => ("source", value(source)),
@@ -36,7 +37,7 @@ pub fn file(copy: bool, target: &MaybeLua, bytes: Bytes, mode: Option<u32>, forc
     call.field("target", &value(target));
     call.field(field, &bytes);
     if let Some(mode) = mode {
-        call.field("mode", &mode.to_string());
+        call.field("permissions", &quote(&format!("{mode:04o}")));
     }
     call.field("force", if force { "true" } else { "false" });
     call.finish()
@@ -175,7 +176,7 @@ mod tests {
         assert_eq!(
             chunk,
             "am.copy{\n  target = \".config/app/token\",\n  \
-             text = (os.getenv(\"TOKEN\") -- from the session\n),\n  mode = 384,\n  \
+             text = (os.getenv(\"TOKEN\") -- from the session\n),\n  permissions = \"0600\",\n  \
              force = false,\n}\n"
         );
         assert_eq!(check_chunk(&chunk), None);

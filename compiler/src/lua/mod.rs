@@ -112,7 +112,7 @@ mod tests {
         );
         assert_eq!(
             chunks["file:.token"].chunk,
-            "am.copy{\n  target = \".token\",\n  text = (os.getenv('TOKEN')),\n  mode = 384,\n  \
+            "am.copy{\n  target = \".token\",\n  text = (os.getenv('TOKEN')),\n  permissions = \"0600\",\n  \
              force = true,\n}\n"
         );
         assert_eq!(chunks["greet"].name, "greet (Lua values)");

@@ -61,7 +61,7 @@ pub fn parse(text: &str) -> Result<TreeInput, Vec<CompileError>> {
         .and_then(Value::as_array)
         .map(|files| files.iter().filter_map(Value::as_str).map(String::from).collect())
         .unwrap_or_default();
-    let origin = NodeRef { id: None, position: 0, kind: None, declared_by, defined_in };
+    let origin = NodeRef { id: None, position: 0, kind: None, declared_by, defined_in, dag: None };
     let packages = match root.get("packages") {
         Some(Value::Array(items)) => items
             .iter()

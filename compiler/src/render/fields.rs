@@ -77,7 +77,10 @@ fn bad_target(m: &mut Message, node: &NodeRef, target: &str, problem: TargetProb
         node,
         format!("target {} {}", nix_string(target), crate::target::describe(problem)),
     );
-    m.hint(target_hint(problem));
+    m.hint(match problem {
+        TargetProblem::Tilde => tilde_hint(target),
+        _ => target_hint(problem).to_string(),
+    });
 }
 
 /// What to do about a target with `problem`.
@@ -93,6 +96,27 @@ pub(super) fn target_hint(problem: TargetProblem) -> &'static str {
             "give the file another target: ~/.local/state/activation-manager holds only \
              activation-manager's own records"
         }
+        TargetProblem::Tilde => {
+            "targets are relative to the home already (those of xdg.configFile and its kind \
+             to their folder): leave out the `~/`"
+        }
+    }
+}
+
+/// What one target with a `~` component was meant to be, in the words of
+/// its option.
+fn tilde_hint(target: &str) -> String {
+    match crate::target::without_tilde(target) {
+        Some((meant, folder)) if folder.is_empty() => format!(
+            "targets are relative to the home already: write {} for ~/{meant}",
+            nix_string(&meant)
+        ),
+        Some((meant, folder)) => format!(
+            "this option's names are relative to ~/{folder} already: write {} for \
+             ~/{folder}/{meant}",
+            nix_string(&meant)
+        ),
+        None => target_hint(TargetProblem::Home).to_string(),
     }
 }
 

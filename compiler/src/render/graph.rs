@@ -2,8 +2,8 @@
 //! name of no node, and dependency cycles, drawn whole.
 
 use super::message::{Message, declared, id_or_position, list};
-use crate::error::{CycleStep, GraphError};
-use crate::nix::nix_string;
+use crate::error::{CycleStep, GraphError, NodeRef};
+use crate::nix::{nix_attribute, nix_string};
 
 /// Renders a problem between nodes into `m`.
 pub(super) fn render(m: &mut Message, error: &GraphError) {
@@ -43,6 +43,32 @@ pub(super) fn render(m: &mut Message, error: &GraphError) {
                 None => format!("remove it from `{field}`, or add a node with that id"),
             });
         }
+        GraphError::UnknownDagName { node, direction: _, name, suggestion } => {
+            let Some(dag) = node.dag.as_deref() else { return };
+            let entry = entry_name(node);
+            let option = &dag.option;
+            m.error(format!(
+                "{entry} is {}, but {} is no entry of {option} and no anchor",
+                dag.constructor(),
+                nix_string(name)
+            ));
+            if !node.defined_in.is_empty() {
+                m.line(format!("defined in {}", list(&node.defined_in)));
+            }
+            let anchors = dag.anchors.join(", ");
+            m.hint(match suggestion {
+                Some(s) => format!(
+                    "did you mean {}? An entry orders against the other entries of {option} \
+                     and the anchors {anchors}",
+                    nix_string(s)
+                ),
+                None => format!(
+                    "name another entry of {option}, or one of the anchors {anchors}; or \
+                     remove {}",
+                    nix_string(name)
+                ),
+            });
+        }
         GraphError::Cycle { chain, others } => cycle(m, chain, others),
         GraphError::UnknownChangedTarget { node, target, suggestion } => {
             let named = nix_string(target);
@@ -60,7 +86,7 @@ pub(super) fn render(m: &mut Message, error: &GraphError) {
 fn cycle(m: &mut Message, chain: &[CycleStep], others: &[String]) {
     let Some(first) = chain.first() else { return };
     if chain.len() == 1 {
-        m.error(format!("node `{}` waits for itself", id_or_position(&first.node)));
+        m.error(format!("{} waits for itself", name_in_cycle(&first.node)));
     } else {
         m.error(format!("dependency cycle between {} nodes", chain.len()));
     }
@@ -69,17 +95,26 @@ fn cycle(m: &mut Message, chain: &[CycleStep], others: &[String]) {
         .enumerate()
         .map(|(i, step)| {
             let next = &chain[(i + 1) % chain.len()].node;
-            let (this_id, next_id) = (id_or_position(&step.node), id_or_position(next));
             let mut because = Vec::new();
             if step.by_after {
-                because.push(format!("{this_id} has after = [ {} ]", nix_string(&next_id)));
+                because.push(declares(&step.node, "after", next));
             }
             if step.by_before {
-                because.push(format!("{next_id} has before = [ {} ]", nix_string(&this_id)));
+                because.push(declares(next, "before", &step.node));
             }
-            let option =
-                step.node.declared_by.as_deref().map(|o| format!("({o})")).unwrap_or_default();
-            vec![this_id, option, format!("waits for {next_id}, because {}", because.join(" and "))]
+            // A DAG entry is named by its option alone: its id is ours.
+            let (this, option) = match (&step.node.dag, &step.node.declared_by) {
+                (None, Some(option)) => (id_or_position(&step.node), format!("({option})")),
+                _ => (entry_name(&step.node), String::new()),
+            };
+            let waits =
+                format!("waits for {}, because {}", entry_name(next), because.join(" and "));
+            // Without a node named by its id, there is no column of options.
+            if option.is_empty() && chain.iter().all(|step| step.node.dag.is_some()) {
+                vec![this, waits]
+            } else {
+                vec![this, option, waits]
+            }
         })
         .collect();
     // A cycle is only useful whole: any of its steps may be the one to cut.
@@ -87,9 +122,44 @@ fn cycle(m: &mut Message, chain: &[CycleStep], others: &[String]) {
     if !others.is_empty() {
         m.line(format!("note: also caught in this knot: {}", list(others)));
     }
-    m.hint(if chain.len() == 1 {
-        "remove the node's own id from its `after`/`before`"
-    } else {
-        "remove one of these after/before entries, or split a node in two"
+    let entries = chain.iter().all(|step| step.node.dag.is_some());
+    m.hint(match (chain.len(), entries) {
+        (1, true) => "remove the entry's own name from its entryAfter/entryBefore/entryBetween",
+        (1, false) => "remove the node's own id from its `after`/`before`",
+        (_, true) => {
+            "change one of these entries (entryAfter, entryBefore, entryBetween) so that \
+             an order exists, or split one in two"
+        }
+        (_, false) => "remove one of these after/before entries, or split a node in two",
     });
+}
+
+/// How a node is named in a cycle's row and in its reasons: a DAG entry by
+/// its option (`home.activation.a`), any other node by its id.
+fn entry_name(node: &NodeRef) -> String {
+    match (&node.dag, &node.declared_by) {
+        (Some(_), Some(option)) => option.clone(),
+        _ => id_or_position(node),
+    }
+}
+
+/// The header's name for a node that waits for itself.
+fn name_in_cycle(node: &NodeRef) -> String {
+    match &node.dag {
+        Some(dag) => format!("{} (which is {})", entry_name(node), dag.constructor()),
+        None => format!("node `{}`", id_or_position(node)),
+    }
+}
+
+/// Why `node`'s `field` (`after` or `before`) names `other`: a DAG entry's
+/// words (`a is entryAfter [ "c" ]`), else `a has after = [ "c" ]`.
+fn declares(node: &NodeRef, field: &str, other: &NodeRef) -> String {
+    match &node.dag {
+        Some(dag) => format!("{} is {}", nix_attribute(&dag.name), dag.constructor()),
+        None => format!(
+            "{} has {field} = [ {} ]",
+            id_or_position(node),
+            nix_string(&id_or_position(other))
+        ),
+    }
 }

@@ -184,6 +184,8 @@ fn has_problem(folder: &str, problem: TargetProblem) -> bool {
     match problem {
         TargetProblem::Absolute => folder.starts_with('/'),
         TargetProblem::ParentComponent => folder.split('/').any(|part| part == ".."),
+        // `xdg.configHome = "~/.config"`: every file below it has the `~`.
+        TargetProblem::Tilde => folder.split('/').any(|part| part == "~"),
         TargetProblem::Home | TargetProblem::NulByte | TargetProblem::StateFolder => false,
     }
 }
@@ -193,6 +195,7 @@ fn folder_problem(problem: TargetProblem) -> &'static str {
     match problem {
         TargetProblem::Absolute => "is an absolute path",
         TargetProblem::ParentComponent => "leaves the home",
+        TargetProblem::Tilde => "names the home as a shell does (`~`), which a target cannot",
         TargetProblem::Home | TargetProblem::NulByte | TargetProblem::StateFolder => {
             "is not a folder in the home"
         }
@@ -207,6 +210,7 @@ fn plural_problem(problem: TargetProblem) -> &'static str {
         TargetProblem::Home => "are the home itself",
         TargetProblem::NulByte => "contain a NUL byte",
         TargetProblem::StateFolder => "are in activation-manager's state folder",
+        TargetProblem::Tilde => "have a `~` component",
     }
 }
 

@@ -6,7 +6,7 @@
 //! (`am.nodes.foo.argv[2]`), which is what the user wrote; the next line
 //! names the node and where it was declared.
 
-use crate::error::{LuaError, LuaSyntaxError, NodeRef};
+use crate::error::{LuaError, LuaSyntaxError, LuaText, NodeRef};
 use crate::fields;
 use crate::nix::nix_string;
 
@@ -23,16 +23,34 @@ pub(super) fn render(m: &mut Message, error: &LuaError) {
             let example = fields::LUA.first().map_or("", |field| field.example);
             m.hint(format!("write the Lua code to run, e.g. {example}"));
         }
-        LuaError::LuaSyntax { node, field, expression, error } => {
+        LuaError::LuaSyntax { node, field, text, error } => {
             let LuaSyntaxError { message, line, column, .. } = error;
-            let at = format!("line {line}, column {column}");
-            field_error(m, node, field, format!("Lua syntax error at {at}: {message}"));
+            match text {
+                // `file:line:column:`, which editors and terminals follow.
+                LuaText::ScriptFile(file) => {
+                    m.error(format!("{file}:{line}:{column}: Lua syntax error: {message}"));
+                    let script = option_path(node, field);
+                    m.line(match origin(node) {
+                        Some(origin) => {
+                            format!("read into {script}, in {}, {origin}", subject(node))
+                        }
+                        None => format!("read into {script}, in {}", subject(node)),
+                    });
+                }
+                _ => {
+                    let at = format!("line {line}, column {column}");
+                    field_error(m, node, field, format!("Lua syntax error at {at}: {message}"));
+                }
+            }
             snippet(m, error);
-            m.hint(if *expression {
-                "fix the expression: a Lua value is one Lua 5.4 expression, such as \
-                 os.getenv(\"HOME\") .. \"/.cache\", evaluated when the node runs"
-            } else {
-                "fix the script: it must be Lua 5.4 code; it runs when the bundle is activated"
+            m.hint(match text {
+                LuaText::Expression => {
+                    "fix the expression: a Lua value is one Lua 5.4 expression, such as \
+                     os.getenv(\"HOME\") .. \"/.cache\", evaluated when the node runs"
+                }
+                LuaText::Script | LuaText::ScriptFile(_) => {
+                    "fix the script: it must be Lua 5.4 code; it runs when the bundle is activated"
+                }
             });
         }
         LuaError::LuaNotAllowed { node, field } => {

@@ -3,9 +3,12 @@
 //! under `--root`), leaves existing ones as they are (a difference is
 //! reported), and locks (`usermod --lock --expiredate 1`) the users an
 //! earlier activation created and the configuration dropped: never deletes
-//! them, nor what they own. Each creation and lock is journaled first;
-//! undoing deletes a user or group the failed activation created (it owns
-//! nothing yet) and reverses a lock.
+//! them, nor what they own. Supplementary groups (`extraGroups`, a group's
+//! `members`) are joined with `gpasswd --add`, and left with
+//! `gpasswd --delete` once dropped, only where an activation added them.
+//! Each creation, lock and membership change is journaled first; undoing
+//! deletes a user or group the failed activation created (it owns nothing
+//! yet) and reverses a lock or a membership change.
 //!
 //! The names of the system's users and groups are read from its own
 //! `passwd` and `group` files, which also resolve the owners of copies.
@@ -15,7 +18,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use am_schema::state::{AccountsRecord, Generation, JournalEntry};
+use am_schema::state::{AccountsRecord, Generation, JournalEntry, Membership};
 use am_schema::{Accounts, Kind, UserAccount};
 
 use super::backend::Backend;
@@ -38,6 +41,8 @@ pub struct PasswdUser {
 pub struct Database {
     pub users: HashMap<String, PasswdUser>,
     pub groups: HashMap<String, u32>,
+    /// The supplementary members of each group, as `group` lists them.
+    pub members: HashMap<String, Vec<String>>,
 }
 
 impl Database {
@@ -53,13 +58,25 @@ impl Database {
             }
         }
         for fields in records(&etc.join("group"))? {
-            if let [name, _, gid, ..] = fields.as_slice()
+            if let [name, _, gid, rest @ ..] = fields.as_slice()
                 && let Ok(gid) = gid.parse()
             {
                 database.groups.insert(name.to_string(), gid);
+                let members = rest.first().map(|list| list.split(',').filter(|m| !m.is_empty()));
+                let members = members.into_iter().flatten().map(str::to_string).collect();
+                database.members.insert(name.to_string(), members);
             }
         }
         Ok(database)
+    }
+
+    /// Whether `user` is in `group`, as a listed member or by its primary
+    /// group.
+    fn is_member(&self, membership: &Membership) -> bool {
+        let Membership { user, group } = membership;
+        let listed = self.members.get(group).is_some_and(|members| members.contains(user));
+        let primary = self.users.get(user).map(|found| found.gid);
+        listed || primary.is_some_and(|gid| self.groups.get(group) == Some(&gid))
     }
 
     /// The id of a user (`group` false) or group given as a name or as
@@ -93,6 +110,9 @@ pub struct Applied {
     pub created: Vec<String>,
     pub locked: Vec<String>,
     pub unlocked: Vec<String>,
+    /// `jane to group web`, `jane from group web`.
+    pub joined: Vec<String>,
+    pub left: Vec<String>,
     /// Existing users that differ from the configuration, which were left
     /// as they are: `web: shell /bin/sh, not /run/current-system/sw/bin/nologin`.
     pub differences: Vec<String>,
@@ -120,10 +140,7 @@ fn apply_with(
     previous: Option<&Generation>,
     backend: &impl Backend,
 ) -> Result<Applied, Failure> {
-    let database = Database::read(&place.dir).map_err(|error| Failure::Accounts {
-        command: format!("read {}", place.dir.join("passwd").display()),
-        error: error.to_string(),
-    })?;
+    let database = read_database(place)?;
     let before = kept(previous, place);
     let run = Run { node, root: root_of(place), backend };
     let mut applied = Applied::default();
@@ -164,12 +181,79 @@ fn apply_with(
             locked.insert(name.clone());
         }
     }
+    let joined = memberships(accounts, &run, place, &before, &mut applied)?;
     applied.record = AccountsRecord {
         users: created_users.into_iter().collect(),
         groups: created_groups.into_iter().collect(),
         locked: locked.into_iter().collect(),
+        joined: joined.into_iter().collect(),
     };
     Ok(applied)
+}
+
+/// Joins the supplementary groups the configuration lists and leaves those
+/// it dropped that an activation had joined. Gives the memberships that are
+/// now `am`'s: those it added, and those `useradd --groups` made for the
+/// users created in this run. One the machine had already stays the
+/// machine's: it is never removed.
+fn memberships<B: Backend>(
+    accounts: &Accounts,
+    run: &Run<B>,
+    place: &Place,
+    before: &AccountsRecord,
+    applied: &mut Applied,
+) -> Result<BTreeSet<Membership>, Failure> {
+    // Read again: the accounts made above are in the files now.
+    let database = read_database(place)?;
+    let of = |user: &str, group: &str| Membership { user: user.into(), group: group.into() };
+    let wanted: BTreeSet<Membership> = accounts
+        .users
+        .iter()
+        .flat_map(|user| user.extra_groups.iter().map(|group| of(&user.name, group)))
+        .chain(
+            accounts
+                .groups
+                .iter()
+                .flat_map(|group| group.members.iter().map(|user| of(user, &group.name))),
+        )
+        .collect();
+    let created_now: BTreeSet<&str> =
+        applied.created.iter().filter_map(|created| created.strip_prefix("user ")).collect();
+    let mut joined = BTreeSet::new();
+    for membership in &wanted {
+        let Membership { user, group } = membership;
+        if !database.users.contains_key(user) {
+            applied
+                .differences
+                .push(format!("group {group} lists {user}, an account this system does not have"));
+            continue;
+        }
+        if database.is_member(membership) {
+            if created_now.contains(user.as_str()) || before.joined.contains(membership) {
+                joined.insert(membership.clone());
+            }
+            continue;
+        }
+        run.membership(membership, true)?;
+        applied.joined.push(format!("{user} to group {group}"));
+        joined.insert(membership.clone());
+    }
+    for membership in before.joined.iter().filter(|joined| !wanted.contains(joined)) {
+        let Membership { user, group } = membership;
+        let listed = database.members.get(group).is_some_and(|members| members.contains(user));
+        if listed {
+            run.membership(membership, false)?;
+            applied.left.push(format!("{user} from group {group}"));
+        }
+    }
+    Ok(joined)
+}
+
+fn read_database(place: &Place) -> Result<Database, Failure> {
+    Database::read(&place.dir).map_err(|error| Failure::Accounts {
+        command: format!("read {}", place.dir.join("passwd").display()),
+        error: error.to_string(),
+    })
 }
 
 /// Locks the users a previous generation created when the new plan has no
@@ -209,7 +293,7 @@ pub fn kept(previous: Option<&Generation>, place: &Place) -> AccountsRecord {
     match newest.and_then(|number| state.read(number).ok()) {
         Some(deactivated) => {
             let AccountsRecord { users, groups, .. } = deactivated.accounts;
-            AccountsRecord { locked: users.clone(), users, groups }
+            AccountsRecord { locked: users.clone(), users, groups, joined: Vec::new() }
         }
         None => AccountsRecord::default(),
     }
@@ -285,6 +369,17 @@ impl<B: Backend> Run<'_, B> {
         self.command(lock_args(name, locked), entry)
     }
 
+    fn membership(&self, membership: &Membership, joined: bool) -> Result<(), Failure> {
+        let Membership { user, group } = membership;
+        let entry = JournalEntry::GroupMembership {
+            root: self.root_text(),
+            user: user.clone(),
+            group: group.clone(),
+            joined,
+        };
+        self.command(gpasswd_args(membership, joined), entry)
+    }
+
     fn root_text(&self) -> String {
         self.root.as_deref().unwrap_or(Path::new("/")).to_string_lossy().into_owned()
     }
@@ -320,28 +415,45 @@ fn lock_args(name: &str, locked: bool) -> Vec<String> {
     ["usermod", flag, "--expiredate", expiry, name].map(str::to_string).to_vec()
 }
 
+/// `gpasswd` adding `user` to `group` (`joined`) or removing it. Its
+/// `--root` goes first, like the other tools'.
+fn gpasswd_args(membership: &Membership, joined: bool) -> Vec<String> {
+    let flag = if joined { "--add" } else { "--delete" };
+    let Membership { user, group } = membership;
+    ["gpasswd", flag, user, group].map(str::to_string).to_vec()
+}
+
 /// Undoes a journaled account change: deletes what was created, reverses a
-/// lock. The command's own checks make this idempotent enough: deleting a
+/// lock or a membership change. The command's own checks make this idempotent enough: deleting a
 /// user that is not there fails, and is then no problem.
 pub fn undo(entry: &JournalEntry) -> io::Result<()> {
-    let (root, mut args) = match entry {
-        JournalEntry::AccountCreated { root, group: true, name } => {
-            (root, vec!["groupdel".to_string(), name.clone()])
-        }
-        JournalEntry::AccountCreated { root, group: false, name } => {
-            (root, vec!["userdel".to_string(), name.clone()])
-        }
-        JournalEntry::AccountLocked { root, name, locked } => (root, lock_args(name, !locked)),
+    let root = match entry {
+        JournalEntry::AccountCreated { root, .. }
+        | JournalEntry::AccountLocked { root, .. }
+        | JournalEntry::GroupMembership { root, .. } => root,
         _ => return Ok(()),
     };
-    let name = args.last().cloned().unwrap_or_default();
-    let etc = Path::new(root).join("etc");
-    let database = Database::read(&etc)?;
-    let exists = match entry {
-        JournalEntry::AccountCreated { group: true, .. } => database.groups.contains_key(&name),
-        _ => database.users.contains_key(&name),
-    };
-    if !exists {
+    let database = Database::read(&Path::new(root).join("etc"))?;
+    // Only what is there is reversed: a change that never happened (or
+    // was undone before a crash) is no problem.
+    let mut args = match entry {
+        JournalEntry::AccountCreated { group: true, name, .. } => {
+            database.groups.contains_key(name).then(|| vec!["groupdel".to_string(), name.clone()])
+        }
+        JournalEntry::AccountCreated { group: false, name, .. } => {
+            database.users.contains_key(name).then(|| vec!["userdel".to_string(), name.clone()])
+        }
+        JournalEntry::AccountLocked { name, locked, .. } => {
+            database.users.contains_key(name).then(|| lock_args(name, !locked))
+        }
+        JournalEntry::GroupMembership { user, group, joined, .. } => {
+            let membership = Membership { user: user.clone(), group: group.clone() };
+            (database.is_member(&membership) == *joined).then(|| gpasswd_args(&membership, !joined))
+        }
+        _ => None,
+    }
+    .unwrap_or_default();
+    if args.is_empty() {
         return Ok(());
     }
     if root != "/" {

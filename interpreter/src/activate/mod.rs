@@ -14,6 +14,7 @@ pub mod backend;
 pub mod changes;
 pub mod copy;
 mod created;
+mod dangling;
 pub mod dconf;
 pub mod exec;
 pub mod findings;
@@ -442,16 +443,25 @@ fn apply(
             &request.place.dir,
         ))?;
     accounts::lock_dropped(request, backend, &mut summary);
+    let place_dir = &request.place.dir;
+    summary.warnings.extend(dangling::warnings(
+        &request.plan.nodes,
+        context.bundle_static,
+        place_dir,
+    ));
+    summary.warnings.extend(dangling::warnings(&created, None, place_dir));
     let dconf =
         dconf::records(std::mem::take(&mut summary.dconf_records), &dconf_keys, request.previous);
-    let accounts = summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous, request.place));
+    let accounts =
+        summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous, request.place));
     let installed = profile::record(request.plan, summary.profile.take(), request.previous);
     let commit = commit_for(request, ownership, dconf, accounts, installed);
 
     summary.generation = commit.record.as_ref().map(|record| record.number);
-    summary.warnings = backend
+    let committed = backend
         .commit(commit)
         .map_err(state_io("record the new generation in", &request.place.state))?;
+    summary.warnings.extend(committed);
     Ok(summary)
 }
 
@@ -539,7 +549,8 @@ fn commit_for(
     let created_dirs: Vec<String> = created_dirs.into_iter().collect();
 
     let Some(bundle) = request.bundle else {
-        return Commit { record: None, current: None, prune_after_trash };
+        let deactivated = request.previous.map(|previous| previous.number);
+        return Commit { record: None, current: None, deactivated, prune_after_trash };
     };
     let bundle = bundle.to_string_lossy().into_owned();
     // Keys dconf now shows otherwise, accounts made or locked, a profile
@@ -555,7 +566,7 @@ fn commit_for(
     });
     if unchanged {
         let current = request.previous.map(|previous| previous.number);
-        return Commit { record: None, current, prune_after_trash };
+        return Commit { record: None, current, deactivated: None, prune_after_trash };
     }
     let record = Generation {
         number: request.number,
@@ -568,7 +579,12 @@ fn commit_for(
         accounts,
         profile,
     };
-    Commit { current: Some(record.number), record: Some(record), prune_after_trash }
+    Commit {
+        current: Some(record.number),
+        record: Some(record),
+        deactivated: None,
+        prune_after_trash,
+    }
 }
 
 #[cfg(test)]

@@ -78,6 +78,11 @@ pub fn recover(
     if state.current_number()? != previous {
         state.set_current(previous).map_err(io("reset", &state.root))?;
     }
+    // A deactivation marks the generation it ends before `current` goes;
+    // undone, that generation is current again and unmarked.
+    if let Some(previous) = previous {
+        state.unmark_deactivated(previous).map_err(io("clean up", &state.root))?;
+    }
     if Some(generation) != previous {
         state.delete(generation).map_err(io("remove the unfinished generation in", &state.root))?;
     }

@@ -157,7 +157,8 @@ impl Undo<'_> {
                 super::profile::undo::undo(changed, self.scratch)
             }
             JournalEntry::AccountCreated { name, .. }
-            | JournalEntry::AccountLocked { name, .. } => {
+            | JournalEntry::AccountLocked { name, .. }
+            | JournalEntry::GroupMembership { user: name, .. } => {
                 accounts::undo(entry).map_err(at(Path::new(name)))
             }
             JournalEntry::Moved { from, to, inode, .. } => {

@@ -14,7 +14,7 @@ use crate::activate::dconf;
 use crate::activate::precheck::Permissions;
 use crate::activate::recover::recover;
 use crate::activate::systemd::Systemctl;
-use crate::activate::{self, Outside, Request, Status};
+use crate::activate::{self, Outside, Request, Status, Summary};
 use crate::bundle::{self, Bundle};
 use crate::cli::{Activate, Target};
 use crate::commands::diff;
@@ -51,9 +51,23 @@ pub fn run(args: &Activate) -> (Result<Status>, Option<Plan>) {
     let (dconf, units) = (dconf::Client::from_env(), Systemctl::for_place(&place));
     let outside = Outside { dconf: &dconf, units: &units };
     match prepare(args, &place, &state, outside, named) {
-        Ok((bundle, previous)) => {
+        Ok(Prepared { bundle, previous, rollback }) => {
             let result = execute(args, &place, &state, outside, bundle.as_ref(), previous.as_ref());
-            (result, bundle.map(|bundle| bundle.plan))
+            if let (Ok(Some(summary)), Some(to)) = (&result, rollback) {
+                if summary.status() != Status::Failed {
+                    let from = previous.as_ref().map(|previous| previous.number);
+                    report::lifecycle::rolled_back(from, to, summary.generation, args.dry_run);
+                }
+            }
+            let deactivated = matches!(args.target, Target::Nothing) && !args.dry_run;
+            if let (true, Ok(Some(summary)), Some(previous)) = (deactivated, &result, &previous) {
+                if summary.status() != Status::Failed {
+                    report::lifecycle::deactivated(previous.number, Path::new(&previous.bundle));
+                }
+            }
+            // Declined (`--ask`) is done too: nothing was asked to change.
+            let status = result.map(|summary| summary.map_or(Status::Done, |s| s.status()));
+            (status, bundle.map(|bundle| bundle.plan))
         }
         Err(error) => (Err(error), None),
     }
@@ -80,15 +94,25 @@ pub fn lock(place: &Place) -> Result<HomeLock> {
     })
 }
 
-/// Recovers, then finds the current generation and the bundle to activate
-/// (`None` to deactivate).
+/// What an activation starts from.
+#[derive(Debug)]
+struct Prepared {
+    /// The bundle to activate; `None` deactivates.
+    bundle: Option<Bundle>,
+    /// The current generation.
+    previous: Option<Generation>,
+    /// The generation a rollback goes back to.
+    rollback: Option<u64>,
+}
+
+/// Recovers, then finds the current generation and the bundle to activate.
 fn prepare(
     args: &Activate,
     place: &Place,
     state: &StateDir,
     outside: Outside,
     named: Option<Bundle>,
-) -> Result<(Option<Bundle>, Option<Generation>)> {
+) -> Result<Prepared> {
     if args.dry_run {
         if state.journal_path().exists() {
             report::note("an interrupted activation will be rolled back before a real run");
@@ -97,25 +121,16 @@ fn prepare(
         report::recovered(&recovered);
     }
     let previous = state.current()?;
+    let mut rollback = None;
     let bundle = match &args.target {
         Target::Bundle(_) => match named {
             Some(bundle) => Some(bundle),
             None => Some(bundle::open_folder(&place.active_bundle("activate")?)?),
         },
         Target::Rollback(to) => {
-            let current = previous.as_ref().ok_or(Error::NoCurrentGeneration)?;
-            let number = match to {
-                Some(number) => *number,
-                None => state
-                    .numbers()?
-                    .into_iter()
-                    .rev()
-                    .find(|&n| n < current.number)
-                    .ok_or(Error::NothingToRollBack { current: current.number })?,
-            };
-            if !state.numbers()?.contains(&number) {
-                return Err(Error::NoSuchGeneration(number));
-            }
+            let current = previous.as_ref().map(|previous| previous.number);
+            let number = rollback_target(&state.numbers()?, current, *to)?;
+            rollback = Some(number);
             let target = state.read(number)?;
             Some(bundle::open_folder(&PathBuf::from(target.bundle))?)
         }
@@ -130,7 +145,25 @@ fn prepare(
         place.check_role(bundle.plan.role, &bundle.root)?;
         check_home(&bundle.plan, place)?;
     }
-    Ok((bundle, previous))
+    Ok(Prepared { bundle, previous, rollback })
+}
+
+/// The generation `am rollback [--to N]` activates again, among the kept
+/// ones (`numbers`, ascending): N, else the one before the current, else
+/// (after `am deactivate`) the newest, which was current last.
+fn rollback_target(numbers: &[u64], current: Option<u64>, to: Option<u64>) -> Result<u64> {
+    match (to, current) {
+        (Some(number), Some(current)) if number == current => Err(Error::RollbackToCurrent(number)),
+        (Some(number), _) if numbers.contains(&number) => Ok(number),
+        (Some(number), _) => Err(Error::NoSuchGeneration(number)),
+        (None, Some(current)) => numbers
+            .iter()
+            .rev()
+            .copied()
+            .find(|&n| n < current)
+            .ok_or(Error::NothingToRollBack { current }),
+        (None, None) => numbers.last().copied().ok_or(Error::NoGenerations),
+    }
 }
 
 /// A bundle built for one home (`home.homeDirectory`) refuses another
@@ -159,7 +192,7 @@ fn execute(
     outside: Outside,
     bundle: Option<&Bundle>,
     previous: Option<&Generation>,
-) -> Result<Status> {
+) -> Result<Option<Summary>> {
     let empty = Plan {
         role: place.role,
         backup_extension: None,
@@ -187,7 +220,7 @@ fn execute(
     };
     if args.ask && !ask(args, previous, bundle)? {
         report::note("not activated; nothing was changed");
-        return Ok(Status::Done);
+        return Ok(None);
     }
     let mut report = ActivationReport::new(plan, args.verbose, args.dry_run, args.timings);
     let target = bundle.map(|bundle| bundle.root.clone());
@@ -219,7 +252,7 @@ fn execute(
         activate::activate(&request, &backend, &mut report)?
     };
     report.summary(target.as_deref(), &summary);
-    Ok(summary.status())
+    Ok(Some(summary))
 }
 
 /// The bundle of the current generation, if it is still there (a bundle
@@ -251,4 +284,36 @@ fn ask(args: &Activate, previous: Option<&Generation>, bundle: Option<&Bundle>) 
     }
     let answer = report::ask("Activate? [y/N] ");
     Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rollback_goes_to_the_one_before_the_current_or_the_one_named() {
+        let numbers = [1, 2, 4, 5];
+        assert_eq!(rollback_target(&numbers, Some(5), None).ok(), Some(4));
+        assert_eq!(rollback_target(&numbers, Some(4), None).ok(), Some(2));
+        assert_eq!(rollback_target(&numbers, Some(5), Some(1)).ok(), Some(1));
+        assert!(matches!(
+            rollback_target(&numbers, Some(1), None),
+            Err(Error::NothingToRollBack { current: 1 })
+        ));
+        assert!(matches!(
+            rollback_target(&numbers, Some(5), Some(3)),
+            Err(Error::NoSuchGeneration(3))
+        ));
+        assert!(matches!(
+            rollback_target(&numbers, Some(5), Some(5)),
+            Err(Error::RollbackToCurrent(5))
+        ));
+    }
+
+    #[test]
+    fn after_deactivate_rollback_goes_to_the_newest_or_the_one_named() {
+        assert_eq!(rollback_target(&[1, 2, 3], None, None).ok(), Some(3));
+        assert_eq!(rollback_target(&[1, 2, 3], None, Some(1)).ok(), Some(1));
+        assert!(matches!(rollback_target(&[], None, None), Err(Error::NoGenerations)));
+    }
 }

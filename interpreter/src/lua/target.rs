@@ -20,6 +20,10 @@ pub fn relative(target: &str) -> Result<String, String> {
         TargetProblem::StateFolder => {
             format!("{target:?} is in activation-manager's own state folder or holds it")
         }
+        TargetProblem::Tilde => format!(
+            "{target:?} has a `~` component, which would be a folder named `~`; targets are \
+             relative to the home already (write the path after `~/`)"
+        ),
     })?;
     if normal != target.strip_suffix('/').unwrap_or(target) {
         return Err(format!("{target:?} is not written plainly; write {normal:?}"));
@@ -48,7 +52,7 @@ mod tests {
     fn targets_stay_below_the_home() {
         assert_eq!(relative(".config/foo/").as_deref(), Ok(".config/foo"));
         assert_eq!(relative("a/b").as_deref(), Ok("a/b"));
-        for bad in ["", "/", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a/."] {
+        for bad in ["", "/", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a/.", "~/x"] {
             assert!(relative(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(absolute("/nix/store/x").is_ok());

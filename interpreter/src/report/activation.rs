@@ -91,7 +91,7 @@ impl<'a> ActivationReport<'a> {
         if self.verbose && !self.dry_run {
             text.push_str(&beyond_nodes(bundle, summary, style));
         }
-        text.push_str(&super::units::done(summary, style, self.dry_run));
+        text.push_str(&super::units::done(summary, style, self.dry_run, self.plan.role));
         let what = match bundle {
             Some(bundle) => printable(&bundle.to_string_lossy()).into_owned(),
             None => String::new(),
@@ -264,11 +264,13 @@ impl<'a> ActivationReport<'a> {
             NodeOutcome::Profile(applied) => profile_done(applied, self.verbose, style),
             NodeOutcome::Accounts(applied) => {
                 let mut text = String::new();
-                for (verb, what) in
-                    [("created", &applied.created), ("locked user", &applied.locked)]
-                        .into_iter()
-                        .chain([("unlocked user", &applied.unlocked)])
-                {
+                for (verb, what) in [
+                    ("created", &applied.created),
+                    ("locked user", &applied.locked),
+                    ("unlocked user", &applied.unlocked),
+                    ("added", &applied.joined),
+                    ("removed", &applied.left),
+                ] {
                     for name in what {
                         let _ = writeln!(text, "{} {}", style.green(verb), printable(name));
                     }

@@ -214,7 +214,11 @@ fn units(dry: &DryRun, style: Style) -> Section {
             UnitChange::Unit { verb: Verb::Stop, .. } => Mark::Removed,
             UnitChange::Unit { .. } => Mark::Changed,
         };
-        section.lines.push(format!("{} {}", mark(sign, style), super::units::planned(change)));
+        section.lines.push(format!(
+            "{} {}",
+            mark(sign, style),
+            super::units::planned(change, dry.place.role)
+        ));
     }
     section
 }

@@ -9,6 +9,7 @@ mod activation;
 mod conflicts;
 pub mod diff;
 pub mod dry_run;
+pub mod lifecycle;
 mod live;
 mod sections;
 mod timings;

@@ -4,14 +4,17 @@
 
 use std::fmt::Write as _;
 
+use am_schema::Role;
+
 use crate::activate::Summary;
 use crate::activate::systemd::{SwitchFailed, UnitChange, Verb};
 use crate::quote::printable;
 use crate::style::Style;
 
-/// A dry run's line about a unit change.
-pub fn planned(change: &UnitChange) -> String {
+/// A dry run's line about a unit change, to the manager of `role`.
+pub fn planned(change: &UnitChange, role: Role) -> String {
     match change {
+        UnitChange::DaemonReload if role == Role::System => "systemctl daemon-reload".to_string(),
         UnitChange::DaemonReload => "systemctl --user daemon-reload".to_string(),
         UnitChange::Unit { verb, unit, why } => {
             format!("{}  {} ({})", printable(unit), verb.name(), why.describe())
@@ -20,9 +23,9 @@ pub fn planned(change: &UnitChange) -> String {
 }
 
 /// The unit changes an activation made, one line each (a dry run listed
-/// them with every other change already), and a note when no user manager
-/// was there to make them.
-pub fn done(summary: &Summary, style: Style, dry_run: bool) -> String {
+/// them with every other change already), and a note when no manager (the
+/// user's for a home, the system's for a system) was there to make them.
+pub fn done(summary: &Summary, style: Style, dry_run: bool, role: Role) -> String {
     let mut text = String::new();
     let undone = if summary.rolled_back { ", then undone by the rollback" } else { "" };
     for change in summary.units.iter().filter(|_| !dry_run) {
@@ -32,10 +35,14 @@ pub fn done(summary: &Summary, style: Style, dry_run: bool) -> String {
         }
     }
     if let Some(why) = &summary.units_skipped {
+        let (manager, later) = match role {
+            Role::Home => ("systemd user manager", "a user manager that starts later"),
+            Role::System => ("running system manager", "the system manager, when it boots,"),
+        };
         let _ = writeln!(
             text,
-            "{} no systemd user manager to switch units with ({}): units were not started, \
-             stopped or restarted; a user manager that starts later reads the new unit files",
+            "{} no {manager} to switch units with ({}): units were not started, stopped or \
+             restarted; {later} reads the new unit files",
             style.yellow("note:"),
             printable(why)
         );
@@ -117,6 +124,10 @@ mod tests {
             "1 unit change failed\n  start web.service: Job for web.service failed.\n    \
              See the status.\n    │ × web.service\n    │      Active: failed"
         );
-        assert_eq!(planned(&act(Verb::Restart, "web.service")), "web.service  restart (changed)");
+        let restart = act(Verb::Restart, "web.service");
+        assert_eq!(planned(&restart, Role::Home), "web.service  restart (changed)");
+        let reload = UnitChange::DaemonReload;
+        assert_eq!(planned(&reload, Role::Home), "systemctl --user daemon-reload");
+        assert_eq!(planned(&reload, Role::System), "systemctl daemon-reload");
     }
 }

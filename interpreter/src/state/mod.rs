@@ -23,6 +23,8 @@ const GENERATIONS: &str = "generations";
 const CURRENT: &str = "current";
 const JOURNAL: &str = "journal";
 const GCROOTS: &str = "gcroots";
+/// `deactivated/<N>` holds the time `am deactivate` ended generation N.
+const DEACTIVATED: &str = "deactivated";
 
 /// Marks the name of a record being written (`.<name>.tmp-<pid>`); a
 /// killed run leaves such names behind, and only then.
@@ -63,7 +65,8 @@ impl StateDir {
     /// Removes the records a killed run left half-written.
     pub fn remove_temporaries(&self) -> io::Result<()> {
         let fs = Anchored::new([self.root.clone()]);
-        for dir in [self.root.clone(), self.root.join(GENERATIONS), self.root.join(GCROOTS)] {
+        let dirs = [GENERATIONS, GCROOTS, DEACTIVATED].map(|name| self.root.join(name));
+        for dir in std::iter::once(self.root.clone()).chain(dirs) {
             let entries = match std::fs::read_dir(&dir) {
                 Ok(entries) => entries,
                 Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
@@ -90,6 +93,47 @@ impl StateDir {
 
     pub fn gcroot_path(&self, number: u64) -> PathBuf {
         self.root.join(GCROOTS).join(number.to_string())
+    }
+
+    fn deactivated_path(&self, number: u64) -> PathBuf {
+        self.root.join(DEACTIVATED).join(number.to_string())
+    }
+
+    /// Records that `am deactivate` ended generation `number` at `time`
+    /// (seconds since the epoch). Written before `current` goes, so a
+    /// deactivation is never without its mark; a mark on the generation
+    /// `current` still points at means nothing (the deactivation did not
+    /// commit) and is removed again by whoever finds it so.
+    pub fn mark_deactivated(&self, number: u64, time: u64) -> io::Result<()> {
+        let fs = self.fs()?;
+        write_atomically(&fs, &self.deactivated_path(number), format!("{time}\n").as_bytes())
+    }
+
+    /// Removes the deactivation mark of generation `number`, if any.
+    pub fn unmark_deactivated(&self, number: u64) -> io::Result<()> {
+        let fs = Anchored::new([self.root.clone()]);
+        match fs.remove_file(&self.deactivated_path(number)) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+            _ => Ok(()),
+        }
+    }
+
+    /// When `am deactivate` ended generation `number`, if it did.
+    pub fn deactivated_at(&self, number: u64) -> Result<Option<u64>> {
+        let path = self.deactivated_path(number);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(Error::Io { action: "read", path, source }),
+        };
+        match text.trim().parse() {
+            Ok(time) => Ok(Some(time)),
+            Err(_) => Err(Error::Io {
+                action: "read the time of a deactivation from",
+                path,
+                source: io::Error::other(format!("it holds {text:?}, not a number of seconds")),
+            }),
+        }
     }
 
     /// The number `current` points at, if any.
@@ -186,10 +230,12 @@ impl StateDir {
         Ok(link)
     }
 
-    /// Removes a generation's record and its GC root.
+    /// Removes a generation's record, its GC root and its deactivation mark.
     pub fn delete(&self, number: u64) -> io::Result<()> {
         let fs = Anchored::new([self.root.clone()]);
-        for path in [self.gcroot_path(number), self.generation_path(number)] {
+        let paths =
+            [self.gcroot_path(number), self.deactivated_path(number), self.generation_path(number)];
+        for path in paths {
             match fs.remove_file(&path) {
                 Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
                 _ => {}
@@ -229,4 +275,28 @@ fn replace_symlink(fs: &Anchored, content: &Path, path: &Path) -> io::Result<()>
 fn temp_beside(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!(".{name}{TEMPORARY}{}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deactivation_mark_is_written_read_and_removed_with_its_generation() {
+        let dir = std::env::temp_dir().join(format!("am-state-marks-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let state = StateDir::new(dir.clone());
+        assert_eq!(state.deactivated_at(3).ok(), Some(None));
+        state.mark_deactivated(3, 1_700_000_000).expect("mark");
+        assert_eq!(state.deactivated_at(3).ok(), Some(Some(1_700_000_000)));
+        state.unmark_deactivated(3).expect("unmark");
+        state.unmark_deactivated(3).expect("unmarking twice is fine");
+        assert_eq!(state.deactivated_at(3).ok(), Some(None));
+        state.mark_deactivated(4, 1).expect("mark");
+        state.delete(4).expect("delete");
+        assert_eq!(state.deactivated_at(4).ok(), Some(None), "the mark goes with its generation");
+        std::fs::write(dir.join(DEACTIVATED).join("5"), "soon\n").expect("a bad mark");
+        assert!(state.deactivated_at(5).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

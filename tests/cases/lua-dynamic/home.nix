@@ -13,7 +13,7 @@
       for _, name in ipairs({ "one", "two" }) do
         am.link{ target = ".config/app/" .. name .. ".conf", source = base }
       end
-      am.copy{ target = ".config/app/host.txt", text = "built for " .. am.host.os .. "\n", mode = "0600" }
+      am.copy{ target = ".config/app/host.txt", text = "built for " .. am.host.os .. "\n", permissions = "0600" }
       am.exec{ argv = { "/bin/sh", "-c", "ls \"$HOME/.config/app\" > \"$HOME/listing.txt\"" } }
       am.log.info("made two links, a copy and a command")
     '';

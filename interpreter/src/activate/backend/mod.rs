@@ -30,6 +30,9 @@ pub struct Commit {
     pub record: Option<Generation>,
     /// Where `current` points afterwards: `None` after deactivation.
     pub current: Option<u64>,
+    /// The generation a deactivation ends, marked as deactivated before
+    /// `current` goes.
+    pub deactivated: Option<u64>,
     /// Folders to remove once the trash is deleted, if empty then: those
     /// that held only a stale copy, which went to the trash (deepest first).
     pub prune_after_trash: Vec<PathBuf>,

@@ -261,7 +261,16 @@ impl Backend for RealBackend {
         if let Some(record) = &commit.record {
             self.state.write(record)?;
         }
-        self.state.set_current(commit.current)?;
+        if let Some(number) = commit.deactivated {
+            self.state.mark_deactivated(number, crate::state::time::now())?;
+        }
+        if let Err(error) = self.state.set_current(commit.current) {
+            // The deactivation did not happen: its mark goes with it.
+            if let Some(number) = commit.deactivated {
+                let _ = self.state.unmark_deactivated(number);
+            }
+            return Err(error);
+        }
         if let JournalState::Open { journal, .. } = &mut *self.journal() {
             let prune = commit.prune_after_trash.iter().map(|d| d.to_string_lossy().into_owned());
             journal.append(vec![JournalEntry::Committed { prune: prune.collect() }])?;

@@ -177,11 +177,7 @@ impl UnitManager for Systemctl {
                 }
             }
             Scope::Offline(root) => {
-                return Some(format!(
-                    "{} is not the running system: its units are placed and enabled, and start \
-                     when it boots",
-                    root.display()
-                ));
+                return Some(format!("{} is not the running system", root.display()));
             }
         }
         let output = match self.run(&["is-system-running"]) {

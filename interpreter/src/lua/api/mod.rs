@@ -296,7 +296,8 @@ fn link(fields: &Fields) -> mlua::Result<Kind> {
 }
 
 fn copy(fields: &Fields) -> mlua::Result<Kind> {
-    fields.only(&["target", "source", "text", "mode", "force"])?;
+    fields.refuse_mode()?;
+    fields.only(&["target", "source", "text", "permissions", "force"])?;
     let source = match (fields.string("source")?, fields.string("text")?) {
         (Some(source), None) => CopySource::File(fields.check("source", absolute(&source))?),
         (None, Some(text)) => CopySource::Text(text),
@@ -304,7 +305,7 @@ fn copy(fields: &Fields) -> mlua::Result<Kind> {
     };
     Ok(Kind::Copy(Copy {
         target: fields.target()?,
-        mode: fields.mode()?,
+        mode: fields.permissions()?,
         force: fields.bool("force")?,
         source,
         owner: None,
@@ -481,27 +482,54 @@ impl Fields<'_> {
         }
     }
 
-    /// `mode`: a number (`420`, `0x1a4`) or an octal string (`"0644"`).
-    fn mode(&self) -> mlua::Result<Option<u32>> {
-        let mode = match self.table.get::<Value>("mode")? {
+    /// `permissions`: an octal string (`"0644"`), as the Nix option
+    /// `home.file.<name>.permissions` takes. A number is refused: Lua has
+    /// no octal literals, so `600` would silently be `0o1130`.
+    fn permissions(&self) -> mlua::Result<Option<u32>> {
+        let text = match self.table.get::<Value>("permissions")? {
             Value::Nil => return Ok(None),
-            Value::Integer(mode) => u32::try_from(mode).ok(),
-            Value::String(text) => u32::from_str_radix(&text.to_string_lossy(), 8).ok(),
+            Value::String(text) => text.to_string_lossy(),
+            Value::Integer(number) => {
+                return Err(self.fail(format!(
+                    "`permissions` must be an octal string such as \"0644\", not the number \
+                     {number} (Lua has no octal numbers: write \"{}\" for {number})",
+                    octal(number)
+                )));
+            }
             other => {
                 return Err(self.fail(format!(
-                    "`mode` must be a number or an octal string, not {}",
+                    "`permissions` must be an octal string such as \"0644\", not {}",
                     other.type_name()
                 )));
             }
         };
-        match mode {
-            Some(mode) if mode <= 0o777 => Ok(Some(mode)),
-            _ => {
-                Err(self
-                    .fail("`mode` must be permission bits between \"0000\" and \"0777\"".into()))
-            }
+        match u32::from_str_radix(&text, 8) {
+            Ok(mode) if mode <= 0o777 && !text.is_empty() => Ok(Some(mode)),
+            _ => Err(self.fail(format!(
+                "`permissions` must be permission bits between \"0000\" and \"0777\", not {text:?}"
+            ))),
         }
     }
+
+    /// `mode`, which the Nix options use for "link" or "copy", once meant
+    /// the permission bits of `am.copy`: refused with the field it is now.
+    fn refuse_mode(&self) -> mlua::Result<()> {
+        let written = match self.table.get::<Value>("mode")? {
+            Value::Nil => return Ok(()),
+            Value::Integer(number) => format!("\"{}\"", octal(number)),
+            Value::String(text) => format!("{:?}", text.to_string_lossy()),
+            _ => "\"0644\"".to_string(),
+        };
+        Err(self.fail(format!(
+            "`mode` is not a field: the permission bits are `permissions`, as in the Nix \
+             options (write permissions = {written})"
+        )))
+    }
+}
+
+/// A number as the four octal digits of a mode (`384` is `0600`).
+fn octal(number: i64) -> String {
+    format!("{number:04o}")
 }
 
 fn fail(function: &str, text: String) -> mlua::Error {

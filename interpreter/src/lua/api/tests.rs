@@ -74,7 +74,7 @@ fn created_nodes_carry_the_parents_id_option_and_requirement() {
         assert(am.dry_run and am.home == "/home/me" and am.bundle == "/nix/store/b")
         local id = am.link{ target = ".config/a/", source = "/nix/store/x" }
         assert(id == "lua:t/link:.config/a", id)
-        am.copy{ target = "b", text = "hi", mode = "0600" }
+        am.copy{ target = "b", text = "hi", permissions = "0600" }
         am.exec{ argv = { "true", "x" }, env = { B = "2", A = "1" }, timeout = 3 }
         am.exec{ argv = { "false" } }
         am.dconf{ ["/org/x/"] = { b = "1", a = "'s'" } }
@@ -109,8 +109,23 @@ fn bad_arguments_name_the_function_and_field() {
         ("am.link{ target = 3, source = '/s' }", "am.link: `target` must be a string, not integer"),
         ("am.copy{ target = 'x' }", "am.copy: give exactly one of `source`"),
         (
-            "am.copy{ target = 'x', text = '', mode = '999' }",
-            "am.copy: `mode` must be permission bits",
+            "am.copy{ target = 'x', text = '', permissions = '999' }",
+            "am.copy: `permissions` must be permission bits between \"0000\" and \"0777\", not \"999\"",
+        ),
+        (
+            "am.copy{ target = 'x', text = '', permissions = 384 }",
+            "am.copy: `permissions` must be an octal string such as \"0644\", not the number 384 \
+             (Lua has no octal numbers: write \"0600\" for 384)",
+        ),
+        (
+            "am.copy{ target = 'x', text = '', mode = 384 }",
+            "am.copy: `mode` is not a field: the permission bits are `permissions`, as in the \
+             Nix options (write permissions = \"0600\")",
+        ),
+        (
+            "am.copy{ target = 'x', text = '', mode = '0640' }",
+            "am.copy: `mode` is not a field: the permission bits are `permissions`, as in the \
+             Nix options (write permissions = \"0640\")",
         ),
         ("am.exec{ argv = {} }", "am.exec: `argv` is empty"),
         ("am.exec{ argv = { 'a', 2 } }", "am.exec: `argv[2]` must be a string"),

@@ -84,7 +84,8 @@ fn a_move_checks_what_it_moves_and_the_trash_is_only_what_moved() {
 
     let expect = Expect::Copy(ContentHash::of(b"edited\n"));
     assert!(fixture.backend.rename(&path, &trash, MoveReason::Trash, &expect).expect("moved"));
-    let commit = Commit { record: None, current: None, prune_after_trash: Vec::new() };
+    let commit =
+        Commit { record: None, current: None, deactivated: None, prune_after_trash: Vec::new() };
     fixture.backend.commit(commit).expect("commit");
     assert!(std::fs::symlink_metadata(&trash).is_err(), "what moved to the trash stays");
     assert_eq!(std::fs::read(taken.join("keep")).expect("kept"), b"keep\n");
