@@ -16,13 +16,12 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use am_schema::state::{AccountsRecord, Generation, JournalEntry, Membership};
 use am_schema::{Accounts, Kind, UserAccount};
 
 use super::backend::Backend;
-use super::exec::ExecSpec;
+use super::exec::{ExecSpec, run_captured};
 use super::{Failure, NodeOutcome, Request, Summary};
 use crate::place::Place;
 use crate::state::StateDir;
@@ -392,13 +391,9 @@ impl<B: Backend> Run<'_, B> {
         let line = crate::quote::shell_line(args.iter().map(String::as_str));
         let failed = |error: String| Failure::Accounts { command: line.clone(), error };
         self.backend.record(vec![entry]).map_err(|error| failed(error.to_string()))?;
-        let mut spec = ExecSpec::command(args, Path::new("/"));
-        // Should `am` be killed while the command runs, the next run waits
-        // for it before undoing the entry just recorded.
-        spec.holds_lock = true;
         let captured = self
             .backend
-            .run(self.node, &spec, &|_| {})
+            .run(self.node, &journaled(args), &|_| {})
             .map_err(|error| failed(error.to_string()))?;
         if captured.status.success() {
             Ok(())
@@ -460,19 +455,21 @@ pub fn undo(entry: &JournalEntry) -> io::Result<()> {
         args.insert(1, "--root".into());
         args.insert(2, root.clone());
     }
-    // Holding the lock, like the forward command: a recovery killed while
-    // it runs leaves it to finish before the next recovery undoes again.
-    let stdin = crate::state::lock::for_command().map_or_else(Stdio::null, Stdio::from);
-    let output = std::process::Command::new(&args[0]).args(&args[1..]).stdin(stdin).output()?;
-    if output.status.success() {
+    // Journaled like the forward command: a recovery killed while it runs
+    // leaves it to finish before the next recovery undoes again.
+    let line = args.join(" ");
+    let captured = run_captured(&journaled(args), &|_| {})?;
+    if captured.status.success() {
         Ok(())
     } else {
-        Err(io::Error::other(format!(
-            "{} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        )))
+        let output = String::from_utf8_lossy(&captured.output);
+        Err(io::Error::other(format!("{line} failed: {}", output.trim())))
     }
+}
+
+/// An account command, which changes what the journal records.
+fn journaled(args: Vec<String>) -> ExecSpec {
+    ExecSpec { journaled: true, ..ExecSpec::command(args, Path::new("/")) }
 }
 
 #[cfg(test)]

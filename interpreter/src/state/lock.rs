@@ -23,7 +23,8 @@ pub struct HomeLock {
 static HELD: Mutex<Option<File>> = Mutex::new(None);
 
 /// A handle on the lock this process holds, for the stdin of a command
-/// whose change is journaled (`useradd`, `usermod`): the lock is then held
+/// whose change is journaled (`useradd`, `usermod`: see
+/// `activate::exec::ExecSpec::journaled`): the lock is then held
 /// until the command exits too, even when `am` is killed first. The next
 /// run, which undoes the journal, waits for the command instead of racing
 /// it: a `usermod` still running would hold the account files' own lock
@@ -66,8 +67,16 @@ impl Drop for HomeLock {
 mod tests {
     use super::*;
 
+    /// The tests take locks one at a time: the handle [`for_command`] gives
+    /// is the process's.
+    fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+        static SERIAL: Mutex<()> = Mutex::new(());
+        SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     #[test]
     fn a_second_lock_waits() {
+        let _serial = one_at_a_time();
         let dir = std::env::temp_dir().join(format!("am-lock-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let first = HomeLock::acquire(&dir, || panic!("nobody holds it yet")).expect("lock");
@@ -84,6 +93,33 @@ mod tests {
         drop(first);
         assert_eq!(rx.recv().ok(), Some(true));
         waiter.join().expect("waiter");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_command_given_the_lock_keeps_it_until_it_exits() {
+        let _serial = one_at_a_time();
+        let dir = std::env::temp_dir().join(format!("am-lock-command-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let lock = HomeLock::acquire(&dir, || panic!("nobody holds it yet")).expect("lock");
+        let stdin = for_command().expect("a handle on the lock held");
+        let started = std::time::Instant::now();
+        let mut command = std::process::Command::new("sleep")
+            .arg("0.5")
+            .stdin(stdin)
+            .spawn()
+            .expect("sleep runs");
+        drop(lock);
+        assert!(for_command().is_none(), "a handle on a lock no longer held");
+        let waited = std::cell::Cell::new(false);
+        let again = HomeLock::acquire(&dir, || waited.set(true)).expect("lock");
+        assert!(waited.get(), "the lock was free while the command ran");
+        // The command has closed its files once the lock is free, but may
+        // not be waitable yet: its duration says it had ended.
+        let took = started.elapsed();
+        assert!(took.as_millis() >= 500, "the lock was free again after {took:?}");
+        command.wait().expect("sleep is waited for");
+        drop(again);
         let _ = std::fs::remove_dir_all(dir);
     }
 }
