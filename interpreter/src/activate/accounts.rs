@@ -255,13 +255,14 @@ fn read_database(place: &Place) -> Result<Database, Failure> {
     })
 }
 
-/// Locks the users a previous generation created when the new plan has no
-/// accounts node at all (the configuration dropped every user). A failure
+/// Locks the users a previous generation created, and leaves the groups it
+/// joined, when the new plan has no accounts node at all (the
+/// configuration dropped every user, or this is a deactivation). A failure
 /// is a warning: the users stay as they were, and the next run tries again.
 pub fn lock_dropped(request: &Request, backend: &impl Backend, summary: &mut Summary) {
     let has_node = request.plan.nodes.iter().any(|node| matches!(node.kind, Kind::Accounts(_)));
     let before = kept(request.previous, request.place);
-    if has_node || before.users.len() == before.locked.len() {
+    if has_node || (before.users.len() == before.locked.len() && before.joined.is_empty()) {
         return;
     }
     let accounts = Accounts { groups: Vec::new(), users: Vec::new() };
@@ -271,7 +272,9 @@ pub fn lock_dropped(request: &Request, backend: &impl Backend, summary: &mut Sum
             summary.accounts = Some(applied.record);
         }
         Err(Failure::Accounts { command, error }) => {
-            summary.warnings.push(format!("could not lock a dropped user: {command}: {error}"));
+            summary.warnings.push(format!(
+                "could not lock a dropped user or leave a group: {command}: {error}"
+            ));
         }
         Err(_) => {}
     }
