@@ -50,6 +50,12 @@ pub trait Place {
     /// "nothing changed" checks within one place.
     fn snapshot(&self) -> String;
 
+    /// Whether the account `name` is locked; `None` where it does not
+    /// exist (a home has no accounts).
+    fn account_locked(&self, _name: &str) -> Option<bool> {
+        None
+    }
+
     /// Runs `<bundle>/bin/activate` for this place with `args`.
     fn activate(&self, bundle: &Bundle, args: &[&str]) -> Output {
         let mut command = self.command_for(&bundle.script());

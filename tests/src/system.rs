@@ -268,6 +268,10 @@ impl Place for Root {
         out
     }
 
+    fn account_locked(&self, name: &str) -> Option<bool> {
+        self.account("passwd", name).map(|_| self.locked(name))
+    }
+
     fn snapshot(&self) -> String {
         let resolve = |path: &Path| self.resolve_path(path, 0);
         let options = ListOptions {
