@@ -530,6 +530,10 @@ pub fn set_user_mtime(path: &Path) {
         .unwrap_or_else(|e| panic!("set the mtime of {}: {e}", path.display()));
 }
 
+/// Where a path resolves to, every link on the way followed; `None` when
+/// nothing is there.
+pub(crate) type Resolve<'a> = dyn Fn(&Path) -> Option<PathBuf> + 'a;
+
 /// How [`list_tree`] lists a tree; the default suits a home.
 #[derive(Default)]
 pub(crate) struct ListOptions<'a> {
@@ -542,7 +546,7 @@ pub(crate) struct ListOptions<'a> {
     /// Where a path resolves to, following every link on the way; `None`
     /// follows them as this machine does. A system tree's links are
     /// absolute paths inside the tree, resolved below its root.
-    pub resolve: Option<&'a dyn Fn(&Path) -> Option<PathBuf>>,
+    pub resolve: Option<&'a Resolve<'a>>,
     /// Whether a file shows only if it has the fixed user mtime, not the
     /// mtime itself: copies `am` writes carry the moment they were written,
     /// which differs between two trees that hold the same.

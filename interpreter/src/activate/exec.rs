@@ -394,6 +394,6 @@ mod tests {
         assert_eq!(captured.status.code(), Some(3));
         assert_eq!(String::from_utf8_lossy(&captured.output), "file\nerr\n");
         let pieces = pieces.into_inner().unwrap_or_else(|p| p.into_inner());
-        assert_eq!(pieces, [captured.output.clone()], "the output comes once, whole");
+        assert_eq!(pieces, std::slice::from_ref(&captured.output), "the output comes once, whole");
     }
 }
