@@ -15,10 +15,12 @@
       ];
       forAllSystems = f: lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
       # The library bound to the `am` built by this flake for `pkgs`' system.
-      libFor = pkgs: import ./nix {
-        inherit lib;
-        am = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
-      };
+      libFor =
+        pkgs:
+        import ./nix {
+          inherit lib;
+          am = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+        };
     in
     {
       lib = {

@@ -39,7 +39,9 @@ let
           else if builtins.length entries == 1 then
             { ${name} = dag.entryBetween before after (builtins.head entries); }
           else
-            { ${name} = dag.entryAfter after (builtins.head entries); }
+            {
+              ${name} = dag.entryAfter after (builtins.head entries);
+            }
             // go (i + 1) before [ name ] (builtins.tail entries);
       in
       go 0;

@@ -28,7 +28,7 @@ in
 # `_module.args` and friends belong to the module system, which nixpkgs
 # documents.
 map (option: option // { declarations = map relative option.declarations; }) (
-  builtins.filter (option: option.visible && !option.internal && builtins.head option.loc != "_module") (
-    lib.optionAttrSetToDocList options
-  )
+  builtins.filter (
+    option: option.visible && !option.internal && builtins.head option.loc != "_module"
+  ) (lib.optionAttrSetToDocList options)
 )

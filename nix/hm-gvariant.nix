@@ -44,10 +44,7 @@ let
     else if builtins.isString v then
       type.string
     else if builtins.isList v then
-      if v == [ ] || typeOf (builtins.head v) == "" then
-        ""
-      else
-        type.arrayOf (typeOf (builtins.head v))
+      if v == [ ] || typeOf (builtins.head v) == "" then "" else type.arrayOf (typeOf (builtins.head v))
     else if builtins.isAttrs v && v ? type then
       v.type
     else

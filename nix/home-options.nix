@@ -52,7 +52,8 @@ in
     let
       # Modules get `osConfig`, then the shared and the user's own
       # `extraSpecialArgs`.
-      specialArgsWith = extraSpecialArgs: { inherit osConfig; } // cfg.extraSpecialArgs // extraSpecialArgs;
+      specialArgsWith =
+        extraSpecialArgs: { inherit osConfig; } // cfg.extraSpecialArgs // extraSpecialArgs;
 
       # `am` comes with the system that builds the home, not into the
       # user's Nix profile (which they may not use at all).

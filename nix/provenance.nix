@@ -12,7 +12,9 @@ in
   of = option: path: name: {
     declaredBy = lib.showOption (path ++ [ name ]);
     definedIn = files (
-      builtins.filter (def: builtins.isAttrs def.value && def.value ? ${name}) option.definitionsWithLocations
+      builtins.filter (
+        def: builtins.isAttrs def.value && def.value ? ${name}
+      ) option.definitionsWithLocations
     );
   };
 

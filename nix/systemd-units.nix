@@ -415,9 +415,7 @@ let
     let
       commands =
         key:
-        lib.foldl' (kept: v: if v == "" then [ ] else kept ++ [ v ]) [ ] (
-          lib.toList (body.${key} or [ ])
-        );
+        lib.foldl' (kept: v: if v == "" then [ ] else kept ++ [ v ]) [ ] (lib.toList (body.${key} or [ ]));
       start = commands "ExecStart";
       stop = commands "ExecStop";
       yes =
@@ -431,7 +429,11 @@ let
           "t"
           "on"
         ];
-      successAction = !(builtins.elem (toString (body.SuccessAction or "none")) [ "" "none" ]);
+      successAction =
+        !(builtins.elem (toString (body.SuccessAction or "none")) [
+          ""
+          "none"
+        ]);
       type = toString (body.Type or (if start == [ ] then "oneshot" else "simple"));
       remains = yes (body.RemainAfterExit or false);
     in
@@ -465,13 +467,15 @@ let
             body = kind.body unit;
             switchMethod = method;
           };
-          link = relative: {
-            id = "unit:${relative}";
-            kind = "link";
-            target = "${unitDir}/${relative}";
-            inherit text;
-          }
-          // origin;
+          link =
+            relative:
+            {
+              id = "unit:${relative}";
+              kind = "link";
+              target = "${unitDir}/${relative}";
+              inherit text;
+            }
+            // origin;
           dependents = dir: map (target: link "${target}.${dir}/${unitName}");
         in
         {
@@ -564,7 +568,9 @@ let
     if !(lib.any (suffix: lib.hasSuffix ".${suffix}" unit) overrideSuffixes) then
       throw ''
         `${origin.declaredBy}` does not name a unit: a unit name ends in its type, one of
-        ${lib.concatMapStringsSep ", " (suffix: ".${suffix}") overrideSuffixes} (${overridesOption}."${unit}.service").
+        ${
+          lib.concatMapStringsSep ", " (suffix: ".${suffix}") overrideSuffixes
+        } (${overridesOption}."${unit}.service").
       ''
     else if definedBy ? ${unit} then
       throw ''
@@ -652,38 +658,39 @@ in
     }
   );
 
-  config = lib.setAttrByPath scope.path {
-    # `startAt` makes a timer of the same name, as in NixOS.
-    timers = lib.mapAttrs (_: service: {
-      wantedBy = [ "timers.target" ];
-      timerConfig.OnCalendar = service.startAt;
-    }) (lib.filterAttrs (_: s: s.enable && s.startAt != [ ]) (scoped config).services);
-  }
-  // {
-    am.scripts =
-      lib.listToAttrs (lib.concatMap (unit: unit.scripts) lowered)
-      // lib.optionalAttrs (overrides != { }) { ${reloadDropIns.name} = reloadDropIns.content; };
+  config =
+    lib.setAttrByPath scope.path {
+      # `startAt` makes a timer of the same name, as in NixOS.
+      timers = lib.mapAttrs (_: service: {
+        wantedBy = [ "timers.target" ];
+        timerConfig.OnCalendar = service.startAt;
+      }) (lib.filterAttrs (_: s: s.enable && s.startAt != [ ]) (scoped config).services);
+    }
+    // {
+      am.scripts =
+        lib.listToAttrs (lib.concatMap (unit: unit.scripts) lowered)
+        // lib.optionalAttrs (overrides != { }) { ${reloadDropIns.name} = reloadDropIns.content; };
 
-    am.loweredNodes = checkStartable (
-      lib.optionals (lowered != [ ]) (
-        links
-        ++ [
-          (
-            {
-              id = unitsId;
-              kind = "systemd-units";
-              declaredBy = lib.showOption scope.path;
-              # The manager reads unit files once, at `daemon-reload`: every
-              # file and `.wants` link must be in place before.
-              after = map (link: link.id) links ++ scope.unitsAfter;
-              units = map (unit: unit.entry) lowered;
-            }
-            # A user manager's is the default.
-            // lib.optionalAttrs (scope.name != "user") { scope = scope.name; }
-          )
-        ]
-      )
-      ++ lib.concatLists (lib.mapAttrsToList lowerOverride overrides)
-    );
-  };
+      am.loweredNodes = checkStartable (
+        lib.optionals (lowered != [ ]) (
+          links
+          ++ [
+            (
+              {
+                id = unitsId;
+                kind = "systemd-units";
+                declaredBy = lib.showOption scope.path;
+                # The manager reads unit files once, at `daemon-reload`: every
+                # file and `.wants` link must be in place before.
+                after = map (link: link.id) links ++ scope.unitsAfter;
+                units = map (unit: unit.entry) lowered;
+              }
+              # A user manager's is the default.
+              // lib.optionalAttrs (scope.name != "user") { scope = scope.name; }
+            )
+          ]
+        )
+        ++ lib.concatLists (lib.mapAttrsToList lowerOverride overrides)
+      );
+    };
 }

@@ -123,6 +123,19 @@ need_lua_check() {
   fi
 }
 
+# The Nix formatter (nixfmt's RFC 166 style, which nixpkgs uses), for
+# scripts/fmt.sh: nixfmt-rs, a faithful Rust port, since Debian's nixfmt is
+# the older, differently formatting one. Compiled by cargo once, then kept
+# in cargo's bin folder; pinned, so a newer formatter cannot fail CI on code
+# nobody changed.
+need_nixfmt() {
+  export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
+  if ! nixfmt --version 2>/dev/null | grep -q '^nixfmt-rs 0\.5\.3$'; then
+    say "installing nixfmt (cargo install --locked nixfmt_rs; once, a minute)"
+    cargo install --locked --quiet --version 0.5.3 nixfmt_rs
+  fi
+}
+
 # A real systemd user manager for the unit tests (tests/src/systemd.rs says
 # how it runs without systemd as PID 1): systemd, dbus-daemon and setpriv.
 need_systemd_user() {

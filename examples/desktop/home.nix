@@ -102,14 +102,25 @@
 
     notes-folder = {
       kind = "exec";
-      argv = [ "mkdir" "-p" "notes" ];
+      argv = [
+        "mkdir"
+        "-p"
+        "notes"
+      ];
     };
     notes-welcome = {
       kind = "exec";
       cwd = "notes";
       env.GREETING = "Notes written with ~/bin/note land here.";
-      argv = [ "/bin/sh" "-c" ''[ -e README.md ] || echo "$GREETING" > README.md'' ];
-      after = [ "notes-folder" "file:bin/note" ];
+      argv = [
+        "/bin/sh"
+        "-c"
+        ''[ -e README.md ] || echo "$GREETING" > README.md''
+      ];
+      after = [
+        "notes-folder"
+        "file:bin/note"
+      ];
     };
 
     # Optional: a desktop without the tool still activates, and a failure

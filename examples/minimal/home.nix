@@ -17,7 +17,14 @@
 
   am.nodes.greet-once = {
     kind = "exec";
-    argv = [ "/bin/sh" "-c" "\"$HOME/bin/greet\" > \"$HOME/.config/greeting/last-run\"" ];
-    after = [ "file:bin/greet" "file:.config/greeting/hello.txt" ];
+    argv = [
+      "/bin/sh"
+      "-c"
+      "\"$HOME/bin/greet\" > \"$HOME/.config/greeting/last-run\""
+    ];
+    after = [
+      "file:bin/greet"
+      "file:.config/greeting/hello.txt"
+    ];
   };
 }

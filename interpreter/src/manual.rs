@@ -1,4 +1,4 @@
-//! Everything generated from the clap definition in `cli.rs`: shell
+//! Everything generated from the clap definition in `cli/args.rs`: shell
 //! completions (`am completions`), man pages and the command line reference
 //! page of the docs site (`am __docs`).
 //!
@@ -53,7 +53,7 @@ pub fn markdown() -> String {
     let mut out = String::new();
     out.push_str("# Command line reference\n\n");
     out.push_str(
-        "<!-- Generated from interpreter/src/cli.rs by `am __docs markdown` \
+        "<!-- Generated from interpreter/src/cli/args.rs by `am __docs markdown` \
          (scripts/docs.sh); edit that file, not this page. -->\n\n",
     );
     let _ = writeln!(out, "{}\n", text(am.get_long_about().or(am.get_about())));

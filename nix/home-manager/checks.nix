@@ -70,9 +70,8 @@ let
     )
     ++ lib.optional (specialisations != [ ]) (
       "specialisation.${builtins.head specialisations}${
-        lib.optionalString (builtins.length specialisations > 1) " (and ${
-          toString (builtins.length specialisations - 1)
-        } more)"
+        lib.optionalString (builtins.length specialisations > 1)
+          " (and ${toString (builtins.length specialisations - 1)} more)"
       }: activation-manager has no specialisations. Build one bundle per variant instead "
       + "(two `homeManagerBundle` calls, the variant's modules added to one of them), and "
       + "activate the one you want."
@@ -100,7 +99,8 @@ let
     line:
     builtins.match "[[:space:]]*" line == null
     && builtins.match "[[:space:]]*mkdir -p \\$out/state/?[[:space:]]*" line == null
-    && builtins.match "[[:space:]]*ln -s [^ ]*dconf-keys[^ ]*\\.json \\$out/state/[^ ]*[[:space:]]*" line
+    &&
+      builtins.match "[[:space:]]*ln -s [^ ]*dconf-keys[^ ]*\\.json \\$out/state/[^ ]*[[:space:]]*" line
       == null
   ) (lib.splitString "\n" (hm.home.extraBuilderCommands or ""));
 

@@ -37,8 +37,7 @@ let
     let
       safe = lib.lowerChars ++ lib.upperChars ++ lib.stringToCharacters "0123456789+._?=";
     in
-    "hm_"
-    + lib.concatStrings (builtins.filter (c: builtins.elem c safe) (lib.stringToCharacters path));
+    "hm_" + lib.concatStrings (builtins.filter (c: builtins.elem c safe) (lib.stringToCharacters path));
 
   # What the user gave as `source`, as home-manager's `sourceStorePath`
   # sees it: with string context (a derivation, a store path) as it is;

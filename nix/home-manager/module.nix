@@ -106,10 +106,16 @@ let
       };
     };
 
-  dconfModule = definedAs (names.filesOf [ "dconf" "settings" ]) {
-    dconf.enable = hm.dconf.enable or true;
-    dconf.settings = hm.dconf.settings or { };
-  };
+  dconfModule =
+    definedAs
+      (names.filesOf [
+        "dconf"
+        "settings"
+      ])
+      {
+        dconf.enable = hm.dconf.enable or true;
+        dconf.settings = hm.dconf.settings or { };
+      };
 
   # The profile entry holds home-manager's own `home.path`: the buildEnv
   # of `home.packages` with `home.extraOutputsToInstall` and
@@ -119,12 +125,16 @@ let
   # `useUserPackages` has NixOS install them (`users.users.<name>.packages`)
   # instead.
   installedElsewhere = hm.submoduleSupport.externalPackageInstall or false;
-  packagesModule = definedAs (names.filesOf [ "home" "packages" ]) {
-    home.packages = lib.optional (
-      (hm.home.packages or [ ]) != [ ] && !installedElsewhere
-    ) hm.home.path;
-    home.profileDirectory = lib.mkIf (hm.home ? profileDirectory) hm.home.profileDirectory;
-  };
+  packagesModule =
+    definedAs
+      (names.filesOf [
+        "home"
+        "packages"
+      ])
+      {
+        home.packages = lib.optional ((hm.home.packages or [ ]) != [ ] && !installedElsewhere) hm.home.path;
+        home.profileDirectory = lib.mkIf (hm.home ? profileDirectory) hm.home.profileDirectory;
+      };
 
   extraDependencies = hm.home.extraDependencies or [ ];
 in
@@ -139,9 +149,7 @@ in
     home.homeDirectory = home;
     # home-manager's evaluated `config` throws when a module reads an
     # option nobody defined; only the `options` can tell beforehand.
-    home.username = lib.mkIf (
-      hmOptions == null || hmOptions.home.username.isDefined
-    ) hm.home.username;
+    home.username = lib.mkIf (hmOptions == null || hmOptions.home.username.isDefined) hm.home.username;
     home.extraActivationPath = hm.home.extraActivationPath or [ ];
 
     am.loweredNodes = files.nodes ++ units.nodes;
@@ -152,9 +160,7 @@ in
     am.scripts =
       units.scripts
       // lib.optionalAttrs (extraDependencies != [ ]) {
-        home-manager-extra-dependencies = lib.concatMapStrings (
-          path: "${path}\n"
-        ) extraDependencies;
+        home-manager-extra-dependencies = lib.concatMapStrings (path: "${path}\n") extraDependencies;
       };
     am.buildChecks = hm.home.checks or [ ];
 

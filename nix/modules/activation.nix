@@ -136,30 +136,32 @@ let
     entry: name: if anchors ? ${name} then anchors.${name}.after entry else [ (nodeId name) ];
   resolveBefore = name: if anchors ? ${name} then anchors.${name}.before else [ (nodeId name) ];
 
-  lower = name: entry: {
-    id = nodeId name;
-    kind = "exec";
-    argv = block.argv (lib.showOption [
-      "home"
-      "activation"
-      name
-    ]) entry.data;
-    inherit (block) env;
-    after = uniqueIds (lib.concatMap (resolveAfter name) entry.after);
-    before = uniqueIds (lib.concatMap resolveBefore entry.before);
-    # The entry as written, so that the compiler's messages about its order
-    # (a name of nothing, a cycle) quote `entryAfter [ "b" ]`, not ids.
-    dag = {
-      option = lib.showOption [
+  lower =
+    name: entry:
+    {
+      id = nodeId name;
+      kind = "exec";
+      argv = block.argv (lib.showOption [
         "home"
         "activation"
-      ];
-      inherit name;
-      inherit (entry) after before;
-      anchors = builtins.attrNames anchors;
-    };
-  }
-  // provenance.of options.home.activation [ "home" "activation" ] name;
+        name
+      ]) entry.data;
+      inherit (block) env;
+      after = uniqueIds (lib.concatMap (resolveAfter name) entry.after);
+      before = uniqueIds (lib.concatMap resolveBefore entry.before);
+      # The entry as written, so that the compiler's messages about its order
+      # (a name of nothing, a cycle) quote `entryAfter [ "b" ]`, not ids.
+      dag = {
+        option = lib.showOption [
+          "home"
+          "activation"
+        ];
+        inherit name;
+        inherit (entry) after before;
+        anchors = builtins.attrNames anchors;
+      };
+    }
+    // provenance.of options.home.activation [ "home" "activation" ] name;
 
   # Ids once each, sorted. An anchor stands for every file of a home, so
   # these lists can be long: lib.unique would be quadratic.

@@ -105,20 +105,17 @@ in
       '';
     };
 
-    manual = lib.genAttrs [ "html" "manpages" "json" ] (
-      format:
-      {
-        enable = mkOption {
-          type = types.bool;
-          default = false;
-          description = ''
-            Accepted for compatibility with home-manager
-            (`manual.${format}.enable`), and ignored: activation-manager does not
-            install home-manager's manual.
-          '';
-        };
-      }
-    );
+    manual = lib.genAttrs [ "html" "manpages" "json" ] (format: {
+      enable = mkOption {
+        type = types.bool;
+        default = false;
+        description = ''
+          Accepted for compatibility with home-manager
+          (`manual.${format}.enable`), and ignored: activation-manager does not
+          install home-manager's manual.
+        '';
+      };
+    });
 
     lib = mkOption {
       type = types.attrsOf types.attrs;

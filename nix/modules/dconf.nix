@@ -137,7 +137,14 @@ in
   config.am.loweredNodes = lib.optional (config.dconf.enable && settings != { }) {
     id = "dconf";
     kind = "dconf";
-    inherit (provenance.whole option [ "dconf" "settings" ]) declaredBy definedIn;
+    inherit
+      (provenance.whole option [
+        "dconf"
+        "settings"
+      ])
+      declaredBy
+      definedIn
+      ;
     settings = lib.mapAttrs (
       dir:
       lib.mapAttrs (

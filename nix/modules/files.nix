@@ -227,27 +227,42 @@ let
   # its targets live in, and a description.
   families = [
     {
-      path = [ "home" "file" ];
+      path = [
+        "home"
+        "file"
+      ];
       folder = "";
       what = "the home";
     }
     {
-      path = [ "xdg" "configFile" ];
+      path = [
+        "xdg"
+        "configFile"
+      ];
       folder = config.am.xdgRelative.configHome;
       what = "`xdg.configHome`";
     }
     {
-      path = [ "xdg" "dataFile" ];
+      path = [
+        "xdg"
+        "dataFile"
+      ];
       folder = config.am.xdgRelative.dataHome;
       what = "`xdg.dataHome`";
     }
     {
-      path = [ "xdg" "stateFile" ];
+      path = [
+        "xdg"
+        "stateFile"
+      ];
       folder = config.am.xdgRelative.stateHome;
       what = "`xdg.stateHome`";
     }
     {
-      path = [ "xdg" "cacheFile" ];
+      path = [
+        "xdg"
+        "cacheFile"
+      ];
       folder = config.am.xdgRelative.cacheHome;
       what = "`xdg.cacheHome`";
     }
@@ -295,7 +310,9 @@ let
             else if family.folder == "" then
               file.target
             else
-              lib.generators.mkLuaInline "${lib.generators.toLua { } "${family.folder}/"} .. (${file.target.expr})";
+              lib.generators.mkLuaInline "${
+                lib.generators.toLua { } "${family.folder}/"
+              } .. (${file.target.expr})";
           id = "file:${under (if luaTarget then name else file.target)}";
           origin = provenance.of option family.path name;
           # A field left `null` is not passed: a tree has no `text`, and a
@@ -315,7 +332,12 @@ let
             # A tree's `mode` says whether its files are links or copies.
             mode = if file.recursive then file.mode else null;
             # A path `source` is copied into the store by toJSON; a string is kept.
-            inherit (file) text source executable permissions;
+            inherit (file)
+              text
+              source
+              executable
+              permissions
+              ;
           };
           onChange = {
             id = "onChange:${target}";
@@ -360,8 +382,7 @@ let
     mkOption {
       type = types.str;
       default = if homeSet then "${home}/${relative}" else relative;
-      defaultText = lib.literalExpression ''
-        "''${config.home.homeDirectory}/${relative}" (or "${relative}" without home.homeDirectory)'';
+      defaultText = lib.literalExpression ''"''${config.home.homeDirectory}/${relative}" (or "${relative}" without home.homeDirectory)'';
       example = "/home/jane/${relative}";
       apply = value: if homeSet && !absolute value then "${home}/${value}" else value;
       description = ''

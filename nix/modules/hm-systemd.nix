@@ -57,7 +57,9 @@ let
       type = types.coercedTo types.str lib.toList (types.listOf types.str);
       default = [ ];
       example = [ "default.target" ];
-      description = "home-manager style `${key}=`: merged into `${lib.toLower (builtins.substring 0 1 key)}${builtins.substring 1 (-1) key}`.";
+      description = "home-manager style `${key}=`: merged into `${
+        lib.toLower (builtins.substring 0 1 key)
+      }${builtins.substring 1 (-1) key}`.";
     };
 
   # The keys of `Install` that are not `WantedBy` or `RequiredBy` (`Alias`,

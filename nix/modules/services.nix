@@ -24,7 +24,9 @@ let
     if available then
       import (pkgs.path + "/lib/services/lib.nix") { inherit lib; }
     else
-      builtins.deepSeq (builtins.attrValues config.home.services) (throw "unreachable: home.services needs pkgs");
+      builtins.deepSeq (builtins.attrValues config.home.services) (
+        throw "unreachable: home.services needs pkgs"
+      );
 
   # Where configData files go, relative to the home, and so relative to a
   # user unit's working directory (the home, which we set explicitly).
@@ -131,11 +133,14 @@ let
   # The services' own assertions and warnings (we have no top-level ones).
   failed = lib.concatLists (
     lib.mapAttrsToList (
-      name: root: builtins.filter (a: !a.assertion) (portable.getAssertions [ "home" "services" name ] root)
+      name: root:
+      builtins.filter (a: !a.assertion) (portable.getAssertions [ "home" "services" name ] root)
     ) config.home.services
   );
   warnings = lib.concatLists (
-    lib.mapAttrsToList (name: root: portable.getWarnings [ "home" "services" name ] root) config.home.services
+    lib.mapAttrsToList (
+      name: root: portable.getWarnings [ "home" "services" name ] root
+    ) config.home.services
   );
   checked =
     value:
@@ -197,9 +202,9 @@ in
     xdg.configFile = lib.listToAttrs (
       lib.concatMap (
         service:
-        map (
-          d: lib.nameValuePair "system-services/${service.unitName}/${d.name}" { inherit (d) source; }
-        ) (enabledData service)
+        map (d: lib.nameValuePair "system-services/${service.unitName}/${d.name}" { inherit (d) source; }) (
+          enabledData service
+        )
       ) all
     );
   };

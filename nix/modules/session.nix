@@ -72,16 +72,15 @@ let
   prepend =
     name: entries:
     export name (
-      joinPieces (
-        lib.intersperse ":" (map valueText entries)
-        ++ [ "\${${name}:+:}\$${name}" ]
-      )
+      joinPieces (lib.intersperse ":" (map valueText entries) ++ [ "\${${name}:+:}\$${name}" ])
     );
 
   sessionVariables = lib.filterAttrs (_: value: value != null) cfg.sessionVariables;
-  searchVariables = cfg.sessionSearchVariables // lib.optionalAttrs (cfg.sessionPath != [ ]) {
-    PATH = cfg.sessionPath ++ (cfg.sessionSearchVariables.PATH or [ ]);
-  };
+  searchVariables =
+    cfg.sessionSearchVariables
+    // lib.optionalAttrs (cfg.sessionPath != [ ]) {
+      PATH = cfg.sessionPath ++ (cfg.sessionSearchVariables.PATH or [ ]);
+    };
 
   sessionScript = joinPieces (
     [
@@ -149,20 +148,23 @@ let
     types.luaInline
   ];
 
-  xdgVariables = lib.mapAttrs' (
-    name: variable:
-    lib.nameValuePair variable (
-      let
-        folder = config.am.xdgRelative.${name};
-      in
-      if lib.hasPrefix "/" config.xdg.${name} then config.xdg.${name} else "$HOME/${folder}"
-    )
-  ) {
-    cacheHome = "XDG_CACHE_HOME";
-    configHome = "XDG_CONFIG_HOME";
-    dataHome = "XDG_DATA_HOME";
-    stateHome = "XDG_STATE_HOME";
-  };
+  xdgVariables =
+    lib.mapAttrs'
+      (
+        name: variable:
+        lib.nameValuePair variable (
+          let
+            folder = config.am.xdgRelative.${name};
+          in
+          if lib.hasPrefix "/" config.xdg.${name} then config.xdg.${name} else "$HOME/${folder}"
+        )
+      )
+      {
+        cacheHome = "XDG_CACHE_HOME";
+        configHome = "XDG_CONFIG_HOME";
+        dataHome = "XDG_DATA_HOME";
+        stateHome = "XDG_STATE_HOME";
+      };
 in
 {
   options = {
@@ -300,16 +302,36 @@ in
     am.loweredNodes =
       lib.optional hasSession (
         fileNode "${dataDir}/hm-session-vars.sh" sessionScript (from [
-          [ "home" "sessionVariables" ]
-          [ "home" "sessionPath" ]
-          [ "home" "sessionSearchVariables" ]
+          [
+            "home"
+            "sessionVariables"
+          ]
+          [
+            "home"
+            "sessionPath"
+          ]
+          [
+            "home"
+            "sessionSearchVariables"
+          ]
         ])
       )
       ++ lib.optional (config.systemd.user.sessionVariables != { }) (
-        fileNode environmentDTarget environmentD (from [ [ "systemd" "user" "sessionVariables" ] ])
+        fileNode environmentDTarget environmentD (from [
+          [
+            "systemd"
+            "user"
+            "sessionVariables"
+          ]
+        ])
       )
       ++ lib.optional (cfg.shellAliases != { }) (
-        fileNode "${dataDir}/shell-aliases.sh" aliases (from [ [ "home" "shellAliases" ] ])
+        fileNode "${dataDir}/shell-aliases.sh" aliases (from [
+          [
+            "home"
+            "shellAliases"
+          ]
+        ])
       );
   };
 }

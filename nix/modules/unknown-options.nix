@@ -34,7 +34,10 @@ let
         if descend then
           unknownPaths (prefix ++ [ name ]) group inner
         else if group == null && prefix == [ ] && plain inner then
-          map (member: [ name member ]) (builtins.attrNames inner)
+          map (member: [
+            name
+            member
+          ]) (builtins.attrNames inner)
         else if group == null then
           [ (prefix ++ [ name ]) ]
         else
@@ -62,14 +65,18 @@ let
     defs:
     let
       found = lib.concatMap (
-        def: map (path: { inherit path; inherit (def) file; }) (unknownPaths [ ] options def.value)
+        def:
+        map (path: {
+          inherit path;
+          inherit (def) file;
+        }) (unknownPaths [ ] options def.value)
       ) defs;
       byOption = lib.groupBy (entry: lib.showOption entry.path) found;
       line =
         option: entries:
         "  ${option}${nearby (builtins.head entries).path}, set in ${
-          lib.concatStringsSep ", " (lib.unique (map (entry: toString entry.file) entries))
-        }";
+            lib.concatStringsSep ", " (lib.unique (map (entry: toString entry.file) entries))
+          }";
     in
     if found == [ ] then
       "  (definitions in ${lib.concatMapStringsSep ", " (def: toString def.file) defs})"

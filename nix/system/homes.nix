@@ -52,38 +52,39 @@ let
   userModule =
     { name, config, ... }:
     {
-      options = homeOptions.userOptions {
-        activated = ''
-          the system bundle builds their home bundle, and activates it as
-          the user (through the unit `activation-manager-home-<name>.service`)
-          whenever the system is activated.'';
-        bundle = builders.userBundle {
-          inherit name;
-          user = config;
-          home = config.homeDirectory;
+      options =
+        homeOptions.userOptions {
+          activated = ''
+            the system bundle builds their home bundle, and activates it as
+            the user (through the unit `activation-manager-home-<name>.service`)
+            whenever the system is activated.'';
+          bundle = builders.userBundle {
+            inherit name;
+            user = config;
+            home = config.homeDirectory;
+          };
+        }
+        // {
+          homeDirectory = mkOption {
+            type = types.str;
+            default =
+              let
+                declared = account name;
+              in
+              if declared != null then declared.home else "/home/${name}";
+            defaultText = lib.literalMD ''
+              `users.users.<name>.home` when the user is declared there, else
+              `"/home/<name>"`
+            '';
+            example = "/srv/jane";
+            description = ''
+              The user's home, which the home bundle is for (its
+              `home.homeDirectory` by default). It must be the home
+              `/etc/passwd` gives the user: the home's activation refuses
+              another `$HOME`.
+            '';
+          };
         };
-      }
-      // {
-        homeDirectory = mkOption {
-          type = types.str;
-          default =
-            let
-              declared = account name;
-            in
-            if declared != null then declared.home else "/home/${name}";
-          defaultText = lib.literalMD ''
-            `users.users.<name>.home` when the user is declared there, else
-            `"/home/<name>"`
-          '';
-          example = "/srv/jane";
-          description = ''
-            The user's home, which the home bundle is for (its
-            `home.homeDirectory` by default). It must be the home
-            `/etc/passwd` gives the user: the home's activation refuses
-            another `$HOME`.
-          '';
-        };
-      };
     };
 
   homes = lib.filterAttrs (_: user: user.bundle != null) cfg.users;

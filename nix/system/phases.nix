@@ -20,9 +20,7 @@
 let
   idsOf =
     kinds:
-    map (node: node.id) (
-      builtins.filter (node: builtins.elem node.kind kinds) config.am.loweredNodes
-    );
+    map (node: node.id) (builtins.filter (node: builtins.elem node.kind kinds) config.am.loweredNodes);
 in
 {
   links = idsOf [ "link" ];

@@ -73,8 +73,7 @@ let
 
   settingsText = lib.concatStrings (
     lib.concatMap (
-      paths:
-      lib.concatLists (lib.mapAttrsToList (path: lib.mapAttrsToList (_: settingLine path)) paths)
+      paths: lib.concatLists (lib.mapAttrsToList (path: lib.mapAttrsToList (_: settingLine path)) paths)
     ) (builtins.attrValues cfg.settings)
   );
 

@@ -33,8 +33,7 @@ let
   # A login shell: a package that says which of its files is the shell
   # (`passthru.shellPath`, as `pkgs.bash` has), or a path.
   shellType = types.either (types.addCheck types.package (p: p ? shellPath)) types.path;
-  shellPath =
-    shell: if lib.isDerivation shell then "${shell}${shell.shellPath}" else toString shell;
+  shellPath = shell: if lib.isDerivation shell then "${shell}${shell.shellPath}" else toString shell;
 
   nameOption =
     name: what:
@@ -190,15 +189,28 @@ let
   users = withKeys (lib.filterAttrs (_: user: user.enable) cfg.users);
   groups = withKeys cfg.groups;
 
-  userOption = user: lib.showOption [ "users" "users" user.key ];
-  groupOption = group: lib.showOption [ "users" "groups" group.key ];
+  userOption =
+    user:
+    lib.showOption [
+      "users"
+      "users"
+      user.key
+    ];
+  groupOption =
+    group:
+    lib.showOption [
+      "users"
+      "groups"
+      group.key
+    ];
 
   # A group's members declared here join it through their `extraGroups`;
   # only the others (accounts the machine already has) are the group's
   # `members` in the compiler input.
   userNames = map (user: user.name) users;
   joining =
-    user: map (group: group.name) (builtins.filter (group: builtins.elem user.name group.members) groups);
+    user:
+    map (group: group.name) (builtins.filter (group: builtins.elem user.name group.members) groups);
 
   lowerUser = user: {
     inherit (user)
@@ -229,9 +241,7 @@ let
     entries: idOf:
     lib.filterAttrs (_: names: builtins.length names > 1) (
       lib.mapAttrs (_: map (entry: entry.name)) (
-        lib.groupBy (entry: toString (idOf entry)) (
-          builtins.filter (entry: idOf entry != null) entries
-        )
+        lib.groupBy (entry: toString (idOf entry)) (builtins.filter (entry: idOf entry != null) entries)
       )
     );
   describeShared =
@@ -261,7 +271,13 @@ let
           service user usually has one of its own:
 
             ${option}.group = "${user.name}";
-            ${lib.showOption [ "users" "groups" user.name ]} = { };'';
+            ${
+              lib.showOption [
+                "users"
+                "groups"
+                user.name
+              ]
+            } = { };'';
       }
       {
         assertion = systemUser != user.isNormalUser;
@@ -329,24 +345,25 @@ in
   };
 
   config = {
-    assertions = lib.concatMap userAssertions users ++ [
-      {
-        assertion = sharedUids == { } && sharedGids == { };
-        message = ''
-          Accounts or groups share an id: ${
+    assertions =
+      lib.concatMap userAssertions users
+      ++ [
+        {
+          assertion = sharedUids == { } && sharedGids == { };
+          message = "Accounts or groups share an id: ${
             lib.concatStringsSep "; " (
               lib.filter (text: text != "") [
                 (describeShared "uid" sharedUids)
                 (describeShared "gid" sharedGids)
               ]
             )
-          }. Give each its own, or leave it `null` to have one picked.'';
-      }
-    ]
-    ++ map (group: {
-      assertion = validName group.name;
-      message = "The group name \"${group.name}\" (${groupOption group}) is not valid: ${nameRule}.";
-    }) groups;
+          }. Give each its own, or leave it `null` to have one picked.";
+        }
+      ]
+      ++ map (group: {
+        assertion = validName group.name;
+        message = "The group name \"${group.name}\" (${groupOption group}) is not valid: ${nameRule}.";
+      }) groups;
 
     am.loweredNodes = lib.optional (users != [ ] || groups != [ ]) {
       id = "accounts";

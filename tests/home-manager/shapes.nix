@@ -121,8 +121,7 @@ rec {
   unitText = lib.generators.toINI {
     listsAsDuplicateKeys = true;
     mkKeyValue =
-      key: value:
-      "${key}=${if builtins.isBool value then lib.boolToString value else toString value}";
+      key: value: "${key}=${if builtins.isBool value then lib.boolToString value else toString value}";
   };
 
   # The `xdg.configFile` entries home-manager's systemd module makes of one
@@ -139,9 +138,7 @@ rec {
           destination = "/${unitName}";
         }
         + "/${unitName}";
-      wants = map (target: "systemd/user/${target}.wants/${unitName}") (
-        sections.Install.WantedBy or [ ]
-      );
+      wants = map (target: "systemd/user/${target}.wants/${unitName}") (sections.Install.WantedBy or [ ]);
     in
     xdgFiles ".config" (
       lib.genAttrs ([ "systemd/user/${unitName}" ] ++ wants) (_: {

@@ -27,14 +27,16 @@ let
     }:
     lib.evalModules {
       inherit specialArgs;
-      modules = modules ++ [
-        ./nixos-stub-options.nix
-        ./example-stub-options.nix
-        # The flake's module defaults the package to the flake's own `am`,
-        # built with nixpkgs; the test has its own.
-        { activation-manager.package = amPackage; }
-      ]
-      ++ extraModules;
+      modules =
+        modules
+        ++ [
+          ./nixos-stub-options.nix
+          ./example-stub-options.nix
+          # The flake's module defaults the package to the flake's own `am`,
+          # built with nixpkgs; the test has its own.
+          { activation-manager.package = amPackage; }
+        ]
+        ++ extraModules;
     };
   nixpkgs = {
     lib = lib // {

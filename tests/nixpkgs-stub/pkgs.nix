@@ -10,12 +10,17 @@
   runtimeShell = "/bin/sh";
 }
 // builtins.listToAttrs (
-  map (name: { inherit name; value = "/usr"; }) [
-    "bash"
-    "coreutils"
-    "diffutils"
-    "findutils"
-    "gnugrep"
-    "gnused"
-  ]
+  map
+    (name: {
+      inherit name;
+      value = "/usr";
+    })
+    [
+      "bash"
+      "coreutils"
+      "diffutils"
+      "findutils"
+      "gnugrep"
+      "gnused"
+    ]
 )

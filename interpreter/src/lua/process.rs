@@ -26,7 +26,7 @@ use super::{Context, Failed, LogLine, MEMORY_LIMIT, Ran, STATES_STARTED, size_te
 /// The program started for a chunk: this one.
 const SELF: &str = "/proc/self/exe";
 
-/// The hidden subcommand that runs a chunk (see `cli.rs`).
+/// The hidden subcommand that runs a chunk (see `cli/args.rs`).
 pub const SUBCOMMAND: &str = "__lua-chunk";
 
 /// How long after its time limit a chunk that went on (the limit's error

@@ -14,7 +14,11 @@
   };
   am.nodes.warm-cache = {
     kind = "exec";
-    argv = [ "/bin/sh" "-c" "true" ];
+    argv = [
+      "/bin/sh"
+      "-c"
+      "true"
+    ];
     timeout = 30;
   };
 }

@@ -3,7 +3,15 @@
 # takes the element type, mkDictionaryEntry a list).
 { lib, ... }:
 let
-  inherit (lib.hm.gvariant) type mkArray mkEmptyArray mkTuple mkDictionaryEntry mkUint32 mkVariant;
+  inherit (lib.hm.gvariant)
+    type
+    mkArray
+    mkEmptyArray
+    mkTuple
+    mkDictionaryEntry
+    mkUint32
+    mkVariant
+    ;
 in
 {
   dconf.settings = {
@@ -12,19 +20,43 @@ in
       enabled-extensions = mkArray type.string [ "appindicator@example.org" ];
     };
     "org/gnome/desktop/input-sources" = {
-      sources = mkArray (type.tupleOf [ type.string type.string ]) [
-        (mkTuple [ "xkb" "us" ])
-        (mkTuple [ "xkb" "de" ])
-      ];
+      sources =
+        mkArray
+          (type.tupleOf [
+            type.string
+            type.string
+          ])
+          [
+            (mkTuple [
+              "xkb"
+              "us"
+            ])
+            (mkTuple [
+              "xkb"
+              "de"
+            ])
+          ];
       xkb-options = mkEmptyArray type.string;
       per-window = false;
     };
     "org/example/app" = {
-      window-size = mkTuple [ 800 600 ];
-      delays = mkArray type.uint32 [ (mkUint32 250) (mkUint32 30) ];
+      window-size = mkTuple [
+        800
+        600
+      ];
+      delays = mkArray type.uint32 [
+        (mkUint32 250)
+        (mkUint32 30)
+      ];
       settings = [
-        (mkDictionaryEntry [ "theme" (mkVariant "dark") ])
-        (mkDictionaryEntry [ "zoom" (mkVariant 2) ])
+        (mkDictionaryEntry [
+          "theme"
+          (mkVariant "dark")
+        ])
+        (mkDictionaryEntry [
+          "zoom"
+          (mkVariant 2)
+        ])
       ];
     };
   };

@@ -16,7 +16,11 @@
   };
   am.nodes.run-hello = {
     kind = "exec";
-    argv = [ "/bin/sh" "-c" "\"$HOME/bin/hello\" > \"$HOME/hello.out\"" ];
+    argv = [
+      "/bin/sh"
+      "-c"
+      "\"$HOME/bin/hello\" > \"$HOME/hello.out\""
+    ];
     after = [ "file:bin/hello" ];
   };
 }

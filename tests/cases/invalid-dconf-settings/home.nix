@@ -8,7 +8,9 @@
     };
     "org/gnome/desktop/peripherals/keyboard" = {
       delay = 5000000000;
-      repeat-interval = { milliseconds = 30; };
+      repeat-interval = {
+        milliseconds = 30;
+      };
       "sources/xkb" = "us";
     };
     "org/gnome/shell".favorite-apps = [

@@ -5,7 +5,11 @@
   home.file.".vimrc".text = "set number\n";
   am.nodes.reload-vim = {
     kind = "exec";
-    argv = [ "/bin/sh" "-c" "echo reload" ];
+    argv = [
+      "/bin/sh"
+      "-c"
+      "echo reload"
+    ];
     whenChanged = [ ".vimrcc" ];
   };
 }

@@ -27,7 +27,11 @@
 
   am.nodes.after-lua = {
     kind = "exec";
-    argv = [ "/bin/sh" "-c" "test -f \"$HOME/listing.txt\"" ];
+    argv = [
+      "/bin/sh"
+      "-c"
+      "test -f \"$HOME/listing.txt\""
+    ];
     after = [ "lua:generated" ];
   };
 }

@@ -23,7 +23,10 @@
   };
   systemd.user.services.echo = {
     reloadIfChanged = true;
-    serviceConfig.ExecStart = [ "" "/bin/cat" ];
+    serviceConfig.ExecStart = [
+      ""
+      "/bin/cat"
+    ];
   };
   systemd.user.sockets.echo = {
     wantedBy = [ "sockets.target" ];

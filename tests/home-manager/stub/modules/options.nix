@@ -26,10 +26,7 @@ let
             target = mkOption {
               type = types.str;
               apply =
-                path:
-                lib.removePrefix "${home}/" (
-                  if lib.hasPrefix "/" path then path else "${basePath}/${path}"
-                );
+                path: lib.removePrefix "${home}/" (if lib.hasPrefix "/" path then path else "${basePath}/${path}");
             };
             text = mkOption {
               type = types.nullOr types.lines;
