@@ -28,6 +28,15 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// The cargo target folder of the tests that build a clone of this
+/// repository in release mode, as a user would (`demo.rs`,
+/// `getting_started.rs`): one for all of them, so the dependencies are
+/// compiled once per machine and not once per clone. Cargo's lock on the
+/// folder makes the builds of tests running at once take turns.
+pub fn clones_target_dir() -> PathBuf {
+    repo_root().join("target/clones")
+}
+
 /// Returns false (after printing why) when a test must be skipped because
 /// `what` is missing; panics instead when `AM_REQUIRE_ALL=1`.
 pub fn require(what: &str, present: bool) -> bool {
