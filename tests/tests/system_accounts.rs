@@ -92,7 +92,11 @@ fn memberships_are_joined_and_only_ours_are_left() {
 
     // Deactivating locks the users am made and leaves what it joined; the
     // configuration activated again unlocks them and joins again.
-    assert_exit(&root.am("deactivate", &[]), 0, "deactivating");
+    let deactivated = root.am("deactivate", &[]);
+    assert_exit(&deactivated, 0, "deactivating");
+    let said = stderr(&deactivated);
+    assert!(said.contains("note: locked user svc"), "{said}");
+    assert!(said.contains("note: removed jane from group web"), "{said}");
     assert!(root.locked("svc"), "deactivating locks svc");
     assert_eq!(members(&root, "web"), Vec::<String>::new(), "deactivating leaves web");
     assert_exit(&root.activate(&bundles[0], &[]), 0, "the first again, after deactivating");
@@ -103,6 +107,9 @@ fn memberships_are_joined_and_only_ours_are_left() {
     // memberships am joined.
     assert_exit(&root.activate(&bundles[3], &[]), 0, "memberships alone");
     assert!(root.locked("svc"), "svc, dropped, is locked");
-    assert_exit(&root.am("deactivate", &[]), 0, "deactivating memberships alone");
+    let deactivated = root.am("deactivate", &[]);
+    assert_exit(&deactivated, 0, "deactivating memberships alone");
+    let said = stderr(&deactivated);
+    assert!(said.contains("note: removed jane from group web"), "{said}");
     assert_eq!(members(&root, "web"), Vec::<String>::new(), "deactivating leaves web");
 }

@@ -269,6 +269,7 @@ pub fn lock_dropped(request: &Request, backend: &impl Backend, summary: &mut Sum
     match apply_with(&accounts, "accounts", request.place, request.previous, backend) {
         Ok(applied) => {
             summary.locked_users.extend(applied.locked);
+            summary.left_groups.extend(applied.left);
             summary.accounts = Some(applied.record);
         }
         Err(Failure::Accounts { command, error }) => {

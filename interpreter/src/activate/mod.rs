@@ -250,6 +250,9 @@ pub struct Summary {
     pub accounts: Option<AccountsRecord>,
     /// Users locked after the layers, because the plan has no accounts.
     pub locked_users: Vec<String>,
+    /// Group memberships left after the layers for the same reason, as
+    /// "USER from group GROUP".
+    pub left_groups: Vec<String>,
     /// Changes made to the user's systemd manager, in order.
     pub units: Vec<systemd::UnitChange>,
     /// Why units were left alone: no user manager runs.

@@ -146,6 +146,14 @@ impl<'a> ActivationReport<'a> {
                 printable(user)
             );
         }
+        for membership in &summary.left_groups {
+            let _ = writeln!(
+                text,
+                "{} removed {}: the configuration no longer has it",
+                style.yellow("note:"),
+                printable(membership)
+            );
+        }
         for path in &summary.left_alone {
             let _ = writeln!(
                 text,
