@@ -2,7 +2,7 @@
 # options and meaning: every rule goes into one file,
 # /etc/tmpfiles.d/00-activation-manager.conf (a link like any other), and
 # the `tmpfiles` node after it makes `am` apply them with
-# `systemd-tmpfiles --create` when the file changed, and `--remove` the
+# `systemd-tmpfiles --create` at every activation, and `--remove` the
 # rules a previous generation had and this one dropped.
 #
 # NixOS writes `rules` to 00-nixos.conf and each of `settings` to
@@ -110,8 +110,8 @@ in
         Rules for systemd-tmpfiles, one line each, as in tmpfiles.d(5): they
         make, adjust and clean up files and folders. They are written to
         `/etc/tmpfiles.d/00-activation-manager.conf` and applied
-        (`systemd-tmpfiles --create`) when that file changed, after the
-        accounts of `users.users` and before the units start. A rule that
+        (`systemd-tmpfiles --create`) at every activation, as on NixOS,
+        after the accounts of `users.users` and before the units start. A rule that
         is dropped is applied once more with `--remove`, which deletes what
         its type removes (the contents of a `D` or `R` rule's folder, for
         instance); a folder a `d` rule made stays, with its files.

@@ -11,6 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
+use crate::place::Place;
 use crate::{am_bin, bundle_expr, fresh_dir, nix_build, nix_build_expr, stderr, stdout};
 
 /// The modification time every user file gets, so that listings of two homes
@@ -36,21 +37,64 @@ pub fn nix_str(text: &str) -> String {
     out
 }
 
-/// The text of one home module, written line by line.
+/// Which bundles a module makes: a home's (`homeBundle`, targets relative
+/// to `$HOME`) or a system's (`systemBundle`, targets relative to `/etc`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    #[default]
+    Home,
+    System,
+}
+
+/// The text of one module, written line by line.
 #[derive(Debug, Default, Clone)]
 pub struct Module {
+    role: Role,
     lines: Vec<String>,
 }
 
 impl Module {
+    /// A home module.
     pub fn new() -> Module {
         Module::default()
     }
 
-    /// `home.file."<target>".text = <text>;`
+    /// A module of the given role: [`Module::file`] writes `home.file` or
+    /// `environment.etc`; the other lines are the same for both.
+    pub fn for_role(role: Role) -> Module {
+        Module { role, lines: Vec::new() }
+    }
+
+    /// The option a file of this module's role is declared in.
+    fn files_option(&self) -> &'static str {
+        match self.role {
+            Role::Home => "home.file",
+            Role::System => "environment.etc",
+        }
+    }
+
+    /// `home.file."<target>".text = <text>;`, or `environment.etc` in a
+    /// system module.
     pub fn file(mut self, target: &str, text: &str) -> Module {
-        self.lines.push(format!("home.file.{}.text = {};", nix_str(target), nix_str(text)));
+        let option = self.files_option();
+        self.lines.push(format!("{option}.{}.text = {};", nix_str(target), nix_str(text)));
         self
+    }
+
+    /// The id of the node [`Module::file`] makes for `target`.
+    pub fn file_id(&self, target: &str) -> String {
+        match self.role {
+            Role::Home => format!("file:{target}"),
+            Role::System => format!("etc:{target}"),
+        }
+    }
+
+    /// The Nix expression building this module's bundle from its file.
+    fn bundle_expr(&self, path: &Path) -> String {
+        match self.role {
+            Role::Home => bundle_expr(&[path]),
+            Role::System => crate::system::system_bundle_expr(&[path]),
+        }
     }
 
     /// A home file with `force = true`.
@@ -158,7 +202,7 @@ pub fn build_bundles(dir: &Path, modules: &[Module]) -> Vec<Bundle> {
     for (i, module) in modules.iter().enumerate() {
         let path = dir.join(format!("module-{i}.nix"));
         std::fs::write(&path, module.render()).expect("the module file is writable");
-        exprs.push(bundle_expr(&[&path]));
+        exprs.push(module.bundle_expr(&path));
     }
     build_exprs(dir, &exprs, "the test bundles must build")
 }
@@ -210,10 +254,13 @@ pub fn home_directory_module(dir: &Path, home: &Path) -> PathBuf {
 /// deletes out-links or bundles must use [`build_bundles`].
 pub fn cached_bundles(modules: &[Module]) -> Vec<Bundle> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let texts: Vec<String> = modules.iter().map(Module::render).collect();
-    // The expression names the nixpkgs library, the Nix library and the
-    // `am` package, whose folder changes with every build of `am`.
-    let key = fnv1a(format!("{}\0{}", bundle_expr(&[Path::new("/")]), texts.join("\0")).as_bytes());
+    // The expressions name the role, the nixpkgs library, the Nix library
+    // and the `am` package, whose folder changes with every build of `am`.
+    let texts: Vec<String> = modules
+        .iter()
+        .map(|module| format!("{}\0{}", module.bundle_expr(Path::new("/")), module.render()))
+        .collect();
+    let key = fnv1a(texts.join("\0").as_bytes());
     let dir = std::env::temp_dir().join("am-test-bundles").join(format!("{key:016x}"));
     let done = dir.join("done");
     if let Some(bundles) = read_cache(&dir, &done, modules.len()) {
@@ -296,22 +343,12 @@ impl Home {
     /// Starts activating `bundle` in this home, SIGKILLs it after `delay`,
     /// and says whether the kill interrupted it (rather than finding it done).
     pub fn activate_and_kill(&self, bundle: &Bundle, delay: Duration) -> bool {
-        let mut child = self
-            .command(bundle.script())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the activation starts");
-        std::thread::sleep(delay);
-        // Child::kill sends SIGKILL; on a process that already exited it does nothing.
-        let _ = child.kill();
-        let status = child.wait().expect("the killed activation is reaped");
-        std::os::unix::process::ExitStatusExt::signal(&status) == Some(9)
+        Place::activate_and_kill(self, bundle, delay)
     }
 
     /// Runs `<bundle>/bin/activate ARGS`.
     pub fn activate(&self, bundle: &Bundle, args: &[&str]) -> Output {
-        self.command(bundle.script()).args(args).output().expect("bin/activate runs")
+        Place::activate(self, bundle, args)
     }
 
     /// Runs `am ARGS`.
@@ -321,27 +358,17 @@ impl Home {
 
     /// The number of the generation `current` points at.
     pub fn current(&self) -> Option<u32> {
-        let content = std::fs::read_link(self.state().join("current")).ok()?;
-        let name = content.file_name()?.to_str()?.to_string();
-        Some(name.parse().unwrap_or_else(|_| {
-            panic!("`current` points at {}, not at generations/<N>", content.display())
-        }))
+        Place::current(self)
     }
 
     /// The numbers of the recorded generations, from `generations/`.
     pub fn generations(&self) -> BTreeSet<u32> {
-        let Ok(entries) = std::fs::read_dir(self.state().join("generations")) else {
-            return BTreeSet::new();
-        };
-        entries
-            .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().to_str().and_then(|name| name.parse().ok()))
-            .collect()
+        Place::generations(self)
     }
 
     /// The bundle that `gcroots/<number>` points at.
     pub fn gcroot(&self, number: u32) -> Option<PathBuf> {
-        std::fs::read_link(self.state().join("gcroots").join(number.to_string())).ok()
+        Place::gcroot(self, number)
     }
 
     /// The bundle of the current generation, through its GC root.
@@ -350,12 +377,12 @@ impl Home {
     }
 
     pub fn has_journal(&self) -> bool {
-        std::fs::symlink_metadata(self.state().join("journal")).is_ok()
+        Place::has_journal(self)
     }
 
     /// What `static` points at.
     pub fn static_link(&self) -> Option<PathBuf> {
-        std::fs::read_link(self.state().join("static")).ok()
+        Place::static_link(self)
     }
 
     /// The home as a user sees it, without the activation state: link
@@ -366,7 +393,7 @@ impl Home {
         let options = ListOptions {
             skip: vec![self.state()],
             replace: self.replacements(),
-            link_stamps: false,
+            ..ListOptions::default()
         };
         list_tree(&self.path, &options)
     }
@@ -376,7 +403,11 @@ impl Home {
     /// so that even a link replaced by an identical one shows. For "nothing
     /// changed" checks within one home.
     pub fn snapshot(&self) -> String {
-        let options = ListOptions { skip: vec![], replace: self.replacements(), link_stamps: true };
+        let options = ListOptions {
+            replace: self.replacements(),
+            link_stamps: true,
+            ..ListOptions::default()
+        };
         let mut out = list_tree(&self.path, &options);
         if let Some(state_home) = &self.xdg_state_home {
             out.push_str("---- $XDG_STATE_HOME\n");
@@ -394,62 +425,64 @@ impl Home {
 
     /// Writes a user file (making its parents) with the fixed user mtime.
     pub fn write_user_file(&self, rel: &str, bytes: &[u8]) {
-        let path = self.path.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("user folders can be made");
-        }
-        std::fs::write(&path, bytes).expect("a user file can be written");
-        set_user_mtime(&path);
+        Place::write_user_file(self, rel, bytes);
     }
 
     /// Panics unless `rel` is a regular file (not a link) holding `bytes`
     /// with the fixed user mtime.
     pub fn assert_user_file(&self, rel: &str, bytes: &[u8], context: &str) {
-        let path = self.path.join(rel);
-        let meta = std::fs::symlink_metadata(&path)
-            .unwrap_or_else(|e| panic!("{context}: user file {rel} is gone ({e})"));
-        assert!(meta.is_file(), "{context}: user file {rel} is no longer a plain file");
-        let found = std::fs::read(&path).expect("a user file is readable");
-        assert!(
-            found == bytes,
-            "{context}: user file {rel} changed: {:?} instead of {:?}",
-            String::from_utf8_lossy(&found),
-            String::from_utf8_lossy(bytes)
-        );
-        assert_eq!(
-            meta.mtime() as u64,
-            USER_MTIME_SECS,
-            "{context}: user file {rel} was rewritten (its mtime changed)"
-        );
+        Place::assert_user_file(self, rel, bytes, context);
     }
 
     /// Panics unless `rel` is a link to `$STATE/static/<rel>` that resolves
     /// to `bytes`.
     pub fn assert_managed(&self, rel: &str, bytes: &[u8], context: &str) {
-        let path = self.path.join(rel);
-        let content = std::fs::read_link(&path)
-            .unwrap_or_else(|e| panic!("{context}: {rel} is not a link ({e})"));
-        assert_eq!(
-            content,
-            self.state().join("static").join(rel),
-            "{context}: {rel} does not link into the static folder"
-        );
-        let found = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("{context}: {rel} does not resolve ({e})"));
-        assert!(
-            found == bytes,
-            "{context}: {rel} resolves to {:?} instead of {:?}",
-            String::from_utf8_lossy(&found),
-            String::from_utf8_lossy(bytes)
-        );
+        Place::assert_managed(self, rel, bytes, context);
     }
 
     /// Panics unless nothing at all is at `rel` (not even a dangling link).
     pub fn assert_absent(&self, rel: &str, context: &str) {
-        let path = self.path.join(rel);
-        if let Ok(meta) = std::fs::symlink_metadata(&path) {
-            panic!("{context}: {rel} should not exist, but is there ({:?})", meta.file_type());
-        }
+        Place::assert_absent(self, rel, context);
+    }
+}
+
+impl Place for Home {
+    const ROLE: Role = Role::Home;
+
+    fn dir(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    fn state(&self) -> PathBuf {
+        Home::state(self)
+    }
+
+    fn static_link_path(&self) -> PathBuf {
+        self.state().join("static")
+    }
+
+    fn link_content(&self, rel: &str) -> PathBuf {
+        self.static_link_path().join(rel)
+    }
+
+    fn command_for(&self, program: &Path) -> Command {
+        self.command(program)
+    }
+
+    fn place_args(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn resolve(&self, rel: &str) -> Option<PathBuf> {
+        std::fs::canonicalize(self.path.join(rel)).ok()
+    }
+
+    fn listing(&self) -> String {
+        Home::listing(self)
+    }
+
+    fn snapshot(&self) -> String {
+        Home::snapshot(self)
     }
 }
 
@@ -497,16 +530,32 @@ pub fn set_user_mtime(path: &Path) {
         .unwrap_or_else(|e| panic!("set the mtime of {}: {e}", path.display()));
 }
 
-struct ListOptions {
+/// Where a path resolves to, every link on the way followed; `None` when
+/// nothing is there.
+pub(crate) type Resolve<'a> = dyn Fn(&Path) -> Option<PathBuf> + 'a;
+
+/// How [`list_tree`] lists a tree; the default suits a home.
+#[derive(Default)]
+pub(crate) struct ListOptions<'a> {
     /// Absolute paths left out; their ancestors are left out too when
     /// nothing else is in them.
-    skip: Vec<PathBuf>,
+    pub skip: Vec<PathBuf>,
     /// Prefixes of link contents replaced by stable names, in order.
-    replace: Vec<(String, String)>,
-    link_stamps: bool,
+    pub replace: Vec<(String, String)>,
+    pub link_stamps: bool,
+    /// Where a path resolves to, following every link on the way; `None`
+    /// follows them as this machine does. A system tree's links are
+    /// absolute paths inside the tree, resolved below its root.
+    pub resolve: Option<&'a Resolve<'a>>,
+    /// Whether a file shows only if it has the fixed user mtime, not the
+    /// mtime itself: copies `am` writes carry the moment they were written,
+    /// which differs between two trees that hold the same.
+    pub only_user_mtimes: bool,
+    /// Whether files and folders show their owner and group ids.
+    pub owners: bool,
 }
 
-fn list_tree(root: &Path, options: &ListOptions) -> String {
+pub(crate) fn list_tree(root: &Path, options: &ListOptions) -> String {
     let mut lines = Vec::new();
     walk(root, root, options, &mut lines);
     lines.into_iter().map(|line| line + "\n").collect()
@@ -531,7 +580,7 @@ fn walk(root: &Path, dir: &Path, options: &ListOptions, out: &mut Vec<String>) {
                     content.strip_prefix(prefix.as_str()).map(|rest| format!("{name}{rest}"))
                 })
                 .unwrap_or(content);
-            let mut line = format!("{rel} -> {content}  [{}]", resolve(&path));
+            let mut line = format!("{rel} -> {content}  [{}]", resolve(&path, options));
             if options.link_stamps {
                 let _ = write!(
                     line,
@@ -549,34 +598,50 @@ fn walk(root: &Path, dir: &Path, options: &ListOptions, out: &mut Vec<String>) {
             if children.is_empty() && holds_skipped {
                 continue;
             }
-            out.push(format!("{rel}/  [{:04o}]", meta.permissions().mode() & 0o7777));
+            let mode = meta.permissions().mode() & 0o7777;
+            out.push(format!("{rel}/  [{mode:04o}{}]", owners(&meta, options)));
             out.extend(children);
         } else {
-            out.push(format!(
-                "{rel}  [{}] mtime {}.{}",
-                describe_file(&path, &meta),
-                meta.mtime(),
-                meta.mtime_nsec()
-            ));
+            let mtime = if !options.only_user_mtimes {
+                format!("mtime {}.{}", meta.mtime(), meta.mtime_nsec())
+            } else if meta.mtime() as u64 == USER_MTIME_SECS {
+                "the user's mtime".to_string()
+            } else {
+                "another mtime".to_string()
+            };
+            out.push(format!("{rel}  [{}] {mtime}", describe_file(&path, &meta, options)));
         }
     }
 }
 
 /// What a link resolves to.
-fn resolve(path: &Path) -> String {
-    match std::fs::metadata(path) {
+fn resolve(path: &Path, options: &ListOptions) -> String {
+    let resolved = match options.resolve {
+        Some(resolve) => resolve(path),
+        None => Some(path.to_path_buf()),
+    };
+    let Some(resolved) = resolved else { return "dangling".to_string() };
+    match std::fs::metadata(&resolved) {
         Ok(meta) if meta.is_dir() => "folder".to_string(),
-        Ok(meta) => describe_file(path, &meta),
+        Ok(meta) => describe_file(&resolved, &meta, options),
         Err(_) => "dangling".to_string(),
     }
 }
 
-fn describe_file(path: &Path, meta: &std::fs::Metadata) -> String {
+fn describe_file(path: &Path, meta: &std::fs::Metadata, options: &ListOptions) -> String {
     let mode = meta.permissions().mode() & 0o7777;
+    let owners = owners(meta, options);
     match std::fs::read(path) {
-        Ok(bytes) => format!("file {mode:04o}, {} bytes, fnv {:016x}", bytes.len(), fnv1a(&bytes)),
-        Err(e) => format!("file {mode:04o}, unreadable: {e}"),
+        Ok(bytes) => {
+            format!("file {mode:04o}{owners}, {} bytes, fnv {:016x}", bytes.len(), fnv1a(&bytes))
+        }
+        Err(e) => format!("file {mode:04o}{owners}, unreadable: {e}"),
     }
+}
+
+/// ` <uid>:<gid>` when the options list owners.
+fn owners(meta: &std::fs::Metadata, options: &ListOptions) -> String {
+    if options.owners { format!(" {}:{}", meta.uid(), meta.gid()) } else { String::new() }
 }
 
 /// FNV-1a, 64 bits: a content hash that needs no dependency.

@@ -11,6 +11,7 @@ pub mod machine;
 pub mod nix_user;
 pub mod nixeval;
 pub mod packages;
+pub mod place;
 pub mod pty;
 pub mod remote;
 pub mod system;
@@ -25,6 +26,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The cargo target folder of the tests that build a clone of this
+/// repository in release mode, as a user would (`demo.rs`,
+/// `getting_started.rs`): one for all of them, so the dependencies are
+/// compiled once per machine and not once per clone. Cargo's lock on the
+/// folder makes the builds of tests running at once take turns.
+pub fn clones_target_dir() -> PathBuf {
+    repo_root().join("target/clones")
 }
 
 /// Returns false (after printing why) when a test must be skipped because

@@ -7,8 +7,13 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::engine::{Bundle, build_exprs, scratch_dir};
-use crate::{am_bin, am_package, nix_path, nixpkgs_lib, repo_root};
+use crate::engine::{Bundle, ListOptions, Role, build_exprs, list_tree, scratch_dir};
+use crate::place::Place;
+use crate::{am_package, nix_path, nixpkgs_lib, repo_root};
+
+/// The account files of a system, which `useradd` and its kin rewrite
+/// whole, each leaving the previous version beside it as `<file>-`.
+const ACCOUNT_FILES: [&str; 4] = ["passwd", "group", "shadow", "gshadow"];
 
 /// The Nix expression building the system bundle of the module files
 /// `modules`.
@@ -118,34 +123,23 @@ impl Root {
 
     /// `<bundle>/bin/activate --root DIR ARGS`.
     pub fn activate(&self, bundle: &Bundle, args: &[&str]) -> Output {
-        self.command(bundle.script())
-            .arg("--root")
-            .arg(&self.path)
-            .args(args)
-            .output()
-            .expect("bin/activate runs")
+        Place::activate(self, bundle, args)
     }
 
     /// `am COMMAND --root DIR ARGS`.
     pub fn am(&self, command: &str, args: &[&str]) -> Output {
-        self.command(am_bin())
-            .arg(command)
-            .arg("--root")
-            .arg(&self.path)
-            .args(args)
-            .output()
-            .expect("am runs")
+        Place::am(self, command, args)
     }
 
     /// What `rel` (a path of the system, `etc/motd`) reads as inside the
     /// root: an absolute link target is resolved below `DIR`, as the
     /// booted system would resolve it. `None` when nothing is there.
     pub fn read(&self, rel: &str) -> Option<String> {
-        std::fs::read_to_string(self.resolve(&self.join(rel), 0)?).ok()
+        std::fs::read_to_string(self.resolve_path(&self.join(rel), 0)?).ok()
     }
 
     /// `path` with every link on the way resolved inside the root.
-    fn resolve(&self, path: &Path, depth: u32) -> Option<PathBuf> {
+    fn resolve_path(&self, path: &Path, depth: u32) -> Option<PathBuf> {
         if depth > 16 {
             return None;
         }
@@ -160,7 +154,7 @@ impl Root {
                 } else {
                     resolved.parent().unwrap_or(&self.path).join(target)
                 };
-                resolved = self.resolve(&inside, depth + 1)?;
+                resolved = self.resolve_path(&inside, depth + 1)?;
             }
         }
         resolved.exists().then_some(resolved)
@@ -198,6 +192,95 @@ impl Root {
                     writeln!(out, "{rel}  [{mode:04o} {}:{}, {text:?}]", meta.uid(), meta.gid());
             }
         }
+    }
+}
+
+impl Place for Root {
+    const ROLE: Role = Role::System;
+
+    fn dir(&self) -> PathBuf {
+        self.join("etc")
+    }
+
+    fn state(&self) -> PathBuf {
+        self.join("var/lib/activation-manager")
+    }
+
+    fn static_link_path(&self) -> PathBuf {
+        self.join("etc/.activation-manager/static")
+    }
+
+    fn link_content(&self, rel: &str) -> PathBuf {
+        Path::new("/etc/.activation-manager/static").join(rel)
+    }
+
+    fn command_for(&self, program: &Path) -> Command {
+        self.command(program)
+    }
+
+    fn place_args(&self) -> Vec<String> {
+        vec!["--root".to_string(), self.path.display().to_string()]
+    }
+
+    fn resolve(&self, rel: &str) -> Option<PathBuf> {
+        self.resolve_path(&self.dir().join(rel), 0)
+    }
+
+    /// The whole tree but `am`'s state (the state folder, and the static
+    /// link's folder in `etc`), links resolved inside the root, with owners
+    /// (a copy's, a tmpfiles rule's), then the records of the account
+    /// files, sorted (the tools reorder them, and keep their own backups).
+    fn listing(&self) -> String {
+        let resolve = |path: &Path| self.resolve_path(path, 0);
+        let mut skip = vec![self.state(), self.join("etc/.activation-manager")];
+        for file in ACCOUNT_FILES {
+            skip.extend([self.join(&format!("etc/{file}")), self.join(&format!("etc/{file}-"))]);
+        }
+        // The lock file `lckpwdf` makes once, and leaves.
+        skip.push(self.join("etc/.pwd.lock"));
+        let options = ListOptions {
+            skip,
+            resolve: Some(&resolve),
+            only_user_mtimes: true,
+            owners: true,
+            ..ListOptions::default()
+        };
+        let mut out = list_tree(&self.path, &options);
+        for file in ACCOUNT_FILES {
+            let text = std::fs::read_to_string(self.join(&format!("etc/{file}")));
+            let mut records: Vec<String> =
+                text.unwrap_or_default().lines().map(str::to_string).collect();
+            if file == "shadow" {
+                // The day of the last password change is the day the
+                // account was made, which two trees need not share.
+                for record in &mut records {
+                    let mut fields: Vec<&str> = record.split(':').collect();
+                    if let Some(day) = fields.get_mut(2) {
+                        *day = "";
+                    }
+                    *record = fields.join(":");
+                }
+            }
+            records.sort();
+            let _ = writeln!(out, "---- etc/{file}");
+            records.iter().for_each(|record| out.push_str(&format!("{record}\n")));
+        }
+        out
+    }
+
+    fn account_locked(&self, name: &str) -> Option<bool> {
+        self.account("passwd", name).map(|_| self.locked(name))
+    }
+
+    fn snapshot(&self) -> String {
+        let resolve = |path: &Path| self.resolve_path(path, 0);
+        let options = ListOptions {
+            link_stamps: true,
+            resolve: Some(&resolve),
+            owners: true,
+            ..ListOptions::default()
+        };
+        list_tree(&self.path, &options)
     }
 }
 

@@ -60,7 +60,7 @@ fn a_fresh_clone_runs_the_demo_with_the_snapshot_beside_it() {
     let output = as_a_new_user(&clone, "./scripts/demo.sh", &temp)
         // A release build of its own for every fresh clone would take
         // minutes each time: the clones share one target folder.
-        .env("CARGO_TARGET_DIR", repo_root().join("target/demo-clone"))
+        .env("CARGO_TARGET_DIR", am_tests::clones_target_dir())
         .output()
         .expect("the demo runs");
     assert_exit(&output, 0, "./scripts/demo.sh in a fresh clone");

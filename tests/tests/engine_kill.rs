@@ -2,16 +2,27 @@
 //! (over a thousand targets in all), one with a slow command and a Lua task
 //! creating a hundred more links at run time, are SIGKILLed
 //! at many moments across their runs; after each, the next `am` run
-//! recovers, the home is exactly what a clean run leaves, and no user file
+//! recovers, the place is exactly what a clean run leaves, and no user file
 //! was ever lost or changed. A second test puts a fault between the kill
 //! and the recovery: a user file where the killed run had removed (or not
-//! yet made) a link, or a folder replaced by a link to outside the home.
+//! yet made) a link, or a folder replaced by a link to outside the place.
+//!
+//! Both run against a home and against a system tree under `--root`. The
+//! system's bundles add what only a system has: copies in `/etc` with a
+//! mode and an owner, service accounts (made, locked and unlocked as the
+//! bundles switch) and tmpfiles rules (one of them on a folder both
+//! bundles want with other modes), and the distribution's files in `/etc`
+//! play the user's files.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use am_tests::engine::{Home, Module, all_output, assert_same_listing, cached_bundles};
+use am_tests::engine::{
+    Bundle, Home, Module, Role, all_output, assert_same_listing, cached_bundles, scratch_dir,
+};
+use am_tests::place::Place;
+use am_tests::system::Root;
 use am_tests::{assert_exit, have_nix};
 
 /// Files in both bundles (every other one with new content in B), files
@@ -22,6 +33,9 @@ const B_ONLY: usize = 250;
 const LATE: usize = 100;
 /// Links B's Lua task creates at run time.
 const LUA_LINKS: usize = 100;
+/// A system's copies in `/etc`: both bundles have them, every other one
+/// with other bytes, mode and owner in B.
+const COPIES: usize = 20;
 
 /// Even moments across each direction's measured run, besides the very
 /// early ones.
@@ -31,19 +45,22 @@ fn target(group: &str, i: usize) -> String {
     format!("{group}/d{}/f{i}", i / 10)
 }
 
-fn module_a() -> Module {
-    let mut module = Module::new().file(".profile", "profile A\n");
+fn module_a(role: Role) -> Module {
+    let mut module = Module::for_role(role).file(".profile", "profile A\n");
     for i in 0..COMMON {
         module = module.file(&target("common", i), &format!("common {i} A\n"));
     }
     for i in 0..A_ONLY {
         module = module.file(&target("aonly", i), &format!("a only {i}\n"));
     }
-    module
+    match role {
+        Role::Home => module,
+        Role::System => system_parts(module, "a", "0755"),
+    }
 }
 
-fn module_b() -> Module {
-    let mut module = Module::new().backup_ext("bak").file(".profile", "profile B\n");
+fn module_b(role: Role) -> Module {
+    let mut module = Module::for_role(role).backup_ext("bak").file(".profile", "profile B\n");
     for i in 0..COMMON {
         let version = if i % 2 == 0 { "A" } else { "B" };
         module = module.file(&target("common", i), &format!("common {i} {version}\n"));
@@ -51,7 +68,8 @@ fn module_b() -> Module {
     for i in 0..B_ONLY {
         module = module.file(&target("bonly", i), &format!("b only {i}\n"));
     }
-    module = module.exec("slow", "sleep 0.1", &["file:common/d0/f0"], true);
+    let first = module.file_id("common/d0/f0");
+    module = module.exec("slow", "sleep 0.1", &[&first], true);
     for i in 0..LATE {
         let id = format!("late-{i}");
         module = module.raw_link(&id, &target("late", i), &format!("late {i}\n"), &["slow"]);
@@ -60,12 +78,45 @@ fn module_b() -> Module {
     // journaled like compiled ones, and switching back to A removes them
     // only after the layers, so kills land in both. (No copies: a copy
     // written later has another mtime, which the listings compare.)
-    module.line(format!(
+    module = module.line(format!(
         "lua.tasks.more = {{ after = [ \"slow\" ]; script = ''\n\
          for i = 0, {} do\n\
          \x20 am.link{{ target = string.format(\"lua/d%d/f%d\", i // 10, i), source = am.bundle .. \"/static/.profile\" }}\n\
          end\n''; }};",
         LUA_LINKS - 1
+    ));
+    match role {
+        Role::Home => module,
+        Role::System => system_parts(module, "b", "0700"),
+    }
+}
+
+/// What bundle `name` (`a` or `b`) of a system has besides files: its own
+/// service account and one both have, copies owned by them, and tmpfiles
+/// rules for a folder of its own and for one both bundles want, with
+/// `shared_mode`. The accounts a switch drops are locked, and unlocked by
+/// the switch back; a kill lands among those commands too.
+fn system_parts(mut module: Module, name: &str, shared_mode: &str) -> Module {
+    let own = format!("svc-{name}");
+    for account in [own.as_str(), "svc-both"] {
+        module = module.line(format!(
+            "users.users.{account} = {{ isSystemUser = true; group = \"{account}\"; }}; \
+             users.groups.{account} = {{ }};"
+        ));
+    }
+    for i in 0..COPIES {
+        // Even copies are the same in both bundles; odd ones differ in
+        // bytes, mode and owner.
+        let (version, mode, owner) =
+            if i % 2 == 0 { ("both", "0644", "svc-both") } else { (name, "0640", own.as_str()) };
+        module = module.line(format!(
+            "environment.etc.\"copies/c{i}\" = {{ text = \"copy {i} {version}\\n\"; mode = \"{mode}\"; \
+             user = \"{owner}\"; group = \"svc-both\"; }};"
+        ));
+    }
+    module.line(format!(
+        "systemd.tmpfiles.rules = [ \"d /var/lib/am-{name} 0750 svc-{name} svc-{name} -\" \
+         \"d /var/lib/am-shared {shared_mode} svc-both svc-both -\" ];"
     ))
 }
 
@@ -81,19 +132,20 @@ const USER_FILES: [(&str, &str); 6] = [
     ("bonly/d2/f25", "user file in B's way\n"),
 ];
 
-fn with_user_files(label: &str) -> Home {
-    let home = Home::with_state_outside(label);
+/// A new place (made by `new`) holding the user files.
+fn with_user_files<P: Place>(new: fn(&str) -> P, label: &str) -> P {
+    let place = new(label);
     for (rel, text) in USER_FILES {
-        home.write_user_file(rel, text.as_bytes());
+        place.write_user_file(rel, text.as_bytes());
     }
-    home
+    place
 }
 
-fn assert_user_files(home: &Home, in_b: bool, context: &str) {
+fn assert_user_files(place: &impl Place, in_b: bool, context: &str) {
     for (rel, text) in USER_FILES {
         let moved = in_b && rel == "bonly/d2/f25";
         let at = if moved { format!("{rel}.bak") } else { rel.to_string() };
-        home.assert_user_file(&at, text.as_bytes(), context);
+        place.assert_user_file(&at, text.as_bytes(), context);
     }
 }
 
@@ -105,14 +157,15 @@ enum Moment {
     Fraction(u32, u32),
 }
 
-/// How the home is brought back after a kill.
+/// How the place is brought back after a kill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Recovery {
-    /// Activate B: the home must equal a clean B.
+    /// Activate B: the place must equal a clean B.
     ActivateB,
-    /// Activate A: the home must equal a clean A.
+    /// Activate A: the place must equal a clean A.
     ActivateA,
-    /// `am deactivate`: the home must hold only the user files.
+    /// `am deactivate`: the place must equal a clean deactivation (a
+    /// home holds only the user files again).
     Deactivate,
 }
 
@@ -122,41 +175,84 @@ const MAX_KILLS: usize = 40;
 
 #[test]
 fn sigkill_at_any_moment_is_recovered_by_the_next_run() {
-    if !have_nix() {
-        return;
+    if have_nix() {
+        sigkill_at_any_moment(Home::with_state_outside);
     }
-    let bundles = cached_bundles(&[module_a(), module_b()]);
-    let (a, b) = (&bundles[0], &bundles[1]);
+}
 
-    // Clean runs in a reference home: the homes every recovery must give.
-    let reference = with_user_files("kill-reference");
+#[test]
+fn sigkill_under_root_is_recovered_by_the_next_run() {
+    if have_nix() {
+        sigkill_at_any_moment(Root::with_accounts);
+    }
+}
+
+/// The listings every recovery must give, from clean runs in a place of
+/// their own.
+struct Clean {
+    a: String,
+    b: String,
+    /// Deactivated from A, and from B. A system keeps what tmpfiles made
+    /// (a deactivation applies no rules), so the folder both bundles want
+    /// has the mode of the rules applied last.
+    deactivated: [String; 2],
+}
+
+/// Clean runs: A, B, A, B, deactivated, A, deactivated, A. Each visit of
+/// A or B must equal the first after the other (a system's accounts are
+/// made by the first visit of the bundle that has them and only locked or
+/// unlocked after, so its clean A is the one after B).
+fn clean_runs<P: Place>(new: fn(&str) -> P, a: &Bundle, b: &Bundle) -> Clean {
+    let reference = with_user_files(new, "kill-reference");
     let user_only = reference.listing();
-    assert_exit(&reference.activate(a, &[]), 0, "A in the reference home");
-    let clean_a = reference.listing();
-    assert_exit(&reference.activate(b, &[]), 0, "A to B in the reference home");
+    assert_exit(&reference.activate(a, &[]), 0, "A in the reference");
+    assert_exit(&reference.activate(b, &[]), 0, "A to B in the reference");
     let clean_b = reference.listing();
     assert_user_files(&reference, true, "reference B");
-    assert_exit(&reference.activate(a, &[]), 0, "B to A in the reference home");
-    assert_same_listing(&reference.listing(), &clean_a, "B back to A in the reference home");
+    assert_exit(&reference.activate(a, &[]), 0, "B to A in the reference");
+    let clean_a = reference.listing();
+    assert_exit(&reference.activate(b, &[]), 0, "A to B again in the reference");
+    assert_same_listing(&reference.listing(), &clean_b, "A back to B in the reference");
+    let mut deactivated = [String::new(), String::new()];
+    for (from, name) in [(1, "B"), (0, "A")] {
+        let what = format!("deactivating the reference at {name}");
+        assert_exit(&reference.am("deactivate", &[]), 0, &what);
+        deactivated[from] = reference.listing();
+        if P::ROLE == Role::Home {
+            // A system keeps the accounts (locked) and what tmpfiles made.
+            assert_same_listing(&deactivated[from], &user_only, &what);
+        }
+        let what = format!("A after {what}");
+        assert_exit(&reference.activate(a, &[]), 0, &what);
+        assert_same_listing(&reference.listing(), &clean_a, &what);
+    }
+    Clean { a: clean_a, b: clean_b, deactivated }
+}
 
-    // How long uninterrupted switches take in the test home: the shortest of
-    // two runs each way. A kill that finds its run already done shortens the
-    // estimate, so that the machine's load does not push kills past the end.
-    let home = with_user_files("kill");
-    assert_exit(&home.activate(a, &[]), 0, "A in the test home");
-    assert_same_listing(&home.listing(), &clean_a, "A in the test home");
+fn sigkill_at_any_moment<P: Place>(new: fn(&str) -> P) {
+    let bundles = cached_bundles(&[module_a(P::ROLE), module_b(P::ROLE)]);
+    let (a, b) = (&bundles[0], &bundles[1]);
+    let clean = clean_runs(new, a, b);
+
+    // How long uninterrupted switches take in the test place: the shortest
+    // of two runs each way. A kill that finds its run already done shortens
+    // the estimate, so that the machine's load does not push kills past
+    // the end.
+    let place = with_user_files(new, "kill");
+    assert_exit(&place.activate(a, &[]), 0, "A in the test place");
     let (mut to_b_takes, mut to_a_takes) = (Duration::MAX, Duration::MAX);
     for _ in 0..2 {
         let started = Instant::now();
-        assert_exit(&home.activate(b, &[]), 0, "A to B in the test home");
+        assert_exit(&place.activate(b, &[]), 0, "A to B in the test place");
         to_b_takes = to_b_takes.min(started.elapsed());
         let started = Instant::now();
-        assert_exit(&home.activate(a, &[]), 0, "B to A in the test home");
+        assert_exit(&place.activate(a, &[]), 0, "B to A in the test place");
         to_a_takes = to_a_takes.min(started.elapsed());
     }
+    assert_same_listing(&place.listing(), &clean.a, "A in the test place");
     let mut report = format!("uninterrupted: A to B {to_b_takes:?}, B to A {to_a_takes:?}\n");
 
-    // The home is at A or B before each kill, and the kill interrupts the
+    // The place is at A or B before each kill, and the kill interrupts the
     // switch to the other one. Switches to B and back to A alternate, so both
     // directions are interrupted; a few kills are recovered otherwise.
     let mut schedule = vec![
@@ -197,45 +293,62 @@ fn sigkill_at_any_moment_is_recovered_by_the_next_run() {
             "kill {kills}: switch to {} killed after {delay:?}, recovered by {recovery:?}",
             if at_b { "A" } else { "B" }
         );
-        // The previous round checked that the home is exactly at A or B, so
+        // The previous round checked that the place is exactly at A or B, so
         // what this kill interrupts is exactly one switch.
-        let was_killed = home.activate_and_kill(to, delay);
+        let was_killed = place.activate_and_kill(to, delay);
         if !was_killed {
             *takes = (*takes).min(delay);
         }
-        let journal = home.has_journal();
+        let journal = place.has_journal();
         kills += 1;
         interrupted += usize::from(was_killed);
         journals_left += usize::from(journal);
         let _ = writeln!(report, "{context}: interrupted {was_killed}, journal left {journal}");
 
         let (output, expected, expected_bundle) = match recovery {
-            Recovery::ActivateB => (home.activate(b, &[]), &clean_b, Some(&b.store_path)),
-            Recovery::ActivateA => (home.activate(a, &[]), &clean_a, Some(&a.store_path)),
-            Recovery::Deactivate => (home.am(&["deactivate"]), &user_only, None),
+            Recovery::ActivateB => (place.activate(b, &[]), &clean.b, Some(b)),
+            Recovery::ActivateA => (place.activate(a, &[]), &clean.a, Some(a)),
+            Recovery::Deactivate => {
+                let output = place.am("deactivate", &[]);
+                // Deactivated from where the killed switch started, or
+                // from where it went, if it had applied its tmpfiles rules.
+                let listing = place.listing();
+                let started = &clean.deactivated[usize::from(at_b)];
+                let expected = clean.deactivated.iter().find(|clean| **clean == listing);
+                (output, expected.unwrap_or(started), None)
+            }
         };
         assert_exit(&output, 0, &format!("the run after the kill ({context})"));
-        assert_same_listing(&home.listing(), expected, &context);
+        assert_same_listing(&place.listing(), expected, &context);
         at_b = recovery == Recovery::ActivateB;
-        assert_user_files(&home, at_b, &context);
-        assert!(!home.has_journal(), "{context}: the recovery left a journal");
-        match (home.current(), expected_bundle) {
-            (None, None) => {}
-            (Some(number), Some(bundle)) => assert_eq!(
-                home.gcroot(number).as_ref(),
-                Some(bundle),
-                "{context}: the GC root of the current generation {number}"
-            ),
-            (current, _) => panic!("{context}: current generation {current:?}"),
-        }
+        assert_user_files(&place, at_b, &context);
+        assert!(!place.has_journal(), "{context}: the recovery left a journal");
+        assert_active(&place, expected_bundle, &context);
         if recovery == Recovery::Deactivate {
-            assert_exit(&home.activate(a, &[]), 0, &format!("A again ({context})"));
-            assert_same_listing(&home.listing(), &clean_a, &format!("A again ({context})"));
+            assert_exit(&place.activate(a, &[]), 0, &format!("A again ({context})"));
+            assert_same_listing(&place.listing(), &clean.a, &format!("A again ({context})"));
         }
     }
     eprintln!("{report}");
     assert!(interrupted >= 20, "only {interrupted} kills interrupted a run:\n{report}");
     assert!(journals_left >= 3, "only {journals_left} kills left a journal behind:\n{report}");
+}
+
+/// Panics unless `bundle` is the active one (`None`: no bundle is): the
+/// current generation's GC root, and the static link, point at it.
+fn assert_active(place: &impl Place, bundle: Option<&Bundle>, context: &str) {
+    let store_path = bundle.map(|bundle| &bundle.store_path);
+    match (place.current(), store_path) {
+        (None, None) => {}
+        (Some(number), Some(bundle)) => assert_eq!(
+            place.gcroot(number).as_ref(),
+            Some(bundle),
+            "{context}: the GC root of the current generation {number}"
+        ),
+        (current, _) => panic!("{context}: current generation {current:?}"),
+    }
+    let static_folder = store_path.map(|bundle| bundle.join("static"));
+    assert_eq!(place.static_link(), static_folder, "{context}: the static link");
 }
 
 /// Every target the two bundles make, A's and B's (Lua's too).
@@ -257,34 +370,47 @@ const FOLDERS: [&str; 6] = ["common/d3", "aonly/d5", "bonly/d7", "late/d1", "lua
 enum Fault {
     /// A file at a target path that is free after the kill.
     UserFile,
-    /// A folder of targets moved aside, a link to outside the home in its place.
+    /// A folder of targets moved aside, a link to outside the place in its place.
     LinkedFolder,
 }
 
 #[test]
 fn faults_between_a_kill_and_its_recovery() {
-    if !have_nix() {
-        return;
+    if have_nix() {
+        faults_between_a_kill_and_the_next_run(Home::with_state_outside);
     }
-    let bundles = cached_bundles(&[module_a(), module_b()]);
-    let (a, b) = (&bundles[0], &bundles[1]);
-    let reference = with_user_files("fault-reference");
-    assert_exit(&reference.activate(a, &[]), 0, "A in the reference home");
-    let clean_a = reference.listing();
-    assert_exit(&reference.activate(b, &[]), 0, "B in the reference home");
-    let clean_b = reference.listing();
+}
 
-    let home = with_user_files("fault");
-    let outside = home.root.join("outside");
-    std::fs::create_dir_all(&outside).expect("the outside folder");
-    assert_exit(&home.activate(a, &[]), 0, "A");
+#[test]
+fn faults_under_root_between_a_kill_and_its_recovery() {
+    if have_nix() {
+        faults_between_a_kill_and_the_next_run(Root::with_accounts);
+    }
+}
+
+fn faults_between_a_kill_and_the_next_run<P: Place>(new: fn(&str) -> P) {
+    let bundles = cached_bundles(&[module_a(P::ROLE), module_b(P::ROLE)]);
+    let (a, b) = (&bundles[0], &bundles[1]);
+    let reference = with_user_files(new, "fault-reference");
+    assert_exit(&reference.activate(a, &[]), 0, "A in the reference");
+    assert_exit(&reference.activate(b, &[]), 0, "B in the reference");
+    let clean_b = reference.listing();
+    assert_exit(&reference.activate(a, &[]), 0, "A again in the reference");
+    let clean_a = reference.listing();
+
+    let place = with_user_files(new, "fault");
+    let dir = place.dir();
+    // A folder of its own, outside every place, that linked folders point
+    // at: nothing may ever be written there.
+    let outside = scratch_dir("outside");
+    assert_exit(&place.activate(a, &[]), 0, "A");
     let timed = |bundle, what: &str| {
         let started = Instant::now();
-        assert_exit(&home.activate(bundle, &[]), 0, what);
+        assert_exit(&place.activate(bundle, &[]), 0, what);
         started.elapsed()
     };
     let (to_b_takes, to_a_takes) = (timed(b, "A to B"), timed(a, "B to A"));
-    assert_exit(&home.activate(b, &[]), 0, "A to B again");
+    assert_exit(&place.activate(b, &[]), 0, "A to B again");
     let targets = all_targets();
     let mut at_b = true;
     let mut report = String::new();
@@ -294,7 +420,7 @@ fn faults_between_a_kill_and_its_recovery() {
         let (to, to_name, takes) = if at_b { (a, "A", to_a_takes) } else { (b, "B", to_b_takes) };
         let fault = if round % 2 == 0 { Fault::UserFile } else { Fault::LinkedFolder };
         let delay = takes * (1 + round % 5) / 6;
-        let killed = home.activate_and_kill(to, delay);
+        let killed = place.activate_and_kill(to, delay);
         // Recovered by the switch that was killed, or by the other one.
         let (recover_to, expected) = match (round % 3 == 0, at_b) {
             (false, true) | (true, false) => (a, &clean_a),
@@ -310,7 +436,7 @@ fn faults_between_a_kill_and_its_recovery() {
         // (while it undoes the first): the next one must clean up after both.
         if round % 4 == 1 {
             let early = Duration::from_millis(1 + u64::from(round % 5) * 3);
-            let killed_again = home.activate_and_kill(recover_to, early);
+            let killed_again = place.activate_and_kill(recover_to, early);
             let _ = writeln!(report, "  the recovery killed after {early:?}: {killed_again}");
         }
         match fault {
@@ -320,13 +446,13 @@ fn faults_between_a_kill_and_its_recovery() {
                     .cycle()
                     .skip(round as usize * 97)
                     .take(targets.len())
-                    .find(|t| std::fs::symlink_metadata(home.path.join(t)).is_err());
+                    .find(|t| std::fs::symlink_metadata(dir.join(t)).is_err());
                 let Some(path) = free else { continue };
                 let text = format!("written after kill {round}\n");
-                let missing = Path::new(path).ancestors().skip(1).map(|dir| home.path.join(dir));
-                user_made.extend(missing.filter(|dir| !dir.exists()));
-                home.write_user_file(path, text.as_bytes());
-                let output = home.activate(recover_to, &[]);
+                let missing = Path::new(path).ancestors().skip(1).map(|folder| dir.join(folder));
+                user_made.extend(missing.filter(|folder| !folder.exists()));
+                place.write_user_file(path, text.as_bytes());
+                let output = place.activate(recover_to, &[]);
                 let code = output.status.code();
                 assert!(
                     matches!(code, Some(0 | 3)),
@@ -335,23 +461,23 @@ fn faults_between_a_kill_and_its_recovery() {
                 );
                 // B moves a user file in its way to its backup.
                 let backup = format!("{path}.bak");
-                let at = match std::fs::symlink_metadata(home.path.join(&backup)) {
+                let at = match std::fs::symlink_metadata(dir.join(&backup)) {
                     Ok(_) => backup,
                     Err(_) => path.clone(),
                 };
-                home.assert_user_file(&at, text.as_bytes(), &context);
+                place.assert_user_file(&at, text.as_bytes(), &context);
                 // The user removes it, and the folders it leaves empty: a
                 // folder that held a user's file when the activation that made
                 // it was undone is the user's. The next run tidies the rest.
-                std::fs::remove_file(home.path.join(&at)).expect("the user removes it");
-                for dir in Path::new(path).ancestors().skip(1) {
-                    if dir.as_os_str().is_empty()
-                        || std::fs::remove_dir(home.path.join(dir)).is_err()
+                std::fs::remove_file(dir.join(&at)).expect("the user removes it");
+                for folder in Path::new(path).ancestors().skip(1) {
+                    if folder.as_os_str().is_empty()
+                        || std::fs::remove_dir(dir.join(folder)).is_err()
                     {
                         break;
                     }
                 }
-                let again = home.activate(recover_to, &["--verbose"]);
+                let again = place.activate(recover_to, &["--verbose"]);
                 context = format!(
                     "{context} (the user's file at {at}, exit {code:?})\n--- the recovery:\n{}\n--- the run after:\n{}",
                     all_output(&output),
@@ -361,37 +487,38 @@ fn faults_between_a_kill_and_its_recovery() {
             }
             Fault::LinkedFolder => {
                 let folder = FOLDERS[round as usize % FOLDERS.len()];
-                let path = home.path.join(folder);
-                let saved = home.path.join(format!("{folder}.saved"));
+                let path = dir.join(folder);
+                let saved = dir.join(format!("{folder}.saved"));
                 let moved = path.is_dir() && std::fs::rename(&path, &saved).is_ok();
                 std::os::unix::fs::symlink(&outside, &path).expect("the folder becomes a link");
-                let output = home.activate(recover_to, &[]);
+                let output = place.activate(recover_to, &[]);
                 assert_nothing_in(&outside, &format!("{context}\n{}", all_output(&output)));
                 std::fs::remove_file(&path).expect("the user removes the link");
                 if moved {
                     std::fs::rename(&saved, &path).expect("the user puts the folder back");
                 }
-                let output = home.activate(recover_to, &[]);
+                let output = place.activate(recover_to, &[]);
                 assert_exit(&output, 0, &format!("{context}: once the folder is back"));
             }
         }
         // The user's folders go once empty (innermost first): am leaves
         // them, even once the links in them are gone.
-        user_made.sort_by_key(|dir| std::cmp::Reverse(dir.components().count()));
-        user_made.retain(|dir| dir.exists() && std::fs::remove_dir(dir).is_err());
-        assert_same_listing(&home.listing(), expected, &context);
+        user_made.sort_by_key(|folder| std::cmp::Reverse(folder.components().count()));
+        user_made.retain(|folder| folder.exists() && std::fs::remove_dir(folder).is_err());
+        assert_same_listing(&place.listing(), expected, &context);
         at_b = std::ptr::eq(recover_to, b);
-        assert_user_files(&home, at_b, &context);
-        assert!(!home.has_journal(), "{context}: a journal remains");
-        assert_no_temporaries(&home.path, ".am-", &context);
-        assert_no_temporaries(&home.state(), ".tmp-", &context);
+        assert_user_files(&place, at_b, &context);
+        assert!(!place.has_journal(), "{context}: a journal remains");
+        assert_no_temporaries(&dir, ".am-", &context);
+        assert_no_temporaries(&place.state(), ".tmp-", &context);
     }
+    let _ = std::fs::remove_dir(&outside);
     eprintln!("{report}");
 }
 
 fn assert_nothing_in(dir: &Path, context: &str) {
     let found: Vec<_> = std::fs::read_dir(dir).expect("readable").flatten().collect();
-    assert!(found.is_empty(), "{context}: written outside the home: {found:?}");
+    assert!(found.is_empty(), "{context}: written outside the place: {found:?}");
 }
 
 /// Panics if a name holding `mark` (a run's temporary) is left below `dir`.

@@ -1,8 +1,9 @@
 //! Supplementary groups of a system bundle, end to end under `--root`:
 //! `extraGroups` and a group's `members` are joined with `gpasswd`, left
 //! once the configuration drops them (only where `am` joined them: the
-//! machine's own memberships stay), undone with a failed activation, and
-//! joined again by a rollback.
+//! machine's own memberships stay), undone with a failed activation,
+//! joined again by a rollback, and left by a deactivation, which locks the
+//! users `am` made until an activation unlocks them.
 
 use am_tests::system::{Root, build_system_bundles};
 use am_tests::{assert_exit, have_nix, stderr, stdout};
@@ -34,6 +35,11 @@ const SECOND: &str = r#"{ ... }: {
   users.groups.web = { };
 }"#;
 
+/// Memberships alone: svc is dropped (and locked), jane stays in web.
+const MEMBERS_ONLY: &str = r#"{ ... }: {
+  users.groups.web.members = [ "jane" ];
+}"#;
+
 /// FIRST, with a required command that fails after the accounts.
 const FAILING: &str = r#"{ ... }: {
   users.users.svc = { isSystemUser = true; group = "svc"; extraGroups = [ "audio" ]; };
@@ -53,7 +59,8 @@ fn memberships_are_joined_and_only_ours_are_left() {
     if !have_nix() {
         return;
     }
-    let bundles = build_system_bundles("system-memberships", &[FIRST, SECOND, FAILING]);
+    let bundles =
+        build_system_bundles("system-memberships", &[FIRST, SECOND, FAILING, MEMBERS_ONLY]);
     let root = machine();
 
     let first = root.activate(&bundles[0], &[]);
@@ -82,4 +89,27 @@ fn memberships_are_joined_and_only_ours_are_left() {
 
     assert_exit(&root.am("rollback", &[]), 0, "rolling back to the first");
     assert_eq!(members(&root, "web"), ["jane"], "the rollback joins again");
+
+    // Deactivating locks the users am made and leaves what it joined; the
+    // configuration activated again unlocks them and joins again.
+    let deactivated = root.am("deactivate", &[]);
+    assert_exit(&deactivated, 0, "deactivating");
+    let said = stderr(&deactivated);
+    assert!(said.contains("note: locked user svc"), "{said}");
+    assert!(said.contains("note: removed jane from group web"), "{said}");
+    assert!(root.locked("svc"), "deactivating locks svc");
+    assert_eq!(members(&root, "web"), Vec::<String>::new(), "deactivating leaves web");
+    assert_exit(&root.activate(&bundles[0], &[]), 0, "the first again, after deactivating");
+    assert!(!root.locked("svc"), "the first generation again unlocks svc");
+    assert_eq!(members(&root, "web"), ["jane"], "the first generation again joins web");
+
+    // With no user of its own left unlocked, deactivating still leaves the
+    // memberships am joined.
+    assert_exit(&root.activate(&bundles[3], &[]), 0, "memberships alone");
+    assert!(root.locked("svc"), "svc, dropped, is locked");
+    let deactivated = root.am("deactivate", &[]);
+    assert_exit(&deactivated, 0, "deactivating memberships alone");
+    let said = stderr(&deactivated);
+    assert!(said.contains("note: removed jane from group web"), "{said}");
+    assert_eq!(members(&root, "web"), Vec::<String>::new(), "deactivating leaves web");
 }

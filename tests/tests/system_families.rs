@@ -1,9 +1,11 @@
 //! The option families of a system bundle besides `environment.etc`, end
 //! to end under `--root`: system units (`systemd.*`, placed and enabled in
 //! the tree, never started), tmpfiles rules (applied, and a dropped rule's
-//! `--remove`), accounts (created, and locked when dropped), and commands,
-//! which learn the root in `AM_ROOT`. Each family gets a second generation
-//! that changes and removes things.
+//! `--remove`; applied again at every activation), accounts (created, and
+//! locked when dropped), and commands, which learn the root in `AM_ROOT`.
+//! Each family gets a second generation that changes and removes things.
+
+use std::os::unix::fs::PermissionsExt;
 
 use am_tests::system::{Root, build_system_bundles};
 use am_tests::{assert_exit, have_nix, stderr, stdout};
@@ -112,6 +114,16 @@ fn units_rules_and_accounts_follow_their_generations() {
     assert_exit(&root.am("rollback", &[]), 0, "rolling back to the first");
     assert!(!root.locked("old"), "rolling back unlocks it");
     assert!(root.read(&format!("{units}/cleanup.timer")).is_some(), "the timer is back");
+
+    // The rules are applied at every activation, as NixOS's switch does,
+    // not only when they changed: what tmpfiles made is not undone with an
+    // activation, which may have applied other rules to the same paths.
+    let svc_home = root.join("var/lib/svc");
+    std::fs::set_permissions(&svc_home, std::fs::Permissions::from_mode(0o700))
+        .expect("the folder's mode can be changed");
+    assert_exit(&root.am("activate", &[]), 0, "activating the same generation again");
+    let mode = std::fs::metadata(&svc_home).expect("the d rule's folder").permissions().mode();
+    assert_eq!(format!("{:04o}", mode & 0o7777), "0750", "the d rule's mode is applied again");
 }
 
 /// A unit file of the distribution's where one of the configuration's goes

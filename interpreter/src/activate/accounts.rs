@@ -21,9 +21,10 @@ use am_schema::state::{AccountsRecord, Generation, JournalEntry, Membership};
 use am_schema::{Accounts, Kind, UserAccount};
 
 use super::backend::Backend;
-use super::exec::ExecSpec;
+use super::exec::{ExecSpec, run_captured};
 use super::{Failure, NodeOutcome, Request, Summary};
 use crate::place::Place;
+use crate::state::StateDir;
 
 /// A user or group as the system's files have it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +140,7 @@ fn apply_with(
     backend: &impl Backend,
 ) -> Result<Applied, Failure> {
     let database = read_database(place)?;
-    let before = kept(previous);
+    let before = kept(previous, place);
     let run = Run { node, root: root_of(place), backend };
     let mut applied = Applied::default();
     let mut created_groups: BTreeSet<String> = before.groups.iter().cloned().collect();
@@ -254,32 +255,51 @@ fn read_database(place: &Place) -> Result<Database, Failure> {
     })
 }
 
-/// Locks the users a previous generation created when the new plan has no
-/// accounts node at all (the configuration dropped every user). A failure
+/// Locks the users a previous generation created, and leaves the groups it
+/// joined, when the new plan has no accounts node at all (the
+/// configuration dropped every user, or this is a deactivation). A failure
 /// is a warning: the users stay as they were, and the next run tries again.
 pub fn lock_dropped(request: &Request, backend: &impl Backend, summary: &mut Summary) {
     let has_node = request.plan.nodes.iter().any(|node| matches!(node.kind, Kind::Accounts(_)));
-    let before = kept(request.previous);
-    if has_node || before.users.len() == before.locked.len() {
+    let before = kept(request.previous, request.place);
+    if has_node || (before.users.len() == before.locked.len() && before.joined.is_empty()) {
         return;
     }
     let accounts = Accounts { groups: Vec::new(), users: Vec::new() };
     match apply_with(&accounts, "accounts", request.place, request.previous, backend) {
         Ok(applied) => {
             summary.locked_users.extend(applied.locked);
+            summary.left_groups.extend(applied.left);
             summary.accounts = Some(applied.record);
         }
         Err(Failure::Accounts { command, error }) => {
-            summary.warnings.push(format!("could not lock a dropped user: {command}: {error}"));
+            summary.warnings.push(format!(
+                "could not lock a dropped user or leave a group: {command}: {error}"
+            ));
         }
         Err(_) => {}
     }
 }
 
-/// The record a generation keeps when no accounts node ran: the previous
-/// one's.
-pub fn kept(previous: Option<&Generation>) -> AccountsRecord {
-    previous.map(|previous| previous.accounts.clone()).unwrap_or_default()
+/// The record a run starts from, and a generation keeps when no accounts
+/// node ran: the previous generation's. With none, the place was
+/// deactivated (or never activated): deactivating locked every user the
+/// newest generation had created and recorded that nowhere, so they count
+/// as created and locked, and a configuration that has them again unlocks
+/// them (instead of leaving its own service accounts locked).
+pub fn kept(previous: Option<&Generation>, place: &Place) -> AccountsRecord {
+    if let Some(previous) = previous {
+        return previous.accounts.clone();
+    }
+    let state = StateDir::new(place.state.clone());
+    let newest = state.numbers().ok().and_then(|numbers| numbers.last().copied());
+    match newest.and_then(|number| state.read(number).ok()) {
+        Some(deactivated) => {
+            let AccountsRecord { users, groups, .. } = deactivated.accounts;
+            AccountsRecord { locked: users.clone(), users, groups, joined: Vec::new() }
+        }
+        None => AccountsRecord::default(),
+    }
 }
 
 /// A system tree under `--root` is changed with `--root`; the running one
@@ -375,10 +395,9 @@ impl<B: Backend> Run<'_, B> {
         let line = crate::quote::shell_line(args.iter().map(String::as_str));
         let failed = |error: String| Failure::Accounts { command: line.clone(), error };
         self.backend.record(vec![entry]).map_err(|error| failed(error.to_string()))?;
-        let spec = ExecSpec::command(args, Path::new("/"));
         let captured = self
             .backend
-            .run(self.node, &spec, &|_| {})
+            .run(self.node, &journaled(args), &|_| {})
             .map_err(|error| failed(error.to_string()))?;
         if captured.status.success() {
             Ok(())
@@ -440,16 +459,21 @@ pub fn undo(entry: &JournalEntry) -> io::Result<()> {
         args.insert(1, "--root".into());
         args.insert(2, root.clone());
     }
-    let output = std::process::Command::new(&args[0]).args(&args[1..]).output()?;
-    if output.status.success() {
+    // Journaled like the forward command: a recovery killed while it runs
+    // leaves it to finish before the next recovery undoes again.
+    let line = args.join(" ");
+    let captured = run_captured(&journaled(args), &|_| {})?;
+    if captured.status.success() {
         Ok(())
     } else {
-        Err(io::Error::other(format!(
-            "{} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        )))
+        let output = String::from_utf8_lossy(&captured.output);
+        Err(io::Error::other(format!("{line} failed: {}", output.trim())))
     }
+}
+
+/// An account command, which changes what the journal records.
+fn journaled(args: Vec<String>) -> ExecSpec {
+    ExecSpec { journaled: true, ..ExecSpec::command(args, Path::new("/")) }
 }
 
 #[cfg(test)]

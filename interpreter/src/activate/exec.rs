@@ -1,8 +1,11 @@
 //! Exec nodes: turning a plan's command into something to spawn, and running
 //! it with stdout and stderr captured together, killing it (with everything
-//! it started) when it outlives its timeout.
+//! it started) when it outlives its timeout. Also the commands `am` runs
+//! for a journaled change (`useradd`, `nix-env`), which must outlive a
+//! killed `am` instead.
 
-use std::io::{self, Read};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -10,6 +13,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use am_schema::Exec;
+use rustix::fs::{MemfdFlags, memfd_create};
 
 /// A command ready to run: paths resolved against the home.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +30,18 @@ pub struct ExecSpec {
     pub timeout: Option<u32>,
     /// What the command reads on stdin; `None` is `/dev/null`.
     pub stdin: Option<String>,
+    /// Whether the journal records the command's change (`useradd`,
+    /// `nix-env`), which the next run undoes should `am` be killed while
+    /// the command runs. Such a command must then run to its end, and the
+    /// next run must wait for it: its stdin is a handle on the place's
+    /// lock instead of `stdin` (see `state::lock::for_command`), so the
+    /// lock lasts until the command has exited too; and its output goes
+    /// to a file rather than a pipe, which a killed `am` would leave
+    /// without a reader, so that the command's next write would kill it
+    /// (SIGPIPE) halfway through its change, its own lock files left
+    /// behind. Its output comes in one piece when it has exited, and it
+    /// has no timeout.
+    pub journaled: bool,
 }
 
 impl ExecSpec {
@@ -45,6 +61,7 @@ impl ExecSpec {
             cwd,
             timeout: exec.timeout,
             stdin: None,
+            journaled: false,
         })
     }
 
@@ -61,6 +78,7 @@ impl ExecSpec {
             cwd: cwd.to_path_buf(),
             timeout: None,
             stdin: None,
+            journaled: false,
         }
     }
 }
@@ -75,9 +93,10 @@ pub struct Captured {
     pub timed_out: bool,
 }
 
-/// Spawns the command with stdin from `/dev/null` and stdout and stderr on
-/// one pipe, reads the pipe to its end (handing each piece to `output` as
-/// it comes) and waits for the command. An error means the command could
+/// Spawns the command with stdin from `/dev/null` (or `stdin`) and stdout
+/// and stderr on one pipe, reads the pipe to its end (handing each piece to
+/// `output` as it comes) and waits for the command; a journaled command
+/// differs (see [`ExecSpec::journaled`]). An error means the command could
 /// not be started.
 ///
 /// The read ends when every holder of the pipe's write end exits, so a
@@ -85,15 +104,15 @@ pub struct Captured {
 /// node running until that process exits too (as a shell pipeline would),
 /// or until its timeout.
 pub fn run_captured(spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captured> {
+    if spec.journaled {
+        return run_journaled(spec, output);
+    }
     // One pipe for both streams keeps the order in which a failing command
     // wrote its progress and its error. std creates it close-on-exec, so
     // commands that other workers spawn at the same time do not inherit it.
     let (mut reader, writer) = io::pipe()?;
-    let mut command = Command::new(&spec.program);
+    let mut command = command(spec);
     command
-        .args(&spec.args)
-        .envs(spec.env.iter().map(|(name, value)| (name, value)))
-        .current_dir(&spec.cwd)
         .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(writer.try_clone()?)
         .stderr(writer);
@@ -103,16 +122,7 @@ pub fn run_captured(spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captu
         // Ctrl-C from reaching the command.
         command.process_group(0);
     }
-    let mut child = command.spawn().map_err(|error| {
-        // A missing working folder fails the spawn with the same "No such
-        // file or directory" as a missing program; say which it was.
-        if spec.cwd.is_dir() {
-            error
-        } else {
-            let message = format!("its working folder {} is not a folder", spec.cwd.display());
-            io::Error::new(error.kind(), message)
-        }
-    })?;
+    let mut child = spawn(&mut command, spec)?;
     // The command object holds the parent's copies of the write end; they
     // must be closed or the read below never sees the end of the pipe.
     drop(command);
@@ -175,6 +185,46 @@ pub fn run_captured(spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captu
         (status, true)
     };
     Ok(Captured { status, output: captured, timed_out })
+}
+
+/// Runs a journaled command (see [`ExecSpec::journaled`]): the lock as its
+/// stdin, both streams into one unnamed file, read back once it exited.
+fn run_journaled(spec: &ExecSpec, output: &dyn Fn(&[u8])) -> io::Result<Captured> {
+    let mut file = File::from(memfd_create("am-command-output", MemfdFlags::CLOEXEC)?);
+    let lock = crate::state::lock::for_command().map_or_else(Stdio::null, Stdio::from);
+    let mut command = command(spec);
+    command.stdin(lock).stdout(file.try_clone()?).stderr(file.try_clone()?);
+    let status = spawn(&mut command, spec)?.wait()?;
+    file.seek(SeekFrom::Start(0))?;
+    let mut captured = Vec::new();
+    file.read_to_end(&mut captured)?;
+    if !captured.is_empty() {
+        output(&captured);
+    }
+    Ok(Captured { status, output: captured, timed_out: false })
+}
+
+/// The command of `spec`, its streams still to be set.
+fn command(spec: &ExecSpec) -> Command {
+    let mut command = Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .envs(spec.env.iter().map(|(name, value)| (name, value)))
+        .current_dir(&spec.cwd);
+    command
+}
+
+fn spawn(command: &mut Command, spec: &ExecSpec) -> io::Result<Child> {
+    command.spawn().map_err(|error| {
+        // A missing working folder fails the spawn with the same "No such
+        // file or directory" as a missing program; say which it was.
+        if spec.cwd.is_dir() {
+            error
+        } else {
+            let message = format!("its working folder {} is not a folder", spec.cwd.display());
+            io::Error::new(error.kind(), message)
+        }
+    })
 }
 
 /// Reads `reader` to its end, handing each piece to `piece` as it comes.
@@ -325,5 +375,25 @@ mod tests {
         assert!(!captured.timed_out);
         assert!(captured.status.success());
         assert_eq!(String::from_utf8_lossy(&captured.output), "quick\n");
+    }
+
+    #[test]
+    fn a_journaled_command_writes_to_a_file_not_a_pipe() {
+        // A pipe would lose its reader with a killed `am`, and the next
+        // write kill the command.
+        let script =
+            "if [ -p /dev/stdout ]; then echo pipe; else echo file; fi; echo err >&2; exit 3";
+        let spec = ExecSpec {
+            journaled: true,
+            ..ExecSpec::command(vec!["sh".into(), "-c".into(), script.into()], Path::new("/"))
+        };
+        let pieces = std::sync::Mutex::new(Vec::new());
+        let output =
+            |piece: &[u8]| pieces.lock().unwrap_or_else(|p| p.into_inner()).push(piece.to_vec());
+        let captured = run_captured(&spec, &output).expect("sh runs");
+        assert_eq!(captured.status.code(), Some(3));
+        assert_eq!(String::from_utf8_lossy(&captured.output), "file\nerr\n");
+        let pieces = pieces.into_inner().unwrap_or_else(|p| p.into_inner());
+        assert_eq!(pieces, std::slice::from_ref(&captured.output), "the output comes once, whole");
     }
 }

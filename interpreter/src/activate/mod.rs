@@ -130,10 +130,9 @@ pub enum NodeOutcome {
     Profile(profile::Applied),
     /// The system's users and groups are there.
     Accounts(accounts::Applied),
-    /// The tmpfiles rules were applied (`created`), and the dropped ones
-    /// removed (`removed` of them), or nothing needed doing.
+    /// The tmpfiles rules were applied, and the dropped ones removed
+    /// (`removed` of them).
     Tmpfiles {
-        created: bool,
         removed: usize,
     },
     /// An `onChange` command that did not run: none of its files changed.
@@ -251,6 +250,9 @@ pub struct Summary {
     pub accounts: Option<AccountsRecord>,
     /// Users locked after the layers, because the plan has no accounts.
     pub locked_users: Vec<String>,
+    /// Group memberships left after the layers for the same reason, as
+    /// "USER from group GROUP".
+    pub left_groups: Vec<String>,
     /// Changes made to the user's systemd manager, in order.
     pub units: Vec<systemd::UnitChange>,
     /// Why units were left alone: no user manager runs.
@@ -451,7 +453,8 @@ fn apply(
     summary.warnings.extend(dangling::warnings(&dangling::sources(&created, None), place_dir));
     let dconf =
         dconf::records(std::mem::take(&mut summary.dconf_records), &dconf_keys, request.previous);
-    let accounts = summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous));
+    let accounts =
+        summary.accounts.take().unwrap_or_else(|| accounts::kept(request.previous, request.place));
     let installed = profile::record(request.plan, summary.profile.take(), request.previous);
     let commit = commit_for(request, ownership, dconf, accounts, installed);
 

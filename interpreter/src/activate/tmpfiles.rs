@@ -1,11 +1,15 @@
 //! The `tmpfiles` node: `systemd-tmpfiles --create` on the bundle's rules
-//! file when it differs from the previous generation's, and `--remove` on
+//! file at every activation (as NixOS's switch does), and `--remove` on
 //! the rules the previous generation had and this one dropped (which
 //! removes what those rules' types remove, such as `D` and `R`; a dropped
 //! `d` leaves its folder). `--root` for a tree under `--root`.
 //!
 //! Not journaled, like a command: what `systemd-tmpfiles` made stays when
-//! a later node fails.
+//! a later node fails. That is why `--create` runs even when the rules are
+//! the previous generation's: an activation that was rolled back (or
+//! killed, and undone by the next run) may have applied other rules to the
+//! same paths (another mode, another owner), and the next activation puts
+//! them back as the active rules say.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -31,10 +35,9 @@ pub fn apply(
         return NodeOutcome::Failed(Failure::Bug("a tmpfiles node without a bundle"));
     };
     let new = std::fs::read_to_string(&rules).unwrap_or_default();
-    // A previous bundle the collector deleted counts as different.
+    // A previous bundle the collector deleted has no rules to drop.
     let old = previous
         .and_then(|previous| std::fs::read_to_string(entry(Path::new(&previous.bundle))).ok());
-    let create = old.as_deref() != Some(new.as_str());
     let dropped = dropped_rules(old.as_deref().unwrap_or(""), &new);
     let root = place.root.as_deref().filter(|_| place.is_offline());
     let argv = |action: &str, file: &str| {
@@ -45,11 +48,9 @@ pub fn apply(
         argv.push(file.to_string());
         argv
     };
-    if create {
-        let spec = ExecSpec::command(argv("--create", &rules.to_string_lossy()), Path::new("/"));
-        if let Err(failure) = run(node, spec, backend) {
-            return NodeOutcome::Failed(failure);
-        }
+    let spec = ExecSpec::command(argv("--create", &rules.to_string_lossy()), Path::new("/"));
+    if let Err(failure) = run(node, spec, backend) {
+        return NodeOutcome::Failed(failure);
     }
     if !dropped.is_empty() {
         let mut spec = ExecSpec::command(argv("--remove", "-"), Path::new("/"));
@@ -58,7 +59,7 @@ pub fn apply(
             return NodeOutcome::Failed(failure);
         }
     }
-    NodeOutcome::Tmpfiles { created: create, removed: dropped.len() }
+    NodeOutcome::Tmpfiles { removed: dropped.len() }
 }
 
 fn run(node: &str, spec: ExecSpec, backend: &impl Backend) -> Result<(), Failure> {

@@ -146,6 +146,14 @@ impl<'a> ActivationReport<'a> {
                 printable(user)
             );
         }
+        for membership in &summary.left_groups {
+            let _ = writeln!(
+                text,
+                "{} removed {}: the configuration no longer has it",
+                style.yellow("note:"),
+                printable(membership)
+            );
+        }
         for path in &summary.left_alone {
             let _ = writeln!(
                 text,
@@ -285,11 +293,9 @@ impl<'a> ActivationReport<'a> {
                 }
                 if self.dry_run { String::new() } else { text }
             }
-            NodeOutcome::Tmpfiles { created, removed } if self.verbose => {
+            NodeOutcome::Tmpfiles { removed } if self.verbose => {
                 let mut text = String::new();
-                if *created {
-                    let _ = writeln!(text, "{} {}", style.green("applied"), describe(node));
-                }
+                let _ = writeln!(text, "{} {}", style.green("applied"), describe(node));
                 if *removed > 0 {
                     let rules = count(*removed, "dropped rule", "dropped rules");
                     let _ =

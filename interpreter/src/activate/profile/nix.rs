@@ -57,6 +57,8 @@ impl Switch {
             cwd: self.cwd.clone(),
             timeout: None,
             stdin: None,
+            // The journal records the change before it is made.
+            journaled: true,
         };
         let nix_profile = |action: &str, path: &str| {
             let args = ["--extra-experimental-features", "nix-command", "profile", action];
