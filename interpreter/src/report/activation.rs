@@ -138,29 +138,24 @@ impl<'a> ActivationReport<'a> {
                 text.push_str(&self.failure(&subject, summary));
             }
         }
-        for user in &summary.locked_users {
-            let _ = writeln!(
-                text,
-                "{} locked user {}: the configuration no longer has it (it is never deleted)",
-                style.yellow("note:"),
+        // What the run left as it was, or took back, and why.
+        let locked = summary.locked_users.iter().map(|user| {
+            format!(
+                "locked user {}: the configuration no longer has it (it is never deleted)",
                 printable(user)
-            );
-        }
-        for membership in &summary.left_groups {
-            let _ = writeln!(
-                text,
-                "{} removed {}: the configuration no longer has it",
-                style.yellow("note:"),
-                printable(membership)
-            );
-        }
-        for path in &summary.left_alone {
-            let _ = writeln!(
-                text,
-                "{} left {} alone: it was changed since activation-manager made it",
-                style.yellow("note:"),
+            )
+        });
+        let left = summary.left_groups.iter().map(|membership| {
+            format!("removed {}: the configuration no longer has it", printable(membership))
+        });
+        let alone = summary.left_alone.iter().map(|path| {
+            format!(
+                "left {} alone: it was changed since activation-manager made it",
                 printable(&path.to_string_lossy())
-            );
+            )
+        });
+        for note in locked.chain(left).chain(alone) {
+            let _ = writeln!(text, "{} {note}", style.yellow("note:"));
         }
         if self.verbose && summary.lua_states > 0 {
             let _ = writeln!(
