@@ -6,6 +6,7 @@
 
 pub mod dconf;
 pub mod engine;
+pub mod listing;
 pub mod luadoc;
 pub mod machine;
 pub mod nix_user;
@@ -14,6 +15,7 @@ pub mod packages;
 pub mod place;
 pub mod pty;
 pub mod remote;
+pub mod rng;
 pub mod system;
 pub mod systemd;
 pub mod tree;

@@ -7,7 +7,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::engine::{Bundle, ListOptions, Role, build_exprs, list_tree, scratch_dir};
+use crate::engine::{Bundle, Role, build_exprs, scratch_dir};
+use crate::listing::{ListOptions, list_tree};
 use crate::place::Place;
 use crate::{am_package, nix_path, nixpkgs_lib, repo_root};
 

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use am_tests::engine::{Home, Module, all_output, assert_same_listing, cached_bundles};
+use am_tests::engine::{Home, Module, all_output, cached_bundles};
+use am_tests::listing::assert_same_listing;
 use am_tests::{assert_exit, have_nix};
 
 fn module_a() -> Module {

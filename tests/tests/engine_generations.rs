@@ -6,9 +6,8 @@
 use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt;
 
-use am_tests::engine::{
-    Home, Module, all_output, assert_same_listing, build_bundles, cached_bundles,
-};
+use am_tests::engine::{Home, Module, all_output, build_bundles, cached_bundles};
+use am_tests::listing::assert_same_listing;
 use am_tests::{assert_exit, fresh_dir, have_nix, nix_command, nix_store_delete, stderr, stdout};
 
 const A: [(&str, &str); 6] = [

@@ -18,9 +18,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use am_tests::engine::{
-    Bundle, Home, Module, Role, all_output, assert_same_listing, cached_bundles, scratch_dir,
-};
+use am_tests::engine::{Bundle, Home, Module, Role, all_output, cached_bundles, scratch_dir};
+use am_tests::listing::assert_same_listing;
 use am_tests::place::Place;
 use am_tests::system::Root;
 use am_tests::{assert_exit, have_nix};

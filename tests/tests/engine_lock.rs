@@ -5,7 +5,8 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use am_tests::engine::{Home, Module, all_output, assert_same_listing, cached_bundles};
+use am_tests::engine::{Home, Module, all_output, cached_bundles};
+use am_tests::listing::assert_same_listing;
 use am_tests::{assert_exit, have_nix};
 
 /// The log the exec nodes append to, beside the home (so that listings of

@@ -23,10 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use std::process::Output;
 
-use am_tests::engine::{
-    Bundle, Home, Module, Rng, Role, all_output, cached_bundles, nix_str, seed_from_env,
-};
+use am_tests::engine::{Bundle, Home, Module, Role, all_output, cached_bundles, nix_str};
 use am_tests::place::Place;
+use am_tests::rng::{Rng, seed_from_env};
 use am_tests::system::Root;
 use am_tests::{assert_exit, have_nix};
 

@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use am_tests::engine::{Bundle, Home, Module, Rng, all_output, cached_bundles, seed_from_env};
+use am_tests::engine::{Bundle, Home, Module, all_output, cached_bundles};
+use am_tests::rng::{Rng, seed_from_env};
 use am_tests::{assert_exit, have_nix};
 
 /// Every path a bundle may make; none is a folder of another.
