@@ -1,73 +1,14 @@
-//! Every validation error, rendered exactly as a user sees it in a failed
-//! build. Each snapshot holds the input nodes (in its description) and the
-//! report, so it reads on its own.
+//! Every validation error within one node, and of the input as a whole,
+//! rendered exactly as a user sees it in a failed build. The errors about
+//! how nodes relate (duplicates, nesting, names of no node, cycles) are in
+//! `graph_errors.rs`. Each snapshot holds the input nodes (in its
+//! description) and the report, so it reads on its own.
 
-use std::collections::BTreeMap;
+#[macro_use]
+mod common;
 
-use am_compiler::{SourceKind, compile, render};
+use common::{describe, report_for_text, with_provenance};
 use serde_json::{Value, json};
-
-const STORE: &str = "/nix/store";
-const HOME_NIX: &str = "/home/me/home.nix";
-
-/// Store paths that "exist" for these tests.
-fn sources() -> BTreeMap<String, SourceKind> {
-    BTreeMap::from([
-        ("/nix/store/aaaa-vimrc".to_string(), SourceKind::File),
-        ("/nix/store/bbbb-nvim".to_string(), SourceKind::Directory),
-        ("/nix/store/bbbb-nvim/init.lua".to_string(), SourceKind::File),
-        ("/nix/store/cccc-home-manager-path".to_string(), SourceKind::Directory),
-    ])
-}
-
-/// Gives every node the provenance the Nix library would, unless the test
-/// sets (or removes, with `null`) its own.
-fn with_provenance(nodes: Value) -> Value {
-    let Value::Array(nodes) = nodes else { return nodes };
-    let nodes = nodes
-        .into_iter()
-        .map(|mut node| {
-            if let Value::Object(fields) = &mut node {
-                let id = fields.get("id").and_then(Value::as_str).unwrap_or("unnamed").to_string();
-                // Like Nix's `showOption`, which quotes only names that need it.
-                let bare = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-                let option =
-                    if bare { format!("am.nodes.{id}") } else { format!("am.nodes.\"{id}\"") };
-                fields.entry("declaredBy").or_insert_with(|| json!(option));
-                fields.entry("definedIn").or_insert_with(|| json!([HOME_NIX]));
-            }
-            node
-        })
-        .collect();
-    Value::Array(nodes)
-}
-
-/// The report for a whole input text, which must fail to compile.
-fn report_for_text(text: &str) -> String {
-    match compile(text, STORE, &sources()) {
-        Ok(_) => panic!("the input compiled, but an error was expected:\n{text}"),
-        Err(errors) => render::report(&errors),
-    }
-}
-
-/// One line per input node, for the snapshot's description.
-fn describe(nodes: &Value) -> String {
-    match nodes {
-        Value::Array(nodes) => nodes.iter().map(Value::to_string).collect::<Vec<_>>().join("\n"),
-        other => other.to_string(),
-    }
-}
-
-/// Snapshots the report for a list of nodes (given as `json!`).
-macro_rules! nodes_error {
-    ($nodes:expr) => {{
-        let nodes = with_provenance($nodes);
-        let text = json!({ "version": 1, "nodes": nodes }).to_string();
-        insta::with_settings!({ description => describe(&nodes), omit_expression => true }, {
-            insta::assert_snapshot!(report_for_text(&text));
-        });
-    }};
-}
 
 /// Snapshots the report for the nodes of a system bundle.
 macro_rules! system_error {
@@ -256,35 +197,32 @@ fn many_absolute_targets_are_one_message() {
     nodes_error!(Value::Array(nodes));
 }
 
-#[test]
-fn targets_below_a_folder_option_with_a_tilde_name_it() {
-    // `xdg.configHome = "~/.config";`, as a shell would have it.
+/// Three `xdg.configFile` entries as the Nix library lowers them when
+/// `xdg.configHome` is `config_home` (relative to the home): every target
+/// is below it, so one mistake there makes all of them wrong.
+fn config_files_below(config_home: &str) -> Value {
     let nodes: Vec<Value> = ["git/config", "nvim/init.lua", "kitty/kitty.conf"]
         .iter()
         .map(|name| {
-            let target = format!("~/.config/{name}");
+            let target = format!("{config_home}/{name}");
             json!({
                 "id": format!("file:{target}"), "kind": "link", "target": target, "text": "x",
                 "declaredBy": format!("xdg.configFile.\"{name}\"")
             })
         })
         .collect();
-    nodes_error!(Value::Array(nodes));
+    Value::Array(nodes)
+}
+
+#[test]
+fn targets_below_a_folder_option_with_a_tilde_name_it() {
+    // `xdg.configHome = "~/.config";`, as a shell would have it.
+    nodes_error!(config_files_below("~/.config"));
 }
 
 #[test]
 fn targets_below_a_folder_option_that_leaves_the_home_name_it() {
-    let nodes: Vec<Value> = ["git/config", "nvim/init.lua", "kitty/kitty.conf"]
-        .iter()
-        .map(|name| {
-            let target = format!("../shared/.config/{name}");
-            json!({
-                "id": format!("file:{target}"), "kind": "link", "target": target, "text": "x",
-                "declaredBy": format!("xdg.configFile.\"{name}\"")
-            })
-        })
-        .collect();
-    nodes_error!(Value::Array(nodes));
+    nodes_error!(config_files_below("../shared/.config"));
 }
 
 #[test]
@@ -318,51 +256,6 @@ fn tilde_for_the_home() {
     ]));
 }
 
-/// `home.activation` entries as the Nix library lowers them: the DAG entry
-/// rides along, and messages quote it.
-fn activation(name: &str, after: &[&str], before: &[&str]) -> Value {
-    let ids = |names: &[&str]| -> Vec<String> {
-        names
-            .iter()
-            .map(|n| {
-                if *n == "writeBoundary" {
-                    "file:.profile".into()
-                } else {
-                    format!("activation:{n}")
-                }
-            })
-            .collect()
-    };
-    json!({
-        "id": format!("activation:{name}"), "kind": "exec", "argv": ["/bin/bash", "-c", "true"],
-        "after": ids(after), "before": ids(before),
-        "declaredBy": format!("home.activation.{name}"),
-        "dag": { "option": "home.activation", "name": name, "after": after, "before": before,
-                 "anchors": ["checkLinkTargets", "linkGeneration", "writeBoundary"] }
-    })
-}
-
-#[test]
-fn activation_entry_naming_nothing() {
-    nodes_error!(json!([
-        { "id": "file:.profile", "kind": "link", "target": ".profile", "text": "x" },
-        activation("first", &[], &[]),
-        activation("second", &["frist", "writeBoundary"], &[]),
-        activation("third", &[], &["linkGeneratoin"])
-    ]));
-}
-
-#[test]
-fn activation_entries_in_a_cycle() {
-    nodes_error!(json!([
-        { "id": "file:.profile", "kind": "link", "target": ".profile", "text": "x" },
-        activation("a", &["writeBoundary", "c"], &[]),
-        activation("b", &["a"], &[]),
-        activation("c", &["b"], &["a"]),
-        activation("self", &["self"], &[])
-    ]));
-}
-
 #[test]
 fn relative_source() {
     nodes_error!(json!([
@@ -389,128 +282,6 @@ fn executable_folder() {
     nodes_error!(json!([
         { "id": "file:.config/nvim", "kind": "link", "target": ".config/nvim", "source": "/nix/store/bbbb-nvim", "executable": false }
     ]));
-}
-
-// Conflicts.
-
-#[test]
-fn duplicate_id() {
-    nodes_error!(json!([
-        { "id": "hello", "kind": "exec", "argv": ["true"], "declaredBy": "am.nodes.hello" },
-        { "id": "hello", "kind": "exec", "argv": ["false"], "declaredBy": "home.activation.hello", "definedIn": ["/home/me/activation.nix"] }
-    ]));
-}
-
-#[test]
-fn duplicate_link_with_one_target_is_one_target_conflict() {
-    nodes_error!(json!([
-        { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "text": "a", "declaredBy": "home.file.\".vimrc\"" },
-        { "id": "file:.vimrc", "kind": "link", "target": ".vimrc", "text": "b", "declaredBy": "home.file.vimrc", "definedIn": ["/home/me/vim.nix"] }
-    ]));
-}
-
-#[test]
-fn target_conflict_between_spellings() {
-    nodes_error!(json!([
-        { "id": "file:.config/git/config", "kind": "link", "target": ".config/git/config", "text": "a" },
-        { "id": "gitconfig", "kind": "link", "target": "./.config//git/config/", "text": "b" }
-    ]));
-}
-
-#[test]
-fn nested_target() {
-    nodes_error!(json!([
-        { "id": "file:.config/nvim", "kind": "link", "target": ".config/nvim", "source": "/nix/store/bbbb-nvim" },
-        { "id": "file:.config/nvim/init.lua", "kind": "link", "target": ".config/nvim/init.lua", "text": "-- hi" }
-    ]));
-}
-
-#[test]
-fn many_nested_targets_are_cut_short() {
-    let mut nodes =
-        vec![json!({ "id": "file:.cache", "kind": "link", "target": ".cache", "text": "x" })];
-    for i in 0..9 {
-        let target = format!(".cache/share/f{i}");
-        nodes.push(json!({ "id": format!("file:{target}"), "kind": "link", "target": target, "text": "x" }));
-    }
-    nodes_error!(Value::Array(nodes));
-}
-
-// The graph.
-
-#[test]
-fn unknown_dependency_with_suggestion() {
-    nodes_error!(json!([
-        { "id": "world", "kind": "exec", "argv": ["true"] },
-        { "id": "hello", "kind": "exec", "argv": ["true"], "after": ["wrld"] }
-    ]));
-}
-
-#[test]
-fn unknown_dependency_missing_the_file_prefix() {
-    nodes_error!(json!([
-        { "id": "file:.config/git/config", "kind": "link", "target": ".config/git/config", "text": "a" },
-        { "id": "hello", "kind": "exec", "argv": ["true"], "before": [".config/git/config"] }
-    ]));
-}
-
-#[test]
-fn unknown_dependency_without_suggestion() {
-    nodes_error!(
-        json!([{ "id": "hello", "kind": "exec", "argv": ["true"], "after": ["setup-database"] }])
-    );
-}
-
-#[test]
-fn cycle_of_two() {
-    nodes_error!(json!([
-        { "id": "a", "kind": "exec", "argv": ["true"], "after": ["b"] },
-        { "id": "b", "kind": "exec", "argv": ["true"], "after": ["a"] }
-    ]));
-}
-
-#[test]
-fn cycle_through_before() {
-    nodes_error!(json!([
-        { "id": "a", "kind": "exec", "argv": ["true"], "after": ["b"] },
-        { "id": "b", "kind": "exec", "argv": ["true"] },
-        { "id": "c", "kind": "exec", "argv": ["true"], "before": ["b"], "after": ["a"], "declaredBy": "home.activation.c" }
-    ]));
-}
-
-#[test]
-fn cycle_declared_both_ways() {
-    nodes_error!(json!([
-        { "id": "a", "kind": "exec", "argv": ["true"], "after": ["b"] },
-        { "id": "b", "kind": "exec", "argv": ["true"], "before": ["a"], "after": ["a"] }
-    ]));
-}
-
-#[test]
-fn self_loop() {
-    nodes_error!(json!([{ "id": "a", "kind": "exec", "argv": ["true"], "after": ["a"] }]));
-}
-
-#[test]
-fn cycle_in_a_larger_knot() {
-    nodes_error!(json!([
-        { "id": "a", "kind": "exec", "argv": ["true"], "after": ["b"] },
-        { "id": "b", "kind": "exec", "argv": ["true"], "after": ["c", "a"] },
-        { "id": "c", "kind": "exec", "argv": ["true"], "after": ["d"] },
-        { "id": "d", "kind": "exec", "argv": ["true"], "after": ["b"] },
-        { "id": "e", "kind": "exec", "argv": ["true"], "after": ["d"] }
-    ]));
-}
-
-#[test]
-fn long_cycle_is_drawn_whole() {
-    let nodes: Vec<Value> = (0..8)
-        .map(|i| {
-            json!({ "id": format!("step{i}"), "kind": "exec", "argv": ["true"],
-                         "after": [format!("step{}", (i + 1) % 8)] })
-        })
-        .collect();
-    nodes_error!(Value::Array(nodes));
 }
 
 #[test]
