@@ -351,7 +351,8 @@ let
     };
 
   # One option family: its option path, the folder (relative to the home)
-  # its targets live in, and a description.
+  # its targets live in, and a description. `xdg.<name>File` puts its
+  # targets in `xdg.<name>Home`.
   families = [
     {
       path = [
@@ -361,39 +362,23 @@ let
       folder = "";
       what = "the home";
     }
-    {
-      path = [
-        "xdg"
-        "configFile"
+  ]
+  ++
+    map
+      (name: {
+        path = [
+          "xdg"
+          "${name}File"
+        ];
+        folder = config.am.xdgRelative."${name}Home";
+        what = "`xdg.${name}Home`";
+      })
+      [
+        "config"
+        "data"
+        "state"
+        "cache"
       ];
-      folder = config.am.xdgRelative.configHome;
-      what = "`xdg.configHome`";
-    }
-    {
-      path = [
-        "xdg"
-        "dataFile"
-      ];
-      folder = config.am.xdgRelative.dataHome;
-      what = "`xdg.dataHome`";
-    }
-    {
-      path = [
-        "xdg"
-        "stateFile"
-      ];
-      folder = config.am.xdgRelative.stateHome;
-      what = "`xdg.stateHome`";
-    }
-    {
-      path = [
-        "xdg"
-        "cacheFile"
-      ];
-      folder = config.am.xdgRelative.cacheHome;
-      what = "`xdg.cacheHome`";
-    }
-  ];
 
   fileOption =
     family:
