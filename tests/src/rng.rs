@@ -1,5 +1,6 @@
-//! A small seeded random number generator for the randomized tests, and
-//! the seed they take from the environment.
+//! A small seeded random number generator for the randomized tests and
+//! the benchmark's workload, and the seed the tests take from the
+//! environment.
 
 /// A deterministic xorshift64* generator: the same seed gives the same
 /// sequence on every machine.
@@ -16,6 +17,13 @@ impl Rng {
         Rng((z ^ (z >> 31)) | 1)
     }
 
+    /// Starts from `state` as it is, without the splitmix step (zero, which
+    /// would stay zero, becomes one): how the benchmark seeds its workload,
+    /// so that its files stay those its published numbers were taken on.
+    pub fn with_state(state: u64) -> Rng {
+        Rng(state.max(1))
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
@@ -28,6 +36,11 @@ impl Rng {
     /// A number in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
+    }
+
+    /// A number in `low..=high`.
+    pub fn between(&mut self, low: usize, high: usize) -> usize {
+        low + self.below(high - low + 1)
     }
 
     /// True with the given chance in percent.

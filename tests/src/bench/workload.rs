@@ -4,36 +4,7 @@
 
 use std::fmt::Write as _;
 
-/// xorshift64*: plenty for names and contents, and the same sequence on every
-/// machine without pulling in a random-number crate.
-#[derive(Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        // A zero state would stay zero forever.
-        Self(seed.max(1))
-    }
-
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number in `0..n`; `n` must not be zero.
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// A number in `low..=high`.
-    pub fn between(&mut self, low: usize, high: usize) -> usize {
-        low + self.below(high - low + 1)
-    }
-}
+use am_tests::rng::Rng;
 
 /// One file of a generation.
 #[derive(Clone, Debug)]
@@ -90,7 +61,7 @@ const VALUES: &[&str] = &[
 
 /// The two generations of `count` files.
 pub fn generate(count: usize, seed: u64) -> Workload {
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::with_state(seed);
     let first = Generation { number: 1, files: first_files(count, &mut rng) };
     let share = (count / 100).max(1);
     let second = second_generation(&first, share, &mut rng);
@@ -126,11 +97,11 @@ fn folder_path(index: usize, rng: &mut Rng) -> String {
 /// 50 to 200 bytes of config-like lines.
 fn content(rng: &mut Rng, generation: u32) -> String {
     let length = rng.between(50, 200);
-    let mut text = format!("# generation {generation}, seed {}\n", rng.next() % 100_000);
+    let mut text = format!("# generation {generation}, seed {}\n", rng.next_u64() % 100_000);
     let mut key = 0;
     while text.len() < length {
         let value = VALUES[rng.below(VALUES.len())];
-        let _ = writeln!(text, "key{key} = {value} {}", rng.next() % 1000);
+        let _ = writeln!(text, "key{key} = {value} {}", rng.next_u64() % 1000);
         key += 1;
     }
     text.truncate(length);
